@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11 and Node.js):
+#   make run   – install, migrate, load demo data, serve on http://127.0.0.1:5000
+#   make test  – install, then run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+VENDOR := static/vendor
+
+.PHONY: run test install assets worker
+
+run: install assets
+	$(FLASK) db upgrade
+	$(FLASK) jobboard seed-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install assets
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+worker: install
+	$(FLASK) jobboard worker
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+assets: $(VENDOR)/.copied
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/bootstrap
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
+	   node_modules/bootstrap/dist/css/bootstrap.rtl.min.css node_modules/bootstrap/dist/css/bootstrap.rtl.min.css.map \
+	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
+	   $(VENDOR)/bootstrap/
+	touch $@

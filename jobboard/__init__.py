@@ -1,0 +1,70 @@
+"""The IMAP job board: Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("JOBBOARD_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from jobboard.config import load_config
+
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_handling(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from jobboard import accounts, mail
+    from jobboard.core.db import configure_sqlite
+    from jobboard.extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    accounts.init_app(app)
+    mail.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def register_blueprints(app: Flask) -> None:
+    from jobboard.accounts.views import bp as accounts_bp
+    from jobboard.moderation.views import bp as moderation_bp
+    from jobboard.orgs.views import bp as orgs_bp
+    from jobboard.pages.views import bp as pages_bp
+
+    for blueprint in (pages_bp, accounts_bp, orgs_bp, moderation_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_request_handling(app: Flask) -> None:
+    from jobboard.core import web
+
+    web.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from jobboard import cli
+
+    cli.init_app(app)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from jobboard.accounts.passwords import MAX_LENGTH
+from jobboard.core.forms import email_field, text_field
+
+
+def password_field(label: str, *, autocomplete: str = "new-password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[InputRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": autocomplete},
+    )
+
+
+class AccountFields(FlaskForm):
+    full_name = text_field("Full name", max_length=120, render_kw={"autocomplete": "name"})
+    email = email_field()
+    password = password_field("Password")
+
+
+class SignUpForm(AccountFields):
+    accept_privacy = BooleanField(
+        "I have read the privacy notice and agree that my account data is processed to run my account.",
+        validators=[DataRequired("You need to accept the privacy notice to open an account.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = password_field("Password", autocomplete="current-password")
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = password_field("New password")
+    confirm = PasswordField(
+        "Repeat the new password", validators=[EqualTo("password", "The two passwords differ.")]
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = password_field("Current password", autocomplete="current-password")
+    new_password = password_field("New password")
+    confirm = PasswordField(
+        "Repeat the new password", validators=[EqualTo("new_password", "The two passwords differ.")]
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    new_email = email_field("New e-mail address")
+    password = password_field("Your password", autocomplete="current-password")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that carries only the CSRF token (e-mail confirmation, sign-out, resend)."""

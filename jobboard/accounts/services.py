@@ -1,0 +1,217 @@
+"""Account rules: sign-up, e-mail confirmation, sign-in, password reset and change, e-mail change.
+
+No answer reveals whether an address has an account: sign-up, reset and e-mail change behave
+the same either way, and the owner of an existing address learns of the attempt by e-mail.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from jobboard.accounts.models import AccountKind, User
+from jobboard.accounts.passwords import dummy_verify, hash_password, needs_rehash, password_problem, verify_password
+from jobboard.core.db import utcnow
+from jobboard.core.errors import Conflict, DomainError, InvalidToken
+from jobboard.core.tokens import Purpose, fingerprint, make_token, read_token
+from jobboard.extensions import db
+from jobboard.mail import external_url, queue_mail
+
+CONFIRM_EMAIL = Purpose("confirm-email", 7 * 24 * 3600)
+RESET_PASSWORD = Purpose("reset-password", 3600)
+CHANGE_EMAIL = Purpose("change-email", 24 * 3600)
+
+
+class WeakPassword(DomainError):
+    def __init__(self, message: str, field: str = "password"):
+        super().__init__(message, field=field)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def check_password_policy(password: str, *, email: str, name: str = "", field: str = "password") -> None:
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise WeakPassword(problem, field=field)
+
+
+def create_user(
+    *, email: str, full_name: str, password: str, kind: AccountKind, confirmed: bool = False, is_admin: bool = False
+) -> User:
+    check_password_policy(password, email=email, name=full_name)
+    user = User(
+        email=email.lower(),
+        full_name=full_name,
+        password_hash=hash_password(password),
+        kind=kind,
+        is_admin=is_admin,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def sign_up(*, email: str, full_name: str, password: str, kind: AccountKind) -> User | None:
+    """Create an unconfirmed account and mail the confirmation link. For an address that already
+    has an account, nothing is created and its owner gets a notice instead."""
+    check_password_policy(password, email=email, name=full_name)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        queue_mail(
+            existing.email,
+            "Someone tried to sign up with your address",
+            "accounts/already_registered",
+            user=existing,
+            login_url=external_url("accounts.login"),
+            reset_url=external_url("accounts.forgot_password"),
+        )
+        return None
+    user = create_user(email=email, full_name=full_name, password=password, kind=kind)
+    send_confirmation(user)
+    return user
+
+
+def send_confirmation(user: User) -> None:
+    token = make_token(CONFIRM_EMAIL, {"u": user.id, "e": fingerprint(user.email)})
+    queue_mail(
+        user.email,
+        "Confirm your e-mail address",
+        "accounts/confirm_email",
+        user=user,
+        confirm_url=external_url("accounts.confirm_email", token=token),
+    )
+
+
+def user_for_confirmation(token: str) -> User:
+    payload = read_token(CONFIRM_EMAIL, token)
+    user = db.session.get(User, payload.get("u"))
+    if user is None or payload.get("e") != fingerprint(user.email):
+        raise InvalidToken("This confirmation link is no longer valid. Sign in to ask for a new one.")
+    return user
+
+
+def confirm_email(token: str) -> User:
+    user = user_for_confirmation(token)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None, in about the same time whether or not the
+    address is known."""
+    user = find_user_by_email(email)
+    if user is None:
+        dummy_verify(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token = make_token(RESET_PASSWORD, {"u": user.id, "f": fingerprint(user.password_hash)})
+    queue_mail(
+        user.email,
+        "Reset your password",
+        "accounts/reset_password",
+        user=user,
+        reset_url=external_url("accounts.reset_password", token=token),
+    )
+
+
+def user_for_reset(token: str) -> User:
+    payload = read_token(RESET_PASSWORD, token)
+    user = db.session.get(User, payload.get("u"))
+    if user is None or not user.is_active or payload.get("f") != fingerprint(user.password_hash):
+        raise InvalidToken("This reset link has already been used or is no longer valid. Ask for a new one.")
+    return user
+
+
+def _set_password(user: User, new_password: str, *, field: str) -> None:
+    check_password_policy(new_password, email=user.email, name=user.full_name, field=field)
+    user.password_hash = hash_password(new_password)
+    user.end_sessions()
+    queue_mail(
+        user.email,
+        "Your password was changed",
+        "accounts/password_changed",
+        user=user,
+        reset_url=external_url("accounts.forgot_password"),
+    )
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset(token)
+    _set_password(user, new_password, field="password")
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise DomainError("Your current password is not correct.", field="current_password")
+    _set_password(user, new_password, field="new_password")
+
+
+def request_email_change(user: User, new_email: str, password: str) -> None:
+    if not verify_password(user.password_hash, password):
+        raise DomainError("Your password is not correct.", field="password")
+    new_email = new_email.lower()
+    if new_email == user.email:
+        raise DomainError("That is already your address.", field="new_email")
+    if find_user_by_email(new_email) is not None:
+        queue_mail(new_email, "Someone tried to move an account to your address", "accounts/email_taken")
+        return
+    token = make_token(CHANGE_EMAIL, {"u": user.id, "e": new_email, "f": fingerprint(user.email)})
+    queue_mail(
+        new_email,
+        "Confirm your new e-mail address",
+        "accounts/change_email",
+        user=user,
+        confirm_url=external_url("accounts.confirm_email_change", token=token),
+    )
+
+
+def pending_email_change(token: str) -> tuple[User, str]:
+    payload = read_token(CHANGE_EMAIL, token)
+    user = db.session.get(User, payload.get("u"))
+    new_email = payload.get("e")
+    if user is None or not isinstance(new_email, str) or payload.get("f") != fingerprint(user.email):
+        raise InvalidToken("This link has already been used or is no longer valid.")
+    return user, new_email
+
+
+def confirm_email_change(token: str) -> User:
+    user, new_email = pending_email_change(token)
+    if find_user_by_email(new_email) is not None:
+        raise Conflict("Another account now uses that address.")
+    old_email = user.email
+    user.email = new_email
+    user.email_confirmed_at = utcnow()
+    queue_mail(old_email, "Your e-mail address was changed", "accounts/email_changed", user=user, new_email=new_email)
+    return user
+
+
+def sign_out(user: User) -> None:
+    """Ends this and every other session of the user (copied cookies included)."""
+    user.end_sessions()
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the cookie carries ``<id>:<session_version>``."""
+    id_part, _, version = user_id.partition(":")
+    if not id_part.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(id_part))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, session, url_for
+from flask.wrappers import Response
+from flask_login import current_user, fresh_login_required, login_user, logout_user
+
+from jobboard.accounts import services
+from jobboard.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignUpForm,
+)
+from jobboard.accounts.models import AccountKind, User
+from jobboard.core.access import classify, login_required, public
+from jobboard.core.errors import DomainError
+from jobboard.core.forms import add_form_error
+from jobboard.core.htmx import render_page
+from jobboard.core.urls import safe_next
+from jobboard.extensions import limiter
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def _submitted_email() -> str:
+    return (request.form.get("email") or "").strip().lower()[:254]
+
+
+def start_session(user: User, *, remember: bool = False) -> None:
+    """A fresh session for every sign-in, so a cookie planted before it is worth nothing."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("5/hour", methods=["POST"])
+@public
+def signup() -> Response | str:
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            services.sign_up(
+                email=form.email.data, full_name=form.full_name.data, password=form.password.data, kind=AccountKind.DOCTOR
+            )
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            return redirect(url_for("accounts.check_email", reason="signup"))
+    return render_page("accounts/signup.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/check-email")
+@public
+def check_email() -> Response:
+    return render_page("accounts/check_email.html", reason=request.args.get("reason", "signup"))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_email(token: str) -> Response:
+    form = ConfirmForm()
+    user = services.user_for_confirmation(token)
+    if form.validate_on_submit():
+        services.confirm_email(token)
+        flash("Your e-mail address is confirmed.", "success")
+        return redirect(url_for("pages.dashboard") if current_user.is_authenticated else url_for("accounts.login"))
+    return render_page("accounts/confirm_email.html", form=form, user=user)
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@limiter.limit("5/hour", methods=["POST"])
+@login_required
+def resend_confirmation() -> Response:
+    if not current_user.is_confirmed:
+        services.send_confirmation(current_user)
+        flash("We sent you a new confirmation link.", "info")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30/minute", methods=["POST"])
+@limiter.limit("5/minute;20/hour", methods=["POST"], key_func=lambda: f"login:{_submitted_email()}")
+@public
+def login() -> Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            start_session(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("pages.dashboard")))
+        form.form_errors.append("The e-mail address or the password is not correct.")
+    return render_page("accounts/login.html", form=form, status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    services.sign_out(current_user)
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    response = redirect(url_for("pages.home"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+@limiter.limit("3/hour", methods=["POST"], key_func=lambda: f"reset:{_submitted_email()}")
+@public
+def forgot_password() -> Response:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        return redirect(url_for("accounts.check_email", reason="reset"))
+    return render_page("accounts/forgot_password.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> Response:
+    services.user_for_reset(token)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            flash("Your password is changed. Sign in with the new one.", "success")
+            return redirect(url_for("accounts.login"))
+    response = render_page("accounts/reset_password.html", form=form, status=422 if form.errors else 200)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/settings")
+@login_required
+def settings() -> Response:
+    return render_page(
+        "accounts/settings.html",
+        password_form=ChangePasswordForm(formdata=None),
+        email_form=ChangeEmailForm(formdata=None),
+    )
+
+
+@bp.route("/settings/password", methods=["POST"])
+@fresh_login_required
+def change_password() -> Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            start_session(current_user)
+            flash("Your password is changed. Other devices are signed out.", "success")
+            return redirect(url_for("accounts.settings"))
+    return render_page(
+        "accounts/settings.html",
+        password_form=form,
+        email_form=ChangeEmailForm(formdata=None),
+        status=422,
+    )
+
+
+classify(change_password, "user")
+
+
+@bp.route("/settings/email", methods=["POST"])
+@fresh_login_required
+def change_email() -> Response:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(current_user, form.new_email.data, form.password.data)
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            flash("We sent a confirmation link to the new address. The change takes effect once you follow it.", "info")
+            return redirect(url_for("accounts.settings"))
+    return render_page(
+        "accounts/settings.html",
+        password_form=ChangePasswordForm(formdata=None),
+        email_form=form,
+        status=422,
+    )
+
+
+classify(change_email, "user")
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_email_change(token: str) -> Response:
+    form = ConfirmForm()
+    _user, new_email = services.pending_email_change(token)
+    if form.validate_on_submit():
+        services.confirm_email_change(token)
+        flash("Your e-mail address is changed.", "success")
+        return redirect(url_for("pages.dashboard") if current_user.is_authenticated else url_for("accounts.login"))
+    return render_page("accounts/confirm_email_change.html", form=form, new_email=new_email)

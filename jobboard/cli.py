@@ -1,0 +1,101 @@
+"""``flask jobboard ...`` commands: set-up, demo data, the outbox worker, admin accounts."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from types import FrameType
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from jobboard.accounts.models import AccountKind
+from jobboard.accounts.services import WeakPassword, create_user, find_user_by_email
+from jobboard.core import outbox
+from jobboard.demo.seed import seed_demo
+from jobboard.extensions import db
+from jobboard.vocab.seed import load_vocabularies
+
+jobboard_cli = AppGroup("jobboard", help="Jobboard administration.")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@jobboard_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator", show_default=True, help="Full name shown in the interface.")
+def create_admin(email: str, name: str) -> None:
+    """Create an administrator account. The password is asked for, or read from standard input
+    when it is piped."""
+    email = email.strip().lower()
+    if find_user_by_email(email) is not None:
+        raise click.ClickException(f"An account with {email} exists already.")
+    password = _read_password()
+    try:
+        create_user(email=email, full_name=name, password=password, kind=AccountKind.STAFF, confirmed=True, is_admin=True)
+    except WeakPassword as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Administrator {email} created.")
+
+
+@jobboard_cli.command("seed-vocab")
+def seed_vocab() -> None:
+    """Load or refresh the vocabularies (regions, cities, professions, specialties, languages)."""
+    counts = load_vocabularies()
+    db.session.commit()
+    click.echo("Vocabularies loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
+@jobboard_cli.command("seed-demo")
+@click.option("--reset-passwords", is_flag=True, help="Give the existing demo accounts new passwords.")
+def seed_demo_command(reset_passwords: bool) -> None:
+    """Load vocabularies and demo data (development only); prints the demo accounts."""
+    if current_app.config["JOBBOARD_ENV"] == "production":
+        raise click.ClickException("Demo data is for development; it is refused in production.")
+    counts, accounts = seed_demo(reset_passwords=reset_passwords)
+    db.session.commit()
+    outbox.drain()
+    click.echo("Demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    click.echo("Demo accounts:")
+    for account, password in accounts:
+        role = "admin" if account.is_admin else (f"{account.role.value} at {account.org}" if account.org else account.kind.value)
+        shown = password if password else "(unchanged; --reset-passwords prints new ones)"
+        click.echo(f"  {account.email:<45} {shown:<20} {role}")
+
+
+@jobboard_cli.command("worker")
+@click.option("--once", is_flag=True, help="Drain what is due and stop.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
+@click.option("--batch-size", default=100, show_default=True)
+def worker(once: bool, interval: float, batch_size: int) -> None:
+    """Deliver the outbox: e-mails and search-index updates, with retries."""
+    stopping = False
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo("Worker started.")
+    while not stopping:
+        stats = outbox.drain(batch_size=batch_size, max_batches=1)
+        if stats.handled:
+            click.echo(f"Delivered {stats.delivered}, failed {stats.failed}, dead {stats.dead}.")
+        if once and not stats.handled:
+            break
+        if not stats.handled:
+            time.sleep(interval)
+    db.session.remove()
+    click.echo("Worker stopped.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(jobboard_cli)

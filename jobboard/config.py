@@ -1,0 +1,127 @@
+"""Settings, read from environment variables with embedded defaults.
+
+Every setting the app reads is declared once in ``SETTINGS``; README.md lists the same names
+(a test keeps the two in step). Nothing here touches the disk or the network at import time:
+``load_config`` runs inside ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import Flask
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("JOBBOARD_ENV", "development", str,
+            "development, production or testing; production demands SECRET_KEY and secure cookies"),
+    Setting("SECRET_KEY", None, str,
+            "signs sessions and links; required in production (development keeps one in instance/secret_key)"),
+    Setting("DATABASE_URL", None, str,
+            "SQLAlchemy URL, e.g. postgresql://user:pass@host/db; default: SQLite file instance/jobboard.db"),
+    Setting("BASE_URL", "http://127.0.0.1:5000", str,
+            "public address of the site, used for links in e-mails (never the request's Host header)"),
+    Setting("MAIL_BACKEND", "file", str, "smtp in production; file writes .eml files under MAIL_FILE_DIR"),
+    Setting("MAIL_FILE_DIR", None, str, "where the file backend writes mail; default instance/mail"),
+    Setting("MAIL_SERVER", "localhost", str, "SMTP host"),
+    Setting("MAIL_PORT", 25, int, "SMTP port"),
+    Setting("MAIL_USERNAME", None, str, "SMTP user"),
+    Setting("MAIL_PASSWORD", None, str, "SMTP password"),
+    Setting("MAIL_USE_TLS", False, _bool, "STARTTLS on the SMTP connection"),
+    Setting("MAIL_USE_SSL", False, _bool, "SMTP over TLS from the start"),
+    Setting("MAIL_DEFAULT_SENDER", "IMAP Job Board <jobs@imap.example.org>", str, "From address of every e-mail"),
+    Setting("OUTBOX_EAGER", None, _bool,
+            "drain the outbox right after each request; default on in development and testing, off in production"),
+    Setting("OUTBOX_MAX_ATTEMPTS", 10, int, "delivery attempts before an outbox message is marked dead"),
+    Setting("RATELIMIT_STORAGE_URI", "memory://", str, "Flask-Limiter storage, e.g. redis://127.0.0.1:6379/0"),
+    Setting("RATELIMIT_ENABLED", True, _bool, "turn rate limits off (never in production)"),
+    Setting("PREFERRED_URL_SCHEME", "http", str, "https behind a TLS proxy"),
+    Setting("PROXY_FIX_HOPS", 0, int, "number of trusted reverse proxies setting X-Forwarded-*"),
+)
+
+SETTING_NAMES = frozenset(s.name for s in SETTINGS)
+
+
+def _normalise_database_url(url: str) -> str:
+    # SQLAlchemy maps a bare postgresql:// to psycopg2; we ship psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _dev_secret_key(instance: Path) -> str:
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` from the defaults, then the environment, then ``overrides``."""
+    overrides = dict(overrides or {})
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = os.environ.get(setting.name)
+        values[setting.name] = setting.default if raw in (None, "") else setting.parse(raw)
+    values.update({k: v for k, v in overrides.items() if k in SETTING_NAMES})
+
+    env = values["JOBBOARD_ENV"]
+    if env not in {"development", "production", "testing"}:
+        raise RuntimeError(f"JOBBOARD_ENV must be development, production or testing, not {env!r}")
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    if not values["SECRET_KEY"]:
+        if env == "production":
+            raise RuntimeError("SECRET_KEY must be set in production")
+        values["SECRET_KEY"] = _dev_secret_key(instance)
+    if values["OUTBOX_EAGER"] is None:
+        values["OUTBOX_EAGER"] = env != "production"
+
+    database_url = values["DATABASE_URL"] or f"sqlite:///{instance / 'jobboard.db'}"
+    production = env == "production"
+    app.config.update(
+        values,
+        TESTING=env == "testing",
+        SQLALCHEMY_DATABASE_URI=_normalise_database_url(database_url),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAIL_FILE_DIR=values["MAIL_FILE_DIR"] or str(instance / "mail"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_NAME="__Host-session" if production else "session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_DURATION=60 * 60 * 24 * 30,
+        WTF_CSRF_TIME_LIMIT=60 * 60 * 8,
+        MAX_CONTENT_LENGTH=6 * 1024 * 1024,
+        MAX_FORM_PARTS=200,
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+    )
+    # Keys that are not settings (e.g. WTF_CSRF_ENABLED in a test) pass straight through.
+    app.config.update({k: v for k, v in overrides.items() if k not in SETTING_NAMES})

@@ -1,0 +1,98 @@
+"""Form building blocks every feature uses, so each text input is cleaned the same way.
+
+- Text is NFC-normalised and stripped of bidi overrides and zero-width characters (they can
+  disguise names in a right-to-left interface).
+- NUL and other control characters are refused with a message (PostgreSQL cannot store NUL,
+  and nothing a person types contains one); line breaks and tabs stay in multi-line fields.
+- E-mail addresses are validated and normalised to lower case, the form the database stores.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f]")
+_CONTROL_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", value)).strip()
+
+
+def strip_header_breaks(value: str) -> str:
+    """Text bound for a mail header never carries a line break."""
+    return re.sub(r"[\r\n]+", " ", value)
+
+
+class NoControlCharacters:
+    def __init__(self, multiline: bool = False):
+        self.pattern = _CONTROL_MULTI_LINE if multiline else _CONTROL_SINGLE_LINE
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if isinstance(field.data, str) and self.pattern.search(field.data):
+            raise ValidationError("Remove the control characters from this text.")
+
+
+class Finite:
+    """Refuses NaN and infinities, which a float field otherwise accepts and every range
+    check lets through."""
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if isinstance(field.data, float) and not math.isfinite(field.data):
+            raise StopValidation("Enter an ordinary number.")
+
+
+class Email:
+    """Checks the syntax (no DNS look-up) and stores the normalised, lower-case address."""
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if not field.data:
+            return
+        try:
+            result = validate_email(field.data, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationError("Enter a valid e-mail address.") from None
+        field.data = result.normalized.lower()
+
+
+def text_field(label: str, *, max_length: int, required: bool = True, **kwargs: Any) -> StringField:
+    validators = [DataRequired() if required else Optional(), Length(max=max_length), NoControlCharacters()]
+    return StringField(label, validators=validators, filters=[clean_text], **kwargs)
+
+
+def textarea_field(label: str, *, max_length: int, required: bool = False, **kwargs: Any) -> TextAreaField:
+    validators = [
+        DataRequired() if required else Optional(),
+        Length(max=max_length),
+        NoControlCharacters(multiline=True),
+    ]
+    return TextAreaField(label, validators=validators, filters=[clean_text], **kwargs)
+
+
+def email_field(label: str = "E-mail", **kwargs: Any) -> StringField:
+    return StringField(
+        label,
+        validators=[DataRequired(), Length(max=254), NoControlCharacters(), Email()],
+        filters=[clean_text],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+        **kwargs,
+    )
+
+
+def add_form_error(form: Any, error: Any) -> None:
+    """Show a service's DomainError next to the field it names, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

@@ -1,0 +1,171 @@
+"""The transactional outbox: side effects (mail, search index updates) are written as rows in the
+caller's transaction and delivered afterwards by ``drain``, with retries, back-off and a dead state.
+
+A feature registers a handler per kind (``register_handler(app, "mail.send", fn)``); the handler
+gets the message and must be idempotent, because a crash between delivering and recording the
+delivery replays it. The message id travels with the side effect (the mail's Message-ID, the
+search document's version) so a replay is recognisable downstream.
+
+Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers can drain at once; a
+claim is a lease (``claimed_until``), so a worker killed mid-batch leaves rows that another picks
+up once the lease runs out.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from flask import Flask, current_app
+from sqlalchemy import JSON, Index, String, Text, or_, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jobboard.core.db import enum_type, utcnow
+from jobboard.extensions import db
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_type(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    processed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+Handler = Callable[[OutboxMessage], None]
+
+
+def register_handler(app: Flask, kind: str, handler: Handler) -> None:
+    app.extensions.setdefault("outbox_handlers", {})[kind] = handler
+
+
+def enqueue(kind: str, payload: dict[str, Any], *, not_before: datetime | None = None) -> OutboxMessage:
+    """Add a side effect to the current transaction; it is delivered only if the transaction commits."""
+    message = OutboxMessage(kind=kind, payload=payload, next_attempt_at=not_before or utcnow())
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=30 * 2 ** (attempts - 1)), MAX_BACKOFF)
+
+
+@dataclass
+class DrainStats:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return self.delivered + self.failed
+
+
+def _claim(batch_size: int, now: datetime) -> list[int]:
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(db.session.scalars(due))
+    if ids:
+        db.session.execute(
+            db.update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(claimed_until=now + LEASE)
+        )
+    db.session.commit()
+    return ids
+
+
+def _deliver(message_id: int, handlers: dict[str, Handler], stats: DrainStats) -> None:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.status != OutboxStatus.PENDING:
+        db.session.rollback()
+        return
+    try:
+        handler = handlers[message.kind]
+        handler(message)
+        message.status = OutboxStatus.DONE
+        message.processed_at = utcnow()
+        message.claimed_until = None
+        db.session.commit()
+        stats.delivered += 1
+    except Exception as exc:  # any failure of a side effect is recorded and retried, never raised
+        db.session.rollback()
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("outbox message %s (%s) failed: %s", message_id, message.kind, error)
+        log.debug("%s", traceback.format_exc())
+        _record_failure(message_id, error, stats)
+
+
+def _record_failure(message_id: int, error: str, stats: DrainStats) -> None:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        return
+    message.attempts += 1
+    message.last_error = error[:2000]
+    message.claimed_until = None
+    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        message.status = OutboxStatus.DEAD
+        stats.dead += 1
+    else:
+        message.next_attempt_at = utcnow() + backoff(message.attempts)
+    stats.failed += 1
+    stats.errors.append(error)
+    db.session.commit()
+
+
+def drain(*, batch_size: int = 100, max_batches: int | None = None) -> DrainStats:
+    """Deliver every due message, batch by batch, until none is left (or ``max_batches``)."""
+    handlers: dict[str, Handler] = current_app.extensions.get("outbox_handlers", {})
+    stats = DrainStats()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        ids = _claim(batch_size, utcnow())
+        if not ids:
+            break
+        batches += 1
+        for message_id in ids:
+            _deliver(message_id, handlers, stats)
+    return stats
+
+
+def retry_dead(message_id: int) -> None:
+    """Put a dead message back in the queue (an admin decided the cause is fixed)."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is not None and message.status == OutboxStatus.DEAD:
+        message.status = OutboxStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = utcnow()

@@ -1,0 +1,151 @@
+"""Request life cycle shared by every blueprint: one commit per request, security headers, the
+eager outbox drain, and friendly error pages (or htmx fragments) for every error status.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, render_template, request
+from flask.wrappers import Response
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from jobboard.core import outbox
+from jobboard.core.errors import DomainError
+from jobboard.core.htmx import is_htmx
+from jobboard.extensions import db
+
+log = logging.getLogger(__name__)
+
+ERROR_TEXTS: dict[int, tuple[str, str]] = {
+    400: ("Bad request", "The request could not be understood. Check the link or the form and try again."),
+    403: ("Not allowed", "Your account may not do this."),
+    404: ("Not found", "There is nothing at this address."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Conflict", "This clashes with another change. Reload the page and try again."),
+    410: ("Gone", "This is no longer available."),
+    413: ("Too large", "The upload is larger than allowed."),
+    422: ("Cannot be processed", "Some of the information given is not valid."),
+    429: ("Too many requests", "You have tried this too often. Wait a little and try again."),
+    500: ("Something went wrong", "An unexpected error occurred on our side. It has been logged."),
+    503: ("Temporarily unavailable", "The service is busy. Try again in a moment."),
+}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def error_response(status: int, message: str | None = None) -> Response:
+    title, default_message = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
+    context = {"status": status, "title": title, "message": message or default_message}
+    template = "errors/_fragment.html" if is_htmx() else "errors/error.html"
+    response = current_app.make_response((render_template(template, **context), status))
+    response.vary.add("HX-Request")
+    if is_htmx():
+        # Show the message in the page's alert area whatever element made the request.
+        response.headers["HX-Retarget"] = "#flash-area"
+        response.headers["HX-Reswap"] = "beforeend"
+    return response
+
+
+def _handle_http_exception(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    message = exc.description if status in (400, 403, 404, 409, 410, 422) and _has_own_text(exc) else None
+    response = error_response(status, message)
+    if status == 429:
+        retry_after = getattr(exc, "retry_after", None)
+        response.headers["Retry-After"] = str(retry_after or 60)
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _has_own_text(exc: HTTPException) -> bool:
+    return bool(exc.description) and exc.description != type(exc).description
+
+
+def _handle_csrf(exc: CSRFError) -> Response:
+    log.warning("csrf_failure path=%s reason=%s", request.path, exc.description)
+    return error_response(400, "The form has expired or was not sent from this site. Reload the page and try again.")
+
+
+def _handle_domain_error(exc: DomainError) -> Response:
+    return error_response(exc.status_code, exc.message)
+
+
+def _handle_integrity_error(exc: IntegrityError) -> Response:
+    db.session.rollback()
+    log.info("integrity_conflict path=%s error=%s", request.path, exc.orig)
+    return error_response(409)
+
+
+def _handle_operational_error(exc: OperationalError) -> Response:
+    db.session.rollback()
+    log.error("database_unavailable path=%s error=%s", request.path, exc.orig)
+    response = error_response(503)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def _handle_unexpected(exc: Exception) -> Response:
+    db.session.rollback()
+    log.exception("unhandled error on %s", request.path)
+    return error_response(500)
+
+
+def _finish_transaction(response: Response) -> Response:
+    """Commit what a successful request changed, roll back everything else, then deliver side
+    effects when the outbox drains eagerly."""
+    if response.status_code >= 400:
+        db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        return _handle_integrity_error(exc)
+    except OperationalError as exc:
+        return _handle_operational_error(exc)
+    if current_app.config["OUTBOX_EAGER"] and request.method not in ("GET", "HEAD", "OPTIONS"):
+        outbox.drain()
+    return response
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config["JOBBOARD_ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user.is_authenticated and not request.path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _after_request(response: Response) -> Response:
+    response = _finish_transaction(response)
+    return _security_headers(response)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_after_request)
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(IntegrityError, _handle_integrity_error)
+    app.register_error_handler(OperationalError, _handle_operational_error)
+    if not app.debug:
+        app.register_error_handler(Exception, _handle_unexpected)
+
+    @app.context_processor
+    def _layout_context() -> dict[str, object]:
+        lang = request.cookies.get("lang", "en") if request else "en"
+        return {"html_lang": lang, "html_dir": "rtl" if lang == "he" else "ltr"}

@@ -1,0 +1,1 @@
+"""Demo data for development: the real employers with their sites, and one account per role."""

@@ -1,0 +1,65 @@
+"""Composing e-mails from templates under ``templates/mail/`` and queueing them in the outbox."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from jinja2 import TemplateNotFound
+
+from jobboard.core.forms import strip_header_breaks
+from jobboard.core.outbox import OutboxMessage, enqueue
+
+MAIL_KIND = "mail.send"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link built from BASE_URL, never from the request's Host header (a forged
+    Host must not end up in a password-reset mail)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme, script_name=base.path or "/")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def queue_mail(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    attachments: tuple[Attachment, ...] = (),
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> OutboxMessage:
+    """Render ``mail/<template>.txt`` (and ``.html`` when it exists) and queue the message."""
+    env = current_app.jinja_env
+    context = {"subject": subject, **context}
+    text = env.get_template(f"mail/{template}.txt").render(**context)
+    try:
+        html: str | None = env.get_template(f"mail/{template}.html").render(**context)
+    except TemplateNotFound as missing:
+        if missing.name != f"mail/{template}.html":
+            raise
+        html = None
+    payload = {
+        "to": strip_header_breaks(to),
+        "subject": strip_header_breaks(subject),
+        "text": text,
+        "html": html,
+        "headers": {k: strip_header_breaks(v) for k, v in (headers or {}).items()},
+        "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "data": base64.b64encode(a.data).decode()}
+            for a in attachments
+        ],
+    }
+    return enqueue(MAIL_KIND, payload)
+

@@ -1,0 +1,54 @@
+"""Delivering a queued e-mail: over SMTP with Flask-Mail, or as an .eml file in development.
+
+The outbox id becomes the Message-ID, so a message delivered twice after a crash is the same
+message to the recipient's mail client.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_mail import Attachment, Message
+
+from jobboard.core.outbox import OutboxMessage
+from jobboard.extensions import mail
+
+
+def build_message(outbox_message: OutboxMessage) -> Message:
+    payload = outbox_message.payload
+    message = Message(
+        subject=payload["subject"],
+        recipients=[payload["to"]],
+        body=payload["text"],
+        html=payload.get("html"),
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers=payload.get("headers") or None,
+        attachments=[
+            Attachment(
+                filename=item["filename"],
+                content_type=item["content_type"],
+                data=base64.b64decode(item["data"]),
+            )
+            for item in payload.get("attachments", [])
+        ],
+    )
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "jobboard"
+    message.msgId = f"<outbox-{outbox_message.id}@{host}>"
+    return message
+
+
+def deliver(outbox_message: OutboxMessage) -> None:
+    message = build_message(outbox_message)
+    backend = current_app.config["MAIL_BACKEND"]
+    if backend == "smtp":
+        mail.send(message)
+    elif backend == "file":
+        folder = Path(current_app.config["MAIL_FILE_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        # Named by outbox id: a replay overwrites the same file instead of adding a second one.
+        (folder / f"{outbox_message.id:08d}.eml").write_bytes(message.as_bytes())
+    else:
+        raise RuntimeError(f"MAIL_BACKEND must be smtp or file, not {backend!r}")

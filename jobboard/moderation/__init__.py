@@ -1,0 +1,1 @@
+"""Admin work: verifying employers, the audit log, and the outbox's dead letters."""

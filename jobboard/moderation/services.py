@@ -1,0 +1,54 @@
+"""Admin decisions about employers. Each is audited and its owners are told by e-mail."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from jobboard.accounts.models import User
+from jobboard.core import audit
+from jobboard.core.db import utcnow
+from jobboard.core.outbox import retry_dead
+from jobboard.core.errors import Conflict, DomainError
+from jobboard.extensions import db
+from jobboard.mail import external_url, queue_mail
+from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
+
+
+def _tell_owners(org: Organization, subject: str, template: str) -> None:
+    owners = db.session.scalars(
+        select(User).join(Membership).where(Membership.org_id == org.id, Membership.role == Role.OWNER)
+    )
+    for owner in owners:
+        queue_mail(owner.email, subject, template, org=org, org_url=external_url("orgs.dashboard", org_slug=org.slug))
+
+
+def _set_status(admin: User, org: Organization, status: OrgStatus, reason: str | None, action: str) -> None:
+    previous = org.status
+    org.status = status
+    org.status_reason = reason
+    org.status_changed_at = utcnow()
+    audit.record(
+        action, actor_id=admin.id, subject_type="organization", subject_id=org.id, org_id=org.id,
+        reason=reason, old_status=previous.value, new_status=status.value,
+    )
+
+
+def verify_org(admin: User, org: Organization, reason: str | None = None) -> None:
+    if org.status == OrgStatus.VERIFIED:
+        raise Conflict("This organisation is already verified.")
+    _set_status(admin, org, OrgStatus.VERIFIED, reason, "org.verified")
+    _tell_owners(org, f"{org.name} is verified on the IMAP job board", "moderation/org_verified")
+
+
+def suspend_org(admin: User, org: Organization, reason: str) -> None:
+    if not reason.strip():
+        raise DomainError("Give the reason for the suspension; the owners will read it.", field="reason")
+    if org.status == OrgStatus.SUSPENDED:
+        raise Conflict("This organisation is already suspended.")
+    _set_status(admin, org, OrgStatus.SUSPENDED, reason, "org.suspended")
+    _tell_owners(org, f"{org.name} is suspended on the IMAP job board", "moderation/org_suspended")
+
+
+def retry_outbox_message(admin: User, message_id: int) -> None:
+    retry_dead(message_id)
+    audit.record("outbox.retried", actor_id=admin.id, subject_type="outbox", subject_id=message_id)

@@ -1,0 +1,116 @@
+"""Tenants: employers (hospitals, health funds, clinics), their staff and their sites."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jobboard.accounts.models import User
+from jobboard.core.db import TimestampMixin, enum_type
+from jobboard.extensions import db
+from jobboard.vocab.models import City
+
+
+class OrgKind(enum.StrEnum):
+    HOSPITAL = "hospital"
+    HEALTH_FUND = "health_fund"
+    CLINIC = "clinic"
+
+    @property
+    def label(self) -> str:
+        return {"hospital": "Hospital", "health_fund": "Health fund", "clinic": "Clinic"}[self.value]
+
+
+class OrgStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    SUSPENDED = "suspended"
+
+
+class Role(enum.StrEnum):
+    """Ordered from least to most rights: a check for 'recruiter' admits owners too."""
+
+    VIEWER = "viewer"
+    RECRUITER = "recruiter"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def includes(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+class Organization(TimestampMixin, db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[OrgKind] = mapped_column(enum_type(OrgKind, "org_kind"))
+    website: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[OrgStatus] = mapped_column(enum_type(OrgStatus, "org_status"), default=OrgStatus.PENDING)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None]
+
+    sites: Mapped[list[Site]] = relationship(back_populates="org", order_by="Site.name")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == OrgStatus.VERIFIED
+
+
+class Membership(TimestampMixin, db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "member_role"))
+
+    user: Mapped[User] = relationship(lazy="joined")
+    org: Mapped[Organization] = relationship()
+
+
+class Invitation(TimestampMixin, db.Model):
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_org_email", "org_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "invitation_role"))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    org: Mapped[Organization] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+class Site(TimestampMixin, db.Model):
+    """A facility of the organisation (a hospital campus, a clinic). Its city fixes the region;
+    the coordinates start at the city's and may be set to the exact campus."""
+
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    city_slug: Mapped[str] = mapped_column(ForeignKey("cities.slug"))
+    address: Mapped[str | None] = mapped_column(String(200))
+    lat: Mapped[float]
+    lon: Mapped[float]
+
+    org: Mapped[Organization] = relationship(back_populates="sites")
+    city: Mapped[City] = relationship(lazy="joined")

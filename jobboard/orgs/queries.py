@@ -1,0 +1,67 @@
+"""Reading tenant data. Every query for an organisation's rows filters by its id."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from jobboard.accounts.models import User
+from jobboard.extensions import db
+from jobboard.orgs.models import Invitation, Membership, Organization, OrgStatus, Site
+
+
+def membership_in(user_id: int, org_slug: str) -> Membership | None:
+    return db.session.scalar(
+        select(Membership)
+        .join(Organization)
+        .options(joinedload(Membership.org))
+        .where(Organization.slug == org_slug, Membership.user_id == user_id)
+    )
+
+
+def memberships_of(user: User) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership).options(joinedload(Membership.org)).where(Membership.user_id == user.id)
+            .order_by(Membership.created_at)
+        )
+    )
+
+
+def members(org: Organization) -> list[Membership]:
+    """Owners first, then recruiters, then viewers; by name within each role."""
+    rows = db.session.scalars(select(Membership).join(User).where(Membership.org_id == org.id))
+    return sorted(rows, key=lambda m: (-m.role.rank, m.user.full_name.casefold()))
+
+
+def member(org: Organization, membership_id: int) -> Membership | None:
+    return db.session.scalar(select(Membership).where(Membership.org_id == org.id, Membership.id == membership_id))
+
+
+def open_invitations(org: Organization) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.org_id == org.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def invitation(org: Organization, invitation_id: int) -> Invitation | None:
+    return db.session.scalar(select(Invitation).where(Invitation.org_id == org.id, Invitation.id == invitation_id))
+
+
+def sites(org: Organization) -> list[Site]:
+    return list(db.session.scalars(select(Site).where(Site.org_id == org.id).order_by(Site.name)))
+
+
+def site(org: Organization, site_id: int) -> Site | None:
+    return db.session.scalar(select(Site).where(Site.org_id == org.id, Site.id == site_id))
+
+
+def organizations(status: OrgStatus | None = None) -> list[Organization]:
+    query = select(Organization).order_by(Organization.created_at.desc())
+    if status is not None:
+        query = query.where(Organization.status == status)
+    return list(db.session.scalars(query))

@@ -1,0 +1,241 @@
+"""Organisation rules: registering an employer, inviting and managing staff, sites.
+
+An organisation always keeps at least one owner. Every change to who belongs and with which
+role is in the audit log, and removing someone ends their sessions at once.
+"""
+
+from __future__ import annotations
+
+from slugify import slugify
+from sqlalchemy import func, select
+
+from jobboard.accounts.models import AccountKind, User
+from jobboard.accounts.services import create_user, find_user_by_email
+from jobboard.core import audit
+from jobboard.core.db import utcnow
+from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitted
+from jobboard.core.tokens import Purpose, make_token, read_token
+from jobboard.extensions import db
+from jobboard.mail import external_url, queue_mail
+from jobboard.orgs.models import Invitation, Membership, Organization, OrgKind, Role, Site
+from jobboard.vocab.models import City
+
+INVITATION = Purpose("org-invitation", 14 * 24 * 3600)
+
+# Israel's mainland lies within these bounds; a site outside them is a typing mistake.
+LAT_RANGE = (29.4, 33.4)
+LON_RANGE = (34.2, 35.9)
+
+
+def unique_org_slug(name: str) -> str:
+    base = slugify(name, max_length=60, word_boundary=True) or "employer"
+    taken = set(db.session.scalars(select(Organization.slug).where(Organization.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def register_org(
+    owner: User, *, name: str, kind: OrgKind, website: str | None, description: str
+) -> Organization:
+    if owner.is_doctor:
+        raise NotPermitted("A doctor's account cannot register an employer. Sign up the employer with a work address.")
+    org = Organization(slug=unique_org_slug(name), name=name, kind=kind, website=website or None, description=description)
+    db.session.add(org)
+    db.session.flush()
+    db.session.add(Membership(user_id=owner.id, org_id=org.id, role=Role.OWNER))
+    audit.record("org.registered", actor_id=owner.id, subject_type="organization", subject_id=org.id, org_id=org.id)
+    for admin in db.session.scalars(select(User).where(User.is_admin.is_(True), User.is_deactivated.is_(False))):
+        queue_mail(
+            admin.email,
+            f"New employer to verify: {org.name}",
+            "orgs/new_org_for_admin",
+            org=org,
+            review_url=external_url("moderation.org_detail", org_id=org.id),
+        )
+    return org
+
+
+def update_profile(org: Organization, actor: User, *, website: str | None, description: str) -> None:
+    org.website = website or None
+    org.description = description
+    audit.record("org.profile_updated", actor_id=actor.id, subject_type="organization", subject_id=org.id, org_id=org.id)
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+def _owner_count(org: Organization) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.org_id == org.id, Membership.role == Role.OWNER)
+    ) or 0
+
+
+def _ensure_another_owner(org: Organization, membership: Membership) -> None:
+    if membership.role == Role.OWNER and _owner_count(org) <= 1:
+        raise Conflict("An organisation needs at least one owner. Make someone else an owner first.")
+
+
+def change_role(org: Organization, actor: User, membership: Membership, role: Role) -> None:
+    if membership.org_id != org.id:
+        raise NotPermitted("That person is not a member of this organisation.")
+    if role == membership.role:
+        return
+    if role != Role.OWNER:
+        _ensure_another_owner(org, membership)
+    previous = membership.role
+    membership.role = role
+    if not role.includes(previous):
+        membership.user.end_sessions()
+    audit.record(
+        "member.role_changed", actor_id=actor.id, subject_type="user", subject_id=membership.user_id,
+        org_id=org.id, old_role=previous.value, new_role=role.value,
+    )
+
+
+def remove_member(org: Organization, actor: User, membership: Membership) -> None:
+    if membership.org_id != org.id:
+        raise NotPermitted("That person is not a member of this organisation.")
+    _ensure_another_owner(org, membership)
+    membership.user.end_sessions()
+    db.session.delete(membership)
+    audit.record(
+        "member.removed", actor_id=actor.id, subject_type="user", subject_id=membership.user_id,
+        org_id=org.id, role=membership.role.value,
+    )
+
+
+def invite(org: Organization, actor: User, *, email: str, role: Role) -> Invitation:
+    email = email.lower()
+    existing_user = find_user_by_email(email)
+    if existing_user is not None and db.session.scalar(
+        select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == existing_user.id)
+    ):
+        raise DomainError("This person is already a member.", field="email")
+    invitation = db.session.scalar(
+        select(Invitation).where(
+            Invitation.org_id == org.id, Invitation.email == email,
+            Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        )
+    )
+    if invitation is None:
+        invitation = Invitation(org_id=org.id, email=email, role=role, invited_by_id=actor.id)
+        db.session.add(invitation)
+        db.session.flush()
+    else:
+        invitation.role = role
+    token = make_token(INVITATION, {"i": invitation.id, "e": email})
+    queue_mail(
+        email,
+        f"{actor.full_name} invites you to {org.name} on the IMAP job board",
+        "orgs/invitation",
+        org=org,
+        inviter=actor,
+        role=role,
+        accept_url=external_url("orgs.accept_invitation", token=token),
+    )
+    audit.record(
+        "member.invited", actor_id=actor.id, subject_type="invitation", subject_id=invitation.id,
+        org_id=org.id, role=role.value,
+    )
+    return invitation
+
+
+def revoke_invitation(org: Organization, actor: User, invitation: Invitation) -> None:
+    if invitation.org_id != org.id or not invitation.is_open:
+        raise Conflict("This invitation is no longer open.")
+    invitation.revoked_at = utcnow()
+    audit.record("member.invitation_revoked", actor_id=actor.id, subject_type="invitation", subject_id=invitation.id, org_id=org.id)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    payload = read_token(INVITATION, token)
+    invitation = db.session.get(Invitation, payload.get("i"))
+    if invitation is None or invitation.email != payload.get("e") or not invitation.is_open:
+        raise InvalidToken("This invitation has been used, withdrawn or replaced. Ask for a new one.")
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    if not invitation.is_open:
+        raise InvalidToken("This invitation has been used or withdrawn.")
+    if user.email != invitation.email:
+        raise NotPermitted(f"This invitation was sent to another address. Sign in as {invitation.email} to accept it.")
+    if user.is_doctor:
+        raise NotPermitted("This address belongs to a doctor's account. Ask to be invited with a work address.")
+    membership = db.session.scalar(
+        select(Membership).where(Membership.org_id == invitation.org_id, Membership.user_id == user.id)
+    )
+    if membership is None:
+        membership = Membership(org_id=invitation.org_id, user_id=user.id, role=invitation.role)
+        db.session.add(membership)
+    invitation.accepted_at = utcnow()
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()  # following the link proves the mailbox
+    audit.record(
+        "member.joined", actor_id=user.id, subject_type="invitation", subject_id=invitation.id,
+        org_id=invitation.org_id, role=invitation.role.value,
+    )
+    db.session.flush()
+    return membership
+
+
+def accept_invitation_with_new_account(invitation: Invitation, *, full_name: str, password: str) -> User:
+    if find_user_by_email(invitation.email) is not None:
+        raise Conflict("An account with this address exists. Sign in to accept the invitation.")
+    user = create_user(
+        email=invitation.email, full_name=full_name, password=password, kind=AccountKind.STAFF, confirmed=True
+    )
+    accept_invitation(invitation, user)
+    return user
+
+
+# --- sites ---------------------------------------------------------------------------------
+
+
+def _placed(city_slug: str, lat: float | None, lon: float | None) -> tuple[City, float, float]:
+    city = db.session.get(City, city_slug)
+    if city is None:
+        raise DomainError("Choose a city from the list.", field="city")
+    if lat is None or lon is None:
+        return city, city.lat, city.lon
+    if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
+        raise DomainError("The latitude must be within Israel (29.4 to 33.4).", field="lat")
+    if not (LON_RANGE[0] <= lon <= LON_RANGE[1]):
+        raise DomainError("The longitude must be within Israel (34.2 to 35.9).", field="lon")
+    return city, lat, lon
+
+
+def _ensure_site_name_free(org: Organization, name: str, site_id: int | None = None) -> None:
+    clash = db.session.scalar(select(Site.id).where(Site.org_id == org.id, Site.name == name, Site.id != (site_id or 0)))
+    if clash:
+        raise DomainError("Another site of this organisation has that name.", field="name")
+
+
+def add_site(
+    org: Organization, actor: User, *, name: str, city_slug: str, address: str | None,
+    lat: float | None = None, lon: float | None = None,
+) -> Site:
+    _ensure_site_name_free(org, name)
+    city, lat, lon = _placed(city_slug, lat, lon)
+    site = Site(org_id=org.id, name=name, city_slug=city.slug, address=address or None, lat=lat, lon=lon)
+    db.session.add(site)
+    db.session.flush()
+    audit.record("site.added", actor_id=actor.id, subject_type="site", subject_id=site.id, org_id=org.id)
+    return site
+
+
+def update_site(
+    org: Organization, actor: User, site: Site, *, name: str, city_slug: str, address: str | None,
+    lat: float | None = None, lon: float | None = None,
+) -> None:
+    _ensure_site_name_free(org, name, site.id)
+    city, lat, lon = _placed(city_slug, lat, lon)
+    site.name, site.city_slug, site.address, site.lat, site.lon = name, city.slug, address or None, lat, lon
+    audit.record("site.updated", actor_id=actor.id, subject_type="site", subject_id=site.id, org_id=org.id)
+
+
+def delete_site(org: Organization, actor: User, site: Site) -> None:
+    db.session.delete(site)
+    audit.record("site.deleted", actor_id=actor.id, subject_type="site", subject_id=site.id, org_id=org.id)

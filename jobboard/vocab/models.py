@@ -1,0 +1,87 @@
+"""Vocabulary tables are keyed by a readable slug, which is also what URLs and the search index
+carry."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jobboard.extensions import db
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    is_periphery: Mapped[bool]
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class City(db.Model):
+    __tablename__ = "cities"
+
+    slug: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_he: Mapped[str] = mapped_column(String(80))
+    region_slug: Mapped[str] = mapped_column(ForeignKey("regions.slug"), index=True)
+    lat: Mapped[float]
+    lon: Mapped[float]
+    # Mostly the region's flag; a city may differ (Ashdod is in the south but not periphery).
+    is_periphery: Mapped[bool]
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    region: Mapped[Region] = relationship(lazy="joined")
+
+
+class Profession(db.Model):
+    __tablename__ = "professions"
+
+    slug: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Specialty(db.Model):
+    __tablename__ = "specialties"
+
+    slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Language(db.Model):
+    __tablename__ = "languages"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class HebrewLevel(enum.IntEnum):
+    """CEFR levels; stored as the number so 'at least B1' is a comparison."""
+
+    NONE = 0
+    A1 = 1
+    A2 = 2
+    B1 = 3
+    B2 = 4
+    C1 = 5
+    C2 = 6
+
+    @property
+    def label(self) -> str:
+        return HEBREW_LEVEL_LABELS[self]
+
+
+HEBREW_LEVEL_LABELS = {
+    HebrewLevel.NONE: "None",
+    HebrewLevel.A1: "A1 – beginner",
+    HebrewLevel.A2: "A2 – elementary",
+    HebrewLevel.B1: "B1 – intermediate",
+    HebrewLevel.B2: "B2 – upper intermediate",
+    HebrewLevel.C1: "C1 – advanced",
+    HebrewLevel.C2: "C2 – proficient",
+}
