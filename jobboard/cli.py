@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from jobboard.accounts.models import AccountKind
 from jobboard.accounts.services import WeakPassword, create_user, find_user_by_email
 from jobboard.core import outbox
+from jobboard.core.schedule import run_due_jobs
 from jobboard.demo.seed import seed_demo
 from jobboard.extensions import db
 from jobboard.vocab.seed import load_vocabularies
@@ -86,6 +87,7 @@ def worker(once: bool, interval: float, batch_size: int) -> None:
     signal.signal(signal.SIGINT, _stop)
     click.echo("Worker started.")
     while not stopping:
+        run_due_jobs()
         stats = outbox.drain(batch_size=batch_size, max_batches=1)
         if stats.handled:
             click.echo(f"Delivered {stats.delivered}, failed {stats.failed}, dead {stats.dead}.")

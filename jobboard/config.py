@@ -85,7 +85,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     values: dict[str, Any] = {}
     for setting in SETTINGS:
         raw = os.environ.get(setting.name)
-        values[setting.name] = setting.default if raw in (None, "") else setting.parse(raw)
+        if raw in (None, ""):
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as error:
+            # Name the variable: "not a boolean: 'maybe'" alone does not say which one to fix.
+            raise RuntimeError(f"{setting.name} has an invalid value {raw!r}: {error}") from None
     values.update({k: v for k, v in overrides.items() if k in SETTING_NAMES})
 
     env = values["JOBBOARD_ENV"]

@@ -20,7 +20,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -82,11 +82,25 @@ def testing_config(database_url: str, root: Path) -> dict[str, object]:
     }
 
 
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``, as in production. The
+    ``db_session`` fixture keeps one app context open for the whole test and Flask reuses it for
+    each request, so ``g`` (where Flask-Login caches the signed-in user) would otherwise carry
+    over from one request to the next, across ``login(...)`` calls and between clients."""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if has_app_context():
+            for name in list(vars(g)):
+                delattr(g, name)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     root = tmp_path_factory.mktemp("instance")
     os.environ["JOBBOARD_INSTANCE_PATH"] = str(root)
     application = create_app(testing_config(database_url, root))
+    application.test_client_class = FreshGlobalsClient
     with application.app_context():
         flask_migrate.upgrade()
         load_vocabularies()

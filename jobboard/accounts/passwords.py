@@ -66,7 +66,10 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     letters_only = re.sub(r"[^a-z]", "", password.lower())
     if letters_only in (*CONTEXT_WORDS, *personal):
         return "Do not base the password on your name, e-mail or the names of this site or its employers."
-    result = zxcvbn(password[:100], user_inputs=[*CONTEXT_WORDS, *personal])
+    # The whole address and name too: zxcvbn matches user inputs as whole tokens, so the parts
+    # alone let "<own e-mail address>" or "<first><last>2024!" through.
+    whole = [value for value in (email.lower(), re.sub(r"\s+", "", name.lower())) if value]
+    result = zxcvbn(password[:100], user_inputs=[*CONTEXT_WORDS, *personal, *whole])
     if result["score"] < 3:
         warning = result["feedback"]["warning"] or "It would be easy to guess."
         return f"This password is too weak. {warning} A few unrelated words make a strong password."

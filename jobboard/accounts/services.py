@@ -14,7 +14,8 @@ from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, InvalidToken
 from jobboard.core.tokens import Purpose, fingerprint, make_token, read_token
 from jobboard.extensions import db
-from jobboard.mail import external_url, queue_mail
+from jobboard.core.urls import external_url
+from jobboard.mail import queue_mail
 
 CONFIRM_EMAIL = Purpose("confirm-email", 7 * 24 * 3600)
 RESET_PASSWORD = Purpose("reset-password", 3600)

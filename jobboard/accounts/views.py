@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, flash, redirect, request, session, url_for
 from flask.wrappers import Response
 from flask_login import current_user, fresh_login_required, login_user, logout_user
@@ -17,7 +18,7 @@ from jobboard.accounts.forms import (
 from jobboard.accounts.models import AccountKind, User
 from jobboard.core.access import classify, login_required, public
 from jobboard.core.errors import DomainError
-from jobboard.core.forms import add_form_error
+from jobboard.core.forms import add_form_error, clean_text
 from jobboard.core.htmx import render_page
 from jobboard.core.urls import safe_next
 from jobboard.extensions import limiter
@@ -26,7 +27,14 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 def _submitted_email() -> str:
-    return (request.form.get("email") or "").strip().lower()[:254]
+    """The address as the form will read it (invisible characters dropped, normalised), so that
+    spellings of one address (``a@x.org\u200b``, ``a@ｘ.org``) share one per-address limit."""
+    address = clean_text(request.form.get("email") or "")[:254]
+    try:
+        address = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        pass
+    return address.lower()
 
 
 def start_session(user: User, *, remember: bool = False) -> None:
@@ -99,8 +107,9 @@ def login() -> Response:
 @login_required
 def logout() -> Response:
     services.sign_out(current_user)
-    logout_user()
+    # Clear first: logout_user marks the remember cookie for deletion in the session.
     session.clear()
+    logout_user()
     flash("You are signed out.", "info")
     response = redirect(url_for("pages.home"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
@@ -157,7 +166,9 @@ def change_password() -> Response:
         except DomainError as error:
             add_form_error(form, error)
         else:
-            start_session(current_user)
+            # The real User, not the current_user proxy: login_user stores what it is given as
+            # the request's user, and a proxy that resolves to itself recurses forever.
+            start_session(current_user._get_current_object())
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("accounts.settings"))
     return render_page(

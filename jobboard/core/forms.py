@@ -16,7 +16,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import URL, DataRequired, Length, Optional, StopValidation, ValidationError
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f]")
@@ -26,7 +26,9 @@ _CONTROL_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def clean_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    return _INVISIBLE.sub("", unicodedata.normalize("NFC", value)).strip()
+    # Strip first, then normalise: an invisible character between a letter and its combining
+    # mark would otherwise leave the pair decomposed once it is removed.
+    return unicodedata.normalize("NFC", _INVISIBLE.sub("", value)).strip()
 
 
 def strip_header_breaks(value: str) -> str:
@@ -68,6 +70,16 @@ class Email:
 def text_field(label: str, *, max_length: int, required: bool = True, **kwargs: Any) -> StringField:
     validators = [DataRequired() if required else Optional(), Length(max=max_length), NoControlCharacters()]
     return StringField(label, validators=validators, filters=[clean_text], **kwargs)
+
+
+def url_field(label: str, *, max_length: int = 500) -> StringField:
+    """An optional web address; when given it must be a full http(s) URL."""
+    return StringField(
+        label,
+        validators=[Optional(), Length(max=max_length), NoControlCharacters(),
+                    URL(require_tld=True, message="Enter a full address starting with https://")],
+        filters=[clean_text],
+    )
 
 
 def textarea_field(label: str, *, max_length: int, required: bool = False, **kwargs: Any) -> TextAreaField:

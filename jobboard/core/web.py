@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from jobboard.core import outbox
 from jobboard.core.errors import DomainError
 from jobboard.core.htmx import is_htmx
+from jobboard.core.markdown import render_markdown
 from jobboard.extensions import db
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, _handle_operational_error)
     if not app.debug:
         app.register_error_handler(Exception, _handle_unexpected)
+
+    app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor
     def _layout_context() -> dict[str, object]:

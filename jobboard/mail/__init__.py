@@ -6,10 +6,10 @@ from flask import Flask
 
 from jobboard.core.outbox import register_handler
 from jobboard.extensions import mail
-from jobboard.mail.compose import MAIL_KIND, external_url, queue_mail
+from jobboard.mail.compose import MAIL_KIND, queue_mail
 from jobboard.mail.delivery import deliver
 
-__all__ = ["external_url", "init_app", "queue_mail"]
+__all__ = ["init_app", "queue_mail"]
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from jinja2 import TemplateNotFound
@@ -21,14 +20,6 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link built from BASE_URL, never from the request's Host header (a forged
-    Host must not end up in a password-reset mail)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme, script_name=base.path or "/")
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_mail(

@@ -10,7 +10,8 @@ from jobboard.core.db import utcnow
 from jobboard.core.outbox import retry_dead
 from jobboard.core.errors import Conflict, DomainError
 from jobboard.extensions import db
-from jobboard.mail import external_url, queue_mail
+from jobboard.core.urls import external_url
+from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
 
 

@@ -1,16 +1,27 @@
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_login import current_user
 
+from jobboard.accounts.models import User
 from jobboard.core.access import admin_required
 from jobboard.core.errors import DomainError
 from jobboard.core.forms import add_form_error
 from jobboard.core.htmx import render_page
 from jobboard.extensions import db
+from jobboard.core.db import utcnow
+from jobboard.jobs import queries as job_queries
+from jobboard.jobs import services as job_services
+from jobboard.jobs.forms import DecisionForm, GrantForm
+from jobboard.jobs.grants import GrantFields, save_grant
+from jobboard.jobs.models import GrantProgram, Posting
 from jobboard.moderation import queries, services
+from jobboard.moderation.diff import changes
 from jobboard.moderation.forms import SuspendForm, VerifyForm
+from jobboard.vocab.queries import region_choices
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import Organization, OrgStatus
 
@@ -117,3 +128,139 @@ def retry_outbox_message(message_id: int) -> Response:
     services.retry_outbox_message(current_user, message_id)
     flash("The message is queued again.", "success")
     return redirect(url_for("moderation.outbox_messages"))
+
+
+# --- postings ------------------------------------------------------------------------------
+
+
+@bp.route("/postings")
+@admin_required
+def queue() -> Response:
+    return render_page("moderation/queue.html", postings=job_queries.moderation_queue(),
+                       reported=job_queries.open_report_counts(), now=utcnow())
+
+
+def _posting_or_404(posting_id: int) -> Posting:
+    posting = job_queries.posting_with_details(posting_id)
+    if posting is None:
+        abort(404)
+    return posting
+
+
+def _review_page(posting: Posting, form: DecisionForm | None = None, status: int = 200) -> Response:
+    baseline = job_services.last_approved_version(posting)
+    current = job_services.snapshot(posting)
+    return render_page(
+        "moderation/review.html",
+        posting=posting,
+        live=posting.revision_of,
+        content=current,
+        diff=changes(baseline.content, current) if baseline else None,
+        baseline=baseline,
+        duplicate=db.session.get(Posting, posting.likely_duplicate_of_id) if posting.likely_duplicate_of_id else None,
+        reports=job_queries.open_reports(posting),
+        history=job_queries.transitions(posting),
+        form=form or DecisionForm(formdata=None),
+        status=status,
+    )
+
+
+@bp.route("/postings/<int:posting_id>")
+@admin_required
+def review(posting_id: int) -> Response:
+    return _review_page(_posting_or_404(posting_id))
+
+
+@bp.route("/postings/<int:posting_id>/approve", methods=["POST"])
+@admin_required
+def approve(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    live = job_services.approve(posting, current_user)
+    flash(f"“{live.title}” is published.", "success")
+    return redirect(url_for("moderation.queue"))
+
+
+def _decide(posting_id: int, decide: Callable[[Posting, User, str], None], done: str) -> Response:
+    posting = _posting_or_404(posting_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            decide(posting, current_user, form.reason.data or "")
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            flash(done.format(title=posting.title), "success")
+            return redirect(url_for("moderation.queue"))
+    return _review_page(posting, form, status=422)
+
+
+@bp.route("/postings/<int:posting_id>/request-changes", methods=["POST"])
+@admin_required
+def request_changes(posting_id: int) -> Response:
+    return _decide(posting_id, job_services.request_changes, "Changes requested for “{title}”.")
+
+
+@bp.route("/postings/<int:posting_id>/reject", methods=["POST"])
+@admin_required
+def reject(posting_id: int) -> Response:
+    return _decide(posting_id, job_services.reject, "“{title}” is rejected.")
+
+
+@bp.route("/postings/<int:posting_id>/unpublish", methods=["POST"])
+@admin_required
+def unpublish(posting_id: int) -> Response:
+    return _decide(posting_id, job_services.unpublish, "“{title}” is unpublished.")
+
+
+@bp.route("/postings/<int:posting_id>/dismiss-reports", methods=["POST"])
+@admin_required
+def dismiss_reports(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    job_services.dismiss_reports(posting, current_user)
+    flash("The reports are dismissed.", "success")
+    return redirect(url_for("moderation.queue"))
+
+
+# --- grant programs ------------------------------------------------------------------------
+
+
+@bp.route("/grants")
+@admin_required
+def grants() -> Response:
+    return render_page("moderation/grants.html", grants=job_queries.grant_programs(), today=utcnow().date())
+
+
+def _grant_form(**kwargs: object) -> GrantForm:
+    form = GrantForm(**kwargs)
+    form.region_slugs.choices = region_choices()
+    return form
+
+
+def _save_grant(form: GrantForm, grant: GrantProgram | None) -> Response:
+    if form.validate_on_submit():
+        fields = GrantFields(**{name: form[name].data for name in GrantFields.__dataclass_fields__})
+        fields.url = fields.url or None
+        try:
+            saved = save_grant(current_user, fields, grant)
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            flash(f"“{saved.name}” is saved.", "success")
+            return redirect(url_for("moderation.grants"))
+    return render_page("moderation/grant_form.html", form=form, grant=grant, status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/grants/new", methods=["GET", "POST"])
+@admin_required
+def new_grant() -> Response:
+    return _save_grant(_grant_form(), None)
+
+
+@bp.route("/grants/<int:grant_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_grant(grant_id: int) -> Response:
+    grant = db.session.get(GrantProgram, grant_id)
+    if grant is None:
+        abort(404)
+    data = {name: getattr(grant, name) for name in GrantFields.__dataclass_fields__ if name != "region_slugs"}
+    return _save_grant(_grant_form(data=data | {"region_slugs": [r.slug for r in grant.regions]}), grant)

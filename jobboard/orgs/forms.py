@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Field, FloatField, SelectField
-from wtforms.validators import URL, InputRequired, NumberRange, Optional
+from wtforms import FloatField, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from jobboard.accounts.forms import AccountFields, password_field
-from jobboard.core.forms import Finite, email_field, text_field, textarea_field
+from jobboard.core.forms import Finite, email_field, text_field, textarea_field, url_field
 from jobboard.orgs.models import OrgKind, Role
 
 ROLE_CHOICES = [
@@ -16,12 +16,8 @@ ROLE_CHOICES = [
 
 
 class ProfileForm(FlaskForm):
-    website = text_field("Website", max_length=300, required=False)
+    website = url_field("Website", max_length=300)
     description = textarea_field("Short description", max_length=2000)
-
-    def validate_website(self, field: Field) -> None:
-        if field.data:
-            URL(require_tld=True, message="Enter a full address starting with https://")(self, field)
 
 
 class OrgForm(ProfileForm):

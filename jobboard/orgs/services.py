@@ -6,17 +6,18 @@ role is in the audit log, and removing someone ends their sessions at once.
 
 from __future__ import annotations
 
-from slugify import slugify
 from sqlalchemy import func, select
 
 from jobboard.accounts.models import AccountKind, User
 from jobboard.accounts.services import create_user, find_user_by_email
 from jobboard.core import audit
 from jobboard.core.db import utcnow
+from jobboard.core.slugs import unique_slug
 from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitted
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.extensions import db
-from jobboard.mail import external_url, queue_mail
+from jobboard.core.urls import external_url
+from jobboard.mail import queue_mail
 from jobboard.orgs.models import Invitation, Membership, Organization, OrgKind, Role, Site
 from jobboard.vocab.models import City
 
@@ -28,12 +29,7 @@ LON_RANGE = (34.2, 35.9)
 
 
 def unique_org_slug(name: str) -> str:
-    base = slugify(name, max_length=60, word_boundary=True) or "employer"
-    taken = set(db.session.scalars(select(Organization.slug).where(Organization.slug.like(f"{base}%"))))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    return unique_slug(Organization.slug, name, fallback="employer")
 
 
 def register_org(

@@ -74,7 +74,9 @@ def profile() -> Response:
         services.update_profile(org, current_user, website=form.website.data, description=form.description.data or "")
         flash("The profile is saved.", "success")
         return redirect(url_for("orgs.dashboard"))
-    return render_page("orgs/profile.html", org=org, form=form, status=422 if form.errors else 200)
+    return render_page(
+        "orgs/profile.html", org=org, membership=current_membership(), form=form, status=422 if form.errors else 200
+    )
 
 
 # --- members -------------------------------------------------------------------------------

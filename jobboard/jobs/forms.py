@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, widgets
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from jobboard.core.forms import text_field, textarea_field, url_field
+from jobboard.jobs.models import CloseReason, EmploymentType, LicenceRequirement, ReportReason, Seniority
+from jobboard.jobs.services import MAX_SALARY_ILS, PostingContent
+from jobboard.vocab.models import HebrewLevel
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _optional_int(value: object) -> int | None:
+    return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+
+
+class PostingForm(FlaskForm):
+    title = text_field("Title", max_length=160, render_kw={"placeholder": "e.g. Senior physician, internal medicine"})
+    profession_slug = SelectField("Profession", validators=[InputRequired()])
+    specialty_slug = SelectField("Specialty", validators=[Optional()], coerce=str,
+                                 description="Required for physicians.")
+    seniority = SelectField("Seniority", choices=[(s.value, s.label) for s in Seniority], validators=[InputRequired()])
+    employment_type = SelectField("Employment", choices=[(e.value, e.label) for e in EmploymentType],
+                                  validators=[InputRequired()])
+    site_id = SelectField("Site", coerce=_optional_int, validators=[InputRequired()],
+                          description="The site fixes the city and the region, and which grant programs apply.")
+    grant_ids = CheckboxesField("Grant programs", coerce=int, validators=[Optional()])
+    licence_requirement = SelectField("Licence", choices=[(r.value, r.label) for r in LicenceRequirement],
+                                      validators=[InputRequired()])
+    hebrew_level = SelectField("Hebrew needed", coerce=int, choices=[(int(level), level.label) for level in HebrewLevel],
+                               default=int(HebrewLevel.NONE))
+    language_codes = CheckboxesField("Other working languages of the team", validators=[Optional()])
+    salary_min_ils = IntegerField("Monthly salary from (ILS)", validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
+    salary_max_ils = IntegerField("Monthly salary up to (ILS)", validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
+    start_date = DateField("Start date", validators=[Optional()])
+    duration_days = IntegerField("Days listed after approval", default=60, validators=[InputRequired(), NumberRange(7, 180)],
+                                 description="At most 180. Recruiters get a renewal link a week before it ends.")
+    description_md = textarea_field("Description", max_length=20000, required=True,
+                                    description="Markdown: **bold**, *italic*, lists, links.")
+
+    def to_content(self) -> PostingContent:
+        return PostingContent(
+            title=self.title.data, profession_slug=self.profession_slug.data,
+            specialty_slug=self.specialty_slug.data or None, seniority=Seniority(self.seniority.data),
+            employment_type=EmploymentType(self.employment_type.data), site_id=self.site_id.data,
+            licence_requirement=LicenceRequirement(self.licence_requirement.data),
+            hebrew_level=HebrewLevel(self.hebrew_level.data), description_md=self.description_md.data,
+            salary_min_ils=self.salary_min_ils.data, salary_max_ils=self.salary_max_ils.data,
+            start_date=self.start_date.data, duration_days=self.duration_days.data,
+            grant_ids=sorted(self.grant_ids.data or []), language_codes=sorted(self.language_codes.data or []),
+        )
+
+
+class SubmitForm(FlaskForm):
+    acknowledge_duplicate = BooleanField("This is a different position from the similar one")
+
+
+class CloseForm(FlaskForm):
+    reason = SelectField("Why", choices=[(CloseReason.FILLED.value, "The position is filled"),
+                                         (CloseReason.WITHDRAWN.value, "We withdraw it")],
+                         validators=[InputRequired()])
+
+
+class ReportForm(FlaskForm):
+    reason = SelectField("What is wrong", choices=[(r.value, r.label) for r in ReportReason], validators=[InputRequired()])
+    note = textarea_field("Details (optional)", max_length=2000)
+
+
+class DecisionForm(FlaskForm):
+    reason = textarea_field("Comment for the employer", max_length=4000)
+
+
+class GrantForm(FlaskForm):
+    name = text_field("Name", max_length=200)
+    funder = text_field("Funder", max_length=300)
+    region_slugs = CheckboxesField("Regions", validators=[InputRequired("Choose at least one region.")])
+    summary = textarea_field("Summary (who is eligible, conditions)", max_length=4000, required=True)
+    amount_note = textarea_field("What it offers", max_length=2000)
+    amount_min_ils = IntegerField("Amount from (ILS)", validators=[Optional(), NumberRange(0, 10_000_000)])
+    amount_max_ils = IntegerField("Amount up to (ILS)", validators=[Optional(), NumberRange(0, 10_000_000)])
+    commitment_years = IntegerField("Years of commitment", validators=[Optional(), NumberRange(0, 20)])
+    url = url_field("Source link")
+    valid_from = DateField("Valid from", validators=[Optional()])
+    valid_to = DateField("Valid to", validators=[Optional()])

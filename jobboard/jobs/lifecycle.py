@@ -1,0 +1,189 @@
+"""The posting state machine: the only place a posting's status changes.
+
+    draft ──submit──► pending_review ──approve──► published ──close──► closed
+      ▲                 │     │                     │  │
+      └─withdraw────────┘     ├─request_changes─► changes_requested ──submit──► pending_review
+                              └─reject──► rejected (final)       │  └─expire──► expired
+                                                 published ──unpublish──► unpublished ──submit──► …
+                                                 published ──renew──► published (later expiry)
+
+An edit of a published posting is a separate row (``revision_of_id``) that goes through the same
+machine; approving it merges its content into the live posting (status ``merged``).
+
+Each transition checks who may make it, writes a ``PostingTransition`` (who, when, from, to,
+why), an audit row for moderators' decisions, an e-mail to the organisation's staff where
+someone should hear of it, and a search-index update when what is public changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from jobboard.accounts.models import User
+from jobboard.core import audit
+from jobboard.core.db import utcnow
+from jobboard.core.errors import Conflict, DomainError, NotPermitted
+from jobboard.core.outbox import enqueue
+from jobboard.extensions import db
+from jobboard.jobs.models import CloseReason, Posting, PostingStatus, PostingTransition
+from jobboard.core.urls import external_url
+from jobboard.mail import queue_mail
+from jobboard.orgs.models import Membership, OrgStatus, Role
+
+MAX_LISTING_DAYS = 180
+SEARCH_SYNC = "search.sync"
+
+
+class Actor(StrEnum):
+    EMPLOYER = "employer"  # a recruiter or owner of the posting's organisation
+    ADMIN = "admin"
+    SYSTEM = "system"  # the worker
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    APPROVE = "approve"
+    MERGE = "merge"  # approve an edit of a published posting
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+    CLOSE = "close"
+    EXPIRE = "expire"
+    UNPUBLISH = "unpublish"
+    RENEW = "renew"
+
+
+@dataclass(frozen=True)
+class Rule:
+    target: PostingStatus
+    actor: Actor
+    needs_reason: bool = False
+
+
+S = PostingStatus
+TRANSITIONS: dict[tuple[PostingStatus, Action], Rule] = {
+    (S.DRAFT, Action.SUBMIT): Rule(S.PENDING_REVIEW, Actor.EMPLOYER),
+    (S.CHANGES_REQUESTED, Action.SUBMIT): Rule(S.PENDING_REVIEW, Actor.EMPLOYER),
+    (S.UNPUBLISHED, Action.SUBMIT): Rule(S.PENDING_REVIEW, Actor.EMPLOYER),
+    (S.PENDING_REVIEW, Action.WITHDRAW): Rule(S.DRAFT, Actor.EMPLOYER),
+    (S.PENDING_REVIEW, Action.APPROVE): Rule(S.PUBLISHED, Actor.ADMIN),
+    (S.PENDING_REVIEW, Action.MERGE): Rule(S.MERGED, Actor.ADMIN),
+    (S.PENDING_REVIEW, Action.REQUEST_CHANGES): Rule(S.CHANGES_REQUESTED, Actor.ADMIN, needs_reason=True),
+    (S.PENDING_REVIEW, Action.REJECT): Rule(S.REJECTED, Actor.ADMIN, needs_reason=True),
+    (S.PUBLISHED, Action.CLOSE): Rule(S.CLOSED, Actor.EMPLOYER),
+    (S.PUBLISHED, Action.EXPIRE): Rule(S.EXPIRED, Actor.SYSTEM),
+    (S.PUBLISHED, Action.UNPUBLISH): Rule(S.UNPUBLISHED, Actor.ADMIN, needs_reason=True),
+    (S.PUBLISHED, Action.RENEW): Rule(S.PUBLISHED, Actor.EMPLOYER),
+}
+
+class IllegalTransition(Conflict):
+    pass
+
+
+def allowed_actions(posting: Posting, actor: Actor) -> set[Action]:
+    return {action for (status, action), rule in TRANSITIONS.items() if status == posting.status and rule.actor == actor}
+
+
+def _check_actor(posting: Posting, user: User | None, actor: Actor) -> None:
+    if actor == Actor.SYSTEM:
+        return
+    if user is None:
+        raise NotPermitted("Sign in to do this.")
+    if actor == Actor.ADMIN:
+        if not user.is_admin:
+            raise NotPermitted("Only administrators moderate postings.")
+        return
+    membership = db.session.scalar(
+        select(Membership).where(Membership.org_id == posting.org_id, Membership.user_id == user.id)
+    )
+    if membership is None or not membership.role.includes(Role.RECRUITER):
+        raise NotPermitted("Only the organisation's recruiters and owners manage its postings.")
+
+
+def transition(posting: Posting, action: Action, user: User | None, *, reason: str | None = None) -> Rule:
+    """Apply ``action`` if the machine allows it from the posting's status for this user."""
+    rule = TRANSITIONS.get((posting.status, action))
+    is_revision = posting.revision_of_id is not None
+    if (action == Action.MERGE and not is_revision) or (action == Action.APPROVE and is_revision):
+        rule = None
+    if rule is None:
+        raise IllegalTransition(
+            f"A posting that is {posting.status.label.lower()} cannot be {_past(action)}."
+        )
+    _check_actor(posting, user, rule.actor)
+    reason = (reason or "").strip() or None
+    if rule.needs_reason and not reason:
+        raise DomainError("Give a reason; the employer will read it.", field="reason")
+    db.session.add(PostingTransition(
+        posting_id=posting.id, actor_id=user.id if user else None, action=action.value,
+        from_status=posting.status, to_status=rule.target, reason=reason,
+    ))
+    posting.status = rule.target
+    return rule
+
+
+def _past(action: Action) -> str:
+    return {
+        Action.SUBMIT: "submitted", Action.WITHDRAW: "withdrawn from review", Action.APPROVE: "approved",
+        Action.MERGE: "merged into its published version",
+        Action.REQUEST_CHANGES: "sent back for changes", Action.REJECT: "rejected", Action.CLOSE: "closed",
+        Action.EXPIRE: "expired", Action.UNPUBLISH: "unpublished", Action.RENEW: "renewed",
+    }[action]
+
+
+def sync_search(posting: Posting) -> None:
+    """Queue an index update; the handler reads the row's current state when it runs."""
+    enqueue(SEARCH_SYNC, {"posting_id": posting.id})
+
+
+def notify_staff(posting: Posting, subject: str, template: str, **context: object) -> None:
+    recipients = db.session.scalars(
+        select(User).join(Membership).where(
+            Membership.org_id == posting.org_id,
+            Membership.role.in_([Role.RECRUITER, Role.OWNER]),
+            User.is_deactivated.is_(False),
+        )
+    )
+    url = external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.id)
+    for user in recipients:
+        queue_mail(user.email, subject, template, posting=posting, posting_url=url, **context)
+
+
+def require_verified_org(posting: Posting) -> None:
+    if posting.org.status == OrgStatus.PENDING:
+        raise NotPermitted(
+            "Your organisation is waiting for verification. Postings can be submitted once an administrator has verified it."
+        )
+    if posting.org.status == OrgStatus.SUSPENDED:
+        raise NotPermitted("Your organisation is suspended; its postings cannot be submitted or published.")
+
+
+def close(posting: Posting, user: User, reason: CloseReason) -> None:
+    transition(posting, Action.CLOSE, user, reason=reason.value)
+    posting.closed_reason = reason
+    sync_search(posting)
+
+
+def expire(posting: Posting) -> None:
+    transition(posting, Action.EXPIRE, None, reason="expiry date reached")
+    sync_search(posting)
+
+
+def renew(posting: Posting, user: User) -> None:
+    """Extend a published posting by its duration, never past 180 days after its last approval."""
+    if not posting.is_listed:
+        raise IllegalTransition("Only a posting that is still listed can be renewed.")
+    now = utcnow()
+    limit = posting.approved_at + timedelta(days=MAX_LISTING_DAYS)
+    new_expiry = min(now + timedelta(days=posting.duration_days), limit)
+    if new_expiry <= posting.expires_at:
+        raise Conflict(
+            "This posting has reached the 180-day limit since it was approved. Edit it and submit it for review to keep it up."
+        )
+    transition(posting, Action.RENEW, user, reason=f"until {new_expiry:%Y-%m-%d}")
+    posting.expires_at = new_expiry
+    sync_search(posting)

@@ -1,0 +1,282 @@
+"""Postings, the grant-program catalogue, the posting history and reports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from slugify import slugify
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jobboard.core.db import TimestampMixin, enum_type, utcnow
+from jobboard.extensions import db
+from jobboard.orgs.models import Organization, OrgStatus, Site
+from jobboard.vocab.models import HebrewLevel, Language, Profession, Region, Specialty
+
+
+class Seniority(enum.StrEnum):
+    INTERN = "intern"
+    RESIDENT = "resident"
+    SPECIALIST = "specialist"
+    SENIOR_SPECIALIST = "senior_specialist"
+    HEAD_OF_DEPARTMENT = "head_of_department"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class EmploymentType(enum.StrEnum):
+    FULL_TIME = "full_time"
+    PART_TIME = "part_time"
+    SHIFTS = "shifts"
+
+    @property
+    def label(self) -> str:
+        return {"full_time": "Full-time", "part_time": "Part-time", "shifts": "Shifts / on-call"}[self.value]
+
+    @property
+    def schema_org(self) -> str:
+        return {"full_time": "FULL_TIME", "part_time": "PART_TIME", "shifts": "PER_DIEM"}[self.value]
+
+
+class LicenceRequirement(enum.StrEnum):
+    ISRAELI_LICENCE = "israeli_licence"
+    CONVERSION_IN_PROGRESS = "conversion_in_progress"
+    EXAM_EXEMPTION = "exam_exemption"
+
+    @property
+    def label(self) -> str:
+        return {
+            "israeli_licence": "Israeli licence required",
+            "conversion_in_progress": "Licence conversion in progress accepted",
+            "exam_exemption": "Eligible for exam exemption",
+        }[self.value]
+
+
+class PostingStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    CHANGES_REQUESTED = "changes_requested"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+    UNPUBLISHED = "unpublished"
+    # An edit of a published posting lives in its own row until approved; then it is merged.
+    MERGED = "merged"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# Named groups, so queries say what they mean.
+EDITABLE = frozenset({PostingStatus.DRAFT, PostingStatus.CHANGES_REQUESTED, PostingStatus.UNPUBLISHED})
+GONE = frozenset({PostingStatus.CLOSED, PostingStatus.EXPIRED})
+OPEN = frozenset({PostingStatus.PENDING_REVIEW, PostingStatus.PUBLISHED})
+
+
+class CloseReason(enum.StrEnum):
+    FILLED = "filled"
+    WITHDRAWN = "withdrawn"
+
+
+grant_program_regions = Table(
+    "grant_program_regions",
+    db.metadata,
+    Column("grant_program_id", ForeignKey("grant_programs.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_slug", ForeignKey("regions.slug"), primary_key=True),
+)
+
+posting_grants = Table(
+    "posting_grants",
+    db.metadata,
+    Column("posting_id", ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True),
+    Column("grant_program_id", ForeignKey("grant_programs.id"), primary_key=True),
+)
+
+posting_languages = Table(
+    "posting_languages",
+    db.metadata,
+    Column("posting_id", ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True),
+    Column("language_code", ForeignKey("languages.code"), primary_key=True),
+)
+
+
+class GrantProgram(TimestampMixin, db.Model):
+    __tablename__ = "grant_programs"
+    __table_args__ = (
+        CheckConstraint("amount_min_ils IS NULL OR amount_max_ils IS NULL OR amount_min_ils <= amount_max_ils",
+                        name="amount_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    funder: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    amount_note: Mapped[str] = mapped_column(Text, default="")
+    amount_min_ils: Mapped[int | None]
+    amount_max_ils: Mapped[int | None]
+    commitment_years: Mapped[int | None]
+    url: Mapped[str | None] = mapped_column(String(500))
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+
+    regions: Mapped[list[Region]] = relationship(secondary=grant_program_regions, order_by=Region.position)
+
+    def is_valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    def covers(self, region_slug: str) -> bool:
+        return any(region.slug == region_slug for region in self.regions)
+
+
+class Posting(TimestampMixin, db.Model):
+    __tablename__ = "postings"
+    __table_args__ = (
+        CheckConstraint("salary_min_ils IS NULL OR salary_max_ils IS NULL OR salary_min_ils <= salary_max_ils",
+                        name="salary_range"),
+        CheckConstraint("salary_min_ils IS NULL OR salary_min_ils >= 0", name="salary_not_negative"),
+        CheckConstraint("hebrew_level BETWEEN 0 AND 6", name="hebrew_level_range"),
+        Index("ix_postings_org_status", "org_id", "status"),
+        Index("ix_postings_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    # Set on a pending edit of a published posting: the row that is live while this one is reviewed.
+    revision_of_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
+    status: Mapped[PostingStatus] = mapped_column(enum_type(PostingStatus, "posting_status"), default=PostingStatus.DRAFT)
+
+    title: Mapped[str] = mapped_column(String(160))
+    profession_slug: Mapped[str] = mapped_column(ForeignKey("professions.slug"))
+    specialty_slug: Mapped[str | None] = mapped_column(ForeignKey("specialties.slug"))
+    seniority: Mapped[Seniority] = mapped_column(enum_type(Seniority, "seniority"))
+    employment_type: Mapped[EmploymentType] = mapped_column(enum_type(EmploymentType, "employment_type"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"), index=True)
+    licence_requirement: Mapped[LicenceRequirement] = mapped_column(
+        enum_type(LicenceRequirement, "licence_requirement")
+    )
+    hebrew_level: Mapped[int] = mapped_column(default=HebrewLevel.NONE)
+    salary_min_ils: Mapped[int | None]
+    salary_max_ils: Mapped[int | None]
+    start_date: Mapped[date | None]
+    # How long the posting stays up once approved; expires_at is fixed from it at approval.
+    duration_days: Mapped[int] = mapped_column(default=60)
+    description_md: Mapped[str] = mapped_column(Text)
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]
+    first_published_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    expiry_reminder_sent_for: Mapped[datetime | None]
+    closed_reason: Mapped[CloseReason | None] = mapped_column(enum_type(CloseReason, "close_reason"))
+    moderator_comment: Mapped[str | None] = mapped_column(Text)
+    likely_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id", ondelete="SET NULL"))
+    view_count: Mapped[int] = mapped_column(default=0)
+
+    org: Mapped[Organization] = relationship()
+    site: Mapped[Site] = relationship()
+    profession: Mapped[Profession] = relationship()
+    specialty: Mapped[Specialty | None] = relationship()
+    grants: Mapped[list[GrantProgram]] = relationship(secondary=posting_grants, order_by=GrantProgram.name)
+    languages: Mapped[list[Language]] = relationship(secondary=posting_languages, order_by=Language.position)
+    revision_of: Mapped[Posting | None] = relationship(remote_side=[id], foreign_keys=[revision_of_id])
+
+    @property
+    def is_listed(self) -> bool:
+        """Public and open to applications: published, not past its expiry (the one clock for
+        expiry; the worker's status change follows it), and the employer in good standing."""
+        return (
+            self.status == PostingStatus.PUBLISHED
+            and self.expires_at is not None
+            and self.expires_at > utcnow()
+            and self.org.status == OrgStatus.VERIFIED
+        )
+
+    @property
+    def is_gone(self) -> bool:
+        return self.status in GONE or (self.status == PostingStatus.PUBLISHED and not self.is_listed)
+
+    @property
+    def slug(self) -> str:
+        """The readable part of the public address, after the id."""
+        return slugify(f"{self.title} {self.site.city.name}", max_length=80, word_boundary=True) or "job"
+
+    @property
+    def salary_text(self) -> str | None:
+        low, high = self.salary_min_ils, self.salary_max_ils
+        if low is None and high is None:
+            return None
+        if low is not None and high is not None:
+            return f"₪{low:,} – ₪{high:,} a month"
+        return f"from ₪{low:,} a month" if low is not None else f"up to ₪{high:,} a month"
+
+    @property
+    def hebrew_level_label(self) -> str:
+        return HebrewLevel(self.hebrew_level).label
+
+
+class PostingTransition(db.Model):
+    """Every change of a posting's status: who, when, from, to and why."""
+
+    __tablename__ = "posting_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[PostingStatus] = mapped_column(enum_type(PostingStatus, "transition_from_status"))
+    to_status: Mapped[PostingStatus] = mapped_column(enum_type(PostingStatus, "transition_to_status"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostingVersion(db.Model):
+    """The content of a posting as approved, kept so a moderator sees what an edit changes."""
+
+    __tablename__ = "posting_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
+    content: Mapped[dict[str, object]] = mapped_column(JSON)
+    approved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ReportReason(enum.StrEnum):
+    SCAM = "scam"
+    INACCURATE = "inaccurate"
+    DISCRIMINATORY = "discriminatory"
+    FILLED = "filled"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "scam": "Looks like a scam or asks for money",
+            "inaccurate": "Wrong or misleading information",
+            "discriminatory": "Discriminatory or offensive",
+            "filled": "The position is already filled",
+            "other": "Something else",
+        }[self.value]
+
+
+class PostingReport(db.Model):
+    __tablename__ = "posting_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[ReportReason] = mapped_column(enum_type(ReportReason, "report_reason"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolution: Mapped[str | None] = mapped_column(String(32))
+
+    posting: Mapped[Posting] = relationship()

@@ -1,0 +1,117 @@
+"""Reading postings: the organisation's own (always filtered by its id), the public ones, and
+the moderation queue."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from jobboard.core.db import utcnow
+from jobboard.extensions import db
+from jobboard.jobs.models import GrantProgram, Posting, PostingReport, PostingStatus, PostingTransition
+from jobboard.orgs.models import Organization, OrgStatus, Site
+from jobboard.vocab.models import City
+
+
+def _with_details(query: Select[tuple[Posting]]) -> Select[tuple[Posting]]:
+    return query.options(
+        joinedload(Posting.org),
+        joinedload(Posting.site).joinedload(Site.city).joinedload(City.region),
+        joinedload(Posting.profession),
+        joinedload(Posting.specialty),
+        selectinload(Posting.grants).selectinload(GrantProgram.regions),
+        selectinload(Posting.languages),
+    )
+
+
+def listed_condition() -> ColumnElement[bool]:
+    """The SQL twin of ``Posting.is_listed`` plus the employer's standing: what the public sees."""
+    return (
+        (Posting.status == PostingStatus.PUBLISHED)
+        & (Posting.expires_at > utcnow())
+        & Posting.org.has(Organization.status == OrgStatus.VERIFIED)
+    )
+
+
+def org_postings(org: Organization) -> list[Posting]:
+    """The organisation's postings (edits under review are shown with the posting they change)."""
+    return list(db.session.scalars(
+        _with_details(select(Posting))
+        .where(Posting.org_id == org.id, Posting.revision_of_id.is_(None))
+        .order_by(Posting.updated_at.desc())
+    ).unique())
+
+
+def open_revisions_by_posting(org: Organization) -> dict[int, Posting]:
+    rows = db.session.scalars(select(Posting).where(
+        Posting.org_id == org.id,
+        Posting.revision_of_id.is_not(None),
+        Posting.status.in_([PostingStatus.DRAFT, PostingStatus.PENDING_REVIEW, PostingStatus.CHANGES_REQUESTED]),
+    ))
+    return {row.revision_of_id: row for row in rows if row.revision_of_id is not None}
+
+
+def org_posting(org: Organization, posting_id: int) -> Posting | None:
+    return db.session.scalar(
+        _with_details(select(Posting)).where(Posting.org_id == org.id, Posting.id == posting_id)
+    )
+
+
+def posting_with_details(posting_id: int) -> Posting | None:
+    return db.session.scalar(_with_details(select(Posting)).where(Posting.id == posting_id))
+
+
+def listed_postings(page: int, per_page: int = 20) -> Pagination:
+    query = _with_details(select(Posting)).where(listed_condition()).order_by(Posting.approved_at.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def transitions(posting: Posting) -> list[PostingTransition]:
+    ids = [posting.id, *db.session.scalars(select(Posting.id).where(Posting.revision_of_id == posting.id))]
+    return list(db.session.scalars(
+        select(PostingTransition).where(PostingTransition.posting_id.in_(ids)).order_by(PostingTransition.id)
+    ))
+
+
+def moderation_queue() -> list[Posting]:
+    """Pending postings, the longest waiting first."""
+    return list(db.session.scalars(
+        _with_details(select(Posting))
+        .where(Posting.status == PostingStatus.PENDING_REVIEW)
+        .order_by(Posting.submitted_at, Posting.id)
+    ).unique())
+
+
+def open_report_counts() -> list[tuple[Posting, int]]:
+    rows = db.session.execute(
+        select(PostingReport.posting_id, func.count())
+        .where(PostingReport.resolved_at.is_(None))
+        .group_by(PostingReport.posting_id)
+    ).all()
+    counts = dict(rows)
+    postings = db.session.scalars(_with_details(select(Posting)).where(Posting.id.in_(counts))).unique()
+    return sorted(((p, counts[p.id]) for p in postings), key=lambda pair: -pair[1])
+
+
+def open_reports(posting: Posting) -> list[PostingReport]:
+    return list(db.session.scalars(
+        select(PostingReport).where(PostingReport.posting_id == posting.id, PostingReport.resolved_at.is_(None))
+        .order_by(PostingReport.created_at)
+    ))
+
+
+def grant_programs() -> list[GrantProgram]:
+    return list(db.session.scalars(
+        select(GrantProgram).options(selectinload(GrantProgram.regions)).order_by(GrantProgram.name)
+    ))
+
+
+def grants_offerable(region_slug: str | None, today: date) -> list[GrantProgram]:
+    """Programs a new posting in this region may be tagged with: covering it, and not ended."""
+    return [
+        grant for grant in grant_programs()
+        if (grant.valid_to is None or grant.valid_to >= today) and (region_slug is None or grant.covers(region_slug))
+    ]

@@ -1,0 +1,451 @@
+"""Posting rules: writing and editing postings, submitting them, moderators' decisions,
+renewal, expiry and reports. Status changes go through ``lifecycle.transition``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from rapidfuzz import fuzz
+from sqlalchemy import delete, select
+
+from jobboard.accounts.models import User
+from jobboard.core import audit
+from jobboard.core.db import utcnow
+from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitted
+from jobboard.core.tokens import Purpose, make_token, read_token
+from jobboard.extensions import db
+from jobboard.jobs.lifecycle import (
+    MAX_LISTING_DAYS,
+    Action,
+    IllegalTransition,
+    close,
+    expire,
+    notify_staff,
+    renew,
+    require_verified_org,
+    sync_search,
+    transition,
+)
+from jobboard.jobs.models import (
+    EDITABLE,
+    OPEN,
+    CloseReason,
+    EmploymentType,
+    GrantProgram,
+    LicenceRequirement,
+    Posting,
+    PostingReport,
+    PostingStatus,
+    PostingVersion,
+    ReportReason,
+    Seniority,
+)
+from jobboard.core.urls import external_url
+from jobboard.mail import queue_mail
+from jobboard.orgs.models import Membership, Organization, Role, Site
+from jobboard.vocab.models import HebrewLevel, Language, Profession, Specialty
+
+RENEW_POSTING = Purpose("renew-posting", 14 * 24 * 3600)
+REMINDER_DAYS = 7
+MAX_SALARY_ILS = 1_000_000
+# Title and description of two postings at one site for one specialty this similar (0–100,
+# rapidfuzz's token sort ratio) make the newer one a likely duplicate.
+DUPLICATE_SIMILARITY = 80
+PHYSICIAN = "physician"
+# Edits of these fields on a published posting go to review; the rest apply at once.
+REVIEWED_FIELDS = ("title", "description_md", "specialty_slug", "site_id", "grant_ids", "salary_min_ils", "salary_max_ils")
+
+
+@dataclass
+class PostingContent:
+    title: str
+    profession_slug: str
+    specialty_slug: str | None
+    seniority: Seniority
+    employment_type: EmploymentType
+    site_id: int
+    licence_requirement: LicenceRequirement
+    hebrew_level: HebrewLevel
+    description_md: str
+    salary_min_ils: int | None = None
+    salary_max_ils: int | None = None
+    start_date: date | None = None
+    duration_days: int = 60
+    grant_ids: list[int] = field(default_factory=list)
+    language_codes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, posting: Posting) -> PostingContent:
+        return cls(
+            title=posting.title, profession_slug=posting.profession_slug, specialty_slug=posting.specialty_slug,
+            seniority=posting.seniority, employment_type=posting.employment_type, site_id=posting.site_id,
+            licence_requirement=posting.licence_requirement, hebrew_level=HebrewLevel(posting.hebrew_level),
+            description_md=posting.description_md, salary_min_ils=posting.salary_min_ils,
+            salary_max_ils=posting.salary_max_ils, start_date=posting.start_date, duration_days=posting.duration_days,
+            grant_ids=sorted(g.id for g in posting.grants), language_codes=sorted(lang.code for lang in posting.languages),
+        )
+
+
+class LikelyDuplicate(Conflict):
+    def __init__(self, duplicate: Posting):
+        super().__init__(
+            f"This looks like your posting #{duplicate.id} “{duplicate.title}” at the same site. "
+            "Confirm that it is a different position to submit it anyway."
+        )
+        self.duplicate = duplicate
+
+
+# --- content -------------------------------------------------------------------------------
+
+
+def _validate(org: Organization, content: PostingContent) -> tuple[Site, list[GrantProgram], list[Language]]:
+    site = db.session.get(Site, content.site_id)
+    if site is None or site.org_id != org.id:
+        raise DomainError("Choose one of your organisation's sites.", field="site_id")
+    if db.session.get(Profession, content.profession_slug) is None:
+        raise DomainError("Choose a profession from the list.", field="profession_slug")
+    if content.specialty_slug and db.session.get(Specialty, content.specialty_slug) is None:
+        raise DomainError("Choose a specialty from the list.", field="specialty_slug")
+    if content.profession_slug == PHYSICIAN and not content.specialty_slug:
+        raise DomainError("A physician's position needs a specialty.", field="specialty_slug")
+    for name in ("salary_min_ils", "salary_max_ils"):
+        value = getattr(content, name)
+        if value is not None and not 0 <= value <= MAX_SALARY_ILS:
+            raise DomainError(f"A monthly salary is between 0 and {MAX_SALARY_ILS:,} ILS.", field=name)
+    if content.salary_min_ils is not None and content.salary_max_ils is not None \
+            and content.salary_min_ils > content.salary_max_ils:
+        raise DomainError("The lowest salary cannot be above the highest.", field="salary_max_ils")
+    if not 7 <= content.duration_days <= MAX_LISTING_DAYS:
+        raise DomainError(f"A posting stays up between 7 and {MAX_LISTING_DAYS} days.", field="duration_days")
+    grants = list(db.session.scalars(select(GrantProgram).where(GrantProgram.id.in_(content.grant_ids))))
+    if len(grants) != len(set(content.grant_ids)):
+        raise DomainError("Choose grant programs from the list.", field="grant_ids")
+    today = utcnow().date()
+    for grant in grants:
+        if grant.valid_to is not None and grant.valid_to < today:
+            raise DomainError(f"“{grant.name}” has ended and can no longer be offered.", field="grant_ids")
+        if not grant.covers(site.city.region_slug):
+            raise DomainError(
+                f"“{grant.name}” does not cover {site.city.region.name}, where {site.name} is.", field="grant_ids"
+            )
+    languages = list(db.session.scalars(select(Language).where(Language.code.in_(content.language_codes))))
+    if len(languages) != len(set(content.language_codes)):
+        raise DomainError("Choose languages from the list.", field="language_codes")
+    return site, grants, languages
+
+
+def _apply(posting: Posting, content: PostingContent, grants: list[GrantProgram], languages: list[Language]) -> None:
+    for name in ("title", "profession_slug", "specialty_slug", "seniority", "employment_type", "site_id",
+                 "licence_requirement", "description_md", "salary_min_ils", "salary_max_ils", "start_date",
+                 "duration_days"):
+        setattr(posting, name, getattr(content, name))
+    posting.hebrew_level = int(content.hebrew_level)
+    posting.grants = grants
+    posting.languages = languages
+
+
+def create_posting(org: Organization, user: User, content: PostingContent) -> Posting:
+    _site, grants, languages = _validate(org, content)
+    posting = Posting(org_id=org.id, created_by_id=user.id, status=PostingStatus.DRAFT)
+    _apply(posting, content, grants, languages)
+    db.session.add(posting)
+    db.session.flush()
+    return posting
+
+
+def open_revision(posting: Posting) -> Posting | None:
+    """The pending edit of a published posting, if there is one."""
+    return db.session.scalar(
+        select(Posting).where(
+            Posting.revision_of_id == posting.id,
+            Posting.status.in_([PostingStatus.DRAFT, PostingStatus.PENDING_REVIEW, PostingStatus.CHANGES_REQUESTED]),
+        )
+    )
+
+
+def update_posting(posting: Posting, user: User, content: PostingContent) -> Posting:
+    """Save an edit. Returns the row that holds it: the posting itself, or, for a change of a
+    published posting's reviewed fields, the revision submitted for review (the published
+    version stays visible until the revision is approved)."""
+    _site, grants, languages = _validate(posting.org, content)
+    if posting.status in EDITABLE:
+        _apply(posting, content, grants, languages)
+        return posting
+    if posting.status == PostingStatus.PENDING_REVIEW:
+        raise Conflict("This posting is waiting for review. Withdraw it from review to edit it.")
+    if posting.status != PostingStatus.PUBLISHED:
+        raise Conflict(f"A posting that is {posting.status.label.lower()} cannot be edited. Duplicate it instead.")
+    current = PostingContent.of(posting)
+    if all(getattr(current, name) == getattr(content, name) for name in REVIEWED_FIELDS):
+        _apply(posting, content, grants, languages)
+        audit.record("posting.edited", actor_id=user.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id)
+        sync_search(posting)
+        return posting
+    revision = open_revision(posting)
+    if revision is not None and revision.status == PostingStatus.PENDING_REVIEW:
+        raise Conflict("An edit of this posting is already waiting for review. Withdraw it from review to change it.")
+    if revision is None:
+        revision = Posting(org_id=posting.org_id, created_by_id=user.id, revision_of_id=posting.id,
+                           status=PostingStatus.DRAFT)
+        db.session.add(revision)
+    _apply(revision, content, grants, languages)
+    db.session.flush()
+    submit(revision, user, acknowledge_duplicate=True)
+    return revision
+
+
+def duplicate_posting(posting: Posting, user: User) -> Posting:
+    content = PostingContent.of(posting)
+    today = utcnow().date()
+    content.grant_ids = [g.id for g in posting.grants if g.valid_to is None or g.valid_to >= today]
+    return create_posting(posting.org, user, content)
+
+
+def delete_posting(posting: Posting, user: User) -> None:
+    discardable_revision = posting.revision_of_id is not None and posting.status in (
+        PostingStatus.DRAFT, PostingStatus.CHANGES_REQUESTED)
+    if posting.status != PostingStatus.DRAFT and not discardable_revision:
+        raise Conflict("Only drafts can be deleted. Close a published posting instead.")
+    audit.record("posting.deleted", actor_id=user.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id)
+    db.session.delete(posting)
+
+
+# --- submission and moderation -------------------------------------------------------------
+
+
+def _comparable_text(posting: Posting) -> str:
+    return f"{posting.title}\n{posting.description_md}".casefold()
+
+
+def find_likely_duplicate(posting: Posting) -> Posting | None:
+    """An open posting of the same organisation, site and specialty with mostly the same text."""
+    related = [i for i in (posting.id, posting.revision_of_id) if i is not None]
+    candidates = db.session.scalars(
+        select(Posting).where(
+            Posting.org_id == posting.org_id,
+            Posting.site_id == posting.site_id,
+            Posting.specialty_slug.is_(None) if posting.specialty_slug is None
+            else Posting.specialty_slug == posting.specialty_slug,
+            Posting.status.in_(OPEN),
+            Posting.id.not_in(related),
+            Posting.revision_of_id.is_(None) | Posting.revision_of_id.not_in(related),
+        )
+    )
+    text = _comparable_text(posting)
+    best = max(candidates, key=lambda other: fuzz.token_sort_ratio(text, _comparable_text(other)), default=None)
+    if best is not None and fuzz.token_sort_ratio(text, _comparable_text(best)) >= DUPLICATE_SIMILARITY:
+        return best
+    return None
+
+
+def submit(posting: Posting, user: User, *, acknowledge_duplicate: bool = False) -> None:
+    require_verified_org(posting)
+    duplicate = find_likely_duplicate(posting)
+    if duplicate is not None and not acknowledge_duplicate:
+        raise LikelyDuplicate(duplicate)
+    transition(posting, Action.SUBMIT, user)
+    posting.likely_duplicate_of_id = duplicate.id if duplicate else None
+    posting.submitted_at = utcnow()
+    posting.moderator_comment = None
+
+
+def withdraw_submission(posting: Posting, user: User) -> None:
+    transition(posting, Action.WITHDRAW, user)
+
+
+def snapshot(posting: Posting) -> dict[str, object]:
+    """The posting's content in readable form, for versions and the moderators' diff."""
+    return {
+        "Title": posting.title,
+        "Profession": posting.profession.name,
+        "Specialty": posting.specialty.name if posting.specialty else "",
+        "Seniority": posting.seniority.label,
+        "Employment": posting.employment_type.label,
+        "Site": f"{posting.site.name}, {posting.site.city.name}",
+        "Licence": posting.licence_requirement.label,
+        "Hebrew": posting.hebrew_level_label,
+        "Languages": ", ".join(lang.name for lang in posting.languages),
+        "Salary": posting.salary_text or "",
+        "Start date": posting.start_date.isoformat() if posting.start_date else "",
+        "Listed for": f"{posting.duration_days} days",
+        "Grants": "\n".join(g.name for g in posting.grants),
+        "Description": posting.description_md,
+    }
+
+
+def _record_version(posting: Posting, admin: User) -> None:
+    db.session.add(PostingVersion(posting_id=posting.id, content=snapshot(posting), approved_by_id=admin.id))
+
+
+def last_approved_version(posting: Posting) -> PostingVersion | None:
+    """What a moderator compares a submission with: the live posting's latest approved content."""
+    posting_id = posting.revision_of_id or posting.id
+    return db.session.scalar(
+        select(PostingVersion).where(PostingVersion.posting_id == posting_id).order_by(PostingVersion.id.desc()).limit(1)
+    )
+
+
+def _merge_revision(revision: Posting, admin: User) -> Posting:
+    live = revision.revision_of
+    if live is None or not live.is_listed:
+        raise Conflict("The published posting this edit belongs to is no longer listed.")
+    content = PostingContent.of(revision)
+    _apply(live, content, list(revision.grants), list(revision.languages))
+    transition(revision, Action.MERGE, admin)
+    live.approved_at = utcnow()
+    return live
+
+
+def approve(posting: Posting, admin: User) -> Posting:
+    """Publish the posting (or merge an edit into its live posting); returns the live posting."""
+    require_verified_org(posting)
+    if posting.revision_of_id is not None and posting.status == PostingStatus.PENDING_REVIEW:
+        live = _merge_revision(posting, admin)
+    else:
+        transition(posting, Action.APPROVE, admin)
+        now = utcnow()
+        posting.approved_at = now
+        posting.first_published_at = posting.first_published_at or now
+        posting.expires_at = now + timedelta(days=posting.duration_days)
+        live = posting
+    posting.moderator_comment = None
+    db.session.flush()
+    _record_version(live, admin)
+    audit.record("posting.approved", actor_id=admin.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id)
+    sync_search(live)
+    notify_staff(live, f"Published: {live.title}", "jobs/approved", revision=posting is not live)
+    return live
+
+
+def request_changes(posting: Posting, admin: User, comment: str) -> None:
+    transition(posting, Action.REQUEST_CHANGES, admin, reason=comment)
+    posting.moderator_comment = comment.strip()
+    audit.record("posting.changes_requested", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
+                 org_id=posting.org_id, reason=posting.moderator_comment)
+    notify_staff(posting, f"Changes requested: {posting.title}", "jobs/changes_requested", comment=posting.moderator_comment)
+
+
+def reject(posting: Posting, admin: User, reason: str) -> None:
+    transition(posting, Action.REJECT, admin, reason=reason)
+    posting.moderator_comment = reason.strip()
+    audit.record("posting.rejected", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
+                 org_id=posting.org_id, reason=posting.moderator_comment)
+    notify_staff(posting, f"Not published: {posting.title}", "jobs/rejected", reason=posting.moderator_comment)
+
+
+def unpublish(posting: Posting, admin: User, reason: str) -> None:
+    transition(posting, Action.UNPUBLISH, admin, reason=reason)
+    posting.moderator_comment = reason.strip()
+    _discard_revisions(posting)
+    resolved = _resolve_reports(posting, admin, "unpublished")
+    audit.record("posting.unpublished", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
+                 org_id=posting.org_id, reason=posting.moderator_comment, reports_resolved=resolved)
+    sync_search(posting)
+    notify_staff(posting, f"Unpublished: {posting.title}", "jobs/unpublished", reason=posting.moderator_comment)
+
+
+def _discard_revisions(posting: Posting) -> None:
+    """Pending edits of a posting that is no longer listed have nothing left to change."""
+    db.session.execute(delete(Posting).where(Posting.revision_of_id == posting.id, Posting.status != PostingStatus.MERGED))
+
+
+def close_posting(posting: Posting, user: User, reason: CloseReason) -> None:
+    close(posting, user, reason)
+    _discard_revisions(posting)
+
+
+def renew_with_token(token: str) -> Posting:
+    payload = read_token(RENEW_POSTING, token)
+    posting = db.session.get(Posting, payload.get("p"))
+    user = db.session.get(User, payload.get("u"))
+    if posting is None or user is None or posting.expires_at is None \
+            or payload.get("e") != posting.expires_at.isoformat():
+        raise InvalidToken("This renewal link has been used or is out of date. Renew the posting from its page.")
+    renew(posting, user)
+    return posting
+
+
+def renewal_for_token(token: str) -> Posting:
+    payload = read_token(RENEW_POSTING, token)
+    posting = db.session.get(Posting, payload.get("p"))
+    if posting is None or posting.expires_at is None or payload.get("e") != posting.expires_at.isoformat():
+        raise InvalidToken("This renewal link has been used or is out of date. Renew the posting from its page.")
+    return posting
+
+
+# --- the worker's periodic jobs ------------------------------------------------------------
+
+
+def expire_due_postings(now: datetime | None = None) -> int:
+    now = now or utcnow()
+    due = list(db.session.scalars(
+        select(Posting).where(Posting.status == PostingStatus.PUBLISHED, Posting.expires_at <= now)
+    ))
+    for posting in due:
+        expire(posting)
+        _discard_revisions(posting)
+    return len(due)
+
+
+def send_expiry_reminders(now: datetime | None = None) -> int:
+    """Once per expiry date, seven days before it, each recruiter and owner gets a renew link."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Posting).where(
+            Posting.status == PostingStatus.PUBLISHED,
+            Posting.expires_at > now,
+            Posting.expires_at <= now + timedelta(days=REMINDER_DAYS),
+            (Posting.expiry_reminder_sent_for.is_(None)) | (Posting.expiry_reminder_sent_for != Posting.expires_at),
+        )
+    )
+    sent = 0
+    for posting in due:
+        staff = db.session.scalars(
+            select(User).join(Membership).where(
+                Membership.org_id == posting.org_id, Membership.role.in_([Role.RECRUITER, Role.OWNER]),
+                User.is_deactivated.is_(False),
+            )
+        )
+        for user in staff:
+            token = make_token(RENEW_POSTING, {"p": posting.id, "u": user.id, "e": posting.expires_at.isoformat()})
+            queue_mail(
+                user.email, f"Expires in a week: {posting.title}", "jobs/expiry_reminder", posting=posting, user=user,
+                renew_url=external_url("jobs.renew_from_mail", token=token),
+                posting_url=external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.id),
+            )
+        posting.expiry_reminder_sent_for = posting.expires_at
+        sent += 1
+    return sent
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+def report_posting(posting: Posting, reporter: User | None, reason: ReportReason, note: str | None) -> PostingReport:
+    if not posting.is_listed:
+        raise IllegalTransition("Only a published posting can be reported.")
+    report = PostingReport(posting_id=posting.id, reporter_id=reporter.id if reporter else None, reason=reason,
+                           note=note or None)
+    db.session.add(report)
+    return report
+
+
+def _resolve_reports(posting: Posting, admin: User, resolution: str) -> int:
+    reports = db.session.scalars(
+        select(PostingReport).where(PostingReport.posting_id == posting.id, PostingReport.resolved_at.is_(None))
+    )
+    count = 0
+    for report in reports:
+        report.resolved_at, report.resolved_by_id, report.resolution = utcnow(), admin.id, resolution
+        count += 1
+    return count
+
+
+def dismiss_reports(posting: Posting, admin: User) -> None:
+    count = _resolve_reports(posting, admin, "dismissed")
+    if not count:
+        raise Conflict("There are no open reports about this posting.")
+    audit.record("posting.reports_dismissed", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
+                 org_id=posting.org_id, count=count)
+

@@ -1,0 +1,57 @@
+"""schema.org ``JobPosting`` for the public posting page, with the properties Google's job
+search requires (title, description, datePosted, hiringOrganization, jobLocation) and those it
+recommends (validThrough, employmentType, baseSalary, identifier, directApply)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobboard.core.markdown import render_markdown
+from jobboard.core.urls import external_url
+from jobboard.jobs.models import Posting
+
+
+def job_posting_json_ld(posting: Posting) -> dict[str, Any]:
+    site = posting.site
+    data: dict[str, Any] = {
+        "@context": "https://schema.org/",
+        "@type": "JobPosting",
+        "title": posting.title,
+        "description": str(render_markdown(posting.description_md)),
+        "identifier": {"@type": "PropertyValue", "name": posting.org.name, "value": str(posting.id)},
+        "datePosted": posting.first_published_at.date().isoformat() if posting.first_published_at else None,
+        "validThrough": posting.expires_at.isoformat() if posting.expires_at else None,
+        "employmentType": posting.employment_type.schema_org,
+        "hiringOrganization": {
+            "@type": "Organization",
+            "name": posting.org.name,
+            **({"sameAs": posting.org.website} if posting.org.website else {}),
+        },
+        "jobLocation": {
+            "@type": "Place",
+            "name": site.name,
+            "address": {
+                "@type": "PostalAddress",
+                **({"streetAddress": site.address} if site.address else {}),
+                "addressLocality": site.city.name,
+                "addressRegion": site.city.region.name,
+                "addressCountry": "IL",
+            },
+            "geo": {"@type": "GeoCoordinates", "latitude": site.lat, "longitude": site.lon},
+        },
+        "directApply": True,
+        "url": external_url("jobs.detail", posting_id=posting.id, slug=posting.slug),
+        "occupationalCategory": posting.specialty.name if posting.specialty else posting.profession.name,
+    }
+    if posting.salary_min_ils is not None or posting.salary_max_ils is not None:
+        value = {"@type": "QuantitativeValue", "unitText": "MONTH"}
+        if posting.salary_min_ils is not None:
+            value["minValue"] = posting.salary_min_ils
+        if posting.salary_max_ils is not None:
+            value["maxValue"] = posting.salary_max_ils
+        data["baseSalary"] = {"@type": "MonetaryAmount", "currency": "ILS", "value": value}
+    if posting.grants:
+        data["incentiveCompensation"] = "; ".join(f"{g.name}: {g.amount_note}" for g in posting.grants)
+    if posting.start_date:
+        data["jobStartDate"] = posting.start_date.isoformat()
+    return {key: value for key, value in data.items() if value is not None}

@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask.wrappers import Response
+from flask_login import current_user
+from sqlalchemy import update
+
+from jobboard.core.access import public
+from jobboard.core.db import utcnow
+from jobboard.core.errors import DomainError
+from jobboard.core.forms import add_form_error
+from jobboard.core.htmx import render_page
+from jobboard.extensions import db, limiter
+from jobboard.jobs import lifecycle, queries, services
+from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
+from jobboard.jobs.lifecycle import Action, Actor
+from jobboard.jobs.models import EDITABLE, CloseReason, Posting, ReportReason
+from jobboard.jobs.structured_data import job_posting_json_ld
+from jobboard.orgs import queries as org_queries
+from jobboard.orgs.models import Organization, Role
+from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
+from jobboard.vocab.queries import language_choices, profession_choices, specialty_choices
+
+bp = Blueprint("jobs", __name__)
+register_tenant_blueprint(bp)
+
+
+# --- the organisation's postings -----------------------------------------------------------
+
+
+def _posting_or_404(posting_id: int) -> Posting:
+    posting = queries.org_posting(current_org(), posting_id)
+    if posting is None:
+        abort(404)
+    return posting
+
+
+def _posting_form(org: Organization, site_id: int | None = None, **kwargs: object) -> PostingForm:
+    form = PostingForm(**kwargs)
+    sites = org_queries.sites(org)
+    form.profession_slug.choices = profession_choices()
+    form.specialty_slug.choices = [("", "—"), *specialty_choices()]
+    form.site_id.choices = [(site.id, f"{site.name} ({site.city.name})") for site in sites]
+    form.language_codes.choices = [c for c in language_choices() if c[0] != "he"]
+    chosen_site = next((s for s in sites if s.id == (form.site_id.data or site_id)), sites[0] if sites else None)
+    region = chosen_site.city.region_slug if chosen_site else None
+    form.grant_ids.choices = [(g.id, g.name) for g in queries.grants_offerable(region, utcnow().date())]
+    return form
+
+
+def _form_page(form: PostingForm, posting: Posting | None, status: int = 200) -> Response:
+    org = current_org()
+    grants = {g.id: g for g in queries.grant_programs()}
+    return render_page(
+        "jobs/posting_form.html", org=org, form=form, posting=posting, grants=grants,
+        has_sites=bool(form.site_id.choices), block="grant_choices", status=status,
+    )
+
+
+@bp.route("/org/<org_slug>/postings")
+@member_required(Role.VIEWER)
+def index() -> Response:
+    org = current_org()
+    return render_page(
+        "jobs/org_postings.html", org=org, membership=current_membership(), postings=queries.org_postings(org),
+        revisions=queries.open_revisions_by_posting(org), now=utcnow(),
+    )
+
+
+@bp.route("/org/<org_slug>/postings/new", methods=["GET", "POST"])
+@member_required(Role.RECRUITER)
+def new() -> Response:
+    form = _posting_form(current_org())
+    if form.validate_on_submit():
+        try:
+            posting = services.create_posting(current_org(), current_user, form.to_content())
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            flash("The draft is saved. Check it, then submit it for review.", "success")
+            return redirect(url_for("jobs.manage", posting_id=posting.id))
+    return _form_page(form, None, status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/org/<org_slug>/postings/grant-choices")
+@member_required(Role.RECRUITER)
+def grant_choices() -> Response:
+    """The grant checkboxes for the chosen site's region (the form swaps them in when the site changes)."""
+    form = _posting_form(current_org(), site_id=request.args.get("site_id", type=int), formdata=None)
+    return render_page("jobs/posting_form.html", org=current_org(), form=form, posting=None,
+                       grants={g.id: g for g in queries.grant_programs()}, has_sites=True, block="grant_choices")
+
+
+@bp.route("/org/<org_slug>/postings/<int:posting_id>")
+@member_required(Role.VIEWER)
+def manage(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    membership = current_membership()
+    can_act = membership.role.includes(Role.RECRUITER)
+    return render_page(
+        "jobs/manage.html", org=current_org(), posting=posting, membership=membership,
+        actions=lifecycle.allowed_actions(posting, Actor.EMPLOYER) if can_act else set(),
+        revision=services.open_revision(posting), history=queries.transitions(posting),
+        duplicate=services.find_likely_duplicate(posting) if posting.status in EDITABLE else None,
+        submit_form=SubmitForm(formdata=None), close_form=CloseForm(formdata=None), Action=Action,
+    )
+
+
+@bp.route("/org/<org_slug>/postings/<int:posting_id>/edit", methods=["GET", "POST"])
+@member_required(Role.RECRUITER)
+def edit(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    source = services.open_revision(posting) or posting
+    content = services.PostingContent.of(source)
+    form = _posting_form(current_org(), data=content.__dict__ | {
+        "seniority": content.seniority.value, "employment_type": content.employment_type.value,
+        "licence_requirement": content.licence_requirement.value, "hebrew_level": int(content.hebrew_level),
+        "specialty_slug": content.specialty_slug or "",
+    })
+    if form.validate_on_submit():
+        try:
+            saved = services.update_posting(posting, current_user, form.to_content())
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            if saved is not posting:
+                flash("Your changes are submitted for review. The published version stays up until they are approved.", "info")
+            else:
+                flash("The posting is saved.", "success")
+            return redirect(url_for("jobs.manage", posting_id=posting.id))
+    return _form_page(form, posting, status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/org/<org_slug>/postings/<int:posting_id>/submit", methods=["POST"])
+@member_required(Role.RECRUITER)
+def submit(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    acknowledged = SubmitForm().acknowledge_duplicate.data
+    services.submit(posting, current_user, acknowledge_duplicate=acknowledged)
+    flash("Submitted for review. You will get an e-mail when it is decided.", "success")
+    return redirect(url_for("jobs.manage", posting_id=posting.id))
+
+
+@bp.route("/org/<org_slug>/postings/<int:posting_id>/withdraw", methods=["POST"])
+@member_required(Role.RECRUITER)
+def withdraw(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    target = services.open_revision(posting) if posting.status.value == "published" else posting
+    if target is None:
+        abort(409, "There is nothing waiting for review.")
+    services.withdraw_submission(target, current_user)
+    flash("Withdrawn from review; you can edit it again.", "info")
+    return redirect(url_for("jobs.manage", posting_id=posting.id))
+
+
+@bp.route("/org/<org_slug>/postings/<int:posting_id>/close", methods=["POST"])
+@member_required(Role.RECRUITER)
+def close(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        abort(422, "Say whether the position is filled or withdrawn.")
+    services.close_posting(posting, current_user, CloseReason(form.reason.data))
+    flash("The posting is closed and no longer listed.", "success")
+    return redirect(url_for("jobs.manage", posting_id=posting.id))
+
+
+@bp.route("/org/<org_slug>/postings/<int:posting_id>/renew", methods=["POST"])
+@member_required(Role.RECRUITER)
+def renew(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    lifecycle.renew(posting, current_user)
+    flash(f"Renewed until {posting.expires_at:%d %B %Y}.", "success")
+    return redirect(url_for("jobs.manage", posting_id=posting.id))
+
+
+@bp.route("/org/<org_slug>/postings/<int:posting_id>/duplicate", methods=["POST"])
+@member_required(Role.RECRUITER)
+def duplicate(posting_id: int) -> Response:
+    copy = services.duplicate_posting(_posting_or_404(posting_id), current_user)
+    flash("A new draft is made from this posting.", "success")
+    return redirect(url_for("jobs.edit", posting_id=copy.id))
+
+
+@bp.route("/org/<org_slug>/postings/<int:posting_id>/delete", methods=["POST"])
+@member_required(Role.RECRUITER)
+def delete(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    target = services.open_revision(posting) or posting
+    services.delete_posting(target, current_user)
+    flash("The edit is discarded." if target is not posting else "The draft is deleted.", "success")
+    if target is not posting:
+        return redirect(url_for("jobs.manage", posting_id=posting.id))
+    return redirect(url_for("jobs.index"))
+
+
+@bp.route("/postings/renew/<token>", methods=["GET", "POST"])
+@public
+def renew_from_mail(token: str) -> Response:
+    """The one-click renewal in the reminder e-mail: the signed link is the authority, bound
+    to the recruiter and to the current expiry, so it works once."""
+    posting = services.renewal_for_token(token)
+    if request.method == "POST":
+        posting = services.renew_with_token(token)
+        flash(f"“{posting.title}” is renewed until {posting.expires_at:%d %B %Y}.", "success")
+        return redirect(url_for("jobs.detail", posting_id=posting.id))
+    return render_page("jobs/renew.html", posting=posting)
+
+
+# --- public pages --------------------------------------------------------------------------
+
+
+@bp.route("/jobs")
+@public
+def listing() -> Response:
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
+    return render_page("jobs/listing.html", page=queries.listed_postings(page))
+
+
+def _can_preview(posting: Posting) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    return current_user.is_admin or org_queries.membership_in(current_user.id, posting.org.slug) is not None
+
+
+@bp.route("/jobs/<int:posting_id>")
+@bp.route("/jobs/<int:posting_id>-<slug>")
+@public
+def detail(posting_id: int, slug: str | None = None) -> Response:
+    posting = queries.posting_with_details(posting_id)
+    if posting is None or posting.revision_of_id is not None:
+        abort(404)
+    if posting.is_listed:
+        canonical = posting.slug
+        if slug != canonical:
+            return redirect(url_for("jobs.detail", posting_id=posting.id, slug=canonical), 301)
+        db.session.execute(update(Posting).where(Posting.id == posting.id).values(view_count=Posting.view_count + 1))
+        return render_page("jobs/detail.html", posting=posting, json_ld=job_posting_json_ld(posting),
+                           report_form=ReportForm(formdata=None))
+    if posting.is_gone and posting.first_published_at is not None:
+        return render_page("jobs/gone.html", posting=posting, status=410)
+    if _can_preview(posting):
+        return render_page("jobs/detail.html", posting=posting, preview=True, json_ld=None, report_form=None)
+    abort(404)
+
+
+@bp.route("/jobs/<int:posting_id>/report", methods=["POST"])
+@limiter.limit("10/hour", methods=["POST"])
+@public
+def report(posting_id: int) -> Response:
+    posting = queries.posting_with_details(posting_id)
+    if posting is None or not posting.is_listed:
+        abort(404)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        abort(422, "Choose what is wrong with the posting.")
+    services.report_posting(posting, current_user if current_user.is_authenticated else None,
+                            ReportReason(form.reason.data), form.note.data)
+    flash("Thank you. The program's administrators will look at this posting.", "success")
+    return redirect(url_for("jobs.detail", posting_id=posting.id, slug=posting.slug))
+

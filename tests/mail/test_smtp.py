@@ -1,0 +1,227 @@
+"""Mail delivery over a real SMTP connection: an aiosmtpd server on the loopback interface.
+
+The app is pointed at it for the test only. Flask-Mail reads its settings when it is initialised
+(``app.extensions["mail"]``) and suppresses sending when TESTING is on, so the fixture builds a
+fresh state from the patched config; monkeypatch puts the original config and state back.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from jobboard.core.db import utcnow
+from jobboard.core.outbox import OutboxMessage, OutboxStatus, drain, enqueue
+from jobboard.extensions import db, mail
+from jobboard.mail import queue_mail
+from jobboard.mail.compose import MAIL_KIND
+from tests.factories import DoctorFactory
+
+TEMPLATE = "accounts/email_taken"
+TEMPLATE_TEXT = "Someone asked to move an IMAP Job Board account to this address."
+
+
+class RecordingHandler:
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+class SMTPServer:
+    """A real SMTP server on 127.0.0.1 that can be stopped and started again on the same port."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.handler = RecordingHandler()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def envelopes(self) -> list:
+        return self.handler.envelopes
+
+    def messages(self) -> list[EmailMessage]:
+        return [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in self.envelopes]
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_app(app, db_session, monkeypatch, smtp_server):
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    monkeypatch.setitem(app.config, "MAIL_USE_SSL", False)
+    monkeypatch.setitem(app.config, "MAIL_SUPPRESS_SEND", False)
+    monkeypatch.setitem(app.extensions, "mail", mail.init_mail(app.config, app.debug, app.testing))
+    return app
+
+
+def _row(message_id: int) -> OutboxMessage:
+    db.session.expire_all()
+    return db.session.get(OutboxMessage, message_id)
+
+
+def _raw_header_names(raw: bytes) -> list[str]:
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("ascii", "replace")
+    return [line.split(":", 1)[0].strip().lower() for line in re.split(r"\r?\n", head) if line and not line[0].isspace()]
+
+
+def test_queued_mail_is_delivered_once_over_smtp(smtp_app, smtp_server):
+    message = queue_mail("doctor@example.org", "Welcome to the job board", TEMPLATE)
+    db.session.commit()
+    assert smtp_server.envelopes == []  # queued, not sent
+
+    stats = drain()
+
+    assert (stats.delivered, stats.failed) == (1, 0)
+    assert len(smtp_server.envelopes) == 1
+    envelope = smtp_server.envelopes[0]
+    assert envelope.rcpt_tos == ["doctor@example.org"]
+    assert envelope.mail_from == "jobs@imap.example.org"
+    received = smtp_server.messages()[0]
+    assert received["To"] == "doctor@example.org"
+    assert received["Subject"] == "Welcome to the job board"
+    assert "jobs@imap.example.org" in received["From"]
+    assert received["Message-ID"] == f"<outbox-{message.id}@jobboard.test>"
+    body = received.get_body(preferencelist=("plain",)).get_content()
+    assert TEMPLATE_TEXT in body
+    assert _row(message.id).status == OutboxStatus.DONE
+
+    assert drain().handled == 0
+    assert len(smtp_server.envelopes) == 1
+
+
+def test_smtp_outage_is_retried_after_the_backoff(smtp_app, smtp_server, client, time_machine):
+    doctor = DoctorFactory(email="forgetful@example.org")
+    db.session.commit()
+    smtp_server.stop()
+
+    # The request queues the reset mail and drains eagerly; the mail server is down, and the
+    # request succeeds all the same.
+    response = client.post("/account/forgot-password", data={"email": doctor.email})
+    assert response.status_code == 302
+    assert "/account/check-email" in response.headers["Location"]
+
+    db.session.expire_all()
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND)).one()
+    assert message.payload["to"] == "forgetful@example.org"
+    assert message.status == OutboxStatus.PENDING
+    assert message.attempts == 1
+    assert "Connection" in message.last_error or "refused" in message.last_error.lower()
+    assert message.next_attempt_at > utcnow()
+    assert smtp_server.envelopes == []
+
+    smtp_server.start()
+    assert drain().handled == 0  # back up, but the message is not due yet
+    assert smtp_server.envelopes == []
+
+    time_machine.move_to(message.next_attempt_at + timedelta(seconds=1))
+    stats = drain()
+    assert (stats.delivered, stats.failed) == (1, 0)
+    assert len(smtp_server.envelopes) == 1
+    received = smtp_server.messages()[0]
+    assert received["To"] == "forgetful@example.org"
+    assert received["Subject"] == "Reset your password"
+    assert received["Message-ID"] == f"<outbox-{message.id}@jobboard.test>"
+    assert "/account/reset-password/" in received.get_body(preferencelist=("plain",)).get_content()
+    assert _row(message.id).status == OutboxStatus.DONE
+
+    time_machine.shift(timedelta(hours=2))
+    assert drain().handled == 0
+    assert len(smtp_server.envelopes) == 1
+
+
+def assert_nothing_injected(server: SMTPServer) -> None:
+    for envelope in server.envelopes:
+        assert not any("evil" in rcpt for rcpt in envelope.rcpt_tos), envelope.rcpt_tos
+        names = _raw_header_names(envelope.original_content)
+        assert "bcc" not in names, names
+        assert "cc" not in names, names
+        assert names.count("to") == 1
+        assert names.count("subject") == 1
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_line_break_in_the_subject_injects_no_header(smtp_app, smtp_server, newline):
+    queue_mail("doctor@example.org", f"Hello{newline}Bcc: evil@evil.test", TEMPLATE)
+    db.session.commit()
+
+    assert drain().delivered == 1
+
+    assert len(smtp_server.envelopes) == 1
+    assert smtp_server.envelopes[0].rcpt_tos == ["doctor@example.org"]
+    assert_nothing_injected(smtp_server)
+    received = smtp_server.messages()[0]
+    assert received["Bcc"] is None
+    assert received["Subject"] == "Hello Bcc: evil@evil.test"
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_line_break_in_the_recipient_injects_no_header(smtp_app, smtp_server, newline):
+    queue_mail(f"doctor@example.org{newline}Bcc: evil@evil.test", "Hello", TEMPLATE)
+    db.session.commit()
+
+    drain()
+
+    assert_nothing_injected(smtp_server)
+    for received in smtp_server.messages():
+        assert received["Bcc"] is None
+
+
+def test_line_break_in_an_extra_header_injects_no_header(smtp_app, smtp_server):
+    queue_mail("doctor@example.org", "Hello", TEMPLATE, headers={"X-Campaign": "spring\r\nBcc: evil@evil.test"})
+    db.session.commit()
+
+    assert drain().delivered == 1
+
+    assert_nothing_injected(smtp_server)
+    assert smtp_server.messages()[0]["X-Campaign"] == "spring Bcc: evil@evil.test"
+
+
+@pytest.mark.parametrize(
+    "field",
+    [{"subject": "Hello\r\nBcc: evil@evil.test"}, {"to": "doctor@example.org\r\nBcc: evil@evil.test"}],
+)
+def test_a_raw_outbox_row_with_a_line_break_is_refused_not_sent(smtp_app, smtp_server, field):
+    """A row that did not come through queue_mail: delivery still refuses to send it."""
+    payload = {"to": "doctor@example.org", "subject": "Hello", "text": "Body", "html": None, "headers": {},
+               "attachments": [], **field}
+    message = enqueue(MAIL_KIND, payload)
+    db.session.commit()
+
+    stats = drain()
+
+    assert (stats.delivered, stats.failed) == (0, 1)
+    assert smtp_server.envelopes == []
+    row = _row(message.id)
+    assert row.status == OutboxStatus.PENDING
+    assert "BadHeaderError" in row.last_error

@@ -1,0 +1,169 @@
+"""Settings: README in step with SETTINGS, database URL normalisation, parse errors, environments."""
+
+from __future__ import annotations
+
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from jobboard import ROOT
+from jobboard.config import SETTINGS, load_config
+
+# Read by create_app itself (it decides where the instance folder is, before any setting is read).
+DOCUMENTED_OUTSIDE_SETTINGS = {"JOBBOARD_INSTANCE_PATH"}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """The settings come from the environment: start every test from none of them set."""
+    for setting in SETTINGS:
+        monkeypatch.delenv(setting.name, raising=False)
+
+
+@pytest.fixture
+def bare_app(tmp_path) -> Flask:
+    return Flask("config_test", instance_path=str(tmp_path / "instance"))
+
+
+def readme_settings() -> dict[str, str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\|\s*`([A-Z_]+)`\s*\|\s*([^|]*)\|", section, flags=re.MULTILINE)
+    assert rows, "no settings table under '## Settings' in README.md"
+    return {name: default.strip() for name, default in rows}
+
+
+def test_every_setting_is_documented_in_the_readme():
+    documented = readme_settings()
+    missing = [s.name for s in SETTINGS if s.name not in documented]
+    assert missing == [], f"settings missing from README.md's table: {missing}"
+
+
+def test_the_readme_documents_no_unknown_setting():
+    unknown = set(readme_settings()) - {s.name for s in SETTINGS} - DOCUMENTED_OUTSIDE_SETTINGS
+    assert unknown == set()
+
+
+def test_readme_defaults_match_the_code():
+    documented = readme_settings()
+    for setting in SETTINGS:
+        if setting.default is None:
+            continue
+        shown = documented[setting.name].strip("`")
+        expected = str(setting.default).lower() if isinstance(setting.default, bool) else str(setting.default)
+        assert shown == expected, f"{setting.name}: README says {shown!r}, code says {expected!r}"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://jobs:secret@db.internal/jobboard", "postgresql+psycopg://jobs:secret@db.internal/jobboard"),
+        ("postgres://jobs:secret@db.internal:5433/jobboard", "postgresql+psycopg://jobs:secret@db.internal:5433/jobboard"),
+        ("postgresql+psycopg://jobs@db/jobboard", "postgresql+psycopg://jobs@db/jobboard"),
+        ("sqlite:////var/lib/jobboard.db", "sqlite:////var/lib/jobboard.db"),
+    ],
+)
+def test_database_url_uses_psycopg_3(bare_app, monkeypatch, given, expected):
+    monkeypatch.setenv("DATABASE_URL", given)
+    load_config(bare_app)
+    assert bare_app.config["SQLALCHEMY_DATABASE_URI"] == expected
+    assert bare_app.config["DATABASE_URL"] == given
+
+
+def test_database_url_override_is_normalised_too(bare_app):
+    load_config(bare_app, {"DATABASE_URL": "postgres://u@h/d"})
+    assert bare_app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/d"
+
+
+def test_default_database_is_the_sqlite_file_in_the_instance_folder(bare_app):
+    load_config(bare_app)
+    expected = Path(bare_app.instance_path) / "jobboard.db"
+    assert bare_app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{expected}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("true", True), ("1", True), ("YES", True), (" on ", True), ("false", False), ("0", False), ("No", False),
+     ("off", False)],
+)
+def test_booleans_are_parsed(bare_app, monkeypatch, raw, value):
+    monkeypatch.setenv("MAIL_USE_TLS", raw)
+    load_config(bare_app)
+    assert bare_app.config["MAIL_USE_TLS"] is value
+
+
+@pytest.mark.parametrize("raw", ["maybe", "ture", "2", "enabled"])
+def test_a_bad_boolean_is_a_clear_error(bare_app, monkeypatch, raw):
+    monkeypatch.setenv("OUTBOX_EAGER", raw)
+    with pytest.raises(RuntimeError) as error:
+        load_config(bare_app)
+    message = str(error.value)
+    assert "OUTBOX_EAGER" in message
+    assert repr(raw) in message
+    assert "boolean" in message
+
+
+def test_a_bad_number_names_the_setting(bare_app, monkeypatch):
+    monkeypatch.setenv("MAIL_PORT", "smtp")
+    with pytest.raises(RuntimeError, match="MAIL_PORT"):
+        load_config(bare_app)
+
+
+def test_numbers_are_parsed(bare_app, monkeypatch):
+    monkeypatch.setenv("MAIL_PORT", "587")
+    monkeypatch.setenv("OUTBOX_MAX_ATTEMPTS", "4")
+    load_config(bare_app)
+    assert bare_app.config["MAIL_PORT"] == 587
+    assert bare_app.config["OUTBOX_MAX_ATTEMPTS"] == 4
+
+
+@pytest.mark.parametrize("env", ["staging", "Production", "prod", "dev"])
+def test_a_bad_environment_is_refused(bare_app, monkeypatch, env):
+    monkeypatch.setenv("JOBBOARD_ENV", env)
+    with pytest.raises(RuntimeError, match="JOBBOARD_ENV") as error:
+        load_config(bare_app)
+    assert repr(env) in str(error.value)
+
+
+def test_a_bad_environment_override_is_refused(bare_app):
+    with pytest.raises(RuntimeError, match="JOBBOARD_ENV"):
+        load_config(bare_app, {"JOBBOARD_ENV": "staging"})
+
+
+def test_development_keeps_a_private_secret_key_in_the_instance_folder(bare_app, tmp_path):
+    load_config(bare_app)
+    key_file = Path(bare_app.instance_path) / "secret_key"
+    assert bare_app.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(bare_app.config["SECRET_KEY"]) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+    again = Flask("config_test_again", instance_path=bare_app.instance_path)
+    load_config(again)
+    assert again.config["SECRET_KEY"] == bare_app.config["SECRET_KEY"]
+
+
+def test_production_requires_a_secret_key(bare_app, monkeypatch):
+    monkeypatch.setenv("JOBBOARD_ENV", "production")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        load_config(bare_app)
+
+
+@pytest.mark.parametrize(("env", "eager", "testing"), [("development", True, False), ("testing", True, True),
+                                                       ("production", False, False)])
+def test_environment_defaults(bare_app, monkeypatch, env, eager, testing):
+    monkeypatch.setenv("JOBBOARD_ENV", env)
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    load_config(bare_app)
+    assert bare_app.config["OUTBOX_EAGER"] is eager
+    assert bare_app.config["TESTING"] is testing
+    assert bare_app.config["SESSION_COOKIE_SECURE"] is (env == "production")
+
+
+def test_overrides_win_over_the_environment(bare_app, monkeypatch):
+    monkeypatch.setenv("MAIL_SERVER", "from-environment.example")
+    load_config(bare_app, {"MAIL_SERVER": "from-override.example", "WTF_CSRF_ENABLED": False})
+    assert bare_app.config["MAIL_SERVER"] == "from-override.example"
+    assert bare_app.config["WTF_CSRF_ENABLED"] is False
