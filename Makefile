@@ -12,6 +12,7 @@ VENDOR := static/vendor
 run: install assets
 	$(FLASK) db upgrade
 	$(FLASK) jobboard seed-demo
+	$(FLASK) jobboard reindex
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install assets

@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from jobboard import accounts, jobs, mail
+    from jobboard import accounts, jobs, mail, search
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
 
@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     accounts.init_app(app)
     mail.init_app(app)
     jobs.init_app(app)
+    search.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -55,8 +56,9 @@ def register_blueprints(app: Flask) -> None:
     from jobboard.moderation.views import bp as moderation_bp
     from jobboard.orgs.views import bp as orgs_bp
     from jobboard.pages.views import bp as pages_bp
+    from jobboard.search.views import bp as search_bp
 
-    for blueprint in (pages_bp, accounts_bp, orgs_bp, jobs_bp, moderation_bp):
+    for blueprint in (pages_bp, accounts_bp, orgs_bp, jobs_bp, search_bp, moderation_bp):
         app.register_blueprint(blueprint)
 
 

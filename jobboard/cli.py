@@ -17,6 +17,7 @@ from jobboard.core import outbox
 from jobboard.core.schedule import run_due_jobs
 from jobboard.demo.seed import seed_demo
 from jobboard.extensions import db
+from jobboard.search.engine import check, listed_ids, reindex
 from jobboard.vocab.seed import load_vocabularies
 
 jobboard_cli = AppGroup("jobboard", help="Jobboard administration.")
@@ -69,6 +70,30 @@ def seed_demo_command(reset_passwords: bool) -> None:
         role = "admin" if account.is_admin else (f"{account.role.value} at {account.org}" if account.org else account.kind.value)
         shown = password if password else "(unchanged; --reset-passwords prints new ones)"
         click.echo(f"  {account.email:<45} {shown:<20} {role}")
+
+
+@jobboard_cli.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the database, beside the live one (the site keeps serving)."""
+    total = len(listed_ids())
+    with click.progressbar(length=total, label="Indexing postings") as bar:
+        written, indexed = reindex(progress=bar.update)
+    db.session.commit()
+    click.echo(f"Indexed {written} postings; the index now holds {indexed} (database: {total}).")
+    if indexed != len(listed_ids()):
+        raise click.ClickException("The index and the database differ; run `flask jobboard search-check`.")
+
+
+@jobboard_cli.command("search-check")
+def search_check_command() -> None:
+    """Compare the published postings with the index and queue a sync for every difference."""
+    missing, extra = check()
+    db.session.commit()
+    click.echo(f"Missing from the index: {len(missing)}; in the index but not published: {len(extra)}.")
+    if missing or extra:
+        click.echo("A sync is queued for each; the worker applies them.")
+        if current_app.config["OUTBOX_EAGER"]:
+            outbox.drain()
 
 
 @jobboard_cli.command("worker")

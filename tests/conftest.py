@@ -82,16 +82,16 @@ def testing_config(database_url: str, root: Path) -> dict[str, object]:
     }
 
 
-class FreshGlobalsClient(FlaskClient):
-    """A test client whose every request starts with an empty ``g``, as in production. The
-    ``db_session`` fixture keeps one app context open for the whole test and Flask reuses it for
-    each request, so ``g`` (where Flask-Login caches the signed-in user) would otherwise carry
-    over from one request to the next, across ``login(...)`` calls and between clients."""
+class FreshUserClient(FlaskClient):
+    """A test client whose every request loads the signed-in user from its own session cookie,
+    as in production. The ``db_session`` fixture keeps one app context open for the whole test
+    and Flask reuses it for each request, so Flask-Login's cached user (``g._login_user``) would
+    otherwise carry over from one request to the next, across ``login(...)`` calls, sign-outs
+    and between two clients."""
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if has_app_context():
-            for name in list(vars(g)):
-                delattr(g, name)
+            g.pop("_login_user", None)
         return super().open(*args, **kwargs)
 
 
@@ -100,7 +100,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     root = tmp_path_factory.mktemp("instance")
     os.environ["JOBBOARD_INSTANCE_PATH"] = str(root)
     application = create_app(testing_config(database_url, root))
-    application.test_client_class = FreshGlobalsClient
+    application.test_client_class = FreshUserClient
     with application.app_context():
         flask_migrate.upgrade()
         load_vocabularies()
@@ -193,3 +193,16 @@ def login(client: FlaskClient):  # noqa: ANN201 - returns the helper
             session["_fresh"] = True
 
     return sign_in
+
+
+@pytest.fixture
+def search_engine(app: Flask, db_session: scoped_session):  # noqa: ANN201 - the app's SearchEngine
+    """The app's configured search engine, emptied for this test (the index outlives the
+    rolled-back transaction, so each test starts from an empty one)."""
+    from jobboard.search.engine import get_engine
+
+    engine = get_engine()
+    engine.configure()
+    engine.clear()
+    engine.refresh()
+    return engine

@@ -65,6 +65,7 @@ def test_readme_defaults_match_the_code():
         ("postgresql+psycopg://jobs@db/jobboard", "postgresql+psycopg://jobs@db/jobboard"),
         ("sqlite:////var/lib/jobboard.db", "sqlite:////var/lib/jobboard.db"),
     ],
+    ids=["postgresql-scheme", "postgres-scheme", "explicit-driver", "sqlite-unchanged"],
 )
 def test_database_url_uses_psycopg_3(bare_app, monkeypatch, given, expected):
     monkeypatch.setenv("DATABASE_URL", given)

@@ -90,6 +90,8 @@ def allowed_actions(posting: Posting, actor: Actor) -> set[Action]:
 
 def _check_actor(posting: Posting, user: User | None, actor: Actor) -> None:
     if actor == Actor.SYSTEM:
+        if user is not None:
+            raise NotPermitted("Only the system makes this change.")
         return
     if user is None:
         raise NotPermitted("Sign in to do this.")

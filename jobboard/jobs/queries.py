@@ -64,9 +64,20 @@ def posting_with_details(posting_id: int) -> Posting | None:
     return db.session.scalar(_with_details(select(Posting)).where(Posting.id == posting_id))
 
 
-def listed_postings(page: int, per_page: int = 20) -> Pagination:
-    query = _with_details(select(Posting)).where(listed_condition()).order_by(Posting.approved_at.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+def postings_with_details(ids: list[int]) -> list[Posting]:
+    """The postings with these ids, in the order given, with all a page or document needs."""
+    found = {p.id: p for p in db.session.scalars(_with_details(select(Posting)).where(Posting.id.in_(ids))).unique()}
+    return [found[i] for i in ids if i in found]
+
+
+def fallback_search(text: str, page: int, per_page: int = 20) -> Pagination:
+    """A plain title match in the database, newest first: what the search page shows while the
+    search engine is unavailable."""
+    query = _with_details(select(Posting)).where(listed_condition())
+    for word in text.split()[:5]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Posting.title.ilike(f"%{escaped}%", escape="\\"))
+    return db.paginate(query.order_by(Posting.first_published_at.desc()), page=page, per_page=per_page, error_out=False)
 
 
 def transitions(posting: Posting) -> list[PostingTransition]:

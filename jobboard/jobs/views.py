@@ -210,13 +210,6 @@ def renew_from_mail(token: str) -> Response:
 # --- public pages --------------------------------------------------------------------------
 
 
-@bp.route("/jobs")
-@public
-def listing() -> Response:
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
-    return render_page("jobs/listing.html", page=queries.listed_postings(page))
-
-
 def _can_preview(posting: Posting) -> bool:
     if not current_user.is_authenticated:
         return False

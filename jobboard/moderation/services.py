@@ -7,8 +7,8 @@ from sqlalchemy import select
 from jobboard.accounts.models import User
 from jobboard.core import audit
 from jobboard.core.db import utcnow
-from jobboard.core.outbox import retry_dead
-from jobboard.core.errors import Conflict, DomainError
+from jobboard.core.outbox import OutboxMessage, OutboxStatus, retry_dead
+from jobboard.core.errors import Conflict, DomainError, NotFound
 from jobboard.extensions import db
 from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
@@ -51,5 +51,10 @@ def suspend_org(admin: User, org: Organization, reason: str) -> None:
 
 
 def retry_outbox_message(admin: User, message_id: int) -> None:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound("There is no such message.")
+    if message.status != OutboxStatus.DEAD:
+        raise Conflict("Only a message given up after repeated failures can be retried.")
     retry_dead(message_id)
     audit.record("outbox.retried", actor_id=admin.id, subject_type="outbox", subject_id=message_id)

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from jobboard.accounts.models import User
 from jobboard.core.access import admin_required
-from jobboard.core.errors import DomainError
+from jobboard.core.errors import Conflict, DomainError
 from jobboard.core.forms import add_form_error
 from jobboard.core.htmx import render_page
 from jobboard.extensions import db
@@ -44,7 +44,7 @@ def orgs() -> Response:
     status_arg = request.args.get("status")
     status = OrgStatus(status_arg) if status_arg in {s.value for s in OrgStatus} else None
     return render_page(
-        "moderation/orgs.html", orgs=org_queries.organizations(status), status=status, counts=queries.org_counts()
+        "moderation/orgs.html", orgs=org_queries.organizations(status), selected=status, counts=queries.org_counts()
     )
 
 
@@ -95,6 +95,8 @@ def suspend_org(org_id: int) -> Response:
     if form.validate_on_submit():
         try:
             services.suspend_org(current_user, org, form.reason.data)
+        except Conflict:
+            raise  # already suspended: a 409 with its message, not a form error on a hidden form
         except DomainError as error:
             add_form_error(form, error)
         else:

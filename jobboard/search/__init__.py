@@ -1,0 +1,19 @@
+"""Search: the port and its two engines (embedded Tantivy by default, Meilisearch when
+MEILI_URL is set), index sync through the outbox, and the doctors' search page."""
+
+from datetime import datetime, timezone
+
+from flask import Flask
+
+from jobboard.core.outbox import register_handler
+from jobboard.jobs.lifecycle import SEARCH_SYNC
+from jobboard.search.engine import sync_posting
+
+
+def _timestamp_date(value: int | None) -> str:
+    return datetime.fromtimestamp(value, timezone.utc).strftime("%d %b %Y") if value else ""
+
+
+def init_app(app: Flask) -> None:
+    register_handler(app, SEARCH_SYNC, sync_posting)
+    app.jinja_env.filters["timestamp_date"] = _timestamp_date

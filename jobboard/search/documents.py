@@ -1,0 +1,73 @@
+"""The search document of a posting, and the index settings both engines follow.
+
+A document carries public fields only (it is what anyone can find) and everything a hit card
+shows, so the search page needs no database query per hit. Dates are UNIX seconds, the form
+Meilisearch filters and sorts on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobboard.core.markdown import markdown_to_text
+from jobboard.jobs.models import Posting
+
+DESCRIPTION_CHARS = 2000
+
+# In order of importance: a match in the title outranks one in the description.
+SEARCHABLE_ATTRIBUTES = (
+    "title", "specialty_label", "specialty_aliases", "profession_label", "employer_name",
+    "city_name", "city_aliases", "region_label", "description_text",
+)
+FILTERABLE_ATTRIBUTES = (
+    "profession", "specialty", "region", "is_periphery", "grant_programs", "employer", "employment_type",
+    "seniority", "hebrew_level_min", "licence_requirements", "languages_required", "salary_top_ils",
+    "grant_max_ils", "posted_at", "expires_at", "_geo",
+)
+SORTABLE_ATTRIBUTES = ("posted_at", "salary_top_ils", "grant_max_ils", "_geo")
+RANKING_RULES = ("words", "typo", "sort", "proximity", "attribute", "exactness")
+
+
+def _timestamp(value: Any) -> int | None:
+    return int(value.timestamp()) if value is not None else None
+
+
+def posting_document(posting: Posting) -> dict[str, Any]:
+    site, city = posting.site, posting.site.city
+    grant_amounts = [g.amount_max_ils for g in posting.grants if g.amount_max_ils is not None]
+    salary_top = posting.salary_max_ils if posting.salary_max_ils is not None else posting.salary_min_ils
+    document: dict[str, Any] = {
+        "id": posting.id,
+        "slug": posting.slug,
+        "title": posting.title,
+        "description_text": markdown_to_text(posting.description_md)[:DESCRIPTION_CHARS],
+        "profession": posting.profession_slug,
+        "profession_label": posting.profession.name,
+        "specialty": posting.specialty_slug,
+        "specialty_label": posting.specialty.name if posting.specialty else None,
+        "specialty_aliases": posting.specialty.aliases if posting.specialty else [],
+        "employer": posting.org.slug,
+        "employer_name": posting.org.name,
+        "site_name": site.name,
+        "region": city.region_slug,
+        "region_label": city.region.name,
+        "is_periphery": city.is_periphery,
+        "city": city.slug,
+        "city_name": city.name,
+        "city_aliases": [city.name_he, *city.aliases],
+        "_geo": {"lat": site.lat, "lng": site.lon},
+        "grant_programs": [g.slug for g in posting.grants],
+        "grant_names": [g.name for g in posting.grants],
+        "grant_max_ils": max(grant_amounts) if grant_amounts else None,
+        "languages_required": [lang.code for lang in posting.languages],
+        "hebrew_level_min": posting.hebrew_level,
+        "licence_requirements": [posting.licence_requirement.value],
+        "salary_min_ils": posting.salary_min_ils,
+        "salary_max_ils": posting.salary_max_ils,
+        "salary_top_ils": salary_top,
+        "employment_type": posting.employment_type.value,
+        "seniority": posting.seniority.value,
+        "posted_at": _timestamp(posting.first_published_at),
+        "expires_at": _timestamp(posting.expires_at),
+    }
+    return document

@@ -1,0 +1,536 @@
+"""The embedded search engine, built on Tantivy, realising the contract in ``port.py`` with
+Meilisearch's defaults as the reference (see ``research/search.md`` section b).
+
+- Typos are not Tantivy's fuzzy queries (their scores are flat, they count a first-letter edit
+  as one typo and they yield no highlights): each query word is expanded against the index's
+  own vocabulary with rapidfuzz (OSA distance on the letters after the first; a different
+  first letter is allowed only for words of 9+ letters with the rest equal, as it costs two),
+  and the concrete terms are queried. The last word also matches as a prefix.
+- Ranking follows Meilisearch's buckets: documents with more of the query words (dropping
+  words from the right) first, then fewer typos, then the requested sort or BM25 with field
+  boosts spaced so the attribute order wins.
+- Distances: instead of search.md's ``near`` tokens, every document stores its distance in
+  metres to each vocabulary city (a few dozen integer fast fields). A radius is then an exact
+  range query, counted by the facet aggregation, and a distance sort is a native field sort.
+  Free points are not needed (the page offers "within N km of a city"); changing the city
+  vocabulary needs a reindex.
+- One writer per index directory across processes (Tantivy's lock): the outbox worker, or the
+  eager drain in development. Readers reload when the index's generation file changes.
+- ``rebuild`` fills a new directory and switches the ``CURRENT`` pointer, so the site keeps
+  serving from the old index meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import tantivy
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from jobboard.search.documents import SEARCHABLE_ATTRIBUTES
+from jobboard.search.port import (
+    KEYWORD_FACETS,
+    MAX_TOTAL_HITS,
+    AnyOf,
+    EngineUnavailable,
+    Hit,
+    InvalidQuery,
+    IsTrue,
+    LateChanges,
+    Near,
+    Range,
+    SearchQuery,
+    SearchResult,
+    Sort,
+)
+from jobboard.search.text import highlight, normalise, query_words, typo_budget
+
+Occur = tantivy.Occur
+INT = tantivy.FieldType.Integer
+
+# Searchable fields of the Tantivy schema, each gathering document attributes, with boosts
+# spaced widely so that the attribute order beats BM25 (contract C5 v).
+TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
+    "t_title": (("title",), 1e6),
+    "t_specialty": (("specialty_label", "specialty_aliases"), 1e5),
+    "t_profession": (("profession_label",), 1e4),
+    "t_employer": (("employer_name",), 1e3),
+    "t_place": (("city_name", "city_aliases", "region_label"), 1e2),
+    "t_description": (("description_text",), 1.0),
+}
+INT_FIELDS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at", "expires_at")
+SORT_FIELDS = {Sort.NEWEST: ("posted_at", True), Sort.SALARY: ("salary_top_ils", True), Sort.GRANT: ("grant_max_ils", True)}
+MAX_EXPANSION = {1: 150, 2: 50}  # Meilisearch's caps on terms per query word, by typo count
+ANALYZER = "folded"
+assert {a for attrs, _ in TEXT_FIELDS.values() for a in attrs} == set(SEARCHABLE_ATTRIBUTES)
+
+
+@dataclass(frozen=True)
+class CityPoint:
+    slug: str
+    lat: float
+    lon: float
+
+    @property
+    def field(self) -> str:
+        return "dist_" + self.slug.replace("-", "_")
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return int(round(2 * 6_371_008.8 * math.asin(math.sqrt(a))))
+
+
+def _facet_key(key: Any) -> str:
+    # Numeric buckets come back as floats; Meilisearch names them "2", not "2.0".
+    return str(int(key)) if isinstance(key, float) else str(key)
+
+
+class Vocabulary:
+    """The index's terms, bucketed for typo and prefix expansion; rebuilt per reader generation."""
+
+    def __init__(self, terms: set[str]):
+        self.terms = terms
+        self.by_first: dict[str, list[str]] = defaultdict(list)
+        self.by_tail: dict[str, list[str]] = defaultdict(list)
+        for term in sorted(terms):
+            self.by_first[term[0]].append(term)
+            if len(term) >= 9:
+                self.by_tail[term[1:]].append(term)
+
+    def expand(self, word: str, *, prefix: bool) -> dict[str, int]:
+        """Concrete terms the word may stand for, each with its typo count."""
+        budget = typo_budget(word)
+        found: dict[str, int] = {}
+        if word in self.terms:
+            found[word] = 0
+        bucket = self.by_first.get(word[0], [])
+        if prefix:
+            for term in bucket:
+                if term.startswith(word):
+                    found.setdefault(term, 0)
+        if budget:
+            tail = word[1:]
+            comparisons = [[t for t in bucket if abs(len(t) - len(word)) <= budget]]
+            if prefix:  # the last word may also be the start of a longer term
+                comparisons.append([t for t in bucket if len(t) > len(word)])
+            for kind, candidates in enumerate(comparisons):
+                texts = [t[1:len(word)] if kind else t[1:] for t in candidates]
+                for _, distance, position in process.extract(
+                    tail, texts, scorer=OSA.distance, score_cutoff=budget, limit=None
+                ):
+                    term = candidates[position]
+                    found[term] = min(found.get(term, budget), int(distance))
+            if budget >= 2:
+                for term in self.by_tail.get(tail, []):
+                    found.setdefault(term, 2)
+        kept: dict[str, int] = {t: d for t, d in found.items() if d == 0}
+        for typos in (1, 2):
+            extra = [t for t, d in found.items() if d == typos][: MAX_EXPANSION[typos]]
+            kept.update((t, typos) for t in extra)
+        return kept
+
+
+class EmbeddedEngine:
+    name = "embedded"
+
+    def __init__(self, root: Path | str, cities: Iterable[CityPoint]):
+        self.root = Path(root)
+        self.cities = {city.slug: city for city in cities}
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._index: tantivy.Index | None = None
+        self._schema: tantivy.Schema | None = None
+        self._loaded: tuple[str, str] | None = None  # (directory, generation) the reader shows
+        self._vocabulary: Vocabulary | None = None
+        self._checked_at = 0.0
+
+    # --- files and schema ----------------------------------------------------------------
+
+    def _build_schema(self) -> tantivy.Schema:
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_integer_field("pk", indexed=True, fast=True)
+        for name in TEXT_FIELDS:
+            builder.add_text_field(name, tokenizer_name=ANALYZER)
+        for name in KEYWORD_FACETS:
+            builder.add_text_field(name, fast=True, tokenizer_name="raw")
+        builder.add_boolean_field("is_periphery", indexed=True, fast=True)
+        for name in INT_FIELDS:
+            builder.add_integer_field(name, indexed=True, fast=True)
+        for city in self.cities.values():
+            builder.add_integer_field(city.field, indexed=True, fast=True)
+        builder.add_bytes_field("doc", stored=True)
+        return builder.build()
+
+    def _open(self, directory: Path) -> tantivy.Index:
+        schema = self._build_schema()
+        index = tantivy.Index(schema, path=str(directory), reuse=True)
+        analyzer = (
+            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.ascii_fold())
+            .build()
+        )
+        index.register_tokenizer(ANALYZER, analyzer)
+        self._schema = schema
+        return index
+
+    def _meta(self) -> dict[str, Any]:
+        return {"cities": sorted(self.cities)}
+
+    def _current_directory(self) -> Path | None:
+        pointer = self.root / "CURRENT"
+        if not pointer.exists():
+            return None
+        directory = self.root / pointer.read_text().strip()
+        meta_file = directory / "jobboard-meta.json"
+        if not meta_file.exists() or json.loads(meta_file.read_text()) != self._meta():
+            return None  # built for another city vocabulary: a reindex replaces it
+        return directory
+
+    def _new_directory(self) -> Path:
+        directory = self.root / f"index-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        directory.mkdir(parents=True)
+        (directory / "jobboard-meta.json").write_text(json.dumps(self._meta()))
+        (directory / "GENERATION").write_text("0")
+        return directory
+
+    def _make_current(self, directory: Path) -> None:
+        temporary = self.root / f"CURRENT.{uuid.uuid4().hex}"
+        temporary.write_text(directory.name)
+        os.replace(temporary, self.root / "CURRENT")
+        for old in self.root.glob("index-*"):
+            if old != directory:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def configure(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._current_directory() is None:
+            self._make_current(self._new_directory())
+        self._loaded = None
+
+    # --- reading -------------------------------------------------------------------------
+
+    def _reader(self) -> tuple[tantivy.Index, Vocabulary]:
+        """The index as of its latest commit (checked at most every 50 ms) and its vocabulary."""
+        with self._read_lock:
+            now = time.monotonic()
+            if self._loaded is None or now - self._checked_at > 0.05:
+                self._checked_at = now
+                directory = self._current_directory()
+                if directory is None:
+                    self.configure()
+                    directory = self._current_directory()
+                assert directory is not None
+                generation = (directory / "GENERATION").read_text()
+                if self._loaded != (str(directory), generation):
+                    if self._index is None or self._loaded is None or self._loaded[0] != str(directory):
+                        self._index = self._open(directory)
+                    self._index.reload()
+                    self._vocabulary = self._read_vocabulary(self._index.searcher())
+                    self._loaded = (str(directory), generation)
+            assert self._index is not None and self._vocabulary is not None
+            return self._index, self._vocabulary
+
+    @staticmethod
+    def _read_vocabulary(searcher: tantivy.Searcher) -> Vocabulary:
+        terms: set[str] = set()
+        for name in TEXT_FIELDS:
+            terms.update(term for term, _count in searcher.terms_with_prefix(name, ""))
+        return Vocabulary(terms)
+
+    def _filter_queries(self, query: SearchQuery) -> list[tantivy.Query]:
+        schema = self._schema
+        clauses = [tantivy.Query.range_query(schema, "expires_at", INT, lower_bound=query.now, include_lower=False)]
+        for condition in query.filters:
+            if isinstance(condition, AnyOf):
+                if condition.attribute not in KEYWORD_FACETS:
+                    raise InvalidQuery(f"cannot filter on {condition.attribute}")
+                clauses.append(self._any_term(condition.attribute, list(condition.values)))
+            elif isinstance(condition, Range):
+                if condition.attribute not in INT_FIELDS:
+                    raise InvalidQuery(f"cannot filter on {condition.attribute}")
+                clauses.append(tantivy.Query.range_query(
+                    schema, condition.attribute, INT,
+                    lower_bound=None if condition.minimum is None else math.ceil(condition.minimum),
+                    upper_bound=None if condition.maximum is None else math.floor(condition.maximum),
+                ))
+            elif isinstance(condition, IsTrue):
+                if condition.attribute != "is_periphery":
+                    raise InvalidQuery(f"cannot filter on {condition.attribute}")
+                clauses.append(tantivy.Query.term_query(schema, "is_periphery", True))
+        if query.near is not None and query.near.radius_km is not None:
+            clauses.append(tantivy.Query.range_query(
+                schema, self._city(query.near).field, INT, upper_bound=int(query.near.radius_km * 1000)
+            ))
+        return clauses
+
+    def _city(self, near: Near) -> CityPoint:
+        city = self.cities.get(near.city)
+        if city is None:
+            raise InvalidQuery(f"unknown city {near.city}")
+        return city
+
+    def _any_term(self, field: str, values: list[Any]) -> tantivy.Query:
+        # A term-set query compiles an automaton (about 1 ms each); a few plain term queries
+        # in a Should clause are far cheaper, so sets are used only for long lists.
+        if len(values) > 16:
+            return tantivy.Query.term_set_query(self._schema, field, values)
+        if len(values) == 1:
+            return tantivy.Query.term_query(self._schema, field, values[0])
+        return tantivy.Query.boolean_query(
+            [(Occur.Should, tantivy.Query.term_query(self._schema, field, value)) for value in values]
+        )
+
+    def _word_query(self, terms: dict[str, int], max_typos: int) -> tantivy.Query | None:
+        chosen = [t for t, d in terms.items() if d <= max_typos]
+        if not chosen:
+            return None
+        return tantivy.Query.boolean_query([
+            (Occur.Should, tantivy.Query.boost_query(self._any_term(name, chosen), boost))
+            for name, (_attrs, boost) in TEXT_FIELDS.items()
+        ])
+
+    @staticmethod
+    def _all(clauses: list[tantivy.Query], excluded: list[tantivy.Query] = ()) -> tantivy.Query:  # type: ignore[assignment]
+        return tantivy.Query.boolean_query(
+            [(Occur.Must, c) for c in clauses] + [(Occur.MustNot, c) for c in excluded]
+        )
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        index, vocabulary = self._reader()
+        searcher = index.searcher()
+        filters = self._filter_queries(query)
+        words = query_words(query.text)
+        expansions = [vocabulary.expand(w, prefix=i == len(words) - 1) for i, w in enumerate(words)]
+        matched_terms = {t for terms in expansions for t in terms}
+
+        # Buckets in rank order: (k words matched, at most t typos per word).
+        buckets: list[tuple[tantivy.Query, list[tantivy.Query]]] = []
+        if not words:
+            candidates = self._all(filters) if filters else tantivy.Query.all_query()
+            buckets.append((candidates, []))
+        elif not expansions[0]:
+            candidates = None
+        else:
+            word_queries = [{t: self._word_query(terms, t) for t in (0, 1, 2)} for terms in expansions]
+            usable = len(words)
+            while usable and word_queries[usable - 1][2] is None:
+                usable -= 1  # a word with no match at all only drops out, as in Meilisearch
+            higher: list[tantivy.Query] = []
+            for k in range(usable, 0, -1):
+                if any(word_queries[i][2] is None for i in range(k)):
+                    continue
+                previous_tier: tantivy.Query | None = None
+                for tier in (0, 1, 2):
+                    parts = [word_queries[i][tier] for i in range(k)]
+                    if any(p is None for p in parts):
+                        continue
+                    tier_query = self._all(parts)
+                    excluded = higher + ([previous_tier] if previous_tier is not None else [])
+                    buckets.append((self._all([tier_query, *filters], excluded), []))
+                    previous_tier = tier_query
+                higher = higher + [self._all([word_queries[i][2] for i in range(k)])]
+            candidates = self._all([word_queries[0][2], *filters])
+
+        if candidates is None:
+            return SearchResult(hits=[], total=0, total_capped=False, page=query.page, per_page=query.per_page)
+        facets, total, periphery = self._facets(searcher, candidates, query.facets)
+        hits = self._page(searcher, buckets, query, matched_terms) if total else []
+        return SearchResult(
+            hits=hits, total=min(total, MAX_TOTAL_HITS), total_capped=total > MAX_TOTAL_HITS,
+            page=query.page, per_page=query.per_page, facets=facets, periphery_count=periphery,
+        )
+
+    def _facets(self, searcher: tantivy.Searcher, candidates: tantivy.Query,
+                names: tuple[str, ...]) -> tuple[dict[str, dict[str, int]], int, int]:
+        unknown = set(names) - set(KEYWORD_FACETS) - {"hebrew_level_min"}
+        if unknown:
+            raise InvalidQuery(f"cannot count on {', '.join(sorted(unknown))}")
+        spec: dict[str, Any] = {name: {"terms": {"field": name, "size": 100}} for name in names}
+        spec["_total"] = {"stats": {"field": "pk"}}
+        spec["_periphery"] = {"terms": {"field": "is_periphery", "size": 2}}
+        result = searcher.aggregate(candidates, spec)
+        facets = {
+            name: {_facet_key(bucket["key"]): bucket["doc_count"] for bucket in result[name]["buckets"]}
+            for name in names
+        }
+        total = int(result["_total"]["count"] or 0)
+        periphery = sum(b["doc_count"] for b in result["_periphery"]["buckets"] if b.get("key_as_string") == "true")
+        return facets, total, periphery
+
+    def _order(self, query: SearchQuery) -> tuple[str | None, bool]:
+        if query.sort == Sort.DISTANCE:
+            if query.near is None:
+                raise InvalidQuery("sorting by distance needs a city")
+            return self._city(query.near).field, False
+        if query.sort in SORT_FIELDS:
+            return SORT_FIELDS[query.sort]
+        if query.sort == Sort.RELEVANCE and not query.text.strip():
+            return SORT_FIELDS[Sort.NEWEST]
+        return None, False
+
+    def _page(self, searcher: tantivy.Searcher, buckets: list[tuple[tantivy.Query, list[tantivy.Query]]],
+              query: SearchQuery, matched: set[str]) -> list[Hit]:
+        start = (query.page - 1) * query.per_page
+        stop = min(start + query.per_page, MAX_TOTAL_HITS)
+        if start >= stop:
+            return []
+        field, descending = self._order(query)
+        addresses: list[Any] = []
+        for bucket, _ in buckets:
+            # Documents without the sort field come after those with it, in either direction.
+            parts = [bucket] if field is None else [
+                self._all([bucket, tantivy.Query.exists_query(field)]),
+                self._all([bucket], [tantivy.Query.exists_query(field)]),
+            ]
+            for part in parts:
+                needed = stop - len(addresses)
+                if needed <= 0:
+                    break
+                if field is None or part is not parts[0]:
+                    found = searcher.search(part, limit=needed, count=False)
+                else:
+                    found = searcher.search(part, limit=needed, count=False, order_by_field=field,
+                                            order=tantivy.Order.Desc if descending else tantivy.Order.Asc)
+                addresses.extend(address for _score, address in found.hits)
+            if len(addresses) >= stop:
+                break
+        hits = []
+        for address in addresses[start:stop]:
+            document = json.loads(searcher.doc(address).get_first("doc"))
+            hits.append(self._hit(document, query, matched))
+        return hits
+
+    def _hit(self, document: dict[str, Any], query: SearchQuery, matched: set[str]) -> Hit:
+        is_match = matched.__contains__
+        highlights = {
+            "title": highlight(document["title"], is_match),
+            "specialty_label": highlight(document.get("specialty_label") or "", is_match),
+            "description_text": highlight(document["description_text"], is_match, crop=True),
+        }
+        distance = None
+        if query.near is not None:
+            geo = document["_geo"]
+            distance = haversine_m(query.near.lat, query.near.lon, geo["lat"], geo["lng"]) / 1000
+        return Hit(id=document["id"], document=document, highlights=highlights, distance_km=distance)
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _tantivy_document(self, document: dict[str, Any]) -> tantivy.Document:
+        doc = tantivy.Document()
+        doc.add_text("id", str(document["id"]))
+        doc.add_integer("pk", document["id"])
+        for name, (attributes, _boost) in TEXT_FIELDS.items():
+            for attribute in attributes:
+                value = document.get(attribute)
+                for text in value if isinstance(value, list) else [value]:
+                    if text:
+                        doc.add_text(name, normalise(text))
+        for name in KEYWORD_FACETS:
+            value = document.get(name)
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    doc.add_text(name, str(item))
+        doc.add_boolean("is_periphery", bool(document["is_periphery"]))
+        for name in INT_FIELDS:
+            if document.get(name) is not None:
+                doc.add_integer(name, int(document[name]))
+        geo = document["_geo"]
+        for city in self.cities.values():
+            doc.add_integer(city.field, haversine_m(city.lat, city.lon, geo["lat"], geo["lng"]))
+        doc.add_bytes("doc", json.dumps(document, ensure_ascii=False).encode())
+        return doc
+
+    @contextmanager
+    def _writer(self, directory: Path | None = None) -> Iterator[tantivy.IndexWriter]:
+        with self._write_lock:
+            target = directory or self._current_directory()
+            if target is None:
+                self.configure()
+                target = self._current_directory()
+            assert target is not None
+            index = self._open(target) if directory is not None or self._index is None \
+                or self._loaded is None or self._loaded[0] != str(target) else self._index
+            try:
+                writer = index.writer(heap_size=15_000_000, num_threads=1)
+            except ValueError as error:  # another process holds the index's write lock
+                raise EngineUnavailable(f"the search index is being written by another process: {error}") from error
+            yield writer
+            writer.commit()
+            writer.wait_merging_threads()
+            generation_file = target / "GENERATION"
+            generation_file.write_text(str(int(generation_file.read_text() or 0) + 1))
+
+    def _write(self, writer: tantivy.IndexWriter, documents: list[dict[str, Any]]) -> None:
+        for document in documents:
+            writer.delete_documents_by_term("id", str(document["id"]))
+            writer.add_document(self._tantivy_document(document))
+
+    def upsert(self, documents: list[dict[str, Any]]) -> None:
+        if documents:
+            with self._writer() as writer:
+                self._write(writer, documents)
+
+    def delete(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if ids:
+            with self._writer() as writer:
+                for posting_id in ids:
+                    writer.delete_documents_by_term("id", str(posting_id))
+
+    def refresh(self) -> None:
+        self._checked_at = 0.0  # commits are synchronous; the next read reloads at once
+
+    def clear(self) -> None:
+        with self._writer() as writer:
+            writer.delete_all_documents()
+
+    def iter_ids(self) -> set[int]:
+        index, _ = self._reader()
+        searcher = index.searcher()
+        if not searcher.num_docs:
+            return set()
+        found = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs, count=False)
+        return set(searcher.fast_field_values("pk", [address for _score, address in found.hits]))
+
+    def rebuild(self, batches: Iterable[list[dict[str, Any]]], before_swap: LateChanges | None = None) -> int:
+        self.root.mkdir(parents=True, exist_ok=True)
+        directory = self._new_directory()
+        count = 0
+        with self._writer(directory) as writer:
+            for batch in batches:
+                self._write(writer, batch)
+                count += len(batch)
+
+        def upsert_late(documents: list[dict[str, Any]]) -> None:
+            with self._writer(directory) as late_writer:
+                self._write(late_writer, documents)
+
+        def delete_late(ids: list[int]) -> None:
+            with self._writer(directory) as late_writer:
+                for posting_id in ids:
+                    late_writer.delete_documents_by_term("id", str(posting_id))
+
+        if before_swap is not None:
+            before_swap(upsert_late, delete_late)
+        with self._write_lock:
+            self._make_current(directory)
+            self._loaded = None
+        return count

@@ -1,0 +1,269 @@
+"""The Meilisearch engine, through the official client, following Meilisearch's documented
+behaviour (see ``research/search.md``, clauses C1–C16).
+
+- Settings (searchable, filterable and sortable attributes, ranking rules) are applied by
+  ``configure`` idempotently: compared with the server's, updated, and the task awaited and
+  checked; a failed task raises ``SearchWriteFailed``.
+- Writes wait for their task (the client's ``wait_for_task`` returns a failed task rather than
+  raising, so its status is checked).
+- Filters are rendered from the typed query with every value quoted and escaped; the public
+  scope (``expires_at > now``) is its own top-level AND term, so no value can widen it.
+- Highlights come back from Meilisearch unescaped: private-use sentinels are asked for as the
+  tags, the text is escaped, then the sentinels become ``<mark>``.
+- The client waits 2 s at most (``SEARCH_TIMEOUT_SECONDS``); a timeout or transport error is
+  ``EngineUnavailable`` and the page degrades.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Iterable
+
+import requests
+from markupsafe import Markup, escape
+from meilisearch import Client
+from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
+
+from jobboard.search.documents import FILTERABLE_ATTRIBUTES, RANKING_RULES, SEARCHABLE_ATTRIBUTES, SORTABLE_ATTRIBUTES
+from jobboard.search.port import (
+    KEYWORD_FACETS,
+    MAX_TOTAL_HITS,
+    NUMERIC_FILTERS,
+    AnyOf,
+    EngineUnavailable,
+    Hit,
+    InvalidQuery,
+    IsTrue,
+    LateChanges,
+    Range,
+    SearchQuery,
+    SearchResult,
+    SearchWriteFailed,
+    Sort,
+)
+
+INDEX_UID = "jobs"
+NEXT_INDEX_UID = "jobs_next"
+PRE, POST = "\ue000", "\ue001"
+CROP_WORDS = 24
+SETTINGS = {
+    "searchableAttributes": list(SEARCHABLE_ATTRIBUTES),
+    "filterableAttributes": list(FILTERABLE_ATTRIBUTES),
+    "sortableAttributes": list(SORTABLE_ATTRIBUTES),
+    "rankingRules": list(RANKING_RULES),
+    "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
+    "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
+    "faceting": {"maxValuesPerFacet": 100},
+}
+TASK_TIMEOUT_MS = 30_000
+SORTS = {Sort.NEWEST: "posted_at:desc", Sort.SALARY: "salary_top_ils:desc", Sort.GRANT: "grant_max_ils:desc"}
+UNAVAILABLE = (MeilisearchCommunicationError, MeilisearchTimeoutError, requests.exceptions.RequestException)
+
+
+def quote(value: str) -> str:
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _number(value: float) -> str:
+    if not math.isfinite(value):
+        raise InvalidQuery("numbers in filters must be finite")
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def render_filter(query: SearchQuery) -> list[str]:
+    """The filter in Meilisearch's array form (every element ANDed), scope first."""
+    clauses = [f"expires_at > {int(query.now)}"]
+    for condition in query.filters:
+        if isinstance(condition, AnyOf):
+            if condition.attribute not in KEYWORD_FACETS:
+                raise InvalidQuery(f"cannot filter on {condition.attribute}")
+            clauses.append(f"{condition.attribute} IN [{', '.join(quote(v) for v in condition.values)}]")
+        elif isinstance(condition, Range):
+            if condition.attribute not in NUMERIC_FILTERS:
+                raise InvalidQuery(f"cannot filter on {condition.attribute}")
+            if condition.minimum is not None:
+                clauses.append(f"{condition.attribute} >= {_number(condition.minimum)}")
+            if condition.maximum is not None:
+                clauses.append(f"{condition.attribute} <= {_number(condition.maximum)}")
+        elif isinstance(condition, IsTrue):
+            if condition.attribute != "is_periphery":
+                raise InvalidQuery(f"cannot filter on {condition.attribute}")
+            clauses.append("is_periphery = true")
+    if query.near is not None and query.near.radius_km is not None:
+        near = query.near
+        clauses.append(f"_geoRadius({_number(near.lat)}, {_number(near.lon)}, {_number(near.radius_km * 1000)})")
+    return clauses
+
+
+def render_sort(query: SearchQuery) -> list[str]:
+    if query.sort == Sort.DISTANCE:
+        if query.near is None:
+            raise InvalidQuery("sorting by distance needs a city")
+        return [f"_geoPoint({_number(query.near.lat)}, {_number(query.near.lon)}):asc"]
+    if query.sort in SORTS:
+        return [SORTS[query.sort]]
+    return [] if query.text.strip() else [SORTS[Sort.NEWEST]]
+
+
+def search_params(query: SearchQuery) -> dict[str, Any]:
+    return {
+        "filter": render_filter(query),
+        "sort": render_sort(query),
+        "facets": [*query.facets, "is_periphery"],
+        "page": query.page,
+        "hitsPerPage": query.per_page,
+        "attributesToHighlight": ["title", "specialty_label", "description_text"],
+        "attributesToCrop": ["description_text"],
+        "cropLength": CROP_WORDS,
+        "cropMarker": "…",
+        "highlightPreTag": PRE,
+        "highlightPostTag": POST,
+        "matchingStrategy": "last",
+    }
+
+
+def marked(text: str | None) -> Markup:
+    """Meilisearch's formatted text, escaped, with the sentinels turned into <mark>."""
+    escaped = str(escape(text or ""))
+    return Markup(escaped.replace(PRE, "<mark>").replace(POST, "</mark>"))  # noqa: S704 - escaped first
+
+
+class MeilisearchEngine:
+    name = "meilisearch"
+
+    def __init__(self, client: Client, index_uid: str = INDEX_UID):
+        self.client = client
+        self.index_uid = index_uid
+
+    @classmethod
+    def connect(cls, url: str, api_key: str | None, timeout_seconds: float = 2.0) -> MeilisearchEngine:
+        return cls(Client(url, api_key, timeout=max(1, math.ceil(timeout_seconds))))
+
+    def _wait(self, task_info: Any) -> None:
+        try:
+            task = self.client.wait_for_task(task_info.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
+        except UNAVAILABLE as error:
+            raise EngineUnavailable(str(error)) from error
+        if task.status != "succeeded":
+            error = task.error or {}
+            raise SearchWriteFailed(error.get("code", task.status), error.get("message", "task did not succeed"))
+
+    def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except UNAVAILABLE as error:
+            raise EngineUnavailable(str(error)) from error
+        except MeilisearchApiError as error:
+            if error.code and error.code.startswith(("invalid_search", "invalid_document_filter")):
+                raise InvalidQuery(error.message) from error
+            raise EngineUnavailable(f"{error.code}: {error.message}") from error
+
+    def _ensure_index(self, uid: str) -> None:
+        try:
+            self.client.get_index(uid)
+        except MeilisearchApiError as error:
+            if error.code != "index_not_found":
+                raise EngineUnavailable(f"{error.code}: {error.message}") from error
+            self._wait(self._call(self.client.create_index, uid, {"primaryKey": "id"}))
+        except UNAVAILABLE as error:
+            raise EngineUnavailable(str(error)) from error
+
+    def _apply_settings(self, uid: str) -> None:
+        index = self.client.index(uid)
+        current = self._call(index.get_settings)
+        wanted = {
+            key: value for key, value in SETTINGS.items()
+            if _differs(current.get(key), value, unordered=key in ("filterableAttributes", "sortableAttributes"))
+        }
+        if wanted:
+            self._wait(self._call(index.update_settings, wanted))
+
+    def configure(self) -> None:
+        self._ensure_index(self.index_uid)
+        self._apply_settings(self.index_uid)
+
+    def upsert(self, documents: list[dict[str, Any]]) -> None:
+        if documents:
+            index = self.client.index(self.index_uid)
+            self._wait(self._call(index.add_documents, documents, primary_key="id"))
+
+    def delete(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if ids:
+            index = self.client.index(self.index_uid)
+            self._wait(self._call(index.delete_documents, filter=f"id IN [{', '.join(str(int(i)) for i in ids)}]"))
+
+    def refresh(self) -> None:
+        """Writes are awaited as they are made, so there is nothing left to wait for."""
+
+    def clear(self) -> None:
+        self._wait(self._call(self.client.index(self.index_uid).delete_all_documents))
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        if (query.page - 1) * query.per_page >= MAX_TOTAL_HITS:
+            return SearchResult(hits=[], total=0, total_capped=False, page=query.page, per_page=query.per_page)
+        raw = self._call(self.client.index(self.index_uid).search, query.text, search_params(query))
+        distribution = raw.get("facetDistribution") or {}
+        hits = []
+        for item in raw["hits"]:
+            formatted = item.get("_formatted") or {}
+            document = {k: v for k, v in item.items() if not k.startswith("_") or k == "_geo"}
+            distance = item.get("_geoDistance")
+            hits.append(Hit(
+                id=int(document["id"]),
+                document=document,
+                highlights={name: marked(formatted.get(name, document.get(name))) for name in
+                            ("title", "specialty_label", "description_text")},
+                distance_km=distance / 1000 if distance is not None else None,
+            ))
+        total = int(raw.get("totalHits", 0))
+        return SearchResult(
+            hits=hits, total=total, total_capped=total >= MAX_TOTAL_HITS, page=query.page, per_page=query.per_page,
+            facets={name: dict(distribution.get(name, {})) for name in query.facets},
+            periphery_count=int(distribution.get("is_periphery", {}).get("true", 0)),
+        )
+
+    def iter_ids(self) -> set[int]:
+        index = self.client.index(self.index_uid)
+        found: set[int] = set()
+        offset = 0
+        while True:
+            page = self._call(index.get_documents, {"fields": ["id"], "offset": offset, "limit": 1000})
+            found.update(int(document.id) for document in page.results)
+            offset += len(page.results)
+            if not page.results or offset >= page.total:
+                return found
+
+    def rebuild(self, batches: Iterable[list[dict[str, Any]]], before_swap: LateChanges | None = None) -> int:
+        """Fill ``jobs_next`` (settings first, as a settings change re-indexes everything), replay
+        late changes into it, swap it with the live index, then drop the old data."""
+        self._drop(NEXT_INDEX_UID)
+        self._ensure_index(NEXT_INDEX_UID)
+        self._apply_settings(NEXT_INDEX_UID)
+        following = MeilisearchEngine(self.client, NEXT_INDEX_UID)
+        count = 0
+        for batch in batches:
+            following.upsert(batch)
+            count += len(batch)
+        if before_swap is not None:
+            before_swap(following.upsert, following.delete)
+        self._ensure_index(self.index_uid)
+        self._wait(self._call(self.client.swap_indexes, [{"indexes": [self.index_uid, NEXT_INDEX_UID]}]))
+        self._drop(NEXT_INDEX_UID)
+        return count
+
+    def _drop(self, uid: str) -> None:
+        try:
+            self._wait(self._call(self.client.delete_index, uid))
+        except SearchWriteFailed as error:
+            if error.code != "index_not_found":
+                raise
+
+
+def _differs(current: Any, wanted: Any, *, unordered: bool = False) -> bool:
+    if isinstance(wanted, dict):
+        return not isinstance(current, dict) or any(_differs(current.get(k), v) for k, v in wanted.items())
+    if unordered and isinstance(current, list):
+        return sorted(current) != sorted(wanted)
+    return current != wanted

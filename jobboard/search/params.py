@@ -1,0 +1,142 @@
+"""Reading the search page's query string into a typed ``SearchQuery``.
+
+Whatever the query string holds, the result is a valid query: unknown parameters, unknown
+values and malformed numbers are dropped with a notice for the page, never an error. The first
+value of a single-valued parameter wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from jobboard.search.port import KEYWORD_FACETS, AnyOf, IsTrue, Near, Range, SearchQuery, Sort
+
+# Query-string name → index attribute, for the multi-valued facet filters.
+FACET_PARAMS = {
+    "profession": "profession",
+    "specialty": "specialty",
+    "region": "region",
+    "employer": "employer",
+    "employment": "employment_type",
+    "seniority": "seniority",
+    "licence": "licence_requirements",
+    "grant": "grant_programs",
+}
+SINGLE_PARAMS = ("q", "periphery", "min_salary", "hebrew", "city", "km", "sort", "page")
+RADII_KM = (10, 25, 50, 100, 200)
+MAX_TEXT = 200
+MAX_SALARY = 1_000_000
+PER_PAGE = 20
+FACETS = (*KEYWORD_FACETS, "hebrew_level_min")
+
+
+@dataclass
+class SearchState:
+    """What the visitor asked for, as the page shows it back."""
+
+    text: str = ""
+    selected: dict[str, list[str]] = field(default_factory=dict)  # query-string name → values
+    periphery: bool = False
+    min_salary: int | None = None
+    hebrew: int | None = None
+    city: str | None = None
+    km: int | None = None
+    sort: Sort = Sort.RELEVANCE
+    page: int = 1
+    notices: list[str] = field(default_factory=list)
+
+    def to_args(self, **changes: Any) -> dict[str, Any]:
+        """The query string of this state (with changes), for links."""
+        args: dict[str, Any] = {"q": self.text or None, **{k: v for k, v in self.selected.items() if v}}
+        args.update(periphery="1" if self.periphery else None, min_salary=self.min_salary, hebrew=self.hebrew,
+                    city=self.city, km=self.km if self.city else None,
+                    sort=None if self.sort == Sort.RELEVANCE else self.sort.value,
+                    page=self.page if self.page > 1 else None)
+        args.update(changes)
+        return {k: v for k, v in args.items() if v not in (None, "", [])}
+
+
+def _integer(args: MultiDict[str, str], name: str, low: int, high: int, state: SearchState, label: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        state.notices.append(f"Ignored the {label}: “{raw[:20]}” is not a whole number.")
+        return None
+    if not low <= value <= high:
+        state.notices.append(f"Ignored the {label}: it must be between {low:,} and {high:,}.")
+        return None
+    return value
+
+
+def parse(args: MultiDict[str, str], known: dict[str, set[str]], cities: dict[str, tuple[float, float]]) -> SearchState:
+    """``known`` maps each facet parameter to its valid values; ``cities`` maps city slugs to
+    coordinates."""
+    state = SearchState()
+    for name in sorted(set(args.keys()) - set(FACET_PARAMS) - set(SINGLE_PARAMS)):
+        state.notices.append(f"Ignored an unknown filter “{name[:30]}”.")
+    text = (args.get("q") or "").replace("\x00", "").strip()
+    if len(text) > MAX_TEXT:
+        state.notices.append(f"The search text was cut to {MAX_TEXT} characters.")
+        text = text[:MAX_TEXT]
+    state.text = text
+    for param in FACET_PARAMS:
+        values = []
+        for value in args.getlist(param):
+            if value in known.get(param, set()):
+                if value not in values:
+                    values.append(value)
+            elif value:
+                state.notices.append(f"Ignored an unknown {param} “{value[:40]}”.")
+        if values:
+            state.selected[param] = values
+    state.periphery = args.get("periphery") in ("1", "on", "true")
+    state.min_salary = _integer(args, "min_salary", 0, MAX_SALARY, state, "minimum salary")
+    state.hebrew = _integer(args, "hebrew", 0, 6, state, "Hebrew level")
+    city = args.get("city") or None
+    if city and city not in cities:
+        state.notices.append(f"Ignored an unknown city “{city[:40]}”.")
+        city = None
+    state.city = city
+    km = _integer(args, "km", 1, 500, state, "distance")
+    state.km = km if city else None
+    sort = args.get("sort") or Sort.RELEVANCE.value
+    if sort not in {s.value for s in Sort}:
+        state.notices.append(f"Ignored an unknown order “{sort[:20]}”.")
+        sort = Sort.RELEVANCE.value
+    state.sort = Sort(sort)
+    if state.sort == Sort.DISTANCE and not city:
+        state.notices.append("Choose a city to sort by distance.")
+        state.sort = Sort.RELEVANCE
+    state.page = _integer(args, "page", 1, 50, state, "page number") or 1
+    return state
+
+
+def to_query(state: SearchState, cities: dict[str, tuple[float, float]], now: int,
+             without: tuple[str, str] | None = None) -> SearchQuery:
+    """The engine query for this state; ``without`` leaves out one (parameter, value)."""
+    filters: list[Any] = []
+    for param, values in state.selected.items():
+        kept = tuple(v for v in values if (param, v) != without)
+        if kept:
+            filters.append(AnyOf(FACET_PARAMS[param], kept))
+    if state.periphery and without != ("periphery", "1"):
+        filters.append(IsTrue("is_periphery"))
+    if state.min_salary is not None and without != ("min_salary", str(state.min_salary)):
+        filters.append(Range("salary_top_ils", minimum=state.min_salary))
+    if state.hebrew is not None and without != ("hebrew", str(state.hebrew)):
+        filters.append(Range("hebrew_level_min", maximum=state.hebrew))
+    near = None
+    if state.city:
+        lat, lon = cities[state.city]
+        radius = state.km if without != ("km", str(state.km)) else None
+        near = Near(state.city, lat, lon, radius)
+    return SearchQuery(
+        text=state.text, filters=tuple(filters), near=near, sort=state.sort, facets=FACETS,
+        page=state.page, per_page=PER_PAGE, now=now,
+    )
