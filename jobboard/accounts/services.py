@@ -171,7 +171,9 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     if find_user_by_email(new_email) is not None:
         queue_mail(new_email, "Someone tried to move an account to your address", "accounts/email_taken")
         return
-    token = make_token(CHANGE_EMAIL, {"u": user.id, "e": new_email, "f": fingerprint(user.email)})
+    # Bound to the current address and password: a password reset (say, after the account was
+    # taken over) kills every e-mail change asked for before it.
+    token = make_token(CHANGE_EMAIL, {"u": user.id, "e": new_email, "f": fingerprint(user.email + user.password_hash)})
     queue_mail(
         new_email,
         "Confirm your new e-mail address",
@@ -185,7 +187,8 @@ def pending_email_change(token: str) -> tuple[User, str]:
     payload = read_token(CHANGE_EMAIL, token)
     user = db.session.get(User, payload.get("u"))
     new_email = payload.get("e")
-    if user is None or not isinstance(new_email, str) or payload.get("f") != fingerprint(user.email):
+    if (user is None or not user.is_active or not isinstance(new_email, str)
+            or payload.get("f") != fingerprint(user.email + user.password_hash)):
         raise InvalidToken("This link has already been used or is no longer valid.")
     return user, new_email
 

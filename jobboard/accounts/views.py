@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask.wrappers import Response
 from flask_login import current_user, fresh_login_required, login_user, logout_user
 
@@ -168,7 +168,8 @@ def change_password() -> Response:
         else:
             # The real User, not the current_user proxy: login_user stores what it is given as
             # the request's user, and a proxy that resolves to itself recurses forever.
-            start_session(current_user._get_current_object())
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            start_session(current_user._get_current_object(), remember=remembered)
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("accounts.settings"))
     return render_page(

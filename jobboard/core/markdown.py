@@ -4,8 +4,6 @@ small allow-list. No attribute but href/title survives, so ``on*``, ``style``, `
 
 from __future__ import annotations
 
-import html
-
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -33,7 +31,3 @@ def render_markdown(text: str) -> Markup:
     )
     return Markup(cleaned)  # noqa: S704 - nh3 output is the only thing marked safe
 
-
-def markdown_to_text(text: str) -> str:
-    """Plain text of the Markdown, for search documents and structured data."""
-    return html.unescape(nh3.clean(_parser.render(text or ""), tags=set())).strip()

@@ -104,7 +104,7 @@ def _description(rng: random.Random, site: Site, dept: str) -> str:
     )
 
 
-def _content(rng: random.Random, org: Organization, site: Site, specialties: dict[str, Specialty]) -> PostingContent:
+def generate_content(rng: random.Random, org: Organization, site: Site, specialties: dict[str, Specialty]) -> PostingContent:
     is_fund = org.kind == OrgKind.HEALTH_FUND
     if rng.random() < 0.72:
         specialty = specialties[rng.choice(FUND_SPECIALTIES if is_fund else HOSPITAL_SPECIALTIES)]
@@ -170,7 +170,7 @@ def seed_postings(admin: User, target: int = 240) -> int:
     created = 0
     for n in range(target):
         site = sites[n % len(sites)] if n < len(sites) else rng.choice(sites)
-        posting = create_posting(site.org, admin, _content(rng, site.org, site, specialties))
+        posting = create_posting(site.org, admin, generate_content(rng, site.org, site, specialties))
         roll = rng.random()
         state = (PostingStatus.PUBLISHED if roll < 0.86 else PostingStatus.PENDING_REVIEW if roll < 0.92
                  else PostingStatus.EXPIRED if roll < 0.96 else PostingStatus.CLOSED if roll < 0.98

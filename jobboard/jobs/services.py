@@ -15,8 +15,10 @@ from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitted
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.extensions import db
+from jobboard.core.outbox import enqueue
 from jobboard.jobs.lifecycle import (
     MAX_LISTING_DAYS,
+    SEARCH_SYNC,
     Action,
     IllegalTransition,
     close,
@@ -372,6 +374,17 @@ def renewal_for_token(token: str) -> Posting:
     if posting is None or posting.expires_at is None or payload.get("e") != posting.expires_at.isoformat():
         raise InvalidToken("This renewal link has been used or is out of date. Renew the posting from its page.")
     return posting
+
+
+def sync_org_postings(org: Organization) -> int:
+    """Queue index updates for the organisation's published postings (its standing decides
+    whether they are listed)."""
+    ids = list(db.session.scalars(
+        select(Posting.id).where(Posting.org_id == org.id, Posting.status == PostingStatus.PUBLISHED)
+    ))
+    for posting_id in ids:
+        enqueue(SEARCH_SYNC, {"posting_id": posting_id})
+    return len(ids)
 
 
 # --- the worker's periodic jobs ------------------------------------------------------------

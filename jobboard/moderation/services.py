@@ -11,6 +11,7 @@ from jobboard.core.outbox import OutboxMessage, OutboxStatus, retry_dead
 from jobboard.core.errors import Conflict, DomainError, NotFound
 from jobboard.extensions import db
 from jobboard.core.urls import external_url
+from jobboard.jobs.services import sync_org_postings
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
 
@@ -32,6 +33,7 @@ def _set_status(admin: User, org: Organization, status: OrgStatus, reason: str |
         action, actor_id=admin.id, subject_type="organization", subject_id=org.id, org_id=org.id,
         reason=reason, old_status=previous.value, new_status=status.value,
     )
+    sync_org_postings(org)  # a suspension hides the employer's postings; verification shows them
 
 
 def verify_org(admin: User, org: Organization, reason: str | None = None) -> None:

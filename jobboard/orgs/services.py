@@ -6,10 +6,10 @@ role is in the audit log, and removing someone ends their sessions at once.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jobboard.accounts.models import AccountKind, User
-from jobboard.accounts.services import create_user, find_user_by_email
+from jobboard.accounts.services import check_password_policy, create_user, find_user_by_email, send_confirmation
 from jobboard.core import audit
 from jobboard.core.db import utcnow
 from jobboard.core.slugs import unique_slug
@@ -53,6 +53,26 @@ def register_org(
     return org
 
 
+def register_org_with_account(
+    *, email: str, full_name: str, password: str, name: str, kind: OrgKind, website: str | None, description: str
+) -> Organization | None:
+    """Sign-up of an employer by someone without an account: a staff account (unconfirmed, with
+    its confirmation mail) owning a pending organisation. For an address that already has an
+    account nothing is created, and its owner is told how to register from their account, so
+    the answer does not reveal which addresses have accounts."""
+    check_password_policy(password, email=email, name=full_name)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        queue_mail(
+            existing.email, "Registering an employer with your account", "orgs/register_existing_account",
+            user=existing, login_url=external_url("accounts.login", next="/employers/register"),
+        )
+        return None
+    owner = create_user(email=email, full_name=full_name, password=password, kind=AccountKind.STAFF)
+    send_confirmation(owner)
+    return register_org(owner, name=name, kind=kind, website=website, description=description)
+
+
 def update_profile(org: Organization, actor: User, *, website: str | None, description: str) -> None:
     org.website = website or None
     org.description = description
@@ -63,9 +83,12 @@ def update_profile(org: Organization, actor: User, *, website: str | None, descr
 
 
 def _owner_count(org: Organization) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.org_id == org.id, Membership.role == Role.OWNER)
-    ) or 0
+    """Owners of the organisation, with their rows locked (on PostgreSQL) until the transaction
+    ends, so two owners demoting each other at once cannot leave the organisation without one."""
+    owners = db.session.scalars(
+        select(Membership.id).where(Membership.org_id == org.id, Membership.role == Role.OWNER).with_for_update()
+    )
+    return len(list(owners))
 
 
 def _ensure_another_owner(org: Organization, membership: Membership) -> None:
@@ -109,18 +132,15 @@ def invite(org: Organization, actor: User, *, email: str, role: Role) -> Invitat
         select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == existing_user.id)
     ):
         raise DomainError("This person is already a member.", field="email")
-    invitation = db.session.scalar(
-        select(Invitation).where(
-            Invitation.org_id == org.id, Invitation.email == email,
-            Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
-        )
-    )
-    if invitation is None:
-        invitation = Invitation(org_id=org.id, email=email, role=role, invited_by_id=actor.id)
-        db.session.add(invitation)
-        db.session.flush()
-    else:
-        invitation.role = role
+    # A new invitation replaces an open one, so an older link can't grant what its mail didn't say.
+    for earlier in db.session.scalars(select(Invitation).where(
+        Invitation.org_id == org.id, Invitation.email == email,
+        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+    )):
+        earlier.revoked_at = utcnow()
+    invitation = Invitation(org_id=org.id, email=email, role=role, invited_by_id=actor.id)
+    db.session.add(invitation)
+    db.session.flush()
     token = make_token(INVITATION, {"i": invitation.id, "e": email})
     queue_mail(
         email,
@@ -194,6 +214,8 @@ def _placed(city_slug: str, lat: float | None, lon: float | None) -> tuple[City,
     city = db.session.get(City, city_slug)
     if city is None:
         raise DomainError("Choose a city from the list.", field="city")
+    if (lat is None) != (lon is None):
+        raise DomainError("Give both the latitude and the longitude, or neither.", field="lon" if lon is None else "lat")
     if lat is None or lon is None:
         return city, city.lat, city.lon
     if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
@@ -227,6 +249,8 @@ def update_site(
     lat: float | None = None, lon: float | None = None,
 ) -> None:
     _ensure_site_name_free(org, name, site.id)
+    if city_slug != site.city_slug and (lat, lon) == (site.lat, site.lon):
+        lat = lon = None  # the form sent back the old city's position: take the new city's
     city, lat, lon = _placed(city_slug, lat, lon)
     site.name, site.city_slug, site.address, site.lat, site.lon = name, city.slug, address or None, lat, lon
     audit.record("site.updated", actor_id=actor.id, subject_type="site", subject_id=site.id, org_id=org.id)

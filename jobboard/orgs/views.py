@@ -4,9 +4,8 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_login import current_user
 
-from jobboard.accounts.models import AccountKind
 from jobboard.accounts.forms import ConfirmForm
-from jobboard.accounts.services import create_user, find_user_by_email, send_confirmation
+from jobboard.accounts.services import find_user_by_email
 from jobboard.accounts.views import start_session
 from jobboard.core.access import public
 from jobboard.core.errors import DomainError
@@ -37,23 +36,20 @@ def register() -> Response:
         abort(403, "A doctor's account cannot register an employer. Sign up the employer with a work address.")
     form = OrgForm() if current_user.is_authenticated else OrgSignUpForm()
     if form.validate_on_submit():
+        org_fields = {"name": form.name.data, "kind": OrgKind(form.kind.data), "website": form.website.data,
+                      "description": form.description.data or ""}
         try:
-            owner = current_user
-            if not current_user.is_authenticated:
-                owner = create_user(
-                    email=form.email.data, full_name=form.full_name.data, password=form.password.data,
-                    kind=AccountKind.STAFF,
+            if current_user.is_authenticated:
+                org = services.register_org(current_user, **org_fields)
+            else:
+                services.register_org_with_account(
+                    email=form.email.data, full_name=form.full_name.data, password=form.password.data, **org_fields
                 )
-                send_confirmation(owner)
-            org = services.register_org(
-                owner, name=form.name.data, kind=OrgKind(form.kind.data),
-                website=form.website.data, description=form.description.data or "",
-            )
         except DomainError as error:
             add_form_error(form, error)
         else:
             if not current_user.is_authenticated:
-                start_session(owner)
+                return redirect(url_for("accounts.check_email", reason="employer"))
             flash("Your organisation is registered. An administrator will verify it shortly.", "success")
             return redirect(url_for("orgs.dashboard", org_slug=org.slug))
     return render_page("orgs/register.html", form=form, status=422 if form.errors or form.form_errors else 200)

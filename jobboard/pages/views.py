@@ -33,6 +33,13 @@ def dashboard() -> Response:
     return render_page("pages/dashboard.html", memberships=memberships)
 
 
+@bp.route("/healthz")
+@public
+def health() -> Response:
+    """For load balancers and monitoring: the process answers."""
+    return Response("ok\n", mimetype="text/plain")
+
+
 @bp.route("/privacy")
 @public
 def privacy() -> Response:

@@ -419,7 +419,7 @@ class EmbeddedEngine:
         return hits
 
     def _hit(self, document: dict[str, Any], query: SearchQuery, matched: set[str]) -> Hit:
-        is_match = matched.__contains__
+        is_match = matched.__contains__ if matched else None
         highlights = {
             "title": highlight(document["title"], is_match),
             "specialty_label": highlight(document.get("specialty_label") or "", is_match),

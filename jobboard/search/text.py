@@ -7,11 +7,15 @@ tags are added afterwards, so nothing a posting contains can become markup.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from collections import deque
+from functools import lru_cache
+from itertools import islice
 from typing import Callable
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from jobboard.search.port import MAX_QUERY_WORDS
 
@@ -19,10 +23,13 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 CROP_WORDS = 24  # words of description shown around the first match
 
 
+@lru_cache(maxsize=100_000)
 def normalise(text: str) -> str:
     """Lower case without accents or niqqud: what both the index and queries compare."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").casefold()
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").lower()
 
 
 def words(text: str) -> list[str]:
@@ -43,27 +50,41 @@ def typo_budget(word: str) -> int:
     return 0
 
 
-def highlight(text: str, is_match: Callable[[str], bool], *, crop: bool = False) -> Markup:
+def _window(text: str, is_match: Callable[[str], bool] | None) -> list[re.Match[str]]:
+    """About CROP_WORDS words around the first match (or the first words), scanning no further
+    than needed."""
+    words_iter = _WORD.finditer(text)
+    lead = CROP_WORDS // 3
+    before: deque[re.Match[str]] = deque(maxlen=lead)
+    head: list[re.Match[str]] = []
+    for match in words_iter:
+        if is_match is not None and is_match(normalise(match.group())):
+            window = [*before, match]
+            window.extend(islice(words_iter, CROP_WORDS - len(window)))
+            return window
+        before.append(match)
+        if len(head) < CROP_WORDS:
+            head.append(match)
+        elif is_match is None:
+            break
+    return head
+
+
+def highlight(text: str, is_match: Callable[[str], bool] | None, *, crop: bool = False) -> Markup:
     """Escape ``text`` and wrap each word whose normal form ``is_match`` in ``<mark>``; with
     ``crop``, keep a window of words around the first match, marking cuts with "…"."""
-    spans = [(m.start(), m.end(), is_match(normalise(m.group()))) for m in _WORD.finditer(text)]
-    start, end = 0, len(text)
-    if crop and len(spans) > CROP_WORDS:
-        first = next((i for i, span in enumerate(spans) if span[2]), 0)
-        lo = max(0, first - CROP_WORDS // 3)
-        hi = min(len(spans), lo + CROP_WORDS)
-        lo = max(0, hi - CROP_WORDS)
-        start = spans[lo][0] if lo > 0 else 0
-        end = spans[hi - 1][1] if hi < len(spans) else len(text)
-        spans = spans[lo:hi]
+    spans = _window(text, is_match) if crop else list(_WORD.finditer(text))
+    start = spans[0].start() if crop and spans and spans[0].start() > 0 and _WORD.search(text[:spans[0].start()]) else 0
+    end = spans[-1].end() if crop and spans and _WORD.search(text[spans[-1].end():]) else len(text)
     parts: list[str] = ["…" if start > 0 else ""]
     cursor = start
-    for word_start, word_end, matched in spans:
-        parts.append(str(escape(text[cursor:word_start])))
-        word = str(escape(text[word_start:word_end]))
-        parts.append(f"<mark>{word}</mark>" if matched else word)
-        cursor = word_end
-    parts.append(str(escape(text[cursor:end])))
+    if is_match is not None:
+        for match in spans:
+            if is_match(normalise(match.group())):
+                parts.append(html.escape(text[cursor:match.start()]))
+                parts.append(f"<mark>{html.escape(match.group())}</mark>")
+                cursor = match.end()
+    parts.append(html.escape(text[cursor:end]))
     if end < len(text):
         parts.append("…")
     return Markup("".join(parts))  # noqa: S704 - every piece above was escaped

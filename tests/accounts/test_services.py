@@ -65,7 +65,9 @@ def test_password_policy_refuses(db_session, password, fragment):
     assert problem is not None and fragment in problem
 
 
-@pytest.mark.parametrize("password", ["miriam20242025", "Cohen-12345678", "miriam@example.org", "Miriam@Example.org1", "miriamcohen2024!"])
+@pytest.mark.parametrize(
+    "password", ["miriam20242025", "Cohen-12345678", "miriam@example.org", "Miriam@Example.org1", "miriamcohen2024!"]
+)
 def test_password_policy_refuses_the_accounts_own_name_and_address(db_session, password):
     assert password_problem(password, email="miriam@example.org", name="Miriam Cohen") is not None
 
@@ -108,7 +110,9 @@ def test_create_user_can_create_a_confirmed_admin(db_session):
 def test_create_user_refuses_a_weak_password(db_session):
     before = user_count()
     with pytest.raises(services.WeakPassword):
-        services.create_user(email="weak@example.org", full_name="Weak", password="password123456", kind=AccountKind.DOCTOR)
+        services.create_user(
+            email="weak@example.org", full_name="Weak", password="password123456", kind=AccountKind.DOCTOR
+        )
     assert user_count() == before
 
 

@@ -9,11 +9,10 @@ only ids (``Account``) and read the database again (``stored``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
-
-import re
 
 import pytest
 import time_machine
@@ -90,7 +89,9 @@ def signup(client: FlaskClient, **fields: str) -> TestResponse:
     return client.post("/account/signup", data={k: v for k, v in data.items() if v is not None})
 
 
-def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, *, remember: bool = False, next: str | None = None) -> TestResponse:
+def sign_in(
+    client: FlaskClient, email: str, password: str = PASSWORD, *, remember: bool = False, next: str | None = None
+) -> TestResponse:
     url = "/account/login" + (f"?next={quote(next, safe='')}" if next is not None else "")
     data = {"email": email, "password": password}
     if remember:
@@ -448,7 +449,8 @@ def test_spellings_of_one_address_share_the_login_limit(client, doctor, variant)
 
 def test_fourth_reset_request_for_one_address_within_an_hour_is_refused(client, mailbox, doctor):
     for _ in range(3):
-        assert redirects_to(client.post("/account/forgot-password", data={"email": doctor.email}), "/account/check-email?reason=reset")
+        response = client.post("/account/forgot-password", data={"email": doctor.email})
+        assert redirects_to(response, "/account/check-email?reason=reset")
     refused = client.post("/account/forgot-password", data={"email": doctor.email.upper()})
     assert refused.status_code == 429
     assert b"Too many requests" in refused.data
@@ -565,7 +567,9 @@ def test_reset_ends_existing_sessions_and_sends_a_notice(app, client, mailbox, d
 # --- password change ----------------------------------------------------------------------------
 
 
-def change_password(client: FlaskClient, current: str = PASSWORD, new: str = NEW_PASSWORD, confirm: str | None = None) -> TestResponse:
+def change_password(
+    client: FlaskClient, current: str = PASSWORD, new: str = NEW_PASSWORD, confirm: str | None = None
+) -> TestResponse:
     return client.post(
         "/account/settings/password",
         data={"current_password": current, "new_password": new, "confirm": new if confirm is None else confirm},

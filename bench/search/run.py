@@ -1,0 +1,308 @@
+"""Search benchmark: indexing rate, engine latency, and the search fragment under HTTP load next to
+a trivial endpoint of the same app, plus how the engine's p95 grows from 10,000 to 100,000
+postings.
+
+    .venv/bin/python bench/search/run.py [--postings 20000] [--concurrency 8] [--seconds 20]
+
+Everything runs in a throw-away instance folder (SQLite and the embedded engine unless
+DATABASE_URL / MEILI_URL are set in the environment). The app is served by gunicorn with one
+worker per core; the load comes from threads with keep-alive connections on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+QUERY_MIX = [
+    "q=pediatrcs", "q=anesthesiolgy", "q=Beershba", "q=psychi", "q=internal+medicine&region=negev",
+    "q=cardiology&sort=salary", "region=galilee-north&periphery=1", "profession=nurse&region=negev",
+    "city=beersheba&km=50&sort=distance", "city=haifa&km=25", "q=family+medicine&employer=clalit-health-services",
+    "specialty=pediatrics&seniority=resident", "min_salary=40000&sort=salary", "q=emergency", "sort=newest",
+    "q=senior+physician+surgery&page=2", "grant=periphery-grant-package-for-immigrant-health-professionals",
+    "q=ortho&city=tel-aviv&km=50", "licence=exam_exemption&hebrew=3", "q=nurse+intensive",
+]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def seed(app, count: int) -> int:  # noqa: ANN001 - a Flask app
+    """Vocabularies, the demo employers, and ``count`` published postings inserted in bulk."""
+    from sqlalchemy import func, insert, select
+
+    from jobboard.core.db import utcnow
+    from jobboard.demo.postings import generate_content
+    from jobboard.demo.seed import seed_demo
+    from jobboard.extensions import db
+    from jobboard.jobs.models import Posting, PostingStatus, posting_grants, posting_languages
+    from jobboard.orgs.models import Organization, OrgStatus, Site
+    from jobboard.vocab.models import Specialty
+
+    with app.app_context():
+        seed_demo()  # vocabularies, employers, sites, grant programs and a few hundred postings
+        db.session.commit()
+        rng = random.Random(7)
+        specialties = {s.slug: s for s in db.session.scalars(select(Specialty))}
+        sites = list(db.session.scalars(select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED)))
+        next_id = (db.session.scalar(select(func.max(Posting.id))) or 0) + 1
+        now = utcnow()
+        rows, grant_rows, language_rows = [], [], []
+        for n in range(count):
+            site = rng.choice(sites)
+            content = generate_content(rng, site.org, site, specialties)
+            published = now - timedelta(days=rng.randrange(0, 50), minutes=rng.randrange(0, 1440))
+            posting_id = next_id + n
+            rows.append({
+                "id": posting_id, "org_id": site.org_id, "status": PostingStatus.PUBLISHED,
+                "title": content.title, "profession_slug": content.profession_slug,
+                "specialty_slug": content.specialty_slug, "seniority": content.seniority,
+                "employment_type": content.employment_type, "site_id": site.id,
+                "licence_requirement": content.licence_requirement, "hebrew_level": int(content.hebrew_level),
+                "salary_min_ils": content.salary_min_ils, "salary_max_ils": content.salary_max_ils,
+                "start_date": content.start_date, "duration_days": content.duration_days,
+                "description_md": content.description_md, "created_by_id": None, "approved_at": published,
+                "first_published_at": published, "submitted_at": published,
+                "expires_at": published + timedelta(days=content.duration_days), "view_count": 0,
+                "created_at": published, "updated_at": published,
+            })
+            grant_rows += [{"posting_id": posting_id, "grant_program_id": g} for g in content.grant_ids]
+            language_rows += [{"posting_id": posting_id, "language_code": c} for c in content.language_codes]
+            if len(rows) == 2000 or n == count - 1:
+                db.session.execute(insert(Posting), rows)
+                if grant_rows:
+                    db.session.execute(insert(posting_grants), grant_rows)
+                if language_rows:
+                    db.session.execute(insert(posting_languages), language_rows)
+                db.session.commit()
+                rows, grant_rows, language_rows = [], [], []
+        return count
+
+
+def engine_latency(app, runs: int) -> tuple[float, float]:  # noqa: ANN001
+    from werkzeug.datastructures import MultiDict
+
+    from jobboard.search.engine import get_engine
+    from jobboard.search.params import parse, to_query
+    from jobboard.search.views import _cities, _labels
+
+    with app.test_request_context():
+        labels, cities = _labels(), _cities()
+        known = {param: set(values) for param, values in labels.items()}
+        queries = [to_query(parse(MultiDict(_pairs(q)), known, cities), cities, int(time.time())) for q in QUERY_MIX]
+        engine = get_engine()
+        for query in queries:
+            engine.search(query)
+        timings = []
+        for n in range(runs):
+            start = time.perf_counter()
+            engine.search(queries[n % len(queries)])
+            timings.append((time.perf_counter() - start) * 1000)
+    return percentile(timings, 0.5), percentile(timings, 0.95)
+
+
+def _pairs(query: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(query)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def drive(port: int, paths: list[str], headers: dict[str, str], concurrency: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def worker(offset: int) -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        n = offset
+        mine: list[float] = []
+        while time.monotonic() < stop_at:
+            start = time.perf_counter()
+            try:
+                connection.request("GET", paths[n % len(paths)], headers=headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            if ok:
+                mine.append((time.perf_counter() - start) * 1000)
+            else:
+                with lock:
+                    errors += 1
+            n += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "requests": len(latencies), "errors": errors, "rps": len(latencies) / seconds,
+        "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
+    }
+
+
+def wait_until_up(port: int) -> None:
+    for _ in range(200):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the app did not start")
+
+
+def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
+    """Engine p95 on synthetic documents of the posting shape, per index size."""
+    from jobboard.search.embedded import CityPoint, EmbeddedEngine
+    from jobboard.search.port import AnyOf, IsTrue, Near, Range, SearchQuery, Sort
+
+    vocabulary = json.loads((ROOT / "jobboard" / "vocab" / "data.json").read_text())
+    cities = [CityPoint(c["slug"], c["lat"], c["lon"]) for c in vocabulary["cities"]]
+    city_rows = vocabulary["cities"]
+    specialties = vocabulary["specialties"]
+    words = ("department team patients ward clinic night shifts teaching research hospital community care "
+             "emergency surgery residents students on-call relocation ulpan hebrew support").split()
+    beersheba = next(c for c in cities if c.slug == "beersheba")
+    queries = [
+        SearchQuery(text="pediatrcs", now=0), SearchQuery(text="anesthesiolgy", now=0),
+        SearchQuery(text="Beershba", now=0), SearchQuery(text="psychi", now=0),
+        SearchQuery(text="internal medicine", filters=(AnyOf("region", ("negev",)),), now=0),
+        SearchQuery(text="", filters=(IsTrue("is_periphery"),), sort=Sort.NEWEST, now=0),
+        SearchQuery(text="", near=Near("beersheba", beersheba.lat, beersheba.lon, 50), sort=Sort.DISTANCE, now=0),
+        SearchQuery(text="cardiology", filters=(Range("salary_top_ils", minimum=40000),), sort=Sort.SALARY, now=0),
+    ]
+    result = {}
+    for size in sizes:
+        rng = random.Random(size)
+        engine = EmbeddedEngine(tempfile.mkdtemp(prefix="bench-engine-"), cities)
+        engine.configure()
+
+        def batches():  # noqa: ANN202
+            for start in range(0, size, 5000):
+                batch = []
+                for i in range(start, min(size, start + 5000)):
+                    city, specialty = rng.choice(city_rows), rng.choice(specialties)
+                    salary = rng.randrange(15000, 90000, 500) if rng.random() < 0.7 else None
+                    batch.append({
+                        "id": i + 1, "slug": "p", "title": f"{rng.choice(['Resident', 'Specialist', 'Senior physician'])}, {specialty['name']}",
+                        "description_text": " ".join(rng.choices(words, k=60)), "profession": "physician",
+                        "profession_label": "Physician", "specialty": specialty["slug"], "specialty_label": specialty["name"],
+                        "specialty_aliases": specialty["aliases"], "employer": f"employer-{i % 40}",
+                        "employer_name": f"Employer {i % 40}", "site_name": "Site", "region": city["region"],
+                        "region_label": city["region"], "is_periphery": city["is_periphery"], "city": city["slug"],
+                        "city_name": city["name"], "city_aliases": city["aliases"],
+                        "_geo": {"lat": city["lat"] + rng.uniform(-0.05, 0.05), "lng": city["lon"] + rng.uniform(-0.05, 0.05)},
+                        "grant_programs": [], "grant_names": [], "grant_max_ils": None, "languages_required": [],
+                        "hebrew_level_min": rng.randrange(0, 5), "licence_requirements": ["israeli_licence"],
+                        "salary_min_ils": salary, "salary_max_ils": None, "salary_top_ils": salary,
+                        "employment_type": "full_time", "seniority": "resident", "posted_at": 1_700_000_000 + i,
+                        "expires_at": 4_000_000_000,
+                    })
+                yield batch
+
+        engine.rebuild(batches())
+        for query in queries:
+            engine.search(query)
+        timings = []
+        for n in range(runs):
+            start = time.perf_counter()
+            engine.search(queries[n % len(queries)])
+            timings.append((time.perf_counter() - start) * 1000)
+        result[size] = percentile(timings, 0.95)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postings", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--skip-scaling", action="store_true")
+    args = parser.parse_args()
+
+    instance = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    os.environ["JOBBOARD_INSTANCE_PATH"] = str(instance)
+    os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ["RATELIMIT_ENABLED"] = "false"
+    os.environ["OUTBOX_EAGER"] = "false"
+    import flask_migrate
+
+    from jobboard import create_app
+    from jobboard.search.engine import reindex
+
+    app = create_app()
+    with app.app_context():
+        flask_migrate.upgrade()
+    print(f"instance: {instance}")
+    started = time.perf_counter()
+    seeded = seed(app, args.postings)
+    print(f"seeded {seeded} postings in {time.perf_counter() - started:.1f} s")
+    with app.app_context():
+        started = time.perf_counter()
+        written, indexed = reindex()
+        elapsed = time.perf_counter() - started
+    print(f"indexing: {written} postings in {elapsed:.1f} s = {written / elapsed:,.0f} postings/s (index holds {indexed})")
+    p50, p95 = engine_latency(app, 2000)
+    print(f"engine query over the mix: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=os.environ.copy(),
+    )
+    try:
+        wait_until_up(port)
+        search_paths = [f"/jobs?{q}" for q in QUERY_MIX]
+        drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, 3)  # warm-up
+        trivial = drive(port, ["/healthz"], {}, args.concurrency, args.seconds)
+        fragment = drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, args.seconds)
+    finally:
+        server.terminate()
+        server.wait()
+    for name, figures in (("trivial /healthz", trivial), ("search fragment", fragment)):
+        print(f"{name:18} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms"
+              f"  ({figures['requests']} requests, {figures['errors']} errors)")
+    print(f"throughput ratio search/trivial: {fragment['rps'] / trivial['rps']:.0%}")
+    if not args.skip_scaling:
+        scaling = engine_scaling([10_000, 100_000], 1000)
+        print(f"engine p95 at 10,000: {scaling[10_000]:.2f} ms; at 100,000: {scaling[100_000]:.2f} ms; "
+              f"ratio {scaling[100_000] / scaling[10_000]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Builders for the search tests: hand-made search documents shaped like
+``jobboard.search.documents.posting_document`` output, the vocabulary cities as ``CityPoint``s,
+and points at a chosen distance from a city."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from jobboard.search.embedded import CityPoint
+
+# A few vocabulary cities (as in jobboard/vocab/data.json), with what a document says of them.
+CITIES: dict[str, dict[str, Any]] = {
+    "beersheba": dict(name="Beersheba", name_he="באר שבע", region="negev", region_label="Negev", periphery=True,
+                      lat=31.2518, lon=34.7913, aliases=["Beer Sheva", "Be'er Sheva", "Beersheva", "Beer Sheba"]),
+    "dimona": dict(name="Dimona", name_he="דימונה", region="negev", region_label="Negev", periphery=True,
+                   lat=31.07, lon=35.033, aliases=[]),
+    "sderot": dict(name="Sderot", name_he="שדרות", region="south-gaza-envelope",
+                   region_label="South and Gaza envelope", periphery=True, lat=31.525, lon=34.596,
+                   aliases=["Sederot"]),
+    "haifa": dict(name="Haifa", name_he="חיפה", region="haifa", region_label="Haifa and Hadera", periphery=False,
+                  lat=32.794, lon=34.9896, aliases=["Hefa"]),
+    "tel-aviv": dict(name="Tel Aviv", name_he="תל אביב", region="center", region_label="Center", periphery=False,
+                     lat=32.0853, lon=34.7818, aliases=["Tel Aviv-Yafo", "Tel-Aviv", "Tel Aviv Jaffa"]),
+}
+CITY_POINTS = [CityPoint(slug, c["lat"], c["lon"]) for slug, c in CITIES.items()]
+
+SPECIALTIES = {
+    "pediatrics": ("Pediatrics", ["Paediatrics", "Pediatrician"]),
+    "psychiatry": ("Psychiatry", []),
+    "anesthesiology": ("Anesthesiology", ["Anaesthesiology", "Anesthesia"]),
+    "cardiology": ("Cardiology", []),
+    "internal-medicine": ("Internal Medicine", ["Internist"]),
+    None: (None, []),
+}
+PROFESSIONS = {"physician": "Physician", "nurse": "Nurse"}
+
+NOW = int(time.time())
+DAY = 86_400
+
+
+def offset_point(lat: float, lon: float, north_km: float = 0.0, east_km: float = 0.0) -> tuple[float, float]:
+    """A point about ``north_km``/``east_km`` from (lat, lon) (good to a few metres at these scales)."""
+    return (lat + north_km / 111.195, lon + east_km / (111.195 * math.cos(math.radians(lat))))
+
+
+def document(pk: int, title: str, **fields: Any) -> dict[str, Any]:
+    """A search document; ``city``, ``specialty`` and ``profession`` fill their labels, and any
+    other field given overrides the default."""
+    city_slug = fields.pop("city", "beersheba")
+    city = CITIES[city_slug]
+    specialty = fields.pop("specialty", "pediatrics")
+    specialty_label, specialty_aliases = SPECIALTIES[specialty]
+    profession = fields.pop("profession", "physician")
+    employer = fields.pop("employer", "soroka")
+    lat, lon = fields.pop("point", (city["lat"], city["lon"]))
+    grants = fields.pop("grants", [])
+    salary_min, salary_max = fields.pop("salary", (None, None))
+    doc: dict[str, Any] = {
+        "id": pk,
+        "slug": f"job-{pk}",
+        "title": title,
+        "description_text": fields.pop("description", "A position in a friendly team."),
+        "profession": profession,
+        "profession_label": PROFESSIONS[profession],
+        "specialty": specialty,
+        "specialty_label": specialty_label,
+        "specialty_aliases": specialty_aliases,
+        "employer": employer,
+        "employer_name": fields.pop("employer_name", employer.replace("-", " ").title() + " Hospital"),
+        "site_name": "Main campus",
+        "region": city["region"],
+        "region_label": city["region_label"],
+        "is_periphery": city["periphery"],
+        "city": city_slug,
+        "city_name": city["name"],
+        "city_aliases": [city["name_he"], *city["aliases"]],
+        "_geo": {"lat": lat, "lng": lon},
+        "grant_programs": [slug for slug, _amount in grants],
+        "grant_names": [slug.replace("-", " ").title() for slug, _amount in grants],
+        "grant_max_ils": max((amount for _slug, amount in grants), default=None),
+        "languages_required": ["en"],
+        "hebrew_level_min": 3,
+        "licence_requirements": ["israeli_licence"],
+        "salary_min_ils": salary_min,
+        "salary_max_ils": salary_max,
+        "salary_top_ils": salary_max if salary_max is not None else salary_min,
+        "employment_type": "full_time",
+        "seniority": "specialist",
+        "posted_at": NOW - 10 * DAY,
+        "expires_at": NOW + 30 * DAY,
+    }
+    unknown = set(fields) - set(doc)
+    assert not unknown, f"not a document field: {unknown}"
+    doc.update(fields)
+    return doc

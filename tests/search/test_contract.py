@@ -1,0 +1,731 @@
+"""The search port's behaviour contract (research/search.md, C1–C16), one suite run against every
+engine available: the embedded Tantivy engine always, Meilisearch when ``MEILI_URL`` names a
+server (never a fake of it). Documents are hand-made in the shape ``posting_document`` gives, so
+no database is needed. The last part tests the Meilisearch adapter's pure rendering functions,
+which need no server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections import Counter
+from typing import Any, Callable, Iterator
+
+import pytest
+from markupsafe import Markup
+
+from jobboard.search import meili
+from jobboard.search.embedded import EmbeddedEngine
+from jobboard.search.meili import MeilisearchEngine, marked, render_filter, render_sort, search_params
+from jobboard.search.port import (
+    KEYWORD_FACETS,
+    MAX_TOTAL_HITS,
+    AnyOf,
+    InvalidQuery,
+    IsTrue,
+    Near,
+    Range,
+    SearchQuery,
+    SearchResult,
+    Sort,
+)
+from tests.search.builders import CITIES, CITY_POINTS, DAY, NOW, document, offset_point
+
+RUN_ID = uuid.uuid4().hex[:10]
+BEERSHEBA = CITIES["beersheba"]
+
+
+def _meili_engine() -> MeilisearchEngine:
+    url = os.environ.get("MEILI_URL")
+    if not url:
+        pytest.skip("MEILI_URL is not set: no Meilisearch server to test against")
+    connected = MeilisearchEngine.connect(url, os.environ.get("MEILI_MASTER_KEY"))
+    return MeilisearchEngine(connected.client, f"contract_{RUN_ID}")
+
+
+@pytest.fixture(scope="session")
+def _meili_cleanup() -> Iterator[list[MeilisearchEngine]]:
+    used: list[MeilisearchEngine] = []
+    yield used
+    for engine in used:
+        for uid in (engine.index_uid, f"{engine.index_uid}_next"):
+            try:
+                engine.client.delete_index(uid)
+            except Exception:  # noqa: BLE001 - best effort: the server may be gone already
+                pass
+
+
+@pytest.fixture(params=["embedded", "meilisearch"])
+def engine(request: pytest.FixtureRequest, tmp_path, _meili_cleanup):
+    if request.param == "embedded":
+        chosen: Any = EmbeddedEngine(tmp_path / "index", CITY_POINTS)
+    else:
+        chosen = _meili_engine()
+        _meili_cleanup.append(chosen)
+    chosen.configure()
+    chosen.clear()
+    chosen.refresh()
+    return chosen
+
+
+def load(engine, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    engine.upsert(docs)
+    engine.refresh()
+    return docs
+
+
+def search(engine, text: str = "", **fields: Any) -> SearchResult:
+    fields.setdefault("now", NOW)
+    return engine.search(SearchQuery(text=text, **fields))
+
+
+def ids(result: SearchResult) -> list[int]:
+    return [hit.id for hit in result.hits]
+
+
+def found(engine, text: str, **fields: Any) -> set[int]:
+    return set(ids(search(engine, text, **fields)))
+
+
+# --- C1, C13: writes ---------------------------------------------------------------------------
+
+
+def test_upsert_replaces_the_whole_document_and_deletes_are_visible_after_refresh(engine):
+    load(engine, [document(1, "Pediatrician", specialty=None, description="Night shifts in the ward."),
+                  document(2, "Psychiatrist", specialty="psychiatry")])
+    assert found(engine, "pediatrician") == {1}
+    assert found(engine, "night") == {1}
+
+    engine.upsert([document(1, "Neonatologist", specialty=None, description="Day work only.")])
+    engine.refresh()
+    assert found(engine, "pediatrician") == set()
+    assert found(engine, "night") == set()  # the old description went with the old document
+    assert found(engine, "neonatologist") == {1}
+    assert search(engine).total == 2  # one document per id
+
+    engine.delete([2, 999])  # an unknown id is a no-op
+    engine.refresh()
+    assert found(engine, "psychiatrist") == set()
+    assert engine.iter_ids() == {1}
+    engine.delete([])
+    engine.refresh()
+    assert engine.iter_ids() == {1}
+
+
+def test_iter_ids_and_clear(engine):
+    assert engine.iter_ids() == set()
+    load(engine, [document(i, f"Position {i}") for i in (3, 17, 42)])
+    assert engine.iter_ids() == {3, 17, 42}
+
+    engine.clear()
+    engine.refresh()
+    assert engine.iter_ids() == set()
+    assert search(engine).total == 0
+    assert found(engine, "position") == set()
+
+
+def test_rebuild_replays_late_changes_and_swaps_atomically(engine):
+    load(engine, [document(1, "Old cardiologist", specialty="cardiology"), document(2, "Old nurse", profession="nurse")])
+    seen_during_rebuild: list[set[int]] = []
+
+    def before_swap(upsert: Callable, delete: Callable) -> None:
+        # The live index keeps serving the old documents until the swap.
+        seen_during_rebuild.append(found(engine, "old"))
+        upsert([document(6, "Late pediatrician"), document(3, "Changed anesthesiologist", specialty="anesthesiology")])
+        delete([4])
+
+    count = engine.rebuild(
+        iter([[document(3, "Fresh anesthesiologist"), document(4, "Fresh psychiatrist")], [document(5, "Fresh nurse")]]),
+        before_swap,
+    )
+    engine.refresh()
+
+    assert count == 3
+    assert seen_during_rebuild == [{1, 2}]
+    assert engine.iter_ids() == {3, 5, 6}
+    assert found(engine, "old") == set()
+    assert found(engine, "late") == {6}
+    assert found(engine, "changed") == {3}
+    assert found(engine, "fresh") == {5}
+
+    # Writes after a rebuild go to the new live index.
+    engine.upsert([document(7, "After rebuild")])
+    engine.delete([5])
+    engine.refresh()
+    assert engine.iter_ids() == {3, 6, 7}
+
+
+def test_rebuild_without_late_changes(engine):
+    load(engine, [document(1, "Old")])
+    assert engine.rebuild(iter([[document(2, "New")]])) == 1
+    engine.refresh()
+    assert engine.iter_ids() == {2}
+
+
+# --- C2: normalisation -----------------------------------------------------------------------
+
+
+def test_matching_ignores_case_accents_and_niqqud(engine):
+    load(engine, [document(1, "Médecin Pédiatre"), document(2, "Nurse", profession="nurse", city="haifa",
+                                                            specialty=None)])
+    assert found(engine, "MEDECIN") == {1}
+    assert found(engine, "pédiatre") == {1}
+    assert found(engine, "pediatre") == {1}
+    assert found(engine, "חֵיפָה") == {2}  # Haifa's Hebrew name, written with niqqud
+    assert found(engine, "חיפה") == {2}
+
+
+# --- C3: typo tolerance ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clinical(engine):
+    """One document per specialty, each in its own city."""
+    return load(engine, [
+        document(1, "Doctor for the children's ward", specialty="pediatrics", city="beersheba"),
+        document(2, "Doctor for the adult ward", specialty="psychiatry", city="dimona"),
+        document(3, "Doctor for the theatres", specialty="anesthesiology", city="haifa"),
+        document(4, "Doctor for the heart unit", specialty="cardiology", city="sderot"),
+        document(5, "Doctor for the clinic", specialty="internal-medicine", city="tel-aviv"),
+    ])
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("pediatrcs", {1}),         # 9 letters, one typo
+    ("anesthesiolgy", {3}),     # 13 letters, one typo
+    ("Beershba", {1}),          # 8 letters, one typo from the Beersheba name
+    ("Sdrot", {4}),             # 5 letters, one typo: the shortest word with a typo budget
+    ("Dimonq", {2}),            # 6 letters, one typo on the last letter
+    ("cardeolgy", {4}),         # 9 letters, two typos
+    ("anestesiolgy", {3}),      # 12 letters, two typos
+    ("kardiology", {4}),        # 10 letters, first letter wrong (costs two) and the rest exact
+    ("psychaitry", {2}),        # a transposition counts as one typo
+], ids=lambda value: value if isinstance(value, str) else None)
+def test_typos_within_the_budget_match(engine, clinical, query, expected):
+    assert found(engine, query) == expected
+
+
+@pytest.mark.parametrize("query", [
+    "Hefo",          # 4 letters ("Hefa", an alias of Haifa): no typo allowed below 5
+    "Sdrt",          # 4 letters, one typo from "Sdrot"… and two from Sderot
+    "Timona",        # 6 letters, the first letter wrong: a first-letter typo costs two
+    "Psychtry",      # 8 letters, two typos: only one allowed below 9
+    "intarnel",      # 8 letters, two substitutions from "internal"
+    "anstesiolgy",   # 11 letters, three typos
+], ids=lambda value: value)
+def test_typos_beyond_the_budget_do_not_match(engine, clinical, query):
+    assert found(engine, query) == set()
+
+
+def test_the_exact_word_of_a_typo_query_matches_control(engine, clinical):
+    """Controls for the negative cases: the correct spellings do match."""
+    assert found(engine, "Hefa") == {3}
+    assert found(engine, "Dimona") == {2}
+    assert found(engine, "internal") == {5}
+    assert found(engine, "psychiatry") == {2}
+
+
+# --- C4: prefix on the last word only --------------------------------------------------------
+
+
+def test_the_last_word_matches_as_a_prefix(engine, clinical):
+    assert found(engine, "psychi") == {2}
+    assert found(engine, "adult psychi") == {2}
+    assert found(engine, "anesth") == {3}
+    assert found(engine, "p") >= {1, 2}  # a one-letter query is valid
+
+
+def test_a_prefix_in_another_position_does_not_match(engine, clinical):
+    # "psychi" is not a word of any document, and only the last word may be a prefix; under the
+    # "last" matching strategy the first word must match, so nothing is found.
+    assert found(engine, "psychi adult") == set()
+    assert found(engine, "anesth theatres") == set()
+    assert found(engine, "anesthesiology theatres") == {3}
+
+
+def test_the_last_word_prefix_keeps_its_typo_budget(engine, clinical):
+    assert found(engine, "psychia") == {2}
+    assert found(engine, "psyhcia") == {2}  # 7 letters, one typo, as a prefix of psychiatry
+
+
+# --- C5: matching strategy and relevance ------------------------------------------------------
+
+
+def test_more_matched_words_rank_first_and_the_first_word_is_required(engine):
+    load(engine, [
+        document(1, "Pediatrics", specialty=None),
+        document(2, "Ward", specialty=None),
+        document(3, "Pediatrics ward", specialty=None),
+        document(4, "Pediatrics night", specialty=None),
+    ])
+    result = search(engine, "pediatrics ward")
+    assert ids(result)[0] == 3
+    assert set(ids(result)) == {1, 3, 4}  # "Ward" alone lacks the first word
+    assert result.total == 3
+
+
+def test_fewer_typos_rank_first_even_against_a_better_attribute(engine):
+    load(engine, [
+        document(1, "Cardiolagy department", specialty=None),                              # typo, in the title
+        document(2, "Staff physician", specialty=None, description="Cardiology service."),  # exact, description
+    ])
+    assert ids(search(engine, "cardiology")) == [2, 1]
+
+
+def test_an_exact_title_match_outranks_a_description_only_match(engine):
+    for order in ([1, 2], [2, 1]):  # whatever the insertion order
+        engine.clear()
+        docs = {
+            # A short description and a long title: BM25 alone would favour the description.
+            1: document(1, "Staff physician", specialty=None, description="Anesthesiology."),
+            2: document(2, "Anesthesiology consultant for the theatres, recovery rooms and the day surgery unit",
+                        specialty=None, description="Theatres and recovery."),
+        }
+        load(engine, [docs[i] for i in order])
+        assert ids(search(engine, "anesthesiology")) == [2, 1]
+
+
+def test_an_empty_query_returns_every_filtered_document_newest_first(engine):
+    load(engine, [document(i, f"Position {i}", posted_at=NOW - i * DAY) for i in (3, 1, 2)])
+    result = search(engine)
+    assert ids(result) == [1, 2, 3]
+    assert result.total == 3
+
+
+def test_a_sort_holds_inside_each_words_tier(engine):
+    load(engine, [
+        document(1, "Pediatrics", specialty=None, salary=(None, 50_000)),
+        document(2, "Pediatrics ward", specialty=None, salary=(None, 20_000)),
+        document(3, "Pediatrics ward", specialty=None, salary=(None, 40_000)),
+        document(4, "Pediatrics", specialty=None, salary=(None, 60_000)),
+    ])
+    assert ids(search(engine, "pediatrics ward", sort=Sort.SALARY)) == [3, 2, 4, 1]
+
+
+# --- C7, C10: filters and facets ---------------------------------------------------------------
+
+
+def varied_documents() -> list[dict[str, Any]]:
+    """Twelve documents spread over every facet, with some list values."""
+    specialties = ["pediatrics", "psychiatry", "anesthesiology", "cardiology", None]
+    cities = ["beersheba", "dimona", "sderot", "haifa", "tel-aviv"]
+    docs = []
+    for i in range(1, 13):
+        docs.append(document(
+            i, f"Position {i}",
+            specialty=specialties[i % 5],
+            profession="nurse" if specialties[i % 5] is None else "physician",
+            city=cities[i % 5],
+            employer=["soroka", "barzilai", "rambam"][i % 3],
+            employment_type=["full_time", "part_time", "shifts"][i % 3],
+            seniority=["specialist", "resident"][i % 2],
+            licence_requirements=[["israeli_licence"], ["conversion_in_progress"], ["exam_exemption"]][i % 3],
+            grants=[[], [("negev-grant", 60_000)], [("negev-grant", 60_000), ("galilee-grant", 100_000)]][i % 3],
+            languages_required=[["en"], ["en", "ru"], ["he"], []][i % 4],
+            hebrew_level_min=i % 7,
+            salary=[(None, None), (20_000, 30_000), (35_000, None), (None, 45_000)][i % 4],
+            posted_at=NOW - i * DAY,
+        ))
+    return docs
+
+
+def values_of(doc: dict[str, Any], attribute: str) -> list[str]:
+    value = doc.get(attribute)
+    return [str(v) for v in value] if isinstance(value, list) else ([] if value is None else [str(value)])
+
+
+def expected_ids(docs: list[dict[str, Any]], *predicates: Callable[[dict[str, Any]], bool]) -> set[int]:
+    return {d["id"] for d in docs if all(p(d) for p in predicates)}
+
+
+def any_of(attribute: str, *values: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda doc: bool(set(values_of(doc, attribute)) & set(values))
+
+
+def all_ids(engine, **fields: Any) -> set[int]:
+    return set(ids(search(engine, per_page=100, **fields)))
+
+
+@pytest.mark.parametrize("attribute", KEYWORD_FACETS)
+def test_each_facet_filter_alone(engine, attribute):
+    docs = load(engine, varied_documents())
+    values = sorted({v for d in docs for v in values_of(d, attribute)})
+    assert values, f"the fixture gives {attribute} no values"
+    for value in values:
+        expected = expected_ids(docs, any_of(attribute, value))
+        result = search(engine, filters=(AnyOf(attribute, (value,)),), per_page=100)
+        assert set(ids(result)) == expected, (attribute, value)
+        assert result.total == len(expected)
+
+
+def test_facet_filters_combined(engine):
+    docs = load(engine, varied_documents())
+    filters = (
+        AnyOf("region", ("negev", "haifa")),                  # values of one facet: OR
+        AnyOf("employment_type", ("full_time", "shifts")),
+        AnyOf("languages_required", ("en",)),                 # facets: AND
+    )
+    expected = expected_ids(docs, any_of("region", "negev", "haifa"), any_of("employment_type", "full_time", "shifts"),
+                            any_of("languages_required", "en"))
+    assert expected and expected != {d["id"] for d in docs}
+    assert all_ids(engine, filters=filters) == expected
+
+
+def test_an_unknown_facet_value_matches_nothing_and_a_hostile_value_cannot_widen_the_scope(engine):
+    load(engine, varied_documents())
+    assert all_ids(engine, filters=(AnyOf("employer", ("nowhere",)),)) == set()
+    hostile = ('a" OR employer = "soroka', 'soroka" OR expires_at > 0 OR employer = "x')
+    assert all_ids(engine, filters=(AnyOf("employer", hostile),)) == set()
+
+
+def test_filtering_on_an_unlisted_attribute_is_refused(engine):
+    load(engine, varied_documents())
+    with pytest.raises(InvalidQuery):
+        search(engine, filters=(AnyOf("title", ("Position 1",)),))
+    with pytest.raises(InvalidQuery):
+        search(engine, filters=(Range("id", minimum=1),))
+    with pytest.raises(InvalidQuery):
+        search(engine, sort=Sort.DISTANCE)  # a distance needs a city
+
+
+def test_facet_counts_equal_the_filtered_totals(engine):
+    docs = load(engine, varied_documents())
+    base = (AnyOf("profession", ("physician",)),)
+    result = search(engine, filters=base)
+    base_docs = [d for d in docs if d["profession"] == "physician"]
+    assert result.total == len(base_docs)
+    for attribute in KEYWORD_FACETS:
+        counts = result.facets[attribute]
+        expected = Counter(v for d in base_docs for v in set(values_of(d, attribute)))
+        assert counts == dict(expected), attribute
+        for value, count in counts.items():
+            narrowed = search(engine, filters=(*base, AnyOf(attribute, (value,))))
+            assert narrowed.total == count, (attribute, value)
+    for single_valued in ("region", "employer", "employment_type", "seniority", "specialty"):
+        assert sum(result.facets[single_valued].values()) == result.total, single_valued
+
+
+def test_facet_counts_follow_the_text_query(engine):
+    docs = load(engine, varied_documents())
+    result = search(engine, "cardiology")
+    expected = [d for d in docs if d["specialty"] == "cardiology"]
+    assert result.total == len(expected) > 0
+    assert result.facets["specialty"] == {"cardiology": len(expected)}
+    assert sum(result.facets["region"].values()) == len(expected)
+
+
+def test_numeric_ranges_are_inclusive(engine):
+    docs = load(engine, varied_documents())
+    tops = sorted({d["salary_top_ils"] for d in docs if d["salary_top_ils"] is not None})
+    for minimum in (0, 30_000, 35_000, 45_000, 45_001):
+        expected = expected_ids(docs, lambda d: d["salary_top_ils"] is not None and d["salary_top_ils"] >= minimum)
+        assert all_ids(engine, filters=(Range("salary_top_ils", minimum=minimum),)) == expected, minimum
+    assert tops == [30_000, 35_000, 45_000]
+    for maximum in (0, 2, 6):
+        expected = expected_ids(docs, lambda d: d["hebrew_level_min"] <= maximum)
+        assert all_ids(engine, filters=(Range("hebrew_level_min", maximum=maximum),)) == expected, maximum
+    both = (Range("salary_top_ils", minimum=30_000, maximum=35_000), Range("hebrew_level_min", minimum=2, maximum=5))
+    expected = expected_ids(docs, lambda d: d["salary_top_ils"] in (30_000, 35_000), lambda d: 2 <= d["hebrew_level_min"] <= 5)
+    assert all_ids(engine, filters=both) == expected
+
+
+def test_periphery_filter_and_count(engine):
+    docs = load(engine, varied_documents())
+    expected = expected_ids(docs, lambda d: d["is_periphery"])
+    assert 0 < len(expected) < len(docs)
+    assert all_ids(engine, filters=(IsTrue("is_periphery"),)) == expected
+    assert search(engine).periphery_count == len(expected)
+    narrowed = search(engine, filters=(AnyOf("region", ("haifa",)),))
+    assert narrowed.periphery_count == 0 and narrowed.total > 0
+
+
+# --- C8: geo ------------------------------------------------------------------------------------
+
+
+def near_beersheba(radius_km: float | None) -> Near:
+    return Near("beersheba", BEERSHEBA["lat"], BEERSHEBA["lon"], radius_km)
+
+
+@pytest.fixture
+def around_beersheba(engine):
+    return load(engine, [
+        document(1, "In town", point=offset_point(BEERSHEBA["lat"], BEERSHEBA["lon"], north_km=2)),
+        document(2, "Thirty km north", point=offset_point(BEERSHEBA["lat"], BEERSHEBA["lon"], north_km=30)),
+        document(3, "Eighteen km east", point=offset_point(BEERSHEBA["lat"], BEERSHEBA["lon"], east_km=18)),
+        document(4, "Tel Aviv", city="tel-aviv"),  # about 93 km
+        document(5, "Haifa", city="haifa"),        # about 173 km
+    ])
+
+
+def test_geo_radius(engine, around_beersheba):
+    assert all_ids(engine, near=near_beersheba(50)) == {1, 2, 3}
+    assert all_ids(engine, near=near_beersheba(20)) == {1, 3}
+    assert all_ids(engine, near=near_beersheba(10)) == {1}
+    assert all_ids(engine, near=near_beersheba(100)) == {1, 2, 3, 4}
+    assert all_ids(engine, near=near_beersheba(None)) == {1, 2, 3, 4, 5}  # a city alone does not filter
+    # Facet counts follow the radius too.
+    assert search(engine, near=near_beersheba(20)).facets["region"] == {"negev": 2}
+
+
+def test_distance_sort_and_distances(engine, around_beersheba):
+    result = search(engine, near=near_beersheba(None), sort=Sort.DISTANCE)
+    assert ids(result) == [1, 3, 2, 4, 5]
+    distances = [hit.distance_km for hit in result.hits]
+    assert distances[0] == pytest.approx(2, abs=0.2)
+    assert distances[1] == pytest.approx(18, abs=0.3)
+    assert distances[2] == pytest.approx(30, abs=0.3)
+    assert distances[3] == pytest.approx(92.7, abs=1)
+
+
+# --- C9: sort ----------------------------------------------------------------------------------
+
+
+def test_newest_sort(engine):
+    load(engine, [document(i, "Nurse", profession="nurse", specialty=None, posted_at=NOW - days * DAY)
+                  for i, days in ((1, 5), (2, 1), (3, 9), (4, 3))])
+    assert ids(search(engine, sort=Sort.NEWEST)) == [2, 4, 1, 3]
+    assert ids(search(engine, "nurse", sort=Sort.NEWEST)) == [2, 4, 1, 3]
+
+
+def test_salary_sort_puts_missing_salaries_last(engine):
+    load(engine, [
+        document(1, "Nurse", salary=(None, None)),
+        document(2, "Nurse", salary=(20_000, 25_000)),
+        document(3, "Nurse", salary=(30_000, None)),  # no maximum: the minimum is the top
+        document(4, "Nurse", salary=(None, None)),
+        document(5, "Nurse", salary=(10_000, 40_000)),
+    ])
+    order = ids(search(engine, sort=Sort.SALARY))
+    assert order[:3] == [5, 3, 2]
+    assert set(order[3:]) == {1, 4}
+    order = ids(search(engine, "nurse", sort=Sort.SALARY))
+    assert order[:3] == [5, 3, 2]
+    assert set(order[3:]) == {1, 4}
+
+
+def test_grant_sort_puts_postings_without_grants_last(engine):
+    load(engine, [
+        document(1, "Nurse"),
+        document(2, "Nurse", grants=[("negev-grant", 60_000)]),
+        document(3, "Nurse", grants=[("negev-grant", 60_000), ("big-grant", 120_000)]),
+        document(4, "Nurse", grants=[("small-grant", 10_000)]),
+    ])
+    assert ids(search(engine, sort=Sort.GRANT)) == [3, 2, 4, 1]
+
+
+# --- C11: pagination ------------------------------------------------------------------------------
+
+
+def test_pages_totals_and_contents(engine):
+    load(engine, [document(i, f"Nurse {i}", posted_at=NOW - i * 60) for i in range(1, 46)])
+    first = search(engine, sort=Sort.NEWEST, per_page=20)
+    second = search(engine, sort=Sort.NEWEST, per_page=20, page=2)
+    third = search(engine, sort=Sort.NEWEST, per_page=20, page=3)
+    fourth = search(engine, sort=Sort.NEWEST, per_page=20, page=4)
+
+    assert (first.total, first.pages, first.total_capped) == (45, 3, False)
+    assert ids(first) == list(range(1, 21))
+    assert ids(second) == list(range(21, 41))
+    assert ids(third) == list(range(41, 46))
+    assert ids(fourth) == []
+    assert second.total == third.total == fourth.total == 45
+    # With text: the same pages, no hit twice.
+    pages = [ids(search(engine, "nurse", per_page=20, page=p)) for p in (1, 2, 3)]
+    flat = [i for page in pages for i in page]
+    assert sorted(flat) == list(range(1, 46))
+
+
+def test_nothing_past_the_thousandth_hit(engine):
+    count = MAX_TOTAL_HITS + 10
+    load(engine, [document(i, "Nurse", city=["beersheba", "haifa"][i % 2], posted_at=NOW - i)
+                  for i in range(1, count + 1)])
+    result = search(engine, sort=Sort.NEWEST)
+    assert result.total == MAX_TOTAL_HITS
+    assert result.total_capped is True
+    assert result.pages == MAX_TOTAL_HITS // 20
+    # Facet counts are over the whole candidate set, not capped (C10).
+    assert sum(result.facets["region"].values()) == count
+
+    last = search(engine, sort=Sort.NEWEST, page=50)
+    assert ids(last) == list(range(981, 1001))
+    beyond = search(engine, sort=Sort.NEWEST, page=51)
+    assert ids(beyond) == []
+    assert beyond.total == MAX_TOTAL_HITS and beyond.total_capped
+    assert ids(search(engine, "nurse", page=51)) == []
+    assert search(engine, "nurse").total == MAX_TOTAL_HITS
+
+
+# --- the scope ---------------------------------------------------------------------------------
+
+
+def test_expired_documents_are_never_returned(engine):
+    load(engine, [
+        document(1, "Cardiologist expired yesterday", specialty="cardiology", expires_at=NOW - DAY),
+        document(2, "Cardiologist expiring now", specialty="cardiology", expires_at=NOW),
+        document(3, "Cardiologist expiring in a second", specialty="cardiology", expires_at=NOW + 1),
+    ])
+    for query in (SearchQuery(now=NOW), SearchQuery(text="cardiologist", now=NOW),
+                  SearchQuery(text="expired", now=NOW), SearchQuery(now=NOW, sort=Sort.SALARY),
+                  SearchQuery(now=NOW, filters=(AnyOf("specialty", ("cardiology",)),))):
+        result = engine.search(query)
+        assert set(ids(result)) <= {3}, query
+        assert sum(result.facets["specialty"].values()) == result.total
+    result = search(engine, "cardiologist")
+    assert ids(result) == [3]
+    assert result.total == 1
+    assert result.facets["specialty"] == {"cardiology": 1}
+    # A second later, the last one is gone too.
+    assert search(engine, "cardiologist", now=NOW + 1).total == 0
+
+
+# --- C12: highlights ----------------------------------------------------------------------------
+
+
+def unmarked(markup: Markup) -> str:
+    return str(markup).replace("<mark>", "").replace("</mark>", "")
+
+
+def test_highlights_mark_exact_typo_and_prefix_matches(engine):
+    load(engine, [document(1, "Pediatrics and psychiatry consultant", specialty="pediatrics",
+                           description="Join our pediatrics team in the Negev.")])
+    exact = search(engine, "pediatrics").hits[0].highlights
+    assert "<mark>Pediatrics</mark> and" in exact["title"]
+    assert "<mark>pediatrics</mark> team" in exact["description_text"]
+    assert "<mark>Pediatrics</mark>" in exact["specialty_label"]
+
+    typo = search(engine, "pediatrcs").hits[0].highlights
+    assert re.search(r"<mark>Pediatri\w*(</mark>)?\w* and", str(typo["title"]))
+    assert str(typo["title"]).startswith("<mark>")
+
+    prefix = search(engine, "psychi").hits[0].highlights
+    assert "<mark>psychi" in str(prefix["title"])
+    assert unmarked(prefix["title"]) == "Pediatrics and psychiatry consultant"
+    assert "<mark>" not in str(search(engine, "consultant").hits[0].highlights["description_text"])
+
+
+def test_highlights_are_escaped_html(engine):
+    load(engine, [document(1, "<script>alert(1)</script> Pediatrics & <b>more</b>",
+                           description="<img src=x onerror=alert(1)> pediatrics")])
+    for result in (search(engine, "pediatrics"), search(engine)):
+        highlights = result.hits[0].highlights
+        for name, markup in highlights.items():
+            assert isinstance(markup, Markup), name
+            text = str(markup)
+            assert "<script" not in text and "<img" not in text and "<b>" not in text, name
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in str(highlights["title"])
+        assert "&amp;" in str(highlights["title"])
+        assert "&lt;img" in str(highlights["description_text"])
+    assert "<mark>Pediatrics</mark>" in str(search(engine, "pediatrics").hits[0].highlights["title"])
+    # The document itself is returned as stored (escaping is the page's job for raw fields).
+    assert search(engine).hits[0].document["title"].startswith("<script>")
+
+
+def test_long_descriptions_are_cropped_around_the_match(engine):
+    words = [f"filler{i}" for i in range(200)]
+    words[150] = "nephrology"
+    load(engine, [document(1, "Physician", specialty=None, description=" ".join(words))])
+    text = str(search(engine, "nephrology").hits[0].highlights["description_text"])
+    assert "<mark>nephrology</mark>" in text
+    assert "filler0 " not in text and "filler199" not in text
+    assert text.startswith("…") and text.endswith("…")
+
+
+# --- the Meilisearch adapter's rendering (no server) ---------------------------------------------
+
+
+def test_render_filter_puts_the_scope_first_and_quotes_every_value():
+    query = SearchQuery(
+        now=1_700_000_000,
+        filters=(AnyOf("region", ("negev", "galilee-north")), Range("salary_top_ils", minimum=30_000),
+                 Range("hebrew_level_min", maximum=3), Range("grant_max_ils", minimum=1.5, maximum=10_000),
+                 IsTrue("is_periphery")),
+        near=Near("beersheba", 31.2518, 34.7913, 50),
+    )
+    assert render_filter(query) == [
+        "expires_at > 1700000000",
+        'region IN ["negev", "galilee-north"]',
+        "salary_top_ils >= 30000",
+        "hebrew_level_min <= 3",
+        "grant_max_ils >= 1.5",
+        "grant_max_ils <= 10000",
+        "is_periphery = true",
+        "_geoRadius(31.2518, 34.7913, 50000)",
+    ]
+    assert render_filter(SearchQuery(now=5)) == ["expires_at > 5"]
+
+
+@pytest.mark.parametrize("hostile", [
+    'a" OR org_id = 5',
+    'a\\" OR expires_at > 0 OR "',
+    "x] OR employer = y",
+    "עברית \u202e",
+])
+def test_a_hostile_value_stays_one_quoted_literal(hostile):
+    rendered = render_filter(SearchQuery(now=1, filters=(AnyOf("employer", (hostile, "soroka")),)))
+    assert rendered[0] == "expires_at > 1"  # the scope is its own AND term, never joined by text
+    assert len(rendered) == 2
+    clause = rendered[1]
+    assert clause.startswith("employer IN [") and clause.endswith("]")
+    # The list reads back as exactly the values given: each is one string literal.
+    assert json.loads(clause[len("employer IN "):]) == [hostile, "soroka"]
+    # Outside string literals, only the list syntax remains.
+    outside = re.sub(r'"(?:[^"\\]|\\.)*"', '""', clause)
+    assert outside == 'employer IN ["", ""]'
+
+
+def test_render_filter_refuses_unlisted_attributes_and_non_finite_numbers():
+    for condition in (AnyOf("title", ("x",)), Range("id", minimum=1), IsTrue("is_open")):
+        with pytest.raises(InvalidQuery):
+            render_filter(SearchQuery(filters=(condition,)))
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(InvalidQuery):
+            render_filter(SearchQuery(filters=(Range("salary_top_ils", minimum=bad),)))
+    with pytest.raises(InvalidQuery):
+        render_filter(SearchQuery(near=Near("x", float("nan"), 34.0, 10)))
+
+
+def test_render_sort():
+    near = Near("beersheba", 31.2518, 34.7913)
+    assert render_sort(SearchQuery(sort=Sort.NEWEST, text="x")) == ["posted_at:desc"]
+    assert render_sort(SearchQuery(sort=Sort.SALARY)) == ["salary_top_ils:desc"]
+    assert render_sort(SearchQuery(sort=Sort.GRANT)) == ["grant_max_ils:desc"]
+    assert render_sort(SearchQuery(sort=Sort.DISTANCE, near=near)) == ["_geoPoint(31.2518, 34.7913):asc"]
+    assert render_sort(SearchQuery(sort=Sort.RELEVANCE, text="pediatrics")) == []
+    assert render_sort(SearchQuery(sort=Sort.RELEVANCE, text="   ")) == ["posted_at:desc"]
+    with pytest.raises(InvalidQuery):
+        render_sort(SearchQuery(sort=Sort.DISTANCE))
+
+
+def test_search_params():
+    query = SearchQuery(text="pediatrics", filters=(AnyOf("region", ("negev",)),), facets=("region", "specialty"),
+                        page=3, per_page=20, now=42)
+    params = search_params(query)
+    assert params["filter"] == ["expires_at > 42", 'region IN ["negev"]']
+    assert params["sort"] == []
+    assert params["facets"] == ["region", "specialty", "is_periphery"]
+    assert (params["page"], params["hitsPerPage"]) == (3, 20)
+    assert "offset" not in params and "limit" not in params
+    assert params["matchingStrategy"] == "last"
+    assert params["highlightPreTag"] == meili.PRE and params["highlightPostTag"] == meili.POST
+    assert set(params["attributesToHighlight"]) == {"title", "specialty_label", "description_text"}
+    assert params["attributesToCrop"] == ["description_text"]
+
+
+def test_marked_escapes_before_marking():
+    text = f"<script>x</script> {meili.PRE}Pediatrics{meili.POST} & co"
+    assert marked(text) == Markup("&lt;script&gt;x&lt;/script&gt; <mark>Pediatrics</mark> &amp; co")
+    assert marked(None) == Markup("")
+
+
+def test_meilisearch_settings_follow_the_index_design():
+    settings = meili.SETTINGS
+    assert settings["rankingRules"] == ["words", "typo", "sort", "proximity", "attribute", "exactness"]
+    assert settings["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
+    assert settings["pagination"] == {"maxTotalHits": MAX_TOTAL_HITS}
+    assert {"_geo", "expires_at", "salary_top_ils", *KEYWORD_FACETS} <= set(settings["filterableAttributes"])
+    assert {"_geo", "posted_at", "salary_top_ils", "grant_max_ils"} <= set(settings["sortableAttributes"])
+    assert settings["searchableAttributes"][0] == "title"
+    assert settings["searchableAttributes"][-1] == "description_text"
