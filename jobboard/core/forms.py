@@ -67,9 +67,11 @@ class Email:
         field.data = result.normalized.lower()
 
 
-def text_field(label: str, *, max_length: int, required: bool = True, **kwargs: Any) -> StringField:
-    validators = [DataRequired() if required else Optional(), Length(max=max_length), NoControlCharacters()]
-    return StringField(label, validators=validators, filters=[clean_text], **kwargs)
+def text_field(label: str, *, max_length: int, required: bool = True, validators: tuple[Any, ...] = (),
+               **kwargs: Any) -> StringField:
+    """A single-line text; ``validators`` come after the standard ones."""
+    standard = [DataRequired() if required else Optional(), Length(max=max_length), NoControlCharacters()]
+    return StringField(label, validators=[*standard, *validators], filters=[clean_text], **kwargs)
 
 
 def url_field(label: str, *, max_length: int = 500) -> StringField:

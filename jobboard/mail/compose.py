@@ -29,9 +29,12 @@ def queue_mail(
     *,
     attachments: tuple[Attachment, ...] = (),
     headers: dict[str, str] | None = None,
+    erase_after_delivery: bool = False,
     **context: Any,
 ) -> OutboxMessage:
-    """Render ``mail/<template>.txt`` (and ``.html`` when it exists) and queue the message."""
+    """Render ``mail/<template>.txt`` (and ``.html`` when it exists) and queue the message.
+    With ``erase_after_delivery`` the stored copy is wiped once sent (the confirmation of an
+    account's deletion must not keep the address it went to)."""
     env = current_app.jinja_env
     context = {"subject": subject, **context}
     text = env.get_template(f"mail/{template}.txt").render(**context)
@@ -51,6 +54,7 @@ def queue_mail(
             {"filename": a.filename, "content_type": a.content_type, "data": base64.b64encode(a.data).decode()}
             for a in attachments
         ],
+        "erase_after_delivery": erase_after_delivery,
     }
     return enqueue(MAIL_KIND, payload)
 

@@ -52,3 +52,5 @@ def deliver(outbox_message: OutboxMessage) -> None:
         (folder / f"{outbox_message.id:08d}.eml").write_bytes(message.as_bytes())
     else:
         raise RuntimeError(f"MAIL_BACKEND must be smtp or file, not {backend!r}")
+    if outbox_message.payload.get("erase_after_delivery"):
+        outbox_message.payload = {"erased": True}

@@ -188,6 +188,8 @@ def _decide(posting_id: int, decide: Callable[[Posting, User, str], None], done:
     if form.validate_on_submit():
         try:
             decide(posting, current_user, form.reason.data or "")
+        except Conflict:
+            raise  # not possible from this status: a 409 with its message (the form may not even be shown)
         except DomainError as error:
             add_form_error(form, error)
         else:
@@ -261,7 +263,7 @@ def new_grant() -> Response:
 @bp.route("/grants/<int:grant_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_grant(grant_id: int) -> Response:
-    grant = db.session.get(GrantProgram, grant_id)
+    grant = db.session.get(GrantProgram, grant_id) if grant_id <= job_queries.MAX_ID else None
     if grant is None:
         abort(404)
     data = {name: getattr(grant, name) for name in GrantFields.__dataclass_fields__ if name != "region_slugs"}

@@ -165,3 +165,8 @@ def form_data(site, **overrides) -> dict:
 
 def error_message(response) -> str:
     return re.sub(r"\s+", " ", page_text(response))
+
+
+def text_of(response) -> str:
+    """The page's text as a reader sees it: tags removed, whitespace collapsed."""
+    return " ".join("".join(parse(response).itertext()).split())

@@ -1,0 +1,12 @@
+"""Doctors' profiles, CVs and applications; the employers' applicant pipeline."""
+
+from datetime import timedelta
+
+from flask import Flask
+
+from jobboard.applications.services import send_daily_digests
+from jobboard.core.schedule import register_periodic
+
+
+def init_app(app: Flask) -> None:
+    register_periodic(app, "application-digests", send_daily_digests, timedelta(minutes=30))

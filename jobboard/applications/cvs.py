@@ -1,0 +1,108 @@
+"""CV files: checked by content, stored outside ``static/`` under random names.
+
+Policy: PDF only (the name must end in .pdf and the content must be a PDF), at most 5 MB and
+100 pages, not encrypted, no scripts, launch actions or attached files; at most 10 CVs per
+doctor. The original name is kept only for display and downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from jobboard.core.errors import DomainError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_CVS = 10
+CHECK_TIMEOUT_SECONDS = 15
+REASONS = {
+    "encrypted": "This PDF is protected by a password. Upload a version without protection.",
+    "unreadable": "This file is not a readable PDF.",
+    "too_many_pages": "A CV may have at most 100 pages.",
+    "active_content": "This PDF contains scripts, actions or attached files. Save it again as a plain PDF (print to PDF) and upload that.",
+    "timeout": "This PDF could not be checked in time. Save it again as a plain PDF and upload that.",
+}
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+class InvalidCv(DomainError):
+    def __init__(self, message: str):
+        super().__init__(message, field="file")
+
+
+@dataclass(frozen=True)
+class CheckedPdf:
+    data: bytes
+    display_name: str
+    pages: int
+    sha256: str
+
+
+def display_name(filename: str) -> str:
+    """The name as shown and offered for download: no folders, no control or direction
+    characters, at most 120 characters, Hebrew and other scripts kept."""
+    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE_NAME.sub("", name).strip().lstrip(".") or "cv.pdf"
+    if len(name) > 120:
+        name = name[:116].rstrip() + ".pdf"
+    return name
+
+
+def check_pdf(filename: str, data: bytes) -> CheckedPdf:
+    if not data:
+        raise InvalidCv("The file is empty.")
+    if len(data) > MAX_BYTES:
+        raise InvalidCv("The file is larger than 5 MB.")
+    name = display_name(filename or "")
+    if not name.lower().endswith(".pdf") or not data.startswith(b"%PDF-"):
+        raise InvalidCv("Upload your CV as a PDF file.")
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "jobboard.applications.pdfcheck"],
+            input=data, capture_output=True, timeout=CHECK_TIMEOUT_SECONDS, check=False,
+        )
+        verdict = json.loads(completed.stdout.decode() or "{}")
+    except subprocess.TimeoutExpired:
+        verdict = {"ok": False, "reason": "timeout"}
+    except ValueError:
+        verdict = {"ok": False, "reason": "unreadable"}
+    if not verdict.get("ok"):
+        raise InvalidCv(REASONS.get(str(verdict.get("reason")), REASONS["unreadable"]))
+    return CheckedPdf(data=data, display_name=name, pages=int(verdict["pages"]), sha256=hashlib.sha256(data).hexdigest())
+
+
+def upload_dir() -> Path:
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def write_file(data: bytes) -> str:
+    """Store the bytes under a new random name (readable by the app only); returns the name."""
+    stored_name = uuid.uuid4().hex
+    path = upload_dir() / stored_name
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    return stored_name
+
+
+def file_path(stored_name: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{32}", stored_name):
+        raise ValueError("not a stored file name")
+    return upload_dir() / stored_name
+
+
+def remove_file(stored_name: str | None) -> None:
+    if stored_name:
+        file_path(stored_name).unlink(missing_ok=True)

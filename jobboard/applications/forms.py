@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pycountry
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from jobboard.core.forms import text_field, textarea_field
+from jobboard.jobs.forms import CheckboxesField
+from jobboard.jobs.models import Seniority
+from jobboard.applications.models import PIPELINE, LicenceStatus, MailMode, Stage
+from jobboard.vocab.models import HebrewLevel
+
+COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
+
+
+def _blank(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class ProfileForm(FlaskForm):
+    profession_slug = SelectField("Profession", validators=[Optional()])
+    specialty_slug = SelectField("Specialty", validators=[Optional()], description="For physicians.")
+    seniority = SelectField("Seniority", choices=_blank("—", [(s.value, s.label) for s in Seniority]),
+                            validators=[Optional()])
+    years_experience = IntegerField("Years of experience", validators=[Optional(), NumberRange(0, 70)])
+    training_country = SelectField("Country of medical training", choices=_blank("—", COUNTRIES), validators=[Optional()])
+    residence_country = SelectField("Country of residence", choices=_blank("—", COUNTRIES), validators=[Optional()])
+    licence_status = SelectField("Israeli licence", choices=[(s.value, s.label) for s in LicenceStatus],
+                                 validators=[InputRequired()])
+    hebrew_level = SelectField("Hebrew", coerce=int, choices=[(int(level), level.label) for level in HebrewLevel])
+    language_codes = CheckboxesField("Other languages you work in", validators=[Optional()])
+    move_month = DateField("Planned move (month)", format="%Y-%m", validators=[Optional()],
+                           render_kw={"type": "month"})
+    region_slugs = CheckboxesField("Regions you would like to work in", validators=[Optional()])
+    open_to_periphery = BooleanField("Open to positions in the periphery")
+    summary = textarea_field("Short summary", max_length=2000)
+    phone = text_field("Phone (optional)", max_length=40, required=False,
+                       validators=(Regexp(r"^\+?[0-9 ()\-]{6,40}$", message="Digits, spaces and + only."),))
+
+
+class CvUploadForm(FlaskForm):
+    file = FileField("CV (PDF, at most 5 MB)", validators=[FileRequired("Choose a PDF file.")])
+
+
+class ApplyForm(FlaskForm):
+    cv_id = SelectField("CV", coerce=int, validators=[InputRequired("Choose the CV to send.")])
+    cover_note = textarea_field("Cover note", max_length=5000,
+                                description="Why this position? When could you start?")
+
+
+class WithdrawForm(FlaskForm):
+    reason = textarea_field("Reason (optional; the employer sees it)", max_length=1000)
+
+
+class MoveForm(FlaskForm):
+    stage = SelectField("Move to", choices=[(s.value, s.label) for s in PIPELINE], validators=[InputRequired()])
+    note = textarea_field("Note (optional)", max_length=1000)
+    send_rejection = BooleanField("Send the rejection e-mail")
+
+
+class NoteForm(FlaskForm):
+    body = textarea_field("Private note", max_length=5000, required=True)
+
+
+class RatingForm(FlaskForm):
+    rating = SelectField("Rating", coerce=lambda v: int(v) if v else None,
+                         choices=[("", "—"), *((str(n), "★" * n) for n in range(1, 6))], validators=[Optional()])
+
+
+class RejectionTemplateForm(FlaskForm):
+    subject = text_field("Subject", max_length=200)
+    body = textarea_field("Text", max_length=8000, required=True,
+                          description="{name}, {title} and {employer} are replaced by the doctor's name, the posting's title and your organisation's name.")
+
+
+class MailModeForm(FlaskForm):
+    mode = SelectField("New applications", choices=[
+        (MailMode.IMMEDIATE.value, "An e-mail for each new application"),
+        (MailMode.DAILY.value, "One summary a day"),
+        (MailMode.OFF.value, "No e-mail"),
+    ], validators=[InputRequired()])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[InputRequired(), Length(max=1024)],
+                             render_kw={"autocomplete": "current-password"})
+    confirm = BooleanField("I understand that this cannot be undone", validators=[DataRequired("Tick the box to confirm.")])
+
+
+class ApplicantFilterForm(FlaskForm):
+    """The applicants list's filters (a GET form; no CSRF needed for reading)."""
+
+    class Meta:
+        csrf = False
+
+    posting = SelectField("Posting", coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    stage = SelectField("Stage", choices=_blank("Any stage", [(s.value, s.label) for s in Stage]), validators=[Optional()])
+    specialty = SelectField("Specialty", validators=[Optional()])
+    licence = SelectField("Licence", choices=_blank("Any licence status", [(s.value, s.label) for s in LicenceStatus]),
+                          validators=[Optional()])
+    hebrew = SelectField("Hebrew at least", coerce=lambda v: int(v) if v not in (None, "") else None,
+                         choices=[("", "Any"), *((str(int(level)), level.label) for level in HebrewLevel)],
+                         validators=[Optional()])
+    move_before = DateField("Moving by", format="%Y-%m", validators=[Optional()], render_kw={"type": "month"})
+    sort = SelectField("Sort", choices=[("newest", "Newest first"), ("oldest", "Oldest first"),
+                                        ("rating", "Best rated"), ("move", "Moving soonest"), ("name", "Name")],
+                       default="newest", validators=[Optional()])
+
+
+def month_start(value: date | None) -> date | None:
+    return value.replace(day=1) if value else None
+

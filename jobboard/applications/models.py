@@ -1,0 +1,203 @@
+"""Doctors' profiles and CVs, applications to postings, and the employers' pipeline."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jobboard.accounts.models import User
+from jobboard.core.db import TimestampMixin, enum_type, utcnow
+from jobboard.extensions import db
+from jobboard.jobs.models import Posting, Seniority
+from jobboard.orgs.models import Membership
+from jobboard.vocab.models import HebrewLevel, Language, Profession, Region, Specialty
+
+
+class LicenceStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    FILE_SUBMITTED = "file_submitted"
+    EXAM_SCHEDULED = "exam_scheduled"
+    EXAM_EXEMPTION_GRANTED = "exam_exemption_granted"
+    LICENSED = "licensed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_started": "Not started", "file_submitted": "File submitted", "exam_scheduled": "Exam scheduled",
+            "exam_exemption_granted": "Exam exemption granted", "licensed": "Israeli licence held",
+        }[self.value]
+
+
+class Stage(enum.StrEnum):
+    APPLIED = "applied"
+    SCREENING = "screening"
+    INTERVIEW = "interview"
+    OFFER = "offer"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+# The board's columns, in order; withdrawn is the doctor's doing and sits apart.
+PIPELINE = (Stage.APPLIED, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.REJECTED)
+CLOSED_STAGES = frozenset({Stage.HIRED, Stage.REJECTED, Stage.WITHDRAWN})
+
+profile_languages = Table(
+    "profile_languages",
+    db.metadata,
+    Column("profile_id", ForeignKey("doctor_profiles.id", ondelete="CASCADE"), primary_key=True),
+    Column("language_code", ForeignKey("languages.code"), primary_key=True),
+)
+
+profile_regions = Table(
+    "profile_regions",
+    db.metadata,
+    Column("profile_id", ForeignKey("doctor_profiles.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_slug", ForeignKey("regions.slug"), primary_key=True),
+)
+
+
+class DoctorProfile(TimestampMixin, db.Model):
+    __tablename__ = "doctor_profiles"
+    __table_args__ = (
+        CheckConstraint("hebrew_level BETWEEN 0 AND 6", name="hebrew_level_range"),
+        CheckConstraint("years_experience IS NULL OR years_experience BETWEEN 0 AND 70", name="years_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    profession_slug: Mapped[str | None] = mapped_column(ForeignKey("professions.slug"))
+    specialty_slug: Mapped[str | None] = mapped_column(ForeignKey("specialties.slug"))
+    seniority: Mapped[Seniority | None] = mapped_column(enum_type(Seniority, "profile_seniority"))
+    years_experience: Mapped[int | None]
+    training_country: Mapped[str | None] = mapped_column(String(2))
+    residence_country: Mapped[str | None] = mapped_column(String(2))
+    licence_status: Mapped[LicenceStatus] = mapped_column(
+        enum_type(LicenceStatus, "licence_status"), default=LicenceStatus.NOT_STARTED
+    )
+    hebrew_level: Mapped[int] = mapped_column(default=HebrewLevel.NONE)
+    move_month: Mapped[date | None]  # the first day of the planned month of the move
+    open_to_periphery: Mapped[bool] = mapped_column(default=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str | None] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship()
+    profession: Mapped[Profession | None] = relationship()
+    specialty: Mapped[Specialty | None] = relationship()
+    languages: Mapped[list[Language]] = relationship(secondary=profile_languages, order_by=Language.position)
+    preferred_regions: Mapped[list[Region]] = relationship(secondary=profile_regions, order_by=Region.position)
+
+    @property
+    def hebrew_level_label(self) -> str:
+        return HebrewLevel(self.hebrew_level).label
+
+
+class CvDocument(db.Model):
+    """An uploaded CV, kept under a random name outside the static folder."""
+
+    __tablename__ = "cv_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(120))
+    size_bytes: Mapped[int]
+    page_count: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Application(TimestampMixin, db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("posting_id", "doctor_id"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("ix_applications_org_stage", "org_id", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
+    # Kept on the row so every employer-side query filters by the tenant directly.
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    # Empty once the doctor deleted their account: the row stays, anonymous, for statistics.
+    doctor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    stage: Mapped[Stage] = mapped_column(enum_type(Stage, "application_stage"), default=Stage.APPLIED)
+    cover_note: Mapped[str] = mapped_column(Text, default="")
+    # The CV as sent: a copy, so later changes to the doctor's CVs don't alter it.
+    cv_stored_name: Mapped[str | None] = mapped_column(String(64))
+    cv_original_name: Mapped[str | None] = mapped_column(String(120))
+    cv_size_bytes: Mapped[int | None]
+    rating: Mapped[int | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    anonymised_at: Mapped[datetime | None]
+
+    posting: Mapped[Posting] = relationship()
+    doctor: Mapped[User | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage not in CLOSED_STAGES
+
+
+class ApplicationEvent(db.Model):
+    """A stage change: who, when, from, to, and an optional note."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_stage: Mapped[Stage | None] = mapped_column(enum_type(Stage, "event_from_stage"))
+    to_stage: Mapped[Stage] = mapped_column(enum_type(Stage, "event_to_stage"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApplicationNote(db.Model):
+    """A private note of the organisation's staff; the doctor never sees it."""
+
+    __tablename__ = "application_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class RejectionTemplate(TimestampMixin, db.Model):
+    """The organisation's text for the e-mail that may go with a rejection."""
+
+    __tablename__ = "rejection_templates"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class MailMode(enum.StrEnum):
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    OFF = "off"
+
+
+class NotificationPreference(db.Model):
+    """How a member hears of new applications to the organisation."""
+
+    __tablename__ = "notification_preferences"
+
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), primary_key=True)
+    new_applications: Mapped[MailMode] = mapped_column(enum_type(MailMode, "mail_mode"), default=MailMode.DAILY)
+    last_digest_at: Mapped[datetime | None]
+
+    membership: Mapped[Membership] = relationship()

@@ -1,0 +1,398 @@
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask.wrappers import Response
+from flask_login import current_user, fresh_login_required, logout_user
+
+from jobboard.applications import queries, services
+from jobboard.applications.cvs import MAX_BYTES, file_path
+from jobboard.applications.forms import (
+    ApplicantFilterForm,
+    ApplyForm,
+    CvUploadForm,
+    DeleteAccountForm,
+    MailModeForm,
+    MoveForm,
+    NoteForm,
+    ProfileForm,
+    RatingForm,
+    RejectionTemplateForm,
+    WithdrawForm,
+    month_start,
+)
+from jobboard.applications.models import PIPELINE, Application, CvDocument, LicenceStatus, MailMode, Stage
+from jobboard.core.access import classify, doctor_required
+from jobboard.core.errors import DomainError
+from jobboard.core.forms import add_form_error
+from jobboard.core.htmx import is_htmx, render_page
+from jobboard.extensions import limiter
+from jobboard.jobs.models import Posting, Seniority
+from jobboard.jobs.queries import org_posting, posting_with_details
+from jobboard.orgs.models import Role
+from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
+from jobboard.vocab.models import HebrewLevel
+from jobboard.vocab.queries import language_choices, profession_choices, region_choices, specialty_choices
+
+bp = Blueprint("applications", __name__)
+register_tenant_blueprint(bp)
+
+
+def _download(path: object, name: str) -> Response:
+    response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the doctor's side ---------------------------------------------------------------------
+
+
+def _profile_form(**kwargs: object) -> ProfileForm:
+    form = ProfileForm(**kwargs)
+    form.profession_slug.choices = [("", "—"), *profession_choices()]
+    form.specialty_slug.choices = [("", "—"), *specialty_choices()]
+    form.language_codes.choices = language_choices()
+    form.region_slugs.choices = region_choices()
+    return form
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@doctor_required
+def profile() -> Response:
+    current = services.profile_of(current_user)
+    data = {"open_to_periphery": True}
+    if current is not None:
+        data = {
+            "profession_slug": current.profession_slug or "", "specialty_slug": current.specialty_slug or "",
+            "seniority": current.seniority.value if current.seniority else "",
+            "years_experience": current.years_experience, "training_country": current.training_country or "",
+            "residence_country": current.residence_country or "", "licence_status": current.licence_status.value,
+            "hebrew_level": current.hebrew_level, "move_month": current.move_month,
+            "open_to_periphery": current.open_to_periphery, "summary": current.summary, "phone": current.phone,
+            "language_codes": [lang.code for lang in current.languages],
+            "region_slugs": [r.slug for r in current.preferred_regions],
+        }
+    form = _profile_form(data=data)
+    if form.validate_on_submit():
+        try:
+            services.save_profile(current_user, services.ProfileFields(
+                profession_slug=form.profession_slug.data or None, specialty_slug=form.specialty_slug.data or None,
+                seniority=Seniority(form.seniority.data) if form.seniority.data else None,
+                years_experience=form.years_experience.data, training_country=form.training_country.data or None,
+                residence_country=form.residence_country.data or None,
+                licence_status=LicenceStatus(form.licence_status.data), hebrew_level=HebrewLevel(form.hebrew_level.data),
+                move_month=month_start(form.move_month.data), open_to_periphery=form.open_to_periphery.data,
+                summary=form.summary.data or "", phone=form.phone.data or None,
+                language_codes=form.language_codes.data or [], region_slugs=form.region_slugs.data or [],
+            ))
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("applications.profile"))
+    return render_page(
+        "applications/profile.html", form=form,
+        completeness=services.completeness(current, len(services.cvs_of(current_user))),
+        status=422 if form.errors or form.form_errors else 200,
+    )
+
+
+def _cvs_page(form: CvUploadForm | None = None, status: int = 200) -> Response:
+    return render_page("applications/cvs.html", cvs=services.cvs_of(current_user),
+                       form=form or CvUploadForm(formdata=None), status=status)
+
+
+@bp.route("/me/cvs", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"], key_func=lambda: f"cv-upload:{current_user.get_id()}")
+@doctor_required
+def cvs() -> Response:
+    form = CvUploadForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                services.upload_cv(current_user, upload.filename or "", upload.read(MAX_BYTES + 1))
+            except DomainError as error:
+                add_form_error(form, error)
+            else:
+                flash("The CV is uploaded.", "success")
+                return redirect(url_for("applications.cvs"))
+        return _cvs_page(form, status=422)
+    return _cvs_page()
+
+
+def _my_cv(cv_id: int) -> CvDocument:
+    cv = queries.my_cv(current_user, cv_id)
+    if cv is None:
+        abort(404)
+    return cv
+
+
+@bp.route("/me/cvs/<int:cv_id>/default", methods=["POST"])
+@doctor_required
+def default_cv(cv_id: int) -> Response:
+    services.set_default_cv(current_user, _my_cv(cv_id))
+    flash("This CV is now your default.", "success")
+    return redirect(url_for("applications.cvs"))
+
+
+@bp.route("/me/cvs/<int:cv_id>/delete", methods=["POST"])
+@doctor_required
+def delete_cv(cv_id: int) -> Response:
+    services.delete_cv(current_user, _my_cv(cv_id))
+    flash("The CV is deleted. Applications you sent keep the CV they were sent with.", "success")
+    return redirect(url_for("applications.cvs"))
+
+
+@bp.route("/me/cvs/<int:cv_id>/download")
+@doctor_required
+def download_cv(cv_id: int) -> Response:
+    cv = _my_cv(cv_id)
+    return _download(file_path(cv.stored_name), cv.original_name)
+
+
+@bp.route("/jobs/<int:posting_id>/apply", methods=["GET", "POST"])
+@limiter.limit("20/day", methods=["POST"], key_func=lambda: f"apply:{current_user.get_id()}")
+@doctor_required
+def apply(posting_id: int) -> Response:
+    posting = posting_with_details(posting_id)
+    if posting is None or posting.revision_of_id is not None:
+        abort(404)
+    existing = services.existing_application(current_user, posting)
+    if existing is not None:
+        flash("You have already applied for this position.", "info")
+        return redirect(url_for("applications.mine", _anchor=f"application-{existing.id}"))
+    if not posting.is_listed:
+        abort(410, "This position is no longer open for applications.")
+    cvs = services.cvs_of(current_user)
+    form = ApplyForm(data={"cv_id": next((cv.id for cv in cvs if cv.is_default), None)})
+    form.cv_id.choices = [(cv.id, cv.original_name) for cv in cvs]
+    completeness = services.completeness(services.profile_of(current_user), len(cvs))
+    if form.validate_on_submit():
+        cv = queries.my_cv(current_user, form.cv_id.data)
+        try:
+            if cv is None:
+                raise DomainError("Choose one of your CVs.", field="cv_id")
+            services.apply(current_user, posting, cv, form.cover_note.data or "")
+        except services.AlreadyApplied:
+            flash("You have already applied for this position.", "info")
+            return redirect(url_for("applications.mine"))
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            flash("Your application is sent. You will get an e-mail when it moves on.", "success")
+            return redirect(url_for("applications.mine"))
+    return render_page("applications/apply.html", posting=posting, form=form, completeness=completeness,
+                       status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/me/applications")
+@doctor_required
+def mine() -> Response:
+    applications = queries.my_applications(current_user)
+    return render_page(
+        "applications/mine.html", applications=applications,
+        events=queries.events_by_application([a.id for a in applications]),
+        withdraw_form=WithdrawForm(formdata=None),
+    )
+
+
+@bp.route("/me/applications/<int:application_id>/withdraw", methods=["POST"])
+@doctor_required
+def withdraw(application_id: int) -> Response:
+    application = queries.my_application(current_user, application_id)
+    if application is None:
+        abort(404)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(422, "The reason is too long or contains control characters.")
+    services.withdraw(current_user, application, form.reason.data)
+    flash("Your application is withdrawn.", "info")
+    return redirect(url_for("applications.mine"))
+
+
+@bp.route("/me/privacy")
+@doctor_required
+def privacy() -> Response:
+    return render_page("applications/privacy.html", form=DeleteAccountForm(formdata=None))
+
+
+@bp.route("/me/privacy/export", methods=["POST"])
+@fresh_login_required
+def export() -> Response:
+    if not current_user.is_doctor:
+        abort(403)
+    response = send_file(
+        io.BytesIO(services.export_data(current_user)), mimetype="application/zip",
+        as_attachment=True, download_name="imap-jobboard-my-data.zip",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+classify(export, "doctor")
+
+
+@bp.route("/me/privacy/delete", methods=["POST"])
+@fresh_login_required
+def delete_account() -> Response:
+    if not current_user.is_doctor:
+        abort(403)
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user._get_current_object(), form.password.data)
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            logout_user()
+            flash("Your account and your data are deleted. We sent a confirmation to your address.", "info")
+            return redirect(url_for("pages.home"))
+    return render_page("applications/privacy.html", form=form, status=422)
+
+
+classify(delete_account, "doctor")
+
+
+# --- the employer's side -------------------------------------------------------------------
+
+
+def _application_or_404(application_id: int) -> Application:
+    application = queries.org_application(current_org(), application_id)
+    if application is None:
+        abort(404)
+    return application
+
+
+def _posting_or_404(posting_id: int) -> Posting:
+    posting = org_posting(current_org(), posting_id)
+    if posting is None:
+        abort(404)
+    return posting
+
+
+@bp.route("/org/<org_slug>/postings/<int:posting_id>/pipeline")
+@member_required(Role.VIEWER)
+def pipeline(posting_id: int) -> Response:
+    posting = _posting_or_404(posting_id)
+    board = queries.pipeline(current_org(), posting)
+    return render_page(
+        "applications/pipeline.html", org=current_org(), membership=current_membership(), posting=posting,
+        board=board, columns=PIPELINE, withdrawn=board[Stage.WITHDRAWN], block="board",
+    )
+
+
+@bp.route("/org/<org_slug>/applications/<int:application_id>/move", methods=["POST"])
+@member_required(Role.RECRUITER)
+def move(application_id: int) -> Response:
+    application = _application_or_404(application_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(422, "Choose one of the pipeline's stages.")
+    services.move(application, current_user, Stage(form.stage.data), note=form.note.data,
+                  send_rejection=form.send_rejection.data)
+    if is_htmx() and request.form.get("from") == "board":
+        return pipeline(application.posting_id)
+    flash(f"Moved to {Stage(form.stage.data).label.lower()}.", "success")
+    if request.form.get("from") == "board":
+        return redirect(url_for("applications.pipeline", posting_id=application.posting_id))
+    return redirect(url_for("applications.detail", application_id=application.id))
+
+
+@bp.route("/org/<org_slug>/applicants")
+@member_required(Role.VIEWER)
+def applicants() -> Response:
+    org = current_org()
+    form = ApplicantFilterForm(request.args)
+    form.posting.choices = [("", "All postings"), *((str(i), t) for i, t in queries.org_postings_with_applications(org))]
+    form.specialty.choices = [("", "Any specialty"), *specialty_choices()]
+    chosen = queries.ApplicantFilter()
+    notices = []
+    if form.validate():
+        chosen = queries.ApplicantFilter(
+            posting_id=form.posting.data, stage=Stage(form.stage.data) if form.stage.data else None,
+            specialty=form.specialty.data or None,
+            licence_status=LicenceStatus(form.licence.data) if form.licence.data else None,
+            min_hebrew=form.hebrew.data, move_before=month_start(form.move_before.data), sort=form.sort.data or "newest",
+        )
+    else:
+        notices = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()]
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    return render_page(
+        "applications/applicants.html", org=org, membership=current_membership(), form=form, notices=notices,
+        page=queries.applicants(org, chosen, page), specialty_names=dict(specialty_choices()), block="results",
+    )
+
+
+@bp.route("/org/<org_slug>/applications/<int:application_id>")
+@member_required(Role.VIEWER)
+def detail(application_id: int) -> Response:
+    application = _application_or_404(application_id)
+    return render_page(
+        "applications/detail.html", org=current_org(), membership=current_membership(), application=application,
+        profile=queries.profile_for(application), events=queries.events_by_application([application.id])[application.id],
+        notes=queries.notes(application), move_form=MoveForm(formdata=None, data={"stage": application.stage.value}),
+        note_form=NoteForm(formdata=None), rating_form=RatingForm(formdata=None, data={"rating": application.rating}),
+    )
+
+
+@bp.route("/org/<org_slug>/applications/<int:application_id>/cv")
+@member_required(Role.VIEWER)
+def application_cv(application_id: int) -> Response:
+    application = _application_or_404(application_id)
+    if not application.cv_stored_name:
+        abort(404)
+    services.record_cv_download(application, current_user)
+    return _download(file_path(application.cv_stored_name), application.cv_original_name or "cv.pdf")
+
+
+@bp.route("/org/<org_slug>/applications/<int:application_id>/notes", methods=["POST"])
+@member_required(Role.RECRUITER)
+def add_note(application_id: int) -> Response:
+    application = _application_or_404(application_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(422, "Write the note (at most 5,000 characters).")
+    services.add_note(application, current_user, form.body.data)
+    flash("The note is saved.", "success")
+    return redirect(url_for("applications.detail", application_id=application.id))
+
+
+@bp.route("/org/<org_slug>/applications/<int:application_id>/rating", methods=["POST"])
+@member_required(Role.RECRUITER)
+def rate(application_id: int) -> Response:
+    application = _application_or_404(application_id)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        abort(422, "A rating is from 1 to 5.")
+    services.rate(application, form.rating.data)
+    flash("The rating is saved.", "success")
+    return redirect(url_for("applications.detail", application_id=application.id))
+
+
+@bp.route("/org/<org_slug>/rejection-template", methods=["GET", "POST"])
+@member_required(Role.RECRUITER)
+def rejection_template() -> Response:
+    template = services.rejection_template(current_org())
+    form = RejectionTemplateForm(data={"subject": template.subject, "body": template.body})
+    if form.validate_on_submit():
+        services.save_rejection_template(current_org(), current_user, form.subject.data, form.body.data)
+        flash("The rejection e-mail is saved.", "success")
+        return redirect(url_for("applications.rejection_template"))
+    return render_page("applications/rejection_template.html", org=current_org(), membership=current_membership(),
+                       form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/org/<org_slug>/notifications", methods=["GET", "POST"])
+@member_required(Role.VIEWER)
+def notifications() -> Response:
+    membership = current_membership()
+    form = MailModeForm(data={"mode": services.mail_mode(membership).value})
+    if form.validate_on_submit():
+        services.set_mail_mode(membership, MailMode(form.mode.data))
+        flash("Your e-mail setting is saved.", "success")
+        return redirect(url_for("applications.notifications"))
+    return render_page("applications/notifications.html", org=current_org(), membership=membership, form=form,
+                       status=422 if form.errors else 200)
