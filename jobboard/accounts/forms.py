@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms import BooleanField, PasswordField, SelectField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from jobboard.accounts.passwords import MAX_LENGTH
-from jobboard.core.forms import email_field, text_field
+from jobboard.core.forms import email_field, text_field, time_zone_choices
 
 
 def password_field(label: str, *, autocomplete: str = "new-password") -> PasswordField:
@@ -57,6 +57,11 @@ class ChangePasswordForm(FlaskForm):
 class ChangeEmailForm(FlaskForm):
     new_email = email_field("New e-mail address")
     password = password_field("Your password", autocomplete="current-password")
+
+
+class TimeZoneForm(FlaskForm):
+    time_zone = SelectField("Your time zone", choices=[("", "Not set"), *time_zone_choices()], validators=[Optional()],
+                            description="Fair times are shown in it beside the fair's own.")
 
 
 class ConfirmForm(FlaskForm):

@@ -32,6 +32,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_deactivated: Mapped[bool] = mapped_column(default=False)
     email_confirmed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # IANA name; fair times are shown in it beside the fair's own when it differs.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     # Part of the session cookie's user id: bumping it signs out every existing session.
     session_version: Mapped[int] = mapped_column(default=1)
 

@@ -204,6 +204,10 @@ def confirm_email_change(token: str) -> User:
     return user
 
 
+def set_time_zone(user: User, time_zone: str | None) -> None:
+    user.time_zone = time_zone or None
+
+
 def sign_out(user: User) -> None:
     """Ends this and every other session of the user (copied cookies included)."""
     user.end_sessions()

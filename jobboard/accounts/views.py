@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask.wrappers import Response
 from flask_login import current_user, fresh_login_required, login_user, logout_user
 
@@ -14,6 +14,7 @@ from jobboard.accounts.forms import (
     LoginForm,
     ResetPasswordForm,
     SignUpForm,
+    TimeZoneForm,
 )
 from jobboard.accounts.models import AccountKind, User
 from jobboard.core.access import classify, login_required, public
@@ -153,6 +154,7 @@ def settings() -> Response:
         "accounts/settings.html",
         password_form=ChangePasswordForm(formdata=None),
         email_form=ChangeEmailForm(formdata=None),
+        time_zone_form=TimeZoneForm(formdata=None, data={"time_zone": current_user.time_zone or ""}),
     )
 
 
@@ -176,6 +178,7 @@ def change_password() -> Response:
         "accounts/settings.html",
         password_form=form,
         email_form=ChangeEmailForm(formdata=None),
+        time_zone_form=TimeZoneForm(formdata=None, data={"time_zone": current_user.time_zone or ""}),
         status=422,
     )
 
@@ -199,11 +202,23 @@ def change_email() -> Response:
         "accounts/settings.html",
         password_form=ChangePasswordForm(formdata=None),
         email_form=form,
+        time_zone_form=TimeZoneForm(formdata=None, data={"time_zone": current_user.time_zone or ""}),
         status=422,
     )
 
 
 classify(change_email, "user")
+
+
+@bp.route("/settings/time-zone", methods=["POST"])
+@login_required
+def change_time_zone() -> Response:
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        abort(422, "Choose a time zone from the list.")
+    services.set_time_zone(current_user, form.time_zone.data)
+    flash("Your time zone is saved.", "success")
+    return redirect(url_for("accounts.settings"))
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])

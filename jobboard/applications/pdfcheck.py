@@ -38,12 +38,42 @@ def inspect(data: bytes) -> dict[str, object]:
             return _refuse("unreadable")
         if pages > MAX_PAGES:
             return _refuse("too_many_pages")
-        for obj in pdf.objects:
-            if isinstance(obj, pikepdf.Dictionary) and any(key in obj for key in ACTIVE_KEYS):
-                return _refuse("active_content")
-            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") in (pikepdf.Name.JavaScript, pikepdf.Name.Launch):
-                return _refuse("active_content")
+        if _has_active_content(pdf):
+            return _refuse("active_content")
         return {"ok": True, "pages": pages}
+
+
+def _is_active(dictionary: object) -> bool:
+    import pikepdf
+
+    return any(key in dictionary for key in ACTIVE_KEYS) or dictionary.get("/S") in (  # type: ignore[attr-defined,operator]
+        pikepdf.Name.JavaScript, pikepdf.Name.Launch)
+
+
+def _has_active_content(pdf: object) -> bool:
+    """Every indirect object, and the direct dictionaries and arrays nested in it (an action is
+    often a direct dictionary inside an annotation, e.g. ``/Annots [<< /A << /S /JavaScript >> >>]``)."""
+    import pikepdf
+
+    for top in pdf.objects:  # type: ignore[attr-defined]
+        pending = [top]
+        while pending:
+            obj = pending.pop()
+            if isinstance(obj, pikepdf.Stream):
+                obj = obj.stream_dict
+            if isinstance(obj, pikepdf.Dictionary):
+                if _is_active(obj):
+                    return True
+                children = list(obj.values())
+            elif isinstance(obj, pikepdf.Array):
+                children = list(obj)
+            else:
+                continue
+            # Indirect children are visited as top-level objects of their own.
+            pending.extend(child for child in children
+                           if isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))
+                           and not child.is_indirect)
+    return False
 
 
 def main() -> None:

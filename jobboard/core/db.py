@@ -9,8 +9,10 @@ PostgreSQL (SQLite would otherwise return naive datetimes).
 from __future__ import annotations
 
 import enum
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import DateTime, Enum, event
 from sqlalchemy.engine import Engine
@@ -81,4 +83,19 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_LOCK.get() else "BEGIN")
+
+
+# Set for work that checks then writes (booking a slot): on SQLite its transaction starts with
+# BEGIN IMMEDIATE, taking the write lock before the first read, so two such transactions run
+# one after the other instead of both reading the same state. PostgreSQL uses row locks instead.
+WRITE_LOCK: ContextVar[bool] = ContextVar("sqlite_write_lock", default=False)
+
+
+@contextmanager
+def write_lock() -> Iterator[None]:
+    token = WRITE_LOCK.set(True)
+    try:
+        yield
+    finally:
+        WRITE_LOCK.reset(token)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from zoneinfo import available_timezones
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -101,6 +102,12 @@ def email_field(label: str = "E-mail", **kwargs: Any) -> StringField:
         render_kw={"autocomplete": "email", "inputmode": "email"},
         **kwargs,
     )
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """IANA zones people live in (not the Etc/ and legacy aliases)."""
+    return [(zone, zone.replace("_", " ")) for zone in sorted(available_timezones())
+            if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))]
 
 
 def add_form_error(form: Any, error: Any) -> None:

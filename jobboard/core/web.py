@@ -5,8 +5,9 @@ eager outbox drain, and friendly error pages (or htmx fragments) for every error
 from __future__ import annotations
 
 import logging
+from typing import Any, Callable, TypeVar
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask.wrappers import Response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -14,12 +15,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from jobboard.core import outbox
+from jobboard.core.db import WRITE_LOCK
 from jobboard.core.errors import DomainError
 from jobboard.core.htmx import is_htmx
 from jobboard.core.markdown import render_markdown
 from jobboard.extensions import db
 
 log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 ERROR_TEXTS: dict[int, tuple[str, str]] = {
     400: ("Bad request", "The request could not be understood. Check the link or the form and try again."),
@@ -136,7 +139,28 @@ def _after_request(response: Response) -> Response:
     return _security_headers(response)
 
 
+def serialized(view: F) -> F:
+    """Mark a view whose transaction checks then writes (booking a slot): on SQLite it takes the
+    write lock first (see ``core.db.WRITE_LOCK``)."""
+    view.serialized = True  # type: ignore[attr-defined]
+    return view
+
+
+def _start_request() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "serialized", False):
+        g.write_lock_token = WRITE_LOCK.set(True)
+
+
+def _end_request(_error: BaseException | None) -> None:
+    token = g.pop("write_lock_token", None)
+    if token is not None:
+        WRITE_LOCK.reset(token)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_start_request)
+    app.teardown_request(_end_request)
     app.after_request(_after_request)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http_exception)

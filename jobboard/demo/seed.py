@@ -15,6 +15,7 @@ from jobboard.accounts.models import AccountKind
 from jobboard.accounts.passwords import hash_password
 from jobboard.accounts.services import create_user, find_user_by_email
 from jobboard.core.db import utcnow
+from jobboard.demo.fairs import seed_fairs
 from jobboard.demo.postings import seed_grant_programs, seed_postings
 from jobboard.extensions import db
 from jobboard.orgs.models import Membership, Organization, OrgKind, OrgStatus, Role, Site
@@ -109,5 +110,6 @@ def seed_demo(*, reset_passwords: bool = False) -> tuple[dict[str, int], list[tu
     admin = find_user_by_email(DEMO_ACCOUNTS[0].email)
     counts["grant programs"] = len(seed_grant_programs(admin))
     counts["new postings"] = seed_postings(admin)
+    counts["new fairs"] = seed_fairs(admin)
     return counts, accounts
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_mail import Attachment, Message
 
+from jobboard.core.forms import strip_header_breaks
 from jobboard.core.outbox import OutboxMessage
 from jobboard.extensions import mail
 
@@ -25,7 +26,8 @@ def build_message(outbox_message: OutboxMessage) -> Message:
         body=payload["text"],
         html=payload.get("html"),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers=payload.get("headers") or None,
+        extra_headers={strip_header_breaks(k): strip_header_breaks(v) for k, v in (payload.get("headers") or {}).items()}
+        or None,
         attachments=[
             Attachment(
                 filename=item["filename"],

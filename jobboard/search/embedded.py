@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -55,7 +56,7 @@ from jobboard.search.port import (
     SearchResult,
     Sort,
 )
-from jobboard.search.text import highlight, normalise, query_words, typo_budget
+from jobboard.search.text import highlight, normalise, query_words, typo_budget, words
 
 Occur = tantivy.Occur
 INT = tantivy.FieldType.Integer
@@ -93,6 +94,15 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
     dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return int(round(2 * 6_371_008.8 * math.asin(math.sqrt(a))))
+
+
+_NEGATED = re.compile(r"(?:^|(?<=\s))-(\S+)")
+
+
+def split_negated(text: str) -> tuple[str, list[str]]:
+    """The query without its "-word" exclusions, and the excluded words."""
+    negated = [word for token in _NEGATED.findall(text) for word in words(token)]
+    return _NEGATED.sub(" ", text), negated
 
 
 def _facet_key(key: Any) -> str:
@@ -317,14 +327,18 @@ class EmbeddedEngine:
         index, vocabulary = self._reader()
         searcher = index.searcher()
         filters = self._filter_queries(query)
-        words = query_words(query.text)
+        text, negated = split_negated(query.text)
+        words = query_words(text)
+        # "-word" excludes the documents holding the word exactly (contract C5).
+        excluded_words = [q for q in (self._word_query({w: 0}, 0) for w in negated) if q is not None]
         expansions = [vocabulary.expand(w, prefix=i == len(words) - 1) for i, w in enumerate(words)]
         matched_terms = {t for terms in expansions for t in terms}
 
         # Buckets in rank order: (k words matched, at most t typos per word).
         buckets: list[tuple[tantivy.Query, list[tantivy.Query]]] = []
         if not words:
-            candidates = self._all(filters) if filters else tantivy.Query.all_query()
+            candidates = self._all([tantivy.Query.all_query(), *filters], excluded_words) \
+                if filters or excluded_words else tantivy.Query.all_query()
             buckets.append((candidates, []))
         elif not expansions[0]:
             candidates = None
@@ -343,11 +357,11 @@ class EmbeddedEngine:
                     if any(p is None for p in parts):
                         continue
                     tier_query = self._all(parts)
-                    excluded = higher + ([previous_tier] if previous_tier is not None else [])
+                    excluded = higher + ([previous_tier] if previous_tier is not None else []) + excluded_words
                     buckets.append((self._all([tier_query, *filters], excluded), []))
                     previous_tier = tier_query
                 higher = higher + [self._all([word_queries[i][2] for i in range(k)])]
-            candidates = self._all([word_queries[0][2], *filters])
+            candidates = self._all([word_queries[0][2], *filters], excluded_words)
 
         if candidates is None:
             return SearchResult(hits=[], total=0, total_capped=False, page=query.page, per_page=query.per_page)

@@ -192,7 +192,8 @@ class MeilisearchEngine:
         ids = list(ids)
         if ids:
             index = self.client.index(self.index_uid)
-            self._wait(self._call(index.delete_documents, filter=f"id IN [{', '.join(str(int(i)) for i in ids)}]"))
+            # By id (POST /documents/delete-batch): a filter on `id` would need `id` to be filterable.
+            self._wait(self._call(index.delete_documents, [int(i) for i in ids]))
 
     def refresh(self) -> None:
         """Writes are awaited as they are made, so there is nothing left to wait for."""
@@ -201,8 +202,6 @@ class MeilisearchEngine:
         self._wait(self._call(self.client.index(self.index_uid).delete_all_documents))
 
     def search(self, query: SearchQuery) -> SearchResult:
-        if (query.page - 1) * query.per_page >= MAX_TOTAL_HITS:
-            return SearchResult(hits=[], total=0, total_capped=False, page=query.page, per_page=query.per_page)
         raw = self._call(self.client.index(self.index_uid).search, query.text, search_params(query))
         distribution = raw.get("facetDistribution") or {}
         hits = []
@@ -238,10 +237,11 @@ class MeilisearchEngine:
     def rebuild(self, batches: Iterable[list[dict[str, Any]]], before_swap: LateChanges | None = None) -> int:
         """Fill ``jobs_next`` (settings first, as a settings change re-indexes everything), replay
         late changes into it, swap it with the live index, then drop the old data."""
-        self._drop(NEXT_INDEX_UID)
-        self._ensure_index(NEXT_INDEX_UID)
-        self._apply_settings(NEXT_INDEX_UID)
-        following = MeilisearchEngine(self.client, NEXT_INDEX_UID)
+        next_uid = NEXT_INDEX_UID if self.index_uid == INDEX_UID else f"{self.index_uid}_next"
+        self._drop(next_uid)
+        self._ensure_index(next_uid)
+        self._apply_settings(next_uid)
+        following = MeilisearchEngine(self.client, next_uid)
         count = 0
         for batch in batches:
             following.upsert(batch)
@@ -249,8 +249,8 @@ class MeilisearchEngine:
         if before_swap is not None:
             before_swap(following.upsert, following.delete)
         self._ensure_index(self.index_uid)
-        self._wait(self._call(self.client.swap_indexes, [{"indexes": [self.index_uid, NEXT_INDEX_UID]}]))
-        self._drop(NEXT_INDEX_UID)
+        self._wait(self._call(self.client.swap_indexes, [{"indexes": [self.index_uid, next_uid]}]))
+        self._drop(next_uid)
         return count
 
     def _drop(self, uid: str) -> None:

@@ -19,7 +19,9 @@ from markupsafe import Markup
 
 from jobboard.search.port import MAX_QUERY_WORDS
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Letters and digits, with the combining marks that decorate them (accents written apart, Hebrew
+# niqqud and cantillation), so a word keeps its marks and its highlight covers all of it.
+_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7])+", re.UNICODE)
 CROP_WORDS = 24  # words of description shown around the first match
 
 

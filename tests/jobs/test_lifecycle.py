@@ -17,7 +17,6 @@ from jobboard.core.errors import DomainError, NotPermitted
 from jobboard.jobs import lifecycle, services
 from jobboard.jobs.lifecycle import TRANSITIONS, Action, Actor, IllegalTransition
 from jobboard.jobs.models import CloseReason, OrgStatus, Posting, PostingStatus, PostingTransition, PostingVersion
-from jobboard.orgs.models import Organization
 from tests.factories import PostingFactory, SiteFactory
 from tests.jobs.helpers import audit_rows, content, create, published, submitted, transitions_of
 

@@ -18,7 +18,6 @@ from jobboard.orgs.models import OrgStatus
 from tests.factories import GrantProgramFactory
 from tests.jobs.helpers import (
     HTML_NS,
-    content,
     count,
     create,
     form_data,

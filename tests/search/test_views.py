@@ -22,7 +22,7 @@ from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.jobs.models import CloseReason, PostingStatus
 from jobboard.moderation.services import suspend_org
 from jobboard.search.port import EngineUnavailable
-from tests.factories import PostingFactory, SiteFactory
+from tests.factories import GrantProgramFactory, PostingFactory, SiteFactory
 from tests.jobs.helpers import create, make_world, published, submitted
 
 LIMITED = "Search is temporarily limited"
@@ -474,3 +474,49 @@ def test_the_page_costs_a_constant_number_of_sql_statements(world, search_engine
     assert (few_hits, many_hits) == (5, 20)
     assert many == few
     assert many_page == few_page
+
+
+def test_the_database_fallback_also_costs_a_constant_number_of_sql_statements(world, search_engine, client,
+                                                                              monkeypatch):
+    monkeypatch.setattr(search_engine, "search", lambda query: (_ for _ in ()).throw(EngineUnavailable("down")))
+
+    def statements_for(url: str) -> tuple[int, str]:
+        client.get(url)
+        seen: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(url)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        body = response.get_data(as_text=True)
+        assert LIMITED in body
+        return len(seen), body
+
+    grant = GrantProgramFactory()
+    for n in range(3):
+        listed(world, f"Hepatologist {n}", specialty_slug="gastroenterology", grants=[grant], drain=False)
+    sync_all()
+    few, body = statements_for("/jobs?q=hepatologist")
+    assert body.count("Hepatologist ") == 3
+    for n in range(3, 25):
+        listed(world, f"Hepatologist {n}", specialty_slug="gastroenterology", grants=[grant], drain=False,
+               site=world.tlv_site if n % 2 else world.site)
+    sync_all()
+    many, body = statements_for("/jobs?q=hepatologist")
+    assert body.count("Hepatologist ") == 20
+    assert many == few
+
+
+def test_a_city_orders_by_distance_and_shows_it(world, search_engine, client):
+    near = listed(world, "Dermatologist near", specialty_slug="dermatology-and-venereology", drain=False)
+    far = listed(world, "Dermatologist far", site=world.tlv_site, specialty_slug="dermatology-and-venereology",
+                 drain=False)
+    sync_all()
+    body = client.get("/jobs?q=dermatologist&city=tel-aviv&sort=distance").get_data(as_text=True)
+    assert hit_ids(client.get("/jobs?q=dermatologist&city=tel-aviv&sort=distance")) == [far.id, near.id]
+    assert re.search(r"· [01] km</span>", body) and re.search(r"· 9\d km</span>", body)  # the site is 0.6 km out
+    assert hit_ids(client.get("/jobs?q=dermatologist&city=tel-aviv&km=25")) == [far.id]

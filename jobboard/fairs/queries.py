@@ -1,0 +1,152 @@
+"""Reading fairs, slots and bookings, with what each page shows loaded up front."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from jobboard.accounts.models import User
+from jobboard.core.db import utcnow
+from jobboard.extensions import db
+from jobboard.fairs.models import (
+    Booking,
+    BookingStatus,
+    Fair,
+    FairRegistration,
+    FairStatus,
+    InterviewTable,
+    Slot,
+)
+from jobboard.orgs.models import Organization
+
+
+def upcoming_fairs() -> list[Fair]:
+    return list(db.session.scalars(
+        select(Fair).where(Fair.status.in_([FairStatus.PUBLISHED, FairStatus.CANCELLED]),
+                           Fair.ends_on >= utcnow().date()).order_by(Fair.starts_on)
+    ))
+
+
+def all_fairs() -> list[Fair]:
+    return list(db.session.scalars(select(Fair).order_by(Fair.starts_on.desc())))
+
+
+def public_fair(slug: str) -> Fair | None:
+    return db.session.scalar(select(Fair).where(Fair.slug == slug, Fair.status != FairStatus.DRAFT))
+
+
+def registrations(fair: Fair) -> list[FairRegistration]:
+    return list(db.session.scalars(
+        select(FairRegistration)
+        .options(joinedload(FairRegistration.org), selectinload(FairRegistration.tables))
+        .join(Organization).where(FairRegistration.fair_id == fair.id).order_by(Organization.name)
+    ).unique())
+
+
+def registration_of(fair: Fair, org: Organization) -> FairRegistration | None:
+    return db.session.scalar(
+        select(FairRegistration).options(selectinload(FairRegistration.tables))
+        .where(FairRegistration.fair_id == fair.id, FairRegistration.org_id == org.id)
+    )
+
+
+def slots_with_bookings(fair: Fair, org_id: int | None = None) -> list[tuple[Slot, Booking | None]]:
+    """Every slot of the fair (or of one employer) in time order, with its confirmed booking."""
+    query = (
+        select(Slot, Booking)
+        .outerjoin(Booking, and_(Booking.slot_id == Slot.id, Booking.status == BookingStatus.CONFIRMED))
+        .join(InterviewTable, InterviewTable.id == Slot.table_id)
+        .options(contains_eager(Slot.table))
+        .where(Slot.fair_id == fair.id)
+        .order_by(Slot.starts_at, InterviewTable.label)
+    )
+    if org_id is not None:
+        query = query.where(Slot.org_id == org_id)
+    return list(db.session.execute(query).tuples())
+
+
+def slots_by_org(fair: Fair) -> dict[int, list[tuple[Slot, Booking | None]]]:
+    grouped: dict[int, list[tuple[Slot, Booking | None]]] = defaultdict(list)
+    for slot, booking in slots_with_bookings(fair):
+        grouped[slot.org_id].append((slot, booking))
+    return grouped
+
+
+def org_slot(org: Organization, slot_id: int) -> Slot | None:
+    return db.session.scalar(select(Slot).where(Slot.id == slot_id, Slot.org_id == org.id))
+
+
+def org_table(org: Organization, table_id: int) -> InterviewTable | None:
+    return db.session.scalar(select(InterviewTable).where(InterviewTable.id == table_id, InterviewTable.org_id == org.id))
+
+
+def org_booking(org: Organization, booking_id: int) -> Booking | None:
+    return db.session.scalar(select(Booking).where(Booking.id == booking_id, Booking.org_id == org.id))
+
+
+def doctor_booking(doctor: User, booking_id: int) -> Booking | None:
+    return db.session.scalar(select(Booking).where(Booking.id == booking_id, Booking.doctor_id == doctor.id))
+
+
+def doctor_bookings(doctor: User, fair: Fair | None = None) -> list[Booking]:
+    query = (
+        select(Booking)
+        .options(joinedload(Booking.fair), joinedload(Booking.org), joinedload(Booking.slot).joinedload(Slot.table))
+        .where(Booking.doctor_id == doctor.id, Booking.status == BookingStatus.CONFIRMED)
+        .order_by(Booking.starts_at)
+    )
+    if fair is not None:
+        query = query.where(Booking.fair_id == fair.id)
+    return list(db.session.scalars(query).unique())
+
+
+def agenda(fair: Fair, org: Organization, window: tuple[datetime, datetime]) -> list[tuple[InterviewTable, list[Booking]]]:
+    """Each of the employer's tables with its confirmed bookings between the two instants."""
+    registration = registration_of(fair, org)
+    if registration is None:
+        return []
+    bookings = db.session.scalars(
+        select(Booking)
+        .options(joinedload(Booking.doctor), joinedload(Booking.slot).joinedload(Slot.posting))
+        .join(Slot, Slot.id == Booking.slot_id)
+        .where(Booking.fair_id == fair.id, Booking.org_id == org.id, Booking.status == BookingStatus.CONFIRMED,
+               Booking.starts_at >= window[0], Booking.starts_at < window[1])
+        .order_by(Booking.starts_at)
+    ).unique()
+    by_table: dict[int, list[Booking]] = defaultdict(list)
+    for booking in bookings:
+        by_table[booking.slot.table_id].append(booking)
+    return [(table, by_table[table.id]) for table in registration.tables]
+
+
+def fairs_for_org(org: Organization) -> list[tuple[Fair, FairRegistration | None]]:
+    rows = db.session.execute(
+        select(Fair, FairRegistration)
+        .outerjoin(FairRegistration, and_(FairRegistration.fair_id == Fair.id, FairRegistration.org_id == org.id))
+        .where(Fair.status != FairStatus.DRAFT, Fair.ends_on >= utcnow().date())
+        .order_by(Fair.starts_on)
+    ).tuples()
+    return list(rows)
+
+
+def fairs_taking_bookings(org: Organization) -> list[Fair]:
+    return list(db.session.scalars(
+        select(Fair).join(FairRegistration, FairRegistration.fair_id == Fair.id)
+        .where(FairRegistration.org_id == org.id, Fair.status == FairStatus.PUBLISHED,
+               Fair.booking_closes_at > utcnow()).order_by(Fair.starts_on)
+    ))
+
+
+def interviews_for(application_ids: list[int]) -> dict[int, list[Booking]]:
+    """Confirmed interviews booked through each application."""
+    grouped: dict[int, list[Booking]] = defaultdict(list)
+    for booking in db.session.scalars(
+        select(Booking).options(joinedload(Booking.fair), joinedload(Booking.slot).joinedload(Slot.table))
+        .where(Booking.application_id.in_(application_ids), Booking.status == BookingStatus.CONFIRMED)
+        .order_by(Booking.starts_at)
+    ).unique():
+        grouped[booking.application_id].append(booking)
+    return grouped

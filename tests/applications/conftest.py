@@ -1,0 +1,175 @@
+"""Builders for the applications tests: real PDFs (pikepdf), a two-tenant world with a published
+posting and a doctor ready to apply, and a private upload folder per test (files outlive the
+rolled-back transaction, so each test gets an empty folder to look into)."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pikepdf
+import pytest
+from sqlalchemy import func, select
+
+from jobboard.applications import services
+from jobboard.applications.models import LicenceStatus
+from jobboard.core.db import utcnow
+from jobboard.extensions import db
+from jobboard.jobs.models import PostingStatus, Seniority
+from jobboard.orgs.models import Role
+from jobboard.vocab.models import HebrewLevel
+from tests.factories import (
+    AdminFactory,
+    DoctorFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PostingFactory,
+    SiteFactory,
+    StaffFactory,
+)
+
+# --- PDFs ----------------------------------------------------------------------------------
+
+
+def _save(pdf: pikepdf.Pdf, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    pdf.save(buffer, **options)
+    return buffer.getvalue()
+
+
+def pdf_bytes(pages: int = 1, marker: str = "") -> bytes:
+    """A real PDF of blank pages; ``marker`` ends up in the document info, to tell files apart."""
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+    if marker:
+        pdf.docinfo["/Title"] = marker
+    return _save(pdf)
+
+
+def pdf_with_open_action_javascript() -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.Root.OpenAction = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Action, S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('hello')")))
+    return _save(pdf)
+
+
+def pdf_with_link_javascript() -> bytes:
+    """JavaScript in a link annotation whose action is a direct (nested) dictionary."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj.Annots = pikepdf.Array([pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 100, 100],
+        A=pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")),
+    )])
+    return _save(pdf)
+
+
+def encrypted_pdf() -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    return _save(pdf, encryption=pikepdf.Encryption(owner="owner-secret", user="user-secret"))
+
+
+def padded_pdf(size: int) -> bytes:
+    """A valid PDF of about ``size`` bytes (a comment after the end; readers ignore it)."""
+    data = pdf_bytes()
+    return data + b"%" + b"x" * (size - len(data) - 2) + b"\n"
+
+
+# --- the world -----------------------------------------------------------------------------
+
+
+def make_posting(org, site=None, *, status: PostingStatus = PostingStatus.PUBLISHED, **fields):
+    """A posting in the given status; a published one is up for 30 more days."""
+    now = utcnow()
+    if status == PostingStatus.PUBLISHED:
+        fields.setdefault("approved_at", now)
+        fields.setdefault("first_published_at", now)
+        fields.setdefault("expires_at", now + timedelta(days=30))
+    posting = PostingFactory(org=org, site=site or SiteFactory(org=org), status=status, **fields)
+    db.session.flush()
+    return posting
+
+
+def complete_profile(user, **overrides):
+    fields = dict(
+        profession_slug="physician", specialty_slug="pediatrics", seniority=Seniority.SPECIALIST,
+        years_experience=8, training_country="FR", residence_country="FR",
+        licence_status=LicenceStatus.FILE_SUBMITTED, hebrew_level=HebrewLevel.B1,
+        move_month=date(2027, 3, 1), open_to_periphery=True, summary="Paediatrician from Lyon.",
+        phone="+33 6 12 34 56 78", language_codes=["en", "fr"], region_slugs=["negev"],
+    )
+    fields.update(overrides)
+    return services.save_profile(user, services.ProfileFields(**fields))
+
+
+def ready_doctor(**user_fields):
+    """A confirmed doctor with a complete profile and one (default) CV."""
+    doctor = DoctorFactory(**user_fields)
+    complete_profile(doctor)
+    cv = services.upload_cv(doctor, "cv.pdf", pdf_bytes(marker=f"cv of {doctor.email}"))
+    return doctor, cv
+
+
+def make_world(db_session) -> SimpleNamespace:
+    org = OrganizationFactory(name="Negev Test Medical Center", slug="negev-test-mc")
+    other = OrganizationFactory(name="Other Test Hospital", slug="other-test-hospital")
+    site = SiteFactory(org=org, name="Beersheba Campus", city_slug="beersheba")
+    w = SimpleNamespace(
+        org=org, other=other, site=site,
+        owner=MembershipFactory(org=org, role=Role.OWNER, user=StaffFactory(email="owner@negev.example.org")).user,
+        recruiter=MembershipFactory(org=org, role=Role.RECRUITER,
+                                    user=StaffFactory(email="recruiter@negev.example.org")).user,
+        viewer=MembershipFactory(org=org, role=Role.VIEWER, user=StaffFactory(email="viewer@negev.example.org")).user,
+        other_recruiter=MembershipFactory(org=other, role=Role.RECRUITER,
+                                          user=StaffFactory(email="recruiter@other.example.org")).user,
+        admin=AdminFactory(email="admin@example.org"),
+    )
+    w.posting = make_posting(org, site, title="Senior pediatrician, children's ward")
+    w.other_posting = make_posting(other, SiteFactory(org=other), title="Other hospital's internist")
+    w.doctor, w.cv = ready_doctor(email="doctor@example.org", full_name="Miriam Zalcberg-Testperson")
+    w.other_doctor, w.other_cv = ready_doctor(email="other.doctor@example.org", full_name="Ilan Otherdoc")
+    db_session.commit()
+    return w
+
+
+@pytest.fixture
+def world(db_session):
+    return make_world(db_session)
+
+
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path, monkeypatch) -> Path:
+    """This test's UPLOAD_DIR (empty at the start)."""
+    folder = tmp_path / "uploads"
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
+    return folder
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def stored_files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def text_of(response) -> str:
+    """The page's text, tags removed and whitespace collapsed."""
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", response.get_data(as_text=True), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def sign_in_for_real(client, user, password: str) -> None:
+    """A real sign-in through the form (a fresh login, for @fresh_login_required views)."""
+    response = client.post("/account/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]

@@ -1,0 +1,314 @@
+"""The employer's pipeline: a board per posting, moves by plain forms and by htmx (which gets the
+updated board back), each move recorded with who, when and a note; viewers only read; the
+doctor hears of each stage change and, when the recruiter chooses, gets the rejection e-mail."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from jobboard.applications import services
+from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, Stage
+from jobboard.extensions import db
+from tests.applications.conftest import count, text_of
+
+
+@pytest.fixture
+def application(world):
+    application = services.apply(world.doctor, world.posting, world.cv, "Please consider me.")
+    db.session.commit()
+    return application
+
+
+def board_url(w, posting=None) -> str:
+    return f"/org/{w.org.slug}/postings/{(posting or w.posting).id}/pipeline"
+
+
+def move_url(w, application, slug=None) -> str:
+    return f"/org/{slug or w.org.slug}/applications/{application.id}/move"
+
+
+def events(application) -> list[ApplicationEvent]:
+    return list(db.session.scalars(
+        select(ApplicationEvent).where(ApplicationEvent.application_id == application.id).order_by(ApplicationEvent.id)
+    ))
+
+
+def column(page_html: str, stage: str) -> str:
+    """The HTML of one board column."""
+    match = re.search(rf'data-stage="{stage}".*?(?=data-stage="|$)', page_html, re.S)
+    assert match, f"no column {stage}"
+    return match.group(0)
+
+
+def test_the_board_shows_each_stage_and_the_applicant_in_its_column(client, world, login, application):
+    login(world.viewer)
+
+    response = client.get(board_url(world))
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for label in ("Applied", "Screening", "Interview", "Offer", "Hired", "Rejected"):
+        assert f'id="stage-{label.lower()}"' in page
+    assert "Miriam Zalcberg-Testperson" in column(page, "applied")
+    assert "Miriam Zalcberg-Testperson" not in column(page, "screening")
+    # A viewer gets no move form and cannot drag.
+    assert f'action="{move_url(world, application)}"' not in page
+    assert 'draggable="true"' not in page
+
+
+def test_a_recruiter_moves_an_application_with_the_plain_form(client, world, login, mailbox, application):
+    login(world.recruiter)
+    assert f'action="{move_url(world, application)}"' in client.get(board_url(world)).get_data(as_text=True)
+
+    response = client.post(move_url(world, application),
+                           data={"stage": "screening", "note": "Strong CV", "from": "board"})
+
+    assert response.status_code == 302 and response.headers["Location"].endswith(board_url(world))
+    db.session.refresh(application)
+    assert application.stage == Stage.SCREENING
+    last = events(application)[-1]
+    assert (last.from_stage, last.to_stage, last.actor_id, last.note) == (
+        Stage.APPLIED, Stage.SCREENING, world.recruiter.id, "Strong CV")
+    assert last.created_at is not None
+    assert "Miriam Zalcberg-Testperson" in column(client.get(board_url(world)).get_data(as_text=True), "screening")
+    # The doctor hears of it.
+    message = mailbox.last_to("doctor@example.org")
+    assert message["Subject"] == f"Your application for {world.posting.title}: screening"
+    assert "has moved on: screening" in mailbox.text(message)
+
+
+def test_an_htmx_move_returns_the_updated_board_fragment(client, world, login, application):
+    login(world.recruiter)
+
+    response = client.post(move_url(world, application), data={"stage": "interview", "from": "board"},
+                           headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert "<html" not in fragment.lower() and "<nav" not in fragment
+    assert 'id="pipeline-columns"' in fragment
+    assert "Miriam Zalcberg-Testperson" in column(fragment, "interview")
+    assert "Miriam Zalcberg-Testperson" not in column(fragment, "applied")
+    assert "HX-Request" in response.headers.get("Vary", "")
+    db.session.refresh(application)
+    assert application.stage == Stage.INTERVIEW
+
+
+def test_a_move_from_the_detail_page_goes_back_there(client, world, login, application):
+    login(world.owner)
+    response = client.post(move_url(world, application), data={"stage": "offer", "note": ""})
+    assert response.headers["Location"].endswith(f"/org/{world.org.slug}/applications/{application.id}")
+    db.session.refresh(application)
+    assert application.stage == Stage.OFFER
+    assert events(application)[-1].note is None
+
+
+def test_the_history_lists_every_move(client, world, login, application):
+    login(world.recruiter)
+    for stage, note in (("screening", "phone call booked"), ("interview", ""), ("offer", "salary agreed")):
+        client.post(move_url(world, application), data={"stage": stage, "note": note})
+
+    history = [(e.from_stage, e.to_stage, e.note, e.actor_id) for e in events(application)]
+    assert history == [
+        (None, Stage.APPLIED, None, world.doctor.id),
+        (Stage.APPLIED, Stage.SCREENING, "phone call booked", world.recruiter.id),
+        (Stage.SCREENING, Stage.INTERVIEW, None, world.recruiter.id),
+        (Stage.INTERVIEW, Stage.OFFER, "salary agreed", world.recruiter.id),
+    ]
+    page = text_of(client.get(f"/org/{world.org.slug}/applications/{application.id}"))
+    assert "Applied → Screening · phone call booked" in page and "Interview → Offer · salary agreed" in page
+
+
+def test_moving_to_the_same_stage_records_nothing(client, world, login, mailbox, application):
+    login(world.recruiter)
+    client.post(move_url(world, application), data={"stage": "applied"})
+    assert len(events(application)) == 1
+    assert [m["Subject"] for m in mailbox.to("doctor@example.org")] == []
+
+
+def test_a_rejection_without_the_e_mail_sends_nothing(client, world, login, mailbox, application):
+    login(world.recruiter)
+    client.post(move_url(world, application), data={"stage": "rejected"})
+    db.session.refresh(application)
+    assert application.stage == Stage.REJECTED
+    assert mailbox.to("doctor@example.org") == []
+
+
+def test_a_rejection_can_send_the_edited_rejection_e_mail(client, world, login, mailbox, application):
+    login(world.recruiter)
+    saved = client.post(f"/org/{world.org.slug}/rejection-template", data={
+        "subject": "About {title}",
+        "body": "Dear {name},\nthank you for applying for {title}. {employer} has chosen another candidate.",
+    })
+    assert saved.status_code == 302
+
+    client.post(move_url(world, application), data={"stage": "rejected", "send_rejection": "y"})
+
+    message = mailbox.last_to("doctor@example.org")
+    assert message["Subject"] == f"About {world.posting.title}"
+    body = mailbox.text(message)
+    assert (f"Dear Miriam Zalcberg-Testperson,\nthank you for applying for {world.posting.title}. "
+            f"Negev Test Medical Center has chosen another candidate.") in body
+    assert "{" not in body
+
+
+def test_the_default_rejection_e_mail_fills_every_placeholder(client, world, login, mailbox, application):
+    login(world.recruiter)
+    page = client.get(f"/org/{world.org.slug}/rejection-template")
+    assert "{name}" in text_of(page)
+
+    client.post(move_url(world, application), data={"stage": "rejected", "send_rejection": "y"})
+
+    message = mailbox.last_to("doctor@example.org")
+    body = mailbox.text(message)
+    assert "Dear Miriam Zalcberg-Testperson" in body and world.posting.title in body
+    assert "Negev Test Medical Center" in body
+    assert not re.search(r"\{(name|title|employer)\}", body + message["Subject"])
+
+
+def test_a_viewer_cannot_change_anything(client, world, login, mailbox, application):
+    login(world.viewer)
+    before = len(events(application))
+
+    assert client.post(move_url(world, application), data={"stage": "screening"}).status_code == 403
+    assert client.post(move_url(world, application), data={"stage": "screening", "from": "board"},
+                       headers={"HX-Request": "true"}).status_code == 403
+    assert client.post(f"/org/{world.org.slug}/applications/{application.id}/notes",
+                       data={"body": "hmm"}).status_code == 403
+    assert client.post(f"/org/{world.org.slug}/applications/{application.id}/rating",
+                       data={"rating": "5"}).status_code == 403
+    assert client.post(f"/org/{world.org.slug}/rejection-template",
+                       data={"subject": "x", "body": "y"}).status_code == 403
+
+    db.session.refresh(application)
+    assert application.stage == Stage.APPLIED and application.rating is None
+    assert len(events(application)) == before
+    assert count(ApplicationNote) == 0
+    assert mailbox.to("doctor@example.org") == []
+
+
+def test_another_tenant_cannot_move_it(client, world, login, mailbox, application):
+    login(world.other_recruiter)
+
+    # Through this organisation's URL (not a member) and through their own (not their application).
+    for slug in (world.org.slug, world.other.slug):
+        assert client.post(move_url(world, application, slug), data={"stage": "hired"}).status_code == 404
+        assert client.post(move_url(world, application, slug), data={"stage": "hired", "from": "board"},
+                           headers={"HX-Request": "true"}).status_code == 404
+
+    db.session.refresh(application)
+    assert application.stage == Stage.APPLIED
+    assert len(events(application)) == 1
+    assert mailbox.to("doctor@example.org") == []
+
+
+@pytest.mark.parametrize("stage", ["withdrawn", "nonsense", ""])
+def test_a_move_to_a_stage_off_the_board_is_refused(client, world, login, application, stage):
+    login(world.recruiter)
+    response = client.post(move_url(world, application), data={"stage": stage})
+    assert response.status_code == 422
+    db.session.refresh(application)
+    assert application.stage == Stage.APPLIED
+    assert len(events(application)) == 1
+
+
+def test_a_withdrawn_application_cannot_be_moved(client, world, login, application):
+    services.withdraw(world.doctor, application, "Took another job")
+    db.session.commit()
+    login(world.recruiter)
+
+    response = client.post(move_url(world, application), data={"stage": "interview"})
+
+    assert response.status_code == 409
+    assert "withdrawn" in text_of(response)
+    db.session.refresh(application)
+    assert application.stage == Stage.WITHDRAWN
+    page = text_of(client.get(board_url(world)))
+    assert "Withdrawn by the doctor" in page
+    detail = text_of(client.get(f"/org/{world.org.slug}/applications/{application.id}"))
+    assert "Took another job" in detail
+
+
+def test_notes_and_ratings_are_private_to_the_organisation(client, world, login, application):
+    login(world.recruiter)
+    assert client.post(f"/org/{world.org.slug}/applications/{application.id}/notes",
+                       data={"body": "Spoke Hebrew well on the phone."}).status_code == 302
+    assert client.post(f"/org/{world.org.slug}/applications/{application.id}/rating",
+                       data={"rating": "4"}).status_code == 302
+
+    db.session.refresh(application)
+    assert application.rating == 4
+    [note] = db.session.scalars(select(ApplicationNote).where(ApplicationNote.application_id == application.id))
+    assert (note.body, note.author_id) == ("Spoke Hebrew well on the phone.", world.recruiter.id)
+
+    # The organisation's viewer sees them ...
+    login(world.viewer)
+    detail = text_of(client.get(f"/org/{world.org.slug}/applications/{application.id}"))
+    assert "Spoke Hebrew well on the phone." in detail
+    assert "★★★★" in text_of(client.get(f"/org/{world.org.slug}/applicants"))
+    # ... the doctor does not, nor does the other tenant, nor are they in the doctor's export.
+    login(world.doctor)
+    mine = client.get("/me/applications").get_data(as_text=True)
+    assert "Spoke Hebrew well" not in mine and "★" not in mine
+    assert "Spoke Hebrew well" not in services.export_data(world.doctor).decode("latin-1")
+    login(world.other_recruiter)
+    assert client.get(f"/org/{world.org.slug}/applications/{application.id}").status_code == 404
+    assert client.get(f"/org/{world.other.slug}/applications/{application.id}").status_code == 404
+
+
+@pytest.mark.parametrize("rating", ["0", "6", "abc", "-1"])
+def test_a_rating_outside_1_to_5_is_refused(client, world, login, application, rating):
+    login(world.recruiter)
+    response = client.post(f"/org/{world.org.slug}/applications/{application.id}/rating", data={"rating": rating})
+    assert response.status_code == 422
+    db.session.refresh(application)
+    assert application.rating is None
+
+
+def test_a_rating_can_be_cleared(client, world, login, application):
+    login(world.recruiter)
+    client.post(f"/org/{world.org.slug}/applications/{application.id}/rating", data={"rating": "2"})
+    client.post(f"/org/{world.org.slug}/applications/{application.id}/rating", data={"rating": ""})
+    db.session.refresh(application)
+    assert application.rating is None
+
+
+def test_the_service_refuses_a_rating_out_of_range(world, application):
+    with pytest.raises(services.DomainError):
+        services.rate(application, 6)
+
+
+def test_an_empty_note_is_refused(client, world, login, application):
+    login(world.recruiter)
+    response = client.post(f"/org/{world.org.slug}/applications/{application.id}/notes", data={"body": "   "})
+    assert response.status_code == 422
+    assert count(ApplicationNote) == 0
+
+
+def test_the_detail_page_shows_the_profile_and_the_cover_note(client, world, login, application):
+    login(world.viewer)
+    page = text_of(client.get(f"/org/{world.org.slug}/applications/{application.id}"))
+    assert "Miriam Zalcberg-Testperson" in page
+    assert "Please consider me." in page
+    assert "File submitted" in page and "+33 6 12 34 56 78" in page and "doctor@example.org" in page
+    assert "Paediatrician from Lyon." in page
+
+
+def test_the_cv_download_is_audited(client, world, login, application):
+    from jobboard.core.audit import AuditEntry
+
+    login(world.viewer)
+    response = client.get(f"/org/{world.org.slug}/applications/{application.id}/cv")
+    assert response.status_code == 200
+    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "cv.downloaded")))
+    assert [(e.actor_id, e.subject_id, e.org_id) for e in entries] == [(world.viewer.id, application.id, world.org.id)]
+
+
+def test_a_posting_of_another_organisation_has_no_board_here(client, world, login):
+    login(world.recruiter)
+    assert client.get(board_url(world, world.other_posting)).status_code == 404
+    login(world.other_recruiter)
+    assert client.get(board_url(world)).status_code == 404
