@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from wtforms import StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f]")
@@ -75,12 +76,25 @@ def text_field(label: str, *, max_length: int, required: bool = True, validators
     return StringField(label, validators=[*standard, *validators], filters=[clean_text], **kwargs)
 
 
+class WebAddress:
+    """A full http(s) address with a host name: no other scheme (javascript:, data:, ftp:)."""
+
+    message = "Enter a full address starting with https://"
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if not field.data:
+            return
+        parts = urlsplit(field.data)
+        host = parts.hostname or ""
+        if parts.scheme not in ("http", "https") or "." not in host or not re.fullmatch(r"[a-z0-9.\-]+", host):
+            raise ValidationError(self.message)
+
+
 def url_field(label: str, *, max_length: int = 500) -> StringField:
     """An optional web address; when given it must be a full http(s) URL."""
     return StringField(
         label,
-        validators=[Optional(), Length(max=max_length), NoControlCharacters(),
-                    URL(require_tld=True, message="Enter a full address starting with https://")],
+        validators=[Optional(), Length(max=max_length), NoControlCharacters(), WebAddress()],
         filters=[clean_text],
     )
 

@@ -19,11 +19,11 @@ from jobboard.extensions import db
 from jobboard.jobs import services
 from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.jobs.models import CloseReason, Posting, PostingStatus
+from jobboard.jobs.queries import postings_with_details
 from jobboard.moderation.services import suspend_org, verify_org
 from jobboard.search.documents import posting_document
 from jobboard.search.engine import check, listed_ids, reindex
 from jobboard.search.port import EngineUnavailable, SearchQuery
-from jobboard.jobs.queries import postings_with_details
 from tests.jobs.helpers import content, create, make_world, published, sign_in
 
 
@@ -227,6 +227,27 @@ def test_with_the_engine_down_changes_commit_and_the_sync_waits_for_it(world, se
     assert row.status == OutboxStatus.DONE
     assert row.attempts == 1
     assert search_ids(search_engine, "capybara") == {posting.id}
+
+
+def test_an_approval_through_the_page_succeeds_while_the_engine_is_down(world, search_engine, client, monkeypatch):
+    def down(*_args, **_kwargs):
+        raise EngineUnavailable("connection refused")
+
+    monkeypatch.setattr(search_engine, "upsert", down)
+    posting = create(world, title="Dugong pediatrician")
+    services.submit(posting, world.recruiter)
+    db.session.commit()
+    sign_in(client, world.admin)
+
+    response = client.post(f"/admin/postings/{posting.id}/approve")
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert posting.status == PostingStatus.PUBLISHED
+    [row] = sync_rows(posting.id)
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    monkeypatch.undo()
+    assert search_ids(search_engine, "dugong") == set()
 
 
 def test_a_failed_delete_is_retried_too(world, search_engine, monkeypatch):
