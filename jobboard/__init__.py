@@ -53,6 +53,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from jobboard.core.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before the routes that use it are added
     from jobboard.accounts.views import bp as accounts_bp
     from jobboard.applications.views import bp as applications_bp
     from jobboard.fairs.views import bp as fairs_bp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
 
 from jobboard.accounts.models import AccountKind, User
@@ -43,6 +44,7 @@ class StaffFactory(UserFactory):
 class AdminFactory(UserFactory):
     kind = AccountKind.STAFF
     is_admin = True
+    totp_secret = factory.LazyFunction(pyotp.random_base32)  # admin pages require two factors
 
 
 class OrganizationFactory(BaseFactory):

@@ -61,10 +61,13 @@ def test_create_admin_with_the_password_on_stdin(runner, client):
     assert admin.password_hash != STRONG
     assert verify_password(admin.password_hash, STRONG)
 
-    # The new administrator can sign in and reaches the admin area.
+    # The new administrator can sign in, and is sent to set up two-factor sign-in before the
+    # admin area opens.
     response = client.post("/account/login", data={"email": "root@example.org", "password": STRONG})
     assert response.status_code == 302
-    assert client.get("/admin/").status_code == 200
+    admin_page = client.get("/admin/")
+    assert admin_page.status_code == 302
+    assert admin_page.headers["Location"] == "/account/two-factor/setup"
 
 
 def test_create_admin_takes_a_name(runner):

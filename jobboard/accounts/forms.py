@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from jobboard.accounts.passwords import MAX_LENGTH
@@ -62,6 +62,15 @@ class ChangeEmailForm(FlaskForm):
 class TimeZoneForm(FlaskForm):
     time_zone = SelectField("Your time zone", choices=[("", "Not set"), *time_zone_choices()], validators=[Optional()],
                             description="Fair times are shown in it beside the fair's own.")
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField("Code", validators=[InputRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class PasswordConfirmForm(FlaskForm):
+    password = password_field("Your password", autocomplete="current-password")
 
 
 class ConfirmForm(FlaskForm):

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobboard.core.db import TimestampMixin, enum_type
@@ -36,6 +36,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     time_zone: Mapped[str | None] = mapped_column(String(64))
     # Part of the session cookie's user id: bumping it signs out every existing session.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Two-factor sign-in (TOTP). The last accepted time step stops a code being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -52,5 +55,20 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_doctor(self) -> bool:
         return self.kind == AccountKind.DOCTOR
 
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
+
     def end_sessions(self) -> None:
         self.session_version += 1
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

@@ -6,6 +6,7 @@ from flask.wrappers import Response
 from flask_login import current_user, fresh_login_required, login_user, logout_user
 
 from jobboard.accounts import services
+from jobboard.accounts import two_factor as two_factor_service
 from jobboard.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -13,8 +14,10 @@ from jobboard.accounts.forms import (
     ForgotPasswordForm,
     LoginForm,
     ResetPasswordForm,
+    PasswordConfirmForm,
     SignUpForm,
     TimeZoneForm,
+    TwoFactorForm,
 )
 from jobboard.accounts.models import AccountKind, User
 from jobboard.core.access import classify, login_required, public
@@ -22,7 +25,7 @@ from jobboard.core.errors import DomainError
 from jobboard.core.forms import add_form_error, clean_text
 from jobboard.core.htmx import render_page
 from jobboard.core.urls import safe_next
-from jobboard.extensions import limiter
+from jobboard.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -98,10 +101,96 @@ def login() -> Response:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
+            target = safe_next(request.args.get("next"), url_for("pages.dashboard"))
+            if user.has_two_factor:
+                session.clear()
+                session[PENDING_TWO_FACTOR] = {"u": user.id, "v": user.session_version,
+                                               "r": bool(form.remember.data), "n": target}
+                return redirect(url_for("accounts.two_factor"))
             start_session(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("pages.dashboard")))
+            return redirect(target)
         form.form_errors.append("The e-mail address or the password is not correct.")
     return render_page("accounts/login.html", form=form, status=422 if form.errors or form.form_errors else 200)
+
+
+PENDING_TWO_FACTOR = "two_factor_pending"
+
+
+def _pending_two_factor_user() -> tuple[User, dict[str, object]] | None:
+    pending = session.get(PENDING_TWO_FACTOR)
+    if not isinstance(pending, dict):
+        return None
+    user = db.session.get(User, pending.get("u"))
+    if user is None or not user.is_active or user.session_version != pending.get("v"):
+        return None
+    return user, pending
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit("5/minute;30/hour", methods=["POST"],
+               key_func=lambda: f"2fa:{(session.get(PENDING_TWO_FACTOR) or {}).get('u')}")
+@public
+def two_factor() -> Response:
+    """The second step of signing in, for accounts with two-factor sign-in."""
+    found = _pending_two_factor_user()
+    if found is None:
+        return redirect(url_for("accounts.login"))
+    user, pending = found
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if two_factor_service.verify(user, form.code.data):
+            start_session(user, remember=bool(pending.get("r")))
+            return redirect(safe_next(str(pending.get("n") or ""), url_for("pages.dashboard")))
+        form.code.errors = ["That code is not right (each code works once). Try the next one, or a recovery code."]
+    return render_page("accounts/two_factor.html", form=form, status=422 if form.errors else 200)
+
+
+SETUP_SECRET = "two_factor_setup_secret"
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+def two_factor_setup() -> Response:
+    if current_user.has_two_factor:
+        return redirect(url_for("accounts.settings"))
+    secret = session.get(SETUP_SECRET) or two_factor_service.new_secret()
+    session[SETUP_SECRET] = secret
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor_service.enable(current_user, secret, form.code.data)
+        except DomainError as error:
+            add_form_error(form, error)
+        else:
+            start_session(current_user._get_current_object())  # a new session for the stronger sign-in
+            return render_page("accounts/recovery_codes.html", codes=codes)
+    uri = two_factor_service.provisioning_uri(current_user, secret)
+    return render_page("accounts/two_factor_setup.html", form=form, secret=secret, qr=two_factor_service.qr_data_uri(uri),
+                       status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/two-factor/recovery-codes", methods=["POST"])
+@fresh_login_required
+def recovery_codes() -> Response:
+    return render_page("accounts/recovery_codes.html", codes=two_factor_service.regenerate_recovery_codes(current_user))
+
+
+classify(recovery_codes, "user")
+
+
+@bp.route("/two-factor/disable", methods=["POST"])
+@fresh_login_required
+def two_factor_disable() -> Response:
+    form = PasswordConfirmForm()
+    if not form.validate_on_submit():
+        abort(422, "Give your password to turn two-factor sign-in off.")
+    two_factor_service.disable(current_user, form.password.data)
+    start_session(current_user._get_current_object())
+    flash("Two-factor sign-in is off.", "info")
+    return redirect(url_for("accounts.settings"))
+
+
+classify(two_factor_disable, "user")
 
 
 @bp.route("/logout", methods=["POST"])
@@ -155,6 +244,8 @@ def settings() -> Response:
         password_form=ChangePasswordForm(formdata=None),
         email_form=ChangeEmailForm(formdata=None),
         time_zone_form=TimeZoneForm(formdata=None, data={"time_zone": current_user.time_zone or ""}),
+        recovery_left=two_factor_service.remaining_recovery_codes(current_user) if current_user.has_two_factor else 0,
+        disable_form=PasswordConfirmForm(formdata=None),
     )
 
 

@@ -402,9 +402,13 @@ def delete_account(user: User, password: str) -> None:
         application.anonymised_at = utcnow()
         application.doctor_id = None
         db.session.execute(delete(ApplicationNote).where(ApplicationNote.application_id == application.id))
+        # Every note of the history goes (staff notes too: they may name the doctor, like the
+        # private notes above); who moved it when, from and to which stage, stays.
+        db.session.execute(update(ApplicationEvent).where(
+            ApplicationEvent.application_id == application.id).values(note=None))
         db.session.execute(update(ApplicationEvent).where(
             ApplicationEvent.application_id == application.id, ApplicationEvent.actor_id == user_id
-        ).values(actor_id=None, note=None))
+        ).values(actor_id=None))
     _erase_mail_to(email)
     audit.record("account.deleted", actor_id=None, subject_type="user", subject_id=user_id)
     db.session.delete(user)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable, TypeVar
 
-from flask import abort
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from flask_login import login_required as _login_required
 
@@ -48,4 +48,18 @@ def _require(predicate: Callable[[Any], bool], access: str) -> Callable[[F], F]:
 
 
 doctor_required = _require(lambda user: user.is_doctor, "doctor")
-admin_required = _require(lambda user: user.is_admin, "admin")
+_admin_only = _require(lambda user: user.is_admin, "admin")
+
+
+def admin_required(view: F) -> F:
+    """Administrators only, and only once they have two-factor sign-in: until then every admin
+    page sends them to set it up."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.has_two_factor:
+            flash("Administrators sign in with two factors. Set it up to continue.", "warning")
+            return redirect(url_for("accounts.two_factor_setup"))
+        return view(*args, **kwargs)
+
+    return _admin_only(checked)

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from jobboard.core import outbox
 from jobboard.core.db import WRITE_LOCK
@@ -156,6 +157,15 @@ def _end_request(_error: BaseException | None) -> None:
     token = g.pop("write_lock_token", None)
     if token is not None:
         WRITE_LOCK.reset(token)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: ids are 32-bit, so a larger number is a 404 before it
+    reaches the database (SQLite cannot even bind one above 2**63)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def init_app(app: Flask) -> None:

@@ -54,22 +54,13 @@ def open_revisions_by_posting(org: Organization) -> dict[int, Posting]:
     return {row.revision_of_id: row for row in rows if row.revision_of_id is not None}
 
 
-# Ids are 32-bit integers; a larger number from a URL matches nothing (and SQLite cannot even
-# bind one above 2**63), so it is answered before it reaches the database.
-MAX_ID = 2**31 - 1
-
-
 def org_posting(org: Organization, posting_id: int) -> Posting | None:
-    if not 0 < posting_id <= MAX_ID:
-        return None
     return db.session.scalar(
         _with_details(select(Posting)).where(Posting.org_id == org.id, Posting.id == posting_id)
     )
 
 
 def posting_with_details(posting_id: int) -> Posting | None:
-    if not 0 < posting_id <= MAX_ID:
-        return None
     return db.session.scalar(_with_details(select(Posting)).where(Posting.id == posting_id))
 
 

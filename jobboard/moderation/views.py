@@ -263,7 +263,7 @@ def new_grant() -> Response:
 @bp.route("/grants/<int:grant_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_grant(grant_id: int) -> Response:
-    grant = db.session.get(GrantProgram, grant_id) if grant_id <= job_queries.MAX_ID else None
+    grant = db.session.get(GrantProgram, grant_id)
     if grant is None:
         abort(404)
     data = {name: getattr(grant, name) for name in GrantFields.__dataclass_fields__ if name != "region_slugs"}

@@ -4,6 +4,7 @@ rolled-back transaction, so each test gets an empty folder to look into)."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import re
@@ -16,7 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from jobboard.applications import services
-from jobboard.applications.models import LicenceStatus
+from jobboard.applications.cvs import write_file
+from jobboard.applications.models import CvDocument, LicenceStatus
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
 from jobboard.jobs.models import PostingStatus, Seniority
@@ -113,8 +115,18 @@ def ready_doctor(**user_fields):
     """A confirmed doctor with a complete profile and one (default) CV."""
     doctor = DoctorFactory(**user_fields)
     complete_profile(doctor)
-    cv = services.upload_cv(doctor, "cv.pdf", pdf_bytes(marker=f"cv of {doctor.email}"))
-    return doctor, cv
+    return doctor, stored_cv(doctor)
+
+
+def stored_cv(doctor, name: str = "cv.pdf", data: bytes | None = None, *, default: bool = True) -> CvDocument:
+    """A CV row and its file, written directly (the upload check, a subprocess taking about a
+    second, is tested in test_cvs.py; fixtures skip it)."""
+    data = data or pdf_bytes(marker=f"cv of {doctor.email}")
+    cv = CvDocument(owner_id=doctor.id, stored_name=write_file(data), original_name=name, size_bytes=len(data),
+                    page_count=1, sha256=hashlib.sha256(data).hexdigest(), is_default=default)
+    db.session.add(cv)
+    db.session.flush()
+    return cv
 
 
 def make_world(db_session) -> SimpleNamespace:
@@ -134,7 +146,7 @@ def make_world(db_session) -> SimpleNamespace:
     w.posting = make_posting(org, site, title="Senior pediatrician, children's ward")
     w.other_posting = make_posting(other, SiteFactory(org=other), title="Other hospital's internist")
     w.doctor, w.cv = ready_doctor(email="doctor@example.org", full_name="Miriam Zalcberg-Testperson")
-    w.other_doctor, w.other_cv = ready_doctor(email="other.doctor@example.org", full_name="Ilan Otherdoc")
+    w.other_doctor, w.other_cv = ready_doctor(email="ilan@elsewhere.example.net", full_name="Ilan Otherdoc")
     db_session.commit()
     return w
 

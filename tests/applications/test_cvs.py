@@ -22,6 +22,7 @@ from tests.applications.conftest import (
     pdf_bytes,
     pdf_with_link_javascript,
     pdf_with_open_action_javascript,
+    stored_cv,
     stored_files,
     text_of,
 )
@@ -233,7 +234,7 @@ def test_several_cvs_are_kept_with_one_default(client, doctor, uploads):
 
 def test_at_most_ten_cvs(client, doctor, uploads):
     for n in range(MAX_CVS):
-        services.upload_cv(doctor, f"cv{n}.pdf", pdf_bytes(marker=str(n)))
+        stored_cv(doctor, f"cv{n}.pdf", default=n == 0)
     db.session.commit()
     before = stored_files(uploads)
 
@@ -247,7 +248,7 @@ def test_at_most_ten_cvs(client, doctor, uploads):
 
 def test_another_doctors_cv_is_not_found(client, db_session, login, uploads):
     owner, intruder = DoctorFactory(), DoctorFactory()
-    cv = services.upload_cv(owner, "cv.pdf", pdf_bytes())
+    cv = stored_cv(owner)
     db_session.commit()
     login(intruder)
 

@@ -1,0 +1,117 @@
+"""Two-factor sign-in: time-based one-time codes (RFC 6238, pyotp) from an authenticator app,
+and ten single-use recovery codes for when the phone is lost.
+
+Required for administrators (they are sent to set it up before any admin page), offered to
+everyone else. A code is accepted once: the time step of the last accepted code is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+import pyotp
+import segno
+from sqlalchemy import delete, select
+
+from jobboard.accounts.models import RecoveryCode, User
+from jobboard.accounts.passwords import verify_password
+from jobboard.core import audit
+from jobboard.core.db import utcnow
+from jobboard.core.errors import Conflict, DomainError
+from jobboard.extensions import db
+
+ISSUER = "IMAP Job Board"
+RECOVERY_CODES = 10
+STEP_SECONDS = 30
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def qr_data_uri(uri: str) -> str:
+    return segno.make(uri, error="m").svg_data_uri(scale=4)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash(code)) for code in codes)
+    return codes
+
+
+def _accepted_step(secret: str, code: str, after: int | None) -> int | None:
+    """The time step the code belongs to (this one or a neighbour, for clock drift), if it is
+    valid and newer than ``after``."""
+    code = code.strip().replace(" ", "")
+    if not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    now_step = int(time.time()) // STEP_SECONDS
+    for step in (now_step, now_step - 1, now_step + 1):
+        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code) and (after is None or step > after):
+            return step
+    return None
+
+
+def enable(user: User, secret: str, code: str) -> list[str]:
+    """Turn two-factor sign-in on once the app shows a valid code; returns the recovery codes
+    (shown once)."""
+    if user.has_two_factor:
+        raise Conflict("Two-factor sign-in is already on.")
+    step = _accepted_step(secret, code, None)
+    if step is None:
+        raise DomainError("That code is not right. Check the time on your phone and try the current code.", field="code")
+    user.totp_secret, user.totp_last_step = secret, step
+    audit.record("two_factor.enabled", actor_id=user.id, subject_type="user", subject_id=user.id)
+    return _new_recovery_codes(user)
+
+
+def verify(user: User, code: str) -> bool:
+    """A code from the app (each accepted once), or an unused recovery code (then spent)."""
+    if not user.has_two_factor:
+        return False
+    step = _accepted_step(user.totp_secret, code, user.totp_last_step)
+    if step is not None:
+        user.totp_last_step = step
+        return True
+    recovery = db.session.scalar(select(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code), RecoveryCode.used_at.is_(None)))
+    if recovery is not None:
+        recovery.used_at = utcnow()
+        audit.record("two_factor.recovery_code_used", actor_id=user.id, subject_type="user", subject_id=user.id)
+        return True
+    return False
+
+
+def disable(user: User, password: str) -> None:
+    if user.is_admin:
+        raise Conflict("Administrators must keep two-factor sign-in on.")
+    if not verify_password(user.password_hash, password):
+        raise DomainError("Your password is not correct.", field="password")
+    user.totp_secret = user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    user.end_sessions()
+    audit.record("two_factor.disabled", actor_id=user.id, subject_type="user", subject_id=user.id)
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    if not user.has_two_factor:
+        raise Conflict("Turn two-factor sign-in on first.")
+    return _new_recovery_codes(user)
+
+
+def remaining_recovery_codes(user: User) -> int:
+    return len(list(db.session.scalars(select(RecoveryCode.id).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))))

@@ -1,0 +1,225 @@
+"""The doctor's data: download everything (a zip with data.json and the CV files) and delete the
+account (profile and CVs erased with their files, applications kept anonymous for the
+employer's counts, a confirmation sent, and no trace of the address or the name left in any
+table)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from jobboard.accounts.models import User
+from jobboard.applications import services
+from jobboard.applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationNote,
+    CvDocument,
+    DoctorProfile,
+    Stage,
+)
+from jobboard.core.outbox import OutboxMessage
+from jobboard.extensions import db
+from tests import factories
+from tests.applications.conftest import count, make_posting, sign_in_for_real, stored_cv, stored_files, text_of
+
+
+@pytest.fixture
+def history(world):
+    """The doctor applied twice (one application moved on with a note, one withdrawn), and
+    keeps two CVs; the employer rated and annotated the first."""
+    extra = stored_cv(world.doctor, "קורות חיים.pdf", default=False)
+    first = services.apply(world.doctor, world.posting, world.cv, "Cover note for the ward.")
+    services.move(first, world.recruiter, Stage.SCREENING, note="Call Miriam Zalcberg-Testperson on Monday")
+    services.add_note(first, world.recruiter, "Good CV")
+    services.rate(first, 4)
+    second_posting = make_posting(world.org, world.site, title="Neonatologist")
+    second = services.apply(world.doctor, second_posting, extra, "Second cover note")
+    services.withdraw(world.doctor, second, "Found something closer to family")
+    # Another doctor's application to the same posting must be left alone.
+    kept = services.apply(world.other_doctor, world.posting, world.other_cv, "Other doctor's note")
+    db.session.commit()
+    return type("History", (), {"first": first, "second": second, "kept": kept, "extra": extra})
+
+
+def export(client):
+    return client.post("/me/privacy/export")
+
+
+def test_the_export_holds_profile_applications_and_every_cv_file(client, world, history, uploads):
+    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+
+    response = export(client)
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    data = json.loads(archive.read("data.json"))
+    assert data["account"]["email"] == "doctor@example.org"
+    assert data["account"]["full_name"] == "Miriam Zalcberg-Testperson"
+    profile = data["profile"]
+    assert profile["specialty"] == "pediatrics" and profile["licence_status"] == "file_submitted"
+    assert profile["hebrew_level"] == "B1" and profile["move_month"] == "2027-03"
+    assert profile["languages"] == ["en", "fr"] or sorted(profile["languages"]) == ["en", "fr"]
+    assert profile["preferred_regions"] == ["negev"] and profile["phone"] == "+33 6 12 34 56 78"
+    by_title = {a["posting"]["title"]: a for a in data["applications"]}
+    assert set(by_title) == {world.posting.title, "Neonatologist"}
+    first = by_title[world.posting.title]
+    assert first["cover_note"] == "Cover note for the ward." and first["stage"] == "screening"
+    assert [h["to"] for h in first["history"]] == ["applied", "screening"]
+    assert first["posting"]["employer"] == world.org.name
+    withdrawn = by_title["Neonatologist"]
+    assert withdrawn["stage"] == "withdrawn" and withdrawn["withdrawal_reason"] == "Found something closer to family"
+    # Private notes and ratings of the employer are not the doctor's data.
+    assert "Good CV" not in json.dumps(data) and "rating" not in first
+    # Every CV file: those kept and those sent, byte for byte.
+    names = set(archive.namelist())
+    for cv in (world.cv, history.extra):
+        entry = f"cvs/{cv.id}-{cv.original_name}"
+        assert entry in names
+        assert archive.read(entry) == (uploads / cv.stored_name).read_bytes()
+    for application in (history.first, history.second):
+        entry = f"applications/{application.id}-{application.cv_original_name}"
+        assert entry in names and first["cv_sent"] in names
+        assert archive.read(entry) == (uploads / application.cv_stored_name).read_bytes()
+    # Nothing of the other doctor.
+    assert "Other doctor's note" not in json.dumps(data)
+    assert not any(n.endswith(f"-{world.other_cv.original_name}") and str(world.other_cv.id) in n for n in names
+                   if n.startswith("cvs/"))
+
+
+def test_the_export_needs_a_fresh_sign_in_and_a_doctor(client, world, login):
+    with client.session_transaction() as session:
+        session["_user_id"] = world.doctor.get_id()
+        session["_fresh"] = False
+    stale = export(client)
+    assert stale.status_code in (302, 401)
+    assert stale.mimetype != "application/zip"
+
+    client.post("/account/logout")
+    sign_in_for_real(client, world.recruiter, factories.PASSWORD)
+    assert export(client).status_code == 403
+    assert client.get("/me/privacy").status_code == 403
+
+
+def test_deleting_the_account_needs_the_password_and_the_tick(client, world, history, uploads):
+    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+    files = stored_files(uploads)
+
+    wrong = client.post("/me/privacy/delete", data={"password": "not it", "confirm": "y"})
+    unticked = client.post("/me/privacy/delete", data={"password": factories.PASSWORD})
+
+    assert wrong.status_code == 422 and "Your password is not correct." in text_of(wrong)
+    assert unticked.status_code == 422 and "Tick the box to confirm." in text_of(unticked)
+    assert db.session.get(User, world.doctor.id) is not None
+    assert count(CvDocument, CvDocument.owner_id == world.doctor.id) == 2
+    assert stored_files(uploads) == files
+
+
+def test_staff_accounts_cannot_use_the_doctors_deletion(client, world):
+    sign_in_for_real(client, world.recruiter, factories.PASSWORD)
+    response = client.post("/me/privacy/delete", data={"password": factories.PASSWORD, "confirm": "y"})
+    assert response.status_code == 403
+    assert db.session.get(User, world.recruiter.id) is not None
+
+
+def _text_columns():
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns
+                   if isinstance(c.type, (sa.String, sa.Text, sa.JSON)) or "JSON" in type(c.type).__name__.upper()]
+        if columns:
+            yield table, columns
+
+
+def _traces(*needles: str) -> list[str]:
+    """Every (table, column) whose stored text contains one of the needles (JSON read as text)."""
+    found = []
+    for table, columns in _text_columns():
+        for row in db.session.execute(select(*columns)).all():
+            for column, value in zip(columns, row):
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                for needle in needles:
+                    if needle.lower() in (text or "").lower():
+                        found.append(f"{table.name}.{column.name}: {needle}")
+    return found
+
+
+def test_deleting_the_account_erases_the_doctor_and_anonymises_the_applications(client, world, history,
+                                                                                 uploads, mailbox):
+    doctor_id = world.doctor.id
+    own_files = {world.cv.stored_name, history.extra.stored_name, history.first.cv_stored_name,
+                 history.second.cv_stored_name}
+    other_files = {world.other_cv.stored_name, history.kept.cv_stored_name}
+    assert own_files | other_files <= stored_files(uploads)
+    # The trace scan would find the name and address now.
+    assert _traces("doctor@example.org") and _traces("Miriam Zalcberg-Testperson")
+    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+
+    response = client.post("/me/privacy/delete", data={"password": factories.PASSWORD, "confirm": "y"})
+
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    db.session.expire_all()
+    # The account, the profile and the CVs, files included, are gone.
+    assert db.session.get(User, doctor_id) is None
+    assert count(DoctorProfile, DoctorProfile.user_id == doctor_id) == 0
+    assert count(CvDocument, CvDocument.owner_id == doctor_id) == 0
+    assert stored_files(uploads) == other_files
+    # The applications stay for the employer's counts, without doctor, cover note or CV.
+    for application in (db.session.get(Application, history.first.id), db.session.get(Application, history.second.id)):
+        assert application.doctor_id is None and application.anonymised_at is not None
+        assert application.cover_note == "" and application.cv_stored_name is None
+        assert application.cv_original_name is None and application.withdrawal_reason is None
+    assert count(Application, Application.org_id == world.org.id) == 3
+    assert count(ApplicationNote, ApplicationNote.application_id == history.first.id) == 0
+    assert all(e.note is None or "Miriam" not in e.note for e in db.session.scalars(select(ApplicationEvent)))
+    # The other doctor's application is untouched.
+    kept = db.session.get(Application, history.kept.id)
+    assert kept.doctor_id == world.other_doctor.id and kept.cover_note == "Other doctor's note"
+    # A confirmation went out ...
+    confirmation = mailbox.last_to("doctor@example.org")
+    assert confirmation["Subject"] == "Your account is deleted"
+    # ... and then no table holds the address or the full name, outbox payloads included.
+    assert _traces("doctor@example.org", "Miriam Zalcberg-Testperson") == []
+    assert count(OutboxMessage) > 0
+    # The session is over.
+    assert client.get("/me/applications").status_code == 302
+
+
+def test_the_employer_sees_an_anonymous_application_afterwards(client, world, history, login):
+    services.delete_account(world.doctor, factories.PASSWORD)
+    db.session.commit()
+    login(world.recruiter)
+
+    board = text_of(client.get(f"/org/{world.org.slug}/postings/{world.posting.id}/pipeline"))
+    listing = client.get(f"/org/{world.org.slug}/applicants")
+    detail = client.get(f"/org/{world.org.slug}/applications/{history.first.id}")
+
+    assert "Deleted account" in board and "Miriam" not in board
+    assert "3 applications" in text_of(listing) and "Deleted account" in text_of(listing)
+    assert detail.status_code == 200 and "Deleted account" in text_of(detail)
+    assert "Cover note for the ward." not in text_of(detail)
+    assert client.get(f"/org/{world.org.slug}/applications/{history.first.id}/cv").status_code == 404
+    # Nothing more can happen to it.
+    moved = client.post(f"/org/{world.org.slug}/applications/{history.first.id}/move", data={"stage": "offer"})
+    assert moved.status_code == 409
+
+
+def test_mail_queued_to_the_doctor_is_dropped(world, history):
+    """An e-mail still waiting in the outbox (e.g. a stage change) is not sent after the deletion."""
+    services.move(history.first, world.recruiter, Stage.INTERVIEW)
+    db.session.flush()
+    assert any(m.payload.get("to") == "doctor@example.org" for m in db.session.scalars(select(OutboxMessage)))
+
+    services.delete_account(world.doctor, factories.PASSWORD)
+    db.session.flush()
+
+    pending = [m.payload for m in db.session.scalars(select(OutboxMessage))]
+    to_doctor = [p for p in pending if p.get("to") == "doctor@example.org"]
+    assert [p["subject"] for p in to_doctor] == ["Your account is deleted"]
+    assert all(p.get("erase_after_delivery") for p in to_doctor)
