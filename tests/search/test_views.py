@@ -22,6 +22,7 @@ from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.jobs.models import CloseReason, PostingStatus
 from jobboard.moderation.services import suspend_org
 from jobboard.search.port import EngineUnavailable
+from jobboard.vocab.models import City
 from tests.factories import GrantProgramFactory, PostingFactory, SiteFactory
 from tests.jobs.helpers import create, make_world, published, submitted
 
@@ -520,3 +521,31 @@ def test_a_city_orders_by_distance_and_shows_it(world, search_engine, client):
     assert hit_ids(client.get("/jobs?q=dermatologist&city=tel-aviv&sort=distance")) == [far.id, near.id]
     assert re.search(r"· [01] km</span>", body) and re.search(r"· 9\d km</span>", body)  # the site is 0.6 km out
     assert hit_ids(client.get("/jobs?q=dermatologist&city=tel-aviv&km=25")) == [far.id]
+
+
+def test_a_page_past_the_last_one_links_back_to_the_first(world, search_engine, client):
+    listed(world, "Neurologist", specialty_slug="neurology")
+    response = client.get("/jobs?q=neurologist&specialty=neurology&page=3")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert total_shown(response) == "1 position"
+    assert hit_ids(response) == []
+    assert "No positions match." not in body and "Check the spelling" not in body
+    back = re.search(r'<a href="([^"]+)">Back to the first page</a>', body).group(1).replace("&amp;", "&")
+    assert "page=" not in back and "q=neurologist" in back and "specialty=neurology" in back
+    assert len(hit_ids(client.get(back))) == 1
+
+
+def test_a_city_the_engine_cannot_measure_from_is_a_bad_request_not_a_server_error(world, search_engine, client):
+    # A city added to the vocabulary after the engine was built has no distance fields in it
+    # (the embedded engine needs a restart and a reindex); the engine refuses the query.
+    listed(world, "Neurologist", specialty_slug="neurology")
+    db.session.add(City(slug="new-town", name="New Town", name_he="עיר חדשה", region_slug="negev", lat=31.1, lon=34.9,
+                        is_periphery=True, aliases=[]))
+    db.session.commit()
+    response = client.get("/jobs?q=neurologist&city=new-town&km=25")
+    if search_engine.name == "embedded":
+        assert response.status_code == 400
+        assert "new-town" in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 200
