@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from jobboard import create_app
-from jobboard.extensions import db, limiter
+from jobboard.extensions import db, limiter, login_manager
 from jobboard.vocab.seed import load_vocabularies
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -187,10 +187,15 @@ def login(client: FlaskClient):  # noqa: ANN201 - returns the helper
     """``login(user)`` signs the test client in as ``user`` (a fresh session, as after a real sign-in)."""
 
     def sign_in(user: object) -> None:
+        # The session identifier Flask-Login keeps after a real sign-in (without it, the
+        # session counts as not fresh); it derives from this client's address and user agent.
+        with client.application.test_request_context(environ_base=client.environ_base):
+            identifier = login_manager._session_identifier_generator()
         with client.session_transaction() as session:
             session.clear()
             session["_user_id"] = user.get_id()  # type: ignore[attr-defined]
             session["_fresh"] = True
+            session["_id"] = identifier
 
     return sign_in
 

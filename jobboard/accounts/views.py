@@ -127,7 +127,7 @@ def _pending_two_factor_user() -> tuple[User, dict[str, object]] | None:
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
-@limiter.limit("5/minute;30/hour", methods=["POST"],
+@limiter.limit("5/minute;30/hour", methods=["POST"], exempt_when=lambda: PENDING_TWO_FACTOR not in session,
                key_func=lambda: f"2fa:{(session.get(PENDING_TWO_FACTOR) or {}).get('u')}")
 @public
 def two_factor() -> Response:

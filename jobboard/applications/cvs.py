@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from jobboard.core.errors import DomainError
+from jobboard.extensions import db
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_CVS = 10
@@ -104,5 +107,21 @@ def file_path(stored_name: str) -> Path:
 
 
 def remove_file(stored_name: str | None) -> None:
+    """Delete the file once the transaction commits: if it rolls back, the row that names the
+    file is back and so must the file be."""
     if stored_name:
-        file_path(stored_name).unlink(missing_ok=True)
+        db.session.info.setdefault(_PENDING_REMOVALS, []).append(file_path(stored_name))
+
+
+_PENDING_REMOVALS = "files_to_remove_after_commit"
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_files(session: Session) -> None:
+    for path in session.info.pop(_PENDING_REMOVALS, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_files(session: Session) -> None:
+    session.info.pop(_PENDING_REMOVALS, None)

@@ -443,12 +443,11 @@ def export_data(user: User) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
-        for cv in cvs:
-            archive.write(file_path(cv.stored_name), f"cvs/{cv.id}-{cv.original_name}")
-        for application in applications:
-            if application.cv_stored_name:
-                archive.write(file_path(application.cv_stored_name),
-                              f"applications/{application.id}-{application.cv_original_name}")
+        files = [(cv.stored_name, f"cvs/{cv.id}-{cv.original_name}") for cv in cvs]
+        files += [(a.cv_stored_name, f"applications/{a.id}-{a.cv_original_name}") for a in applications if a.cv_stored_name]
+        for stored_name, archive_name in files:
+            if file_path(stored_name).is_file():
+                archive.write(file_path(stored_name), archive_name)
     return buffer.getvalue()
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask.wrappers import Response
@@ -39,7 +40,9 @@ bp = Blueprint("applications", __name__)
 register_tenant_blueprint(bp)
 
 
-def _download(path: object, name: str) -> Response:
+def _download(path: Path, name: str) -> Response:
+    if not path.is_file():
+        abort(404, "This file is no longer available.")
     response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "no-store"

@@ -253,7 +253,10 @@ def _confirmed_booking(slot: Slot) -> Booking | None:
 
 
 def _lock_slot(slot_id: int) -> Slot:
-    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update())
+    # populate_existing: the slot may already be in the session, read before the lock was
+    # granted; the rules must be checked on the row as it is now (e.g. blocked meanwhile).
+    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update()
+                             .execution_options(populate_existing=True))
     if slot is None:
         raise NotFound("There is no such slot.")
     return slot
@@ -279,7 +282,9 @@ def delete_slot(slot: Slot, actor: User) -> None:
 def _lock_fair(fair_id: int, *, exclusive: bool = False) -> Fair:
     query = select(Fair).where(Fair.id == fair_id)
     query = query.with_for_update() if exclusive else query.with_for_update(read=True)
-    fair = db.session.scalar(query)
+    # As for slots: a fair loaded earlier in the request (e.g. by the view) is re-read under
+    # the lock, so a cancellation committed while we waited is seen.
+    fair = db.session.scalar(query.execution_options(populate_existing=True))
     if fair is None:
         raise NotFound("There is no such fair.")
     return fair
@@ -455,7 +460,7 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
     doctor = booking.doctor
     _lock_doctor(doctor)
     seen_sequence = booking.sequence
-    db.session.refresh(booking)
+    db.session.refresh(booking, with_for_update=True)
     if booking.status != BookingStatus.CONFIRMED or booking.sequence != seen_sequence:
         raise Conflict("This booking has just changed. Reload the page.")
     now = utcnow()
@@ -491,7 +496,8 @@ def cancel(booking: Booking, actor: User, message: str | None = None) -> None:
     if not _may_manage(booking, actor):
         raise NotFound("There is no such booking.")
     _lock_fair(booking.fair_id)
-    db.session.refresh(booking)
+    # Locked, so a concurrent cancel or move of this booking waits and then sees what it did.
+    db.session.refresh(booking, with_for_update=True)
     if booking.status != BookingStatus.CONFIRMED:
         raise Conflict("This booking is already cancelled.")
     _check_cutoff(booking, actor, utcnow())

@@ -421,8 +421,11 @@ def org_attendance(booking_id: int) -> Response:
 @member_required(Role.RECRUITER)
 def org_book(fair_id: int) -> Response:
     fair = _fair_or_404(fair_id)
-    application = org_application(current_org(), request.form.get("application_id", type=int) or 0)
-    slot = queries.org_slot(current_org(), request.form.get("slot_id", type=int) or 0)
+    application_id, slot_id = request.form.get("application_id", type=int), request.form.get("slot_id", type=int)
+    if application_id is None or slot_id is None:
+        abort(422, "Choose the applicant and the slot.")
+    application = org_application(current_org(), application_id)
+    slot = queries.org_slot(current_org(), slot_id)
     if application is None or slot is None or slot.fair_id != fair.id or application.doctor is None:
         abort(404)
     services.book(application.doctor, slot.id, current_user, application=application)
@@ -485,7 +488,10 @@ def org_invite(application_id: int) -> Response:
     application = org_application(current_org(), application_id)
     if application is None:
         abort(404)
-    fair = db.session.get(Fair, request.form.get("fair_id", type=int) or 0)
+    fair_id = request.form.get("fair_id", type=int)
+    if fair_id is None:
+        abort(422, "Choose the fair.")
+    fair = db.session.get(Fair, fair_id)
     if fair is None or queries.registration_of(fair, current_org()) is None:
         abort(404)
     services.invite(application, current_user, fair)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask.wrappers import Response
 
 from jobboard.core.access import public
@@ -12,7 +12,7 @@ from jobboard.jobs.queries import fallback_search
 from jobboard.search.engine import breaker, get_engine
 from jobboard.search.facets import catalogue, facet_groups, hebrew_options
 from jobboard.search.params import FACET_PARAMS, RADII_KM, SearchState, parse, to_query
-from jobboard.search.port import EngineUnavailable, SearchResult, Sort
+from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchResult, Sort
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ def index() -> Response:
             log.warning("search engine unavailable: %s", error)
             breaker().trip()
             result = None
+        except InvalidQuery as error:  # the engine refuses what it cannot filter on (contract C6): not a 500
+            abort(400, description=f"This search cannot be run: {error}.")
     return render_page(
         "search/index.html", block="results", state=state, result=result,
         fallback=fallback_search(state.text, state.page) if result is None else None,

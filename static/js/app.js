@@ -13,3 +13,12 @@ document.addEventListener("htmx:responseError", (event) => {
     }
   }
 });
+
+// The search form searches as the text field is typed in ("input" trigger). The browser's own
+// "change" event when that field then loses focus (e.g. on a click on a filter) would start a
+// second search for the same text, racing the filter's own; keep it from reaching the form.
+document.addEventListener("change", (event) => {
+  if (event.target.id === "q" && event.target.closest("#search-form")) {
+    event.stopPropagation();
+  }
+}, true);

@@ -48,9 +48,10 @@ def applicants(world):
     made = {}
     for name, profile in people.items():
         doctor = DoctorFactory(full_name=name)
-        complete_profile(doctor, **profile)
+        complete_profile(doctor)
         posting, stage, rating, days_ago = plan[name]
         application = services.apply(doctor, posting, stored_cv(doctor), "")
+        complete_profile(doctor, **profile)  # as the profile is now (it may have changed since applying)
         application.stage, application.rating = stage, rating
         application.created_at = utcnow() - timedelta(days=days_ago)
         made[name] = application

@@ -1,0 +1,130 @@
+"""The doctor's profile: every field saved from the form, how complete it is and what is still
+missing to apply; bad input refused with nothing saved."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from jobboard.applications import services
+from jobboard.applications.models import DoctorProfile, LicenceStatus
+from jobboard.extensions import db
+from jobboard.jobs.models import Seniority
+from jobboard.vocab.models import HebrewLevel
+from tests.applications.conftest import count, stored_cv, text_of
+from tests.factories import DoctorFactory, StaffFactory
+
+FULL = {
+    "profession_slug": "physician", "specialty_slug": "pediatrics", "seniority": "specialist",
+    "years_experience": "12", "training_country": "UA", "residence_country": "DE",
+    "licence_status": "exam_scheduled", "hebrew_level": "4", "language_codes": ["ru", "uk", "de"],
+    "move_month": "2027-08", "region_slugs": ["negev", "galilee-north"], "open_to_periphery": "y",
+    "summary": "Paediatric emergency physician.", "phone": "+49 151 2345 6789",
+}
+
+
+@pytest.fixture
+def doctor(db_session, login):
+    user = DoctorFactory(email="profile@example.org")
+    db_session.commit()
+    login(user)
+    return user
+
+
+def test_every_field_is_saved(client, doctor):
+    response = client.post("/me/profile", data=FULL)
+
+    assert response.status_code == 302
+    profile = services.profile_of(doctor)
+    assert (profile.profession_slug, profile.specialty_slug, profile.seniority) == (
+        "physician", "pediatrics", Seniority.SPECIALIST)
+    assert profile.years_experience == 12
+    assert (profile.training_country, profile.residence_country) == ("UA", "DE")
+    assert profile.licence_status == LicenceStatus.EXAM_SCHEDULED
+    assert profile.hebrew_level == HebrewLevel.B2
+    assert sorted(lang.code for lang in profile.languages) == ["de", "ru", "uk"]
+    assert profile.move_month == date(2027, 8, 1)
+    assert sorted(r.slug for r in profile.preferred_regions) == ["galilee-north", "negev"]
+    assert profile.open_to_periphery is True
+    assert profile.summary == "Paediatric emergency physician." and profile.phone == "+49 151 2345 6789"
+    # The form shows it back.
+    page = client.get("/me/profile").get_data(as_text=True)
+    assert 'value="2027-08"' in page and "Paediatric emergency physician." in page
+
+
+def test_saving_again_updates_the_same_profile(client, doctor):
+    client.post("/me/profile", data=FULL)
+    client.post("/me/profile", data={**FULL, "open_to_periphery": "", "language_codes": [], "summary": ""})
+    assert count(DoctorProfile, DoctorProfile.user_id == doctor.id) == 1
+    profile = services.profile_of(doctor)
+    db.session.refresh(profile)
+    assert profile.open_to_periphery is False and profile.languages == [] and profile.summary == ""
+
+
+def test_an_empty_profile_shows_what_is_missing(client, doctor):
+    page = text_of(client.get("/me/profile"))
+    assert "Profile 0% complete" in page and "Not ready to apply" in page
+    for missing in ("your profession", "your specialty", "the country where you trained", "when you plan to move",
+                    "a CV"):
+        assert missing in page
+
+
+def test_completeness_counts_required_and_optional_items(client, doctor):
+    client.post("/me/profile", data={"profession_slug": "physician", "specialty_slug": "pediatrics",
+                                     "training_country": "UA", "move_month": "2027-08",
+                                     "licence_status": "not_started", "hebrew_level": "0"})
+    page = text_of(client.get("/me/profile"))
+    assert "Profile 40% complete" in page and "Not ready to apply" in page
+    assert "Still missing: a CV, your seniority" in page
+
+    stored_cv(doctor)
+    db.session.commit()
+    page = text_of(client.get("/me/profile"))
+    assert "Profile 50% complete" in page and "Ready to apply" in page
+
+    client.post("/me/profile", data=FULL)
+    page = text_of(client.get("/me/profile"))
+    assert "Profile 100% complete" in page and "Still missing" not in page
+
+
+def test_a_specialty_is_needed_only_for_physicians():
+    nurse = DoctorProfile(profession_slug="nurse", training_country="PH", move_month=date(2027, 1, 1))
+    assert services.completeness(nurse, 1).can_apply
+    physician = DoctorProfile(profession_slug="physician", training_country="PH", move_month=date(2027, 1, 1))
+    result = services.completeness(physician, 1)
+    assert not result.can_apply and "your specialty" in result.missing
+    assert not services.completeness(nurse, 0).can_apply
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("phone", "call me maybe"),
+    ("years_experience", "71"),
+    ("years_experience", "-1"),
+    ("specialty_slug", "astrology"),
+    ("profession_slug", "wizard"),
+    ("training_country", "XX"),
+    ("licence_status", "bought_one"),
+    ("hebrew_level", "7"),
+    ("move_month", "next spring"),
+    ("language_codes", ["en", "klingon"]),
+    ("region_slugs", ["atlantis"]),
+    ("summary", "x" * 2001),
+])
+def test_bad_input_is_refused_and_nothing_is_saved(client, doctor, field, value):
+    response = client.post("/me/profile", data={**FULL, field: value})
+    assert response.status_code == 422
+    assert count(DoctorProfile, DoctorProfile.user_id == doctor.id) == 0
+
+
+def test_staff_have_no_profile(client, db_session, login):
+    staff = StaffFactory()
+    db_session.commit()
+    login(staff)
+    assert client.post("/me/profile", data=FULL).status_code == 403
+    assert count(DoctorProfile) == 0
+    with pytest.raises(services.NotPermitted):
+        services.save_profile(staff, services.ProfileFields(
+            profession_slug=None, specialty_slug=None, seniority=None, years_experience=None,
+            training_country=None, residence_country=None, licence_status=LicenceStatus.NOT_STARTED,
+            hebrew_level=HebrewLevel.NONE, move_month=None, open_to_periphery=True, summary="", phone=None))

@@ -1,0 +1,390 @@
+"""Browser journeys: the app served on a real port from a fresh SQLite file, driven by Debian's
+chromium through Playwright.
+
+- ``live_server`` (session): migrated database with the vocabularies, the grant catalogue, an
+  administrator with two-factor sign-in and a published MedEx fair taking bookings; served by
+  werkzeug in a daemon thread, with real CSRF and the development mail backend (.eml files).
+- ``browser`` (session): chromium, or a skip when it is not installed (a failure under CI=true).
+- ``page`` / ``open_page``: a page per actor (each in its own browser context, so its own
+  cookies); console errors, page errors, failed requests, 5xx responses, 4xx on static files
+  and Content-Security-Policy violations are recorded, and any of them fails the test at teardown.
+- ``shot``: full-page screenshots under test-results/e2e/<journey>/<nn-name>.png.
+- ``check_accessibility``: axe-core in the page; no violation of impact serious or critical.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time as clock, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pyotp
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "test-results" / "e2e"
+AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+ADMIN_EMAIL = "admin.e2e@imap-jobs.example"
+ADMIN_PASSWORD = "umbrella-Quartz-harbour-71"
+FAIR_NAME = "MedEx London"
+FAIR_ZONE = "Europe/London"
+
+
+# --- the mailbox -------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """The development mail backend's folder: one .eml file per delivered message."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            for path in sorted(self.folder.glob("*.eml"))
+        ]
+
+    def wait_for(self, to: str, subject_contains: str, timeout: float = 10.0) -> EmailMessage:
+        """The newest message to ``to`` whose subject contains the text (polling: delivery is
+        eager, but the browser may see the redirect a moment before the file is there)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.messages() if to in str(m["To"]) and subject_contains in str(m["Subject"])]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                seen = [(str(m["To"]), str(m["Subject"])) for m in self.messages()]
+                raise AssertionError(f"no mail to {to} about “{subject_contains}”; the mailbox holds {seen}")
+            time.sleep(0.1)
+
+    @staticmethod
+    def text(message: EmailMessage) -> str:
+        part = message.get_body(preferencelist=("plain",))
+        assert part is not None, "the message has no text part"
+        return part.get_content()
+
+    def link(self, message: EmailMessage, path_start: str) -> str:
+        """The first absolute link in the message whose path starts with ``path_start``."""
+        text = self.text(message)
+        for url in re.findall(r"https?://\S+", text):
+            if urlsplit(url).path.startswith(path_start):
+                return url
+        raise AssertionError(f"no link to {path_start}… in:\n{text}")
+
+
+# --- the server --------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+    mail: Mailbox
+    fair_id: int
+    fair_slug: str
+    fair_day: str  # ISO date of the fair's (only) day
+    admin_email: str = ADMIN_EMAIL
+    admin_password: str = ADMIN_PASSWORD
+    admin_totp_secret: str = ""
+    admin_recovery_codes: list[str] = field(default_factory=list)
+    _last_totp_step: int = -1
+
+    def admin_code(self) -> str:
+        """A fresh TOTP code: each is accepted once, so within the same 30-second step as the
+        previous one, wait for the next step."""
+        step = int(time.time()) // 30
+        if step <= self._last_totp_step:
+            time.sleep((self._last_totp_step + 1) * 30 - time.time() + 0.5)
+            step = int(time.time()) // 30
+        self._last_totp_step = step
+        return pyotp.TOTP(self.admin_totp_secret).at(step * 30)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    import flask_migrate
+    from werkzeug.serving import make_server
+
+    from jobboard import create_app
+    from jobboard.accounts import two_factor
+    from jobboard.accounts.models import AccountKind
+    from jobboard.accounts.services import create_user
+    from jobboard.demo.postings import seed_grant_programs
+    from jobboard.extensions import db, limiter
+    from jobboard.fairs.services import FairFields, publish_fair, save_fair
+    from jobboard.vocab.seed import load_vocabularies
+
+    root = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    previous_instance = os.environ.get("JOBBOARD_INSTANCE_PATH")
+    previous_limiter = limiter.enabled
+    os.environ["JOBBOARD_INSTANCE_PATH"] = str(root / "instance")
+    try:
+        app = create_app({
+            "JOBBOARD_ENV": "testing",
+            "DATABASE_URL": f"sqlite:///{root / 'jobboard.db'}",
+            "SECRET_KEY": "e2e-secret-key-not-for-production",
+            "MAIL_BACKEND": "file",
+            "MAIL_FILE_DIR": str(root / "mail"),
+            "UPLOAD_DIR": str(root / "uploads"),
+            "SEARCH_INDEX_DIR": str(root / "search-index"),
+            "OUTBOX_EAGER": True,
+            "BASE_URL": f"http://127.0.0.1:{port}",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": True,
+        })
+    finally:
+        if previous_instance is None:
+            os.environ.pop("JOBBOARD_INSTANCE_PATH", None)
+        else:
+            os.environ["JOBBOARD_INSTANCE_PATH"] = previous_instance
+        # The Limiter is one object shared by every app in this process: RATELIMIT_ENABLED=False
+        # switched it off for all of them. Put it back; ``_no_rate_limits`` turns it off only
+        # while a journey runs, so the other test modules keep testing their limits.
+        limiter.enabled = previous_limiter
+
+    secret = pyotp.random_base32()
+    london = ZoneInfo(FAIR_ZONE)
+    fair_day = (datetime.now(london) + timedelta(days=30)).date()
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_vocabularies()
+        admin = create_user(email=ADMIN_EMAIL, full_name="Adina Admin", password=ADMIN_PASSWORD,
+                            kind=AccountKind.STAFF, confirmed=True, is_admin=True)
+        admin.totp_secret = secret
+        recovery_codes = two_factor.regenerate_recovery_codes(admin)
+        seed_grant_programs(admin)
+        fair = save_fair(admin, FairFields(
+            name=FAIR_NAME, city="London", country="GB", venue="North-west London venue", address="1 High Road",
+            time_zone=FAIR_ZONE, starts_on=fair_day, ends_on=fair_day, opens_at=clock(9, 0), closes_at=clock(17, 0),
+            booking_opens_at=datetime.now(london) - timedelta(days=1),
+            booking_closes_at=datetime.combine(fair_day - timedelta(days=1), clock(18, 0), london),
+        ))
+        publish_fair(admin, fair)
+        db.session.commit()
+        fair_id, fair_slug = fair.id, fair.slug
+        db.session.remove()
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request in the test report
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(
+            url=f"http://127.0.0.1:{port}", app=app, mail=Mailbox(root / "mail"), fair_id=fair_id,
+            fair_slug=fair_slug, fair_day=fair_day.isoformat(), admin_totp_secret=secret,
+            admin_recovery_codes=recovery_codes,
+        )
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits() -> Iterator[None]:
+    """The shared Limiter off while a journey runs (see live_server), back on afterwards."""
+    from jobboard.extensions import limiter
+
+    previous = limiter.enabled
+    limiter.enabled = False
+    yield
+    limiter.enabled = previous
+
+
+# --- the browser -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        message = "Debian chromium is not installed (apt install chromium): browser journeys not run"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; CI must run them")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const violation = {directive: event.violatedDirective, blocked: event.blockedURI, source: event.sourceFile,
+                     line: event.lineNumber, sample: event.sample, page: location.href};
+  window.__cspViolations.push(violation);
+  if (typeof window.__e2eReportCsp === "function") window.__e2eReportCsp(violation);
+}, true);
+"""
+
+STATIC_TYPES = {"stylesheet", "script", "image", "font", "media"}
+
+
+class BrowserProblems:
+    """What went wrong in the browser during a journey, across every actor's page."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.pages: list[tuple[str, object]] = []
+        self.contexts: list[object] = []
+
+    def add(self, actor: str, text: str) -> None:
+        self.items.append(f"[{actor}] {text}")
+
+    def watch(self, actor: str, context: object) -> object:
+        context.add_init_script(CSP_LISTENER)  # type: ignore[attr-defined]
+        context.expose_binding(  # type: ignore[attr-defined]
+            "__e2eReportCsp", lambda _source, violation: self.add(actor, f"CSP violation: {violation}"))
+        page = context.new_page()  # type: ignore[attr-defined]
+
+        def on_console(message: object) -> None:
+            if message.type != "error":  # type: ignore[attr-defined]
+                return
+            url = message.location.get("url") or ""  # type: ignore[attr-defined]
+            if urlsplit(url).path == "/favicon.ico":
+                return  # the browser's own request for a site icon, which the app does not have
+            self.add(actor, f"console error: {message.text} ({url})")  # type: ignore[attr-defined]
+
+        def on_request_failed(request: object) -> None:
+            self.add(actor, f"request failed: {request.method} {request.url}: {request.failure}")  # type: ignore[attr-defined]
+
+        def on_response(response: object) -> None:
+            status = response.status  # type: ignore[attr-defined]
+            url = response.url  # type: ignore[attr-defined]
+            is_static = (urlsplit(url).path.startswith("/static/")
+                         or response.request.resource_type in STATIC_TYPES)  # type: ignore[attr-defined]
+            if status >= 500 or (400 <= status < 500 and is_static):
+                self.add(actor, f"HTTP {status} for {response.request.method} {url}")  # type: ignore[attr-defined]
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.add(actor, f"page error: {error}"))
+        page.on("requestfailed", on_request_failed)
+        page.on("response", on_response)
+        self.pages.append((actor, page))
+        self.contexts.append(context)
+        return page
+
+    def finish(self) -> list[str]:
+        for actor, page in self.pages:
+            try:
+                if not page.is_closed():  # type: ignore[attr-defined]
+                    for violation in page.evaluate("window.__cspViolations || []"):  # type: ignore[attr-defined]
+                        text = f"CSP violation: {violation}"
+                        if f"[{actor}] {text}" not in self.items:
+                            self.add(actor, text)
+            except Exception as error:  # noqa: BLE001 - a page that cannot be read is reported, not fatal
+                self.add(actor, f"could not read the CSP violations: {error}")
+        for context in self.contexts:
+            context.close()  # type: ignore[attr-defined]
+        return self.items
+
+
+@pytest.fixture
+def browser_problems(browser: object) -> Iterator[BrowserProblems]:
+    problems = BrowserProblems()
+    yield problems
+    found = problems.finish()
+    if found:
+        pytest.fail("the browser reported problems during the journey:\n" + "\n".join(found), pytrace=False)
+
+
+@pytest.fixture
+def open_page(browser: object, browser_problems: BrowserProblems, live_server: LiveServer) -> Callable[[str], object]:
+    """``open_page("recruiter")``: a new page in its own browser context (its own cookies),
+    watched for problems."""
+
+    def opener(actor: str) -> object:
+        context = browser.new_context(  # type: ignore[attr-defined]
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB",
+        )
+        context.set_default_timeout(10_000)
+        context.set_default_navigation_timeout(15_000)
+        return browser_problems.watch(actor, context)
+
+    return opener
+
+
+@pytest.fixture
+def page(open_page: Callable[[str], object]) -> object:
+    """The journey's first actor's page."""
+    return open_page("main")
+
+
+# --- screenshots and accessibility ------------------------------------------------------------
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Callable[[object, str], Path]:
+    """``shot(page, "search")`` saves test-results/e2e/<journey>/<nn>-search.png (full page)."""
+    journey = re.sub(r"^test_", "", request.node.name)
+    folder = RESULTS / journey
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = iter(range(1, 1000))
+
+    def save(page: object, name: str) -> Path:
+        path = folder / f"{next(counter):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        return path
+
+    save.folder = folder  # type: ignore[attr-defined]
+    return save
+
+
+_AXE_SOURCE: str | None = None
+
+
+def check_accessibility(page: object, where: str) -> None:
+    """Run axe-core in the page (evaluate is not subject to the page's CSP) and fail on any
+    violation of impact serious or critical."""
+    global _AXE_SOURCE
+    if _AXE_SOURCE is None:
+        _AXE_SOURCE = AXE_PATH.read_text(encoding="utf-8")
+    if not page.evaluate("typeof window.axe === 'object'"):  # type: ignore[attr-defined]
+        page.evaluate(f"{_AXE_SOURCE}\n;void 0")  # type: ignore[attr-defined]
+    violations = page.evaluate(  # type: ignore[attr-defined]
+        """async () => {
+          const results = await axe.run(document, {resultTypes: ["violations"]});
+          return results.violations.map((v) => ({
+            id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+            nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary})),
+          }));
+        }"""
+    )
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    if serious:
+        lines = [f"axe: {len(serious)} serious or critical violation(s) on {where} ({page.url}):"]  # type: ignore[attr-defined]
+        for v in serious:
+            lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+            for node in v["nodes"][:10]:
+                lines.append(f"    {node['target']}: {node['html'][:200]}")
+                lines.append("      " + (node["summary"] or "").replace("\n", "\n      "))
+        pytest.fail("\n".join(lines), pytrace=False)

@@ -1,0 +1,272 @@
+"""Authorization over every route: each view carries one access class, and each route is
+requested with real objects of tenant A by every kind of visitor.
+
+Expected outcomes, by class:
+- public: answered (a garbage signed-link token answers 400);
+- user: anonymous visitors are sent to sign in, everyone signed in is answered;
+- doctor: anonymous → sign in; staff and admins → 403; another doctor's object → 404;
+- member:<role>: anonymous → sign in; anyone not in tenant A (a doctor, tenant B's owner, an
+  administrator) → 404, as if A's pages did not exist; a member whose role is too low → 403;
+- admin: anonymous → sign in; everyone else → 403.
+A refused request changes nothing in the database. A route added without a class fails here.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import pikepdf
+import pytest
+from flask import Flask
+from sqlalchemy import func, inspect, select
+
+from jobboard.applications import services as applications
+from jobboard.applications.models import LicenceStatus
+from jobboard.core.db import utcnow
+from jobboard.core.outbox import OutboxMessage, OutboxStatus
+from jobboard.extensions import db
+from jobboard.fairs import services as fairs
+from jobboard.fairs.models import BookingMode, Slot
+from jobboard.jobs import services as jobs
+from jobboard.jobs.models import Seniority
+from jobboard.orgs import services as orgs
+from jobboard.orgs.models import Membership, Role
+from jobboard.vocab.models import HebrewLevel
+from tests.factories import (
+    AdminFactory,
+    DoctorFactory,
+    GrantProgramFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PostingFactory,
+    SiteFactory,
+)
+
+CLASSES = {"public", "user", "doctor", "admin", "member:viewer", "member:recruiter", "member:owner"}
+PERSONAS = ("anonymous", "doctor", "applicant", "viewer_a", "recruiter_a", "owner_a", "owner_b", "admin")
+ROLE_OF = {"viewer_a": Role.VIEWER, "recruiter_a": Role.RECRUITER, "owner_a": Role.OWNER}
+# Routes whose object belongs to one doctor: another doctor gets 404.
+DOCTOR_OBJECT_ARGS = {"cv_id", "booking_id", "application_id"}
+# Answers with a redirect to the sign-in page when no sign-in is under way.
+SIGN_IN_STEPS = {"accounts.two_factor"}
+# Public pages a signed-in visitor of this kind may not use (403 names the reason).
+REFUSED = {("orgs.register", "doctor"), ("orgs.register", "applicant"),
+           # booking needs a complete profile (or an invitation): a business rule, not a secret
+           ("fairs.book", "doctor")}
+# Arguments naming public objects: not tenant data, so not hidden from other tenants.
+PUBLIC_OBJECT_ARGS = {"fair_id", "fair_slug", "action"}
+TOKEN_ENDPOINTS = {"accounts.confirm_email", "accounts.confirm_email_change", "accounts.reset_password",
+                   "jobs.renew_from_mail", "orgs.accept_invitation"}
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, rule, method) for every route but static files: reads first, then writes,
+    deletions last (files on disk do not roll back with a test's transaction)."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, rule.rule, method))
+    return sorted(found, key=lambda r: (r[2] == "POST", "delete" in r[0], r))
+
+
+def test_every_route_has_an_access_class(app):
+    unclassified = [endpoint for endpoint, _rule, _method in routes(app)
+                    if getattr(app.view_functions[endpoint], "access_class", None) not in CLASSES]
+    assert unclassified == [], f"routes without an access class: {sorted(set(unclassified))}"
+
+
+def pdf_bytes() -> bytes:
+    document = pikepdf.new()
+    document.add_blank_page()
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class World:
+    users: dict[str, object]
+    values: dict[str, object]  # URL argument → value, all of tenant A
+    other_values: dict[str, object]  # the same arguments pointing at tenant B
+
+
+@pytest.fixture(scope="module")
+def world(app: Flask) -> World:
+    """Built and committed once for the module's database."""
+    with app.app_context():
+        built = build_world()
+        db.session.remove()
+        return built
+
+
+def build_world() -> World:
+    admin = AdminFactory()
+    org_a = OrganizationFactory(slug="tenant-a")
+    org_b = OrganizationFactory(slug="tenant-b")
+    members = {name: MembershipFactory(org=org_a, role=role) for name, role in ROLE_OF.items()}
+    owner_b = MembershipFactory(org=org_b, role=Role.OWNER)
+    site_a, site_b = SiteFactory(org=org_a), SiteFactory(org=org_b)
+    GrantProgramFactory()
+
+    posting = PostingFactory(org=org_a, site=site_a)
+    jobs.submit(posting, members["recruiter_a"].user)
+    jobs.approve(posting, admin)
+    posting_b = PostingFactory(org=org_b, site=site_b)
+
+    applicant = DoctorFactory()
+    applications.save_profile(applicant, applications.ProfileFields(
+        profession_slug="physician", specialty_slug="pediatrics", seniority=Seniority.SPECIALIST, years_experience=5,
+        training_country="FR", residence_country="FR", licence_status=LicenceStatus.FILE_SUBMITTED,
+        hebrew_level=HebrewLevel.B1, move_month=utcnow().date().replace(day=1), open_to_periphery=True,
+        summary="", phone=None,
+    ))
+    cv = applications.upload_cv(applicant, "cv.pdf", pdf_bytes())
+    application = applications.apply(applicant, posting, cv, "Hello")
+    applications.move(application, members["recruiter_a"].user, applications.Stage.INTERVIEW)
+    invitation = orgs.invite(org_a, members["owner_a"].user, email="newcomer@example.org", role=Role.VIEWER)
+
+    now = utcnow()
+    day = (now + timedelta(days=30)).date()
+    fair = fairs.save_fair(admin, fairs.FairFields(
+        name="MedEx Test", city="London", country="GB", venue="Hall", address="", time_zone="Europe/London",
+        starts_on=day, ends_on=day, opens_at=time(9), closes_at=time(17),
+        booking_opens_at=now - timedelta(days=1), booking_closes_at=datetime.combine(day, time(8)).astimezone(),
+    ))
+    fairs.publish_fair(admin, fair)
+    registration = fairs.register(org_a, admin, fair, tables=[("Table 1", "")], mode=BookingMode.OPEN,
+                                  profession_slug=None)
+    fairs.generate_slots(registration.tables[0], admin, day=day, start=time(10), end=time(11), minutes=20,
+                         breaks=[], posting=None, video_link=None)
+    slots = list(db.session.scalars(select(Slot).where(Slot.fair_id == fair.id).order_by(Slot.starts_at)))
+    booking = fairs.book(applicant, slots[0].id, members["recruiter_a"].user, application=application)
+    dead = OutboxMessage(kind="mail.send", payload={}, status=OutboxStatus.DEAD, attempts=10)
+    db.session.add(dead)
+    db.session.flush()
+
+    values = {
+        "org_slug": org_a.slug, "posting_id": posting.id, "slug": posting.slug, "site_id": site_a.id,
+        "membership_id": members["viewer_a"].id, "invitation_id": invitation.id, "application_id": application.id,
+        "cv_id": cv.id, "booking_id": booking.id, "slot_id": slots[1].id, "fair_id": fair.id, "fair_slug": fair.slug,
+        "org_id": org_a.id, "grant_id": db.session.scalar(select(func.min(jobs.GrantProgram.id))),
+        "message_id": dead.id, "token": "not-a-valid-token", "action": "block",
+    }
+    other = dict(values, org_slug=org_b.slug, posting_id=posting_b.id, site_id=site_b.id,
+                 membership_id=owner_b.id, org_id=org_b.id)
+    users = {name: membership.user for name, membership in members.items()}
+    users.update(anonymous=None, doctor=DoctorFactory(), applicant=applicant, owner_b=owner_b.user, admin=admin)
+    db.session.commit()
+    return World(users={name: Persona(user.id, user.get_id()) if user else None for name, user in users.items()},
+                 values=values, other_values=other)
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A signed-in visitor, as the session cookie names them."""
+
+    id: int
+    session_id: str
+
+    def get_id(self) -> str:
+        return self.session_id
+
+
+def fingerprint() -> dict[str, int]:
+    """Row counts of every table (the audit log and outbox aside: a refusal may be logged)."""
+    names = [n for n in inspect(db.engine).get_table_names() if n not in ("alembic_version",)]
+    return {name: db.session.execute(db.text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one() for name in names}
+
+
+def expected(access: str, persona: str, endpoint: str, rule: str) -> str:
+    if (endpoint, persona) in REFUSED:
+        return "forbidden"
+    if access == "public":
+        if endpoint in SIGN_IN_STEPS:
+            return "login"
+        return "bad_token" if endpoint in TOKEN_ENDPOINTS else "answered"
+    if persona == "anonymous":
+        return "login"
+    if access == "user":
+        return "answered"
+    if access == "admin":
+        return "answered" if persona == "admin" else "forbidden"
+    if access == "doctor":
+        if persona not in ("doctor", "applicant"):
+            return "forbidden"
+        owned = {arg for arg in re.findall(r"<(?:\w+:)?(\w+)>", rule)} & DOCTOR_OBJECT_ARGS
+        return "not_found" if owned and persona == "doctor" else "answered"
+    role = Role(access.split(":")[1])
+    if persona not in ROLE_OF:
+        return "not_found"
+    return "answered" if ROLE_OF[persona].includes(role) else "forbidden"
+
+
+def outcome(response: object) -> str:
+    status = response.status_code  # type: ignore[attr-defined]
+    location = response.headers.get("Location", "")  # type: ignore[attr-defined]
+    if status == 302 and location.startswith("/account/login"):
+        return "login"
+    return {403: "forbidden", 404: "not_found", 400: "bad_token"}.get(status, "answered" if status < 500 else "error")
+
+
+def sign_in(client: object, login: object, user: object) -> None:
+    if user is None:
+        with client.session_transaction() as session:  # type: ignore[attr-defined]
+            session.clear()
+    else:
+        login(user)  # type: ignore[operator]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "route" in metafunc.fixturenames:
+        from jobboard import create_app
+
+        probe = create_app({"JOBBOARD_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+        metafunc.parametrize("route", routes(probe), ids=[f"{m} {e}:{r}" for e, r, m in routes(probe)])
+
+
+def _url(app: Flask, endpoint: str, rule: str, values: dict[str, object]) -> str:
+    needed = set(re.findall(r"<(?:[\w(), ]+:)?(\w+)>", rule))
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{name: values[name] for name in needed})
+
+
+def test_each_visitor_gets_the_expected_answer(app, client, login, db_session, world, route):
+    endpoint, rule, method = route
+    access = app.view_functions[endpoint].access_class
+    url = _url(app, endpoint, rule, world.values)
+    # Authorised visitors last: their POST may change what the others would see.
+    order = sorted(PERSONAS, key=lambda p: expected(access, p, endpoint, rule) == "answered")
+    for persona in order:
+        sign_in(client, login, world.users[persona])
+        before = fingerprint() if method == "POST" else None
+        for headers in ({}, {"HX-Request": "true"}) if method == "GET" else ({},):
+            response = client.open(url, method=method, headers=headers)
+            want = expected(access, persona, endpoint, rule)
+            got = outcome(response)
+            assert got == want, f"{method} {url} as {persona} ({access}, htmx={bool(headers)}): {response.status_code}, expected {want}"
+        if before is not None and want != "answered":
+            db.session.expire_all()
+            assert fingerprint() == before, f"refused {method} {url} as {persona} changed the database"
+
+
+def test_another_tenants_object_ids_are_not_found_under_its_own_slug(app, client, login, db_session, world):
+    """Tenant B's owner, on B's own URLs, gets 404 for every object id of tenant A."""
+    login(world.users["owner_b"])
+    checked = 0
+    for endpoint, rule, method in routes(app):
+        access = app.view_functions[endpoint].access_class
+        args = set(re.findall(r"<(?:[\w(), ]+:)?(\w+)>", rule)) - {"org_slug"} - PUBLIC_OBJECT_ARGS
+        if not access.startswith("member:") or "org_slug" not in rule or not args:
+            continue
+        values = dict(world.values, org_slug=world.other_values["org_slug"])
+        response = client.open(_url(app, endpoint, rule, values), method=method)
+        assert response.status_code == 404, f"{method} {rule} with tenant A's ids under B: {response.status_code}"
+        checked += 1
+    assert checked > 20
