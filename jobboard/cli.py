@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from jobboard.accounts.models import AccountKind
 from jobboard.accounts.services import WeakPassword, create_user, find_user_by_email
+from jobboard.applications.services import sweep_uploads
 from jobboard.core import outbox
 from jobboard.core.schedule import run_due_jobs
 from jobboard.demo.seed import seed_demo
@@ -94,6 +95,12 @@ def search_check_command() -> None:
         click.echo("A sync is queued for each; the worker applies them.")
         if current_app.config["OUTBOX_EAGER"]:
             outbox.drain()
+
+
+@jobboard_cli.command("sweep-uploads")
+def sweep_uploads_command() -> None:
+    """Delete uploaded files no row refers to (left by a request that failed after writing)."""
+    click.echo(f"Removed {sweep_uploads()} unreferenced files.")
 
 
 @jobboard_cli.command("worker")

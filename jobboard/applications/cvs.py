@@ -70,8 +70,9 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     if not name.lower().endswith(".pdf") or not data.startswith(b"%PDF-"):
         raise InvalidCv("Upload your CV as a PDF file.")
     try:
+        # Run as a plain script (-I: isolated), so the child loads pikepdf and nothing of the app.
         completed = subprocess.run(
-            [sys.executable, "-m", "jobboard.applications.pdfcheck"],
+            [sys.executable, "-I", str(Path(__file__).with_name("pdfcheck.py"))],
             input=data, capture_output=True, timeout=CHECK_TIMEOUT_SECONDS, check=False,
         )
         verdict = json.loads(completed.stdout.decode() or "{}")

@@ -1,5 +1,5 @@
-"""Inspects an uploaded PDF in a separate, limited process: ``python -m
-jobboard.applications.pdfcheck`` reads the file on standard input and prints one JSON line,
+"""Inspects an uploaded PDF in a separate, limited process: ``python pdfcheck.py`` (run as a
+script, importing nothing of the app) reads the file on standard input and prints one JSON line,
 ``{"ok": true, "pages": n}`` or ``{"ok": false, "reason": "..."}``.
 
 Parsing untrusted PDFs is where libraries crash, loop or balloon; in a child process with a CPU

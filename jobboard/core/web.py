@@ -32,7 +32,7 @@ ERROR_TEXTS: dict[int, tuple[str, str]] = {
     405: ("Method not allowed", "This address does not accept that kind of request."),
     409: ("Conflict", "This clashes with another change. Reload the page and try again."),
     410: ("Gone", "This is no longer available."),
-    413: ("Too large", "The upload is larger than allowed."),
+    413: ("Too large", "The upload is larger than allowed (a CV may be at most 5 MB)."),
     422: ("Cannot be processed", "Some of the information given is not valid."),
     429: ("Too many requests", "You have tried this too often. Wait a little and try again."),
     500: ("Something went wrong", "An unexpected error occurred on our side. It has been logged."),

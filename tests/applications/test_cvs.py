@@ -131,7 +131,7 @@ def test_an_upload_over_the_request_limit_gets_the_friendly_413_page(client, doc
 
     assert response.status_code == 413
     page = text_of(response)
-    assert "Too large" in page and "The upload is larger than allowed." in page
+    assert "Too large" in page and "The upload is larger than allowed (a CV may be at most 5 MB)." in page
     assert "<html" in response.get_data(as_text=True).lower()  # the site's page, not Werkzeug's
     assert cvs_of(doctor) == []
     assert stored_files(uploads) == set()

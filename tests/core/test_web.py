@@ -212,7 +212,7 @@ def test_413_page_for_an_upload_over_the_limit(app, client):
         data={"lang": "he", "file": (io.BytesIO(b"x" * too_big), "cv.pdf")},
         content_type="multipart/form-data",
     )
-    assert_error_page(response, 413, "Too large", "The upload is larger than allowed.")
+    assert_error_page(response, 413, "Too large", "The upload is larger than allowed (a CV may be at most 5 MB).")
     assert "lang=he" not in response.headers.get("Set-Cookie", "")
 
 

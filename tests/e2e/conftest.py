@@ -33,6 +33,10 @@ from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
+
+# Signing in hashes passwords with Argon2 and each step may send mail: give the assertions room.
+expect.set_options(timeout=10_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results" / "e2e"
@@ -189,7 +193,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         fair_id, fair_slug = fair.id, fair.slug
         db.session.remove()
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request in the test report
+    werkzeug_log = logging.getLogger("werkzeug")
+    werkzeug_level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)  # not a line per request in the test report
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
@@ -202,6 +208,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        werkzeug_log.setLevel(werkzeug_level)
         with app.app_context():
             db.engine.dispose()
 
@@ -220,8 +227,10 @@ def _no_rate_limits() -> Iterator[None]:
 # --- the browser -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped: Playwright's sync API runs its own event loop, which should not outlive
+    the journeys into the rest of the suite."""
     if not CHROMIUM.exists():
         message = "Debian chromium is not installed (apt install chromium): browser journeys not run"
         if os.environ.get("CI") == "true":
@@ -255,6 +264,8 @@ class BrowserProblems:
         self.items: list[str] = []
         self.pages: list[tuple[str, object]] = []
         self.contexts: list[object] = []
+        self.failed_requests: list[tuple[str, str, str | None, str]] = []
+        self.downloads: set[str] = set()
 
     def add(self, actor: str, text: str) -> None:
         self.items.append(f"[{actor}] {text}")
@@ -274,7 +285,8 @@ class BrowserProblems:
             self.add(actor, f"console error: {message.text} ({url})")  # type: ignore[attr-defined]
 
         def on_request_failed(request: object) -> None:
-            self.add(actor, f"request failed: {request.method} {request.url}: {request.failure}")  # type: ignore[attr-defined]
+            self.failed_requests.append(
+                (actor, request.url, request.failure, f"request failed: {request.method} {request.url}: {request.failure}"))  # type: ignore[attr-defined]
 
         def on_response(response: object) -> None:
             status = response.status  # type: ignore[attr-defined]
@@ -287,12 +299,18 @@ class BrowserProblems:
         page.on("console", on_console)
         page.on("pageerror", lambda error: self.add(actor, f"page error: {error}"))
         page.on("requestfailed", on_request_failed)
+        page.on("download", lambda download: self.downloads.add(download.url))
         page.on("response", on_response)
         self.pages.append((actor, page))
         self.contexts.append(context)
         return page
 
     def finish(self) -> list[str]:
+        for actor, url, failure, text in self.failed_requests:
+            # A navigation that turns into a download (Content-Disposition: attachment) ends,
+            # for the page, as an aborted request: that is not a failure.
+            if not (failure == "net::ERR_ABORTED" and url in self.downloads):
+                self.add(actor, text)
         for actor, page in self.pages:
             try:
                 if not page.is_closed():  # type: ignore[attr-defined]
@@ -370,15 +388,20 @@ def check_accessibility(page: object, where: str) -> None:
         _AXE_SOURCE = AXE_PATH.read_text(encoding="utf-8")
     if not page.evaluate("typeof window.axe === 'object'"):  # type: ignore[attr-defined]
         page.evaluate(f"{_AXE_SOURCE}\n;void 0")  # type: ignore[attr-defined]
-    violations = page.evaluate(  # type: ignore[attr-defined]
+    outcome = page.evaluate(  # type: ignore[attr-defined]
         """async () => {
           const results = await axe.run(document, {resultTypes: ["violations"]});
-          return results.violations.map((v) => ({
-            id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-            nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary})),
-          }));
+          return {
+            passes: results.passes.length,
+            violations: results.violations.map((v) => ({
+              id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+              nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary})),
+            })),
+          };
         }"""
     )
+    assert outcome["passes"] > 0, f"axe ran no rule on {where}: is axe-core loaded?"
+    violations = outcome["violations"]
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     if serious:
         lines = [f"axe: {len(serious)} serious or critical violation(s) on {where} ({page.url}):"]  # type: ignore[attr-defined]

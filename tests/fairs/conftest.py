@@ -51,20 +51,6 @@ def clock():
         yield traveller
 
 
-@pytest.fixture
-def login(client):
-    """``login(user)`` signs the test client in as ``user``. The fairs' own copy of the shared
-    helper (the fairs views need no fresh session), so these tests don't depend on its details."""
-
-    def sign_in(user) -> None:
-        with client.session_transaction() as session:
-            session.clear()
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-
-    return sign_in
-
-
 # --- builders ------------------------------------------------------------------------------
 
 
