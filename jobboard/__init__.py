@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from jobboard import accounts, applications, fairs, jobs, mail, search
+    from jobboard import accounts, alerts, applications, fairs, jobs, mail, search
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
 
@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     search.init_app(app)
     applications.init_app(app)
     fairs.init_app(app)
+    alerts.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -57,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter  # before the routes that use it are added
     from jobboard.accounts.views import bp as accounts_bp
+    from jobboard.alerts.views import bp as alerts_bp
     from jobboard.applications.views import bp as applications_bp
     from jobboard.fairs.views import bp as fairs_bp
     from jobboard.jobs.views import bp as jobs_bp
@@ -65,7 +67,8 @@ def register_blueprints(app: Flask) -> None:
     from jobboard.pages.views import bp as pages_bp
     from jobboard.search.views import bp as search_bp
 
-    for blueprint in (pages_bp, accounts_bp, orgs_bp, jobs_bp, search_bp, applications_bp, fairs_bp, moderation_bp):
+    for blueprint in (pages_bp, accounts_bp, orgs_bp, jobs_bp, search_bp, applications_bp, fairs_bp, alerts_bp,
+                      moderation_bp):
         app.register_blueprint(blueprint)
 
 

@@ -7,6 +7,7 @@ message to the recipient's mail client.
 from __future__ import annotations
 
 import base64
+from email import policy
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,9 +19,20 @@ from jobboard.core.outbox import OutboxMessage
 from jobboard.extensions import mail
 
 
+class _Message(Message):
+    """Folds headers at RFC 5322's 998 characters rather than 78: a long unbreakable value (the
+    unsubscribe link in List-Unsubscribe) would otherwise be turned into an RFC 2047 encoded
+    word, which mail clients do not read as a link."""
+
+    def _message(self):  # type: ignore[no-untyped-def]
+        built = super()._message()
+        built.policy = policy.SMTP.clone(max_line_length=998)
+        return built
+
+
 def build_message(outbox_message: OutboxMessage) -> Message:
     payload = outbox_message.payload
-    message = Message(
+    message = _Message(
         subject=payload["subject"],
         recipients=[payload["to"]],
         body=payload["text"],

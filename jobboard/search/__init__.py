@@ -14,6 +14,11 @@ def _timestamp_date(value: int | None) -> str:
     return datetime.fromtimestamp(value, timezone.utc).strftime("%d %b %Y") if value else ""
 
 
+def _timestamp_iso(value: int) -> str:
+    return datetime.fromtimestamp(value, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def init_app(app: Flask) -> None:
     register_handler(app, SEARCH_SYNC, sync_posting)
     app.jinja_env.filters["timestamp_date"] = _timestamp_date
+    app.jinja_env.filters["timestamp_iso"] = _timestamp_iso

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask.wrappers import Response
 
 from jobboard.core.access import public
@@ -12,7 +12,8 @@ from jobboard.jobs.queries import fallback_search
 from jobboard.search.engine import breaker, get_engine
 from jobboard.search.facets import catalogue, facet_groups, hebrew_options
 from jobboard.search.params import FACET_PARAMS, RADII_KM, SearchState, parse, to_query
-from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchResult, Sort
+from jobboard.search.documents import posting_document
+from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchQuery, SearchResult, Sort
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
@@ -70,3 +71,43 @@ def index() -> Response:
         # Hit links as "<prefix><id>-<slug>": url_for per hit costs more than the rest of a card.
         posting_path_prefix=url_for("jobs.detail", posting_id=0)[:-1],
     )
+
+
+FEED_SIZE = 50
+
+
+def _feed(state: SearchState, title: str) -> Response:
+    known = catalogue()
+    now = int(time.time())
+    base = to_query(state, known.cities, now)
+    query = SearchQuery(text=base.text, filters=base.filters, near=base.near, sort=Sort.NEWEST, facets=(),
+                        per_page=FEED_SIZE, now=now)
+    try:
+        documents = [hit.document for hit in get_engine().search(query).hits]
+    except EngineUnavailable:
+        documents = [posting_document(p) for p in fallback_search(state.text, 1, FEED_SIZE).items]
+    body = render_template(
+        "search/feed.xml", title=title, documents=documents, self_url=request.url,
+        page_url=url_for("search.index", _external=True, **state.to_args()),
+        updated=max((d["posted_at"] for d in documents), default=now),
+        host=request.host.split(":")[0], summary=lambda d: str(d["description_text"])[:600],
+    )
+    response = Response(body, mimetype="application/atom+xml")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/jobs/feed.atom")
+@public
+def feed() -> Response:
+    """The search page's results (the same filters) as an Atom feed, newest first."""
+    known = catalogue()
+    state = parse(request.args, {param: set(values) for param, values in known.labels.items()}, known.cities)
+    return _feed(state, f"IMAP Job Board: {state.text}" if state.text else "IMAP Job Board: positions")
+
+
+@bp.route("/feed.atom")
+@public
+def site_feed() -> Response:
+    """Every new posting, newest first."""
+    return _feed(SearchState(), "IMAP Job Board: new positions")

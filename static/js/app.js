@@ -22,3 +22,12 @@ document.addEventListener("change", (event) => {
     event.stopPropagation();
   }
 }, true);
+
+// The search page's "Alert me" form and feed link follow the search as htmx updates the URL.
+document.addEventListener("htmx:pushedIntoHistory", () => {
+  const query = window.location.search.slice(1);
+  const field = document.getElementById("alert-query");
+  if (field) field.value = query;
+  const feed = document.getElementById("search-feed-link");
+  if (feed) feed.href = feed.href.split("?")[0] + "?" + query;
+});

@@ -1,0 +1,249 @@
+"""Job alerts: a saved search that e-mails the postings new to it.
+
+- A signed-in person with a confirmed address saves an alert at once; a visitor gives an
+  address and nothing is sent before they follow the confirmation link (double opt-in).
+- Every alert e-mail has a signed unsubscribe link that needs no sign-in, and the
+  ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers for one-click unsubscribing.
+- The worker computes digests through the search engine (the same query as the page, plus
+  "first published since the last run"), in batches; each candidate is re-checked in the
+  database (a posting closed since the index was updated is left out) and against the alert's
+  sent-log (nothing is sent twice). An empty digest is not sent.
+- Daily and weekly digests go out at 07:00 in the alert's time zone, computed with zoneinfo,
+  so a daylight-saving change neither skips nor repeats one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as clock
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from jobboard.accounts.models import User
+from jobboard.alerts.models import Alert, AlertSent, AlertStatus, Frequency
+from jobboard.core.db import utcnow
+from jobboard.core.errors import DomainError, InvalidToken, NotFound, NotPermitted
+from jobboard.core.tokens import Purpose, make_token, read_token
+from jobboard.core.urls import external_url
+from jobboard.extensions import db
+from jobboard.jobs.models import Posting
+from jobboard.jobs.queries import listed_condition
+from jobboard.mail import queue_mail
+from jobboard.search.engine import get_engine
+from jobboard.search.facets import catalogue
+from jobboard.search.params import parse, to_query
+from jobboard.search.port import Range, SearchQuery, Sort
+
+log = logging.getLogger(__name__)
+
+CONFIRM_ALERT = Purpose("alert-confirm", 14 * 24 * 3600)
+UNSUBSCRIBE = Purpose("alert-unsubscribe", 10 * 365 * 24 * 3600)
+DIGEST_HOUR = time(7, 0)
+INSTANT_EVERY = timedelta(minutes=15)
+MAX_PER_DIGEST = 50
+MAX_ALERTS = 20
+
+
+class InvalidSavedSearch(DomainError):
+    def __init__(self, problems: list[str]):
+        super().__init__("This search cannot be saved: " + " ".join(problems), field="query")
+
+
+def normalise_query(query_string: str) -> str:
+    """The search state as a canonical query string; a query the page would only accept with
+    notices (unknown filters or values, malformed numbers) is refused rather than saved."""
+    known = catalogue()
+    state = parse(MultiDict(parse_qsl(query_string, keep_blank_values=False)),
+                  {param: set(values) for param, values in known.labels.items()}, known.cities)
+    if state.notices:
+        raise InvalidSavedSearch(state.notices)
+    args = state.to_args(page=None)
+    return urlencode(sorted((k, v) for k, values in args.items() for v in (values if isinstance(values, list) else [values])))
+
+
+def next_run(alert: Alert, after: datetime) -> datetime:
+    if alert.frequency == Frequency.INSTANT:
+        return after + INSTANT_EVERY
+    zone = ZoneInfo(alert.time_zone)
+    local = after.astimezone(zone)
+    day = local.date()
+    candidate = datetime.combine(day, DIGEST_HOUR, zone)
+    if candidate <= local:
+        day += timedelta(days=1)
+    if alert.frequency == Frequency.WEEKLY:
+        day += timedelta(days=(7 - day.weekday()) % 7)  # Mondays
+    return datetime.combine(day, DIGEST_HOUR, zone).astimezone(ZoneInfo("UTC"))
+
+
+def _count_for(user: User | None, email: str | None) -> int:
+    condition = Alert.user_id == user.id if user is not None else Alert.email == email
+    return db.session.scalar(select(func.count()).select_from(Alert).where(
+        condition, Alert.status != AlertStatus.UNSUBSCRIBED)) or 0
+
+
+def create_alert(*, user: User | None, email: str | None, name: str, query_string: str,
+                 frequency: Frequency) -> Alert:
+    query = normalise_query(query_string)
+    if user is not None and not user.is_confirmed:
+        raise NotPermitted("Confirm your e-mail address before saving alerts.")
+    if user is None and not email:
+        raise DomainError("Give the address the alerts should go to.", field="email")
+    if _count_for(user, email) >= MAX_ALERTS:
+        raise DomainError(f"You can keep at most {MAX_ALERTS} alerts. Delete one first.", field="name")
+    now = utcnow()
+    alert = Alert(
+        user_id=user.id if user else None, email=None if user else email, name=name, query_string=query,
+        frequency=frequency, status=AlertStatus.ACTIVE if user else AlertStatus.UNCONFIRMED,
+        time_zone=(user.time_zone if user and user.time_zone else "Asia/Jerusalem"),
+        confirmed_at=now if user else None, searched_until=now,
+    )
+    alert.next_run_at = next_run(alert, now)
+    db.session.add(alert)
+    db.session.flush()
+    if user is None:
+        queue_mail(email, f"Confirm your job alert “{name}”", "alerts/confirm", alert=alert,
+                   confirm_url=external_url("alerts.confirm", token=make_token(CONFIRM_ALERT, {"a": alert.id})))
+    return alert
+
+
+def alert_for_confirmation(token: str) -> Alert:
+    alert = db.session.get(Alert, read_token(CONFIRM_ALERT, token).get("a"))
+    if alert is None or alert.status == AlertStatus.UNSUBSCRIBED:
+        raise InvalidToken("This alert no longer exists.")
+    return alert
+
+
+def confirm(token: str) -> Alert:
+    alert = alert_for_confirmation(token)
+    if alert.status == AlertStatus.UNCONFIRMED:
+        now = utcnow()
+        alert.status, alert.confirmed_at, alert.searched_until = AlertStatus.ACTIVE, now, now
+        alert.next_run_at = next_run(alert, now)
+    return alert
+
+
+def unsubscribe_token(alert: Alert) -> str:
+    return make_token(UNSUBSCRIBE, {"a": alert.id})
+
+
+def alert_for_unsubscribe(token: str) -> Alert:
+    alert = db.session.get(Alert, read_token(UNSUBSCRIBE, token).get("a"))
+    if alert is None:
+        raise InvalidToken("This alert no longer exists.")
+    return alert
+
+
+def unsubscribe(token: str) -> Alert:
+    alert = alert_for_unsubscribe(token)
+    alert.status = AlertStatus.UNSUBSCRIBED
+    return alert
+
+
+def own_alert(user: User, alert_id: int) -> Alert:
+    alert = db.session.get(Alert, alert_id)
+    if alert is None or alert.user_id != user.id or alert.status == AlertStatus.UNSUBSCRIBED:
+        raise NotFound("There is no such alert.")
+    return alert
+
+
+def update(alert: Alert, *, name: str, frequency: Frequency) -> None:
+    if frequency != alert.frequency:
+        alert.frequency = frequency
+        alert.next_run_at = next_run(alert, utcnow())
+    alert.name = name
+
+
+def pause(alert: Alert) -> None:
+    alert.status = AlertStatus.PAUSED
+
+
+def resume(alert: Alert) -> None:
+    """Resuming does not send what was published while paused: the alert starts afresh."""
+    if alert.status == AlertStatus.PAUSED:
+        now = utcnow()
+        alert.status, alert.searched_until, alert.next_run_at = AlertStatus.ACTIVE, now, next_run(alert, now)
+
+
+def delete(alert: Alert) -> None:
+    db.session.delete(alert)
+
+
+def alerts_of(user: User) -> list[Alert]:
+    return list(db.session.scalars(
+        select(Alert).where(Alert.user_id == user.id, Alert.status != AlertStatus.UNSUBSCRIBED).order_by(Alert.created_at)
+    ))
+
+
+# --- the worker's digests ------------------------------------------------------------------
+
+
+@dataclass
+class RunStats:
+    processed: int = 0
+    mailed: int = 0
+    postings: int = 0
+
+
+def _candidates(alert: Alert, cities: dict[str, tuple[float, float]], labels: dict[str, dict[str, str]],
+                now: datetime) -> list[dict[str, object]]:
+    state = parse(MultiDict(parse_qsl(alert.query_string)), {p: set(v) for p, v in labels.items()}, cities)
+    base = to_query(state, cities, int(now.timestamp()))
+    query = SearchQuery(
+        text=base.text, near=base.near, sort=Sort.NEWEST, facets=(), page=1, per_page=MAX_PER_DIGEST, now=base.now,
+        filters=(*base.filters, Range("posted_at", minimum=int(alert.searched_until.timestamp()) + 1)),
+    )
+    return [hit.document for hit in get_engine().search(query).hits]
+
+
+def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> RunStats:
+    """Send every alert that is due, a batch at a time (one commit per batch)."""
+    now = now or utcnow()
+    known = catalogue()
+    stats = RunStats()
+    started = clock.monotonic()
+    while True:
+        alerts = list(db.session.scalars(
+            select(Alert).where(Alert.status == AlertStatus.ACTIVE, Alert.next_run_at <= now)
+            .order_by(Alert.id).limit(batch_size).with_for_update(skip_locked=True)
+        ))
+        if not alerts:
+            break
+        found = {alert.id: _candidates(alert, known.cities, known.labels, now) for alert in alerts}
+        ids = {int(doc["id"]) for docs in found.values() for doc in docs}
+        listed = set(db.session.scalars(select(Posting.id).where(Posting.id.in_(ids), listed_condition()))) if ids else set()
+        sent = set(db.session.execute(select(AlertSent.alert_id, AlertSent.posting_id).where(
+            AlertSent.alert_id.in_([a.id for a in alerts]), AlertSent.posting_id.in_(ids))).tuples()) if ids else set()
+        for alert in alerts:
+            fresh = [doc for doc in found[alert.id]
+                     if int(doc["id"]) in listed and (alert.id, int(doc["id"])) not in sent]
+            if fresh:
+                _send_digest(alert, fresh, now)
+                stats.mailed += 1
+                stats.postings += len(fresh)
+            alert.last_found = len(fresh)
+            alert.searched_until = now
+            alert.next_run_at = next_run(alert, now)
+            stats.processed += 1
+        db.session.commit()
+    log.info("alerts: %d processed, %d mails queued (%d postings) in %.1f s",
+             stats.processed, stats.mailed, stats.postings, clock.monotonic() - started)
+    return stats
+
+
+def _send_digest(alert: Alert, documents: list[dict[str, object]], now: datetime) -> None:
+    unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
+    queue_mail(
+        alert.recipient or "", f"{len(documents)} new position{'s' if len(documents) != 1 else ''}: {alert.name}",
+        "alerts/digest", alert=alert, postings=documents, unsubscribe_url=unsubscribe_url,
+        posting_url=lambda doc: external_url("jobs.detail", posting_id=doc["id"], slug=doc["slug"]),
+        search_url=external_url("search.index") + "?" + alert.query_string,
+        headers={"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+    db.session.add_all(AlertSent(alert_id=alert.id, posting_id=int(doc["id"]), sent_at=now) for doc in documents)
+    alert.last_sent_at = now
+    alert.total_sent += len(documents)
