@@ -195,7 +195,10 @@ def _candidates(alert: Alert, cities: dict[str, tuple[float, float]], labels: di
     base = to_query(state, cities, int(now.timestamp()))
     query = SearchQuery(
         text=base.text, near=base.near, sort=Sort.NEWEST, facets=(), page=1, per_page=MAX_PER_DIGEST, now=base.now,
-        filters=(*base.filters, Range("posted_at", minimum=int(alert.searched_until.timestamp()) + 1)),
+        # The index keeps whole seconds: from the second of the last run on (inclusive), so a
+        # posting published later in that same second is not missed; the exact instant is
+        # checked against the database below.
+        filters=(*base.filters, Range("posted_at", minimum=int(alert.searched_until.timestamp()))),
     )
     return [hit.document for hit in get_engine().search(query).hits]
 
@@ -215,12 +218,14 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
             break
         found = {alert.id: _candidates(alert, known.cities, known.labels, now) for alert in alerts}
         ids = {int(doc["id"]) for docs in found.values() for doc in docs}
-        listed = set(db.session.scalars(select(Posting.id).where(Posting.id.in_(ids), listed_condition()))) if ids else set()
+        published = dict(db.session.execute(select(Posting.id, Posting.first_published_at).where(
+            Posting.id.in_(ids), listed_condition(), Posting.expires_at > now)).tuples().all()) if ids else {}
         sent = set(db.session.execute(select(AlertSent.alert_id, AlertSent.posting_id).where(
             AlertSent.alert_id.in_([a.id for a in alerts]), AlertSent.posting_id.in_(ids))).tuples()) if ids else set()
         for alert in alerts:
             fresh = [doc for doc in found[alert.id]
-                     if int(doc["id"]) in listed and (alert.id, int(doc["id"])) not in sent]
+                     if published.get(int(doc["id"])) is not None and published[int(doc["id"])] > alert.searched_until
+                     and (alert.id, int(doc["id"])) not in sent]
             if fresh:
                 _send_digest(alert, fresh, now)
                 stats.mailed += 1

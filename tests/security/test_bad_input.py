@@ -20,8 +20,8 @@ an anonymous visitor for public ones). For every request:
 - after a 4xx the database is exactly as before (a digest of every row of every table).
 
 Each example runs in its own rolled-back transaction, so the world is the same for each.
-Rate limits are off in this module's app (they would turn most examples into 429s; they have
-their own tests in ``test_hardening``). The number of cases run is printed at the end of the
+Rate limits are reset before each example (otherwise most examples would be 429s; the limits
+have their own tests in ``test_hardening``). The number of cases run is printed at the end of the
 module (``bad input: N generated requests``).
 """
 
@@ -64,7 +64,7 @@ from jobboard.accounts.services import CONFIRM_EMAIL, RESET_PASSWORD
 from jobboard.accounts.views import PENDING_TWO_FACTOR
 from jobboard.core.tokens import fingerprint as token_fingerprint
 from jobboard.core.tokens import make_token
-from jobboard.extensions import db, login_manager
+from jobboard.extensions import db, limiter, login_manager
 from jobboard.orgs.services import INVITATION
 from jobboard.search.params import FACET_PARAMS, SINGLE_PARAMS
 from jobboard.vocab.seed import load_vocabularies
@@ -80,7 +80,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     root = tmp_path_factory.mktemp("bad-input")
     own_url = f"sqlite:///{root / 'bad-input.db'}" if database_url.startswith("sqlite") else create_postgres_database()
     os.environ["JOBBOARD_INSTANCE_PATH"] = str(root)
-    application = create_app({**testing_config(own_url, root), "RATELIMIT_ENABLED": False})
+    application = create_app(testing_config(own_url, root))
     application.test_client_class = FreshUserClient
     with application.app_context():
         flask_migrate.upgrade()
@@ -436,6 +436,7 @@ def test_generated_input_never_breaks_a_route(app, world, route):
     def check(body: list[tuple[str, str]], query_string: list[tuple[str, str]], htmx: bool) -> None:
         CASES[endpoint] += 1
         with rolled_back(app):
+            limiter.reset()  # each example starts with no request counted
             client = app.test_client()
             with client.session_transaction() as session:
                 session.clear()
