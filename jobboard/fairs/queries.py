@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select
@@ -19,6 +20,7 @@ from jobboard.fairs.models import (
     FairStatus,
     InterviewTable,
     Slot,
+    SlotStatus,
 )
 from jobboard.orgs.models import Organization
 
@@ -68,10 +70,33 @@ def slots_with_bookings(fair: Fair, org_id: int | None = None) -> list[tuple[Slo
     return list(db.session.execute(query).tuples())
 
 
-def slots_by_org(fair: Fair) -> dict[int, list[tuple[Slot, Booking | None]]]:
-    grouped: dict[int, list[tuple[Slot, Booking | None]]] = defaultdict(list)
-    for slot, booking in slots_with_bookings(fair):
-        grouped[slot.org_id].append((slot, booking))
+@dataclass(frozen=True)
+class FreeTime:
+    """A time an employer can still interview: one free slot (the first table's) stands for all."""
+
+    starts_at: datetime
+    slot_id: int
+    table_label: str
+
+
+def free_times(fair: Fair, org_id: int | None = None) -> dict[int, list[FreeTime]]:
+    """Per employer, each future start time with a free, open slot, in time order. Plain rows,
+    not objects: a fair has thousands of slots and this runs on every booking."""
+    booked = select(Booking.slot_id).where(Booking.fair_id == fair.id, Booking.status == BookingStatus.CONFIRMED)
+    query = (
+        select(Slot.org_id, Slot.starts_at, Slot.id, InterviewTable.label)
+        .join(InterviewTable, InterviewTable.id == Slot.table_id)
+        .where(Slot.fair_id == fair.id, Slot.status == SlotStatus.OPEN, Slot.starts_at > utcnow(),
+               Slot.id.not_in(booked))
+        .order_by(Slot.org_id, Slot.starts_at, InterviewTable.label)
+    )
+    if org_id is not None:
+        query = query.where(Slot.org_id == org_id)
+    grouped: dict[int, list[FreeTime]] = defaultdict(list)
+    for org, starts_at, slot_id, label in db.session.execute(query).tuples():
+        times = grouped[org]
+        if not times or times[-1].starts_at != starts_at:
+            times.append(FreeTime(starts_at, slot_id, label))
     return grouped
 
 

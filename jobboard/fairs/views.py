@@ -139,15 +139,15 @@ def index() -> Response:
     return render_page("fairs/index.html", fairs=queries.upcoming_fairs())
 
 
-def _grid_context(fair: Fair) -> dict[str, object]:
-    """What the slot grid shows the viewer: each employer's slots, which are free, and whether
-    (and why not) the viewer may book them."""
-    regs = queries.registrations(fair)
+def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, object]:
+    """What the slot grid shows the viewer (for one employer, or all): the free times, and
+    whether (and why not) the viewer may book them."""
+    regs = [r for r in queries.registrations(fair) if org_id is None or r.org_id == org_id]
     viewer = current_user if current_user.is_authenticated else None
     mine = {b.org_id: b for b in queries.doctor_bookings(viewer, fair)} if viewer and viewer.is_doctor else {}
     problems = {r.org_id: services.eligibility_problem(viewer, r) for r in regs} if viewer and viewer.is_doctor else {}
     return {
-        "fair": fair, "registrations": regs, "slots": queries.slots_by_org(fair), "mine": mine, "problems": problems,
+        "fair": fair, "registrations": regs, "free": queries.free_times(fair, org_id), "mine": mine, "problems": problems,
         "cutoffs": {b.id: b.starts_at - timedelta(hours=fair.cancel_cutoff_hours) for b in mine.values()},
         "now": utcnow(), "zone": ZoneInfo(fair.time_zone),
         "viewer_zone": ZoneInfo(viewer.time_zone) if viewer and viewer.time_zone and viewer.time_zone != fair.time_zone else None,
@@ -166,9 +166,11 @@ def detail(fair_slug: str) -> Response:
     return render_page("fairs/detail.html", block="grid", **_grid_context(fair))
 
 
-def _grid_response(fair: Fair) -> Response:
+def _grid_response(fair: Fair, org_id: int) -> Response:
+    """After booking, moving or cancelling: htmx gets the one employer's section back (with the
+    message out of band); a plain form post goes back to the page."""
     if is_htmx():
-        return render_page("fairs/detail.html", block="grid", **_grid_context(fair))
+        return render_page("fairs/_employer_update.html", **_grid_context(fair, org_id))
     return redirect(url_for("fairs.detail", fair_slug=fair.slug))
 
 
@@ -182,7 +184,7 @@ def book(fair_slug: str, slot_id: int) -> Response:
         abort(404)
     booking = services.book(current_user, slot_id, current_user)
     flash(f"Booked: {booking.org.name}, {services.local_times(booking.starts_at, fair, current_user).fair:%A %d %B, %H:%M}.", "success")
-    return _grid_response(fair)
+    return _grid_response(fair, booking.org_id)
 
 
 @bp.route("/me/bookings/<int:booking_id>/move", methods=["POST"])
@@ -198,7 +200,7 @@ def move(booking_id: int) -> Response:
         abort(422, "Choose the slot to move to.")
     services.reschedule(booking, slot_id, current_user)
     flash("Your interview is moved; the new calendar invitation is in your mailbox.", "success")
-    return _grid_response(booking.fair)
+    return _grid_response(booking.fair, booking.org_id)
 
 
 @bp.route("/me/bookings/<int:booking_id>/cancel", methods=["POST"])
@@ -212,7 +214,7 @@ def cancel(booking_id: int) -> Response:
     flash("Your interview is cancelled.", "info")
     if request.form.get("from") == "schedule":
         return redirect(url_for("fairs.my_schedule"))
-    return _grid_response(booking.fair)
+    return _grid_response(booking.fair, booking.org_id)
 
 
 @bp.route("/me/fairs")
