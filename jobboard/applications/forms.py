@@ -5,10 +5,10 @@ from datetime import date
 import pycountry
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField
+from wtforms import BooleanField, DateField, PasswordField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from jobboard.core.forms import text_field, textarea_field
+from jobboard.core.forms import IntegerField, text_field, textarea_field
 from jobboard.jobs.forms import CheckboxesField
 from jobboard.jobs.models import Seniority
 from jobboard.applications.models import PIPELINE, LicenceStatus, MailMode, Stage

@@ -17,6 +17,7 @@ from zoneinfo import available_timezones
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from wtforms import IntegerField as _IntegerField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
@@ -54,6 +55,19 @@ class Finite:
     def __call__(self, _form: Any, field: Any) -> None:
         if isinstance(field.data, float) and not math.isfinite(field.data):
             raise StopValidation("Enter an ordinary number.")
+
+
+class IntegerField(_IntegerField):
+    """WTForms' IntegerField, refusing numbers beyond 64 bits: NumberRange calls ``math.isnan``
+    on the value, which raises OverflowError (a 500) for an int above ~1e308."""
+
+    LIMIT = 2**63 - 1
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > self.LIMIT:
+            self.data = None
+            raise ValueError("Enter a smaller number.")
 
 
 class Email:

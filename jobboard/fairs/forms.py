@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, TimeField
+from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from jobboard.applications.forms import COUNTRIES
-from jobboard.core.forms import text_field, textarea_field, time_zone_choices, url_field
+from jobboard.core.forms import IntegerField, text_field, textarea_field, time_zone_choices, url_field
 from jobboard.fairs.models import Attendance, BookingMode
 
 class FairForm(FlaskForm):

@@ -8,6 +8,7 @@ calendar clients look for it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -56,14 +57,17 @@ def _event(booking: Booking, *, cancelled: bool) -> Event:
     return event
 
 
-def _calendar(method: str, events: list[Event]) -> bytes:
+def _calendar(method: str, events: list[Event], bookings: list[Booking]) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", method)
     for event in events:
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # The zone's rules around the interviews only (the default spans 1970-2038: kilobytes of
+    # transitions no client needs).
+    dates = [b.starts_at.date() for b in bookings] or [utcnow().date()]
+    calendar.add_missing_timezones(first_date=min(dates) - timedelta(days=366), last_date=max(dates) + timedelta(days=366))
     return calendar.to_ical()
 
 
@@ -74,11 +78,11 @@ def invitation(booking: Booking) -> Attachment:
     return Attachment(
         filename="interview.ics",
         content_type=f"text/calendar; method={method}; charset=utf-8",
-        data=_calendar(method, [_event(booking, cancelled=cancelled)]),
+        data=_calendar(method, [_event(booking, cancelled=cancelled)], [booking]),
     )
 
 
 def schedule(bookings: list[Booking]) -> bytes:
     """A doctor's whole schedule to import (PUBLISH), with the same UIDs as the invitations, so
     importing it does not duplicate events already in the calendar."""
-    return _calendar("PUBLISH", [_event(booking, cancelled=False) for booking in bookings])
+    return _calendar("PUBLISH", [_event(booking, cancelled=False) for booking in bookings], bookings)

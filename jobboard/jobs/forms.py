@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, widgets
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from jobboard.core.forms import text_field, textarea_field, url_field
+from jobboard.core.forms import IntegerField, text_field, textarea_field, url_field
 from jobboard.jobs.models import CloseReason, EmploymentType, LicenceRequirement, ReportReason, Seniority
 from jobboard.jobs.services import MAX_SALARY_ILS, PostingContent
 from jobboard.vocab.models import HebrewLevel

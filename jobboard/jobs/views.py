@@ -53,7 +53,8 @@ def _form_page(form: PostingForm, posting: Posting | None, status: int = 200) ->
     grants = {g.id: g for g in queries.grant_programs()}
     return render_page(
         "jobs/posting_form.html", org=org, form=form, posting=posting, grants=grants,
-        has_sites=bool(form.site_id.choices), block="grant_choices", status=status,
+        # Only a GET swaps the grant choices in: an htmx POST gets the whole form with its errors.
+        has_sites=bool(form.site_id.choices), block="grant_choices" if request.method == "GET" else None, status=status,
     )
 
 

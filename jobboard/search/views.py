@@ -85,6 +85,10 @@ def _feed(state: SearchState, title: str) -> Response:
     try:
         documents = [hit.document for hit in get_engine().search(query).hits]
     except EngineUnavailable:
+        if base.filters or base.near:
+            # The fallback matches titles only: a filtered feed would list positions outside its
+            # search, which feed readers keep. Ask them to come back instead.
+            abort(503)
         documents = [posting_document(p) for p in fallback_search(state.text, 1, FEED_SIZE).items]
     body = render_template(
         "search/feed.xml", title=title, documents=documents, self_url=request.url,

@@ -16,6 +16,7 @@ from jobboard.core.db import utcnow
 from jobboard.extensions import db
 from jobboard.jobs import services as jobs
 from jobboard.jobs.models import CloseReason
+from jobboard.search.port import EngineUnavailable
 from tests.alerts.helpers import publish, sync
 from tests.factories import GrantProgramFactory, SiteFactory
 
@@ -136,3 +137,23 @@ def test_the_feed_url_with_ampersands_is_escaped(world, client, postings):
 def test_a_feed_with_an_unknown_filter_still_parses(world, client, postings):
     parsed = fetch(client, "/jobs/feed.atom?region=atlantis&colour=blue")
     assert len(parsed.entries) == 3
+
+
+def test_with_the_engine_down_a_feed_never_lists_positions_outside_its_search(world, client, postings, search_engine,
+                                                                             monkeypatch):
+    def down(query):
+        raise EngineUnavailable("connection refused")
+
+    monkeypatch.setattr(search_engine, "search", down)
+    # the site feed falls back to the database: every listed posting, still a valid feed
+    site = fetch(client, "/feed.atom")
+    assert sorted(e.title.split(" – ")[0] for e in site.entries) == [
+        "Intensive care nurse", "Pediatrician in Beersheba", "Pediatrician in Haifa"]
+    # a filtered feed cannot be answered from the title-only fallback: "try again later", not
+    # positions outside the search that a feed reader would keep
+    response = client.get("/jobs/feed.atom?region=haifa")
+    if response.status_code == 200:
+        parsed = feedparser.parse(response.get_data())
+        assert [e.title.split(" – ")[0] for e in parsed.entries] == ["Pediatrician in Haifa"]
+    else:
+        assert response.status_code == 503

@@ -68,7 +68,7 @@ from jobboard.extensions import db, limiter, login_manager
 from jobboard.orgs.services import INVITATION
 from jobboard.search.params import FACET_PARAMS, SINGLE_PARAMS
 from jobboard.vocab.seed import load_vocabularies
-from tests.conftest import FreshUserClient, create_postgres_database, drop_postgres_database, testing_config
+from tests import conftest as root_conftest
 from tests.factories import PASSWORD
 from tests.security import test_authorization as authz
 
@@ -78,10 +78,10 @@ from tests.security import test_authorization as authz
 @pytest.fixture(scope="module")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     root = tmp_path_factory.mktemp("bad-input")
-    own_url = f"sqlite:///{root / 'bad-input.db'}" if database_url.startswith("sqlite") else create_postgres_database()
+    own_url = f"sqlite:///{root / 'bad-input.db'}" if database_url.startswith("sqlite") else root_conftest.create_postgres_database()
     os.environ["JOBBOARD_INSTANCE_PATH"] = str(root)
-    application = create_app(testing_config(own_url, root))
-    application.test_client_class = FreshUserClient
+    application = create_app(root_conftest.testing_config(own_url, root))
+    application.test_client_class = root_conftest.FreshUserClient
     with application.app_context():
         flask_migrate.upgrade()
         load_vocabularies()
@@ -91,7 +91,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with application.app_context():
         db.engine.dispose()
     if not own_url.startswith("sqlite"):
-        drop_postgres_database(own_url)
+        root_conftest.drop_postgres_database(own_url)
 
 
 @pytest.fixture(scope="module")

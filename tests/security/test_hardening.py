@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from jobboard import ROOT, create_app
 from jobboard.accounts.models import User
-from jobboard.applications.models import Application, Note
+from jobboard.applications.models import Application, ApplicationNote as Note
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.extensions import db, limiter
