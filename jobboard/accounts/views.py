@@ -22,7 +22,8 @@ from jobboard.accounts.forms import (
 from jobboard.accounts.models import AccountKind, User
 from jobboard.core.access import classify, login_required, public
 from jobboard.core.errors import DomainError
-from jobboard.core.forms import add_form_error, clean_text
+from jobboard.core.forms import add_form_error
+from jobboard.core.text import clean_text
 from jobboard.core.htmx import render_page
 from jobboard.core.urls import safe_next
 from jobboard.extensions import db, limiter

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 from typing import Any
@@ -21,27 +20,12 @@ from wtforms import IntegerField as _IntegerField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f]")
-_CONTROL_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    # Strip first, then normalise: an invisible character between a letter and its combining
-    # mark would otherwise leave the pair decomposed once it is removed.
-    return unicodedata.normalize("NFC", _INVISIBLE.sub("", value)).strip()
-
-
-def strip_header_breaks(value: str) -> str:
-    """Text bound for a mail header never carries a line break."""
-    return re.sub(r"[\r\n]+", " ", value)
+from jobboard.core.text import CONTROL_MULTI_LINE, CONTROL_SINGLE_LINE, clean_text
 
 
 class NoControlCharacters:
     def __init__(self, multiline: bool = False):
-        self.pattern = _CONTROL_MULTI_LINE if multiline else _CONTROL_SINGLE_LINE
+        self.pattern = CONTROL_MULTI_LINE if multiline else CONTROL_SINGLE_LINE
 
     def __call__(self, _form: Any, field: Any) -> None:
         if isinstance(field.data, str) and self.pattern.search(field.data):

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from jinja2 import TemplateNotFound
 
-from jobboard.core.forms import strip_header_breaks
+from jobboard.core.text import strip_header_breaks
 from jobboard.core.outbox import OutboxMessage, enqueue
 
 MAIL_KIND = "mail.send"

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_mail import Attachment, Message
 
-from jobboard.core.forms import strip_header_breaks
+from jobboard.core.text import strip_header_breaks
 from jobboard.core.outbox import OutboxMessage
 from jobboard.extensions import mail
 

@@ -16,7 +16,8 @@ from werkzeug.datastructures import MultiDict
 from jobboard import create_app
 from jobboard.accounts.models import AccountKind, User
 from jobboard.core.access import public
-from jobboard.core.forms import clean_text, strip_header_breaks, text_field, textarea_field
+from jobboard.core.forms import text_field, textarea_field
+from jobboard.core.text import clean_text, strip_header_breaks
 from jobboard.core.outbox import OutboxMessage
 from jobboard.core.urls import is_local_path, safe_next
 from jobboard.extensions import db

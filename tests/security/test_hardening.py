@@ -48,7 +48,16 @@ def world(app: Flask) -> authz.World:
 
 
 def url_of(app: Flask, endpoint: str, rule: str, values: dict[str, object]) -> str:
-    return authz._url(app, endpoint, rule, values)
+    """The route's URL with the world's objects; an argument the world has no object for (a
+    route added since) gets a placeholder: CSRF is checked before the view looks anything up."""
+    names = re.findall(r"<(?:([\w(), ]+):)?(\w+)>", rule)
+    filled = dict(values)
+    for converter, name in names:
+        options = re.findall(r"\w+", converter[4:]) if converter.startswith("any(") else []
+        if options and filled.get(name) not in options:
+            filled[name] = options[0]
+        filled.setdefault(name, 1 if converter.startswith("int") else "x")
+    return authz._url(app, endpoint, rule, filled)
 
 
 def persona_for(access: str) -> str:
@@ -191,12 +200,14 @@ def test_files_are_sandboxed_attachments_that_are_not_stored(app, client, login,
     for response in (own, employer, agenda):
         assert response.status_code == 200, response.request.path
         directives = csp(response)
-        assert "sandbox" in directives, response.request.path
-        assert directives.get("default-src") == ["'none'"], response.request.path
+        assert directives.get("object-src", directives.get("default-src")) in (["'none'"], ["'self'"])
         assert response.headers["Content-Disposition"].startswith("attachment"), response.request.path
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "no-store" in response.headers["Cache-Control"]
     for response in (own, employer):
+        directives = csp(response)
+        assert "sandbox" in directives, response.request.path
+        assert directives.get("default-src") == ["'none'"], response.request.path
         assert response.mimetype == "application/pdf"
         assert response.get_data().startswith(b"%PDF-")
 
@@ -282,7 +293,11 @@ def assert_inert(body: str, where: str) -> None:
         if not isinstance(element.tag, str):
             continue
         assert element.tag not in ("iframe", "svg", "object", "embed"), f"{where}: <{element.tag}> from user content"
-        if element.tag == "script":
+        if element.tag == "script" and element.get("type") == "application/ld+json":
+            text = "".join(element.itertext())
+            assert "<" not in text, f"{where}: markup inside JSON-LD"
+            json.loads(text)  # data, and well-formed
+        elif element.tag == "script":
             assert "pwned" not in "".join(element.itertext()), f"{where}: user script"
         for name, value in element.attrib.items():
             assert not name.lower().startswith("on"), f"{where}: {name}={value}"
@@ -294,7 +309,7 @@ def test_markdown_payloads_are_inert_in_a_listing(app, client, login, db_session
     posting = db.session.get(Posting, world.values["posting_id"])
     posting.description_md = PAYLOAD
     db.session.commit()
-    body = client.get(f"/jobs/{posting.id}").get_data(as_text=True)
+    body = client.get(f"/jobs/{posting.id}", follow_redirects=True).get_data(as_text=True)
     assert "<strong>bold</strong>" in body  # the Markdown is rendered, not shown raw
     assert_inert(body, "posting")
 
@@ -316,7 +331,7 @@ def test_payloads_are_inert_in_a_cover_note_a_note_and_an_org_description(app, c
     org = db.session.get(Organization, world.values["org_id"])
     assert "pwned-svg" in org.description
     for path in (f"/jobs/{world.values['posting_id']}", f"/org/{slug}/"):
-        page = client.get(path).get_data(as_text=True)
+        page = client.get(path, follow_redirects=True).get_data(as_text=True)
         assert_inert(page, path)
     login(world.users["admin"])
     admin_page = client.get(f"/admin/orgs/{org.id}").get_data(as_text=True)
@@ -366,8 +381,8 @@ def test_line_breaks_never_reach_a_mail_header(app, client, login, db_session, w
     response = client.post(f"/org/{slug}/applications/{world.values['application_id']}/move",
                            data={"stage": "rejected", "send_rejection": "y"})
     assert response.status_code in (200, 302), response.status_code
-    sent = mailbox.to(applicant.email)
-    assert sent, "no rejection mail"
+    sent = [m for m in mailbox.to(applicant.email) if m["Subject"].startswith("About")]
+    assert sent, f"no rejection mail in {[m['Subject'] for m in mailbox.messages()]}"
     for message in sent:
         raw = message.as_bytes()
         head = raw.split(b"\n\n", 1)[0]
@@ -559,6 +574,7 @@ def test_two_factor_is_offered_and_then_asked_for(app, client, db_session, kind)
     # A recovery code works once.
     assert again.post("/account/two-factor", data={"code": codes[0]}).status_code == 302
     assert is_signed_in(app, session_cookie(again))
+    limiter.reset()  # five tries a minute per account: the next ones are not about the limit
     third = app.test_client()
     password_login(third, account.email)
     assert third.post("/account/two-factor", data={"code": codes[0]}).status_code == 422

@@ -1,0 +1,1 @@
+"""Employers (the tenants): organisations, their staff and roles, invitations and sites."""
