@@ -138,6 +138,7 @@ def test_every_state_changing_route_refuses_a_post_without_the_token(app, client
         before = authz.fingerprint()
         plain = client.open(url, method=method, data={"reason": "x"})
         assert plain.status_code == 400, f"{method} {url}: {plain.status_code} without a CSRF token"
+        assert "The form has expired" in plain.get_data(as_text=True), f"{method} {url}: {plain.get_data(as_text=True)[-1500:]}"
         assert "The form has expired or was not sent from this site." in plain.get_data(as_text=True)
         assert "<html" in plain.get_data(as_text=True).lower()
         fragment = client.open(url, method=method, data={"reason": "x"}, headers=HTMX)
