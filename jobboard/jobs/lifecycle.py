@@ -24,7 +24,6 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
-from jobboard.core import audit
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, NotPermitted
 from jobboard.core.outbox import enqueue

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from jobboard.accounts.models import User
 from jobboard.core import audit
 from jobboard.core.db import utcnow
-from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitted
+from jobboard.core.errors import Conflict, DomainError, InvalidToken
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.extensions import db
 from jobboard.core.outbox import enqueue
@@ -320,31 +320,35 @@ def approve(posting: Posting, admin: User) -> Posting:
     return live
 
 
+def _decide(posting: Posting, admin: User, action: Action, reason: str) -> None:
+    """A moderator's decision that needs a reason; the employer reads the reason."""
+    transition(posting, action, admin, reason=reason)
+    posting.moderator_comment = reason.strip()
+
+
+def _announce(posting: Posting, admin: User, event: str, subject: str, template: str, **details: object) -> None:
+    audit.record(event, actor_id=admin.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id,
+                 reason=posting.moderator_comment, **details)
+    notify_staff(posting, subject, template, reason=posting.moderator_comment)
+
+
 def request_changes(posting: Posting, admin: User, comment: str) -> None:
-    transition(posting, Action.REQUEST_CHANGES, admin, reason=comment)
-    posting.moderator_comment = comment.strip()
-    audit.record("posting.changes_requested", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
-                 org_id=posting.org_id, reason=posting.moderator_comment)
-    notify_staff(posting, f"Changes requested: {posting.title}", "jobs/changes_requested", comment=posting.moderator_comment)
+    _decide(posting, admin, Action.REQUEST_CHANGES, comment)
+    _announce(posting, admin, "posting.changes_requested", f"Changes requested: {posting.title}", "jobs/changes_requested")
 
 
 def reject(posting: Posting, admin: User, reason: str) -> None:
-    transition(posting, Action.REJECT, admin, reason=reason)
-    posting.moderator_comment = reason.strip()
-    audit.record("posting.rejected", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
-                 org_id=posting.org_id, reason=posting.moderator_comment)
-    notify_staff(posting, f"Not published: {posting.title}", "jobs/rejected", reason=posting.moderator_comment)
+    _decide(posting, admin, Action.REJECT, reason)
+    _announce(posting, admin, "posting.rejected", f"Not published: {posting.title}", "jobs/rejected")
 
 
 def unpublish(posting: Posting, admin: User, reason: str) -> None:
-    transition(posting, Action.UNPUBLISH, admin, reason=reason)
-    posting.moderator_comment = reason.strip()
+    _decide(posting, admin, Action.UNPUBLISH, reason)
     _discard_revisions(posting)
     resolved = _resolve_reports(posting, admin, "unpublished")
-    audit.record("posting.unpublished", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
-                 org_id=posting.org_id, reason=posting.moderator_comment, reports_resolved=resolved)
     sync_search(posting)
-    notify_staff(posting, f"Unpublished: {posting.title}", "jobs/unpublished", reason=posting.moderator_comment)
+    _announce(posting, admin, "posting.unpublished", f"Unpublished: {posting.title}", "jobs/unpublished",
+              reports_resolved=resolved)
 
 
 def _discard_revisions(posting: Posting) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from jobboard.applications import services
 from jobboard.applications.cvs import MAX_CVS, display_name
 from jobboard.applications.models import CvDocument
 from jobboard.extensions import db

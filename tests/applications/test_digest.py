@@ -14,7 +14,7 @@ from jobboard.applications.models import MailMode
 from jobboard.core import outbox
 from jobboard.extensions import db
 from jobboard.orgs.models import Membership
-from tests.applications.conftest import make_posting, ready_doctor
+from tests.applications.conftest import ready_doctor
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 

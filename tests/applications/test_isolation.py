@@ -5,7 +5,6 @@ doctor gets 404 on another doctor's application and CV URLs; nothing changes."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from jobboard.applications import services
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, CvDocument, Stage

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from jobboard.applications import services
-from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, Stage
+from jobboard.applications.models import ApplicationEvent, ApplicationNote, Stage
 from jobboard.extensions import db
 from tests.applications.conftest import count, text_of
 

@@ -8,7 +8,6 @@ import io
 import re
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 from wtforms import Form
 from werkzeug.datastructures import MultiDict

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from email.message import EmailMessage
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -31,7 +31,6 @@ from tests.factories import (
     OrganizationFactory,
     PostingFactory,
     SiteFactory,
-    StaffFactory,
 )
 
 UTC = timezone.utc

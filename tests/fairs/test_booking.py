@@ -11,7 +11,7 @@ from jobboard.core import outbox
 from jobboard.core.errors import Conflict
 from jobboard.extensions import db
 from jobboard.fairs import services
-from jobboard.fairs.models import Booking, BookingMode, BookingStatus
+from jobboard.fairs.models import Booking, BookingStatus
 from jobboard.fairs.models import Slot
 from tests.fairs.conftest import (
     HTMX,

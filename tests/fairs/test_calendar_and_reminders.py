@@ -3,7 +3,7 @@ from what is really delivered."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from jobboard.core import outbox
 from jobboard.extensions import db

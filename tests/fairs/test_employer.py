@@ -34,7 +34,6 @@ from tests.fairs.conftest import (
     count,
     make_application,
     make_doctor,
-    make_employer,
     make_fair,
     register_employer,
     table_slots,

@@ -33,7 +33,7 @@ from jobboard.fairs.models import BookingMode, Slot
 from jobboard.jobs import services as jobs
 from jobboard.jobs.models import Seniority
 from jobboard.orgs import services as orgs
-from jobboard.orgs.models import Membership, Role
+from jobboard.orgs.models import Role
 from jobboard.vocab.models import HebrewLevel
 from tests.factories import (
     AdminFactory,
