@@ -149,7 +149,8 @@ def notify_staff(posting: Posting, subject: str, template: str, **context: objec
             User.is_deactivated.is_(False),
         )
     )
-    url = external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.id)
+    # An edit under review has its own row; the staff manage the posting it changes.
+    url = external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.revision_of_id or posting.id)
     for user in recipients:
         queue_mail(user.email, subject, template, posting=posting, posting_url=url, **context)
 
@@ -157,10 +158,10 @@ def notify_staff(posting: Posting, subject: str, template: str, **context: objec
 def require_verified_org(posting: Posting) -> None:
     if posting.org.status == OrgStatus.PENDING:
         raise NotPermitted(
-            "Your organisation is waiting for verification. Postings can be submitted once an administrator has verified it."
+            f"{posting.org.name} is waiting for verification. Postings can be submitted once an administrator has verified it."
         )
     if posting.org.status == OrgStatus.SUSPENDED:
-        raise NotPermitted("Your organisation is suspended; its postings cannot be submitted or published.")
+        raise NotPermitted(f"{posting.org.name} is suspended; its postings cannot be submitted or published.")
 
 
 def close(posting: Posting, user: User, reason: CloseReason) -> None:

@@ -101,7 +101,9 @@ class LikelyDuplicate(Conflict):
 # --- content -------------------------------------------------------------------------------
 
 
-def _validate(org: Organization, content: PostingContent) -> tuple[Site, list[GrantProgram], list[Language]]:
+def _validate(org: Organization, content: PostingContent, kept_grant_ids: frozenset[int] = frozenset()
+              ) -> tuple[Site, list[GrantProgram], list[Language]]:
+    """``kept_grant_ids``: grants the posting already has, which stay allowed after they end."""
     site = db.session.get(Site, content.site_id)
     if site is None or site.org_id != org.id:
         raise DomainError("Choose one of your organisation's sites.", field="site_id")
@@ -125,7 +127,7 @@ def _validate(org: Organization, content: PostingContent) -> tuple[Site, list[Gr
         raise DomainError("Choose grant programs from the list.", field="grant_ids")
     today = utcnow().date()
     for grant in grants:
-        if grant.valid_to is not None and grant.valid_to < today:
+        if grant.valid_to is not None and grant.valid_to < today and grant.id not in kept_grant_ids:
             raise DomainError(f"“{grant.name}” has ended and can no longer be offered.", field="grant_ids")
         if not grant.covers(site.city.region_slug):
             raise DomainError(
@@ -170,7 +172,7 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
     """Save an edit. Returns the row that holds it: the posting itself, or, for a change of a
     published posting's reviewed fields, the revision submitted for review (the published
     version stays visible until the revision is approved)."""
-    _site, grants, languages = _validate(posting.org, content)
+    _site, grants, languages = _validate(posting.org, content, frozenset(g.id for g in posting.grants))
     if posting.status in EDITABLE:
         _apply(posting, content, grants, languages)
         return posting

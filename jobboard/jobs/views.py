@@ -14,7 +14,7 @@ from jobboard.extensions import db, limiter
 from jobboard.jobs import lifecycle, queries, services
 from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
 from jobboard.jobs.lifecycle import Action, Actor
-from jobboard.jobs.models import EDITABLE, CloseReason, Posting, ReportReason
+from jobboard.jobs.models import EDITABLE, CloseReason, GrantProgram, Posting, ReportReason
 from jobboard.jobs.structured_data import job_posting_json_ld
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import Organization, Role
@@ -35,7 +35,9 @@ def _posting_or_404(posting_id: int) -> Posting:
     return posting
 
 
-def _posting_form(org: Organization, site_id: int | None = None, **kwargs: object) -> PostingForm:
+def _posting_form(org: Organization, site_id: int | None = None, kept: tuple[GrantProgram, ...] = (),
+                  **kwargs: object) -> PostingForm:
+    """``kept``: the grants the posting has, offered even if they have ended since."""
     form = PostingForm(**kwargs)
     sites = org_queries.sites(org)
     form.profession_slug.choices = profession_choices()
@@ -44,7 +46,8 @@ def _posting_form(org: Organization, site_id: int | None = None, **kwargs: objec
     form.language_codes.choices = [c for c in language_choices() if c[0] != "he"]
     chosen_site = next((s for s in sites if s.id == (form.site_id.data or site_id)), sites[0] if sites else None)
     region = chosen_site.city.region_slug if chosen_site else None
-    form.grant_ids.choices = [(g.id, g.name) for g in queries.grants_offerable(region, utcnow().date())]
+    offerable = queries.grants_offerable(region, utcnow().date())
+    form.grant_ids.choices = [(g.id, g.name) for g in [*offerable, *(g for g in kept if g not in offerable)]]
     return form
 
 
@@ -113,7 +116,7 @@ def edit(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     source = services.open_revision(posting) or posting
     content = services.PostingContent.of(source)
-    form = _posting_form(current_org(), data=content.__dict__ | {
+    form = _posting_form(current_org(), kept=tuple(source.grants), data=content.__dict__ | {
         "seniority": content.seniority.value, "employment_type": content.employment_type.value,
         "licence_requirement": content.licence_requirement.value, "hebrew_level": int(content.hebrew_level),
         "specialty_slug": content.specialty_slug or "",
