@@ -40,6 +40,12 @@ bp = Blueprint("applications", __name__)
 register_tenant_blueprint(bp)
 
 
+@bp.app_context_processor
+def _application_helpers() -> dict[str, object]:
+    """For the employer's postings list (another feature's template): applications per posting."""
+    return {"application_counts": queries.application_counts}
+
+
 def _download(path: Path, name: str) -> Response:
     if not path.is_file():
         abort(404, "This file is no longer available.")
