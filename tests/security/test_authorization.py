@@ -23,6 +23,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, inspect, select
 
+from jobboard.alerts import services as alerts
+from jobboard.alerts.models import Frequency
 from jobboard.applications import services as applications
 from jobboard.applications.models import LicenceStatus
 from jobboard.core.db import utcnow
@@ -59,7 +61,9 @@ REFUSED = {("orgs.register", "doctor"), ("orgs.register", "applicant"),
 # Arguments naming public objects: not tenant data, so not hidden from other tenants.
 PUBLIC_OBJECT_ARGS = {"fair_id", "fair_slug", "action"}
 TOKEN_ENDPOINTS = {"accounts.confirm_email", "accounts.confirm_email_change", "accounts.reset_password",
-                   "jobs.renew_from_mail", "orgs.accept_invitation"}
+                   "jobs.renew_from_mail", "orgs.accept_invitation", "alerts.confirm", "alerts.unsubscribe"}
+# Routes whose <action> takes other words than the default.
+ACTIONS = {"alerts.change": "pause"}
 
 
 def routes(app: Flask) -> list[tuple[str, str, str]]:
@@ -144,6 +148,8 @@ def build_world() -> World:
                          breaks=[], posting=None, video_link=None)
     slots = list(db.session.scalars(select(Slot).where(Slot.fair_id == fair.id).order_by(Slot.starts_at)))
     booking = fairs.book(applicant, slots[0].id, members["recruiter_a"].user, application=application)
+    alert = alerts.create_alert(user=applicant, email=None, name="Negev", query_string="region=negev",
+                                frequency=Frequency.DAILY)
     dead = OutboxMessage(kind="mail.send", payload={}, status=OutboxStatus.DEAD, attempts=10)
     db.session.add(dead)
     db.session.flush()
@@ -153,7 +159,7 @@ def build_world() -> World:
         "membership_id": members["viewer_a"].id, "invitation_id": invitation.id, "application_id": application.id,
         "cv_id": cv.id, "booking_id": booking.id, "slot_id": slots[1].id, "fair_id": fair.id, "fair_slug": fair.slug,
         "org_id": org_a.id, "grant_id": db.session.scalar(select(func.min(jobs.GrantProgram.id))),
-        "message_id": dead.id, "token": "not-a-valid-token", "action": "block",
+        "message_id": dead.id, "token": "not-a-valid-token", "action": "block", "alert_id": alert.id,
     }
     other = dict(values, org_slug=org_b.slug, posting_id=posting_b.id, site_id=site_b.id,
                  membership_id=owner_b.id, org_id=org_b.id)
@@ -190,6 +196,8 @@ def expected(access: str, persona: str, endpoint: str, rule: str) -> str:
         return "bad_token" if endpoint in TOKEN_ENDPOINTS else "answered"
     if persona == "anonymous":
         return "login"
+    if access == "user" and "alert_id" in rule:
+        return "answered" if persona == "applicant" else "not_found"  # an alert is its owner's
     if access == "user":
         return "answered"
     if access == "admin":
@@ -234,6 +242,7 @@ def _url(app: Flask, endpoint: str, rule: str, values: dict[str, object]) -> str
     with app.test_request_context():
         from flask import url_for
 
+        values = dict(values, action=ACTIONS.get(endpoint, values["action"]))
         return url_for(endpoint, **{name: values[name] for name in needed})
 
 
