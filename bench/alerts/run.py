@@ -60,7 +60,7 @@ ZONES = (("Asia/Jerusalem", 14), ("Europe/London", 2), ("America/New_York", 2), 
 LOOKBACK = {"instant": timedelta(minutes=15), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
-def _search_bench():  # noqa: ANN202 - the module bench/search/run.py
+def _search_bench():
     spec = importlib.util.spec_from_file_location("bench_search_run", ROOT / "bench" / "search" / "run.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -68,7 +68,7 @@ def _search_bench():  # noqa: ANN202 - the module bench/search/run.py
     return module
 
 
-def seed_alerts(app, alerts: int, users: int) -> dict[str, int]:  # noqa: ANN001 - a Flask app
+def seed_alerts(app, alerts: int, users: int) -> dict[str, int]:
     """Bulk-insert confirmed doctors and due alerts; returns how many alerts per frequency."""
     from sqlalchemy import func, insert, select
 

@@ -46,6 +46,7 @@ UNSUBSCRIBE = Purpose("alert-unsubscribe", 10 * 365 * 24 * 3600)
 DIGEST_HOUR = time(7, 0)
 INSTANT_EVERY = timedelta(minutes=15)
 MAX_PER_DIGEST = 50
+INDEX_LAG = timedelta(hours=1)  # how late a posting may reach the search index and still be sent
 MAX_ALERTS = 20
 
 
@@ -231,7 +232,10 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
                 stats.mailed += 1
                 stats.postings += len(fresh)
             alert.last_found = len(fresh)
-            alert.searched_until = now
+            # The next search overlaps this one by INDEX_LAG (the sent-log keeps out what was
+            # sent): a posting published just before this run whose index update lands after it
+            # is still found next time. Never back past a confirmation or a resume.
+            alert.searched_until = max(alert.searched_until, now - INDEX_LAG)
             alert.next_run_at = next_run(alert, now)
             stats.processed += 1
         db.session.commit()

@@ -4,7 +4,7 @@ saving alerts through the service, running the digests and reading what they sen
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from itertools import count
 
@@ -51,7 +51,7 @@ def hold_sync(posting) -> None:
         OutboxMessage.kind == SEARCH_SYNC, OutboxMessage.status == OutboxStatus.PENDING))
     for row in rows:
         if row.payload["posting_id"] == posting.id:
-            row.next_attempt_at = datetime(2100, 1, 1, tzinfo=timezone.utc)
+            row.next_attempt_at = datetime(2100, 1, 1, tzinfo=UTC)
     db.session.flush()
 
 
@@ -79,7 +79,7 @@ def digests(mailbox, address: str) -> list[EmailMessage]:
 
 
 def digest_titles(mailbox, message: EmailMessage) -> list[str]:
-    return re.findall(r"^\* (.+?)\r?$", mailbox.text(message), flags=re.M)
+    return re.findall(r"^\* (.+?)\r?$", mailbox.text(message), flags=re.MULTILINE)
 
 
 def sent_log(alert: Alert) -> set[int]:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from jobboard.alerts.models import AlertStatus, Frequency
-from jobboard.alerts.services import alert_for_unsubscribe, run_due_alerts
+from jobboard.alerts.services import INDEX_LAG, alert_for_unsubscribe, run_due_alerts
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
 from jobboard.jobs import services as jobs
@@ -22,7 +22,17 @@ from jobboard.jobs.models import CloseReason
 from jobboard.orgs.models import OrgStatus
 from jobboard.search.engine import get_engine
 from jobboard.search.port import SearchQuery
-from tests.alerts.helpers import digest_titles, digests, hold_sync, make_due, publish, run, save_alert, sent_log, sync
+from tests.alerts.helpers import (
+    digest_titles,
+    digests,
+    hold_sync,
+    make_due,
+    publish,
+    run,
+    save_alert,
+    sent_log,
+    sync,
+)
 from tests.factories import DoctorFactory, GrantProgramFactory
 
 
@@ -147,6 +157,44 @@ def test_a_posting_of_a_suspended_employer_still_in_the_index_is_left_out(world,
     assert sent_log(alert) == {kept.id}
 
 
+def test_a_posting_published_before_a_run_but_indexed_after_it_goes_in_the_next_digest(world, mailbox):
+    alert = save_alert(world.doctor, query="region=negev")
+    late = publish(world, "Pediatrician indexed late", sync_now=False)
+    hold_sync(late)  # approved, but the index update has not been delivered yet
+    sync()
+    make_due(alert, utcnow())
+    assert run().mailed == 0  # the engine does not know it yet
+    with time_machine.travel(utcnow() + timedelta(minutes=20), tick=False):
+        from jobboard.core.outbox import OutboxMessage
+        for row in db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")):
+            row.next_attempt_at = utcnow()
+        on_time = publish(world, "Pediatrician indexed at once")  # delivers the late update too
+        make_due(alert, utcnow())
+        run()
+    [digest] = digests(mailbox, world.doctor.email)
+    assert sorted(digest_titles(mailbox, digest)) == ["Pediatrician indexed at once", "Pediatrician indexed late"]
+    assert sent_log(alert) == {late.id, on_time.id}
+
+
+def test_resuming_does_not_reach_back_before_the_resume_through_the_overlap(world, client, login, mailbox):
+    from jobboard.alerts import services as alert_services
+
+    alert = save_alert(world.doctor, query="region=negev")
+    alert_services.pause(alert)
+    db.session.commit()
+    publish(world, "Published while paused")
+    with time_machine.travel(utcnow() + timedelta(seconds=2), tick=False):
+        alert_services.resume(alert)
+        db.session.commit()
+    with time_machine.travel(utcnow() + timedelta(minutes=5), tick=False):
+        after = publish(world, "Published after resuming")
+        make_due(alert, utcnow())
+        run()
+    [digest] = digests(mailbox, world.doctor.email)
+    assert digest_titles(mailbox, digest) == ["Published after resuming"]
+    assert sent_log(alert) == {after.id}
+
+
 def test_a_posting_expired_at_sending_time_is_left_out(world, mailbox):
     alert = save_alert(world.doctor, query="region=negev")
     publish(world, "Short pediatrician", duration_days=7)
@@ -163,14 +211,17 @@ def test_a_posting_expired_at_sending_time_is_left_out(world, mailbox):
 def test_an_empty_digest_is_not_sent_and_the_alert_moves_on(world, mailbox):
     alert = save_alert(world.doctor, query="region=haifa")
     publish(world, "Pediatrician in the Negev")
-    now = utcnow()
+    now = utcnow() + timedelta(hours=2)
     make_due(alert, now)
-    stats = run(now)
+    with time_machine.travel(now, tick=False):
+        stats = run(now)
     assert (stats.processed, stats.mailed, stats.postings) == (1, 0, 0)
     assert digests(mailbox, world.doctor.email) == []
     db.session.refresh(alert)
     assert alert.last_found == 0 and alert.last_sent_at is None and alert.total_sent == 0
-    assert alert.searched_until == now and alert.next_run_at > now
+    assert alert.next_run_at > now
+    # the next search starts INDEX_LAG before this run (the sent-log keeps the overlap out)
+    assert alert.searched_until == now - INDEX_LAG
 
 
 def test_a_posting_published_in_the_same_second_as_the_last_run_is_not_missed(world, mailbox):
@@ -235,8 +286,8 @@ def test_every_digest_has_the_unsubscribe_link_and_the_list_unsubscribe_headers(
         assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         headers = raw_headers(app, digest)
         # on the wire: a <…> URL on one line, never an RFC 2047 encoded word
-        assert re.search(rf"^List-Unsubscribe: <{re.escape(expected)}>\r?$", headers, flags=re.M), headers
-        assert re.search(r"^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$", headers, flags=re.M)
+        assert re.search(rf"^List-Unsubscribe: <{re.escape(expected)}>\r?$", headers, flags=re.MULTILINE), headers
+        assert re.search(r"^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$", headers, flags=re.MULTILINE)
         unfolded = re.sub(r"\r?\n[ \t]", " ", headers)
         assert "=?" not in next(line for line in unfolded.splitlines() if line.startswith("List-Unsubscribe:"))
         # and the link works
@@ -266,7 +317,7 @@ def test_digests_are_computed_in_batches_with_one_commit_per_batch(world, mailbo
     db.session.commit()
 
     commits = []
-    record = lambda session: commits.append(session)  # noqa: E731
+    record = lambda session: commits.append(session)
     event.listen(Session, "after_commit", record)
     try:
         stats = run_due_alerts(now, batch_size=3)

@@ -45,10 +45,11 @@ def postings(world):
     db.session.commit()
     made = {}
     specs = [
-        ("negev", "Pediatrician in Beersheba", dict(
-            grant_ids=[grant.id], description_md="Join our **children's ward** in the Negev. Night shifts and teaching.")),
-        ("haifa", "Pediatrician in Haifa", dict(site=haifa_site)),
-        ("tlv_nurse", "Intensive care nurse", dict(site=world.tlv_site, profession_slug="nurse", specialty_slug=None)),
+        ("negev", "Pediatrician in Beersheba", {
+            "grant_ids": [grant.id],
+            "description_md": "Join our **children's ward** in the Negev. Night shifts and teaching."}),
+        ("haifa", "Pediatrician in Haifa", {"site": haifa_site}),
+        ("tlv_nurse", "Intensive care nurse", {"site": world.tlv_site, "profession_slug": "nurse", "specialty_slug": None}),
         ("closed", "Pediatrician filled already", {}),
     ]
     start = utcnow() - timedelta(minutes=10)

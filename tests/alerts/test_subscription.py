@@ -16,7 +16,14 @@ from jobboard.alerts.models import Alert, AlertStatus, Frequency
 from jobboard.alerts.services import next_run, unsubscribe_token
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
-from tests.alerts.helpers import digest_titles, digests, make_due, publish, run, save_alert
+from tests.alerts.helpers import (
+    digest_titles,
+    digests,
+    make_due,
+    publish,
+    run,
+    save_alert,
+)
 from tests.factories import DoctorFactory
 from tests.jobs.helpers import page_text, text_of
 
@@ -197,7 +204,7 @@ def test_the_alerts_page_lists_the_alerts_with_last_sent_and_how_many_found(worl
     assert "Daily digest" in first_card
     second_card = page[page.index("Haifa anything"):]
     assert "Weekly digest" in second_card and "nothing sent yet" in second_card
-    assert f'href="/jobs?region=haifa"' in client.get("/alerts").get_data(as_text=True)
+    assert 'href="/jobs?region=haifa"' in client.get("/alerts").get_data(as_text=True)
     assert second.status == AlertStatus.ACTIVE
 
 
