@@ -100,11 +100,11 @@ def engine_latency(app, runs: int) -> tuple[float, float]:  # noqa: ANN001
 
     from jobboard.search.engine import get_engine
     from jobboard.search.params import parse, to_query
-    from jobboard.search.views import _cities, _labels
+    from jobboard.search.facets import catalogue
 
     with app.test_request_context():
-        labels, cities = _labels(), _cities()
-        known = {param: set(values) for param, values in labels.items()}
+        cities = catalogue().cities
+        known = {param: set(values) for param, values in catalogue().labels.items()}
         queries = [to_query(parse(MultiDict(_pairs(q)), known, cities), cities, int(time.time())) for q in QUERY_MIX]
         engine = get_engine()
         for query in queries:

@@ -190,9 +190,20 @@ class RunStats:
     postings: int = 0
 
 
+class SavedSearchOutdated(Exception):
+    """A value the alert filters on (an employer, a grant, a city, ...) no longer exists:
+    searching without it would widen the alert, perhaps to every posting."""
+
+    def __init__(self, notices: list[str]):
+        super().__init__(" ".join(notices))
+        self.notices = notices
+
+
 def _candidates(alert: Alert, cities: dict[str, tuple[float, float]], labels: dict[str, dict[str, str]],
                 now: datetime) -> list[dict[str, object]]:
     state = parse(MultiDict(parse_qsl(alert.query_string)), {p: set(v) for p, v in labels.items()}, cities)
+    if state.notices:
+        raise SavedSearchOutdated(state.notices)
     base = to_query(state, cities, int(now.timestamp()))
     query = SearchQuery(
         text=base.text, near=base.near, sort=Sort.NEWEST, facets=(), page=1, per_page=MAX_PER_DIGEST, now=base.now,
@@ -212,12 +223,20 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
     started = clock.monotonic()
     while True:
         alerts = list(db.session.scalars(
-            select(Alert).where(Alert.status == AlertStatus.ACTIVE, Alert.next_run_at <= now)
-            .order_by(Alert.id).limit(batch_size).with_for_update(skip_locked=True)
+            select(Alert).outerjoin(Alert.user)
+            .where(Alert.status == AlertStatus.ACTIVE, Alert.next_run_at <= now,
+                   (Alert.user_id.is_(None)) | (User.is_deactivated.is_(False)))
+            .order_by(Alert.id).limit(batch_size).with_for_update(of=Alert, skip_locked=True)
         ))
         if not alerts:
             break
-        found = {alert.id: _candidates(alert, known.cities, known.labels, now) for alert in alerts}
+        found: dict[int, list[dict[str, object]]] = {}
+        for alert in list(alerts):
+            try:
+                found[alert.id] = _candidates(alert, known.cities, known.labels, now)
+            except SavedSearchOutdated as outdated:
+                _pause_outdated(alert, outdated.notices)
+                alerts.remove(alert)
         ids = {int(doc["id"]) for docs in found.values() for doc in docs}
         published = dict(db.session.execute(select(Posting.id, Posting.first_published_at).where(
             Posting.id.in_(ids), listed_condition(), Posting.expires_at > now)).tuples().all()) if ids else {}
@@ -244,14 +263,35 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
     return stats
 
 
+def _search_url(alert: Alert) -> str:
+    url = external_url("search.index")
+    return f"{url}?{alert.query_string}" if alert.query_string else url
+
+
+def _unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:
+    return {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def _pause_outdated(alert: Alert, notices: list[str]) -> None:
+    alert.status = AlertStatus.PAUSED
+    unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
+    queue_mail(
+        alert.recipient or "", f"Your job alert is paused: {alert.name}", "alerts/outdated",
+        alert=alert, notices=notices, search_url=_search_url(alert), unsubscribe_url=unsubscribe_url,
+        alerts_url=external_url("alerts.index") if alert.user_id else None,
+        headers=_unsubscribe_headers(unsubscribe_url),
+    )
+    log.info("alert %s paused: its search refers to values that no longer exist", alert.id)
+
+
 def _send_digest(alert: Alert, documents: list[dict[str, object]], now: datetime) -> None:
     unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
     queue_mail(
         alert.recipient or "", f"{len(documents)} new position{'s' if len(documents) != 1 else ''}: {alert.name}",
         "alerts/digest", alert=alert, postings=documents, unsubscribe_url=unsubscribe_url,
         posting_url=lambda doc: external_url("jobs.detail", posting_id=doc["id"], slug=doc["slug"]),
-        search_url=external_url("search.index") + "?" + alert.query_string,
-        headers={"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        search_url=_search_url(alert), maybe_more=len(documents) >= MAX_PER_DIGEST,
+        headers=_unsubscribe_headers(unsubscribe_url),
     )
     db.session.add_all(AlertSent(alert_id=alert.id, posting_id=int(doc["id"]), sent_at=now) for doc in documents)
     alert.last_sent_at = now

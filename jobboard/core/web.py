@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Callable, TypeVar
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request
 from flask.wrappers import Response
@@ -181,6 +182,7 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(Exception, _handle_unexpected)
 
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["tz"] = ZoneInfo  # templates show instants in a named zone
 
     @app.context_processor
     def _layout_context() -> dict[str, object]:

@@ -43,8 +43,7 @@ register_tenant_blueprint(bp)
 def _fair_helpers() -> dict[str, object]:
     """For the applicant page (another feature's template): the fairs an employer takes part in
     that still take bookings, and an application's interviews."""
-    return {"fairs_taking_bookings": queries.fairs_taking_bookings, "interviews_for": queries.interviews_for,
-            "tz": ZoneInfo}
+    return {"fairs_taking_bookings": queries.fairs_taking_bookings, "interviews_for": queries.interviews_for}
 
 
 def _fair_or_404(fair_id: int) -> Fair:

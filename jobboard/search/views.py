@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask.wrappers import Response
 
 from jobboard.core.access import public
 from jobboard.core.htmx import render_page
+from jobboard.core.urls import external_url
 from jobboard.jobs.queries import fallback_search
 from jobboard.search.engine import breaker, get_engine
 from jobboard.search.facets import catalogue, facet_groups, hebrew_options
@@ -90,11 +92,14 @@ def _feed(state: SearchState, title: str) -> Response:
             # search, which feed readers keep. Ask them to come back instead.
             abort(503)
         documents = [posting_document(p) for p in fallback_search(state.text, 1, FEED_SIZE).items]
+    # Links come from BASE_URL, not the Host header: the feed is cached publicly.
     body = render_template(
-        "search/feed.xml", title=title, documents=documents, self_url=request.url,
-        page_url=url_for("search.index", _external=True, **state.to_args()),
+        "search/feed.xml", title=title, documents=documents,
+        self_url=external_url(request.endpoint or "search.site_feed", **state.to_args()),
+        page_url=external_url("search.index", **state.to_args()),
+        posting_url=lambda d: external_url("jobs.detail", posting_id=d["id"], slug=d["slug"]),
         updated=max((d["posted_at"] for d in documents), default=now),
-        host=request.host.split(":")[0], summary=lambda d: str(d["description_text"])[:600],
+        host=urlsplit(current_app.config["BASE_URL"]).hostname, summary=lambda d: str(d["description_text"])[:600],
     )
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "public, max-age=300"

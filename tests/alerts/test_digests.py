@@ -334,3 +334,64 @@ def test_digests_are_computed_in_batches_with_one_commit_per_batch(world, mailbo
     assert sum(len(digests(mailbox, p.email)) for p in people) == 11
     db.session.refresh(later)
     assert sent_log(later) == set() and later.searched_until < now
+
+
+# --- alerts that are no longer sent as they were saved -------------------------------------------
+
+
+def test_a_deactivated_accounts_alerts_are_not_run(world, mailbox):
+    alert = save_alert(world.doctor, query="region=negev")
+    publish(world, "Pediatrician for nobody")
+    world.doctor.is_deactivated = True
+    make_due(alert, utcnow())
+    assert run().processed == 0
+    assert mailbox.to(world.doctor.email) == []
+    db.session.refresh(alert)
+    assert alert.status == AlertStatus.ACTIVE and sent_log(alert) == set()
+
+
+def test_an_alert_whose_saved_grant_no_longer_exists_is_paused_with_a_mail_not_widened(app, world, mailbox):
+    grant = GrantProgramFactory(name="Short-lived grant", regions=["negev"])
+    db.session.commit()
+    alert = save_alert(world.doctor, name="Grant only", query=f"grant={grant.slug}")
+    db.session.delete(grant)
+    db.session.commit()
+    app.extensions.pop("search_catalogue", None)
+    publish(world, "Pediatrician without that grant")
+    make_due(alert, utcnow())
+    stats = run()
+    assert (stats.processed, stats.mailed) == (0, 0)
+    assert digests(mailbox, world.doctor.email) == []
+    [notice] = mailbox.to(world.doctor.email)
+    assert notice["Subject"] == "Your job alert is paused: Grant only"
+    text = mailbox.text(notice)
+    assert f"Ignored an unknown grant “{grant.slug}”." in text
+    assert "List-Unsubscribe" in notice and "/alerts/unsubscribe/" in text
+    db.session.refresh(alert)
+    assert alert.status == AlertStatus.PAUSED and sent_log(alert) == set()
+    make_due(alert, utcnow())
+    assert run().processed == 0  # paused: not run again, no second notice
+    assert len(mailbox.to(world.doctor.email)) == 1
+
+
+def test_an_alert_without_filters_links_to_the_plain_search_page(world, mailbox):
+    alert = save_alert(world.doctor, query="")
+    publish(world, "Any pediatrician")
+    make_due(alert, utcnow())
+    run()
+    [digest] = digests(mailbox, world.doctor.email)
+    assert "All matching positions: http://jobboard.test/jobs\n" in mailbox.text(digest).replace("\r\n", "\n")
+
+
+def test_a_full_digest_says_there_may_be_more(world, mailbox, monkeypatch):
+    from jobboard.alerts import services as alert_services
+
+    monkeypatch.setattr(alert_services, "MAX_PER_DIGEST", 2)
+    alert = save_alert(world.doctor, query="region=negev")
+    for n in range(3):
+        publish(world, f"Pediatrician {n}")
+    make_due(alert, utcnow())
+    run()
+    [digest] = digests(mailbox, world.doctor.email)
+    assert len(digest_titles(mailbox, digest)) == 2
+    assert "This digest holds the newest 2; there may be more." in mailbox.text(digest)

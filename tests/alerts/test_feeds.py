@@ -23,8 +23,8 @@ from tests.factories import GrantProgramFactory, SiteFactory
 HOSTILE = "<script>alert('x')</script> & \"quoted\" – Ärzt’in ]]> <![CDATA[ x"
 
 
-def fetch(client, path: str):
-    response = client.get(path)
+def fetch(client, path: str, **kwargs):
+    response = client.get(path, **kwargs)
     assert response.status_code == 200, response.status_code
     assert response.mimetype == "application/atom+xml"
     parsed = feedparser.parse(response.get_data())
@@ -98,17 +98,19 @@ def test_the_site_feed_lists_every_listed_posting_newest_first(world, client, po
 
 
 def test_each_entry_has_the_postings_summary_link_and_dates(world, client, postings):
-    parsed = fetch(client, "/jobs/feed.atom?region=negev")
+    parsed = fetch(client, "/jobs/feed.atom?region=negev", headers={"Host": "evil.example"})
     [entry] = parsed.entries
     posting = postings["negev"]
-    assert entry.link == f"http://localhost/jobs/{posting.id}-{posting.slug}"
+    # links from BASE_URL (the feed is cached publicly), whatever Host the request named
+    assert entry.link == f"http://jobboard.test/jobs/{posting.id}-{posting.slug}"
     assert client.get(urlsplit(entry.link).path).status_code == 200
     assert entry.title == "Pediatrician in Beersheba – Negev Test Medical Center, Beersheba"
     assert entry.summary.startswith("Beersheba, Negev (periphery). Grants: Negev relocation grant.")
     assert "Join our children's ward in the Negev. Night shifts and teaching." in entry.summary
     assert entry.author == "Negev Test Medical Center"
     assert entry.published_parsed is not None and entry.id.endswith(f":posting-{posting.id}")
-    assert parsed.feed.links[0].rel == "self"
+    assert (parsed.feed.links[0].rel, parsed.feed.links[0].href) == ("self", "http://jobboard.test/jobs/feed.atom?region=negev")
+    assert "evil.example" not in str(parsed)
     html = client.get("/jobs?region=negev").get_data(as_text=True)
     link = next(a for a in html5lib.parse(html, namespaceHTMLElements=False).iter("a")
                 if a.get("id") == "search-feed-link")
@@ -132,7 +134,7 @@ def test_hostile_titles_and_names_keep_the_feed_valid(world, client, path):
 def test_the_feed_url_with_ampersands_is_escaped(world, client, postings):
     parsed = fetch(client, "/jobs/feed.atom?region=negev&region=haifa&q=pediatrician")
     assert len(parsed.entries) == 2
-    assert parsed.feed.id.endswith("?region=negev&region=haifa&q=pediatrician")
+    assert parsed.feed.id == "http://jobboard.test/jobs/feed.atom?q=pediatrician&region=negev&region=haifa"  # canonical
 
 
 def test_a_feed_with_an_unknown_filter_still_parses(world, client, postings):
