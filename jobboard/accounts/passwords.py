@@ -69,7 +69,8 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     # The whole address and name too: zxcvbn matches user inputs as whole tokens, so the parts
     # alone let "<own e-mail address>" or "<first><last>2024!" through.
     whole = [value for value in (email.lower(), re.sub(r"\s+", "", name.lower())) if value]
-    result = zxcvbn(password[:100], user_inputs=[*CONTEXT_WORDS, *personal, *whole])
+    # zxcvbn raises ValueError beyond its max_length (72 by default): a 500 for a long password.
+    result = zxcvbn(password[:100], user_inputs=[*CONTEXT_WORDS, *personal, *whole], max_length=100)
     if result["score"] < 3:
         warning = result["feedback"]["warning"] or "It would be easy to guess."
         return f"This password is too weak. {warning} A few unrelated words make a strong password."

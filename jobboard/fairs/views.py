@@ -46,6 +46,13 @@ def _fair_helpers() -> dict[str, object]:
     return {"fairs_taking_bookings": queries.fairs_taking_bookings, "interviews_for": queries.interviews_for}
 
 
+def _form_id(name: str) -> int | None:
+    """A posted row id, or None when missing or out of range (a huge number would overflow the
+    database driver: a 500 instead of a 404/422)."""
+    value = request.form.get(name, type=int)
+    return value if value is not None and 0 < value < 2**31 else None
+
+
 def _fair_or_404(fair_id: int) -> Fair:
     fair = db.session.get(Fair, fair_id)
     if fair is None:
@@ -194,7 +201,7 @@ def move(booking_id: int) -> Response:
     booking = queries.doctor_booking(current_user, booking_id)
     if booking is None:
         abort(404)
-    slot_id = request.form.get("slot_id", type=int)
+    slot_id = _form_id("slot_id")
     if slot_id is None:
         abort(422, "Choose the slot to move to.")
     services.reschedule(booking, slot_id, current_user)
@@ -422,7 +429,7 @@ def org_attendance(booking_id: int) -> Response:
 @member_required(Role.RECRUITER)
 def org_book(fair_id: int) -> Response:
     fair = _fair_or_404(fair_id)
-    application_id, slot_id = request.form.get("application_id", type=int), request.form.get("slot_id", type=int)
+    application_id, slot_id = _form_id("application_id"), _form_id("slot_id")
     if application_id is None or slot_id is None:
         abort(422, "Choose the applicant and the slot.")
     application = org_application(current_org(), application_id)
@@ -489,7 +496,7 @@ def org_invite(application_id: int) -> Response:
     application = org_application(current_org(), application_id)
     if application is None:
         abort(404)
-    fair_id = request.form.get("fair_id", type=int)
+    fair_id = _form_id("fair_id")
     if fair_id is None:
         abort(422, "Choose the fair.")
     fair = db.session.get(Fair, fair_id)

@@ -108,7 +108,8 @@ def suspend_org(org_id: int) -> Response:
 @bp.route("/audit")
 @admin_required
 def audit_log() -> Response:
-    action = request.args.get("action") or None
+    # PostgreSQL refuses NUL in a bound text parameter (a 500); no action name holds one.
+    action = (request.args.get("action") or "").replace("\x00", "") or None
     return render_page(
         "moderation/audit.html",
         page=queries.audit_page(_page_number(), action=action),

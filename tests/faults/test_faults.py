@@ -272,9 +272,8 @@ def test_search_engine_down_while_publishing_and_searching(app, client, login, d
     assert sorted(search_engine.iter_ids()).count(posting.id) == 1
     app.extensions.pop("search_breaker", None)
     found = client.get("/jobs?q=neonatologist").get_data(as_text=True)
-    import re as _re
-    print("DEBUG", _re.findall(r".{200}temporarily limited.{300}", found, _re.S))
-    assert "temporarily limited" not in found and "Neonatologist in the Negev" in found
+    assert "temporarily limited" not in found
+    assert f'href="/jobs/{posting.id}-' in found  # the hit, from the engine (its title is highlighted)
 
 
 # --- the database refusing a write midway ---------------------------------------------------

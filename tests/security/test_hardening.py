@@ -113,10 +113,10 @@ def post_routes(app: Flask) -> list[tuple[str, str, str]]:
             if route[2] in ("POST", "PUT", "PATCH", "DELETE") and route[0] not in CSRF_EXEMPT]
 
 
-def test_csrf_exempt_routes_still_need_their_signed_token(app, client, db_session):
+def test_csrf_exempt_routes_still_need_their_signed_token(app, client, db_session, world):
     for endpoint, rule, method in authz.routes(app):
         if endpoint in CSRF_EXEMPT and method == "POST":
-            response = client.post(url_of(app, endpoint, rule, {"token": "forged"}))
+            response = client.post(url_of(app, endpoint, rule, dict(world.values, token="forged")))
             assert response.status_code == 400, (endpoint, response.status_code)
 
 
