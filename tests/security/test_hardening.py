@@ -15,25 +15,22 @@ import json
 import os
 import re
 import time
-from datetime import timedelta
-from pathlib import Path
 
 import html5lib
 import pyotp
 import pytest
-from flask import Flask, url_for
+from flask import Flask
 from sqlalchemy import func, select
 
 from jobboard import ROOT, create_app
 from jobboard.accounts.models import User
 from jobboard.applications.models import Application, ApplicationNote as Note
 from jobboard.core import outbox
-from jobboard.core.db import utcnow
 from jobboard.extensions import db, limiter
 from jobboard.jobs.lifecycle import SEARCH_SYNC
-from jobboard.jobs.models import Posting, PostingStatus
-from jobboard.orgs.models import Membership, Organization
-from tests.factories import PASSWORD, AdminFactory, DoctorFactory, PostingFactory, StaffFactory
+from jobboard.jobs.models import Posting
+from jobboard.orgs.models import Organization
+from tests.factories import PASSWORD, AdminFactory, DoctorFactory, StaffFactory
 from tests.security import test_authorization as authz
 
 HTMX = {"HX-Request": "true"}
