@@ -433,11 +433,10 @@ class EmbeddedEngine:
         return hits
 
     def _hit(self, document: dict[str, Any], query: SearchQuery, matched: set[str]) -> Hit:
-        is_match = matched.__contains__ if matched else None
         highlights = {
-            "title": highlight(document["title"], is_match),
-            "specialty_label": highlight(document.get("specialty_label") or "", is_match),
-            "description_text": highlight(document["description_text"], is_match, crop=True),
+            "title": highlight(document["title"], matched),
+            "specialty_label": highlight(document.get("specialty_label") or "", matched),
+            "description_text": highlight(document["description_text"], matched, crop=True),
         }
         distance = None
         if query.near is not None:

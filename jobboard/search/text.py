@@ -11,9 +11,9 @@ import html
 import re
 import unicodedata
 from collections import deque
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from itertools import islice
-from typing import Callable
 
 from markupsafe import Markup
 
@@ -25,13 +25,17 @@ _WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05
 CROP_WORDS = 24  # words of description shown around the first match
 
 
-@lru_cache(maxsize=100_000)
-def normalise(text: str) -> str:
-    """Lower case without accents or niqqud: what both the index and queries compare."""
+def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").lower()
+
+
+@lru_cache(maxsize=100_000)
+def normalise(text: str) -> str:
+    """Lower case without accents or niqqud: what both the index and queries compare."""
+    return _fold(text)
 
 
 def words(text: str) -> list[str]:
@@ -52,37 +56,42 @@ def typo_budget(word: str) -> int:
     return 0
 
 
-def _window(text: str, is_match: Callable[[str], bool] | None) -> list[re.Match[str]]:
-    """About CROP_WORDS words around the first match (or the first words), scanning no further
-    than needed."""
+def _window(text: str, matched: AbstractSet[str]) -> list[re.Match[str]]:
+    """About CROP_WORDS words around the first matched word (or the first words), scanning no
+    further than needed."""
     words_iter = _WORD.finditer(text)
+    if not matched:
+        return list(islice(words_iter, CROP_WORDS))
     lead = CROP_WORDS // 3
     before: deque[re.Match[str]] = deque(maxlen=lead)
     head: list[re.Match[str]] = []
     for match in words_iter:
-        if is_match is not None and is_match(normalise(match.group())):
+        if normalise(match.group()) in matched:
             window = [*before, match]
             window.extend(islice(words_iter, CROP_WORDS - len(window)))
             return window
         before.append(match)
         if len(head) < CROP_WORDS:
             head.append(match)
-        elif is_match is None:
-            break
     return head
 
 
-def highlight(text: str, is_match: Callable[[str], bool] | None, *, crop: bool = False) -> Markup:
-    """Escape ``text`` and wrap each word whose normal form ``is_match`` in ``<mark>``; with
+def highlight(text: str, matched: AbstractSet[str], *, crop: bool = False) -> Markup:
+    """Escape ``text`` and wrap each word whose normal form is in ``matched`` in ``<mark>``; with
     ``crop``, keep a window of words around the first match, marking cuts with "…"."""
-    spans = _window(text, is_match) if crop else list(_WORD.finditer(text))
-    start = spans[0].start() if crop and spans and spans[0].start() > 0 and _WORD.search(text[:spans[0].start()]) else 0
-    end = spans[-1].end() if crop and spans and _WORD.search(text[spans[-1].end():]) else len(text)
+    folded = _fold(text) if matched else ""
+    if matched and not any(term in folded for term in matched):
+        matched = frozenset()  # no word of the text can match: skip the word-by-word pass
+    if not matched and not crop:
+        return Markup(html.escape(text))  # noqa: S704 - escaped
+    spans = _window(text, matched) if crop else list(_WORD.finditer(text))
+    start = spans[0].start() if crop and spans and _WORD.search(text, 0, spans[0].start()) else 0
+    end = spans[-1].end() if crop and spans and _WORD.search(text, spans[-1].end()) else len(text)
     parts: list[str] = ["…" if start > 0 else ""]
     cursor = start
-    if is_match is not None:
+    if matched:
         for match in spans:
-            if is_match(normalise(match.group())):
+            if normalise(match.group()) in matched:
                 parts.append(html.escape(text[cursor:match.start()]))
                 parts.append(f"<mark>{html.escape(match.group())}</mark>")
                 cursor = match.end()
