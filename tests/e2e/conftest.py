@@ -264,7 +264,7 @@ class BrowserProblems:
         self.items: list[str] = []
         self.pages: list[tuple[str, object]] = []
         self.contexts: list[object] = []
-        self.failed_requests: list[tuple[str, str, str | None, str]] = []
+        self.failed_requests: list[tuple[str, str, str | None, bool, str]] = []
         self.downloads: set[str] = set()
 
     def add(self, actor: str, text: str) -> None:
@@ -286,7 +286,8 @@ class BrowserProblems:
 
         def on_request_failed(request: object) -> None:
             self.failed_requests.append(
-                (actor, request.url, request.failure, f"request failed: {request.method} {request.url}: {request.failure}"))  # type: ignore[attr-defined]
+                (actor, request.url, request.failure, request.is_navigation_request(),  # type: ignore[attr-defined]
+                 f"request failed: {request.method} {request.url}: {request.failure}"))  # type: ignore[attr-defined]
 
         def on_response(response: object) -> None:
             status = response.status  # type: ignore[attr-defined]
@@ -306,10 +307,13 @@ class BrowserProblems:
         return page
 
     def finish(self) -> list[str]:
-        for actor, url, failure, text in self.failed_requests:
-            # A navigation that turns into a download (Content-Disposition: attachment) ends,
-            # for the page, as an aborted request: that is not a failure.
-            if not (failure == "net::ERR_ABORTED" and url in self.downloads):
+        for actor, url, failure, is_navigation, text in self.failed_requests:
+            # The browser aborts what it no longer needs: a page's pending subresources (the
+            # site icon above all) when the next navigation starts, and a navigation that turns
+            # into a download (Content-Disposition: attachment). Neither is a failure; a
+            # subresource the server refused shows up as an HTTP error in on_response.
+            aborted = failure == "net::ERR_ABORTED"
+            if not (aborted and (not is_navigation or url in self.downloads)):
                 self.add(actor, text)
         for actor, page in self.pages:
             try:
