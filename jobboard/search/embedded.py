@@ -16,6 +16,10 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
   vocabulary needs a reindex.
 - One writer per index directory across processes (Tantivy's lock): the outbox worker, or the
   eager drain in development. Readers reload when the index's generation file changes.
+- List-valued facets (grants, languages, licence tracks) are counted from a single-valued field
+  holding each document's whole set as one key: Tantivy's terms aggregation over a multi-valued
+  column costs several times that over a single-valued one, and the sets are few, so the
+  per-value counts are summed from the set counts.
 - ``rebuild`` fills a new directory and switches the ``CURRENT`` pointer, so the site keeps
   serving from the old index meanwhile.
 """
@@ -75,6 +79,10 @@ INT_FIELDS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at"
 SORT_FIELDS = {Sort.NEWEST: ("posted_at", True), Sort.SALARY: ("salary_top_ils", True), Sort.GRANT: ("grant_max_ils", True)}
 MAX_EXPANSION = {1: 150, 2: 50}  # Meilisearch's caps on terms per query word, by typo count
 ANALYZER = "folded"
+LIST_FACETS = ("licence_requirements", "grant_programs", "languages_required")
+SET_SEPARATOR = "\x1f"
+MAX_SET_BUCKETS = 10_000
+SCHEMA_VERSION = 2
 assert {a for attrs, _ in TEXT_FIELDS.values() for a in attrs} == set(SEARCHABLE_ATTRIBUTES)
 
 
@@ -103,6 +111,10 @@ def split_negated(text: str) -> tuple[str, list[str]]:
     """The query without its "-word" exclusions, and the excluded words."""
     negated = [word for token in _NEGATED.findall(text) for word in words(token)]
     return _NEGATED.sub(" ", text), negated
+
+
+def _set_field(name: str) -> str:
+    return f"{name}__set"
 
 
 def _facet_key(key: Any) -> str:
@@ -179,6 +191,8 @@ class EmbeddedEngine:
             builder.add_text_field(name, tokenizer_name=ANALYZER)
         for name in KEYWORD_FACETS:
             builder.add_text_field(name, fast=True, tokenizer_name="raw")
+        for name in LIST_FACETS:
+            builder.add_text_field(_set_field(name), fast=True, tokenizer_name="raw")
         builder.add_boolean_field("is_periphery", indexed=True, fast=True)
         for name in INT_FIELDS:
             builder.add_integer_field(name, indexed=True, fast=True)
@@ -202,7 +216,7 @@ class EmbeddedEngine:
         return index
 
     def _meta(self) -> dict[str, Any]:
-        return {"cities": sorted(self.cities)}
+        return {"schema": SCHEMA_VERSION, "cities": sorted(self.cities)}
 
     def _current_directory(self) -> Path | None:
         pointer = self.root / "CURRENT"
@@ -211,7 +225,7 @@ class EmbeddedEngine:
         directory = self.root / pointer.read_text().strip()
         meta_file = directory / "jobboard-meta.json"
         if not meta_file.exists() or json.loads(meta_file.read_text()) != self._meta():
-            return None  # built for another city vocabulary: a reindex replaces it
+            return None  # built for another schema or city vocabulary: a reindex replaces it
         return directory
 
     def _new_directory(self) -> Path:
@@ -377,16 +391,31 @@ class EmbeddedEngine:
         unknown = set(names) - set(KEYWORD_FACETS) - {"hebrew_level_min"}
         if unknown:
             raise InvalidQuery(f"cannot count on {', '.join(sorted(unknown))}")
-        spec: dict[str, Any] = {name: {"terms": {"field": name, "size": 100}} for name in names}
-        spec["_total"] = {"stats": {"field": "pk"}}
-        spec["_periphery"] = {"terms": {"field": "is_periphery", "size": 2}}
-        result = searcher.aggregate(candidates, spec)
-        facets = {
-            name: {_facet_key(bucket["key"]): bucket["doc_count"] for bucket in result[name]["buckets"]}
+        spec: dict[str, Any] = {
+            name: {"terms": {"field": _set_field(name), "size": MAX_SET_BUCKETS}} if name in LIST_FACETS
+            else {"terms": {"field": name, "size": 100}}
             for name in names
         }
-        total = int(result["_total"]["count"] or 0)
-        periphery = sum(b["doc_count"] for b in result["_periphery"]["buckets"] if b.get("key_as_string") == "true")
+        # Every document has is_periphery: its two buckets also give the total.
+        spec["_periphery"] = {"terms": {"field": "is_periphery", "size": 2}}
+        result = searcher.aggregate(candidates, spec)
+        facets = {}
+        for name in names:
+            buckets = result[name]["buckets"]
+            if name not in LIST_FACETS:
+                facets[name] = {_facet_key(bucket["key"]): bucket["doc_count"] for bucket in buckets}
+            elif result[name].get("sum_other_doc_count"):  # more sets than buckets: count the values
+                plain = searcher.aggregate(candidates, {name: {"terms": {"field": name, "size": 100}}})
+                facets[name] = {str(bucket["key"]): bucket["doc_count"] for bucket in plain[name]["buckets"]}
+            else:
+                counts: dict[str, int] = defaultdict(int)
+                for bucket in buckets:
+                    for value in str(bucket["key"]).split(SET_SEPARATOR):
+                        counts[value] += bucket["doc_count"]
+                facets[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:100])
+        periphery_buckets = result["_periphery"]["buckets"]
+        total = sum(b["doc_count"] for b in periphery_buckets)
+        periphery = sum(b["doc_count"] for b in periphery_buckets if b.get("key_as_string") == "true")
         return facets, total, periphery
 
     def _order(self, query: SearchQuery) -> tuple[str | None, bool]:
@@ -461,6 +490,10 @@ class EmbeddedEngine:
             for item in value if isinstance(value, list) else [value]:
                 if item is not None:
                     doc.add_text(name, str(item))
+        for name in LIST_FACETS:
+            values = sorted({str(item) for item in document.get(name) or ()})
+            if values:
+                doc.add_text(_set_field(name), SET_SEPARATOR.join(values))
         doc.add_boolean("is_periphery", bool(document["is_periphery"]))
         for name in INT_FIELDS:
             if document.get(name) is not None:
