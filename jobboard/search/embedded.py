@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import orjson
 import tantivy
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -60,7 +61,7 @@ from jobboard.search.port import (
     SearchResult,
     Sort,
 )
-from jobboard.search.text import highlight, normalise, query_words, typo_budget, words
+from jobboard.search.text import highlight, lead, normalise, query_words, typo_budget, words
 
 Occur = tantivy.Occur
 INT = tantivy.FieldType.Integer
@@ -455,17 +456,15 @@ class EmbeddedEngine:
                 addresses.extend(address for _score, address in found.hits)
             if len(addresses) >= stop:
                 break
-        hits = []
-        for address in addresses[start:stop]:
-            document = json.loads(searcher.doc(address).get_first("doc"))
-            hits.append(self._hit(document, query, matched))
-        return hits
+        return [self._hit(orjson.loads(searcher.doc(address).get_first("doc")), query, matched)
+                for address in addresses[start:stop]]
 
-    def _hit(self, document: dict[str, Any], query: SearchQuery, matched: set[str]) -> Hit:
+    def _hit(self, stored: dict[str, Any], query: SearchQuery, matched: set[str]) -> Hit:
+        document = stored["document"]
         highlights = {
             "title": highlight(document["title"], matched),
             "specialty_label": highlight(document.get("specialty_label") or "", matched),
-            "description_text": highlight(document["description_text"], matched, crop=True),
+            "description_text": highlight(document["description_text"], matched, crop=True, lead_text=stored["lead"]),
         }
         distance = None
         if query.near is not None:
@@ -501,7 +500,8 @@ class EmbeddedEngine:
         geo = document["_geo"]
         for city in self.cities.values():
             doc.add_integer(city.field, haversine_m(city.lat, city.lon, geo["lat"], geo["lng"]))
-        doc.add_bytes("doc", json.dumps(document, ensure_ascii=False).encode())
+        # The description's crop for hits where no word matches is worked out once, here.
+        doc.add_bytes("doc", orjson.dumps({"document": document, "lead": lead(document["description_text"])}))
         return doc
 
     @contextmanager

@@ -12,7 +12,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from jobboard.search.port import KEYWORD_FACETS, AnyOf, IsTrue, Near, Range, SearchQuery, Sort
+from jobboard.search.port import AnyOf, IsTrue, Near, Range, SearchQuery, Sort
 
 # Query-string name → index attribute, for the multi-valued facet filters.
 FACET_PARAMS = {
@@ -30,7 +30,7 @@ RADII_KM = (10, 25, 50, 100, 200)
 MAX_TEXT = 200
 MAX_SALARY = 1_000_000
 PER_PAGE = 20
-FACETS = (*KEYWORD_FACETS, "hebrew_level_min")
+FACETS = (*FACET_PARAMS.values(), "hebrew_level_min")  # what the filter column counts
 
 
 @dataclass

@@ -7,7 +7,6 @@ tags are added afterwards, so nothing a posting contains can become markup.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections import deque
@@ -15,7 +14,7 @@ from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from itertools import islice
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from jobboard.search.port import MAX_QUERY_WORDS
 
@@ -60,8 +59,6 @@ def _window(text: str, matched: AbstractSet[str]) -> list[re.Match[str]]:
     """About CROP_WORDS words around the first matched word (or the first words), scanning no
     further than needed."""
     words_iter = _WORD.finditer(text)
-    if not matched:
-        return list(islice(words_iter, CROP_WORDS))
     lead = CROP_WORDS // 3
     before: deque[re.Match[str]] = deque(maxlen=lead)
     head: list[re.Match[str]] = []
@@ -76,26 +73,35 @@ def _window(text: str, matched: AbstractSet[str]) -> list[re.Match[str]]:
     return head
 
 
-def highlight(text: str, matched: AbstractSet[str], *, crop: bool = False) -> Markup:
+def lead(text: str) -> str:
+    """What a crop shows when no word matches: the first CROP_WORDS words, with "…" after a cut."""
+    spans = list(islice(_WORD.finditer(text), CROP_WORDS))
+    if not spans or not _WORD.search(text, spans[-1].end()):
+        return text
+    return text[:spans[-1].end()] + "…"
+
+
+def highlight(text: str, matched: AbstractSet[str], *, crop: bool = False, lead_text: str | None = None) -> Markup:
     """Escape ``text`` and wrap each word whose normal form is in ``matched`` in ``<mark>``; with
-    ``crop``, keep a window of words around the first match, marking cuts with "…"."""
-    folded = _fold(text) if matched else ""
-    if matched and not any(term in folded for term in matched):
+    ``crop``, keep a window of words around the first match, marking cuts with "…".
+    ``lead_text`` is ``lead(text)`` when the caller has it already."""
+    if matched and not any(term in _fold(text) for term in matched):
         matched = frozenset()  # no word of the text can match: skip the word-by-word pass
-    if not matched and not crop:
-        return Markup(html.escape(text))  # noqa: S704 - escaped
+    if not matched:
+        if crop:
+            return escape(lead(text) if lead_text is None else lead_text)
+        return escape(text)
     spans = _window(text, matched) if crop else list(_WORD.finditer(text))
     start = spans[0].start() if crop and spans and _WORD.search(text, 0, spans[0].start()) else 0
     end = spans[-1].end() if crop and spans and _WORD.search(text, spans[-1].end()) else len(text)
     parts: list[str] = ["…" if start > 0 else ""]
     cursor = start
-    if matched:
-        for match in spans:
-            if normalise(match.group()) in matched:
-                parts.append(html.escape(text[cursor:match.start()]))
-                parts.append(f"<mark>{html.escape(match.group())}</mark>")
-                cursor = match.end()
-    parts.append(html.escape(text[cursor:end]))
+    for match in spans:
+        if normalise(match.group()) in matched:
+            parts.append(escape(text[cursor:match.start()]))
+            parts.append(f"<mark>{escape(match.group())}</mark>")
+            cursor = match.end()
+    parts.append(escape(text[cursor:end]))
     if end < len(text):
         parts.append("…")
     return Markup("".join(parts))  # noqa: S704 - every piece above was escaped

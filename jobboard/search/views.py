@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -37,7 +38,7 @@ def _suggestions(state: SearchState, cities: dict[str, tuple[float, float]], now
                 ("hebrew", state.hebrew), ("km", state.km)) if value is not None]
     found = []
     for param, value in active[:8]:
-        total = engine.search(to_query(state, cities, now, without=(param, value))).total
+        total = engine.search(replace(to_query(state, cities, now, without=(param, value)), facets=())).total
         if total:
             label = labels.get(param, {}).get(value, value)
             remaining = {p: [v for v in vs if (p, v) != (param, value)] for p, vs in state.selected.items()}
