@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_login import current_user, fresh_login_required, logout_user
 
@@ -28,6 +27,7 @@ from jobboard.core.access import classify, doctor_required
 from jobboard.core.errors import DomainError
 from jobboard.core.forms import add_form_error
 from jobboard.core.htmx import is_htmx, render_page
+from jobboard.core.web import private_download
 from jobboard.extensions import limiter
 from jobboard.jobs.models import Posting, Seniority
 from jobboard.jobs.queries import org_posting, posting_with_details
@@ -49,10 +49,7 @@ def _application_helpers() -> dict[str, object]:
 def _download(path: Path, name: str) -> Response:
     if not path.is_file():
         abort(404, "This file is no longer available.")
-    response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(path, "application/pdf", name)
 
 
 # --- the doctor's side ---------------------------------------------------------------------
@@ -233,12 +230,7 @@ def privacy() -> Response:
 def export() -> Response:
     if not current_user.is_doctor:
         abort(403)
-    response = send_file(
-        io.BytesIO(services.export_data(current_user)), mimetype="application/zip",
-        as_attachment=True, download_name="imap-jobboard-my-data.zip",
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(services.export_data(current_user), "application/zip", "imap-jobboard-my-data.zip")
 
 
 classify(export, "doctor")

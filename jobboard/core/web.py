@@ -4,11 +4,13 @@ eager outbox drain, and friendly error pages (or htmx fragments) for every error
 
 from __future__ import annotations
 
+import io
 import logging
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, render_template, request, send_file
 from flask.wrappers import Response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -133,6 +135,19 @@ def _security_headers(response: Response) -> Response:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if current_user.is_authenticated and not request.path.startswith("/static/"):
         headers["Cache-Control"] = "no-store"
+    return response
+
+
+DOWNLOAD_POLICY = "sandbox; default-src 'none'"
+
+
+def private_download(content: Path | bytes, mimetype: str, filename: str) -> Response:
+    """A private file to save, never to show: an attachment, sandboxed should a browser render it
+    anyway, and never cached."""
+    source = io.BytesIO(content) if isinstance(content, bytes) else content
+    response = send_file(source, mimetype=mimetype, as_attachment=True, download_name=filename)
+    response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

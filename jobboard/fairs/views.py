@@ -16,7 +16,7 @@ from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError
 from jobboard.core.forms import add_form_error
 from jobboard.core.htmx import is_htmx, render_page
-from jobboard.core.web import serialized
+from jobboard.core.web import private_download, serialized
 from jobboard.extensions import db, limiter
 from jobboard.fairs import ics, queries, services
 from jobboard.fairs.forms import (
@@ -234,10 +234,7 @@ def my_schedule() -> Response:
 @bp.route("/me/fairs/schedule.ics")
 @doctor_required
 def my_schedule_ics() -> Response:
-    response = Response(ics.schedule(queries.doctor_bookings(current_user)), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = 'attachment; filename="medex-interviews.ics"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(ics.schedule(queries.doctor_bookings(current_user)), "text/calendar", "medex-interviews.ics")
 
 
 # --- employers -----------------------------------------------------------------------------
@@ -484,10 +481,7 @@ def org_agenda_csv(fair_id: int) -> Response:
                     table.label, booking.doctor.full_name, booking.doctor.email, posting,
                     booking.attendance.value if booking.attendance else "",
                 )])
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{fair.slug}-agenda.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(buffer.getvalue().encode(), "text/csv", f"{fair.slug}-agenda.csv")
 
 
 @bp.route("/org/<org_slug>/applications/<int:application_id>/invite", methods=["POST"])

@@ -201,24 +201,26 @@ def test_pages_fragments_redirects_and_error_pages_carry_the_headers(app, client
 
 
 def test_files_are_sandboxed_attachments_that_are_not_stored(app, client, login, db_session, world):
-    """CV downloads (the doctor's own and the employer's copy) and the agenda export."""
+    """CV downloads (the doctor's own and the employer's copy), the doctor's calendar and data
+    export, and the agenda export."""
     login(world.users["applicant"])
     own = client.get(f"/me/cvs/{world.values['cv_id']}/download")
+    calendar = client.get("/me/fairs/schedule.ics")
+    export = client.post("/me/privacy/export")
     login(world.users["viewer_a"])
     slug = world.values["org_slug"]
     employer = client.get(f"/org/{slug}/applications/{world.values['application_id']}/cv")
     agenda = client.get(f"/org/{slug}/fairs/{world.values['fair_id']}/agenda.csv")
-    for response in (own, employer, agenda):
+    for response in (own, employer, calendar, export, agenda):
         assert response.status_code == 200, response.request.path
-        directives = csp(response)
-        assert directives.get("object-src", directives.get("default-src")) in (["'none'"], ["'self'"])
-        assert response.headers["Content-Disposition"].startswith("attachment"), response.request.path
-        assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert "no-store" in response.headers["Cache-Control"]
-    for response in (own, employer):
         directives = csp(response)
         assert "sandbox" in directives, response.request.path
         assert directives.get("default-src") == ["'none'"], response.request.path
+        assert response.headers["Content-Disposition"].startswith("attachment"), response.request.path
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "no-store" in response.headers["Cache-Control"]
+    assert [r.mimetype for r in (calendar, export, agenda)] == ["text/calendar", "application/zip", "text/csv"]
+    for response in (own, employer):
         assert response.mimetype == "application/pdf"
         assert response.get_data().startswith(b"%PDF-")
 
