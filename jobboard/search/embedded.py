@@ -5,10 +5,14 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
   as one typo and they yield no highlights): each query word is expanded against the index's
   own vocabulary with rapidfuzz (OSA distance on the letters after the first; a different
   first letter is allowed only for words of 9+ letters with the rest equal, as it costs two),
-  and the concrete terms are queried. The last word also matches as a prefix.
+  and the concrete terms are queried. The last word also matches as a prefix, and two or three
+  adjacent words may match as one term (at one typo's cost). A quoted phrase
+  is required word for word, in order, within one field.
 - Ranking follows Meilisearch's buckets: documents with more of the query words (dropping
   words from the right) first, then fewer typos, then the requested sort or BM25 with field
-  boosts spaced so the attribute order wins.
+  boosts spaced so the attribute order wins. One departure (contract C5 ii): a typo tier counts
+  the most typos of any one word, not the total over the words, since a tier per total would
+  multiply the queries per search.
 - Distances: instead of search.md's ``near`` tokens, every document stores its distance in
   metres to each vocabulary city (a few dozen integer fast fields). A radius is then an exact
   range query, counted by the facet aggregation, and a distance sort is a native field sort.
@@ -106,12 +110,19 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
 
 
 _NEGATED = re.compile(r"(?:^|(?<=\s))-(\S+)")
+_PHRASE = re.compile(r'"([^"]*)"')
 
 
 def split_negated(text: str) -> tuple[str, list[str]]:
     """The query without its "-word" exclusions, and the excluded words."""
     negated = [word for token in _NEGATED.findall(text) for word in words(token)]
     return _NEGATED.sub(" ", text), negated
+
+
+def split_phrases(text: str) -> tuple[str, list[list[str]]]:
+    """The query without its quoted phrases, and the words of each phrase."""
+    phrases = [found for found in (words(phrase) for phrase in _PHRASE.findall(text)) if found]
+    return _PHRASE.sub(" ", text), phrases
 
 
 def _set_field(name: str) -> str:
@@ -166,6 +177,17 @@ class Vocabulary:
             extra = [t for t, d in found.items() if d == typos][: MAX_EXPANSION[typos]]
             kept.update((t, typos) for t in extra)
         return kept
+
+
+    def add_concatenations(self, words: list[str], expansions: list[dict[str, int]]) -> None:
+        """Two or three adjacent query words written as one ("tele medicine" for telemedicine)
+        stand for each of those words, at the cost of one typo."""
+        for start in range(len(words)):
+            for length in (2, 3):
+                joined = "".join(words[start:start + length])
+                if start + length <= len(words) and joined in self.terms:
+                    for expansion in expansions[start:start + length]:
+                        expansion.setdefault(joined, 1)
 
 
 class EmbeddedEngine:
@@ -332,6 +354,15 @@ class EmbeddedEngine:
             for name, (_attrs, boost) in TEXT_FIELDS.items()
         ])
 
+    def _phrase_query(self, phrase: list[str]) -> tantivy.Query:
+        """The words in this order, next to each other and without typos, in any searchable field."""
+        def in_field(name: str) -> tantivy.Query:
+            if len(phrase) == 1:
+                return tantivy.Query.term_query(self._schema, name, phrase[0])
+            return tantivy.Query.phrase_query(self._schema, name, phrase)
+
+        return tantivy.Query.boolean_query([(Occur.Should, in_field(name)) for name in TEXT_FIELDS])
+
     @staticmethod
     def _all(clauses: list[tantivy.Query], excluded: list[tantivy.Query] = ()) -> tantivy.Query:  # type: ignore[assignment]
         return tantivy.Query.boolean_query(
@@ -341,13 +372,15 @@ class EmbeddedEngine:
     def search(self, query: SearchQuery) -> SearchResult:
         index, vocabulary = self._reader()
         searcher = index.searcher()
-        filters = self._filter_queries(query)
-        text, negated = split_negated(query.text)
+        text, phrases = split_phrases(query.text)
+        text, negated = split_negated(text)
+        # A quoted phrase is required as written; "-word" excludes the word exactly (contract C5).
+        filters = [*self._filter_queries(query), *(self._phrase_query(phrase) for phrase in phrases)]
         words = query_words(text)
-        # "-word" excludes the documents holding the word exactly (contract C5).
         excluded_words = [q for q in (self._word_query({w: 0}, 0) for w in negated) if q is not None]
         expansions = [vocabulary.expand(w, prefix=i == len(words) - 1) for i, w in enumerate(words)]
-        matched_terms = {t for terms in expansions for t in terms}
+        vocabulary.add_concatenations(words, expansions)
+        matched_terms = {t for terms in expansions for t in terms} | {w for phrase in phrases for w in phrase}
 
         # Buckets in rank order: (k words matched, at most t typos per word).
         buckets: list[tuple[tantivy.Query, list[tantivy.Query]]] = []

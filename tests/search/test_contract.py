@@ -36,7 +36,7 @@ from tests.search.builders import CITIES, CITY_POINTS, DAY, NOW, document, offse
 
 RUN_ID = uuid.uuid4().hex[:10]
 BEERSHEBA = CITIES["beersheba"]
-EMBEDDED_GAP = "the embedded engine does not implement this clause (see the report)"
+EMBEDDED_GAP = "the embedded engine departs from this clause (see the docstring of jobboard/search/embedded.py)"
 
 
 def _meili_engine() -> MeilisearchEngine:
@@ -330,22 +330,31 @@ def test_a_negated_word_excludes_the_documents_holding_it(engine):
     assert found(engine, "day-work") == {2}  # a hyphen inside a word negates nothing
 
 
-def test_a_quoted_phrase_matches_the_exact_sequence(engine, request):
-    if engine.name == "embedded":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"C5 phrase: {EMBEDDED_GAP}; quotes are ignored"))
+def test_a_quoted_phrase_matches_the_exact_sequence(engine):
     load(engine, [
         document(1, "Pediatrician for night shifts", specialty=None),
         document(2, "Shifts at night", specialty=None),
         document(3, "Night work, weekend shifts", specialty=None),
+        document(4, "Nigth shifts in the ward", specialty=None),
     ])
     assert found(engine, '"night shifts"') == {1}
+    assert found(engine, '"night shifts" pediatrician') == {1}
+    assert found(engine, '"weekend" night') == {3}
+    assert found(engine, '"night shift"') == set()  # no prefix and no typo inside a phrase
+    result = search(engine, '"night shifts"')
+    assert "<mark>night</mark> <mark>shifts</mark>" in str(result.hits[0].highlights["title"])
 
 
-def test_adjacent_query_words_may_be_concatenated(engine, request):
-    if engine.name == "embedded":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"C3 concatenation: {EMBEDDED_GAP}"))
-    load(engine, [document(1, "Telemedicine physician", specialty=None), document(2, "Ward physician", specialty=None)])
-    assert found(engine, "tele medicine") == {1}
+def test_adjacent_query_words_may_be_concatenated(engine):
+    load(engine, [
+        document(1, "Telemedicine physician", specialty=None), document(2, "Ward physician", specialty=None),
+        document(3, "Tele health medicine nurse", specialty=None, profession="nurse"),
+    ])
+    assert found(engine, "tele medicine") == {1, 3}
+    assert ids(search(engine, "tele medicine physician"))[0] == 1
+    assert found(engine, "tele med icine") == {1, 3}  # three words joined, the last two as one
+    joined = next(hit for hit in search(engine, "tele medicine").hits if hit.id == 1)
+    assert "<mark>Telemedicine</mark>" in str(joined.highlights["title"])
 
 
 # --- C7, C10: filters and facets ---------------------------------------------------------------
