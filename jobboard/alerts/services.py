@@ -207,6 +207,7 @@ def _candidates(alert: Alert, cities: dict[str, tuple[float, float]], labels: di
     base = to_query(state, cities, int(now.timestamp()))
     query = SearchQuery(
         text=base.text, near=base.near, sort=Sort.NEWEST, facets=(), page=1, per_page=MAX_PER_DIGEST, now=base.now,
+        highlight=False,
         # The index keeps whole seconds: from the second of the last run on (inclusive), so a
         # posting published later in that same second is not missed; the exact instant is
         # checked against the database below.

@@ -498,7 +498,7 @@ class EmbeddedEngine:
             "title": highlight(document["title"], matched),
             "specialty_label": highlight(document.get("specialty_label") or "", matched),
             "description_text": highlight(document["description_text"], matched, crop=True, lead_text=stored["lead"]),
-        }
+        } if query.highlight else {}
         distance = None
         if query.near is not None:
             geo = document["_geo"]

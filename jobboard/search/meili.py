@@ -106,21 +106,28 @@ def render_sort(query: SearchQuery) -> list[str]:
     return [] if query.text.strip() else [SORTS[Sort.NEWEST]]
 
 
+HIGHLIGHTED = ("title", "specialty_label", "description_text")
+
+
 def search_params(query: SearchQuery) -> dict[str, Any]:
-    return {
+    params: dict[str, Any] = {
         "filter": render_filter(query),
         "sort": render_sort(query),
         "facets": [*query.facets, "is_periphery"],
         "page": query.page,
         "hitsPerPage": query.per_page,
-        "attributesToHighlight": ["title", "specialty_label", "description_text"],
-        "attributesToCrop": ["description_text"],
-        "cropLength": CROP_WORDS,
-        "cropMarker": "…",
-        "highlightPreTag": PRE,
-        "highlightPostTag": POST,
         "matchingStrategy": "last",
     }
+    if query.highlight:
+        params.update({
+            "attributesToHighlight": list(HIGHLIGHTED),
+            "attributesToCrop": ["description_text"],
+            "cropLength": CROP_WORDS,
+            "cropMarker": "…",
+            "highlightPreTag": PRE,
+            "highlightPostTag": POST,
+        })
+    return params
 
 
 def marked(text: str | None) -> Markup:
@@ -212,8 +219,8 @@ class MeilisearchEngine:
             hits.append(Hit(
                 id=int(document["id"]),
                 document=document,
-                highlights={name: marked(formatted.get(name, document.get(name))) for name in
-                            ("title", "specialty_label", "description_text")},
+                highlights={name: marked(formatted.get(name, document.get(name))) for name in HIGHLIGHTED}
+                if query.highlight else {},
                 distance_km=distance / 1000 if distance is not None else None,
             ))
         total = int(raw.get("totalHits", 0))

@@ -80,6 +80,8 @@ class SearchQuery:
     # The scope every public search carries: only postings not yet expired at this instant
     # (UNIX seconds). Set by the caller, added by the engine as its own AND term.
     now: int = 0
+    # Hits with highlighted, cropped text: the page shows it; feeds and alert digests do not.
+    highlight: bool = True
 
 
 @dataclass

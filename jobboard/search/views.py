@@ -38,7 +38,8 @@ def _suggestions(state: SearchState, cities: dict[str, tuple[float, float]], now
                 ("hebrew", state.hebrew), ("km", state.km)) if value is not None]
     found = []
     for param, value in active[:8]:
-        total = engine.search(replace(to_query(state, cities, now, without=(param, value)), facets=())).total
+        query = replace(to_query(state, cities, now, without=(param, value)), facets=(), per_page=1, highlight=False)
+        total = engine.search(query).total
         if total:
             label = labels.get(param, {}).get(value, value)
             remaining = {p: [v for v in vs if (p, v) != (param, value)] for p, vs in state.selected.items()}
@@ -84,7 +85,7 @@ def _feed(state: SearchState, title: str) -> Response:
     now = int(time.time())
     base = to_query(state, known.cities, now)
     query = SearchQuery(text=base.text, filters=base.filters, near=base.near, sort=Sort.NEWEST, facets=(),
-                        per_page=FEED_SIZE, now=now)
+                        per_page=FEED_SIZE, now=now, highlight=False)
     try:
         documents = [hit.document for hit in get_engine().search(query).hits]
     except EngineUnavailable:

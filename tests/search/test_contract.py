@@ -684,6 +684,15 @@ def test_highlights_are_escaped_html(engine):
     assert search(engine).hits[0].document["title"].startswith("<script>")
 
 
+def test_a_search_without_highlights_returns_the_same_hits_without_them(engine):
+    load(engine, [document(1, "Pediatrics resident"), document(2, "Pediatric nurse", specialty=None)])
+    highlighted = search(engine, "pediatric")
+    plain = search(engine, "pediatric", highlight=False)
+    assert ids(plain) == ids(highlighted) and plain.total == highlighted.total == 2
+    assert all(hit.highlights == {} for hit in plain.hits)
+    assert [hit.document for hit in plain.hits] == [hit.document for hit in highlighted.hits]
+
+
 def test_long_descriptions_are_cropped_around_the_match(engine):
     words = [f"filler{i}" for i in range(200)]
     words[150] = "nephrology"
@@ -773,6 +782,8 @@ def test_search_params():
     assert params["highlightPreTag"] == meili.PRE and params["highlightPostTag"] == meili.POST
     assert set(params["attributesToHighlight"]) == {"title", "specialty_label", "description_text"}
     assert params["attributesToCrop"] == ["description_text"]
+    plain = search_params(SearchQuery(text="pediatrics", highlight=False))
+    assert not {"attributesToHighlight", "attributesToCrop", "highlightPreTag"} & set(plain)
 
 
 def test_marked_escapes_before_marking():
