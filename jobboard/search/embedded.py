@@ -6,8 +6,8 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
   own vocabulary with rapidfuzz (OSA distance on the letters after the first; a different
   first letter is allowed only for words of 9+ letters with the rest equal, as it costs two),
   and the concrete terms are queried. The last word also matches as a prefix, and two or three
-  adjacent words may match as one term (at one typo's cost). A quoted phrase
-  is required word for word, in order, within one field.
+  adjacent words may match as one term (at one typo's cost). A quoted phrase is required word
+  for word, in order, within one field.
 - Ranking follows Meilisearch's buckets: documents with more of the query words (dropping
   words from the right) first, then fewer typos, then the requested sort or BM25 with field
   boosts spaced so the attribute order wins. One departure (contract C5 ii): a typo tier counts
@@ -177,7 +177,6 @@ class Vocabulary:
             extra = [t for t, d in found.items() if d == typos][: MAX_EXPANSION[typos]]
             kept.update((t, typos) for t in extra)
         return kept
-
 
     def add_concatenations(self, words: list[str], expansions: list[dict[str, int]]) -> None:
         """Two or three adjacent query words written as one ("tele medicine" for telemedicine)
