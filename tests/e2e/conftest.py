@@ -4,7 +4,7 @@ chromium through Playwright.
 - ``live_server`` (session): migrated database with the vocabularies, the grant catalogue, an
   administrator with two-factor sign-in and a published MedEx fair taking bookings; served by
   werkzeug in a daemon thread, with real CSRF and the development mail backend (.eml files).
-- ``browser`` (session): chromium, or a skip when it is not installed (a failure under CI=true).
+- ``browser`` (module): chromium, or a skip when it is not installed (a failure under CI=true).
 - ``page`` / ``open_page``: a page per actor (each in its own browser context, so its own
   cookies); console errors, page errors, failed requests, 5xx responses, 4xx on static files
   and Content-Security-Policy violations are recorded, and any of them fails the test at teardown.
@@ -232,10 +232,9 @@ def browser() -> Iterator[object]:
     """Module-scoped: Playwright's sync API runs its own event loop, which should not outlive
     the journeys into the rest of the suite."""
     if not CHROMIUM.exists():
-        message = "Debian chromium is not installed (apt install chromium): browser journeys not run"
         if os.environ.get("CI") == "true":
-            pytest.fail(message + "; CI must run them")
-        pytest.skip(message)
+            pytest.fail("Debian chromium is not installed (apt install chromium): CI must run the browser journeys")
+        pytest.skip("Debian chromium is not installed (apt install chromium): browser journeys not run")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
