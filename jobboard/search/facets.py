@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -50,6 +51,22 @@ class FacetGroup:
     title: str
     open: bool
     values: list[FacetValue]
+
+    def checkboxes(self) -> Markup:
+        """One labelled checkbox per value. Written here, not in the template: the column holds
+        about a hundred of them, and a template expression per attribute cost more than the
+        search itself."""
+        param = escape(self.param)
+        rows = []
+        for number, item in enumerate(self.values, 1):
+            element_id = f"f-{param}-{number}"
+            rows.append(
+                f'<div class="form-check"><input class="form-check-input" type="checkbox" name="{param}" '
+                f'value="{escape(item.value)}" id="{element_id}"{" checked" if item.checked else ""}>'
+                f'<label class="form-check-label" for="{element_id}">{escape(item.label)} '
+                f'<span class="text-body-secondary small">({item.count})</span></label></div>'
+            )
+        return Markup("\n".join(rows))  # noqa: S704 - every value above was escaped
 
 
 def _load_catalogue() -> Catalogue:

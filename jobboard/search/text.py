@@ -22,6 +22,7 @@ from jobboard.search.port import MAX_QUERY_WORDS
 # niqqud and cantillation), so a word keeps its marks and its highlight covers all of it.
 _WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7])+", re.UNICODE)
 CROP_WORDS = 24  # words of description shown around the first match
+CROP_LEAD = CROP_WORDS // 3  # of which before it
 
 
 def _fold(text: str) -> str:
@@ -55,12 +56,19 @@ def typo_budget(word: str) -> int:
     return 0
 
 
+def lead(text: str) -> str:
+    """What a crop shows when no word matches: the first CROP_WORDS words, with "…" after a cut."""
+    spans = list(islice(_WORD.finditer(text), CROP_WORDS))
+    if not spans or not _WORD.search(text, spans[-1].end()):
+        return text
+    return text[:spans[-1].end()] + "…"
+
+
 def _window(text: str, matched: AbstractSet[str]) -> list[re.Match[str]]:
     """About CROP_WORDS words around the first matched word (or the first words), scanning no
     further than needed."""
     words_iter = _WORD.finditer(text)
-    lead = CROP_WORDS // 3
-    before: deque[re.Match[str]] = deque(maxlen=lead)
+    before: deque[re.Match[str]] = deque(maxlen=CROP_LEAD)
     head: list[re.Match[str]] = []
     for match in words_iter:
         if normalise(match.group()) in matched:
@@ -73,35 +81,72 @@ def _window(text: str, matched: AbstractSet[str]) -> list[re.Match[str]]:
     return head
 
 
-def lead(text: str) -> str:
-    """What a crop shows when no word matches: the first CROP_WORDS words, with "…" after a cut."""
-    spans = list(islice(_WORD.finditer(text), CROP_WORDS))
-    if not spans or not _WORD.search(text, spans[-1].end()):
-        return text
-    return text[:spans[-1].end()] + "…"
+@lru_cache(maxsize=512)
+def _term_pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    """Any of the terms as a whole word of lower-case ASCII text."""
+    alternatives = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
 
 
-def highlight(text: str, matched: AbstractSet[str], *, crop: bool = False, lead_text: str | None = None) -> Markup:
-    """Escape ``text`` and wrap each word whose normal form is in ``matched`` in ``<mark>``; with
-    ``crop``, keep a window of words around the first match, marking cuts with "…".
-    ``lead_text`` is ``lead(text)`` when the caller has it already."""
-    if matched and not any(term in _fold(text) for term in matched):
-        matched = frozenset()  # no word of the text can match: skip the word-by-word pass
-    if not matched:
-        if crop:
-            return escape(lead(text) if lead_text is None else lead_text)
-        return escape(text)
-    spans = _window(text, matched) if crop else list(_WORD.finditer(text))
-    start = spans[0].start() if crop and spans and _WORD.search(text, 0, spans[0].start()) else 0
-    end = spans[-1].end() if crop and spans and _WORD.search(text, spans[-1].end()) else len(text)
-    parts: list[str] = ["…" if start > 0 else ""]
-    cursor = start
-    for match in spans:
-        if normalise(match.group()) in matched:
-            parts.append(escape(text[cursor:match.start()]))
-            parts.append(f"<mark>{escape(match.group())}</mark>")
-            cursor = match.end()
-    parts.append(escape(text[cursor:end]))
-    if end < len(text):
-        parts.append("…")
-    return Markup("".join(parts))  # noqa: S704 - every piece above was escaped
+class Highlighter:
+    """Marks one query's matched terms in the texts of its hits.
+
+    ASCII text (most postings) is folded by lower-casing alone, so one regular expression of the
+    terms finds the matches in it without a pass over every word; other text is compared word
+    by word."""
+
+    def __init__(self, matched: AbstractSet[str]):
+        self.matched = frozenset(matched)
+        self._pattern = _term_pattern(self.matched) if self.matched else None
+
+    def __call__(self, text: str, *, crop: bool = False, lead_text: str | None = None) -> Markup:
+        """``text`` escaped, with each word whose normal form is matched wrapped in ``<mark>``;
+        with ``crop``, only CROP_WORDS words from a little before the first match, with "…" at
+        each cut. ``lead_text`` is ``lead(text)`` when the caller has it already."""
+        found = self._find(text, crop) if self._pattern is not None else None
+        if found is None:
+            if crop:
+                return escape(lead(text) if lead_text is None else lead_text)
+            return escape(text)
+        start, end, marks = found
+        parts: list[str] = ["…" if start > 0 else ""]
+        cursor = start
+        for mark_start, mark_end in marks:
+            parts.append(escape(text[cursor:mark_start]))
+            parts.append(f"<mark>{escape(text[mark_start:mark_end])}</mark>")
+            cursor = mark_end
+        parts.append(escape(text[cursor:end]))
+        if end < len(text):
+            parts.append("…")
+        return Markup("".join(parts))  # noqa: S704 - every piece above was escaped
+
+    def _find(self, text: str, crop: bool) -> tuple[int, int, list[tuple[int, int]]] | None:
+        """The part of ``text`` to show and the spans to mark in it, or None when no word matches."""
+        assert self._pattern is not None
+        if not text.isascii():
+            spans = _window(text, self.matched) if crop else list(_WORD.finditer(text))
+            marks = [match.span() for match in spans if normalise(match.group()) in self.matched]
+            if not marks:
+                return None
+            return self._bounds(text, spans[0].start(), spans[-1].end(), crop) + (marks,)
+        folded = text.lower()
+        first = self._pattern.search(folded)
+        if first is None:
+            return None
+        if not crop:
+            return 0, len(text), [match.span() for match in self._pattern.finditer(folded)]
+        before = list(_WORD.finditer(text, 0, first.start()))[-CROP_LEAD:]
+        after = list(islice(_WORD.finditer(text, first.start()), CROP_WORDS - len(before)))
+        start, end = self._bounds(text, (before or after)[0].start(), after[-1].end(), crop)
+        # The window ends at the end of a word, so the pattern's look-ahead is not cut short there.
+        return start, end, [match.span() for match in self._pattern.finditer(folded, start, end)]
+
+    @staticmethod
+    def _bounds(text: str, first_word: int, last_word: int, crop: bool) -> tuple[int, int]:
+        """Where the shown part starts and ends: a crop begins at its first word when words come
+        before it and ends at its last word when words follow."""
+        if not crop:
+            return 0, len(text)
+        start = first_word if _WORD.search(text, 0, first_word) else 0
+        end = last_word if _WORD.search(text, last_word) else len(text)
+        return start, end

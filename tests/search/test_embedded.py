@@ -1,5 +1,5 @@
-"""What the embedded engine does beyond the shared contract: how it counts list-valued facets,
-and that it never serves an index built with another schema."""
+"""What the embedded engine does beyond the shared contract: how it counts list-valued facets and
+documents without a value, and that it never serves an index built with another schema."""
 
 from __future__ import annotations
 
@@ -44,6 +44,19 @@ def test_list_facets_are_counted_value_by_value_when_their_sets_outnumber_the_bu
     result = engine.search(SearchQuery(now=NOW))
     for name in LIST_FACETS:
         assert result.facets[name] == _expected_counts(name), name
+
+
+def test_documents_without_a_value_are_left_out_of_its_counts(tmp_path):
+    engine = EmbeddedEngine(tmp_path / "index", CITY_POINTS)
+    engine.configure()
+    engine.upsert([document(1, "Nurse", specialty=None), document(2, "Pediatrician", specialty="pediatrics",
+                                                                  grants=[("negev-grant", 60_000)])])
+    engine.refresh()
+    result = engine.search(SearchQuery(now=NOW))
+    assert result.total == 2
+    assert result.facets["specialty"] == {"pediatrics": 1}
+    assert result.facets["grant_programs"] == {"negev-grant": 1}
+    assert engine.search(SearchQuery(text="nurse", now=NOW)).facets["grant_programs"] == {}
 
 
 def test_an_index_built_with_another_schema_is_not_served(tmp_path, monkeypatch):

@@ -386,6 +386,16 @@ def test_highlights_are_escaped_before_marking(world, search_engine, client):
     assert "&lt;b&gt;x&lt;/b&gt; pediatrics" in plain and "<b>x</b>" not in plain
 
 
+def test_facet_labels_and_values_are_escaped(world, search_engine, client):
+    world.site.org.name = '<i>Soroka</i> & "Partners"'
+    posting = listed(world, "Pediatrician")
+    body = client.get("/jobs", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<i>" not in body
+    assert "&lt;i&gt;Soroka&lt;/i&gt; &amp; &#34;Partners&#34; <span" in body  # the employer checkbox's label
+    assert facet_counts(client.get("/jobs"), "employer") == {world.site.org.slug: 1}
+    assert hit_ids(client.get("/jobs")) == [posting.id]
+
+
 # --- the engine failing ----------------------------------------------------------------------------
 
 
