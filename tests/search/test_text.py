@@ -1,0 +1,42 @@
+"""Highlighting: ASCII text is marked with one pattern of the query's terms, other text word by
+word; both ways must mark the same words and crop the same window."""
+
+from __future__ import annotations
+
+from jobboard.search.text import CROP_WORDS, Highlighter, lead
+
+ACCENTED = " Médecin"  # makes a text non-ASCII, so it takes the word-by-word way
+
+
+def test_whole_words_are_marked_in_any_case_and_parts_of_words_are_not():
+    marked = Highlighter({"pediatrics"})("Pediatrics_ward, pediatrics2 & PEDIATRICS <x>.")
+    assert str(marked) == "<mark>Pediatrics</mark>_ward, pediatrics2 &amp; <mark>PEDIATRICS</mark> &lt;x&gt;."
+
+
+def test_ascii_and_other_text_are_marked_alike():
+    highlight = Highlighter({"pediatrics", "er", "medecin"})
+    text = "ER_pediatrics: Pediatrics-er, superpediatrics 3er er3"
+    assert str(highlight(text + ACCENTED)) == str(highlight(text)) + " <mark>Médecin</mark>"
+    assert str(highlight(text)) == ("<mark>ER</mark>_<mark>pediatrics</mark>: <mark>Pediatrics</mark>-<mark>er</mark>, "
+                                    "superpediatrics 3er er3")
+
+
+def test_a_crop_shows_a_window_from_a_little_before_the_first_match_in_either_way():
+    words = [f"filler{n}" for n in range(100)]
+    words[50] = words[60] = "Nephrology"
+    text = " ".join(words)
+    highlight = Highlighter({"nephrology"})
+    ascii_crop = str(highlight(text, crop=True))
+    assert ascii_crop.startswith("…filler42 ") and ascii_crop.endswith(" filler65…")
+    assert ascii_crop.count("<mark>Nephrology</mark>") == 2
+    assert len(ascii_crop.split()) == CROP_WORDS
+    assert str(highlight(text + ACCENTED, crop=True)) == ascii_crop
+    near_start = Highlighter({"filler2"})(text, crop=True)
+    assert str(near_start).startswith("filler0 filler1 <mark>filler2</mark>")
+
+
+def test_without_a_match_a_crop_is_the_lead_and_a_short_text_is_kept_whole():
+    text = " ".join(f"word{n}" for n in range(40))
+    assert str(Highlighter({"absent"})(text, crop=True)) == lead(text) == " ".join(text.split()[:CROP_WORDS]) + "…"
+    assert str(Highlighter(set())("a <b>", crop=True)) == "a &lt;b&gt;"
+    assert str(Highlighter({"word3"})("word3 ends", crop=True)) == "<mark>word3</mark> ends"
