@@ -9,10 +9,10 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
   adjacent words may match as one term (at one typo's cost). A quoted phrase is required word
   for word, in order, within one field.
 - Ranking follows Meilisearch's buckets: documents with more of the query words (dropping
-  words from the right) first, then fewer typos, then the requested sort or BM25 with field
-  boosts spaced so the attribute order wins. One departure (contract C5 ii): a typo tier counts
-  the most typos of any one word, not the total over the words, since a tier per total would
-  multiply the queries per search.
+  words from the right) first, then fewer typos in total, then the requested sort or BM25 with
+  field boosts spaced so the attribute order wins. A typo tier is the union of the per-word typo
+  counts with that sum; for a long query whose words match at many typo counts (more than
+  MAX_TYPO_COMBINATIONS combinations), tiers count the most typos of any one word instead.
 - Distances: instead of search.md's ``near`` tokens, every document stores its distance in
   metres to each vocabulary city (a few dozen integer fast fields). A radius is then an exact
   range query, counted by the facet aggregation, and a distance sort is a native field sort.
@@ -32,6 +32,7 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -85,6 +86,7 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
 INT_FIELDS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at", "expires_at")
 SORT_FIELDS = {Sort.NEWEST: ("posted_at", True), Sort.SALARY: ("salary_top_ils", True), Sort.GRANT: ("grant_max_ils", True)}
 MAX_EXPANSION = {1: 150, 2: 50}  # Meilisearch's caps on terms per query word, by typo count
+MAX_TYPO_COMBINATIONS = 81  # per-word typo counts combined into total-typo tiers (four words of three counts)
 ANALYZER = "folded"
 LIST_FACETS = ("licence_requirements", "grant_programs", "languages_required")
 SET_SEPARATOR = "\x1f"
@@ -388,12 +390,12 @@ class EmbeddedEngine:
         vocabulary.add_concatenations(words, expansions)
         matched_terms = {t for terms in expansions for t in terms} | {w for phrase in phrases for w in phrase}
 
-        # Buckets in rank order: (k words matched, at most t typos per word).
-        buckets: list[tuple[tantivy.Query, list[tantivy.Query]]] = []
+        # Buckets in rank order: k words matched, then fewer typos in total.
+        buckets: list[tantivy.Query] = []
         if not words:
             candidates = self._all([tantivy.Query.all_query(), *filters], excluded_words) \
                 if filters or excluded_words else tantivy.Query.all_query()
-            buckets.append((candidates, []))
+            buckets.append(candidates)
         elif not expansions[0]:
             candidates = None
         else:
@@ -405,15 +407,10 @@ class EmbeddedEngine:
             for k in range(usable, 0, -1):
                 if any(word_queries[i][2] is None for i in range(k)):
                     continue
-                previous_tier: tantivy.Query | None = None
-                for tier in (0, 1, 2):
-                    parts = [word_queries[i][tier] for i in range(k)]
-                    if any(p is None for p in parts):
-                        continue
-                    tier_query = self._all(parts)
-                    excluded = higher + ([previous_tier] if previous_tier is not None else []) + excluded_words
-                    buckets.append((self._all([tier_query, *filters], excluded), []))
-                    previous_tier = tier_query
+                earlier_tiers: list[tantivy.Query] = []
+                for tier_query in self._typo_tiers(word_queries[:k], expansions[:k]):
+                    buckets.append(self._all([tier_query, *filters], higher + earlier_tiers + excluded_words))
+                    earlier_tiers.append(tier_query)
                 higher = higher + [self._all([word_queries[i][2] for i in range(k)])]
             candidates = self._all([word_queries[0][2], *filters], excluded_words)
 
@@ -425,6 +422,24 @@ class EmbeddedEngine:
             hits=hits, total=min(total, MAX_TOTAL_HITS), total_capped=total > MAX_TOTAL_HITS,
             page=query.page, per_page=query.per_page, facets=facets, periphery_count=periphery,
         )
+
+    def _typo_tiers(self, word_queries: list[dict[int, tantivy.Query | None]],
+                    expansions: list[dict[str, int]]) -> list[tantivy.Query]:
+        """Queries matching all the words, one per total of typos, fewest first: a document's total
+        is the sum over the words of the fewest typos at which it matches each. A tier is any
+        combination of per-word typo counts with that sum; with more than MAX_TYPO_COMBINATIONS
+        combinations, tiers count the most typos of any one word instead."""
+        levels = [sorted(set(terms.values())) for terms in expansions]  # the typo counts each word has
+        combinations = list(itertools.product(*levels))
+        if len(combinations) > MAX_TYPO_COMBINATIONS:
+            by_most = ([word[t] for word in word_queries] for t in (0, 1, 2))
+            return [self._all(parts) for parts in by_most if all(part is not None for part in parts)]  # type: ignore[misc]
+        by_total: dict[int, list[tantivy.Query]] = defaultdict(list)
+        for combination in combinations:
+            by_total[sum(combination)].append(self._all([word[t] for word, t in zip(word_queries, combination)]))  # type: ignore[misc]
+        return [alternatives[0] if len(alternatives) == 1 else
+                tantivy.Query.boolean_query([(Occur.Should, query) for query in alternatives])
+                for _total, alternatives in sorted(by_total.items())]
 
     def _facets(self, searcher: tantivy.Searcher, candidates: tantivy.Query,
                 names: tuple[str, ...]) -> tuple[dict[str, dict[str, int]], int, int]:
@@ -471,7 +486,7 @@ class EmbeddedEngine:
             return SORT_FIELDS[Sort.NEWEST]
         return None, False
 
-    def _page(self, searcher: tantivy.Searcher, buckets: list[tuple[tantivy.Query, list[tantivy.Query]]],
+    def _page(self, searcher: tantivy.Searcher, buckets: list[tantivy.Query],
               query: SearchQuery, matched: set[str]) -> list[Hit]:
         start = (query.page - 1) * query.per_page
         stop = min(start + query.per_page, MAX_TOTAL_HITS)
@@ -479,7 +494,7 @@ class EmbeddedEngine:
             return []
         field, descending = self._order(query)
         addresses: list[Any] = []
-        for bucket, _ in buckets:
+        for bucket in buckets:
             # Documents without the sort field come after those with it, in either direction.
             parts = [bucket] if field is None else [
                 self._all([bucket, tantivy.Query.exists_query(field)]),

@@ -59,6 +59,18 @@ def test_documents_without_a_value_are_left_out_of_its_counts(tmp_path):
     assert engine.search(SearchQuery(text="nurse", now=NOW)).facets["grant_programs"] == {}
 
 
+def test_a_query_with_too_many_typo_combinations_ranks_by_the_most_typos_of_any_word(tmp_path, monkeypatch):
+    engine = EmbeddedEngine(tmp_path / "index", CITY_POINTS)
+    engine.configure()
+    engine.upsert([document(1, "Cardiolagy radiolagy oncolagy", specialty=None),  # 1 + 1 + 1: at most 1 per word
+                   document(2, "Cardeolagy radiology oncology", specialty=None)])  # 2 + 0 + 0: 2 in one word
+    engine.refresh()
+    query = SearchQuery(text="cardiology radiology oncology", now=NOW)
+    assert [hit.id for hit in engine.search(query).hits] == [2, 1]  # fewer typos in total first
+    monkeypatch.setattr(embedded, "MAX_TYPO_COMBINATIONS", 4)  # 2 × 2 × 2 combinations here
+    assert [hit.id for hit in engine.search(query).hits] == [1, 2]
+
+
 def test_an_index_built_with_another_schema_is_not_served(tmp_path, monkeypatch):
     _engine(tmp_path)
     monkeypatch.setattr(embedded, "SCHEMA_VERSION", embedded.SCHEMA_VERSION + 1)
