@@ -189,13 +189,13 @@ class Vocabulary:
 
     def add_concatenations(self, words: list[str], expansions: list[dict[str, int]]) -> None:
         """Two or three adjacent query words written as one ("tele medicine" for telemedicine)
-        stand for each of those words, at the cost of one typo."""
+        stand for each of those words, at the cost of one typo in all: the first word bears it."""
         for start in range(len(words)):
             for length in (2, 3):
                 joined = "".join(words[start:start + length])
                 if start + length <= len(words) and joined in self.terms:
-                    for expansion in expansions[start:start + length]:
-                        expansion.setdefault(joined, 1)
+                    for position, expansion in enumerate(expansions[start:start + length]):
+                        expansion.setdefault(joined, 0 if position else 1)
 
 
 class EmbeddedEngine:

@@ -353,6 +353,14 @@ def test_adjacent_query_words_may_be_concatenated(engine):
     assert "<mark>Telemedicine</mark>" in str(joined.highlights["title"])
 
 
+def test_a_concatenation_costs_one_typo_in_all(engine):
+    load(engine, [
+        document(1, "Tele medicene physicain", specialty=None),  # 0 + 1 + 1 typos
+        document(2, "Telemedicine physician", specialty=None),   # one concatenation of two words: 1 typo
+    ])
+    assert ids(search(engine, "tele medicine physician")) == [2, 1]
+
+
 # --- C7, C10: filters and facets ---------------------------------------------------------------
 
 
