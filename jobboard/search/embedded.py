@@ -429,14 +429,20 @@ class EmbeddedEngine:
         is the sum over the words of the fewest typos at which it matches each. A tier is any
         combination of per-word typo counts with that sum; with more than MAX_TYPO_COMBINATIONS
         combinations, tiers count the most typos of any one word instead."""
+        def every_word(parts: list[tantivy.Query | None]) -> tantivy.Query | None:
+            present = [part for part in parts if part is not None]
+            return self._all(present) if len(present) == len(parts) else None
+
         levels = [sorted(set(terms.values())) for terms in expansions]  # the typo counts each word has
         combinations = list(itertools.product(*levels))
         if len(combinations) > MAX_TYPO_COMBINATIONS:
-            by_most = ([word[t] for word in word_queries] for t in (0, 1, 2))
-            return [self._all(parts) for parts in by_most if all(part is not None for part in parts)]  # type: ignore[misc]
+            by_most = (every_word([word[t] for word in word_queries]) for t in (0, 1, 2))
+            return [tier for tier in by_most if tier is not None]
         by_total: dict[int, list[tantivy.Query]] = defaultdict(list)
         for combination in combinations:
-            by_total[sum(combination)].append(self._all([word[t] for word, t in zip(word_queries, combination)]))  # type: ignore[misc]
+            query = every_word([word[t] for word, t in zip(word_queries, combination)])
+            if query is not None:
+                by_total[sum(combination)].append(query)
         return [alternatives[0] if len(alternatives) == 1 else
                 tantivy.Query.boolean_query([(Occur.Should, query) for query in alternatives])
                 for _total, alternatives in sorted(by_total.items())]
