@@ -151,8 +151,10 @@ def test_the_queue_lists_pending_postings_oldest_first_with_waiting_time(client,
             world.site, title="Live one, edited", specialty_slug="neurology", description_md="Neurology."))
     create(world, title="Just a draft", specialty_slug="urology", description_md="Urology.")
     db_session.commit()
-    sign_in(client, world.admin)
     with time_machine.travel(now, tick=False):
+        # Signed in at the same frozen instant: a session cookie stamped later than the clock
+        # reads as not yet valid.
+        sign_in(client, world.admin)
         rows = _queue_rows(client.get("/admin/postings"))
     titles = [row[0] for row in rows]
     assert titles[:3] == ["Oldest submission", "Live one, edited", "Newest submission"]
