@@ -6,7 +6,9 @@ postings.
 
 Everything runs in a throw-away instance folder (SQLite and the embedded engine unless
 DATABASE_URL / MEILI_URL are set in the environment). The app is served by gunicorn with one
-worker per core; the load comes from threads with keep-alive connections on this machine.
+worker per core; the load comes from threads on this machine (gunicorn's sync workers close each
+connection, so every request connects anew, for both endpoints alike). Both comparisons take
+turns (ROUNDS) between their two sides rather than measuring one after the other.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+ROUNDS = 4  # turns taken by the two sides of each comparison
 QUERY_MIX = [
     "q=pediatrcs", "q=anesthesiolgy", "q=Beershba", "q=psychi", "q=internal+medicine&region=negev",
     "q=cardiology&sort=salary", "region=galilee-north&periphery=1", "profession=nurse&region=negev",
@@ -129,14 +132,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def drive(port: int, paths: list[str], headers: dict[str, str], concurrency: int, seconds: float) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
+class Load:
+    """Latencies (ms) and failures of requests driven for a number of seconds, over one or more runs."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.seconds = 0.0
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "requests": len(self.latencies), "errors": self.errors, "rps": len(self.latencies) / self.seconds,
+            "p50_ms": percentile(self.latencies, 0.5), "p95_ms": percentile(self.latencies, 0.95),
+        }
+
+
+def drive(port: int, paths: list[str], headers: dict[str, str], concurrency: int, seconds: float, load: Load) -> None:
+    latencies = load.latencies
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
     def worker(offset: int) -> None:
-        nonlocal errors
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         n = offset
         mine: list[float] = []
@@ -155,7 +171,7 @@ def drive(port: int, paths: list[str], headers: dict[str, str], concurrency: int
                 mine.append((time.perf_counter() - start) * 1000)
             else:
                 with lock:
-                    errors += 1
+                    load.errors += 1
             n += 1
         with lock:
             latencies.extend(mine)
@@ -165,10 +181,7 @@ def drive(port: int, paths: list[str], headers: dict[str, str], concurrency: int
         thread.start()
     for thread in threads:
         thread.join()
-    return {
-        "requests": len(latencies), "errors": errors, "rps": len(latencies) / seconds,
-        "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
-    }
+    load.seconds += seconds
 
 
 def wait_until_up(port: int) -> None:
@@ -203,7 +216,7 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
         SearchQuery(text="", near=Near("beersheba", beersheba.lat, beersheba.lon, 50), sort=Sort.DISTANCE, now=0),
         SearchQuery(text="cardiology", filters=(Range("salary_top_ils", minimum=40000),), sort=Sort.SALARY, now=0),
     ]
-    result = {}
+    engines = {}
     for size in sizes:
         rng = random.Random(size)
         engine = EmbeddedEngine(tempfile.mkdtemp(prefix="bench-engine-"), cities)
@@ -235,13 +248,16 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
         engine.rebuild(batches())
         for query in queries:
             engine.search(query)
-        timings = []
-        for n in range(runs):
-            start = time.perf_counter()
-            engine.search(queries[n % len(queries)])
-            timings.append((time.perf_counter() - start) * 1000)
-        result[size] = percentile(timings, 0.95)
-    return result
+        engines[size] = engine
+    # The sizes take turns, so a drift in the machine's speed weighs on each alike.
+    timings: dict[int, list[float]] = {size: [] for size in sizes}
+    for _round in range(ROUNDS):
+        for size, engine in engines.items():
+            for n in range(runs // ROUNDS):
+                start = time.perf_counter()
+                engine.search(queries[n % len(queries)])
+                timings[size].append((time.perf_counter() - start) * 1000)
+    return {size: percentile(found, 0.95) for size, found in timings.items()}
 
 
 def main() -> None:
@@ -287,16 +303,19 @@ def main() -> None:
     try:
         wait_until_up(port)
         search_paths = [f"/jobs?{q}" for q in QUERY_MIX]
-        drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, 3)  # warm-up
-        trivial = drive(port, ["/healthz"], {}, args.concurrency, args.seconds)
-        fragment = drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, args.seconds)
+        drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, 3, Load())  # warm-up
+        trivial, fragment = Load(), Load()
+        # The endpoints take turns, so a drift in the machine's speed weighs on each alike.
+        for _round in range(ROUNDS):
+            drive(port, ["/healthz"], {}, args.concurrency, args.seconds / ROUNDS, trivial)
+            drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, args.seconds / ROUNDS, fragment)
     finally:
         server.terminate()
         server.wait()
-    for name, figures in (("trivial /healthz", trivial), ("search fragment", fragment)):
+    for name, figures in (("trivial /healthz", trivial.summary()), ("search fragment", fragment.summary())):
         print(f"{name:18} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms"
               f"  ({figures['requests']} requests, {figures['errors']} errors)")
-    print(f"throughput ratio search/trivial: {fragment['rps'] / trivial['rps']:.0%}")
+    print(f"throughput ratio search/trivial: {fragment.summary()['rps'] / trivial.summary()['rps']:.0%}")
     if not args.skip_scaling:
         scaling = engine_scaling([10_000, 100_000], 1000)
         print(f"engine p95 at 10,000: {scaling[10_000]:.2f} ms; at 100,000: {scaling[100_000]:.2f} ms; "
