@@ -148,7 +148,6 @@ class Load:
 
 
 def drive(port: int, paths: list[str], headers: dict[str, str], concurrency: int, seconds: float, load: Load) -> None:
-    latencies = load.latencies
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
@@ -174,7 +173,7 @@ def drive(port: int, paths: list[str], headers: dict[str, str], concurrency: int
                     load.errors += 1
             n += 1
         with lock:
-            latencies.extend(mine)
+            load.latencies.extend(mine)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
     for thread in threads:
