@@ -25,6 +25,7 @@ _WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 CROP_WORDS = 24  # words of description shown around the first match
 CROP_LEAD = CROP_WORDS // 3  # of which before it
+MAX_PATTERN_TERMS = 200  # terms matched with one regular expression (compiling costs about 12 µs a term)
 
 
 def _fold(text: str) -> str:
@@ -94,18 +95,19 @@ class Highlighter:
     """Marks one query's matched terms in the texts of its hits.
 
     ASCII text (most postings) is folded by lower-casing alone, so one regular expression of the
-    terms finds the matches in it without a pass over every word; other text is compared word
-    by word."""
+    terms finds the matches in it without a pass over every word; other text, and any text when
+    the terms are too many for one expression (a short prefix stands for hundreds), is compared
+    word by word."""
 
     def __init__(self, matched: AbstractSet[str]):
         self.matched = frozenset(matched)
-        self._pattern = _term_pattern(self.matched) if self.matched else None
+        self._pattern = _term_pattern(self.matched) if 0 < len(self.matched) <= MAX_PATTERN_TERMS else None
 
     def __call__(self, text: str, *, crop: bool = False, lead_text: str | None = None) -> Markup:
         """``text`` escaped, with each word whose normal form is matched wrapped in ``<mark>``;
         with ``crop``, only CROP_WORDS words from a little before the first match, with "…" at
         each cut. ``lead_text`` is ``lead(text)`` when the caller has it already."""
-        found = self._find(text, crop) if self._pattern is not None else None
+        found = self._find(text, crop) if self.matched else None
         if found is None:
             if crop:
                 return escape(lead(text) if lead_text is None else lead_text)
@@ -124,8 +126,7 @@ class Highlighter:
 
     def _find(self, text: str, crop: bool) -> tuple[int, int, list[tuple[int, int]]] | None:
         """The part of ``text`` to show and the spans to mark in it, or None when no word matches."""
-        assert self._pattern is not None
-        if not text.isascii():
+        if self._pattern is None or not text.isascii():
             spans = _window(text, self.matched) if crop else list(_WORD.finditer(text))
             marks = [match.span() for match in spans if normalise(match.group()) in self.matched]
             if not marks:

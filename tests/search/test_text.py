@@ -1,9 +1,10 @@
-"""Highlighting: ASCII text is marked with one pattern of the query's terms, other text word by
-word; both ways must mark the same words and crop the same window."""
+"""Highlighting: ASCII text is marked with one pattern of the query's terms, other text (and any
+text when the terms are many) word by word; both ways must mark the same words and crop the same
+window."""
 
 from __future__ import annotations
 
-from jobboard.search.text import CROP_WORDS, Highlighter, lead
+from jobboard.search.text import CROP_WORDS, MAX_PATTERN_TERMS, Highlighter, lead
 
 ACCENTED = " Médecin"  # makes a text non-ASCII, so it takes the word-by-word way
 
@@ -40,3 +41,11 @@ def test_without_a_match_a_crop_is_the_lead_and_a_short_text_is_kept_whole():
     assert str(Highlighter({"absent"})(text, crop=True)) == lead(text) == " ".join(text.split()[:CROP_WORDS]) + "…"
     assert str(Highlighter(set())("a <b>", crop=True)) == "a &lt;b&gt;"
     assert str(Highlighter({"word3"})("word3 ends", crop=True)) == "<mark>word3</mark> ends"
+
+
+def test_a_prefix_standing_for_many_terms_is_marked_word_by_word_alike():
+    many = {"pediatrics", *(f"p{n}x" for n in range(MAX_PATTERN_TERMS))}
+    text = " ".join(f"filler{n}" for n in range(40)) + " Pediatrics p7x p7 <b>"
+    for crop in (False, True):
+        assert str(Highlighter(many)(text, crop=crop)) == str(Highlighter({"pediatrics", "p7x"})(text, crop=crop))
+    assert "<mark>Pediatrics</mark> <mark>p7x</mark> p7 &lt;b&gt;" in str(Highlighter(many)(text))
