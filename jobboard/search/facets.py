@@ -1,6 +1,7 @@
 """What the search page's filter column shows: for each facet, its values with their display
-names, live counts and whether they are chosen. Built in Python, not in the template, because it
-runs on every keystroke.
+names, live counts and whether they are chosen. The checkboxes and the options of the column's
+lists are written here, not in the template: the column holds a few hundred of them and renders
+on every keystroke, and a template expression per attribute cost more than the search itself.
 
 Display names come from the vocabularies, the employers and the grant catalogue; they are kept
 per process for a minute, so a search costs no database query for them.
@@ -9,10 +10,12 @@ per process for a minute, so a search costs no database query for them.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from html import escape
 
 from flask import current_app
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -53,20 +56,22 @@ class FacetGroup:
     values: list[FacetValue]
 
     def checkboxes(self) -> Markup:
-        """One labelled checkbox per value. Written here, not in the template: the column holds
-        about a hundred of them, and a template expression per attribute cost more than the
-        search itself."""
+        """One checkbox per value, inside its label."""
         param = escape(self.param)
-        rows = []
-        for number, item in enumerate(self.values, 1):
-            element_id = f"f-{param}-{number}"
-            rows.append(
-                f'<div class="form-check"><input class="form-check-input" type="checkbox" name="{param}" '
-                f'value="{escape(item.value)}" id="{element_id}"{" checked" if item.checked else ""}>'
-                f'<label class="form-check-label" for="{element_id}">{escape(item.label)} '
-                f'<span class="text-body-secondary small">({item.count})</span></label></div>'
-            )
-        return Markup("\n".join(rows))  # noqa: S704 - every value above was escaped
+        return Markup("\n".join(  # noqa: S704 - every value is escaped
+            f'<label class="form-check"><input class="form-check-input" type="checkbox" name="{param}" '
+            f'value="{escape(item.value)}"{" checked" if item.checked else ""}> {escape(item.label)} '
+            f'<span class="text-body-secondary small">({item.count})</span></label>'
+            for item in self.values
+        ))
+
+
+def select_options(choices: Iterable[tuple[object, str]], selected: object) -> Markup:
+    """``<option>`` elements for (value, label) pairs, the one equal to ``selected`` chosen."""
+    return Markup("".join(  # noqa: S704 - every value is escaped
+        f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>{escape(label)}</option>'
+        for value, label in choices
+    ))
 
 
 def _load_catalogue() -> Catalogue:
@@ -115,11 +120,11 @@ def facet_groups(state: SearchState, result: SearchResult | None, labels: dict[s
     return groups
 
 
-def hebrew_options(result: SearchResult | None) -> list[tuple[int, str, int]]:
-    """Each level with how many positions ask for at most that level."""
+def hebrew_options(result: SearchResult | None) -> list[tuple[int, str]]:
+    """Each level, labelled with how many positions ask for at most that level."""
     counts = result.facets.get("hebrew_level_min", {}) if result else {}
     options, running = [], 0
     for level in HebrewLevel:
         running += counts.get(str(int(level)), 0)
-        options.append((int(level), level.label, running))
+        options.append((int(level), f"{level.label} ({running})"))
     return options

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import deque
+from html import escape
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from itertools import islice
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from jobboard.search.port import MAX_QUERY_WORDS
 
@@ -97,21 +98,30 @@ class Highlighter:
     ASCII text (most postings) is folded by lower-casing alone, so one regular expression of the
     terms finds the matches in it without a pass over every word; other text, and any text when
     the terms are too many for one expression (a short prefix stands for hundreds), is compared
-    word by word."""
+    word by word. Short texts (titles, specialties) recur across a page's hits and are marked
+    once per query."""
 
     def __init__(self, matched: AbstractSet[str]):
         self.matched = frozenset(matched)
         self._pattern = _term_pattern(self.matched) if 0 < len(self.matched) <= MAX_PATTERN_TERMS else None
+        self._marked: dict[str, Markup] = {}
 
     def __call__(self, text: str, *, crop: bool = False, lead_text: str | None = None) -> Markup:
         """``text`` escaped, with each word whose normal form is matched wrapped in ``<mark>``;
         with ``crop``, only CROP_WORDS words from a little before the first match, with "…" at
         each cut. ``lead_text`` is ``lead(text)`` when the caller has it already."""
+        if crop:
+            return self._mark(text, True, lead_text)
+        marked = self._marked.get(text)
+        if marked is None:
+            marked = self._marked[text] = self._mark(text, False, None)
+        return marked
+
+    def _mark(self, text: str, crop: bool, lead_text: str | None) -> Markup:
         found = self._find(text, crop) if self.matched else None
         if found is None:
-            if crop:
-                return escape(lead(text) if lead_text is None else lead_text)
-            return escape(text)
+            shown = (lead(text) if lead_text is None else lead_text) if crop else text
+            return Markup(escape(shown))  # noqa: S704 - escaped
         start, end, marks = found
         parts: list[str] = ["…" if start > 0 else ""]
         cursor = start

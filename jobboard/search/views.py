@@ -19,6 +19,7 @@ from jobboard.search.documents import posting_document
 from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchQuery, SearchResult, Sort
 
 bp = Blueprint("search", __name__)
+RADIUS_OPTIONS = [(km, f"within {km} km of") for km in RADII_KM]
 log = logging.getLogger(__name__)
 
 
@@ -71,7 +72,7 @@ def index() -> Response:
         "search/index.html", block="results", state=state, result=result,
         fallback=fallback_search(state.text, state.page) if result is None else None,
         groups=facet_groups(state, result, known.labels), hebrew_options=hebrew_options(result),
-        suggestions=suggestions, city_names=known.city_names, radii=RADII_KM, sorts=list(Sort),
+        suggestions=suggestions, city_names=known.city_names, radii=RADIUS_OPTIONS, sorts=list(Sort),
         # Hit links as "<prefix><id>-<slug>": url_for per hit costs more than the rest of a card.
         posting_path_prefix=url_for("jobs.detail", posting_id=0)[:-1],
     )

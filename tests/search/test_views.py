@@ -86,10 +86,10 @@ def facet_counts(response, param: str) -> dict[str, int]:
     """value → count shown next to each checkbox of a facet group."""
     page = tree(response)
     counts = {}
-    for box in page.iter("input"):
-        if box.get("name") == param and box.get("type") == "checkbox":
-            label = next(el for el in page.iter("label") if el.get("for") == box.get("id"))
-            counts[box.get("value")] = int(re.search(r"\((\d+)\)\s*$", "".join(label.itertext())).group(1))
+    for label in page.iter("label"):
+        for box in label.iter("input"):
+            if box.get("name") == param and box.get("type") == "checkbox":
+                counts[box.get("value")] = int(re.search(r"\((\d+)\)\s*$", "".join(label.itertext())).group(1))
     return counts
 
 
@@ -186,7 +186,7 @@ def test_facets_narrow_the_results_and_show_counts(world, search_engine, client)
     assert set(hit_ids(narrowed)) == {p.id for p in [*center, cardio]}
     assert facet_counts(narrowed, "region") == {"center": 3}
     assert facet_counts(narrowed, "specialty") == {"anesthesiology": 2, "cardiology": 1}
-    assert 'value="center" id="f-region-1" checked' in narrowed.get_data(as_text=True)
+    assert 'value="center" checked' in narrowed.get_data(as_text=True)
 
     both = client.get("/jobs?region=center&specialty=cardiology")
     assert hit_ids(both) == [cardio.id]
@@ -391,7 +391,7 @@ def test_facet_labels_are_escaped(world, search_engine, client):
     posting = listed(world, "Pediatrician")
     body = client.get("/jobs", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<i>" not in body
-    assert "&lt;i&gt;Soroka&lt;/i&gt; &amp; &#34;Partners&#34; <span" in body  # the employer checkbox's label
+    assert "&lt;i&gt;Soroka&lt;/i&gt; &amp; &quot;Partners&quot; <span" in body  # the employer checkbox's label
     assert facet_counts(client.get("/jobs"), "employer") == {world.site.org.slug: 1}
     assert hit_ids(client.get("/jobs")) == [posting.id]
 
