@@ -107,7 +107,7 @@ def engine_latency(app, runs: int) -> tuple[float, float]:  # noqa: ANN001
 
     with app.test_request_context():
         cities = catalogue().cities
-        known = {param: set(values) for param, values in catalogue().labels.items()}
+        known = catalogue().labels
         queries = [to_query(parse(MultiDict(_pairs(q)), known, cities), cities, int(time.time())) for q in QUERY_MIX]
         engine = get_engine()
         for query in queries:

@@ -60,7 +60,7 @@ def normalise_query(query_string: str) -> str:
     notices (unknown filters or values, malformed numbers) is refused rather than saved."""
     known = catalogue()
     state = parse(MultiDict(parse_qsl(query_string, keep_blank_values=False)),
-                  {param: set(values) for param, values in known.labels.items()}, known.cities)
+                  known.labels, known.cities)
     if state.notices:
         raise InvalidSavedSearch(state.notices)
     args = state.to_args(page=None)

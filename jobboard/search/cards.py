@@ -7,7 +7,7 @@ Every value from a document is escaped here; the highlights arrive escaped and m
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import time
 from html import escape
 
 from markupsafe import Markup
@@ -16,7 +16,8 @@ from jobboard.search.port import Hit
 
 
 def posted_date(timestamp: int | None) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%d %b %Y") if timestamp else ""
+    """As "05 Mar 2026" (UTC)."""
+    return time.strftime("%d %b %Y", time.gmtime(timestamp)) if timestamp else ""
 
 
 def _card(hit: Hit, detail_prefix: str) -> str:

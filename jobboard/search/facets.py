@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 from html import escape
 
 from flask import current_app
@@ -40,8 +41,7 @@ class Catalogue:
     city_names: dict[str, str]  # slug → name, alphabetical
 
 
-@dataclass(frozen=True)
-class FacetValue:
+class FacetValue(NamedTuple):  # a hundred a page: a tuple is built in a fraction of a dataclass's time
     value: str
     label: str
     count: int

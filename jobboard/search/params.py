@@ -7,6 +7,7 @@ value of a single-valued parameter wins.
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,9 +75,10 @@ def _integer(args: MultiDict[str, str], name: str, low: int, high: int, state: S
     return value
 
 
-def parse(args: MultiDict[str, str], known: dict[str, set[str]], cities: dict[str, tuple[float, float]]) -> SearchState:
-    """``known`` maps each facet parameter to its valid values; ``cities`` maps city slugs to
-    coordinates."""
+def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
+          cities: dict[str, tuple[float, float]]) -> SearchState:
+    """``known`` maps each facet parameter to its valid values (a set, or a dict keyed by them);
+    ``cities`` maps city slugs to coordinates."""
     state = SearchState()
     for name in sorted(set(args.keys()) - set(FACET_PARAMS) - set(SINGLE_PARAMS)):
         state.notices.append(f"Ignored an unknown filter “{name[:30]}”.")
@@ -88,7 +90,7 @@ def parse(args: MultiDict[str, str], known: dict[str, set[str]], cities: dict[st
     for param in FACET_PARAMS:
         values = []
         for value in args.getlist(param):
-            if value in known.get(param, set()):
+            if value in known.get(param, ()):
                 if value not in values:
                     values.append(value)
             elif value:

@@ -53,7 +53,7 @@ def _suggestions(state: SearchState, cities: dict[str, tuple[float, float]], now
 @public
 def index() -> Response:
     known = catalogue()
-    state = parse(request.args, {param: set(values) for param, values in known.labels.items()}, known.cities)
+    state = parse(request.args, known.labels, known.cities)
     now = int(time.time())
     result: SearchResult | None = None
     suggestions: list[tuple[str, dict[str, object], int]] = []
@@ -114,7 +114,7 @@ def _feed(state: SearchState, title: str) -> Response:
 def feed() -> Response:
     """The search page's results (the same filters) as an Atom feed, newest first."""
     known = catalogue()
-    state = parse(request.args, {param: set(values) for param, values in known.labels.items()}, known.cities)
+    state = parse(request.args, known.labels, known.cities)
     return _feed(state, f"IMAP Job Board: {state.text}" if state.text else "IMAP Job Board: positions")
 
 
