@@ -1,0 +1,56 @@
+"""The search page's hit cards, written in Python: every document value escaped, highlights kept
+as marked, and each optional part shown only when the document has it."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from jobboard.search.cards import hit_cards, posted_date
+from jobboard.search.port import Hit
+
+HOSTILE = '<script>x</script> & "q"'
+
+
+def document(**changes: object) -> dict[str, object]:
+    doc: dict[str, object] = {
+        "slug": "resident-pediatrics", "title": "Resident, Pediatrics", "employer_name": "Soroka",
+        "city_name": "Beersheba", "region_label": "Negev", "is_periphery": False, "profession_label": "Physician",
+        "specialty_label": "Pediatrics", "salary_top_ils": None, "grant_names": [],
+        "description_text": "A friendly team.", "posted_at": 1_700_000_000,
+    }
+    doc.update(changes)
+    return doc
+
+
+def test_every_document_value_is_escaped():
+    doc = document(**{name: HOSTILE for name in ("slug", "title", "employer_name", "city_name", "region_label",
+                                                 "profession_label", "specialty_label", "description_text")},
+                   grant_names=[HOSTILE])
+    html = str(hit_cards([Hit(id=7, document=doc)], "/jobs/"))
+    assert "<script>" not in html and '"q"' not in html
+    assert html.count("&lt;script&gt;x&lt;/script&gt; &amp; &quot;q&quot;") == 9
+    assert 'href="/jobs/7-&lt;script&gt;' in html
+
+
+def test_highlights_are_shown_as_marked_and_missing_ones_fall_back_to_the_plain_text():
+    marked = {"title": Markup("Resident, <mark>Pediatrics</mark>"), "description_text": Markup("A <mark>team</mark>…")}
+    html = str(hit_cards([Hit(id=1, document=document(), highlights=marked)], "/jobs/"))
+    assert '<a href="/jobs/1-resident-pediatrics">Resident, <mark>Pediatrics</mark></a>' in html
+    assert "A <mark>team</mark>…" in html and "· Pediatrics" in html
+
+
+def test_optional_parts_appear_only_when_the_document_has_them():
+    bare = str(hit_cards([Hit(id=1, document=document(specialty_label=None))], "/jobs/"))
+    assert "Periphery" not in bare and " km<" not in bare and "up to ₪" not in bare and "badge text-bg-info" not in bare
+    assert "<p class=\"mb-1 small\">Physician</p>" in bare
+    full = str(hit_cards([Hit(id=1, document=document(is_periphery=True, salary_top_ils=42500,
+                                                      grant_names=["Negev grant", "Ulpan"]), distance_km=29.6)],
+                         "/jobs/"))
+    assert '<span class="badge text-bg-success">Periphery</span>' in full and "· 30 km" in full
+    assert "up to ₪42,500 a month" in full and full.count("badge text-bg-info") == 2
+    assert str(hit_cards([], "/jobs/")) == ""
+
+
+def test_the_posted_date_is_the_utc_day():
+    assert posted_date(1_700_000_000) == "14 Nov 2023"  # 22:13 UTC, already the 15th east of UTC
+    assert posted_date(None) == ""
