@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
 from html import escape
+from typing import NamedTuple
 
 from flask import current_app
 from markupsafe import Markup

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import deque
-from html import escape
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
+from html import escape
 from itertools import islice
 
 from markupsafe import Markup
