@@ -20,18 +20,20 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
   vocabulary needs a reindex.
 - One writer per index directory across processes (Tantivy's lock): the outbox worker, or the
   eager drain in development. Readers reload when the index's generation file changes.
-- List-valued facets (grants, languages, licence tracks) are counted from a single-valued field
-  holding each document's whole set as one key: Tantivy's terms aggregation over a multi-valued
-  column costs several times that over a single-valued one, and the sets are few, so the
-  per-value counts are summed from the set counts. Every counted column holds a value for every
-  document (``NO_VALUE`` where it has none, left out of the counts): a column with gaps counts
-  two to four times slower.
+- Facets are counted from a few single-valued columns (``FACET_COLUMNS``), each holding one key
+  per document made of its values of several facets (a list facet's whole set as one part):
+  Tantivy's terms aggregation costs per column and matching document, a multi-valued column
+  several times a single-valued one, and these combinations are few, so the per-value counts are
+  summed from the combination counts. The first column is counted on every search and also
+  gives the total. Every part holds a value for every document (``NO_VALUE`` where it has none,
+  left out of the counts): a column with gaps counts two to four times slower.
 - ``rebuild`` fills a new directory and switches the ``CURRENT`` pointer, so the site keeps
   serving from the old index meanwhile.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -89,15 +91,34 @@ MAX_EXPANSION = {1: 150, 2: 50}  # Meilisearch's caps on terms per query word, b
 MAX_TYPO_COMBINATIONS = 81  # per-word typo counts combined into total-typo tiers (four words of three counts)
 ANALYZER = "folded"
 LIST_FACETS = ("licence_requirements", "grant_programs", "languages_required")
+# Facets counted together, each tuple from one column; the first holds every document's region.
+FACET_COLUMNS: tuple[tuple[str, ...], ...] = (
+    ("region", "is_periphery"),
+    ("profession", "specialty"),
+    ("employment_type", "seniority", "hebrew_level_min"),
+    ("licence_requirements", "languages_required"),
+    ("employer",),
+    ("grant_programs",),
+)
+COUNTABLE = frozenset(part for column in FACET_COLUMNS for part in column) - {"is_periphery"}
+PART_SEPARATOR = "\x1e"
 SET_SEPARATOR = "\x1f"
 NO_VALUE = ""
-MAX_SET_BUCKETS = 10_000
-SCHEMA_VERSION = 2
+MAX_COMBINATION_BUCKETS = 10_000
+MAX_FACET_VALUES = 100  # as Meilisearch's maxValuesPerFacet
+SCHEMA_VERSION = 3
+# Sorting a broad search looks first at a window of the index sized to hold this many times the
+# documents a page needs (``EmbeddedEngine._window``); the histograms that size it use these steps.
+WINDOW_SLACK = 4
+HISTOGRAM_INTERVALS = {"posted_at": 86_400, "salary_top_ils": 1_000, "grant_max_ils": 1_000}
+DISTANCE_INTERVAL_M = 2_000
 WRITER_HEAP_BYTES = 15_000_000
 # A rebuild writes the whole index in one go: a large heap leaves it in few segments, which
 # every search then visits fewer times.
 REBUILD_HEAP_BYTES = 256_000_000
+DOCSTORE_BLOCK_BYTES = 4_096
 assert {a for attrs, _ in TEXT_FIELDS.values() for a in attrs} == set(SEARCHABLE_ATTRIBUTES)
+assert COUNTABLE == {*KEYWORD_FACETS, "hebrew_level_min"}
 
 
 @dataclass(frozen=True)
@@ -134,8 +155,24 @@ def split_phrases(text: str) -> tuple[str, list[list[str]]]:
     return _PHRASE.sub(" ", text), phrases
 
 
-def _set_field(name: str) -> str:
-    return f"{name}__set"
+def _column_field(column: tuple[str, ...]) -> str:
+    return "facets__" + "__".join(column)
+
+
+def _facet_part(document: dict[str, Any], name: str) -> str:
+    value = document.get(name)
+    if name in LIST_FACETS:
+        return SET_SEPARATOR.join(sorted({str(item) for item in value or ()}))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return NO_VALUE if value is None else str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _combination(column: tuple[str, ...], key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A facet column's key as (facet, values) pairs, leaving out the facets without a value."""
+    return tuple((part, tuple(value.split(SET_SEPARATOR)) if part in LIST_FACETS else (value,))
+                 for part, value in zip(column, key.split(PART_SEPARATOR)) if value != NO_VALUE)
 
 
 def _facet_key(key: Any) -> str:
@@ -210,6 +247,7 @@ class EmbeddedEngine:
         self._schema: tantivy.Schema | None = None
         self._loaded: tuple[str, str] | None = None  # (directory, generation) the reader shows
         self._vocabulary: Vocabulary | None = None
+        self._histograms: dict[str, tuple[int, list[tuple[int, int]]]] = {}  # for the loaded generation
         self._checked_at = 0.0
 
     # --- files and schema ----------------------------------------------------------------
@@ -222,8 +260,8 @@ class EmbeddedEngine:
             builder.add_text_field(name, tokenizer_name=ANALYZER)
         for name in KEYWORD_FACETS:
             builder.add_text_field(name, fast=True, tokenizer_name="raw")
-        for name in LIST_FACETS:
-            builder.add_text_field(_set_field(name), fast=True, tokenizer_name="raw")
+        for column in FACET_COLUMNS:
+            builder.add_text_field(_column_field(column), fast=True, tokenizer_name="raw")
         builder.add_boolean_field("is_periphery", indexed=True, fast=True)
         for name in INT_FIELDS:
             builder.add_integer_field(name, indexed=True, fast=True)
@@ -262,6 +300,14 @@ class EmbeddedEngine:
     def _new_directory(self) -> Path:
         directory = self.root / f"index-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         directory.mkdir(parents=True)
+        self._open(directory)
+        # Tantivy keeps its index settings in meta.json, which the Python binding does not set:
+        # stored documents go in smaller compressed blocks than the default 16 KB, as a page of
+        # hits reads twenty documents from blocks all over the store and each read unpacks a block.
+        tantivy_meta = directory / "meta.json"
+        settings = json.loads(tantivy_meta.read_text())
+        settings["index_settings"]["docstore_blocksize"] = DOCSTORE_BLOCK_BYTES
+        tantivy_meta.write_text(json.dumps(settings))
         (directory / "jobboard-meta.json").write_text(json.dumps(self._meta()))
         (directory / "GENERATION").write_text("0")
         return directory
@@ -299,6 +345,7 @@ class EmbeddedEngine:
                         self._index = self._open(directory)
                     self._index.reload()
                     self._vocabulary = self._read_vocabulary(self._index.searcher())
+                    self._histograms = {}
                     self._loaded = (str(directory), generation)
             assert self._index is not None and self._vocabulary is not None
             return self._index, self._vocabulary
@@ -417,7 +464,7 @@ class EmbeddedEngine:
         if candidates is None:
             return SearchResult(hits=[], total=0, total_capped=False, page=query.page, per_page=query.per_page)
         facets, total, periphery = self._facets(searcher, candidates, query.facets)
-        hits = self._page(searcher, buckets, query, matched_terms) if total else []
+        hits = self._page(searcher, buckets, query, matched_terms, total) if total else []
         return SearchResult(
             hits=hits, total=min(total, MAX_TOTAL_HITS), total_capped=total > MAX_TOTAL_HITS,
             page=query.page, per_page=query.per_page, facets=facets, periphery_count=periphery,
@@ -449,37 +496,45 @@ class EmbeddedEngine:
 
     def _facets(self, searcher: tantivy.Searcher, candidates: tantivy.Query,
                 names: tuple[str, ...]) -> tuple[dict[str, dict[str, int]], int, int]:
-        unknown = set(names) - set(KEYWORD_FACETS) - {"hebrew_level_min"}
+        unknown = set(names) - COUNTABLE
         if unknown:
             raise InvalidQuery(f"cannot count on {', '.join(sorted(unknown))}")
-        spec: dict[str, Any] = {
-            name: {"terms": {"field": _set_field(name), "size": MAX_SET_BUCKETS}} if name in LIST_FACETS
-            else {"terms": {"field": name, "size": 100}}
-            for name in names
-        }
-        # Every document has is_periphery: its two buckets also give the total.
-        spec["_periphery"] = {"terms": {"field": "is_periphery", "size": 2}}
-        result = searcher.aggregate(candidates, spec)
-        facets = {}
-        for name in names:
-            buckets = result[name]["buckets"]
-            if name not in LIST_FACETS:
-                facets[name] = {_facet_key(bucket["key"]): bucket["doc_count"] for bucket in buckets
-                                if bucket["key"] != NO_VALUE}
-            elif result[name].get("sum_other_doc_count"):  # more sets than buckets: count the values
-                plain = searcher.aggregate(candidates, {name: {"terms": {"field": name, "size": 100}}})
-                facets[name] = {str(bucket["key"]): bucket["doc_count"] for bucket in plain[name]["buckets"]}
-            else:
-                counts: dict[str, int] = defaultdict(int)
-                for bucket in buckets:
-                    if bucket["key"] != NO_VALUE:
-                        for value in str(bucket["key"]).split(SET_SEPARATOR):
-                            counts[value] += bucket["doc_count"]
-                facets[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:100])
-        periphery_buckets = result["_periphery"]["buckets"]
-        total = sum(b["doc_count"] for b in periphery_buckets)
-        periphery = sum(b["doc_count"] for b in periphery_buckets if b.get("key_as_string") == "true")
-        return facets, total, periphery
+        columns = [FACET_COLUMNS[0], *(c for c in FACET_COLUMNS[1:] if set(c) & set(names))]
+        result = searcher.aggregate(candidates, {
+            _column_field(column): {"terms": {"field": _column_field(column), "size": MAX_COMBINATION_BUCKETS}}
+            for column in columns
+        })
+        tallies: dict[str, dict[str, int]] = {name: {} for name in (*names, "is_periphery")}
+        for column in columns:
+            found = result[_column_field(column)]
+            if found.get("sum_other_doc_count"):  # more combinations than buckets: count part by part
+                self._count_parts(searcher, candidates, [p for p in column if p in tallies], tallies)
+                continue
+            for bucket in found["buckets"]:
+                count = bucket["doc_count"]
+                for part, values in _combination(column, bucket["key"]):
+                    tally = tallies.get(part)
+                    if tally is not None:
+                        for value in values:
+                            tally[value] = tally.get(value, 0) + count
+        periphery = tallies.pop("is_periphery")
+        facets = {name: tally if len(tally) <= MAX_FACET_VALUES else
+                  dict(sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES])
+                  for name, tally in tallies.items()}
+        return facets, sum(periphery.values()), periphery.get("true", 0)
+
+    @staticmethod
+    def _count_parts(searcher: tantivy.Searcher, candidates: tantivy.Query, parts: list[str],
+                     tallies: dict[str, dict[str, int]]) -> None:
+        """Counts from each facet's own field (multi-valued for a list facet)."""
+        result = searcher.aggregate(candidates, {
+            part: {"terms": {"field": part, "size": MAX_FACET_VALUES}} for part in parts
+        })
+        for part in parts:
+            for bucket in result[part]["buckets"]:
+                key = bucket.get("key_as_string") if part == "is_periphery" else _facet_key(bucket["key"])
+                if key != NO_VALUE:
+                    tallies[part][key] = tallies[part].get(key, 0) + bucket["doc_count"]
 
     def _order(self, query: SearchQuery) -> tuple[str | None, bool]:
         if query.sort == Sort.DISTANCE:
@@ -493,7 +548,7 @@ class EmbeddedEngine:
         return None, False
 
     def _page(self, searcher: tantivy.Searcher, buckets: list[tantivy.Query],
-              query: SearchQuery, matched: set[str]) -> list[Hit]:
+              query: SearchQuery, matched: set[str], total: int) -> list[Hit]:
         start = (query.page - 1) * query.per_page
         stop = min(start + query.per_page, MAX_TOTAL_HITS)
         if start >= stop:
@@ -501,26 +556,66 @@ class EmbeddedEngine:
         field, descending = self._order(query)
         addresses: list[Any] = []
         for bucket in buckets:
-            # Documents without the sort field come after those with it, in either direction.
-            parts = [bucket] if field is None else [
-                self._all([bucket, tantivy.Query.exists_query(field)]),
-                self._all([bucket], [tantivy.Query.exists_query(field)]),
-            ]
-            for part in parts:
-                needed = stop - len(addresses)
-                if needed <= 0:
-                    break
-                if field is None or part is not parts[0]:
-                    found = searcher.search(part, limit=needed, count=False)
-                else:
-                    found = searcher.search(part, limit=needed, count=False, order_by_field=field,
-                                            order=tantivy.Order.Desc if descending else tantivy.Order.Asc)
-                addresses.extend(address for _score, address in found.hits)
+            needed = stop - len(addresses)
+            if field is None:
+                addresses.extend(address for _score, address in searcher.search(bucket, limit=needed, count=False).hits)
+            else:  # a lone bucket holds all the candidates, so how many match it is known
+                addresses.extend(self._sorted(searcher, bucket, field, descending, needed,
+                                              total if len(buckets) == 1 else None))
             if len(addresses) >= stop:
                 break
         highlight = Highlighter(matched) if query.highlight else None
         return [self._hit(orjson.loads(searcher.doc(address).get_first("doc")), query, highlight)
                 for address in addresses[start:stop]]
+
+    def _sorted(self, searcher: tantivy.Searcher, query: tantivy.Query, field: str, descending: bool,
+                needed: int, matching: int | None) -> list[Any]:
+        """The first ``needed`` documents of ``query`` by ``field``; documents without the field
+        come after those with it, in either direction."""
+        order = tantivy.Order.Desc if descending else tantivy.Order.Asc
+        window = self._window(searcher, field, descending, needed, matching) if matching else None
+        if window is not None:
+            found = searcher.search(self._all([query, window]), limit=needed, count=False,
+                                    order_by_field=field, order=order).hits
+            if len(found) == needed:  # every candidate outside the window comes after these
+                return [address for _value, address in found]
+        present = tantivy.Query.exists_query(field)
+        addresses = [address for _value, address in searcher.search(
+            self._all([query, present]), limit=needed, count=False, order_by_field=field, order=order).hits]
+        if len(addresses) < needed:
+            addresses += [address for _score, address in searcher.search(
+                self._all([query], [present]), limit=needed - len(addresses), count=False).hits]
+        return addresses
+
+    def _window(self, searcher: tantivy.Searcher, field: str, descending: bool, needed: int,
+                matching: int) -> tantivy.Query | None:
+        """A range of ``field`` at its sorting end that should hold ``needed`` of the ``matching``
+        candidates WINDOW_SLACK times over, if they are spread over the index like all documents:
+        sorting within it costs a fraction of sorting all the candidates of a broad search. None
+        when the window would cover half the index."""
+        wanted = needed * WINDOW_SLACK * searcher.num_docs / matching
+        if wanted >= searcher.num_docs / 2:
+            return None
+        interval, counts = self._histogram(searcher, field)
+        seen = 0
+        for key, count in reversed(counts) if descending else counts:
+            seen += count
+            if seen >= wanted:
+                bounds = {"lower_bound": key} if descending else {"upper_bound": key + interval - 1}
+                return tantivy.Query.range_query(self._schema, field, INT, **bounds)
+        return None
+
+    def _histogram(self, searcher: tantivy.Searcher, field: str) -> tuple[int, list[tuple[int, int]]]:
+        """How the index's values of a sort field are spread: (interval, [(bucket start, count)])
+        in ascending order, worked out once per reader generation."""
+        found = self._histograms.get(field)
+        if found is None:
+            interval = HISTOGRAM_INTERVALS.get(field, DISTANCE_INTERVAL_M)
+            result = searcher.aggregate(tantivy.Query.all_query(),
+                                        {field: {"histogram": {"field": field, "interval": interval}}})
+            found = interval, [(int(b["key"]), b["doc_count"]) for b in result[field]["buckets"]]
+            self._histograms[field] = found
+        return found
 
     def _hit(self, stored: dict[str, Any], query: SearchQuery, highlight: Highlighter | None) -> Hit:
         document = stored["document"]
@@ -552,9 +647,10 @@ class EmbeddedEngine:
             if name in LIST_FACETS:
                 for item in value or ():
                     doc.add_text(name, str(item))
-                doc.add_text(_set_field(name), SET_SEPARATOR.join(sorted({str(item) for item in value or ()})))
             else:
                 doc.add_text(name, NO_VALUE if value is None else str(value))
+        for column in FACET_COLUMNS:
+            doc.add_text(_column_field(column), PART_SEPARATOR.join(_facet_part(document, part) for part in column))
         doc.add_boolean("is_periphery", bool(document["is_periphery"]))
         for name in INT_FIELDS:
             if document.get(name) is not None:
