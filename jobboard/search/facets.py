@@ -4,7 +4,8 @@ lists are written here, not in the template: the column holds a few hundred of t
 on every keystroke, and a template expression per attribute cost more than the search itself.
 
 Display names come from the vocabularies, the employers and the grant catalogue; they are kept
-per process for a minute, so a search costs no database query for them.
+per process for a minute, with each value's checkbox or option already escaped, so a search
+costs no database query for them and escapes none of them.
 """
 
 from __future__ import annotations
@@ -34,18 +35,32 @@ GROUPS = (  # (query-string parameter, title, shown open)
 )
 
 
+class Choice(NamedTuple):
+    """One value's form control, escaped: the markup before where " checked" or " selected"
+    goes, and the markup after it."""
+
+    value: object
+    opening: str
+    closing: str
+
+
+def _checkbox(param: str, value: str, label: str) -> Choice:
+    """A checkbox inside its label; the count follows ``closing``."""
+    return Choice(value, f'<label class="form-check"><input class="form-check-input" type="checkbox" '
+                         f'name="{escape(param)}" value="{escape(value)}"',
+                  f'> {escape(label)} <span class="text-body-secondary small">(')
+
+
+def _option(value: object, label: str) -> Choice:
+    return Choice(value, f'<option value="{escape(str(value))}"', f">{escape(label)}</option>")
+
+
 @dataclass(frozen=True)
 class Catalogue:
     labels: dict[str, dict[str, str]]  # parameter → value → display name
     cities: dict[str, tuple[float, float]]  # slug → (lat, lon)
-    city_names: dict[str, str]  # slug → name, alphabetical
-
-
-class FacetValue(NamedTuple):  # a hundred a page: a tuple is built in a fraction of a dataclass's time
-    value: str
-    label: str
-    count: int
-    checked: bool
+    city_options: list[Choice]  # alphabetical
+    checkboxes: dict[str, list[Choice]]  # parameter → one per value, by display name
 
 
 @dataclass(frozen=True)
@@ -53,34 +68,42 @@ class FacetGroup:
     param: str
     title: str
     open: bool
-    values: list[FacetValue]
-
-    def checkboxes(self) -> Markup:
-        """One checkbox per value, inside its label."""
-        param = escape(self.param)
-        return Markup("\n".join(  # noqa: S704 - every value is escaped
-            f'<label class="form-check"><input class="form-check-input" type="checkbox" name="{param}" '
-            f'value="{escape(item.value)}"{" checked" if item.checked else ""}> {escape(item.label)} '
-            f'<span class="text-body-secondary small">({item.count})</span></label>'
-            for item in self.values
-        ))
+    checkboxes: Markup
 
 
-def select_options(choices: Iterable[tuple[object, str]], selected: object) -> Markup:
-    """``<option>`` elements for (value, label) pairs, the one equal to ``selected`` chosen."""
-    return Markup("".join(  # noqa: S704 - every value is escaped
-        f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>{escape(label)}</option>'
-        for value, label in choices
+def option_list(choices: Iterable[Choice], selected: object) -> Markup:
+    """The options, the one whose value equals ``selected`` chosen."""
+    return Markup("".join(  # noqa: S704 - choices are escaped
+        f'{c.opening}{" selected" if c.value == selected else ""}{c.closing}' for c in choices
     ))
+
+
+def select_options(pairs: Iterable[tuple[object, str]], selected: object) -> Markup:
+    """``<option>`` elements for (value, label) pairs, the one equal to ``selected`` chosen."""
+    return option_list((_option(value, label) for value, label in pairs), selected)
+
+
+def build_catalogue(labels: dict[str, dict[str, str]], cities: Iterable[tuple[str, str, float, float]]) -> Catalogue:
+    """From each parameter's display names and the cities as (slug, name, lat, lon), by name."""
+    cities = list(cities)
+    return Catalogue(
+        labels=labels,
+        cities={slug: (lat, lon) for slug, _name, lat, lon in cities},
+        city_options=[_option(slug, name) for slug, name, _lat, _lon in cities],
+        checkboxes={
+            param: [_checkbox(param, value, label)
+                    for value, label in sorted(names.items(), key=lambda item: item[1].casefold())]
+            for param, names in labels.items()
+        },
+    )
 
 
 def _load_catalogue() -> Catalogue:
     def pairs(*columns: object) -> dict[str, str]:
         return dict(db.session.execute(select(*columns)).tuples().all())  # type: ignore[call-overload]
 
-    cities = db.session.execute(select(City.slug, City.name, City.lat, City.lon).order_by(City.name)).all()
-    return Catalogue(
-        labels={
+    return build_catalogue(
+        {
             "profession": pairs(Profession.slug, Profession.name),
             "specialty": pairs(Specialty.slug, Specialty.name),
             "region": pairs(Region.slug, Region.name),
@@ -90,8 +113,7 @@ def _load_catalogue() -> Catalogue:
             "seniority": {s.value: s.label for s in Seniority},
             "licence": {r.value: r.label for r in LicenceRequirement},
         },
-        cities={slug: (lat, lon) for slug, _name, lat, lon in cities},
-        city_names={slug: name for slug, name, _lat, _lon in cities},
+        db.session.execute(select(City.slug, City.name, City.lat, City.lon).order_by(City.name)).tuples(),
     )
 
 
@@ -104,19 +126,22 @@ def catalogue() -> Catalogue:
     return cached[1]
 
 
-def facet_groups(state: SearchState, result: SearchResult | None, labels: dict[str, dict[str, str]]) -> list[FacetGroup]:
+def facet_groups(state: SearchState, result: SearchResult | None, known: Catalogue) -> list[FacetGroup]:
+    """The groups with a value counted or chosen, each value with its count. Values the catalogue
+    does not know yet (an employer verified within its minute) follow the others, by value."""
     groups = []
     for param, title, is_open in GROUPS:
         counts = result.facets.get(FACET_PARAMS[param], {}) if result else {}
         chosen = state.selected.get(param, [])
-        names = labels.get(param, {})
-        values = sorted(
-            (FacetValue(value, names.get(value, value), counts.get(value, 0), value in chosen)
-             for value in {*counts, *chosen}),
-            key=lambda item: item.label.casefold(),
-        )
-        if values:
-            groups.append(FacetGroup(param, title, is_open or bool(chosen), values))
+        shown = [c for c in known.checkboxes.get(param, ()) if c.value in counts or c.value in chosen]
+        unknown = {*counts, *chosen} - known.labels.get(param, {}).keys()
+        shown += [_checkbox(param, value, value) for value in sorted(unknown)]
+        if shown:
+            checkboxes = Markup("\n".join(  # noqa: S704 - choices are escaped, counts are numbers
+                f'{c.opening}{" checked" if c.value in chosen else ""}{c.closing}{int(counts.get(c.value, 0))})</span></label>'
+                for c in shown
+            ))
+            groups.append(FacetGroup(param, title, is_open or bool(chosen), checkboxes))
     return groups
 
 

@@ -71,8 +71,8 @@ def index() -> Response:
     return render_page(
         "search/index.html", block="results", state=state, result=result,
         fallback=fallback_search(state.text, state.page) if result is None else None,
-        groups=facet_groups(state, result, known.labels), hebrew_options=hebrew_options(result),
-        suggestions=suggestions, city_names=known.city_names, radii=RADIUS_OPTIONS, sorts=list(Sort),
+        groups=facet_groups(state, result, known), hebrew_options=hebrew_options(result),
+        suggestions=suggestions, city_options=known.city_options, radii=RADIUS_OPTIONS, sorts=list(Sort),
         # Hit links as "<prefix><id>-<slug>": url_for per hit costs more than the rest of a card.
         posting_path_prefix=url_for("jobs.detail", posting_id=0)[:-1],
     )
