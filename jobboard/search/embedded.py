@@ -90,15 +90,20 @@ SORT_FIELDS = {Sort.NEWEST: ("posted_at", True), Sort.SALARY: ("salary_top_ils",
 MAX_EXPANSION = {1: 150, 2: 50}  # Meilisearch's caps on terms per query word, by typo count
 MAX_TYPO_COMBINATIONS = 81  # per-word typo counts combined into total-typo tiers (four words of three counts)
 ANALYZER = "folded"
+STORED_ONLY = "stored_only"  # an analyzer matching nothing
 LIST_FACETS = ("licence_requirements", "grant_programs", "languages_required")
 # Facets counted together, each tuple from one column; the first holds every document's region.
+# Pairs of facets with few values share a column: a column costs per matching document and the
+# result per combination, so pairs whose combinations stay few (a specialty implies its
+# profession) are cheaper together.
 FACET_COLUMNS: tuple[tuple[str, ...], ...] = (
     ("region", "is_periphery"),
     ("profession", "specialty"),
-    ("employment_type", "seniority", "hebrew_level_min"),
-    ("licence_requirements", "languages_required"),
+    ("employment_type", "seniority"),
+    ("licence_requirements", "hebrew_level_min"),
     ("employer",),
     ("grant_programs",),
+    ("languages_required",),
 )
 COUNTABLE = frozenset(part for column in FACET_COLUMNS for part in column) - {"is_periphery"}
 PART_SEPARATOR = "\x1e"
@@ -169,10 +174,12 @@ def _facet_part(document: dict[str, Any], name: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _combination(column: tuple[str, ...], key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """A facet column's key as (facet, values) pairs, leaving out the facets without a value."""
-    return tuple((part, tuple(value.split(SET_SEPARATOR)) if part in LIST_FACETS else (value,))
-                 for part, value in zip(column, key.split(PART_SEPARATOR)) if value != NO_VALUE)
+def _combination(column: tuple[str, ...], key: str) -> tuple[tuple[str, str], ...]:
+    """A facet column's key as (facet, value) pairs, one per value of a list facet, leaving out
+    the facets without a value."""
+    return tuple((part, value)
+                 for part, values in zip(column, key.split(PART_SEPARATOR)) if values != NO_VALUE
+                 for value in (values.split(SET_SEPARATOR) if part in LIST_FACETS else (values,)))
 
 
 def _facet_key(key: Any) -> str:
@@ -267,7 +274,9 @@ class EmbeddedEngine:
             builder.add_integer_field(name, indexed=True, fast=True)
         for city in self.cities.values():
             builder.add_integer_field(city.field, indexed=True, fast=True)
-        builder.add_bytes_field("doc", stored=True)
+        # The document as stored JSON text, not bytes: Tantivy reads a stored string in one copy and
+        # bytes one by one. Its analyzer yields no token, so the text is stored and not indexed.
+        builder.add_text_field("doc", stored=True, index_option="basic", tokenizer_name=STORED_ONLY)
         return builder.build()
 
     def _open(self, directory: Path) -> tantivy.Index:
@@ -281,6 +290,7 @@ class EmbeddedEngine:
             .build()
         )
         index.register_tokenizer(ANALYZER, analyzer)
+        index.register_tokenizer(STORED_ONLY, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"[^\s\S]")).build())
         self._schema = schema
         return index
 
@@ -512,11 +522,10 @@ class EmbeddedEngine:
                 continue
             for bucket in found["buckets"]:
                 count = bucket["doc_count"]
-                for part, values in _combination(column, bucket["key"]):
+                for part, value in _combination(column, bucket["key"]):
                     tally = tallies.get(part)
                     if tally is not None:
-                        for value in values:
-                            tally[value] = tally.get(value, 0) + count
+                        tally[value] = tally.get(value, 0) + count
         periphery = tallies.pop("is_periphery")
         facets = {name: tally if len(tally) <= MAX_FACET_VALUES else
                   dict(sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES])
@@ -659,7 +668,10 @@ class EmbeddedEngine:
         for city in self.cities.values():
             doc.add_integer(city.field, haversine_m(city.lat, city.lon, geo["lat"], geo["lng"]))
         # The description's crop for hits where no word matches is worked out once, here.
-        doc.add_bytes("doc", orjson.dumps({"document": document, "lead": lead(document["description_text"])}))
+        # ASCII JSON (other characters as \u escapes): Python keeps an ASCII string as UTF-8 already,
+        # so decoding it reads the stored text as it is, where a Hebrew alias would cost a re-encoding.
+        doc.add_text("doc", json.dumps({"document": document, "lead": lead(document["description_text"])},
+                                       ensure_ascii=True, separators=(",", ":")))
         return doc
 
     @contextmanager
