@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import NamedTuple
 
@@ -61,6 +61,14 @@ class Catalogue:
     cities: dict[str, tuple[float, float]]  # slug → (lat, lon)
     city_options: list[Choice]  # alphabetical
     checkboxes: dict[str, list[Choice]]  # parameter → one per value, by display name
+    _city_lists: dict[str | None, Markup] = field(default_factory=dict, compare=False, repr=False)
+
+    def city_list(self, selected: str | None) -> Markup:
+        """The city options with ``selected`` chosen, written once per city."""
+        found = self._city_lists.get(selected)
+        if found is None:
+            found = self._city_lists[selected] = option_list(self.city_options, selected)
+        return found
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
@@ -58,6 +59,12 @@ class SearchState:
                     page=self.page if self.page > 1 else None)
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
+
+    def link(self, path: str, **changes: Any) -> str:
+        """``path`` with the query string of this state (with changes): what ``url_for`` would
+        build, for the page's own links, at a fraction of its cost."""
+        query = urlencode(self.to_args(**changes), doseq=True)
+        return f"{path}?{query}" if query else path
 
 
 def _integer(args: MultiDict[str, str], name: str, low: int, high: int, state: SearchState, label: str) -> int | None:

@@ -72,9 +72,9 @@ def index() -> Response:
         "search/index.html", block="results", state=state, result=result,
         fallback=fallback_search(state.text, state.page) if result is None else None,
         groups=facet_groups(state, result, known), hebrew_options=hebrew_options(result),
-        suggestions=suggestions, city_options=known.city_options, radii=RADIUS_OPTIONS, sorts=list(Sort),
+        suggestions=suggestions, city_options=known.city_list(state.city), radii=RADIUS_OPTIONS, sorts=list(Sort),
         # Hit links as "<prefix><id>-<slug>": url_for per hit costs more than the rest of a card.
-        posting_path_prefix=url_for("jobs.detail", posting_id=0)[:-1],
+        posting_path_prefix=url_for("jobs.detail", posting_id=0)[:-1], search_path=request.script_root + request.path,
     )
 
 

@@ -58,7 +58,10 @@ def test_values_the_catalogue_does_not_know_follow_the_known_ones_labelled_as_th
 
 
 def test_options_mark_the_selected_value_and_escape_labels():
-    assert str(option_list(catalogue().city_options, "haifa")) == (
+    known = catalogue()
+    assert str(known.city_list("haifa")) == str(option_list(known.city_options, "haifa")) == (
         '<option value="beersheba">Beersheba</option><option value="haifa" selected>Haifa</option>')
+    assert str(known.city_list(None)) == '<option value="beersheba">Beersheba</option><option value="haifa">Haifa</option>'
+    assert known.city_list("haifa") is known.city_list("haifa")
     assert str(select_options([(2, "<2>"), (3, "three")], 2)) == (
         '<option value="2" selected>&lt;2&gt;</option><option value="3">three</option>')
