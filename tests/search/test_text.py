@@ -36,6 +36,18 @@ def test_a_crop_shows_a_window_from_a_little_before_the_first_match_in_either_wa
     assert str(near_start).startswith("filler0 filler1 <mark>filler2</mark>")
 
 
+def test_the_ascii_crop_takes_the_same_window_wherever_the_match_and_however_long_the_words():
+    highlight = Highlighter({"nephrology"})
+    for length in (3, 12, 40):
+        for position in (0, 1, CROP_WORDS // 3, CROP_WORDS // 3 + 1, 30, 70):
+            words = [f"w{n}".ljust(length, "x") for n in range(80)]
+            words[position] = "Nephrology"
+            text = "  ... " + " ".join(words)
+            ascii_crop = str(highlight(text, crop=True))
+            # A leading "·" makes the text non-ASCII without adding a word.
+            assert str(highlight("· " + text, crop=True)) in (ascii_crop, "· " + ascii_crop), (length, position)
+
+
 def test_without_a_match_a_crop_is_the_lead_and_a_short_text_is_kept_whole():
     text = " ".join(f"word{n}" for n in range(40))
     assert str(Highlighter({"absent"})(text, crop=True)) == lead(text) == " ".join(text.split()[:CROP_WORDS]) + "…"
