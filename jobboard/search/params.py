@@ -60,6 +60,10 @@ class SearchState:
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
 
+    def text_only(self) -> SearchState:
+        """This search without its filters, order and page."""
+        return SearchState(text=self.text)
+
     def link(self, path: str, **changes: Any) -> str:
         """``path`` with the query string of this state (with changes): what ``url_for`` would
         build, for the page's own links, at a fraction of its cost."""

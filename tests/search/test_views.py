@@ -168,6 +168,15 @@ def test_pagination_links_keep_the_state(world, search_engine, client):
     # A hit links to the posting's public page.
     link = re.search(r'<h2 class="h5 card-title mb-1"><a href="([^"]+)"', second.get_data(as_text=True)).group(1)
     assert client.get(link).status_code == 200
+    previous = re.search(r'href="([^"]+)">Previous<', second.get_data(as_text=True)).group(1).replace("&amp;", "&")
+    assert hit_ids(client.get(previous)) == hit_ids(first)
+
+
+def test_clearing_the_filters_keeps_only_the_text(world, search_engine, client):
+    listed(world, "Nephrologist", specialty_slug="nephrology")
+    body = client.get("/jobs?q=kidney+care&region=negev&periphery=1&sort=newest&page=2").get_data(as_text=True)
+    assert '<a href="/jobs?q=kidney+care">Clear all filters</a>' in body
+    assert "Clear all filters" not in client.get("/jobs?q=kidney+care&sort=newest").get_data(as_text=True)
 
 
 def test_facets_narrow_the_results_and_show_counts(world, search_engine, client):
