@@ -27,6 +27,13 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
   summed from the combination counts. The first column is counted on every search and also
   gives the total. Every part holds a value for every document (``NO_VALUE`` where it has none,
   left out of the counts): a column with gaps counts two to four times slower.
+- A field sort of a broad search (newest first over the whole index, say) first sorts only the
+  documents in a window at the sorting end of the field, sized from the field's histogram and
+  the search's total to hold its page several times over; when the window holds too few, the
+  search sorts all its documents. Sorting costs in proportion to what it looks at, so a broad
+  search at 100,000 postings costs about what it does at 10,000.
+- The document a hit shows is stored as ASCII JSON text in small blocks (4 KB, not 16): a page
+  reads twenty documents from all over the store.
 - ``rebuild`` fills a new directory and switches the ``CURRENT`` pointer, so the site keeps
   serving from the old index meanwhile.
 """
