@@ -28,6 +28,12 @@ FILTERABLE_ATTRIBUTES = (
 )
 SORTABLE_ATTRIBUTES = ("posted_at", "salary_top_ils", "grant_max_ils", "_geo")
 RANKING_RULES = ("words", "typo", "sort", "proximity", "attribute", "exactness")
+# What a list of hits shows of each (the search page's cards, the Atom feed): a search for these
+# only (``SearchQuery.attributes``) reads less of each document.
+LISTED_ATTRIBUTES = (
+    "id", "slug", "title", "description_text", "profession_label", "specialty_label", "employer_name",
+    "city_name", "region_label", "is_periphery", "_geo", "grant_names", "salary_top_ils", "posted_at",
+)
 
 
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

@@ -118,6 +118,8 @@ def search_params(query: SearchQuery) -> dict[str, Any]:
         "hitsPerPage": query.per_page,
         "matchingStrategy": "last",
     }
+    if query.attributes is not None:
+        params["attributesToRetrieve"] = list(query.attributes)
     if query.highlight:
         params.update({
             "attributesToHighlight": list(HIGHLIGHTED),

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from jobboard.search.documents import LISTED_ATTRIBUTES
 from jobboard.search.port import AnyOf, IsTrue, Near, Range, SearchQuery, Sort
 
 # Query-string name → index attribute, for the multi-valued facet filters.
@@ -151,5 +152,5 @@ def to_query(state: SearchState, cities: dict[str, tuple[float, float]], now: in
         near = Near(state.city, lat, lon, radius)
     return SearchQuery(
         text=state.text, filters=tuple(filters), near=near, sort=state.sort, facets=FACETS,
-        page=state.page, per_page=PER_PAGE, now=now,
+        page=state.page, per_page=PER_PAGE, now=now, attributes=LISTED_ATTRIBUTES,
     )

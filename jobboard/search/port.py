@@ -82,6 +82,9 @@ class SearchQuery:
     now: int = 0
     # Hits with highlighted, cropped text: the page shows it; feeds and alert digests do not.
     highlight: bool = True
+    # The attributes each hit's document needs (None: all of them), as Meilisearch's
+    # attributesToRetrieve; an engine may return more.
+    attributes: tuple[str, ...] | None = None
 
 
 @dataclass

@@ -15,7 +15,7 @@ from jobboard.jobs.queries import fallback_search
 from jobboard.search.engine import breaker, get_engine
 from jobboard.search.facets import catalogue, facet_groups, hebrew_options
 from jobboard.search.params import FACET_PARAMS, RADII_KM, SearchState, parse, to_query
-from jobboard.search.documents import posting_document
+from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
 from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchQuery, SearchResult, Sort
 
 bp = Blueprint("search", __name__)
@@ -49,6 +49,16 @@ def _suggestions(state: SearchState, cities: dict[str, tuple[float, float]], now
     return sorted(found, key=lambda item: -item[2])
 
 
+def _posting_path_prefix() -> str:
+    """Hit links are "<prefix><id>-<slug>" (url_for per hit costs more than the rest of a card),
+    with the prefix built once per script root."""
+    prefixes: dict[str, str] = current_app.extensions.setdefault("search_posting_prefixes", {})
+    prefix = prefixes.get(request.script_root)
+    if prefix is None:
+        prefix = prefixes[request.script_root] = url_for("jobs.detail", posting_id=0)[:-1]
+    return prefix
+
+
 @bp.route("/jobs")
 @public
 def index() -> Response:
@@ -73,8 +83,7 @@ def index() -> Response:
         fallback=fallback_search(state.text, state.page) if result is None else None,
         groups=facet_groups(state, result, known), hebrew_options=hebrew_options(result),
         suggestions=suggestions, city_options=known.city_list(state.city), radii=RADIUS_OPTIONS, sorts=list(Sort),
-        # Hit links as "<prefix><id>-<slug>": url_for per hit costs more than the rest of a card.
-        posting_path_prefix=url_for("jobs.detail", posting_id=0)[:-1], search_path=request.script_root + request.path,
+        posting_path_prefix=_posting_path_prefix(), search_path=request.script_root + request.path,
     )
 
 
@@ -86,7 +95,7 @@ def _feed(state: SearchState, title: str) -> Response:
     now = int(time.time())
     base = to_query(state, known.cities, now)
     query = SearchQuery(text=base.text, filters=base.filters, near=base.near, sort=Sort.NEWEST, facets=(),
-                        per_page=FEED_SIZE, now=now, highlight=False)
+                        per_page=FEED_SIZE, now=now, highlight=False, attributes=LISTED_ATTRIBUTES)
     try:
         documents = [hit.document for hit in get_engine().search(query).hits]
     except EngineUnavailable:

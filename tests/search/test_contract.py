@@ -18,6 +18,7 @@ import pytest
 from markupsafe import Markup
 
 from jobboard.search import meili
+from jobboard.search.documents import LISTED_ATTRIBUTES
 from jobboard.search.embedded import EmbeddedEngine
 from jobboard.search.meili import MeilisearchEngine, marked, render_filter, render_sort, search_params
 from jobboard.search.port import (
@@ -697,6 +698,18 @@ def test_a_search_without_highlights_returns_the_same_hits_without_them(engine):
     assert [hit.document for hit in plain.hits] == [hit.document for hit in highlighted.hits]
 
 
+def test_hits_carry_the_attributes_asked_for_as_stored_and_the_whole_document_by_default(engine):
+    docs = load(engine, [document(1, "Pediatrics resident", grants=[("negev-grant", 60_000)]), document(2, "Pediatric nurse")])
+    whole = {hit.id: hit.document for hit in search(engine, "pediatric").hits}
+    assert whole == {doc["id"]: doc for doc in docs}
+    listed = search(engine, "pediatric", attributes=LISTED_ATTRIBUTES)
+    assert [hit.id for hit in listed.hits] == list(whole)
+    for hit in listed.hits:
+        assert {name: hit.document[name] for name in LISTED_ATTRIBUTES} == \
+            {name: whole[hit.id][name] for name in LISTED_ATTRIBUTES}
+    assert set(search(engine, attributes=("id", "employer")).hits[0].document) >= {"id", "employer"}
+
+
 def test_long_descriptions_are_cropped_around_the_match(engine):
     words = [f"filler{i}" for i in range(200)]
     words[150] = "nephrology"
@@ -786,8 +799,10 @@ def test_search_params():
     assert params["highlightPreTag"] == meili.PRE and params["highlightPostTag"] == meili.POST
     assert set(params["attributesToHighlight"]) == {"title", "specialty_label", "description_text"}
     assert params["attributesToCrop"] == ["description_text"]
+    assert "attributesToRetrieve" not in params
     plain = search_params(SearchQuery(text="pediatrics", highlight=False))
     assert not {"attributesToHighlight", "attributesToCrop", "highlightPreTag"} & set(plain)
+    assert search_params(SearchQuery(attributes=("id", "title")))["attributesToRetrieve"] == ["id", "title"]
 
 
 def test_marked_escapes_before_marking():
