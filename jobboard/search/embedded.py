@@ -80,7 +80,7 @@ from jobboard.search.port import (
     SearchResult,
     Sort,
 )
-from jobboard.search.text import Highlighter, lead, normalise, query_words, typo_budget, words
+from jobboard.search.text import Highlighter, lead_end, normalise, query_words, typo_budget, words
 
 Occur = tantivy.Occur
 INT = tantivy.FieldType.Integer
@@ -654,7 +654,7 @@ class EmbeddedEngine:
         highlights = {
             "title": highlight(document["title"]),
             "specialty_label": highlight(document.get("specialty_label") or ""),
-            "description_text": highlight(document["description_text"], crop=True, lead_text=stored["lead"]),
+            "description_text": highlight(document["description_text"], crop=True, lead_end_at=stored["lead_end"]),
         } if highlight is not None else {}
         distance = None
         if query.near is not None:
@@ -693,7 +693,7 @@ class EmbeddedEngine:
         # The description's crop for hits where no word matches is worked out once, here.
         listed = {name: value for name, value in document.items() if name in LISTED}
         rest = {name: value for name, value in document.items() if name not in LISTED}
-        doc.add_text(LISTED_FIELD, _json({"document": listed, "lead": lead(document["description_text"])}))
+        doc.add_text(LISTED_FIELD, _json({"document": listed, "lead_end": lead_end(document["description_text"])}))
         doc.add_text(REST_FIELD, _json(rest))
         return doc
 

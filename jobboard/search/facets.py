@@ -5,7 +5,8 @@ on every keystroke, and a template expression per attribute cost more than the s
 
 Display names come from the vocabularies, the employers and the grant catalogue; they are kept
 per process for a minute, with each value's checkbox or option already escaped, so a search
-costs no database query for them and escapes none of them.
+costs no database query for them and escapes none of them. Labels are written in ASCII, other
+characters as references (see ``text.CROP_MARKER``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from jobboard.jobs.models import EmploymentType, GrantProgram, LicenceRequiremen
 from jobboard.orgs.models import Organization
 from jobboard.search.params import FACET_PARAMS, SearchState
 from jobboard.search.port import SearchResult
+from jobboard.search.text import ascii_html
 from jobboard.vocab.models import City, HebrewLevel, Profession, Region, Specialty
 
 LABELS_TTL_SECONDS = 60.0
@@ -48,11 +50,11 @@ def _checkbox(param: str, value: str, label: str) -> Choice:
     """A checkbox inside its label; the count follows ``closing``."""
     return Choice(value, f'<label class="form-check"><input class="form-check-input" type="checkbox" '
                          f'name="{escape(param)}" value="{escape(value)}"',
-                  f'> {escape(label)} <span class="text-body-secondary small">(')
+                  f'> {ascii_html(label)} <span class="text-body-secondary small">(')
 
 
 def _option(value: object, label: str) -> Choice:
-    return Choice(value, f'<option value="{escape(str(value))}"', f">{escape(label)}</option>")
+    return Choice(value, f'<option value="{escape(str(value))}"', f">{ascii_html(label)}</option>")
 
 
 @dataclass(frozen=True)

@@ -42,11 +42,11 @@ from jobboard.search.port import (
     SearchWriteFailed,
     Sort,
 )
+from jobboard.search.text import CROP_MARKER, CROP_WORDS
 
 INDEX_UID = "jobs"
 NEXT_INDEX_UID = "jobs_next"
-PRE, POST = "\ue000", "\ue001"
-CROP_WORDS = 24
+PRE, POST, CUT = "\ue000", "\ue001", "\ue002"
 SETTINGS = {
     "searchableAttributes": list(SEARCHABLE_ATTRIBUTES),
     "filterableAttributes": list(FILTERABLE_ATTRIBUTES),
@@ -125,7 +125,7 @@ def search_params(query: SearchQuery) -> dict[str, Any]:
             "attributesToHighlight": list(HIGHLIGHTED),
             "attributesToCrop": ["description_text"],
             "cropLength": CROP_WORDS,
-            "cropMarker": "…",
+            "cropMarker": CUT,
             "highlightPreTag": PRE,
             "highlightPostTag": POST,
         })
@@ -135,7 +135,8 @@ def search_params(query: SearchQuery) -> dict[str, Any]:
 def marked(text: str | None) -> Markup:
     """Meilisearch's formatted text, escaped, with the sentinels turned into <mark>."""
     escaped = str(escape(text or ""))
-    return Markup(escaped.replace(PRE, "<mark>").replace(POST, "</mark>"))  # noqa: S704 - escaped first
+    return Markup(  # noqa: S704 - escaped first
+        escaped.replace(PRE, "<mark>").replace(POST, "</mark>").replace(CUT, CROP_MARKER))
 
 
 class MeilisearchEngine:

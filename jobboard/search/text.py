@@ -27,12 +27,20 @@ _WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 CROP_WORDS = 24  # words of description shown around the first match
 CROP_LEAD = CROP_WORDS // 3  # of which before it
+# "…" at a crop's cut, as an entity: a page of ASCII text stays ASCII, where one other character
+# makes Python widen every string the page is joined from, and encode it character by character.
+CROP_MARKER = "&hellip;"
 # A crop's ends in ASCII text, each found by one match instead of a match object per word: up to
 # CROP_LEAD words read backwards (in the reversed text before the first match), and a word with
 # the words that complete the crop after it.
 _ASCII_WORDS_BACK = re.compile(rf"(?:[^A-Za-z0-9]*[A-Za-z0-9]+){{1,{CROP_LEAD}}}")
 _ASCII_CROP = re.compile(rf"[A-Za-z0-9]++(?:[^A-Za-z0-9]++[A-Za-z0-9]++){{0,{CROP_WORDS - 1}}}")
 MAX_PATTERN_TERMS = 200  # terms matched with one regular expression (compiling costs about 12 µs a term)
+
+
+def ascii_html(text: str) -> str:
+    """``text`` escaped, with every character beyond ASCII as a character reference (see CROP_MARKER)."""
+    return escape(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def _fold(text: str) -> str:
@@ -66,12 +74,12 @@ def typo_budget(word: str) -> int:
     return 0
 
 
-def lead(text: str) -> str:
-    """What a crop shows when no word matches: the first CROP_WORDS words, with "…" after a cut."""
+def lead_end(text: str) -> int:
+    """Where a crop ends when no word matches: after the first CROP_WORDS words, or at the end."""
     spans = list(islice(_WORD.finditer(text), CROP_WORDS))
     if not spans or not _WORD.search(text, spans[-1].end()):
-        return text
-    return text[:spans[-1].end()] + "…"
+        return len(text)
+    return spans[-1].end()
 
 
 def _window(text: str, matched: AbstractSet[str]) -> list[re.Match[str]]:
@@ -123,24 +131,26 @@ class Highlighter:
         self._pattern = _term_pattern(self.matched) if 0 < len(self.matched) <= MAX_PATTERN_TERMS else None
         self._marked: dict[str, Markup] = {}
 
-    def __call__(self, text: str, *, crop: bool = False, lead_text: str | None = None) -> Markup:
+    def __call__(self, text: str, *, crop: bool = False, lead_end_at: int | None = None) -> Markup:
         """``text`` escaped, with each word whose normal form is matched wrapped in ``<mark>``;
-        with ``crop``, only CROP_WORDS words from a little before the first match, with "…" at
-        each cut. ``lead_text`` is ``lead(text)`` when the caller has it already."""
+        with ``crop``, only CROP_WORDS words from a little before the first match, with
+        CROP_MARKER at each cut. ``lead_end_at`` is ``lead_end(text)`` when the caller has it."""
         if crop:
-            return self._mark(text, True, lead_text)
+            return self._mark(text, True, lead_end_at)
         marked = self._marked.get(text)
         if marked is None:
             marked = self._marked[text] = self._mark(text, False, None)
         return marked
 
-    def _mark(self, text: str, crop: bool, lead_text: str | None) -> Markup:
+    def _mark(self, text: str, crop: bool, lead_end_at: int | None) -> Markup:
         found = self._find(text, crop) if self.matched else None
         if found is None:
-            shown = (lead(text) if lead_text is None else lead_text) if crop else text
-            return Markup(escape(shown))  # noqa: S704 - escaped
+            if not crop:
+                return Markup(escape(text))  # noqa: S704 - escaped
+            end = lead_end(text) if lead_end_at is None else lead_end_at
+            return Markup(escape(text[:end]) + (CROP_MARKER if end < len(text) else ""))  # noqa: S704 - escaped
         start, end, marks = found
-        parts: list[str] = ["…" if start > 0 else ""]
+        parts: list[str] = [CROP_MARKER if start > 0 else ""]
         cursor = start
         for mark_start, mark_end in marks:
             parts.append(escape(text[cursor:mark_start]))
@@ -148,7 +158,7 @@ class Highlighter:
             cursor = mark_end
         parts.append(escape(text[cursor:end]))
         if end < len(text):
-            parts.append("…")
+            parts.append(CROP_MARKER)
         return Markup("".join(parts))  # noqa: S704 - every piece above was escaped
 
     def _find(self, text: str, crop: bool) -> tuple[int, int, list[tuple[int, int]]] | None:

@@ -36,21 +36,27 @@ def test_highlights_are_shown_as_marked_and_missing_ones_fall_back_to_the_plain_
     marked = {"title": Markup("Resident, <mark>Pediatrics</mark>"), "description_text": Markup("A <mark>team</mark>…")}
     html = str(hit_cards([Hit(id=1, document=document(), highlights=marked)], "/jobs/"))
     assert '<a href="/jobs/1-resident-pediatrics">Resident, <mark>Pediatrics</mark></a>' in html
-    assert "A <mark>team</mark>…" in html and "· Pediatrics" in html
+    assert "A <mark>team</mark>…" in html and "&middot; Pediatrics" in html
 
 
 def test_optional_parts_appear_only_when_the_document_has_them():
     bare = str(hit_cards([Hit(id=1, document=document(specialty_label=None))], "/jobs/"))
-    assert "Periphery" not in bare and " km<" not in bare and "up to ₪" not in bare and "badge text-bg-info" not in bare
+    assert "Periphery" not in bare and " km<" not in bare and "up to " not in bare and "badge text-bg-info" not in bare
     assert "<p class=\"mb-1 small\">Physician</p>" in bare
     full = str(hit_cards([Hit(id=1, document=document(is_periphery=True, salary_top_ils=42500,
                                                       grant_names=["Negev grant", "Ulpan"]), distance_km=29.6)],
                          "/jobs/"))
-    assert '<span class="badge text-bg-success">Periphery</span>' in full and "· 30 km" in full
-    assert "up to ₪42,500 a month" in full and full.count("badge text-bg-info") == 2
+    assert '<span class="badge text-bg-success">Periphery</span>' in full and "&middot; 30 km" in full
+    assert "up to &#8362;42,500 a month" in full and full.count("badge text-bg-info") == 2
     assert str(hit_cards([], "/jobs/")) == ""
 
 
 def test_the_posted_date_is_the_utc_day():
     assert posted_date(1_700_000_000) == "14 Nov 2023"  # 22:13 UTC, already the 15th east of UTC
     assert posted_date(None) == ""
+
+
+def test_cards_are_written_in_ascii_with_labels_beyond_it_as_references():
+    html = str(hit_cards([Hit(id=1, document=document(employer_name="Hôpital <Nord>", salary_top_ils=40000))], "/jobs/"))
+    assert html.isascii()
+    assert "H&#244;pital &lt;Nord&gt; &middot; Beersheba" in html

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from jobboard.search import meili
 from jobboard.search.documents import LISTED_ATTRIBUTES
+from jobboard.search.text import CROP_MARKER
 from jobboard.search.embedded import EmbeddedEngine
 from jobboard.search.meili import MeilisearchEngine, marked, render_filter, render_sort, search_params
 from jobboard.search.port import (
@@ -717,7 +718,7 @@ def test_long_descriptions_are_cropped_around_the_match(engine):
     text = str(search(engine, "nephrology").hits[0].highlights["description_text"])
     assert "<mark>nephrology</mark>" in text
     assert "filler0 " not in text and "filler199" not in text
-    assert text.startswith("…") and text.endswith("…")
+    assert text.startswith(CROP_MARKER) and text.endswith(CROP_MARKER)
 
 
 # --- the Meilisearch adapter's rendering (no server) ---------------------------------------------
@@ -798,7 +799,7 @@ def test_search_params():
     assert params["matchingStrategy"] == "last"
     assert params["highlightPreTag"] == meili.PRE and params["highlightPostTag"] == meili.POST
     assert set(params["attributesToHighlight"]) == {"title", "specialty_label", "description_text"}
-    assert params["attributesToCrop"] == ["description_text"]
+    assert params["attributesToCrop"] == ["description_text"] and params["cropMarker"] == meili.CUT
     assert "attributesToRetrieve" not in params
     plain = search_params(SearchQuery(text="pediatrics", highlight=False))
     assert not {"attributesToHighlight", "attributesToCrop", "highlightPreTag"} & set(plain)
@@ -806,8 +807,8 @@ def test_search_params():
 
 
 def test_marked_escapes_before_marking():
-    text = f"<script>x</script> {meili.PRE}Pediatrics{meili.POST} & co"
-    assert marked(text) == Markup("&lt;script&gt;x&lt;/script&gt; <mark>Pediatrics</mark> &amp; co")
+    text = f"{meili.CUT}<script>x</script> {meili.PRE}Pediatrics{meili.POST} & co{meili.CUT}"
+    assert marked(text) == Markup("&hellip;&lt;script&gt;x&lt;/script&gt; <mark>Pediatrics</mark> &amp; co&hellip;")
     assert marked(None) == Markup("")
 
 

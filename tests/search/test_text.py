@@ -4,7 +4,7 @@ window."""
 
 from __future__ import annotations
 
-from jobboard.search.text import CROP_WORDS, MAX_PATTERN_TERMS, Highlighter, lead
+from jobboard.search.text import CROP_MARKER, CROP_WORDS, MAX_PATTERN_TERMS, Highlighter, ascii_html, lead_end
 
 ACCENTED = " Médecin"  # makes a text non-ASCII, so it takes the word-by-word way
 
@@ -28,7 +28,7 @@ def test_a_crop_shows_a_window_from_a_little_before_the_first_match_in_either_wa
     text = " ".join(words)
     highlight = Highlighter({"nephrology"})
     ascii_crop = str(highlight(text, crop=True))
-    assert ascii_crop.startswith("…filler42 ") and ascii_crop.endswith(" filler65…")
+    assert ascii_crop.startswith("&hellip;filler42 ") and ascii_crop.endswith(" filler65&hellip;")
     assert ascii_crop.count("<mark>Nephrology</mark>") == 2
     assert len(ascii_crop.split()) == CROP_WORDS
     assert str(highlight(text + ACCENTED, crop=True)) == ascii_crop
@@ -50,7 +50,11 @@ def test_the_ascii_crop_takes_the_same_window_wherever_the_match_and_however_lon
 
 def test_without_a_match_a_crop_is_the_lead_and_a_short_text_is_kept_whole():
     text = " ".join(f"word{n}" for n in range(40))
-    assert str(Highlighter({"absent"})(text, crop=True)) == lead(text) == " ".join(text.split()[:CROP_WORDS]) + "…"
+    lead = " ".join(text.split()[:CROP_WORDS])
+    assert lead_end(text) == len(lead)
+    assert str(Highlighter({"absent"})(text, crop=True)) == lead + CROP_MARKER
+    assert str(Highlighter({"absent"})(text, crop=True, lead_end_at=len(lead))) == lead + CROP_MARKER
+    assert lead_end(text[:len(lead) + 1]) == len(lead) + 1  # no word after the lead: the text is kept whole
     assert str(Highlighter(set())("a <b>", crop=True)) == "a &lt;b&gt;"
     assert str(Highlighter({"word3"})("word3 ends", crop=True)) == "<mark>word3</mark> ends"
 
@@ -61,3 +65,7 @@ def test_a_prefix_standing_for_many_terms_is_marked_word_by_word_alike():
     for crop in (False, True):
         assert str(Highlighter(many)(text, crop=crop)) == str(Highlighter({"pediatrics", "p7x"})(text, crop=crop))
     assert "<mark>Pediatrics</mark> <mark>p7x</mark> p7 &lt;b&gt;" in str(Highlighter(many)(text))
+
+
+def test_ascii_html_escapes_and_writes_other_characters_as_references():
+    assert ascii_html("B1 – <b>Médecin</b> & co") == "B1 &#8211; &lt;b&gt;M&#233;decin&lt;/b&gt; &amp; co"

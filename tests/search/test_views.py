@@ -538,7 +538,7 @@ def test_a_city_orders_by_distance_and_shows_it(world, search_engine, client):
     sync_all()
     body = client.get("/jobs?q=dermatologist&city=tel-aviv&sort=distance").get_data(as_text=True)
     assert hit_ids(client.get("/jobs?q=dermatologist&city=tel-aviv&sort=distance")) == [far.id, near.id]
-    assert re.search(r"· [01] km</span>", body) and re.search(r"· 9\d km</span>", body)  # the site is 0.6 km out
+    assert re.search(r"&middot; [01] km</span>", body) and re.search(r"&middot; 9\d km</span>", body)  # the site is 0.6 km out
     assert hit_ids(client.get("/jobs?q=dermatologist&city=tel-aviv&km=25")) == [far.id]
 
 
