@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import make_response, render_template, request
+import jinja2_fragments
+from flask import current_app, make_response, render_template, request
 from flask.wrappers import Response
 from jinja2_fragments.flask import render_block
 
@@ -18,9 +19,15 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
 
 
-def render_page(template: str, *, block: str | None = None, status: int = 200, **context: Any) -> Response:
+def render_page(template: str, *, block: str | None = None, status: int = 200, plain_block: bool = False,
+                **context: Any) -> Response:
+    """With ``plain_block``, the block uses nothing the context processors add (the user, the
+    navigation, ``request``) and is rendered from ``context`` alone, without running them."""
     if block is not None and is_htmx():
-        body = render_block(template, block, **context)
+        if plain_block:
+            body = jinja2_fragments.render_block(current_app.jinja_env, template, block, **context)
+        else:
+            body = render_block(template, block, **context)
     else:
         body = render_template(template, **context)
     response = make_response(body, status)

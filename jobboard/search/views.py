@@ -79,7 +79,7 @@ def index() -> Response:
         except InvalidQuery as error:  # the engine refuses what it cannot filter on (contract C6): not a 500
             abort(400, description=f"This search cannot be run: {error}.")
     return render_page(
-        "search/index.html", block="results", state=state, result=result,
+        "search/index.html", block="results", plain_block=True, state=state, result=result,
         fallback=fallback_search(state.text, state.page) if result is None else None,
         groups=facet_groups(state, result, known), hebrew_options=hebrew_options(result),
         suggestions=suggestions, city_options=known.city_list(state.city), radii=RADIUS_OPTIONS, sorts=list(Sort),

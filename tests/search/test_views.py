@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import html5lib
 import pytest
 import time_machine
+from jinja2 import meta, nodes
 from sqlalchemy import event
 
 from jobboard.core import outbox
@@ -221,6 +222,22 @@ def test_an_htmx_request_gets_only_the_results_fragment(world, search_engine, cl
     assert "<html" in page.get_data(as_text=True) and 'id="search-form"' in page.get_data(as_text=True)
     assert "HX-Request" in page.headers.get("Vary", "")
     assert hit_ids(page) == [posting.id]
+
+
+def test_the_results_fragment_needs_nothing_from_the_context_processors(app):
+    """The fragment is rendered without them (``render_page(plain_block=True)``): a name only they
+    provide would render as nothing there."""
+    source, _name, _uptodate = app.jinja_env.loader.get_source(app.jinja_env, "search/index.html")
+    block = next(b for b in app.jinja_env.parse(source).find_all(nodes.Block) if b.name == "results")
+    body = nodes.Template(block.body)
+    body.set_environment(app.jinja_env)
+    used = meta.find_undeclared_variables(body)
+    with app.test_request_context("/jobs"):
+        provided: dict[str, object] = {}
+        app.update_template_context(provided)
+    assert {"current_user", "request", "nav_memberships"} <= provided.keys()
+    assert used, "the block uses the view's context"
+    assert not used & provided.keys()
 
 
 def test_a_history_restore_request_gets_the_whole_page(world, search_engine, client):
