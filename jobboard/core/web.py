@@ -113,12 +113,14 @@ def _finish_transaction(response: Response) -> Response:
     if response.status_code >= 400:
         db.session.rollback()
         return response
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        return _handle_integrity_error(exc)
-    except OperationalError as exc:
-        return _handle_operational_error(exc)
+    # A request that used no session, or only read outside a transaction, has nothing to commit.
+    if db.session.registry.has() and db.session().in_transaction():
+        try:
+            db.session.commit()
+        except IntegrityError as exc:
+            return _handle_integrity_error(exc)
+        except OperationalError as exc:
+            return _handle_operational_error(exc)
     if current_app.config["OUTBOX_EAGER"] and request.method not in ("GET", "HEAD", "OPTIONS"):
         outbox.drain()
     return response
