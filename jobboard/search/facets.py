@@ -144,11 +144,12 @@ def facet_groups(state: SearchState, result: SearchResult | None, known: Catalog
         counts = result.facets.get(FACET_PARAMS[param], {}) if result else {}
         chosen = state.selected.get(param, [])
         shown = [c for c in known.checkboxes.get(param, ()) if c.value in counts or c.value in chosen]
-        unknown = {*counts, *chosen} - known.labels.get(param, {}).keys()
-        shown += [_checkbox(param, value, value) for value in sorted(unknown)]
+        if len(shown) < len(counts) + len(chosen):  # else counts and chosen hold known values only, none twice
+            unknown = {*counts, *chosen} - known.labels.get(param, {}).keys()
+            shown += [_checkbox(param, value, value) for value in sorted(unknown)]
         if shown:
-            checkboxes = Markup("\n".join(  # noqa: S704 - choices are escaped, counts are numbers
-                f'{c.opening}{" checked" if c.value in chosen else ""}{c.closing}{int(counts.get(c.value, 0))})</span></label>'
+            checkboxes = Markup("\n".join(  # noqa: S704 - choices are escaped, counts are ints
+                f'{c.opening}{" checked" if c.value in chosen else ""}{c.closing}{counts.get(c.value, 0)})</span></label>'
                 for c in shown
             ))
             groups.append(FacetGroup(param, title, is_open or bool(chosen), checkboxes))
