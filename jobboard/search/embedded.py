@@ -331,7 +331,7 @@ class EmbeddedEngine:
         directory.mkdir(parents=True)
         self._open(directory)
         # Tantivy keeps its index settings in meta.json, which the Python binding does not set:
-        # stored documents go uncompressed in smaller blocks than the default 16 KB (see above).
+        # stored documents go uncompressed in smaller blocks than the default 16 KB (see the notes at the top).
         tantivy_meta = directory / "meta.json"
         settings = json.loads(tantivy_meta.read_text())
         settings["index_settings"]["docstore_blocksize"] = DOCSTORE_BLOCK_BYTES
