@@ -97,6 +97,7 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
 }
 INT_FIELDS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at", "expires_at")
 SORT_FIELDS = {Sort.NEWEST: ("posted_at", True), Sort.SALARY: ("salary_top_ils", True), Sort.GRANT: ("grant_max_ils", True)}
+MAX_EXPANDED_WORDS = 10_000  # query words whose expansions a vocabulary keeps
 MAX_EXPANSION = {1: 150, 2: 50}  # Meilisearch's caps on terms per query word, by typo count
 MAX_TYPO_COMBINATIONS = 81  # per-word typo counts combined into total-typo tiers (four words of three counts)
 ANALYZER = "folded"
@@ -216,9 +217,19 @@ class Vocabulary:
             self.by_first[term[0]].append(term)
             if len(term) >= 9:
                 self.by_tail[term[1:]].append(term)
+        self._expanded: dict[tuple[str, bool], dict[str, int]] = {}
 
     def expand(self, word: str, *, prefix: bool) -> dict[str, int]:
-        """Concrete terms the word may stand for, each with its typo count."""
+        """Concrete terms the word may stand for, each with its typo count (a new dict: the caller
+        may add to it). Kept per word, as searches repeat words while the vocabulary stays."""
+        found = self._expanded.get((word, prefix))
+        if found is None:
+            if len(self._expanded) >= MAX_EXPANDED_WORDS:
+                self._expanded.clear()
+            found = self._expanded[(word, prefix)] = self._expand(word, prefix)
+        return dict(found)
+
+    def _expand(self, word: str, prefix: bool) -> dict[str, int]:
         budget = typo_budget(word)
         found: dict[str, int] = {}
         if word in self.terms:

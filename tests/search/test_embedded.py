@@ -143,3 +143,15 @@ def test_postings_without_the_sort_value_follow_those_with_it(tmp_path):
     hits = engine.search(SearchQuery(sort=Sort.SALARY, per_page=30, page=1, now=NOW)).hits
     assert [hit.id for hit in hits[:20]] == list(range(40, 0, -2))
     assert {hit.id for hit in hits[20:]} <= set(range(1, 40, 2)) and len(hits) == 30
+
+
+def test_a_vocabulary_keeps_each_words_expansion_and_hands_out_copies(monkeypatch):
+    vocabulary = embedded.Vocabulary({"pediatrics", "pediatric", "psychiatry"})
+    first = vocabulary.expand("pediatrcs", prefix=False)
+    assert first == {"pediatrics": 1, "pediatric": 2}
+    first["pediatrcspsychiatry"] = 1  # a caller adds a concatenation to its copy
+    assert vocabulary.expand("pediatrcs", prefix=False) == {"pediatrics": 1, "pediatric": 2}
+    assert vocabulary.expand("psych", prefix=True) == {"psychiatry": 0}
+    monkeypatch.setattr(embedded, "MAX_EXPANDED_WORDS", 2)
+    assert vocabulary.expand("pediatric", prefix=False) == {"pediatric": 0, "pediatrics": 1}
+    assert len(vocabulary._expanded) == 1  # full: emptied before keeping the new word
