@@ -186,13 +186,29 @@ def _facet_part(document: dict[str, Any], name: str) -> str:
     return NO_VALUE if value is None else str(value)
 
 
-@functools.lru_cache(maxsize=4096)
 def _combination(column: tuple[str, ...], key: str) -> tuple[tuple[str, str], ...]:
     """A facet column's key as (facet, value) pairs, one per value of a list facet, leaving out
     the facets without a value."""
     return tuple((part, value)
                  for part, values in zip(column, key.split(PART_SEPARATOR)) if values != NO_VALUE
                  for value in (values.split(SET_SEPARATOR) if part in LIST_FACETS else (values,)))
+
+
+# Each column's keys as parsed so far, looked up per bucket of every search.
+_COMBINATIONS: dict[tuple[str, ...], dict[str, tuple[tuple[str, str], ...]]] = {c: {} for c in FACET_COLUMNS}
+MAX_PARSED_KEYS = 4096  # per column
+
+
+@functools.lru_cache(maxsize=64)
+def _facet_plan(names: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], dict[str, Any]]:
+    """The columns that count ``names`` (the first always: it gives the total) and the
+    aggregation request for them."""
+    unknown = set(names) - COUNTABLE
+    if unknown:
+        raise InvalidQuery(f"cannot count on {', '.join(sorted(unknown))}")
+    columns = (FACET_COLUMNS[0], *(c for c in FACET_COLUMNS[1:] if set(c) & set(names)))
+    return columns, {_column_field(column): {"terms": {"field": _column_field(column), "size": MAX_COMBINATION_BUCKETS}}
+                     for column in columns}
 
 
 def _json(value: Any) -> str:
@@ -536,30 +552,30 @@ class EmbeddedEngine:
 
     def _facets(self, searcher: tantivy.Searcher, candidates: tantivy.Query,
                 names: tuple[str, ...]) -> tuple[dict[str, dict[str, int]], int, int]:
-        unknown = set(names) - COUNTABLE
-        if unknown:
-            raise InvalidQuery(f"cannot count on {', '.join(sorted(unknown))}")
-        columns = [FACET_COLUMNS[0], *(c for c in FACET_COLUMNS[1:] if set(c) & set(names))]
-        result = searcher.aggregate(candidates, {
-            _column_field(column): {"terms": {"field": _column_field(column), "size": MAX_COMBINATION_BUCKETS}}
-            for column in columns
-        })
-        tallies: dict[str, dict[str, int]] = {name: {} for name in (*names, "is_periphery")}
-        for column in columns:
-            found = result[_column_field(column)]
+        columns, request = _facet_plan(names)
+        result = searcher.aggregate(candidates, request)
+        tallies: dict[str, dict[str, int]] = {part: {} for column in columns for part in column}
+        for column, field in zip(columns, request):
+            found = result[field]
             if found.get("sum_other_doc_count"):  # more combinations than buckets: count part by part
-                self._count_parts(searcher, candidates, [p for p in column if p in tallies], tallies)
+                self._count_parts(searcher, candidates, list(column), tallies)
                 continue
+            parsed = _COMBINATIONS[column]
             for bucket in found["buckets"]:
+                key = bucket["key"]
+                pairs = parsed.get(key)
+                if pairs is None:
+                    if len(parsed) >= MAX_PARSED_KEYS:
+                        parsed.clear()
+                    pairs = parsed[key] = _combination(column, key)
                 count = bucket["doc_count"]
-                for part, value in _combination(column, bucket["key"]):
-                    tally = tallies.get(part)
-                    if tally is not None:
-                        tally[value] = tally.get(value, 0) + count
-        periphery = tallies.pop("is_periphery")
-        facets = {name: tally if len(tally) <= MAX_FACET_VALUES else
-                  dict(sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES])
-                  for name, tally in tallies.items()}
+                for part, value in pairs:
+                    tally = tallies[part]
+                    tally[value] = tally.get(value, 0) + count
+        periphery = tallies["is_periphery"]
+        facets = {name: tallies[name] if len(tallies[name]) <= MAX_FACET_VALUES else
+                  dict(sorted(tallies[name].items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES])
+                  for name in names}
         return facets, sum(periphery.values()), periphery.get("true", 0)
 
     @staticmethod
