@@ -97,7 +97,7 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
 }
 INT_FIELDS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at", "expires_at")
 SORT_FIELDS = {Sort.NEWEST: ("posted_at", True), Sort.SALARY: ("salary_top_ils", True), Sort.GRANT: ("grant_max_ils", True)}
-MAX_EXPANDED_WORDS = 10_000  # query words whose expansions a vocabulary keeps
+MAX_EXPANDED_WORDS = 10_000  # query words whose expansions (and word queries) are kept
 MAX_EXPANSION = {1: 150, 2: 50}  # Meilisearch's caps on terms per query word, by typo count
 MAX_TYPO_COMBINATIONS = 81  # per-word typo counts combined into total-typo tiers (four words of three counts)
 ANALYZER = "folded"
@@ -300,6 +300,7 @@ class EmbeddedEngine:
         self._loaded: tuple[str, str] | None = None  # (directory, generation) the reader shows
         self._vocabulary: Vocabulary | None = None
         self._histograms: dict[str, tuple[int, list[tuple[int, int]]]] = {}  # for the loaded generation
+        self._word_queries: dict[tuple[str, ...], tantivy.Query] = {}  # for the loaded generation
         self._checked_at = 0.0
 
     # --- files and schema ----------------------------------------------------------------
@@ -402,6 +403,7 @@ class EmbeddedEngine:
                     self._index.reload()
                     self._vocabulary = self._read_vocabulary(self._index.searcher())
                     self._histograms = {}
+                    self._word_queries = {}
                     self._loaded = (str(directory), generation)
             assert self._index is not None and self._vocabulary is not None
             return self._index, self._vocabulary
@@ -457,13 +459,20 @@ class EmbeddedEngine:
         )
 
     def _word_query(self, terms: dict[str, int], max_typos: int) -> tantivy.Query | None:
-        chosen = [t for t, d in terms.items() if d <= max_typos]
+        """Any of the terms with at most ``max_typos`` in any searchable field; kept per set of
+        terms for the loaded generation, as building one costs a call per field and term."""
+        chosen = tuple(t for t, d in terms.items() if d <= max_typos)
         if not chosen:
             return None
-        return tantivy.Query.boolean_query([
-            (Occur.Should, tantivy.Query.boost_query(self._any_term(name, chosen), boost))
-            for name, (_attrs, boost) in TEXT_FIELDS.items()
-        ])
+        found = self._word_queries.get(chosen)
+        if found is None:
+            if len(self._word_queries) >= MAX_EXPANDED_WORDS:
+                self._word_queries.clear()
+            found = self._word_queries[chosen] = tantivy.Query.boolean_query([
+                (Occur.Should, tantivy.Query.boost_query(self._any_term(name, list(chosen)), boost))
+                for name, (_attrs, boost) in TEXT_FIELDS.items()
+            ])
+        return found
 
     def _phrase_query(self, phrase: list[str]) -> tantivy.Query:
         """The words in this order, next to each other and without typos, in any searchable field."""
