@@ -9,7 +9,6 @@ from jobboard.core.outbox import register_handler
 from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.search.cards import hit_cards
 from jobboard.search.engine import sync_posting
-from jobboard.search.facets import select_options
 
 
 def _timestamp_iso(value: int) -> str:
@@ -18,5 +17,5 @@ def _timestamp_iso(value: int) -> str:
 
 def init_app(app: Flask) -> None:
     register_handler(app, SEARCH_SYNC, sync_posting)
-    app.jinja_env.globals.update(hit_cards=hit_cards, select_options=select_options)
+    app.jinja_env.globals.update(hit_cards=hit_cards)
     app.jinja_env.filters["timestamp_iso"] = _timestamp_iso

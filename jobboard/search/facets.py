@@ -24,7 +24,7 @@ from sqlalchemy import select
 from jobboard.extensions import db
 from jobboard.jobs.models import EmploymentType, GrantProgram, LicenceRequirement, Seniority
 from jobboard.orgs.models import Organization
-from jobboard.search.params import FACET_PARAMS, SearchState
+from jobboard.search.params import FACET_PARAMS, RADII_KM, SearchState
 from jobboard.search.port import SearchResult
 from jobboard.search.text import ascii_html
 from jobboard.vocab.models import City, HebrewLevel, Profession, Region, Specialty
@@ -88,9 +88,14 @@ def option_list(choices: Iterable[Choice], selected: object) -> Markup:
     ))
 
 
-def select_options(pairs: Iterable[tuple[object, str]], selected: object) -> Markup:
-    """``<option>`` elements for (value, label) pairs, the one equal to ``selected`` chosen."""
-    return option_list((_option(value, label) for value, label in pairs), selected)
+_RADIUS_CHOICES = tuple(_option(km, f"within {km} km of") for km in RADII_KM)
+# A Hebrew level's option, its count of positions to follow ``closing``.
+_HEBREW_CHOICES = tuple(Choice(int(level), f'<option value="{int(level)}"', f">{ascii_html(level.label)} (")
+                        for level in HebrewLevel)
+
+
+def radius_options(selected: int | None) -> Markup:
+    return option_list(_RADIUS_CHOICES, selected)
 
 
 def build_catalogue(labels: dict[str, dict[str, str]], cities: Iterable[tuple[str, str, float, float]]) -> Catalogue:
@@ -156,11 +161,11 @@ def facet_groups(state: SearchState, result: SearchResult | None, known: Catalog
     return groups
 
 
-def hebrew_options(result: SearchResult | None) -> list[tuple[int, str]]:
-    """Each level, labelled with how many positions ask for at most that level."""
+def hebrew_options(result: SearchResult | None, selected: int | None) -> Markup:
+    """Each level's option, labelled with how many positions ask for at most that level."""
     counts = result.facets.get("hebrew_level_min", {}) if result else {}
     options, running = [], 0
-    for level in HebrewLevel:
-        running += counts.get(str(int(level)), 0)
-        options.append((int(level), f"{level.label} ({running})"))
-    return options
+    for choice in _HEBREW_CHOICES:
+        running += counts.get(str(choice.value), 0)
+        options.append(f'{choice.opening}{" selected" if choice.value == selected else ""}{choice.closing}{running})</option>')
+    return Markup("".join(options))  # noqa: S704 - choices are escaped, counts are ints

@@ -13,13 +13,12 @@ from jobboard.core.htmx import render_page
 from jobboard.core.urls import external_url
 from jobboard.jobs.queries import fallback_search
 from jobboard.search.engine import breaker, get_engine
-from jobboard.search.facets import catalogue, facet_groups, hebrew_options
-from jobboard.search.params import FACET_PARAMS, RADII_KM, SearchState, parse, to_query
+from jobboard.search.facets import catalogue, facet_groups, hebrew_options, radius_options
+from jobboard.search.params import FACET_PARAMS, SearchState, parse, to_query
 from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
 from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchQuery, SearchResult, Sort
 
 bp = Blueprint("search", __name__)
-RADIUS_OPTIONS = [(km, f"within {km} km of") for km in RADII_KM]
 log = logging.getLogger(__name__)
 
 
@@ -81,8 +80,9 @@ def index() -> Response:
     return render_page(
         "search/index.html", block="results", plain_block=True, state=state, result=result,
         fallback=fallback_search(state.text, state.page) if result is None else None,
-        groups=facet_groups(state, result, known), hebrew_options=hebrew_options(result),
-        suggestions=suggestions, city_options=known.city_list(state.city), radii=RADIUS_OPTIONS, sorts=list(Sort),
+        groups=facet_groups(state, result, known), hebrew_options=hebrew_options(result, state.hebrew),
+        radius_options=radius_options(state.km), city_options=known.city_list(state.city), suggestions=suggestions,
+        sorts=list(Sort),
         posting_path_prefix=_posting_path_prefix(), search_path=request.script_root + request.path,
     )
 

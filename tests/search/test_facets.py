@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from jobboard.search.facets import build_catalogue, facet_groups, option_list, select_options
+from jobboard.search.facets import build_catalogue, facet_groups, hebrew_options, option_list, radius_options
 from jobboard.search.params import SearchState
 from jobboard.search.port import SearchResult
 
@@ -63,5 +63,17 @@ def test_options_mark_the_selected_value_and_escape_labels():
         '<option value="beersheba">Beersheba</option><option value="haifa" selected>Haifa</option>')
     assert str(known.city_list(None)) == '<option value="beersheba">Beersheba</option><option value="haifa">Haifa</option>'
     assert known.city_list("haifa") is known.city_list("haifa")
-    assert str(select_options([(2, "<2>"), (3, "three")], 2)) == (
-        '<option value="2" selected>&lt;2&gt;</option><option value="3">three</option>')
+    assert '<option value="25" selected>within 25 km of</option>' in str(radius_options(25))
+    assert " selected" not in str(radius_options(None))
+
+
+def test_each_hebrew_level_counts_the_positions_asking_for_at_most_it():
+    result = SearchResult(hits=[], total=9, total_capped=False, page=1, per_page=20,
+                          facets={"hebrew_level_min": {"0": 2, "3": 4, "5": 3}})
+    options = str(hebrew_options(result, 3))
+    assert options.isascii()
+    assert re.findall(r'<option value="(\d)"( selected)?>[^<]* \((\d+)\)</option>', options) == [
+        ("0", "", "2"), ("1", "", "2"), ("2", "", "2"), ("3", " selected", "6"), ("4", "", "6"), ("5", "", "9"),
+        ("6", "", "9")]
+    assert "A1 &#8211; beginner (2)" in options
+    assert str(hebrew_options(None, None)).count("(0)</option>") == 7
