@@ -34,27 +34,31 @@ DOT, SHEQEL = "&middot;", "&#8362;"
 _label = functools.lru_cache(maxsize=4096)(ascii_html)
 
 
+@functools.lru_cache(maxsize=1024)
+def _grant_badges(names: tuple[str, ...]) -> str:
+    if not names:
+        return ""
+    badges = "".join([f'<span class="badge text-bg-info me-1">{ascii_html(name)}</span>' for name in names])
+    return f'    <p class="mb-1">{badges}</p>\n'
+
+
 def _card(hit: Hit, detail_prefix: str) -> str:
     doc, marked = hit.document, hit.highlights
-    title = marked.get("title") or escape(doc["title"])
     periphery = ' <span class="badge text-bg-success">Periphery</span>' if doc["is_periphery"] else ""
     distance = f' <span class="small text-body-secondary">{DOT} {hit.distance_km:.0f} km</span>' \
         if hit.distance_km is not None else ""
-    specialty = ""
-    if doc.get("specialty_label"):
-        specialty = f" {DOT} {marked.get('specialty_label') or _label(doc['specialty_label'])}"
-    salary = f" {DOT} up to {SHEQEL}{doc['salary_top_ils']:,} a month" if doc.get("salary_top_ils") else ""
-    grants = "".join(f'<span class="badge text-bg-info me-1">{_label(name)}</span>' for name in doc["grant_names"])
-    description = marked.get("description_text") or escape(doc["description_text"])
+    specialty_label, salary_top = doc.get("specialty_label"), doc.get("salary_top_ils")
+    specialty = f" {DOT} {marked.get('specialty_label') or _label(specialty_label)}" if specialty_label else ""
+    salary = f" {DOT} up to {SHEQEL}{salary_top:,} a month" if salary_top else ""
     return (
         '<article class="card mb-3">\n  <div class="card-body">\n'
         f'    <h2 class="h5 card-title mb-1"><a href="{detail_prefix}{int(hit.id)}-{escape(doc["slug"])}">'
-        f'{title}</a></h2>\n'
+        f'{marked.get("title") or escape(doc["title"])}</a></h2>\n'
         f'    <p class="mb-1">{_label(doc["employer_name"])} {DOT} {_label(doc["city_name"])}, '
         f'{_label(doc["region_label"])}{periphery}{distance}</p>\n'
         f'    <p class="mb-1 small">{_label(doc["profession_label"])}{specialty}{salary}</p>\n'
-        + (f'    <p class="mb-1">{grants}</p>\n' if grants else "")
-        + f'    <p class="small mb-1">{description}</p>\n'
+        f'{_grant_badges(tuple(doc["grant_names"]))}'
+        f'    <p class="small mb-1">{marked.get("description_text") or escape(doc["description_text"])}</p>\n'
         f'    <p class="small text-body-secondary mb-0">Posted {posted_date(doc["posted_at"])}</p>\n'
         "  </div>\n</article>"
     )

@@ -38,23 +38,27 @@ GROUPS = (  # (query-string parameter, title, shown open)
 
 
 class Choice(NamedTuple):
-    """One value's form control, escaped: the markup before where " checked" or " selected"
-    goes, and the markup after it."""
+    """One value's form control, escaped, as written when not chosen and when chosen (with
+    " checked" or " selected"); a checkbox's count follows either."""
 
     value: object
-    opening: str
-    closing: str
+    plain: str
+    chosen: str
+
+
+def _choice(value: object, opening: str, marker: str, closing: str) -> Choice:
+    return Choice(value, opening + closing, f"{opening} {marker}{closing}")
 
 
 def _checkbox(param: str, value: str, label: str) -> Choice:
-    """A checkbox inside its label; the count follows ``closing``."""
-    return Choice(value, f'<label class="form-check"><input class="form-check-input" type="checkbox" '
-                         f'name="{escape(param)}" value="{escape(value)}"',
-                  f'> {ascii_html(label)} <span class="text-body-secondary small">(')
+    """A checkbox inside its label, up to the opening bracket of its count."""
+    return _choice(value, f'<label class="form-check"><input class="form-check-input" type="checkbox" '
+                          f'name="{escape(param)}" value="{escape(value)}"',
+                   "checked", f'> {ascii_html(label)} <span class="text-body-secondary small">(')
 
 
 def _option(value: object, label: str) -> Choice:
-    return Choice(value, f'<option value="{escape(str(value))}"', f">{ascii_html(label)}</option>")
+    return _choice(value, f'<option value="{escape(str(value))}"', "selected", f">{ascii_html(label)}</option>")
 
 
 @dataclass(frozen=True)
@@ -83,14 +87,12 @@ class FacetGroup:
 
 def option_list(choices: Iterable[Choice], selected: object) -> Markup:
     """The options, the one whose value equals ``selected`` chosen."""
-    return Markup("".join(  # noqa: S704 - choices are escaped
-        f'{c.opening}{" selected" if c.value == selected else ""}{c.closing}' for c in choices
-    ))
+    return Markup("".join(c.chosen if c.value == selected else c.plain for c in choices))  # noqa: S704 - escaped
 
 
 _RADIUS_CHOICES = tuple(_option(km, f"within {km} km of") for km in RADII_KM)
-# A Hebrew level's option, its count of positions to follow ``closing``.
-_HEBREW_CHOICES = tuple(Choice(int(level), f'<option value="{int(level)}"', f">{ascii_html(level.label)} (")
+# A Hebrew level's option, up to the opening bracket of its count of positions.
+_HEBREW_CHOICES = tuple(_choice(int(level), f'<option value="{int(level)}"', "selected", f">{ascii_html(level.label)} (")
                         for level in HebrewLevel)
 
 
@@ -154,8 +156,7 @@ def facet_groups(state: SearchState, result: SearchResult | None, known: Catalog
             shown += [_checkbox(param, value, value) for value in sorted(unknown)]
         if shown:
             checkboxes = Markup("\n".join(  # noqa: S704 - choices are escaped, counts are ints
-                f'{c.opening}{" checked" if c.value in chosen else ""}{c.closing}{counts.get(c.value, 0)})</span></label>'
-                for c in shown
+                f'{c.chosen if c.value in chosen else c.plain}{counts.get(c.value, 0)})</span></label>' for c in shown
             ))
             groups.append(FacetGroup(param, title, is_open or bool(chosen), checkboxes))
     return groups
@@ -167,5 +168,5 @@ def hebrew_options(result: SearchResult | None, selected: int | None) -> Markup:
     options, running = [], 0
     for choice in _HEBREW_CHOICES:
         running += counts.get(str(choice.value), 0)
-        options.append(f'{choice.opening}{" selected" if choice.value == selected else ""}{choice.closing}{running})</option>')
+        options.append(f'{choice.chosen if choice.value == selected else choice.plain}{running})</option>')
     return Markup("".join(options))  # noqa: S704 - choices are escaped, counts are ints

@@ -29,6 +29,8 @@ FACET_PARAMS = {
     "grant": "grant_programs",
 }
 SINGLE_PARAMS = ("q", "periphery", "min_salary", "hebrew", "city", "km", "sort", "page")
+KNOWN_PARAMS = frozenset(FACET_PARAMS) | frozenset(SINGLE_PARAMS)
+SORTS = {sort.value: sort for sort in Sort}
 RADII_KM = (10, 25, 50, 100, 200)
 MAX_TEXT = 200
 MAX_SALARY = 1_000_000
@@ -92,7 +94,7 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
     """``known`` maps each facet parameter to its valid values (a set, or a dict keyed by them);
     ``cities`` maps city slugs to coordinates."""
     state = SearchState()
-    for name in sorted(set(args.keys()) - set(FACET_PARAMS) - set(SINGLE_PARAMS)):
+    for name in sorted(set(args.keys()) - KNOWN_PARAMS):
         state.notices.append(f"Ignored an unknown filter “{name[:30]}”.")
     text = (args.get("q") or "").replace("\x00", "").strip()
     if len(text) > MAX_TEXT:
@@ -120,10 +122,10 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
     km = _integer(args, "km", 1, 500, state, "distance")
     state.km = km if city else None
     sort = args.get("sort") or Sort.RELEVANCE.value
-    if sort not in {s.value for s in Sort}:
+    if sort not in SORTS:
         state.notices.append(f"Ignored an unknown order “{sort[:20]}”.")
         sort = Sort.RELEVANCE.value
-    state.sort = Sort(sort)
+    state.sort = SORTS[sort]
     if state.sort == Sort.DISTANCE and not city:
         state.notices.append("Choose a city to sort by distance.")
         state.sort = Sort.RELEVANCE
