@@ -214,8 +214,10 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
         SearchQuery(text="Beershba", now=0, facets=FACETS), SearchQuery(text="psychi", now=0, facets=FACETS),
         SearchQuery(text="internal medicine", filters=(AnyOf("region", ("negev",)),), now=0, facets=FACETS),
         SearchQuery(text="", filters=(IsTrue("is_periphery"),), sort=Sort.NEWEST, now=0, facets=FACETS),
-        SearchQuery(text="", near=Near("beersheba", beersheba.lat, beersheba.lon, 50), sort=Sort.DISTANCE, now=0, facets=FACETS),
-        SearchQuery(text="cardiology", filters=(Range("salary_top_ils", minimum=40000),), sort=Sort.SALARY, now=0, facets=FACETS),
+        SearchQuery(text="", near=Near("beersheba", beersheba.lat, beersheba.lon, 50), sort=Sort.DISTANCE, now=0,
+                    facets=FACETS),
+        SearchQuery(text="cardiology", filters=(Range("salary_top_ils", minimum=40000),), sort=Sort.SALARY, now=0,
+                    facets=FACETS),
     ]
     engines = {}
     for size in sizes:

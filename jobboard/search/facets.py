@@ -92,8 +92,10 @@ def option_list(choices: Iterable[Choice], selected: object) -> Markup:
 
 _RADIUS_CHOICES = tuple(_option(km, f"within {km} km of") for km in RADII_KM)
 # A Hebrew level's option, up to the opening bracket of its count of positions.
-_HEBREW_CHOICES = tuple(_choice(int(level), f'<option value="{int(level)}"', "selected", f">{ascii_html(level.label)} (")
-                        for level in HebrewLevel)
+_HEBREW_CHOICES = tuple(
+    _choice(int(level), f'<option value="{int(level)}"', "selected", f">{ascii_html(level.label)} (")
+    for level in HebrewLevel
+)
 
 
 def radius_options(selected: int | None) -> Markup:
