@@ -9,6 +9,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from wtforms import Form
 from werkzeug.datastructures import MultiDict
 
@@ -252,6 +253,39 @@ def failing_app(database_url, tmp_path):
     yield application
     with application.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def writing_app(database_url, tmp_path):
+    """A second app instance with a route that writes without committing and one that reads nothing."""
+    application = create_app(make_testing_config(database_url, tmp_path))
+
+    @application.route("/test-only/write", methods=["POST"])
+    @public
+    def write():
+        db.session.add(User(email="kept@example.org", full_name="Kept", password_hash="x", kind=AccountKind.DOCTOR))
+        return "written"
+
+    @application.route("/test-only/nothing")
+    @public
+    def nothing():
+        return "nothing"
+
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def test_a_request_commits_what_it_wrote_and_one_that_used_no_session_commits_nothing(writing_app, db_session,
+                                                                                        monkeypatch):
+    commits = []
+    original = Session.commit
+    monkeypatch.setattr(Session, "commit", lambda session: commits.append(session) or original(session))
+    client = writing_app.test_client()
+    assert client.get("/test-only/nothing").status_code == 200
+    assert commits == []
+    assert client.post("/test-only/write").status_code == 200
+    assert commits and user_count("kept@example.org") == 1
 
 
 def test_500_page_and_the_transaction_is_rolled_back(failing_app, db_session):
