@@ -35,7 +35,7 @@ _label = functools.lru_cache(maxsize=4096)(ascii_html)
 
 
 @functools.lru_cache(maxsize=1024)
-def _grant_badges(names: tuple[str, ...]) -> str:
+def _grants_line(names: tuple[str, ...]) -> str:
     if not names:
         return ""
     badges = "".join([f'<span class="badge text-bg-info me-1">{ascii_html(name)}</span>' for name in names])
@@ -57,7 +57,7 @@ def _card(hit: Hit, detail_prefix: str) -> str:
         f'    <p class="mb-1">{_label(doc["employer_name"])} {DOT} {_label(doc["city_name"])}, '
         f'{_label(doc["region_label"])}{periphery}{distance}</p>\n'
         f'    <p class="mb-1 small">{_label(doc["profession_label"])}{specialty}{salary}</p>\n'
-        f'{_grant_badges(tuple(doc["grant_names"]))}'
+        f'{_grants_line(tuple(doc["grant_names"]))}'
         f'    <p class="small mb-1">{marked.get("description_text") or escape(doc["description_text"])}</p>\n'
         f'    <p class="small text-body-secondary mb-0">Posted {posted_date(doc["posted_at"])}</p>\n'
         "  </div>\n</article>"

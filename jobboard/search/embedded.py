@@ -57,7 +57,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import orjson
 import tantivy
@@ -194,6 +194,21 @@ def _combination(column: tuple[str, ...], key: str) -> tuple[tuple[str, str], ..
                  for value in (values.split(SET_SEPARATOR) if part in LIST_FACETS else (values,)))
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _kept(cache: dict[K, V], key: K, limit: int, make: Callable[..., V], *args: Any) -> V:
+    """``cache[key]``, made by ``make(*args)`` on first use; a cache that reaches ``limit``
+    entries is emptied first, so it stays bounded."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= limit:
+            cache.clear()
+        found = cache[key] = make(*args)
+    return found
+
+
 # Each column's keys as parsed so far, looked up per bucket of every search.
 _COMBINATIONS: dict[tuple[str, ...], dict[str, tuple[tuple[str, str], ...]]] = {c: {} for c in FACET_COLUMNS}
 MAX_PARSED_KEYS = 4096  # per column
@@ -238,12 +253,7 @@ class Vocabulary:
     def expand(self, word: str, *, prefix: bool) -> dict[str, int]:
         """Concrete terms the word may stand for, each with its typo count (a new dict: the caller
         may add to it). Kept per word, as searches repeat words while the vocabulary stays."""
-        found = self._expanded.get((word, prefix))
-        if found is None:
-            if len(self._expanded) >= MAX_EXPANDED_WORDS:
-                self._expanded.clear()
-            found = self._expanded[(word, prefix)] = self._expand(word, prefix)
-        return dict(found)
+        return dict(_kept(self._expanded, (word, prefix), MAX_EXPANDED_WORDS, self._expand, word, prefix))
 
     def _expand(self, word: str, prefix: bool) -> dict[str, int]:
         budget = typo_budget(word)
@@ -464,15 +474,13 @@ class EmbeddedEngine:
         chosen = tuple(t for t, d in terms.items() if d <= max_typos)
         if not chosen:
             return None
-        found = self._word_queries.get(chosen)
-        if found is None:
-            if len(self._word_queries) >= MAX_EXPANDED_WORDS:
-                self._word_queries.clear()
-            found = self._word_queries[chosen] = tantivy.Query.boolean_query([
-                (Occur.Should, tantivy.Query.boost_query(self._any_term(name, list(chosen)), boost))
-                for name, (_attrs, boost) in TEXT_FIELDS.items()
-            ])
-        return found
+        return _kept(self._word_queries, chosen, MAX_EXPANDED_WORDS, self._any_text_field, chosen)
+
+    def _any_text_field(self, terms: tuple[str, ...]) -> tantivy.Query:
+        return tantivy.Query.boolean_query([
+            (Occur.Should, tantivy.Query.boost_query(self._any_term(name, list(terms)), boost))
+            for name, (_attrs, boost) in TEXT_FIELDS.items()
+        ])
 
     def _phrase_query(self, phrase: list[str]) -> tantivy.Query:
         """The words in this order, next to each other and without typos, in any searchable field."""
@@ -572,11 +580,9 @@ class EmbeddedEngine:
             parsed = _COMBINATIONS[column]
             for bucket in found["buckets"]:
                 key = bucket["key"]
-                pairs = parsed.get(key)
+                pairs = parsed.get(key)  # looked up inline first: this loop runs per bucket
                 if pairs is None:
-                    if len(parsed) >= MAX_PARSED_KEYS:
-                        parsed.clear()
-                    pairs = parsed[key] = _combination(column, key)
+                    pairs = _kept(parsed, key, MAX_PARSED_KEYS, _combination, column, key)
                 count = bucket["doc_count"]
                 for part, value in pairs:
                     tally = tallies[part]
