@@ -96,6 +96,10 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
     "t_description": (("description_text",), 1.0),
 }
 INT_FIELDS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at", "expires_at")
+# An integer attribute without a value (no salary given) is stored as -1, below every value
+# (none is negative): a column with gaps costs several times as much to filter on, and the
+# descending sorts put -1 after every value, where Meilisearch puts documents without one.
+MISSING_NUMBER = -1
 SORT_FIELDS = {Sort.NEWEST: ("posted_at", True), Sort.SALARY: ("salary_top_ils", True), Sort.GRANT: ("grant_max_ils", True)}
 MAX_EXPANDED_WORDS = 10_000  # query words whose expansions (and word queries) are kept
 MAX_EXPANSION = {1: 150, 2: 50}  # Meilisearch's caps on terms per query word, by typo count
@@ -124,7 +128,7 @@ SET_SEPARATOR = "\x1f"
 NO_VALUE = ""
 MAX_COMBINATION_BUCKETS = 10_000
 MAX_FACET_VALUES = 100  # as Meilisearch's maxValuesPerFacet
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Sorting a broad search looks first at a window of the index sized to hold this many times the
 # documents a page needs (``EmbeddedEngine._window``); the histograms that size it use these steps.
 WINDOW_SLACK = 4
@@ -438,7 +442,7 @@ class EmbeddedEngine:
                     raise InvalidQuery(f"cannot filter on {condition.attribute}")
                 clauses.append(tantivy.Query.range_query(
                     schema, condition.attribute, INT,
-                    lower_bound=None if condition.minimum is None else math.ceil(condition.minimum),
+                    lower_bound=max(0, math.ceil(condition.minimum or 0)),  # never MISSING_NUMBER
                     upper_bound=None if condition.maximum is None else math.floor(condition.maximum),
                 ))
             elif isinstance(condition, IsTrue):
@@ -510,28 +514,16 @@ class EmbeddedEngine:
         vocabulary.add_concatenations(words, expansions)
         matched_terms = {t for terms in expansions for t in terms} | {w for phrase in phrases for w in phrase}
 
-        # Buckets in rank order: k words matched, then fewer typos in total.
-        buckets: list[tantivy.Query] = []
+        buckets: Iterable[tantivy.Query]
         if not words:
             candidates = self._all([tantivy.Query.all_query(), *filters], excluded_words) \
                 if filters or excluded_words else tantivy.Query.all_query()
-            buckets.append(candidates)
+            buckets = [candidates]
         elif not expansions[0]:
             candidates = None
         else:
             word_queries = [{t: self._word_query(terms, t) for t in (0, 1, 2)} for terms in expansions]
-            usable = len(words)
-            while usable and word_queries[usable - 1][2] is None:
-                usable -= 1  # a word with no match at all only drops out, as in Meilisearch
-            higher: list[tantivy.Query] = []
-            for k in range(usable, 0, -1):
-                if any(word_queries[i][2] is None for i in range(k)):
-                    continue
-                earlier_tiers: list[tantivy.Query] = []
-                for tier_query in self._typo_tiers(word_queries[:k], expansions[:k]):
-                    buckets.append(self._all([tier_query, *filters], higher + earlier_tiers + excluded_words))
-                    earlier_tiers.append(tier_query)
-                higher = higher + [self._all([word_queries[i][2] for i in range(k)])]
+            buckets = self._ranking_buckets(word_queries, expansions, filters, excluded_words)
             candidates = self._all([word_queries[0][2], *filters], excluded_words)
 
         if candidates is None:
@@ -543,8 +535,26 @@ class EmbeddedEngine:
             page=query.page, per_page=query.per_page, facets=facets, periphery_count=periphery,
         )
 
+    def _ranking_buckets(self, word_queries: list[dict[int, tantivy.Query | None]], expansions: list[dict[str, int]],
+                         filters: list[tantivy.Query], excluded: list[tantivy.Query]) -> Iterator[tantivy.Query]:
+        """The ranking buckets in rank order: k words matched, then fewer typos in total. Each is
+        built when the page reaches it: a bucket copies every word query it holds, and most
+        pages are filled from the first."""
+        usable = len(word_queries)
+        while usable and word_queries[usable - 1][2] is None:
+            usable -= 1  # a word with no match at all only drops out, as in Meilisearch
+        higher: list[tantivy.Query] = []
+        for k in range(usable, 0, -1):
+            if any(word_queries[i][2] is None for i in range(k)):
+                continue
+            earlier_tiers: list[tantivy.Query] = []
+            for tier_query in self._typo_tiers(word_queries[:k], expansions[:k]):
+                yield self._all([tier_query, *filters], higher + earlier_tiers + excluded)
+                earlier_tiers.append(tier_query)
+            higher = higher + [self._all([word_queries[i][2] for i in range(k)])]
+
     def _typo_tiers(self, word_queries: list[dict[int, tantivy.Query | None]],
-                    expansions: list[dict[str, int]]) -> list[tantivy.Query]:
+                    expansions: list[dict[str, int]]) -> Iterator[tantivy.Query]:
         """Queries matching all the words, one per total of typos, fewest first: a document's total
         is the sum over the words of the fewest typos at which it matches each. A tier is any
         combination of per-word typo counts with that sum; with more than MAX_TYPO_COMBINATIONS
@@ -557,15 +567,17 @@ class EmbeddedEngine:
         combinations = list(itertools.product(*levels))
         if len(combinations) > MAX_TYPO_COMBINATIONS:
             by_most = (every_word([word[t] for word in word_queries]) for t in (0, 1, 2))
-            return [tier for tier in by_most if tier is not None]
-        by_total: dict[int, list[tantivy.Query]] = defaultdict(list)
+            yield from (tier for tier in by_most if tier is not None)
+            return
+        by_total: dict[int, list[tuple[int, ...]]] = defaultdict(list)
         for combination in combinations:
-            query = every_word([word[t] for word, t in zip(word_queries, combination)])
-            if query is not None:
-                by_total[sum(combination)].append(query)
-        return [alternatives[0] if len(alternatives) == 1 else
-                tantivy.Query.boolean_query([(Occur.Should, query) for query in alternatives])
-                for _total, alternatives in sorted(by_total.items())]
+            by_total[sum(combination)].append(combination)
+        for _total, alike in sorted(by_total.items()):
+            alternatives = [query for query in (every_word([word[t] for word, t in zip(word_queries, combination)])
+                                                for combination in alike) if query is not None]
+            if alternatives:
+                yield alternatives[0] if len(alternatives) == 1 else \
+                    tantivy.Query.boolean_query([(Occur.Should, query) for query in alternatives])
 
     def _facets(self, searcher: tantivy.Searcher, candidates: tantivy.Query,
                 names: tuple[str, ...]) -> tuple[dict[str, dict[str, int]], int, int]:
@@ -617,7 +629,7 @@ class EmbeddedEngine:
             return SORT_FIELDS[Sort.NEWEST]
         return None, False
 
-    def _page(self, searcher: tantivy.Searcher, buckets: list[tantivy.Query],
+    def _page(self, searcher: tantivy.Searcher, buckets: Iterable[tantivy.Query],
               query: SearchQuery, matched: set[str], total: int) -> list[Hit]:
         start = (query.page - 1) * query.per_page
         stop = min(start + query.per_page, MAX_TOTAL_HITS)
@@ -625,23 +637,27 @@ class EmbeddedEngine:
             return []
         field, descending = self._order(query)
         addresses: list[Any] = []
-        for bucket in buckets:
+        pending = iter(buckets)
+        bucket, following = next(pending, None), next(pending, None)
+        lone = following is None  # then it holds all the candidates, so how many match it is known
+        while bucket is not None:
             needed = stop - len(addresses)
             if field is None:
                 addresses.extend(address for _score, address in searcher.search(bucket, limit=needed, count=False).hits)
-            else:  # a lone bucket holds all the candidates, so how many match it is known
-                addresses.extend(self._sorted(searcher, bucket, field, descending, needed,
-                                              total if len(buckets) == 1 else None))
+            else:
+                addresses.extend(self._sorted(searcher, bucket, field, descending, needed, total if lone else None))
             if len(addresses) >= stop:
                 break
+            bucket, following = following, next(pending, None)
         highlight = Highlighter(matched) if query.highlight else None
         listed_only = query.attributes is not None and LISTED.issuperset(query.attributes)
         return [self._hit(searcher.doc(address), listed_only, query, highlight) for address in addresses[start:stop]]
 
     def _sorted(self, searcher: tantivy.Searcher, query: tantivy.Query, field: str, descending: bool,
                 needed: int, matching: int | None) -> list[Any]:
-        """The first ``needed`` documents of ``query`` by ``field``; documents without the field
-        come after those with it, in either direction."""
+        """The first ``needed`` documents of ``query`` by ``field``. Documents without a value
+        come after those with one: they hold MISSING_NUMBER, and the one field sorted ascending, a
+        distance, is never missing."""
         order = tantivy.Order.Desc if descending else tantivy.Order.Asc
         window = self._window(searcher, field, descending, needed, matching) if matching else None
         if window is not None:
@@ -649,13 +665,8 @@ class EmbeddedEngine:
                                     order_by_field=field, order=order).hits
             if len(found) == needed:  # every candidate outside the window comes after these
                 return [address for _value, address in found]
-        present = tantivy.Query.exists_query(field)
-        addresses = [address for _value, address in searcher.search(
-            self._all([query, present]), limit=needed, count=False, order_by_field=field, order=order).hits]
-        if len(addresses) < needed:
-            addresses += [address for _score, address in searcher.search(
-                self._all([query], [present]), limit=needed - len(addresses), count=False).hits]
-        return addresses
+        return [address for _value, address in searcher.search(
+            query, limit=needed, count=False, order_by_field=field, order=order).hits]
 
     def _window(self, searcher: tantivy.Searcher, field: str, descending: bool, needed: int,
                 matching: int) -> tantivy.Query | None:
@@ -727,8 +738,8 @@ class EmbeddedEngine:
             doc.add_text(_column_field(column), PART_SEPARATOR.join(_facet_part(document, part) for part in column))
         doc.add_boolean("is_periphery", bool(document["is_periphery"]))
         for name in INT_FIELDS:
-            if document.get(name) is not None:
-                doc.add_integer(name, int(document[name]))
+            value = document.get(name)
+            doc.add_integer(name, MISSING_NUMBER if value is None else int(value))
         geo = document["_geo"]
         for city in self.cities.values():
             doc.add_integer(city.field, haversine_m(city.lat, city.lon, geo["lat"], geo["lng"]))

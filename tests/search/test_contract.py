@@ -482,6 +482,9 @@ def test_numeric_ranges_are_inclusive(engine):
         expected = expected_ids(docs, lambda d: d["salary_top_ils"] is not None and d["salary_top_ils"] >= minimum)
         assert all_ids(engine, filters=(Range("salary_top_ils", minimum=minimum),)) == expected, minimum
     assert tops == [30_000, 35_000, 45_000]
+    for maximum in (0, 30_000, 44_999):  # a posting without a salary is not "at most" anything
+        expected = expected_ids(docs, lambda d: d["salary_top_ils"] is not None and d["salary_top_ils"] <= maximum)
+        assert all_ids(engine, filters=(Range("salary_top_ils", maximum=maximum),)) == expected, maximum
     for maximum in (0, 2, 6):
         expected = expected_ids(docs, lambda d: d["hebrew_level_min"] <= maximum)
         assert all_ids(engine, filters=(Range("hebrew_level_min", maximum=maximum),)) == expected, maximum
