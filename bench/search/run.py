@@ -198,7 +198,7 @@ def wait_until_up(port: int) -> None:
 def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
     """Engine p95 on synthetic documents of the posting shape, per index size."""
     from jobboard.search.embedded import CityPoint, EmbeddedEngine
-    from jobboard.search.params import FACETS
+    from jobboard.search.params import SearchState, to_query
     from jobboard.search.port import AnyOf, IsTrue, Near, Range, SearchQuery, Sort
 
     vocabulary = json.loads((ROOT / "jobboard" / "vocab" / "data.json").read_text())
@@ -208,16 +208,17 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
     words = ("department team patients ward clinic night shifts teaching research hospital community care "
              "emergency surgery residents students on-call relocation ulpan hebrew support").split()
     beersheba = next(c for c in cities if c.slug == "beersheba")
-    # As the search page asks them: counting the facets its filter column shows.
+    # As the search page asks them: counting the facets its filter column shows at first.
+    facets = to_query(SearchState(), {}, 0).facets
     queries = [
-        SearchQuery(text="pediatrcs", now=0, facets=FACETS), SearchQuery(text="anesthesiolgy", now=0, facets=FACETS),
-        SearchQuery(text="Beershba", now=0, facets=FACETS), SearchQuery(text="psychi", now=0, facets=FACETS),
-        SearchQuery(text="internal medicine", filters=(AnyOf("region", ("negev",)),), now=0, facets=FACETS),
-        SearchQuery(text="", filters=(IsTrue("is_periphery"),), sort=Sort.NEWEST, now=0, facets=FACETS),
+        SearchQuery(text="pediatrcs", now=0, facets=facets), SearchQuery(text="anesthesiolgy", now=0, facets=facets),
+        SearchQuery(text="Beershba", now=0, facets=facets), SearchQuery(text="psychi", now=0, facets=facets),
+        SearchQuery(text="internal medicine", filters=(AnyOf("region", ("negev",)),), now=0, facets=facets),
+        SearchQuery(text="", filters=(IsTrue("is_periphery"),), sort=Sort.NEWEST, now=0, facets=facets),
         SearchQuery(text="", near=Near("beersheba", beersheba.lat, beersheba.lon, 50), sort=Sort.DISTANCE, now=0,
-                    facets=FACETS),
+                    facets=facets),
         SearchQuery(text="cardiology", filters=(Range("salary_top_ils", minimum=40000),), sort=Sort.SALARY, now=0,
-                    facets=FACETS),
+                    facets=facets),
     ]
     engines = {}
     for size in sizes:

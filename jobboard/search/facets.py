@@ -24,16 +24,15 @@ from sqlalchemy import select
 from jobboard.extensions import db
 from jobboard.jobs.models import EmploymentType, GrantProgram, LicenceRequirement, Seniority
 from jobboard.orgs.models import Organization
-from jobboard.search.params import FACET_PARAMS, RADII_KM, SearchState
+from jobboard.search.params import FACET_PARAMS, OPENED_PARAM, RADII_KM, SearchState
 from jobboard.search.port import SearchResult
 from jobboard.search.text import ascii_html
 from jobboard.vocab.models import City, HebrewLevel, Profession, Region, Specialty
 
 LABELS_TTL_SECONDS = 60.0
-GROUPS = (  # (query-string parameter, title, shown open)
-    ("region", "Region", True), ("profession", "Profession", True), ("specialty", "Specialty", False),
-    ("grant", "Grant program", False), ("employer", "Employer", False), ("employment", "Employment", False),
-    ("seniority", "Seniority", False), ("licence", "Licence", False),
+GROUPS = (  # (query-string parameter, title), in the column's order
+    ("region", "Region"), ("profession", "Profession"), ("specialty", "Specialty"), ("grant", "Grant program"),
+    ("employer", "Employer"), ("employment", "Employment"), ("seniority", "Seniority"), ("licence", "Licence"),
 )
 
 
@@ -79,10 +78,23 @@ class Catalogue:
 
 @dataclass(frozen=True)
 class FacetGroup:
+    """A group of the filter column: counted, with its checkboxes, or closed with ``opening``, a
+    link to the same search with the group opened."""
+
     param: str
     title: str
     open: bool
-    checkboxes: Markup
+    checkboxes: Markup | None = None
+    opening: Markup | None = None
+
+
+def _opening(title: str, href: str) -> Markup:
+    href, title = escape(href), escape(title)
+    return Markup(  # noqa: S704 - escaped
+        f'<p class="mb-3"><a class="facet-opening fw-semibold link-body-emphasis text-decoration-none" href="{href}" '
+        f'hx-get="{href}" hx-target="#search-results" hx-select="#search-results" hx-swap="outerHTML" '
+        f'hx-push-url="true" aria-label="{title}: show the choices">{title}</a></p>'
+    )
 
 
 def option_list(choices: Iterable[Choice], selected: object) -> Markup:
@@ -145,22 +157,31 @@ def catalogue() -> Catalogue:
     return cached[1]
 
 
-def facet_groups(state: SearchState, result: SearchResult | None, known: Catalogue) -> list[FacetGroup]:
-    """The groups with a value counted or chosen, each value with its count. Values the catalogue
-    does not know yet (an employer verified within its minute) follow the others, by value."""
+def facet_groups(state: SearchState, result: SearchResult | None, known: Catalogue, path: str) -> list[FacetGroup]:
+    """The counted groups (``SearchState.counted_groups``) that have a value counted or chosen, or
+    that the visitor opened, each value with its count, and the other groups closed, each with a link to this search
+    with it opened. Values the catalogue does not know yet (an employer verified within its
+    minute) follow the others, by value."""
     groups = []
-    for param, title, is_open in GROUPS:
+    counted = state.counted_groups()
+    unopened = state.link(path, page=None, **{OPENED_PARAM: None})  # the same search, from its first page
+    joiner = "&" if "?" in unopened else "?"
+    for param, title in GROUPS:
+        if param not in counted:
+            opened = "&".join(f"{OPENED_PARAM}={p}" for p in FACET_PARAMS if p in state.opened or p == param)
+            groups.append(FacetGroup(param, title, False, opening=_opening(title, f"{unopened}{joiner}{opened}")))
+            continue
         counts = result.facets.get(FACET_PARAMS[param], {}) if result else {}
         chosen = state.selected.get(param, [])
         shown = [c for c in known.checkboxes.get(param, ()) if c.value in counts or c.value in chosen]
         if len(shown) < len(counts) + len(chosen):  # else counts and chosen hold known values only, none twice
             unknown = {*counts, *chosen} - known.labels.get(param, {}).keys()
             shown += [_checkbox(param, value, value) for value in sorted(unknown)]
-        if shown:
+        if shown or param in state.opened:  # a group the visitor opened stays, if only to say it is empty
             checkboxes = Markup("\n".join(  # noqa: S704 - choices are escaped, counts are ints
                 f'{c.chosen if c.value in chosen else c.plain}{counts.get(c.value, 0)})</span></label>' for c in shown
             ))
-            groups.append(FacetGroup(param, title, is_open or bool(chosen), checkboxes))
+            groups.append(FacetGroup(param, title, True, checkboxes))
     return groups
 
 

@@ -29,13 +29,18 @@ FACET_PARAMS = {
     "grant": "grant_programs",
 }
 SINGLE_PARAMS = ("q", "periphery", "min_salary", "hebrew", "city", "km", "sort", "page")
-KNOWN_PARAMS = frozenset(FACET_PARAMS) | frozenset(SINGLE_PARAMS)
+OPENED_PARAM = "open"  # the filter groups shown closed at first that the visitor has opened
+KNOWN_PARAMS = frozenset(FACET_PARAMS) | frozenset(SINGLE_PARAMS) | {OPENED_PARAM}
+# Filter groups shown open at first. The others are counted only once opened (or once one of
+# their values is chosen): most visitors never open them, and counting and writing them out was
+# a fifth of every search's cost.
+SHOWN_OPEN = ("region", "profession")
 SORTS = {sort.value: sort for sort in Sort}
 RADII_KM = (10, 25, 50, 100, 200)
 MAX_TEXT = 200
 MAX_SALARY = 1_000_000
 PER_PAGE = 20
-FACETS = (*FACET_PARAMS.values(), "hebrew_level_min")  # what the filter column counts
+ALWAYS_COUNTED = ("hebrew_level_min",)  # the Hebrew list shows its counts
 
 
 @dataclass
@@ -51,7 +56,14 @@ class SearchState:
     km: int | None = None
     sort: Sort = Sort.RELEVANCE
     page: int = 1
+    opened: list[str] = field(default_factory=list)  # groups opened beyond SHOWN_OPEN, in FACET_PARAMS order
     notices: list[str] = field(default_factory=list)
+
+    def counted_groups(self) -> list[str]:
+        """The filter groups whose values are counted and shown: open at first, opened, or with a
+        value chosen."""
+        return [param for param in FACET_PARAMS
+                if param in SHOWN_OPEN or param in self.opened or self.selected.get(param)]
 
     def to_args(self, **changes: Any) -> dict[str, Any]:
         """The query string of this state (with changes), for links."""
@@ -60,6 +72,7 @@ class SearchState:
                     city=self.city, km=self.km if self.city else None,
                     sort=None if self.sort == Sort.RELEVANCE else self.sort.value,
                     page=self.page if self.page > 1 else None)
+        args[OPENED_PARAM] = self.opened
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
 
@@ -130,6 +143,10 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
         state.notices.append("Choose a city to sort by distance.")
         state.sort = Sort.RELEVANCE
     state.page = _integer(args, "page", 1, 50, state, "page number") or 1
+    # What the visitor opened is how the page looks, not what it finds: an unknown group is
+    # dropped without a notice.
+    opened = set(args.getlist(OPENED_PARAM))
+    state.opened = [param for param in FACET_PARAMS if param in opened and param not in SHOWN_OPEN]
     return state
 
 
@@ -153,6 +170,7 @@ def to_query(state: SearchState, cities: dict[str, tuple[float, float]], now: in
         radius = state.km if without != ("km", str(state.km)) else None
         near = Near(state.city, lat, lon, radius)
     return SearchQuery(
-        text=state.text, filters=tuple(filters), near=near, sort=state.sort, facets=FACETS,
+        text=state.text, filters=tuple(filters), near=near, sort=state.sort,
+        facets=(*(FACET_PARAMS[param] for param in state.counted_groups()), *ALWAYS_COUNTED),
         page=state.page, per_page=PER_PAGE, now=now, attributes=LISTED_ATTRIBUTES,
     )

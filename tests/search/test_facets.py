@@ -5,9 +5,12 @@ the others, and every label and value escaped."""
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
+
+from werkzeug.datastructures import MultiDict
 
 from jobboard.search.facets import build_catalogue, facet_groups, hebrew_options, option_list, radius_options
-from jobboard.search.params import SearchState
+from jobboard.search.params import SearchState, parse, to_query
 from jobboard.search.port import SearchResult
 
 HOSTILE = '<b>Soroka</b> & "Partners"'
@@ -32,29 +35,52 @@ def rows(markup: str) -> list[tuple[str, bool, str, int]]:
         r'value="([^"]*)"( checked)?> (.*?) <span class="text-body-secondary small">\((\d+)\)</span></label>', markup)]
 
 
+def counted(groups):
+    return [group for group in groups if group.open]
+
+
 def test_values_come_by_display_name_with_their_counts_and_the_chosen_ones_checked():
     groups = facet_groups(SearchState(selected={"region": ["haifa"]}), result(region={"negev": 5, "center": 3}),
-                          catalogue())
-    [region] = groups
-    assert (region.param, region.open) == ("region", True)
+                          catalogue(), "/jobs")
+    [region] = counted(groups)
+    assert region.param == "region"
     assert rows(region.checkboxes) == [("center", False, "Center", 3), ("haifa", True, "Haifa and Hadera", 0),
                                        ("negev", False, "Negev", 5)]
 
 
-def test_a_group_without_counted_or_chosen_values_is_left_out_and_a_chosen_closed_group_opens():
-    groups = facet_groups(SearchState(selected={"employer": ["assuta"]}), result(employer={"assuta": 2}), catalogue())
-    assert [(group.param, group.open) for group in groups] == [("employer", True)]
-    assert rows(facet_groups(SearchState(), result(employer={"assuta": 2}), catalogue())[0].checkboxes) == [
-        ("assuta", False, "assuta Ashdod", 2)]
-    assert facet_groups(SearchState(), None, catalogue()) == []
+def test_a_counted_group_without_values_is_left_out_and_a_chosen_or_opened_group_is_counted():
+    chosen = facet_groups(SearchState(selected={"employer": ["assuta"]}), result(employer={"assuta": 2}),
+                          catalogue(), "/jobs")
+    assert [group.param for group in counted(chosen)] == ["employer"]  # region and profession: nothing counted
+    opened = facet_groups(SearchState(opened=["employer"]), result(employer={"assuta": 2}), catalogue(), "/jobs")
+    assert rows(counted(opened)[0].checkboxes) == [("assuta", False, "assuta Ashdod", 2)]
+    assert counted(facet_groups(SearchState(), None, catalogue(), "/jobs")) == []
 
 
-def test_values_the_catalogue_does_not_know_follow_the_known_ones_labelled_as_themselves():
-    groups = facet_groups(SearchState(selected={"employer": ['new"one']}),
-                          result(employer={"soroka": 1, "brand-new": 4}), catalogue())
-    assert rows(groups[0].checkboxes) == [
-        ("soroka", False, "&lt;b&gt;Soroka&lt;/b&gt; &amp; &quot;Partners&quot;", 1),
-        ("brand-new", False, "brand-new", 4), ("new&quot;one", True, "new&quot;one", 0)]
+def test_the_other_groups_are_closed_with_a_link_to_the_same_search_with_them_opened():
+    state = SearchState(text="nurse", selected={"region": ["negev"]}, opened=["grant"], page=3)
+    groups = facet_groups(state, result(region={"negev": 2}), catalogue(), "/jobs")
+    assert [(group.param, group.open) for group in groups] == [
+        ("region", True), ("specialty", False), ("grant", True), ("employer", False), ("employment", False),
+        ("seniority", False), ("licence", False)]  # profession: counted, with nothing to show
+    assert next(group for group in groups if group.param == "grant").checkboxes == ""  # opened, none counted
+    employer = next(group for group in groups if group.param == "employer")
+    assert employer.checkboxes is None
+    assert 'href="/jobs?q=nurse&amp;region=negev&amp;open=employer&amp;open=grant"' in employer.opening  # page 1
+    first = facet_groups(SearchState(), None, catalogue(), "/jobs")
+    assert 'href="/jobs?open=licence"' in next(group.opening for group in first if group.param == "licence")
+
+
+def test_only_the_groups_shown_counted_and_the_hebrew_levels_are_counted():
+    def facets(query_string: str) -> tuple[str, ...]:
+        return to_query(parse(MultiDict(parse_qsl(query_string)), {"seniority": {"resident"}}, {}), {}, 0).facets
+
+    assert facets("") == ("profession", "region", "hebrew_level_min")
+    assert facets("open=employer&open=region&open=nonsense&seniority=resident") == (
+        "profession", "region", "employer", "seniority", "hebrew_level_min")
+    state = parse(MultiDict(parse_qsl("open=licence&open=nonsense&open=licence")), {}, {})
+    assert (state.opened, state.notices) == (["licence"], [])  # how the page looks: nothing to warn about
+    assert state.to_args() == {"open": ["licence"]}
 
 
 def test_options_mark_the_selected_value_and_escape_labels():

@@ -187,12 +187,18 @@ def test_facets_narrow_the_results_and_show_counts(world, search_engine, client)
     cardio = listed(world, "Cardiologist", site=world.tlv_site, specialty_slug="cardiology", drain=False)
     sync_all()
 
-    everything = client.get("/jobs")
+    first_visit = client.get("/jobs")
+    assert facet_counts(first_visit, "region") == {"negev": 3, "center": 3}
+    assert facet_counts(first_visit, "specialty") == {}  # shown closed: counted once opened
+    assert 'href="/jobs?open=specialty"' in first_visit.get_data(as_text=True)
+
+    everything = client.get("/jobs?open=specialty")
     assert facet_counts(everything, "region") == {"negev": 3, "center": 3}
     assert facet_counts(everything, "specialty") == {"anesthesiology": 5, "cardiology": 1}
+    assert '<input type="hidden" name="open" value="specialty">' in everything.get_data(as_text=True)
     assert set(hit_ids(everything)) == {p.id for p in [*negev, *center, cardio]}
 
-    narrowed = client.get("/jobs?region=center")
+    narrowed = client.get("/jobs?region=center&open=specialty")
     assert set(hit_ids(narrowed)) == {p.id for p in [*center, cardio]}
     assert facet_counts(narrowed, "region") == {"center": 3}
     assert facet_counts(narrowed, "specialty") == {"anesthesiology": 2, "cardiology": 1}
@@ -346,7 +352,8 @@ def test_only_published_unexpired_postings_of_verified_employers_are_ever_found(
         for query in ("/jobs", "/jobs?q=marmoset", "/jobs?q=marmoset&sort=newest", "/jobs?sort=salary",
                       "/jobs?q=marmoset+expiring", "/jobs?q=marmoset+suspended", "/jobs?specialty=hematology",
                       "/jobs?region=haifa", "/jobs?q=marmoset", "/jobs?q=marmoset&page=1"):
-            response = client.get(query)
+            opened = "open=specialty&open=employer"  # every group whose counts are checked below
+            response = client.get(f"{query}&{opened}" if "?" in query else f"{query}?{opened}")
             body = response.get_data(as_text=True)
             assert response.status_code == 200
             assert set(hit_ids(response)) <= {visible.id}, query
@@ -356,7 +363,7 @@ def test_only_published_unexpired_postings_of_verified_employers_are_ever_found(
             assert all(specialty_counts.get(s, 0) == 0 for s in hidden_specialties), (query, specialty_counts)
             assert facet_counts(response, "region").get("haifa", 0) == 0, query
             assert set(facet_counts(response, "employer")) <= {world.org.slug}, query
-        everything = client.get("/jobs?q=marmoset")
+        everything = client.get("/jobs?q=marmoset&open=specialty")
         assert hit_ids(everything) == [visible.id]
         assert total_shown(everything) == "1 position"
         assert facet_counts(everything, "specialty") == {"cardiology": 1}
@@ -415,10 +422,10 @@ def test_highlights_are_escaped_before_marking(world, search_engine, client):
 def test_facet_labels_are_escaped(world, search_engine, client):
     world.site.org.name = '<i>Soroka</i> & "Partners"'
     posting = listed(world, "Pediatrician")
-    body = client.get("/jobs", headers={"HX-Request": "true"}).get_data(as_text=True)
+    body = client.get("/jobs?open=employer", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<i>" not in body
     assert "&lt;i&gt;Soroka&lt;/i&gt; &amp; &quot;Partners&quot; <span" in body  # the employer checkbox's label
-    assert facet_counts(client.get("/jobs"), "employer") == {world.site.org.slug: 1}
+    assert facet_counts(client.get("/jobs?open=employer"), "employer") == {world.site.org.slug: 1}
     assert hit_ids(client.get("/jobs")) == [posting.id]
 
 
