@@ -159,9 +159,9 @@ def catalogue() -> Catalogue:
 
 def facet_groups(state: SearchState, result: SearchResult | None, known: Catalogue, path: str) -> list[FacetGroup]:
     """The counted groups (``SearchState.counted_groups``) that have a value counted or chosen, or
-    that the visitor opened, each value with its count, and the other groups closed, each with a link to this search
-    with it opened. Values the catalogue does not know yet (an employer verified within its
-    minute) follow the others, by value."""
+    that the visitor opened, each value with its count; the other groups closed, each with a link
+    to this search at ``path`` with it opened. Values the catalogue does not know yet (an
+    employer verified within its minute) follow the others, by value."""
     groups = []
     counted = state.counted_groups()
     unopened = state.link(path, page=None, **{OPENED_PARAM: None})  # the same search, from its first page

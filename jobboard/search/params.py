@@ -32,8 +32,8 @@ SINGLE_PARAMS = ("q", "periphery", "min_salary", "hebrew", "city", "km", "sort",
 OPENED_PARAM = "open"  # the filter groups shown closed at first that the visitor has opened
 KNOWN_PARAMS = frozenset(FACET_PARAMS) | frozenset(SINGLE_PARAMS) | {OPENED_PARAM}
 # Filter groups shown open at first. The others are counted only once opened (or once one of
-# their values is chosen): most visitors never open them, and counting and writing them out was
-# a fifth of every search's cost.
+# their values is chosen): most visitors never open them, and counting and writing them out cost
+# about a seventh of every search.
 SHOWN_OPEN = ("region", "profession")
 SORTS = {sort.value: sort for sort in Sort}
 RADII_KM = (10, 25, 50, 100, 200)

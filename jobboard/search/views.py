@@ -77,13 +77,13 @@ def index() -> Response:
             result = None
         except InvalidQuery as error:  # the engine refuses what it cannot filter on (contract C6): not a 500
             abort(400, description=f"This search cannot be run: {error}.")
+    search_path = request.script_root + request.path
     return render_page(
         "search/index.html", block="results", plain_block=True, state=state, result=result,
         fallback=fallback_search(state.text, state.page) if result is None else None,
-        groups=facet_groups(state, result, known, request.script_root + request.path), hebrew_options=hebrew_options(result, state.hebrew),
+        groups=facet_groups(state, result, known, search_path), hebrew_options=hebrew_options(result, state.hebrew),
         radius_options=radius_options(state.km), city_options=known.city_list(state.city), suggestions=suggestions,
-        sorts=list(Sort),
-        posting_path_prefix=_posting_path_prefix(), search_path=request.script_root + request.path,
+        sorts=list(Sort), posting_path_prefix=_posting_path_prefix(), search_path=search_path,
     )
 
 
