@@ -265,7 +265,8 @@ def test_json_ld_is_serialised_with_tojson():
 def test_safe_and_markup_only_on_sanitiser_output():
     """Templates never use ``|safe``, ``autoescape false`` or ``Markup``; in the code, Markup
     wraps only the Markdown sanitiser's and the highlighters' output (escaped before marking) and
-    the search page's checkboxes, select options and hit cards (built from escaped values)."""
+    the search page's checkboxes, select options, group links and hit cards (built from escaped
+    values)."""
     for path in sorted(TEMPLATES.rglob("*")):
         if path.is_file():
             text = path.read_text()
@@ -273,7 +274,7 @@ def test_safe_and_markup_only_on_sanitiser_output():
             assert "autoescape false" not in text and "Markup" not in text, path
     allowed = {("core/markdown.py", "render_markdown"), ("search/text.py", "_mark"), ("search/meili.py", "marked"),
                ("search/facets.py", "facet_groups"), ("search/facets.py", "option_list"), ("search/facets.py", "hebrew_options"),
-               ("search/cards.py", "hit_cards")}
+               ("search/facets.py", "_opening"), ("search/cards.py", "hit_cards")}
     found = set()
     for path in sorted((ROOT / "jobboard").rglob("*.py")):
         lines = path.read_text().splitlines()
