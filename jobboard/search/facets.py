@@ -83,9 +83,12 @@ class FacetGroup:
 
     param: str
     title: str
-    open: bool
     checkboxes: Markup | None = None
     opening: Markup | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.opening is None
 
 
 def _opening(title: str, href: str) -> Markup:
@@ -164,12 +167,13 @@ def facet_groups(state: SearchState, result: SearchResult | None, known: Catalog
     employer verified within its minute) follow the others, by value."""
     groups = []
     counted = state.counted_groups()
-    unopened = state.link(path, page=None, **{OPENED_PARAM: None})  # the same search, from its first page
+    # The same search from its first page, encoded once for every link; group names need no encoding.
+    unopened = state.link(path, page=None, **{OPENED_PARAM: None})
     joiner = "&" if "?" in unopened else "?"
     for param, title in GROUPS:
         if param not in counted:
             opened = "&".join(f"{OPENED_PARAM}={p}" for p in FACET_PARAMS if p in state.opened or p == param)
-            groups.append(FacetGroup(param, title, False, opening=_opening(title, f"{unopened}{joiner}{opened}")))
+            groups.append(FacetGroup(param, title, opening=_opening(title, f"{unopened}{joiner}{opened}")))
             continue
         counts = result.facets.get(FACET_PARAMS[param], {}) if result else {}
         chosen = state.selected.get(param, [])
@@ -181,7 +185,7 @@ def facet_groups(state: SearchState, result: SearchResult | None, known: Catalog
             checkboxes = Markup("\n".join(  # noqa: S704 - choices are escaped, counts are ints
                 f'{c.chosen if c.value in chosen else c.plain}{counts.get(c.value, 0)})</span></label>' for c in shown
             ))
-            groups.append(FacetGroup(param, title, True, checkboxes))
+            groups.append(FacetGroup(param, title, checkboxes=checkboxes))
     return groups
 
 
