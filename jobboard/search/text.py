@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import deque
-from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from html import escape
@@ -102,19 +101,29 @@ def _window(text: str, matched: AbstractSet[str]) -> list[re.Match[str]]:
 @lru_cache(maxsize=512)
 def _term_pattern(terms: frozenset[str]) -> re.Pattern[str]:
     """Any of the terms ending a word of lower-case ASCII text. That it also starts one is checked
-    on each match (``_whole_words``): a look-behind at the front would stop the regular
+    on each match (``_first_whole_word``): a look-behind at the front would stop the regular
     expression engine from skipping ahead to the terms' first letters, a sixth of the speed."""
     alternatives = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
     return re.compile(rf"(?:{alternatives})(?![a-z0-9])")
 
 
-def _whole_words(matches: Iterator[re.Match[str]], folded: str) -> Iterator[tuple[int, int]]:
-    """The spans of the matches that start a word (terms are letters and digits only, so a match
-    inside a word hides no match that starts one)."""
-    for match in matches:
+def _first_whole_word(pattern: re.Pattern[str], folded: str) -> int | None:
+    """Where the first match that starts a word starts (terms are letters and digits only, so a
+    match inside a word hides no match that starts one), or None."""
+    match = pattern.search(folded)
+    while match is not None:
         start = match.start()
-        if start == 0 or not folded[start - 1].isalnum():
-            yield match.span()
+        if not start or not folded[start - 1].isalnum():
+            return start
+        match = pattern.search(folded, start + 1)
+    return None
+
+
+def _whole_word_spans(pattern: re.Pattern[str], folded: str, first: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the matches from ``first`` (where the first whole-word match starts) to
+    ``end`` that start a word."""
+    return [match.span() for match in pattern.finditer(folded, first, end)
+            if match.start() == first or not folded[match.start() - 1].isalnum()]
 
 
 class Highlighter:
@@ -170,18 +179,18 @@ class Highlighter:
                 return None
             return self._bounds(text, spans[0].start(), spans[-1].end(), crop, _WORD) + (marks,)
         folded = text.lower()
-        first = next(_whole_words(self._pattern.finditer(folded), folded), None)
+        first = _first_whole_word(self._pattern, folded)
         if first is None:
             return None
         if not crop:
-            return 0, len(text), list(_whole_words(self._pattern.finditer(folded, first[0]), folded))
-        before = _ASCII_WORDS_BACK.match(text[first[0] - 1::-1]) if first[0] else None
-        first_word = first[0] - before.end() if before else first[0]
+            return 0, len(text), _whole_word_spans(self._pattern, folded, first, len(text))
+        before = _ASCII_WORDS_BACK.match(text[first - 1::-1]) if first else None
+        first_word = first - before.end() if before else first
         crop_match = _ASCII_CROP.match(text, first_word)
         assert crop_match is not None  # first_word starts a word
         start, end = self._bounds(text, first_word, crop_match.end(), crop, _ASCII_WORD)
         # The window ends at the end of a word, so the pattern's look-ahead is not cut short there.
-        return start, end, list(_whole_words(self._pattern.finditer(folded, start, end), folded))
+        return start, end, _whole_word_spans(self._pattern, folded, first, end)
 
     @staticmethod
     def _bounds(text: str, first_word: int, last_word: int, crop: bool, word: re.Pattern[str]) -> tuple[int, int]:
