@@ -109,15 +109,16 @@ STORED_ONLY = "stored_only"  # an analyzer matching nothing
 LISTED_FIELD, REST_FIELD = "listed", "rest"  # the stored document: what lists of hits show, the rest
 LISTED = frozenset(LISTED_ATTRIBUTES)
 LIST_FACETS = ("licence_requirements", "grant_programs", "languages_required")
-# Facets counted together, each tuple from one column; the first holds every document's region.
-# Pairs of facets with few values share a column: a column costs per matching document and the
-# result per combination, so pairs whose combinations stay few (a specialty implies its
-# profession) are cheaper together.
+# Facets counted together, each tuple from one column. The first is counted on every search: it
+# holds every document's region, and the Hebrew level, whose counts the search page always shows.
+# Facets with few values share a column: a column costs per matching document and the result per
+# combination, so facets whose combinations stay few (a specialty implies its profession, a region
+# its periphery) are cheaper together.
 FACET_COLUMNS: tuple[tuple[str, ...], ...] = (
-    ("region", "is_periphery"),
+    ("region", "is_periphery", "hebrew_level_min"),
     ("profession", "specialty"),
     ("employment_type", "seniority"),
-    ("licence_requirements", "hebrew_level_min"),
+    ("licence_requirements",),
     ("employer",),
     ("grant_programs",),
     ("languages_required",),
@@ -128,7 +129,7 @@ SET_SEPARATOR = "\x1f"
 NO_VALUE = ""
 MAX_COMBINATION_BUCKETS = 10_000
 MAX_FACET_VALUES = 100  # as Meilisearch's maxValuesPerFacet
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # Sorting a broad search looks first at a window of the index sized to hold this many times the
 # documents a page needs (``EmbeddedEngine._window``); the histograms that size it use these steps.
 WINDOW_SLACK = 4
