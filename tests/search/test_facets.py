@@ -83,6 +83,17 @@ def test_only_the_groups_shown_counted_and_the_hebrew_levels_are_counted():
     assert state.to_args() == {"open": ["licence"]}
 
 
+def test_a_link_encodes_every_value_and_reads_back_as_the_same_search():
+    state = SearchState(text='cardiology & "ICU" / אשדוד+', selected={"region": ["negev", "haifa"]},
+                        min_salary=30000, page=2, opened=["employer"])
+    link = state.link("/jobs", page=3)
+    assert link.startswith("/jobs?q=cardiology+%26+%22ICU%22+%2F+%D7%90")
+    assert parse_qsl(link.split("?", 1)[1]) == [
+        ("q", 'cardiology & "ICU" / אשדוד+'), ("region", "negev"), ("region", "haifa"), ("min_salary", "30000"),
+        ("page", "3"), ("open", "employer")]
+    assert SearchState().link("/jobs") == "/jobs"
+
+
 def test_options_mark_the_selected_value_and_escape_labels():
     known = catalogue()
     assert str(known.city_list("haifa")) == str(option_list(known.city_options, "haifa")) == (
