@@ -1,17 +1,19 @@
 """Page-or-fragment rendering for htmx.
 
 A request sent by htmx (``HX-Request``) that is not a history restore gets only the named block
-of the page template (jinja2-fragments); every other request gets the whole page, so a pushed
-URL always renders on reload. Such responses vary on ``HX-Request``.
+of the page template (with jinja2-fragments, or here for a plain block); every other request
+gets the whole page, so a pushed URL always renders on reload. Such responses vary on
+``HX-Request``.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-import jinja2_fragments
 from flask import current_app, make_response, render_template, request
 from flask.wrappers import Response
+from jinja2 import Template
 from jinja2_fragments.flask import render_block
 
 
@@ -25,7 +27,7 @@ def render_page(template: str, *, block: str | None = None, status: int = 200, p
     navigation, ``request``) and is rendered from ``context`` alone, without running them."""
     if block is not None and is_htmx():
         if plain_block:
-            body = jinja2_fragments.render_block(current_app.jinja_env, template, block, **context)
+            body = _render_plain_block(template, block, context)
         else:
             body = render_block(template, block, **context)
     else:
@@ -33,3 +35,21 @@ def render_page(template: str, *, block: str | None = None, status: int = 200, p
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
+
+
+@functools.lru_cache(maxsize=64)
+def _flat_globals(template: Template) -> dict[str, Any]:
+    return dict(template.globals)
+
+
+def _render_plain_block(template_name: str, block: str, context: dict[str, Any]) -> str:
+    """The block from ``context`` and the template's globals. Jinja merges the globals, a
+    ChainMap, into every new context one key at a time, which cost more than the rest of setting
+    up a render; here they are merged once per template."""
+    environment = current_app.jinja_env
+    template = environment.get_template(template_name)
+    render = template.blocks[block]
+    try:
+        return environment.concat(render(template.new_context({**_flat_globals(template), **context}, shared=True)))
+    except Exception:
+        environment.handle_exception()  # re-raises, with the template's lines in the traceback
