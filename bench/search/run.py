@@ -309,17 +309,21 @@ def main() -> None:
         search_paths = [f"/jobs?{q}" for q in QUERY_MIX]
         drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, 3, Load())  # warm-up
         trivial, fragment = Load(), Load()
+        round_ratios = []  # each round's, as both sides of a round run equally long
         # The endpoints take turns, so a drift in the machine's speed weighs on each alike.
         for _round in range(ROUNDS):
+            trivial_before, fragment_before = len(trivial.latencies), len(fragment.latencies)
             drive(port, ["/healthz"], {}, args.concurrency, args.seconds / ROUNDS, trivial)
             drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, args.seconds / ROUNDS, fragment)
+            round_ratios.append((len(fragment.latencies) - fragment_before) / (len(trivial.latencies) - trivial_before))
     finally:
         server.terminate()
         server.wait()
     for name, figures in (("trivial /healthz", trivial.summary()), ("search fragment", fragment.summary())):
         print(f"{name:18} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms"
               f"  ({figures['requests']} requests, {figures['errors']} errors)")
-    print(f"throughput ratio search/trivial: {fragment.summary()['rps'] / trivial.summary()['rps']:.0%}")
+    print(f"throughput ratio search/trivial: {fragment.summary()['rps'] / trivial.summary()['rps']:.1%} "
+          f"(rounds: {', '.join(f'{ratio:.1%}' for ratio in round_ratios)})")
     if not args.skip_scaling:
         scaling = engine_scaling([10_000, 100_000], 1000)
         print(f"engine p95 at 10,000: {scaling[10_000]:.2f} ms; at 100,000: {scaling[100_000]:.2f} ms; "
