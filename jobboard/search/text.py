@@ -108,8 +108,7 @@ def _term_pattern(terms: frozenset[str]) -> re.Pattern[str]:
 
 
 def _first_whole_word(pattern: re.Pattern[str], folded: str) -> int | None:
-    """Where the first match that starts a word starts (terms are letters and digits only, so a
-    match inside a word hides no match that starts one), or None."""
+    """Where the first match that starts a word starts, or None."""
     match = pattern.search(folded)
     while match is not None:
         start = match.start()
@@ -121,7 +120,8 @@ def _first_whole_word(pattern: re.Pattern[str], folded: str) -> int | None:
 
 def _whole_word_spans(pattern: re.Pattern[str], folded: str, first: int, end: int) -> list[tuple[int, int]]:
     """The spans of the matches from ``first`` (where the first whole-word match starts) to
-    ``end`` that start a word."""
+    ``end`` that start a word (terms are letters and digits only, so a match inside a word, which
+    ``finditer`` steps over, hides no match that starts one)."""
     return [match.span() for match in pattern.finditer(folded, first, end)
             if match.start() == first or not folded[match.start() - 1].isalnum()]
 
