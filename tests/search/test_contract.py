@@ -475,6 +475,21 @@ def test_facet_counts_follow_the_text_query(engine):
     assert sum(result.facets["region"].values()) == len(expected)
 
 
+def test_a_word_in_any_searchable_attribute_counts_and_excludes_alike(engine):
+    load(engine, [
+        document(1, "Haifa ward doctor"),
+        document(2, "Ward doctor", description="Close to Haifa bay."),
+        document(3, "Ward doctor", employer_name="Haifa Medical Center"),
+        document(4, "Ward doctor", city="haifa"),
+        document(5, "Ward doctor"),
+    ])
+    result = search(engine, "haifa", facets=("employer",))
+    assert set(ids(result)) == {1, 2, 3, 4}
+    assert result.total == 4
+    assert sum(result.facets["employer"].values()) == 4
+    assert found(engine, "ward -haifa") == {5}
+
+
 def test_numeric_ranges_are_inclusive(engine):
     docs = load(engine, varied_documents())
     tops = sorted({d["salary_top_ils"] for d in docs if d["salary_top_ils"] is not None})
