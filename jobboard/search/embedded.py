@@ -133,12 +133,15 @@ SET_SEPARATOR = "\x1f"
 NO_VALUE = ""
 MAX_COMBINATION_BUCKETS = 10_000
 MAX_FACET_VALUES = 100  # as Meilisearch's maxValuesPerFacet
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # Sorting a broad search looks first at a window of the index sized to hold this many times the
-# documents a page needs (``EmbeddedEngine._window``); the histograms that size it use these steps.
+# documents a page needs (``EmbeddedEngine._window``), in steps of its sort field. Each sort field's
+# steps are indexed once more (``_step_field``), not as a fast field: a range of them is read from
+# the terms and knows how many documents it holds, so the window leads the search's intersection,
+# where a range of the fast field is checked on every candidate of the other clauses.
 WINDOW_SLACK = 4
-HISTOGRAM_INTERVALS = {"posted_at": 86_400, "salary_top_ils": 1_000, "grant_max_ils": 1_000}
-DISTANCE_INTERVAL_M = 2_000
+WINDOW_STEPS = {"posted_at": 86_400, "salary_top_ils": 1_000, "grant_max_ils": 1_000}
+DISTANCE_STEP_M = 2_000
 WRITER_HEAP_BYTES = 15_000_000
 # A rebuild writes the whole index in one go: a large heap leaves it in few segments, which
 # every search then visits fewer times.
@@ -180,6 +183,10 @@ def split_phrases(text: str) -> tuple[str, list[list[str]]]:
     """The query without its quoted phrases, and the words of each phrase."""
     phrases = [found for found in (words(phrase) for phrase in _PHRASE.findall(text)) if found]
     return _PHRASE.sub(" ", text), phrases
+
+
+def _step_field(field: str) -> str:
+    return field + "__step"
 
 
 def _column_field(column: tuple[str, ...]) -> str:
@@ -341,6 +348,8 @@ class EmbeddedEngine:
             builder.add_integer_field(name, indexed=True, fast=True)
         for city in self.cities.values():
             builder.add_integer_field(city.field, indexed=True, fast=True)
+        for field in (*WINDOW_STEPS, *(city.field for city in self.cities.values())):
+            builder.add_integer_field(_step_field(field), indexed=True)
         # The document as stored JSON text, not bytes: Tantivy reads a stored string in one copy and
         # bytes one by one. Its analyzer yields no token, so the text is stored and not indexed.
         for name in (LISTED_FIELD, REST_FIELD):
@@ -681,31 +690,31 @@ class EmbeddedEngine:
 
     def _window(self, searcher: tantivy.Searcher, field: str, descending: bool, needed: int,
                 matching: int) -> tantivy.Query | None:
-        """A range of ``field`` at its sorting end that should hold ``needed`` of the ``matching``
+        """The steps of ``field`` at its sorting end that should hold ``needed`` of the ``matching``
         candidates WINDOW_SLACK times over, if they are spread over the index like all documents:
-        sorting within it costs a fraction of sorting all the candidates of a broad search. None
+        sorting within them costs a fraction of sorting all the candidates of a broad search. None
         when the window would cover half the index."""
         wanted = needed * WINDOW_SLACK * searcher.num_docs / matching
         if wanted >= searcher.num_docs / 2:
             return None
-        interval, counts = self._histogram(searcher, field)
+        step, counts = self._histogram(searcher, field)
         seen = 0
         for key, count in reversed(counts) if descending else counts:
             seen += count
             if seen >= wanted:
-                bounds = {"lower_bound": key} if descending else {"upper_bound": key + interval - 1}
-                return tantivy.Query.range_query(self._schema, field, INT, **bounds)
+                bounds = {"lower_bound" if descending else "upper_bound": key // step}
+                return tantivy.Query.range_query(self._schema, _step_field(field), INT, **bounds)
         return None
 
     def _histogram(self, searcher: tantivy.Searcher, field: str) -> tuple[int, list[tuple[int, int]]]:
-        """How the index's values of a sort field are spread: (interval, [(bucket start, count)])
-        in ascending order, worked out once per reader generation."""
+        """How the index's values of a sort field are spread over its steps: (step, [(step start,
+        count)]) in ascending order, worked out once per reader generation."""
         found = self._histograms.get(field)
         if found is None:
-            interval = HISTOGRAM_INTERVALS.get(field, DISTANCE_INTERVAL_M)
+            step = WINDOW_STEPS.get(field, DISTANCE_STEP_M)
             result = searcher.aggregate(tantivy.Query.all_query(),
-                                        {field: {"histogram": {"field": field, "interval": interval}}})
-            found = interval, [(int(b["key"]), b["doc_count"]) for b in result[field]["buckets"]]
+                                        {field: {"histogram": {"field": field, "interval": step}}})
+            found = step, [(int(b["key"]), b["doc_count"]) for b in result[field]["buckets"]]
             self._histograms[field] = found
         return found
 
@@ -751,10 +760,15 @@ class EmbeddedEngine:
         doc.add_boolean("is_periphery", bool(document["is_periphery"]))
         for name in INT_FIELDS:
             value = document.get(name)
-            doc.add_integer(name, MISSING_NUMBER if value is None else int(value))
+            number = MISSING_NUMBER if value is None else int(value)
+            doc.add_integer(name, number)
+            if name in WINDOW_STEPS:
+                doc.add_integer(_step_field(name), number // WINDOW_STEPS[name])
         geo = document["_geo"]
         for city in self.cities.values():
-            doc.add_integer(city.field, haversine_m(city.lat, city.lon, geo["lat"], geo["lng"]))
+            distance = haversine_m(city.lat, city.lon, geo["lat"], geo["lng"])
+            doc.add_integer(city.field, distance)
+            doc.add_integer(_step_field(city.field), distance // DISTANCE_STEP_M)
         # The description's crop for hits where no word matches is worked out once, here.
         listed = {name: value for name, value in document.items() if name in LISTED}
         rest = {name: value for name, value in document.items() if name not in LISTED}
