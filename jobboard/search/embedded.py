@@ -210,6 +210,7 @@ def _combination(column: tuple[str, ...], key: str) -> tuple[tuple[str, str], ..
                  for value in (values.split(SET_SEPARATOR) if part in LIST_FACETS else (values,)))
 
 
+Bucket = Callable[[], tantivy.Query]  # a ranking bucket's query, built when asked for
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -534,11 +535,11 @@ class EmbeddedEngine:
         vocabulary.add_concatenations(words, expansions)
         matched_terms = {t for terms in expansions for t in terms} | {w for phrase in phrases for w in phrase}
 
-        buckets: Iterable[tantivy.Query]
+        buckets: Iterable[Bucket]
         if not words:
             candidates = self._all([tantivy.Query.all_query(), *filters], excluded_words) \
                 if filters or excluded_words else tantivy.Query.all_query()
-            buckets = [candidates]
+            buckets = [lambda: candidates]
         elif not expansions[0]:
             candidates = None
         else:
@@ -556,10 +557,10 @@ class EmbeddedEngine:
         )
 
     def _ranking_buckets(self, word_queries: list[dict[int, tantivy.Query | None]], expansions: list[dict[str, int]],
-                         filters: list[tantivy.Query], excluded: list[tantivy.Query]) -> Iterator[tantivy.Query]:
-        """The ranking buckets in rank order: k words matched, then fewer typos in total. Each is
-        built when the page reaches it: a bucket copies every word query it holds, and most
-        pages are filled from the first."""
+                         filters: list[tantivy.Query], excluded: list[tantivy.Query]) -> Iterator[Bucket]:
+        """The ranking buckets in rank order: k words matched, then fewer typos in total. Each
+        comes as a function that builds it, called when the page reaches it: a bucket copies every
+        word query it holds, and most pages are filled from the first."""
         usable = len(word_queries)
         while usable and word_queries[usable - 1][2] is None:
             usable -= 1  # a word with no match at all only drops out, as in Meilisearch
@@ -569,7 +570,7 @@ class EmbeddedEngine:
                 continue
             earlier_tiers: list[tantivy.Query] = []
             for tier_query in self._typo_tiers(word_queries[:k], expansions[:k]):
-                yield self._all([tier_query, *filters], higher + earlier_tiers + excluded)
+                yield functools.partial(self._all, [tier_query, *filters], higher + earlier_tiers + excluded)
                 earlier_tiers.append(tier_query)
             higher = higher + [self._all([word_queries[i][2] for i in range(k)])]
 
@@ -649,7 +650,7 @@ class EmbeddedEngine:
             return SORT_FIELDS[Sort.NEWEST]
         return None, False
 
-    def _page(self, searcher: tantivy.Searcher, buckets: Iterable[tantivy.Query],
+    def _page(self, searcher: tantivy.Searcher, buckets: Iterable[Bucket],
               query: SearchQuery, matched: set[str], total: int) -> list[Hit]:
         start = (query.page - 1) * query.per_page
         stop = min(start + query.per_page, MAX_TOTAL_HITS)
@@ -658,17 +659,17 @@ class EmbeddedEngine:
         field, descending = self._order(query)
         addresses: list[Any] = []
         pending = iter(buckets)
-        bucket, following = next(pending, None), next(pending, None)
+        build, following = next(pending, None), next(pending, None)
         lone = following is None  # then it holds all the candidates, so how many match it is known
-        while bucket is not None:
-            needed = stop - len(addresses)
+        while build is not None:
+            bucket, needed = build(), stop - len(addresses)
             if field is None:
                 addresses.extend(address for _score, address in searcher.search(bucket, limit=needed, count=False).hits)
             else:
                 addresses.extend(self._sorted(searcher, bucket, field, descending, needed, total if lone else None))
             if len(addresses) >= stop:
                 break
-            bucket, following = following, next(pending, None)
+            build, following = following, next(pending, None)
         highlight = Highlighter(matched) if query.highlight else None
         listed_only = query.attributes is not None and LISTED.issuperset(query.attributes)
         return [self._hit(searcher.doc(address), listed_only, query, highlight) for address in addresses[start:stop]]
