@@ -31,7 +31,11 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
   documents in a window at the sorting end of the field, sized from the field's histogram and
   the search's total to hold its page several times over; when the window holds too few, the
   search sorts all its documents. Sorting costs in proportion to what it looks at, so a broad
-  search at 100,000 postings costs about what it does at 10,000.
+  search at 100,000 postings costs about what it does at 10,000. The window is a range of the
+  field's steps, indexed apart from the field (``WINDOW_STEPS``).
+- Which documents hold a word (for the counts, and for excluded words) is read from one field
+  holding all the searchable text without frequencies (``MATCH_FIELD``); the six scored fields
+  serve the ranking.
 - The document a hit shows is stored as ASCII JSON text, uncompressed, in small blocks (4 KB,
   not 16): a page reads twenty documents from all over the store, and unpacking a compressed
   block for each cost more than the rest of reading it. The store takes about twice the disk.
