@@ -92,8 +92,8 @@ class SearchState:
         return f"{path}?{'&'.join(pairs)}" if pairs else path
 
 
-def _integer(args: MultiDict[str, str], name: str, low: int, high: int, state: SearchState, label: str) -> int | None:
-    raw = (args.get(name) or "").strip()
+def _integer(first: dict[str, str], name: str, low: int, high: int, state: SearchState, label: str) -> int | None:
+    raw = (first.get(name) or "").strip()
     if not raw:
         return None
     try:
@@ -112,9 +112,12 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
     """``known`` maps each facet parameter to its valid values (a set, or a dict keyed by them);
     ``cities`` maps city slugs to coordinates."""
     state = SearchState()
-    for name in sorted(set(args.keys()) - KNOWN_PARAMS):
+    # Each parameter's first value, read from a plain dict: a MultiDict raises (and builds) an
+    # HTTP error for every absent key that ``get`` is asked for, most of them on every search.
+    first = args.to_dict()
+    for name in sorted(set(first) - KNOWN_PARAMS):
         state.notices.append(f"Ignored an unknown filter “{name[:30]}”.")
-    text = (args.get("q") or "").replace("\x00", "").strip()
+    text = (first.get("q") or "").replace("\x00", "").strip()
     if len(text) > MAX_TEXT:
         state.notices.append(f"The search text was cut to {MAX_TEXT} characters.")
         text = text[:MAX_TEXT]
@@ -129,17 +132,17 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
                 state.notices.append(f"Ignored an unknown {param} “{value[:40]}”.")
         if values:
             state.selected[param] = values
-    state.periphery = args.get("periphery") in ("1", "on", "true")
-    state.min_salary = _integer(args, "min_salary", 0, MAX_SALARY, state, "minimum salary")
-    state.hebrew = _integer(args, "hebrew", 0, 6, state, "Hebrew level")
-    city = args.get("city") or None
+    state.periphery = first.get("periphery") in ("1", "on", "true")
+    state.min_salary = _integer(first, "min_salary", 0, MAX_SALARY, state, "minimum salary")
+    state.hebrew = _integer(first, "hebrew", 0, 6, state, "Hebrew level")
+    city = first.get("city") or None
     if city and city not in cities:
         state.notices.append(f"Ignored an unknown city “{city[:40]}”.")
         city = None
     state.city = city
-    km = _integer(args, "km", 1, 500, state, "distance")
+    km = _integer(first, "km", 1, 500, state, "distance")
     state.km = km if city else None
-    sort = args.get("sort") or Sort.RELEVANCE.value
+    sort = first.get("sort") or Sort.RELEVANCE.value
     if sort not in SORTS:
         state.notices.append(f"Ignored an unknown order “{sort[:20]}”.")
         sort = Sort.RELEVANCE.value
@@ -147,7 +150,7 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
     if state.sort == Sort.DISTANCE and not city:
         state.notices.append("Choose a city to sort by distance.")
         state.sort = Sort.RELEVANCE
-    state.page = _integer(args, "page", 1, 50, state, "page number") or 1
+    state.page = _integer(first, "page", 1, 50, state, "page number") or 1
     # What the visitor opened is how the page looks, not what it finds: an unknown group is
     # dropped without a notice.
     opened = set(args.getlist(OPENED_PARAM))
