@@ -33,8 +33,8 @@ def render_page(template: str, *, block: str | None = None, status: int = 200, p
     else:
         body = render_template(template, **context)
     response = make_response(body, status)
-    # A new response has no Vary header: set, it costs a fraction of ``response.vary.add``, which
-    # parses the header it finds and writes it back.
+    # A new response has no Vary header yet, so it is set outright: ``response.vary.add`` parses
+    # the header and writes it back, at several times the cost.
     response.headers["Vary"] = "HX-Request"
     return response
 

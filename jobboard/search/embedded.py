@@ -100,8 +100,8 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
     "t_description": (("description_text",), 1.0),
 }
 # Every searchable word once more, in one field indexed without frequencies or positions: which
-# documents match a word is read from it (the candidates that are counted, excluded words), as a
-# union over the six fields cost about three times as much for the same documents.
+# documents hold a word is read from it (the candidates that are counted, excluded words), as
+# counting the same documents through a union over the six fields cost up to twice as much.
 MATCH_FIELD = "t_any"
 INT_FIELDS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at", "expires_at")
 # An integer attribute without a value (no salary given) is stored as -1, below every value
@@ -751,8 +751,9 @@ class EmbeddedEngine:
                 value = document.get(attribute)
                 for text in value if isinstance(value, list) else [value]:
                     if text:
-                        doc.add_text(name, normalise(text))
-                        doc.add_text(MATCH_FIELD, normalise(text))
+                        folded = normalise(text)
+                        doc.add_text(name, folded)
+                        doc.add_text(MATCH_FIELD, folded)
         for name in KEYWORD_FACETS:
             value = document.get(name)
             if name in LIST_FACETS:
