@@ -324,6 +324,7 @@ class EmbeddedEngine:
     def __init__(self, root: Path | str, cities: Iterable[CityPoint]):
         self.root = Path(root)
         self.cities = {city.slug: city for city in cities}
+        self._window_steps = {**WINDOW_STEPS, **{city.field: DISTANCE_STEP_M for city in self.cities.values()}}
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._index: tantivy.Index | None = None
@@ -353,7 +354,7 @@ class EmbeddedEngine:
             builder.add_integer_field(name, indexed=True, fast=True)
         for city in self.cities.values():
             builder.add_integer_field(city.field, indexed=True, fast=True)
-        for field in (*WINDOW_STEPS, *(city.field for city in self.cities.values())):
+        for field in self._window_steps:
             builder.add_integer_field(_step_field(field), indexed=True)
         # The document as stored JSON text, not bytes: Tantivy reads a stored string in one copy and
         # bytes one by one. Its analyzer yields no token, so the text is stored and not indexed.
@@ -716,7 +717,7 @@ class EmbeddedEngine:
         count)]) in ascending order, worked out once per reader generation."""
         found = self._histograms.get(field)
         if found is None:
-            step = WINDOW_STEPS.get(field, DISTANCE_STEP_M)
+            step = self._window_steps[field]
             result = searcher.aggregate(tantivy.Query.all_query(),
                                         {field: {"histogram": {"field": field, "interval": step}}})
             found = step, [(int(b["key"]), b["doc_count"]) for b in result[field]["buckets"]]
@@ -766,21 +767,23 @@ class EmbeddedEngine:
         doc.add_boolean("is_periphery", bool(document["is_periphery"]))
         for name in INT_FIELDS:
             value = document.get(name)
-            number = MISSING_NUMBER if value is None else int(value)
-            doc.add_integer(name, number)
-            if name in WINDOW_STEPS:
-                doc.add_integer(_step_field(name), number // WINDOW_STEPS[name])
+            self._add_number(doc, name, MISSING_NUMBER if value is None else int(value))
         geo = document["_geo"]
         for city in self.cities.values():
-            distance = haversine_m(city.lat, city.lon, geo["lat"], geo["lng"])
-            doc.add_integer(city.field, distance)
-            doc.add_integer(_step_field(city.field), distance // DISTANCE_STEP_M)
+            self._add_number(doc, city.field, haversine_m(city.lat, city.lon, geo["lat"], geo["lng"]))
         # The description's crop for hits where no word matches is worked out once, here.
         listed = {name: value for name, value in document.items() if name in LISTED}
         rest = {name: value for name, value in document.items() if name not in LISTED}
         doc.add_text(LISTED_FIELD, _json({"document": listed, "lead_end": lead_end(document["description_text"])}))
         doc.add_text(REST_FIELD, _json(rest))
         return doc
+
+    def _add_number(self, doc: tantivy.Document, field: str, number: int) -> None:
+        """The number, and for a sort field also its window step."""
+        doc.add_integer(field, number)
+        step = self._window_steps.get(field)
+        if step is not None:
+            doc.add_integer(_step_field(field), number // step)
 
     @contextmanager
     def _writer(self, directory: Path | None = None, heap_size: int = WRITER_HEAP_BYTES) -> Iterator[tantivy.IndexWriter]:
