@@ -1,5 +1,6 @@
 """Request life cycle shared by every blueprint: one commit per request, security headers, the
-eager outbox drain, and friendly error pages (or htmx fragments) for every error status.
+eager outbox drain, friendly error pages (or htmx fragments) for every error status, and a 400
+for a query string that is not UTF-8.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from typing import Any, Callable, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request, send_file
-from flask.wrappers import Response
+from flask.wrappers import Request, Response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.utils import cached_property
 
 from jobboard.core import outbox
 from jobboard.core.db import WRITE_LOCK
@@ -186,7 +189,21 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class StrictRequest(Request):
+    """A query string whose raw bytes are not UTF-8 is a 400. Werkzeug decodes it strictly.
+    gunicorn and waitress refuse such a request themselves, but uWSGI passes the bytes on, and
+    every route that reads a parameter answered them with a 500."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        try:
+            return super().args
+        except UnicodeDecodeError:
+            raise BadRequest("The address holds characters that are not valid text. Check the link.") from None
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = StrictRequest
     app.before_request(_start_request)
     app.teardown_request(_end_request)
     app.after_request(_after_request)
