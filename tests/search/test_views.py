@@ -230,6 +230,18 @@ def test_an_htmx_request_gets_only_the_results_fragment(world, search_engine, cl
     assert hit_ids(page) == [posting.id]
 
 
+def test_the_address_pushed_after_an_htmx_search_is_the_search_without_empty_fields(world, search_engine, client):
+    listed(world, "Urologist", specialty_slug="urology")
+    sent = "q=urologist&sort=relevance&region=negev&hebrew=&min_salary=&km=&city=&colour=blue"
+
+    fragment = client.get(f"/jobs?{sent}", headers={"HX-Request": "true"})
+    assert fragment.headers["HX-Push-Url"] == "/jobs?q=urologist&region=negev"
+    page = client.get(f"/jobs?{sent}")
+    assert "HX-Push-Url" not in page.headers  # a whole page is at the address it was asked for
+    assert client.get("/jobs?region=negev&page=2&sort=salary", headers={"HX-Request": "true"}).headers[
+        "HX-Push-Url"] == "/jobs?region=negev&sort=salary&page=2"
+
+
 def test_the_results_fragment_needs_nothing_from_the_context_processors(app):
     """The fragment is rendered without them (``render_page(plain_block=True)``): a name only they
     provide would render as nothing there."""
