@@ -88,6 +88,10 @@ def test_a_search_narrowed_with_htmx_survives_reload_back_forward_and_sharing(
     narrowed = page.url
     assert parse_qs(urlsplit(narrowed).query) == {"q": [TYPO], "region": ["galilee-north"]}, narrowed
     expect_results(page, GALILEE_TITLES)
+    # The alert and the feed, outside the swapped results, follow the address.
+    expect(page.locator("#alert-query")).to_have_value(urlsplit(narrowed).query)
+    expect(page.locator("#search-feed-link")).to_have_attribute(
+        "href", f"{live_server.url}/jobs/feed.atom?{urlsplit(narrowed).query}")
     shot(page, "narrowed")
 
     page.reload()
