@@ -22,10 +22,13 @@ def is_htmx() -> bool:
 
 
 def render_page(template: str, *, block: str | None = None, status: int = 200, plain_block: bool = False,
-                **context: Any) -> Response:
+                push_url: str | None = None, **context: Any) -> Response:
     """With ``plain_block``, the block uses nothing the context processors add (the user, the
-    navigation, ``request``) and is rendered from ``context`` alone, without running them."""
-    if block is not None and is_htmx():
+    navigation, ``request``) and is rendered from ``context`` alone, without running them. With
+    ``push_url``, a fragment tells htmx to put that address in the history instead of the
+    request's (``HX-Push-Url``)."""
+    fragment = block is not None and is_htmx()
+    if fragment:
         if plain_block:
             body = _render_plain_block(template, block, context)
         else:
@@ -33,6 +36,8 @@ def render_page(template: str, *, block: str | None = None, status: int = 200, p
     else:
         body = render_template(template, **context)
     response = make_response(body, status)
+    if fragment and push_url is not None:
+        response.headers["HX-Push-Url"] = push_url
     # A new response has no Vary header yet, so it is set outright: ``response.vary.add`` parses
     # the header and writes it back, at several times the cost.
     response.headers["Vary"] = "HX-Request"

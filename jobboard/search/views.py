@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask.wrappers import Response
 
 from jobboard.core.access import public
-from jobboard.core.htmx import is_htmx, render_page
+from jobboard.core.htmx import render_page
 from jobboard.core.urls import external_url
 from jobboard.jobs.queries import fallback_search
 from jobboard.search.engine import breaker, get_engine
@@ -78,18 +78,15 @@ def index() -> Response:
         except InvalidQuery as error:  # the engine refuses what it cannot filter on (contract C6): not a 500
             abort(400, description=f"This search cannot be run: {error}.")
     search_path = request.script_root + request.path
-    response = render_page(
-        "search/index.html", block="results", plain_block=True, state=state, result=result,
-        fallback=fallback_search(state.text, state.page) if result is None else None,
+    # The address bar gets the search as its own links write it, not the form as sent (every empty
+    # field, the default order, a value the page ignored): a shorter link to share.
+    return render_page(
+        "search/index.html", block="results", plain_block=True, push_url=state.link(search_path), state=state,
+        result=result, fallback=fallback_search(state.text, state.page) if result is None else None,
         groups=facet_groups(state, result, known, search_path), hebrew_options=hebrew_options(result, state.hebrew),
         radius_options=radius_options(state.km), city_options=known.city_list(state.city), suggestions=suggestions,
         sorts=list(Sort), posting_path_prefix=_posting_path_prefix(), search_path=search_path,
     )
-    if is_htmx():
-        # The address bar gets the search as its own links write it, not the form as sent (every
-        # empty field, the default order, a value the page ignored): a shorter link to share.
-        response.headers["HX-Push-Url"] = state.link(search_path)
-    return response
 
 
 FEED_SIZE = 50
