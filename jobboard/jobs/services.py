@@ -3,7 +3,7 @@ renewal, expiry and reports. Status changes go through ``lifecycle.transition``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
 from rapidfuzz import fuzz
@@ -55,8 +55,9 @@ MAX_SALARY_ILS = 1_000_000
 # rapidfuzz's token sort ratio) make the newer one a likely duplicate.
 DUPLICATE_SIMILARITY = 80
 PHYSICIAN = "physician"
-# Edits of these fields on a published posting go to review; the rest apply at once.
-REVIEWED_FIELDS = ("title", "description_md", "specialty_slug", "site_id", "grant_ids", "salary_min_ils", "salary_max_ils")
+# An edit of a published posting goes to review unless it changes only these: every other field
+# is something a doctor filters on or decides by.
+UNREVIEWED_FIELDS = frozenset({"duration_days"})
 
 
 @dataclass
@@ -87,6 +88,9 @@ class PostingContent:
             salary_max_ils=posting.salary_max_ils, start_date=posting.start_date, duration_days=posting.duration_days,
             grant_ids=sorted(g.id for g in posting.grants), language_codes=sorted(lang.code for lang in posting.languages),
         )
+
+    def changed_fields(self, other: PostingContent) -> set[str]:
+        return {f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)}
 
 
 class LikelyDuplicate(Conflict):
@@ -180,8 +184,7 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
         raise Conflict("This posting is waiting for review. Withdraw it from review to edit it.")
     if posting.status != PostingStatus.PUBLISHED:
         raise Conflict(f"A posting that is {posting.status.label.lower()} cannot be edited. Duplicate it instead.")
-    current = PostingContent.of(posting)
-    if all(getattr(current, name) == getattr(content, name) for name in REVIEWED_FIELDS):
+    if PostingContent.of(posting).changed_fields(content) <= UNREVIEWED_FIELDS:
         _apply(posting, content, grants, languages)
         audit.record("posting.edited", actor_id=user.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id)
         sync_search(posting)
