@@ -48,6 +48,8 @@ class Stage(enum.StrEnum):
 # The board's columns, in order; withdrawn is the doctor's doing and sits apart.
 PIPELINE = (Stage.APPLIED, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.REJECTED)
 CLOSED_STAGES = frozenset({Stage.HIRED, Stage.REJECTED, Stage.WITHDRAWN})
+# Applicants an employer may invite to a fair interview or book one for.
+INTERVIEW_STAGES = (Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER)
 
 profile_languages = Table(
     "profile_languages",

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from jobboard.accounts.models import User
-from jobboard.applications.models import Application, Stage
+from jobboard.applications.models import INTERVIEW_STAGES, Application
 from jobboard.applications.services import completeness, profile_of
 from jobboard.core import audit
 from jobboard.core.db import utcnow
@@ -350,9 +350,13 @@ def _registration(fair: Fair, org_id: int) -> FairRegistration:
 
 
 def open_invitation(doctor: User, fair: Fair, org_id: int) -> BookingInvitation | None:
-    return db.session.scalar(select(BookingInvitation).where(
+    """An unused invitation whose application is still one the employer interviews (not since
+    withdrawn or rejected)."""
+    return db.session.scalar(select(BookingInvitation).join(
+        Application, Application.id == BookingInvitation.application_id).where(
         BookingInvitation.doctor_id == doctor.id, BookingInvitation.fair_id == fair.id,
         BookingInvitation.org_id == org_id, BookingInvitation.used_at.is_(None),
+        Application.stage.in_(INTERVIEW_STAGES),
     ))
 
 
@@ -411,6 +415,9 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
         invitation = open_invitation(doctor, fair, slot.org_id)
     elif application is None or application.org_id != slot.org_id or application.doctor_id != doctor.id:
         raise NotPermitted("Employers book only for their own applicants.")
+    elif application.stage not in INTERVIEW_STAGES:
+        raise Conflict(f"This application is {application.stage.label.lower()}; book interviews for applicants "
+                       "in screening, interview or offer.")
     _check_doctor_free(doctor, fair, slot, ignore=None)
     booking = Booking(
         slot_id=slot.id, fair_id=fair.id, org_id=slot.org_id, doctor_id=doctor.id,
@@ -427,12 +434,29 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
     return booking
 
 
-def _check_cutoff(booking: Booking, actor: User, now: datetime) -> None:
-    """The cancellation cutoff binds the doctor; the employer and administrators may always act."""
+def change_cutoff(booking: Booking) -> datetime:
+    """Until when the doctor may move the interview, or cancel one they booked themselves."""
+    return booking.starts_at - timedelta(hours=booking.fair.cancel_cutoff_hours)
+
+
+def doctor_may_move(booking: Booking, now: datetime) -> bool:
+    return now <= change_cutoff(booking)
+
+
+def doctor_may_cancel(booking: Booking, now: datetime) -> bool:
+    """The cutoff binds what the doctor booked; an interview the employer booked for them they
+    may always call off before it starts (they never agreed to its time)."""
+    if booking.booked_by_id != booking.doctor_id:
+        return now < booking.starts_at
+    return doctor_may_move(booking, now)
+
+
+def _check_cutoff(booking: Booking, actor: User, now: datetime, *, cancelling: bool) -> None:
+    """The cutoff binds the doctor; the employer and administrators may always act."""
     if actor.id != booking.doctor_id:
         return
-    cutoff = timedelta(hours=booking.fair.cancel_cutoff_hours)
-    if booking.starts_at - now < cutoff:
+    allowed = doctor_may_cancel(booking, now) if cancelling else doctor_may_move(booking, now)
+    if not allowed:
         raise Conflict(
             f"Interviews can be changed by you until {booking.fair.cancel_cutoff_hours} hours before they start. "
             f"Contact {booking.org.name} to change this one."
@@ -465,7 +489,7 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
     if booking.status != BookingStatus.CONFIRMED or booking.sequence != seen_sequence:
         raise Conflict("This booking has just changed. Reload the page.")
     now = utcnow()
-    _check_cutoff(booking, actor, now)
+    _check_cutoff(booking, actor, now, cancelling=False)
     _check_time(fair, slot, now)
     if slot.id == booking.slot_id:
         raise Conflict("The booking is already in this slot.")
@@ -501,7 +525,7 @@ def cancel(booking: Booking, actor: User, message: str | None = None) -> None:
     db.session.refresh(booking, with_for_update=True)
     if booking.status != BookingStatus.CONFIRMED:
         raise Conflict("This booking is already cancelled.")
-    _check_cutoff(booking, actor, utcnow())
+    _check_cutoff(booking, actor, utcnow(), cancelling=True)
     if actor.id != booking.doctor_id and not (message or "").strip():
         raise DomainError("Write a message to the doctor explaining the cancellation.", field="message")
     _cancel(booking, actor, (message or "").strip() or None)
@@ -569,8 +593,8 @@ def local_times(instant: datetime, fair: Fair, viewer: User | None, *, with_isra
 
 
 def invite(application: Application, actor: User, fair: Fair) -> BookingInvitation:
-    if application.stage not in (Stage.SCREENING, Stage.INTERVIEW):
-        raise Conflict("Invite applicants in screening or interview.")
+    if application.stage not in INTERVIEW_STAGES:
+        raise Conflict("Invite applicants in screening, interview or offer.")
     if application.doctor_id is None:
         raise Conflict("The doctor has deleted their account.")
     registration = _registration(fair, application.org_id)

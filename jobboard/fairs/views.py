@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from jobboard.applications.models import Application, Stage
+from jobboard.applications.models import INTERVIEW_STAGES, Application
 from jobboard.applications.queries import org_application
 from jobboard.core.access import admin_required, doctor_required, public
 from jobboard.core.db import utcnow
@@ -148,14 +148,17 @@ def index() -> Response:
 def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, object]:
     """What the slot grid shows the viewer (for one employer, or all): the free times, and
     whether (and why not) the viewer may book them."""
+    now = utcnow()
     regs = [r for r in queries.registrations(fair) if org_id is None or r.org_id == org_id]
     viewer = current_user if current_user.is_authenticated else None
     mine = {b.org_id: b for b in queries.doctor_bookings(viewer, fair)} if viewer and viewer.is_doctor else {}
     problems = {r.org_id: services.eligibility_problem(viewer, r) for r in regs} if viewer and viewer.is_doctor else {}
     return {
         "fair": fair, "registrations": regs, "free": queries.free_times(fair, org_id), "mine": mine, "problems": problems,
-        "cutoffs": {b.id: b.starts_at - timedelta(hours=fair.cancel_cutoff_hours) for b in mine.values()},
-        "now": utcnow(), "zone": ZoneInfo(fair.time_zone),
+        "cutoffs": {b.id: services.change_cutoff(b) for b in mine.values()},
+        "movable": {b.id for b in mine.values() if services.doctor_may_move(b, now)},
+        "cancellable": {b.id for b in mine.values() if services.doctor_may_cancel(b, now)},
+        "now": now, "zone": ZoneInfo(fair.time_zone),
         "viewer_zone": ZoneInfo(viewer.time_zone) if viewer and viewer.time_zone and viewer.time_zone != fair.time_zone else None,
     }
 
@@ -227,7 +230,9 @@ def cancel(booking_id: int) -> Response:
 @doctor_required
 def my_schedule() -> Response:
     bookings = queries.doctor_bookings(current_user)
-    return render_page("fairs/my_schedule.html", bookings=bookings, now=utcnow(),
+    now = utcnow()
+    return render_page("fairs/my_schedule.html", bookings=bookings,
+                       cancellable={b.id for b in bookings if services.doctor_may_cancel(b, now)},
                        local={b.id: services.local_times(b.starts_at, b.fair, current_user) for b in bookings})
 
 
@@ -290,7 +295,7 @@ def _manage_page(fair: Fair, *, slots_form: SlotsForm | None = None, status: int
         return redirect(url_for("fairs.org_register", fair_id=fair.id))
     applications = db.session.scalars(select(Application).where(
         Application.org_id == org.id, Application.doctor_id.is_not(None),
-        Application.stage.in_([Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER]),
+        Application.stage.in_(INTERVIEW_STAGES),
     ).order_by(Application.created_at))
     slots = queries.slots_with_bookings(fair, org.id)
     book_form = BookForApplicantForm(formdata=None)

@@ -229,6 +229,59 @@ def test_an_employer_books_for_its_applicant_under_the_same_rules(client, world,
     assert len(confirmed()) == 1
 
 
+@pytest.mark.parametrize("stage", [Stage.APPLIED, Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED])
+def test_an_employer_cannot_book_for_an_application_it_does_not_interview(client, world, login, db_session, stage):
+    """The server holds the stages the form offers: a withdrawn or rejected applicant (whom the
+    doctor could then not even cancel inside the cutoff) is not booked."""
+    application = make_application(world.doctor, world.b.org, stage=stage)
+    db_session.commit()
+    login(world.b.recruiter)
+
+    response = client.post(org_url(world, world.b, f"/fairs/{world.fair.id}/book"),
+                           data={"application_id": application.id, "slot_id": world.b_slots[0].id})
+
+    assert response.status_code == 409
+    assert f"This application is {stage.label.lower()}; book interviews for applicants in screening" in text_of(response)
+    assert confirmed() == []
+
+
+def test_the_doctor_may_cancel_an_interview_the_employer_booked_even_inside_the_cutoff(
+        client, world, login, db_session, clock, mailbox):
+    application = make_application(world.doctor, world.b.org)
+    db_session.commit()
+    login(world.b.recruiter)
+    client.post(org_url(world, world.b, f"/fairs/{world.fair.id}/book"),
+                data={"application_id": application.id, "slot_id": world.b_slots[0].id})
+    [booking] = confirmed(doctor_id=world.doctor.id)
+    clock.move_to(booking.starts_at - timedelta(hours=2))
+    login(world.doctor)
+
+    page = text_of(client.get(f"/fairs/{world.fair.slug}"))
+    assert "Beta Hospital booked this time for you: you can cancel it, or contact them to move it." in page
+    moved = client.post(f"/me/bookings/{booking.id}/move", data={"slot_id": world.b_slots[1].id}, headers=HTMX)
+    assert moved.status_code == 409
+    assert "Cancel" in text_of(client.get("/me/fairs"))
+    response = client.post(f"/me/bookings/{booking.id}/cancel", headers=HTMX)
+
+    assert response.status_code == 200
+    assert confirmed() == []
+
+
+def test_an_invitation_of_an_application_since_withdrawn_books_nothing(client, world, login, db_session):
+    application = make_application(world.doctor, world.b.org, stage=Stage.SCREENING)
+    db_session.commit()
+    login(world.b.recruiter)
+    client.post(org_url(world, world.b, f"/applications/{application.id}/invite"), data={"fair_id": world.fair.id})
+    application.stage = Stage.WITHDRAWN
+    db_session.commit()
+    login(world.doctor)
+
+    response = client.post(book_url(world.fair, world.b_slots[0]), headers=HTMX)
+
+    assert response.status_code == 403 and "invited applicants only" in text_of(response)
+    assert confirmed() == []
+
+
 # --- invitations (C10) ---------------------------------------------------------------------------------------
 
 
@@ -271,13 +324,14 @@ def test_c10_an_invitation_from_the_pipeline_books_once(client, world, login, db
     assert confirmed(doctor_id=world.doctor.id) == []
 
 
-def test_only_applicants_in_screening_or_interview_are_invited(client, world, login, db_session):
-    application = make_application(world.doctor, world.b.org, stage=Stage.APPLIED)
+@pytest.mark.parametrize("stage", [Stage.APPLIED, Stage.REJECTED, Stage.WITHDRAWN, Stage.HIRED])
+def test_only_applicants_in_screening_interview_or_offer_are_invited(client, world, login, db_session, stage):
+    application = make_application(world.doctor, world.b.org, stage=stage)
     db_session.commit()
     login(world.b.recruiter)
     response = client.post(org_url(world, world.b, f"/applications/{application.id}/invite"),
                            data={"fair_id": world.fair.id})
-    assert response.status_code == 409 and "Invite applicants in screening or interview." in text_of(response)
+    assert response.status_code == 409 and "Invite applicants in screening, interview or offer." in text_of(response)
     # An employer not registered for the fair cannot invite to it.
     other = make_application(world.doctor, world.c.org)
     db_session.commit()
