@@ -40,6 +40,10 @@ def public_fair(slug: str) -> Fair | None:
     return db.session.scalar(select(Fair).where(Fair.slug == slug, Fair.status != FairStatus.DRAFT))
 
 
+def public_fair_by_id(fair_id: int) -> Fair | None:
+    return db.session.scalar(select(Fair).where(Fair.id == fair_id, Fair.status != FairStatus.DRAFT))
+
+
 def registrations(fair: Fair) -> list[FairRegistration]:
     return list(db.session.scalars(
         select(FairRegistration)

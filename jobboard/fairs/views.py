@@ -29,7 +29,7 @@ from jobboard.fairs.forms import (
     SettingsForm,
     SlotsForm,
 )
-from jobboard.fairs.models import Attendance, Booking, BookingMode, Fair, FairStatus, Slot
+from jobboard.fairs.models import Attendance, Booking, BookingMode, Fair, Slot
 from jobboard.jobs.models import Posting, PostingStatus
 from jobboard.orgs.models import Role
 from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
@@ -55,6 +55,14 @@ def _form_id(name: str) -> int | None:
 
 def _fair_or_404(fair_id: int) -> Fair:
     fair = db.session.get(Fair, fair_id)
+    if fair is None:
+        abort(404)
+    return fair
+
+
+def _org_fair_or_404(fair_id: int) -> Fair:
+    """A fair as employers see it: a draft does not exist for them until it is published."""
+    fair = queries.public_fair_by_id(fair_id)
     if fair is None:
         abort(404)
     return fair
@@ -261,9 +269,7 @@ def _registration_form(**kwargs: object) -> RegistrationForm:
 @bp.route("/org/<org_slug>/fairs/<int:fair_id>/register", methods=["GET", "POST"])
 @member_required(Role.RECRUITER)
 def org_register(fair_id: int) -> Response:
-    fair = _fair_or_404(fair_id)
-    if fair.status == FairStatus.DRAFT:
-        abort(404)
+    fair = _org_fair_or_404(fair_id)
     form = _registration_form(data={"tables": "Table 1\nTable 2"})
     if form.validate_on_submit():
         try:
@@ -316,13 +322,13 @@ def _manage_page(fair: Fair, *, slots_form: SlotsForm | None = None, status: int
 @bp.route("/org/<org_slug>/fairs/<int:fair_id>")
 @member_required(Role.VIEWER)
 def org_manage(fair_id: int) -> Response:
-    return _manage_page(_fair_or_404(fair_id))
+    return _manage_page(_org_fair_or_404(fair_id))
 
 
 @bp.route("/org/<org_slug>/fairs/<int:fair_id>/settings", methods=["POST"])
 @member_required(Role.RECRUITER)
 def org_settings(fair_id: int) -> Response:
-    fair = _fair_or_404(fair_id)
+    fair = _org_fair_or_404(fair_id)
     registration = queries.registration_of(fair, current_org())
     if registration is None:
         abort(404)
@@ -350,7 +356,7 @@ def _breaks(text: str) -> list[tuple[time, time]]:
 @bp.route("/org/<org_slug>/fairs/<int:fair_id>/slots", methods=["POST"])
 @member_required(Role.RECRUITER)
 def org_generate(fair_id: int) -> Response:
-    fair = _fair_or_404(fair_id)
+    fair = _org_fair_or_404(fair_id)
     registration = queries.registration_of(fair, current_org())
     if registration is None:
         abort(404)
@@ -430,7 +436,7 @@ def org_attendance(booking_id: int) -> Response:
 @serialized
 @member_required(Role.RECRUITER)
 def org_book(fair_id: int) -> Response:
-    fair = _fair_or_404(fair_id)
+    fair = _org_fair_or_404(fair_id)
     application_id, slot_id = _form_id("application_id"), _form_id("slot_id")
     if application_id is None or slot_id is None:
         abort(422, "Choose the applicant and the slot.")
@@ -460,7 +466,7 @@ def _chosen_day(fair: Fair) -> date:
 @bp.route("/org/<org_slug>/fairs/<int:fair_id>/agenda")
 @member_required(Role.VIEWER)
 def org_agenda(fair_id: int) -> Response:
-    fair = _fair_or_404(fair_id)
+    fair = _org_fair_or_404(fair_id)
     day = _chosen_day(fair)
     return render_page(
         "fairs/agenda.html", org=current_org(), membership=current_membership(), fair=fair, day=day, days=_days(fair),
@@ -472,7 +478,7 @@ def org_agenda(fair_id: int) -> Response:
 @bp.route("/org/<org_slug>/fairs/<int:fair_id>/agenda.csv")
 @member_required(Role.VIEWER)
 def org_agenda_csv(fair_id: int) -> Response:
-    fair = _fair_or_404(fair_id)
+    fair = _org_fair_or_404(fair_id)
     zone = ZoneInfo(fair.time_zone)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -498,7 +504,7 @@ def org_invite(application_id: int) -> Response:
     fair_id = _form_id("fair_id")
     if fair_id is None:
         abort(422, "Choose the fair.")
-    fair = db.session.get(Fair, fair_id)
+    fair = queries.public_fair_by_id(fair_id)
     if fair is None or queries.registration_of(fair, current_org()) is None:
         abort(404)
     services.invite(application, current_user, fair)

@@ -340,6 +340,18 @@ def test_only_applicants_in_screening_interview_or_offer_are_invited(client, wor
                        data={"fair_id": world.fair.id}).status_code == 404
 
 
+@pytest.mark.parametrize("page", ["", "/agenda", "/agenda.csv", "/register"])
+def test_a_draft_fair_does_not_exist_on_the_employers_pages(client, world, login, db_session, page):
+    draft = make_fair(publish=False, name="MedEx Secret Plans", city="Paris")
+    db_session.commit()
+    login(world.a.viewer if page != "/register" else world.a.recruiter)
+
+    response = client.get(org_url(world, world.a, f"/fairs/{draft.id}{page}"))
+
+    assert response.status_code == 404
+    assert "Secret Plans" not in response.get_data(as_text=True)
+
+
 # --- agenda, CSV, attendance ------------------------------------------------------------------------------------
 
 
