@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from jobboard.accounts import two_factor
 from jobboard.accounts.models import AccountKind
 from jobboard.accounts.services import WeakPassword, create_user, find_user_by_email
 from jobboard.applications.services import sweep_uploads
@@ -35,17 +36,22 @@ def _read_password() -> str:
 @click.option("--name", default="Administrator", show_default=True, help="Full name shown in the interface.")
 def create_admin(email: str, name: str) -> None:
     """Create an administrator account. The password is asked for, or read from standard input
-    when it is piped."""
+    when it is piped. Two-factor sign-in is set up from a link mailed to the address."""
     email = email.strip().lower()
     if find_user_by_email(email) is not None:
         raise click.ClickException(f"An account with {email} exists already.")
     password = _read_password()
     try:
-        create_user(email=email, full_name=name, password=password, kind=AccountKind.STAFF, confirmed=True, is_admin=True)
+        admin = create_user(email=email, full_name=name, password=password, kind=AccountKind.STAFF, confirmed=True,
+                            is_admin=True)
     except WeakPassword as error:
         raise click.ClickException(error.message) from None
+    two_factor.send_admin_setup_link(admin)
     db.session.commit()
-    click.echo(f"Administrator {email} created.")
+    if current_app.config["OUTBOX_EAGER"]:
+        outbox.drain()
+    click.echo(f"Administrator {email} created. The link to set up two-factor sign-in is mailed to that address;"
+               " the account has no admin powers until it is done.")
 
 
 @jobboard_cli.command("seed-vocab")
@@ -67,10 +73,12 @@ def seed_demo_command(reset_passwords: bool) -> None:
     outbox.drain()
     click.echo("Demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     click.echo("Demo accounts:")
-    for account, password in accounts:
+    for account, credentials in accounts:
         role = "admin" if account.is_admin else (f"{account.role.value} at {account.org}" if account.org else account.kind.value)
-        shown = password if password else "(unchanged; --reset-passwords prints new ones)"
+        shown = credentials.password or "(unchanged; --reset-passwords prints new ones)"
         click.echo(f"  {account.email:<45} {shown:<20} {role}")
+        if credentials.authenticator_key:
+            click.echo(f"    authenticator key for {account.email}: {credentials.authenticator_key}")
 
 
 @jobboard_cli.command("reindex")

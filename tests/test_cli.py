@@ -45,7 +45,7 @@ def printed_accounts(output: str) -> dict[str, str]:
 # --- create-admin ------------------------------------------------------------------------------
 
 
-def test_create_admin_with_the_password_on_stdin(runner, client):
+def test_create_admin_with_the_password_on_stdin(runner, client, mailbox):
     result = runner.invoke(args=["jobboard", "create-admin", " Root@Example.ORG "], input=STRONG + "\n")
 
     assert result.exit_code == 0, result.output
@@ -68,6 +68,10 @@ def test_create_admin_with_the_password_on_stdin(runner, client):
     admin_page = client.get("/admin/")
     assert admin_page.status_code == 302
     assert admin_page.headers["Location"] == "/account/two-factor/setup"
+    # ...from the link mailed to the address, never from the password alone.
+    assert "E-mail me the set-up link" in client.get("/account/two-factor/setup").get_data(as_text=True)
+    link = mailbox.link(mailbox.last_to("root@example.org"), "/account/two-factor/setup/")
+    assert client.get(link).status_code == 200
 
 
 def test_create_admin_takes_a_name(runner):
@@ -144,6 +148,10 @@ def test_seed_demo_loads_vocabularies_organisations_and_accounts(runner):
     printed = printed_accounts(result.output)
     assert set(printed) == {account.email for account in DEMO_ACCOUNTS}
     assert demo_users() == len(DEMO_ACCOUNTS)
+    # The demo administrator's authenticator key is printed with its password: admin powers need both.
+    [key] = re.findall(r"authenticator key for admin@\S+: ([A-Z2-7]+)$", result.output, re.MULTILINE)
+    demo_admin = find_user_by_email(f"admin@{DEMO_DOMAIN}")
+    assert demo_admin.totp_secret == key and demo_admin.can_administer
     for account in DEMO_ACCOUNTS:
         user = find_user_by_email(account.email)
         assert user.is_confirmed

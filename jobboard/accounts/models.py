@@ -57,7 +57,14 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def has_two_factor(self) -> bool:
+        """Every live session of such an account passed the second factor: sign-in asks for it,
+        and turning it on ends the sessions begun without it."""
         return self.totp_secret is not None
+
+    @property
+    def can_administer(self) -> bool:
+        """Admin powers: an administrator's password alone grants none of them."""
+        return self.is_admin and self.has_two_factor
 
     def end_sessions(self) -> None:
         self.session_version += 1

@@ -3,6 +3,11 @@ and ten single-use recovery codes for when the phone is lost.
 
 Required for administrators (they are sent to set it up before any admin page), offered to
 everyone else. A code is accepted once: the time step of the last accepted code is kept.
+
+An administrator sets it up only from a link mailed to their address (``ADMIN_SETUP``): whoever
+first signed in with a new administrator's password could otherwise enrol their own phone and
+hold the admin powers. The link needs the account's session too, so a mailbox alone is not
+enough either.
 """
 
 from __future__ import annotations
@@ -20,12 +25,16 @@ from jobboard.accounts.models import RecoveryCode, User
 from jobboard.accounts.passwords import verify_password
 from jobboard.core import audit
 from jobboard.core.db import utcnow
-from jobboard.core.errors import Conflict, DomainError
+from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitted
+from jobboard.core.tokens import Purpose, fingerprint, make_token, read_token
+from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.mail import queue_mail
 
 ISSUER = "IMAP Job Board"
 RECOVERY_CODES = 10
 STEP_SECONDS = 30
+ADMIN_SETUP = Purpose("admin-two-factor-setup", 3 * 24 * 3600)
 
 
 def new_secret() -> str:
@@ -67,15 +76,39 @@ def _accepted_step(secret: str, code: str, after: int | None) -> int | None:
 
 def enable(user: User, secret: str, code: str) -> list[str]:
     """Turn two-factor sign-in on once the app shows a valid code; returns the recovery codes
-    (shown once)."""
+    (shown once). Every other session of the account ends: it was begun with the password alone."""
     if user.has_two_factor:
         raise Conflict("Two-factor sign-in is already on.")
     step = _accepted_step(secret, code, None)
     if step is None:
         raise DomainError("That code is not right. Check the time on your phone and try the current code.", field="code")
     user.totp_secret, user.totp_last_step = secret, step
+    user.end_sessions()
     audit.record("two_factor.enabled", actor_id=user.id, subject_type="user", subject_id=user.id)
     return _new_recovery_codes(user)
+
+
+def _admin_setup_binding(user: User) -> str:
+    # Dies with a password change or once two-factor sign-in is on.
+    return fingerprint(f"{user.password_hash}:{user.totp_secret}")
+
+
+def send_admin_setup_link(user: User) -> None:
+    if not user.is_admin or user.has_two_factor:
+        raise Conflict("This account needs no set-up link.")
+    token = make_token(ADMIN_SETUP, {"u": user.id, "f": _admin_setup_binding(user)})
+    queue_mail(user.email, "Set up two-factor sign-in for your administrator account", "accounts/admin_two_factor_setup",
+               user=user, setup_url=external_url("accounts.admin_two_factor_setup", token=token))
+
+
+def admin_for_setup(token: str, user: User) -> User:
+    """The signed-in administrator the set-up link was mailed to."""
+    payload = read_token(ADMIN_SETUP, token)
+    if payload.get("u") != user.id:
+        raise NotPermitted("This link was sent to another account. Sign in as the administrator it was sent to.")
+    if not user.is_admin or payload.get("f") != _admin_setup_binding(user):
+        raise InvalidToken("This link has been used or is out of date. Ask for a new one.")
+    return user
 
 
 def verify(user: User, code: str) -> bool:

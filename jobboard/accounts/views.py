@@ -149,11 +149,8 @@ def two_factor() -> Response:
 SETUP_SECRET = "two_factor_setup_secret"
 
 
-@bp.route("/two-factor/setup", methods=["GET", "POST"])
-@login_required
-def two_factor_setup() -> Response:
-    if current_user.has_two_factor:
-        return redirect(url_for("accounts.settings"))
+def _enrol() -> Response:
+    """The QR code and the code that turns two-factor sign-in on; then the recovery codes."""
     secret = session.get(SETUP_SECRET) or two_factor_service.new_secret()
     session[SETUP_SECRET] = secret
     form = TwoFactorForm()
@@ -168,6 +165,42 @@ def two_factor_setup() -> Response:
     uri = two_factor_service.provisioning_uri(current_user, secret)
     return render_page("accounts/two_factor_setup.html", form=form, secret=secret, qr=two_factor_service.qr_data_uri(uri),
                        status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+def two_factor_setup() -> Response:
+    if current_user.has_two_factor:
+        return redirect(url_for("accounts.settings"))
+    if current_user.is_admin:
+        if request.method == "POST":
+            abort(403, "Administrators set up two-factor sign-in from the link mailed to them.")
+        return render_page("accounts/admin_two_factor_link.html", form=ConfirmForm(formdata=None))
+    return _enrol()
+
+
+@bp.route("/two-factor/setup/link", methods=["POST"])
+@limiter.limit("3/hour", methods=["POST"], key_func=lambda: f"admin-setup:{current_user.get_id()}")
+@login_required
+def admin_two_factor_link() -> Response:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    two_factor_service.send_admin_setup_link(current_user)
+    flash(f"We sent the link to {current_user.email}. Open it in this browser.", "info")
+    return redirect(url_for("accounts.two_factor_setup"))
+
+
+@bp.route("/two-factor/setup/<token>", methods=["GET", "POST"])
+@login_required
+def admin_two_factor_setup(token: str) -> Response:
+    """An administrator's enrolment: the mailed link and the signed-in session together."""
+    if current_user.has_two_factor:
+        return redirect(url_for("accounts.settings"))
+    two_factor_service.admin_for_setup(token, current_user)
+    response = _enrol()
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.route("/two-factor/recovery-codes", methods=["POST"])

@@ -52,12 +52,12 @@ _admin_only = _require(lambda user: user.is_admin, "admin")
 
 
 def admin_required(view: F) -> F:
-    """Administrators only, and only once they have two-factor sign-in: until then every admin
-    page sends them to set it up."""
+    """Administrators only, and only once they have two-factor sign-in (``User.can_administer``):
+    until then every admin page sends them to set it up."""
 
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.has_two_factor:
+        if not current_user.can_administer:
             flash("Administrators sign in with two factors. Set it up to continue.", "warning")
             return redirect(url_for("accounts.two_factor_setup"))
         return view(*args, **kwargs)

@@ -1,6 +1,9 @@
 """``flask jobboard seed-demo``: idempotent. Organisations and sites are created once (matched by
 name); demo accounts are created once with random passwords that are printed, never stored in
-a file. ``reset_passwords`` gives the existing demo accounts new ones."""
+a file. ``reset_passwords`` gives the existing demo accounts new ones.
+
+The demo administrator gets its authenticator key the same way (printed once, new with the
+passwords): admin powers need the second factor, and the demo postings are approved by it."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from jobboard.accounts import two_factor
 from jobboard.accounts.models import AccountKind
 from jobboard.accounts.passwords import hash_password
 from jobboard.accounts.services import create_user, find_user_by_email
@@ -80,8 +84,15 @@ def _seed_organizations() -> dict[str, Organization]:
     return existing
 
 
-def _seed_account(account: DemoAccount, orgs: dict[str, Organization], reset_password: bool) -> str | None:
-    """The account's new password, or None when it already existed and keeps its password."""
+@dataclass(frozen=True)
+class Credentials:
+    """What to print for a demo account: nothing for one that existed and keeps its secrets."""
+
+    password: str | None = None
+    authenticator_key: str | None = None
+
+
+def _seed_account(account: DemoAccount, orgs: dict[str, Organization], reset_password: bool) -> Credentials:
     user = find_user_by_email(account.email)
     password = secrets.token_urlsafe(12)
     if user is None:
@@ -93,15 +104,19 @@ def _seed_account(account: DemoAccount, orgs: dict[str, Organization], reset_pas
         user.password_hash = hash_password(password)
         user.end_sessions()
     else:
-        password = None
+        return Credentials()
     if account.org:
         org = orgs[account.org]
         if not db.session.scalar(select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == user.id)):
             db.session.add(Membership(org_id=org.id, user_id=user.id, role=account.role))
-    return password
+    key = None
+    if account.is_admin:
+        key = user.totp_secret = two_factor.new_secret()
+        user.totp_last_step = None
+    return Credentials(password, key)
 
 
-def seed_demo(*, reset_passwords: bool = False) -> tuple[dict[str, int], list[tuple[DemoAccount, str | None]]]:
+def seed_demo(*, reset_passwords: bool = False) -> tuple[dict[str, int], list[tuple[DemoAccount, Credentials]]]:
     counts = load_vocabularies()
     orgs = _seed_organizations()
     counts["organizations"] = len(orgs)

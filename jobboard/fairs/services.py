@@ -464,7 +464,7 @@ def _check_cutoff(booking: Booking, actor: User, now: datetime, *, cancelling: b
 
 
 def _may_manage(booking: Booking, actor: User) -> bool:
-    if actor.is_admin or actor.id == booking.doctor_id:
+    if actor.can_administer or actor.id == booking.doctor_id:
         return True
     return db.session.scalar(select(Membership.id).where(
         Membership.org_id == booking.org_id, Membership.user_id == actor.id,

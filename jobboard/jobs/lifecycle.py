@@ -95,7 +95,7 @@ def _check_actor(posting: Posting, user: User | None, actor: Actor) -> None:
     if user is None:
         raise NotPermitted("Sign in to do this.")
     if actor == Actor.ADMIN:
-        if not user.is_admin:
+        if not user.can_administer:
             raise NotPermitted("Only administrators moderate postings.")
         return
     membership = db.session.scalar(

@@ -217,7 +217,7 @@ def renew_from_mail(token: str) -> Response:
 def _can_preview(posting: Posting) -> bool:
     if not current_user.is_authenticated:
         return False
-    return current_user.is_admin or org_queries.membership_in(current_user.id, posting.org.slug) is not None
+    return current_user.can_administer or org_queries.membership_in(current_user.id, posting.org.slug) is not None
 
 
 @bp.route("/jobs/<int:posting_id>")

@@ -546,6 +546,86 @@ def test_an_admin_without_two_factor_is_sent_to_set_it_up_before_any_admin_page(
     assert client.get("/account/two-factor/setup").status_code == 200
 
 
+def test_an_admin_with_a_password_only_has_no_admin_power_anywhere(app, client, login, db_session, world):
+    """Previews of tenants' drafts included: every admin power needs the second factor."""
+    draft = db.session.get(Posting, world.values["posting_id"])
+    draft.status = draft.status.DRAFT
+    draft.first_published_at = None
+    password_only = AdminFactory(totp_secret=None)
+    db.session.commit()
+
+    login(password_only)
+    assert client.get(f"/jobs/{draft.id}").status_code == 404
+    login(world.users["admin"])
+    preview = client.get(f"/jobs/{draft.id}")
+    assert preview.status_code == 200 and draft.title in preview.get_data(as_text=True)
+
+
+def test_turning_two_factor_on_ends_the_sessions_begun_without_it(app, client, db_session):
+    staff = StaffFactory()
+    db.session.commit()
+    earlier = app.test_client()
+    password_login(earlier, staff.email)
+    password_login(client, staff.email)
+    assert is_signed_in(app, session_cookie(earlier))
+
+    _set_up_two_factor(client)
+
+    assert not is_signed_in(app, session_cookie(earlier))
+    assert is_signed_in(app, session_cookie(client))
+
+
+def _admin_setup_link(client, mailbox, email: str) -> str:
+    assert client.post("/account/two-factor/setup/link").status_code == 302
+    return mailbox.link(mailbox.last_to(email), "/account/two-factor/setup/")
+
+
+def test_an_admin_enrols_only_from_the_link_mailed_to_them(app, client, db_session, mailbox):
+    """Whoever has a new administrator's password cannot enrol their own phone."""
+    admin = AdminFactory(totp_secret=None)
+    other_admin = AdminFactory(totp_secret=None)
+    db.session.commit()
+    password_login(client, admin.email)
+
+    page = client.get("/account/two-factor/setup")
+    assert page.status_code == 200 and "E-mail me the set-up link" in page.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "two_factor_setup_secret" not in session  # no key is made without the link
+    assert client.post("/account/two-factor/setup", data={"code": "123456"}).status_code == 403
+    link = _admin_setup_link(client, mailbox, admin.email)
+
+    # The link alone is not enough: another administrator's session cannot use it.
+    intruder = app.test_client()
+    password_login(intruder, other_admin.email)
+    refused = intruder.get(link)
+    assert refused.status_code == 403 and "This link was sent to another account." in refused.get_data(as_text=True)
+
+    assert client.get(link).status_code == 200
+    with client.session_transaction() as session:
+        totp = pyotp.TOTP(session["two_factor_setup_secret"])
+    assert client.post(link, data={"code": totp.now()}).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).can_administer
+    assert client.get("/admin/").status_code == 200
+    # Used once: the link is dead now.
+    assert client.get(link).status_code == 302  # already set up: to the settings
+    fresh = AdminFactory(totp_secret=None)
+    db.session.commit()
+    password_login(client, fresh.email)
+    assert client.get(link).status_code == 403
+
+
+def test_an_admin_setup_link_dies_with_a_password_change(app, client, db_session, mailbox):
+    admin = AdminFactory(totp_secret=None)
+    db.session.commit()
+    password_login(client, admin.email)
+    link = _admin_setup_link(client, mailbox, admin.email)
+    admin.password_hash = admin.password_hash + "x"  # a new password, the session kept
+    db.session.commit()
+    response = client.get(link)
+    assert response.status_code == 400 and "This link has been used or is out of date." in response.get_data(as_text=True)
+
+
 def _set_up_two_factor(client) -> tuple[pyotp.TOTP, list[str], int]:
     page = client.get("/account/two-factor/setup")
     assert page.status_code == 200
