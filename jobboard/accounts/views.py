@@ -3,6 +3,7 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask.wrappers import Response
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, fresh_login_required, login_user, logout_user
 
 from jobboard.accounts import services
@@ -127,9 +128,15 @@ def _pending_two_factor_user() -> tuple[User, dict[str, object]] | None:
     return user, pending
 
 
+def _two_factor_limit_key() -> str:
+    """Per account and address: someone who has the password cannot lock its owner out by
+    failing codes from elsewhere."""
+    return f"2fa:{(session.get(PENDING_TWO_FACTOR) or {}).get('u')}:{get_remote_address()}"
+
+
 @bp.route("/two-factor", methods=["GET", "POST"])
 @limiter.limit("5/minute;30/hour", methods=["POST"], exempt_when=lambda: PENDING_TWO_FACTOR not in session,
-               key_func=lambda: f"2fa:{(session.get(PENDING_TWO_FACTOR) or {}).get('u')}")
+               key_func=_two_factor_limit_key, deduct_when=lambda response: response.status_code >= 400)
 @public
 def two_factor() -> Response:
     """The second step of signing in, for accounts with two-factor sign-in."""

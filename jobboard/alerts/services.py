@@ -107,7 +107,9 @@ def create_alert(*, user: User | None, email: str | None, name: str, query_strin
     db.session.add(alert)
     db.session.flush()
     if user is None:
-        queue_mail(email, f"Confirm your job alert “{name}”", "alerts/confirm", alert=alert,
+        # Anyone may type any address here: the mail says only what the board says, never the
+        # visitor's name for the alert or words of their search.
+        queue_mail(email, "Confirm your job alert", "alerts/confirm", alert=alert,
                    confirm_url=external_url("alerts.confirm", token=make_token(CONFIRM_ALERT, {"a": alert.id})))
     return alert
 
@@ -264,6 +266,12 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
     return stats
 
 
+def _subject(alert: Alert, text: str) -> str:
+    """A subject naming the alert only when an account holder named it: a visitor's name for
+    their alert was typed by whoever gave the address."""
+    return f"{text}: {alert.name}" if alert.user_id is not None else f"{text} (your job alert)"
+
+
 def _search_url(alert: Alert) -> str:
     url = external_url("search.index")
     return f"{url}?{alert.query_string}" if alert.query_string else url
@@ -277,7 +285,7 @@ def _pause_outdated(alert: Alert, notices: list[str]) -> None:
     alert.status = AlertStatus.PAUSED
     unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
     queue_mail(
-        alert.recipient or "", f"Your job alert is paused: {alert.name}", "alerts/outdated",
+        alert.recipient or "", _subject(alert, "Your job alert is paused"), "alerts/outdated",
         alert=alert, notices=notices, search_url=_search_url(alert), unsubscribe_url=unsubscribe_url,
         alerts_url=external_url("alerts.index") if alert.user_id else None,
         headers=_unsubscribe_headers(unsubscribe_url),
@@ -288,7 +296,7 @@ def _pause_outdated(alert: Alert, notices: list[str]) -> None:
 def _send_digest(alert: Alert, documents: list[dict[str, object]], now: datetime) -> None:
     unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
     queue_mail(
-        alert.recipient or "", f"{len(documents)} new position{'s' if len(documents) != 1 else ''}: {alert.name}",
+        alert.recipient or "", _subject(alert, f"{len(documents)} new position{'s' if len(documents) != 1 else ''}"),
         "alerts/digest", alert=alert, postings=documents, unsubscribe_url=unsubscribe_url,
         posting_url=lambda doc: external_url("jobs.detail", posting_id=doc["id"], slug=doc["slug"]),
         search_url=_search_url(alert), maybe_more=len(documents) >= MAX_PER_DIGEST,

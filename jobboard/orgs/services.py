@@ -45,7 +45,7 @@ def register_org(
     for admin in db.session.scalars(select(User).where(User.is_admin.is_(True), User.is_deactivated.is_(False))):
         queue_mail(
             admin.email,
-            f"New employer to verify: {org.name}",
+            "A new employer is waiting for verification",
             "orgs/new_org_for_admin",
             org=org,
             review_url=external_url("moderation.org_detail", org_id=org.id),
@@ -125,7 +125,21 @@ def remove_member(org: Organization, actor: User, membership: Membership) -> Non
     )
 
 
+def invitation_problem(org: Organization, actor: User) -> str | None:
+    """Why the board will not send invitations for this organisation now, or None. An invitation
+    is mail to any address the inviter types: only a confirmed member of a verified employer
+    sends it."""
+    if not actor.is_confirmed:
+        return "Confirm your e-mail address before inviting colleagues."
+    if not org.is_verified:
+        return f"Invitations can be sent once an administrator has verified {org.name}."
+    return None
+
+
 def invite(org: Organization, actor: User, *, email: str, role: Role) -> Invitation:
+    problem = invitation_problem(org, actor)
+    if problem:
+        raise NotPermitted(problem)
     email = email.lower()
     existing_user = find_user_by_email(email)
     if existing_user is not None and db.session.scalar(
@@ -144,7 +158,7 @@ def invite(org: Organization, actor: User, *, email: str, role: Role) -> Invitat
     token = make_token(INVITATION, {"i": invitation.id, "e": email})
     queue_mail(
         email,
-        f"{actor.full_name} invites you to {org.name} on the IMAP job board",
+        "You are invited to join an employer's team on the IMAP Job Board",
         "orgs/invitation",
         org=org,
         inviter=actor,

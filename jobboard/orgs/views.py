@@ -87,6 +87,7 @@ def _members_page(invite_form: InviteForm | None = None, status: int = 200) -> R
         members=queries.members(org),
         invitations=queries.open_invitations(org),
         invite_form=invite_form or InviteForm(formdata=None),
+        invitation_problem=services.invitation_problem(org, current_user),
         role_choices=RoleForm.role.kwargs["choices"],
         status=status,
     )

@@ -56,7 +56,7 @@ def test_a_visitors_alert_sends_nothing_until_the_confirmation_link_is_followed(
     alert = only_alert()
     assert alert.status == AlertStatus.UNCONFIRMED and alert.email == VISITOR and alert.user_id is None
     confirmation = mailbox.last_to(VISITOR)
-    assert "Confirm your job alert" in confirmation["Subject"]
+    assert confirmation["Subject"] == "Confirm your job alert"
     link = mailbox.link(confirmation, "/alerts/confirm/")
 
     publish(world, "Pediatrician before confirmation")
@@ -83,6 +83,25 @@ def test_a_visitors_alert_sends_nothing_until_the_confirmation_link_is_followed(
     # What was published before the confirmation is not sent afterwards.
     assert digest_titles(mailbox, digest) == ["Pediatrician after confirmation"]
 
+
+
+def test_a_strangers_words_reach_neither_a_subject_nor_the_confirmation(world, client, mailbox):
+    """Anyone can subscribe any address: the confirmation says only what the board says, and no
+    subject ever carries the name a visitor typed."""
+    phishing = "Account locked - verify at http://evil.example"
+    post_alert(client, email=VISITOR, name=phishing, query="q=pediatrician&region=negev")
+
+    confirmation = mailbox.last_to(VISITOR)
+    assert confirmation["Subject"] == "Confirm your job alert"
+    text = mailbox.text(confirmation)
+    assert "evil" not in text and "locked" not in text and "pediatrician" not in text
+    client.post(mailbox.link(confirmation, "/alerts/confirm/"))
+    alert = only_alert()
+    publish(world, "Pediatrician after confirmation")
+    make_due(alert, utcnow())
+    run()
+    [digest] = digests(mailbox, VISITOR)
+    assert digest["Subject"] == "1 new position (your job alert)"
 
 def test_confirming_twice_changes_nothing(world, client, mailbox):
     post_alert(client, email=VISITOR)

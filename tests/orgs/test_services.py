@@ -79,7 +79,8 @@ def test_register_org_makes_the_user_owner_and_tells_active_admins(db_session, a
     assert (entry.action, entry.actor_id, entry.subject_type, entry.subject_id) == ("org.registered", staff.id, "organization", org.id)
     [mail] = queued_mail(db_session)
     assert mail["to"] == admin.email
-    assert mail["subject"] == "New employer to verify: Emek Medical Center"
+    assert mail["subject"] == "A new employer is waiting for verification"  # the name is a stranger's text
+    assert "Emek Medical Center" in mail["text"]
     assert f"http://jobboard.test/admin/orgs/{org.id}" in mail["text"]
 
 
@@ -190,9 +191,23 @@ def test_invite_normalises_the_address_and_mails_a_link(db_session, org, owner):
     assert (invitation.email, invitation.role, invitation.invited_by_id) == ("dana@example.org", Role.RECRUITER, owner.id)
     [mail] = queued_mail(db_session)
     assert mail["to"] == "dana@example.org"
-    assert mail["subject"] == "Ofer Owner invites you to Barzilai Medical Center on the IMAP job board"
+    assert mail["subject"] == "You are invited to join an employer's team on the IMAP Job Board"
     assert "http://jobboard.test/invitations/" in mail["text"]
     assert audit_actions(db_session) == ["member.invited"]
+
+
+def test_only_a_confirmed_member_of_a_verified_employer_invites(db_session, org, owner):
+    """An invitation is mail to any address typed in: an unconfirmed account or a pending or
+    suspended employer (anyone can make both) sends none."""
+    owner.email_confirmed_at = None
+    with pytest.raises(NotPermitted, match="Confirm your e-mail address before inviting colleagues."):
+        services.invite(org, owner, email="victim@example.org", role=Role.VIEWER)
+    owner.email_confirmed_at = org.created_at
+    for status in (OrgStatus.PENDING, OrgStatus.SUSPENDED):
+        org.status = status
+        with pytest.raises(NotPermitted, match="Invitations can be sent once an administrator has verified"):
+            services.invite(org, owner, email="victim@example.org", role=Role.VIEWER)
+    assert queued_mail(db_session) == []
 
 
 def test_reinviting_replaces_the_open_invitation(db_session, org, owner):

@@ -251,7 +251,7 @@ def test_visitor_registers_employer_and_becomes_owner(client, db_session, mailbo
     assert confirmation["Subject"] == "Confirm your e-mail address"
     assert mailbox.link(confirmation, "/account/confirm/")
     for_admin = mailbox.last_to(admin.email)
-    assert for_admin["Subject"] == "New employer to verify: Galilee Medical Center"
+    assert for_admin["Subject"] == "A new employer is waiting for verification"
     assert mailbox.link(for_admin, f"/admin/orgs/{org.id}") == f"/admin/orgs/{org.id}"
     assert mailbox.to("retired.admin@example.org") == []
 
@@ -395,6 +395,20 @@ def invitation_link(client, login, team, mailbox, email: str, role: str = "recru
     with client.session_transaction() as session:
         session.clear()  # the owner leaves; the invited person uses the same browser
     return mailbox.link(mailbox.last_to(email), "/invitations/")
+
+
+def test_a_pending_employer_offers_no_invitation_form_and_sends_none(client, login, team, db_session, mailbox):
+    team.org.status = OrgStatus.PENDING
+    db_session.commit()
+    login(team.owner)
+    page = page_text(client.get(f"/org/{team.org.slug}/members"))
+    assert "Invitations can be sent once an administrator has verified Ziv Medical Center." in page
+    assert "Send the invitation" not in page
+
+    response = invite(client, team, "anyone@example.org")
+
+    assert response.status_code == 422 and "Invitations can be sent once" in page_text(response)
+    assert mailbox.to("anyone@example.org") == []
 
 
 def test_owner_invites_by_email(client, login, team, db_session, mailbox):

@@ -707,6 +707,24 @@ def test_login_is_limited_per_account_and_per_address(app, db_session):
     assert password_login(from_address(app, "10.2.0.2"), "person-last@example.org", "wrong").status_code == 422
 
 
+def test_failed_codes_from_elsewhere_do_not_lock_the_owner_out_of_the_second_step(app, db_session):
+    """Whoever has the password can fail codes at will; the owner's correct code still passes."""
+    totp = pyotp.TOTP(pyotp.random_base32())
+    account = AdminFactory(totp_secret=totp.secret)
+    db.session.commit()
+    wrong = "000000" if totp.now() != "000000" else "111111"
+    attacker = from_address(app, "10.9.0.1")
+    password_login(attacker, account.email)
+    for _ in range(5):
+        assert attacker.post("/account/two-factor", data={"code": wrong}).status_code == 422
+    assert_limited(attacker.post("/account/two-factor", data={"code": wrong}))
+
+    owner = from_address(app, "10.9.0.2")
+    password_login(owner, account.email)
+    assert owner.post("/account/two-factor", data={"code": totp.now()}).status_code == 302
+    assert owner.get("/admin/").status_code == 200
+
+
 def test_signup_is_limited_per_address(app, db_session):
     one = from_address(app, "10.3.0.1")
     for n in range(5):
