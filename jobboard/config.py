@@ -56,6 +56,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_USE_TLS", False, _bool, "STARTTLS on the SMTP connection"),
     Setting("MAIL_USE_SSL", False, _bool, "SMTP over TLS from the start"),
     Setting("MAIL_DEFAULT_SENDER", "IMAP Job Board <jobs@imap.example.org>", str, "From address of every e-mail"),
+    Setting("CONTACT_EMAIL", "jobs@imap.example.org", str,
+            "the program administrators' address, shown where people are told to contact them"),
     Setting("OUTBOX_EAGER", None, _bool,
             "drain the outbox right after each request; default on in development and testing, off in production"),
     Setting("OUTBOX_MAX_ATTEMPTS", 10, int, "delivery attempts before an outbox message is marked dead"),

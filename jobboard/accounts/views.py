@@ -202,9 +202,9 @@ def admin_two_factor_link() -> Response:
 @login_required
 def admin_two_factor_setup(token: str) -> Response:
     """An administrator's enrolment: the mailed link and the signed-in session together."""
+    two_factor_service.admin_for_setup(token, current_user)
     if current_user.has_two_factor:
         return redirect(url_for("accounts.settings"))
-    two_factor_service.admin_for_setup(token, current_user)
     response = _enrol()
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -22,7 +22,7 @@ from jobboard.fairs.models import (
     Slot,
     SlotStatus,
 )
-from jobboard.orgs.models import Organization
+from jobboard.orgs.models import Organization, OrgStatus
 
 
 def upcoming_fairs() -> list[Fair]:
@@ -45,10 +45,12 @@ def public_fair_by_id(fair_id: int) -> Fair | None:
 
 
 def registrations(fair: Fair) -> list[FairRegistration]:
+    """The employers interviewing at the fair: a suspended one's table is closed."""
     return list(db.session.scalars(
         select(FairRegistration)
         .options(joinedload(FairRegistration.org), selectinload(FairRegistration.tables))
-        .join(Organization).where(FairRegistration.fair_id == fair.id).order_by(Organization.name)
+        .join(Organization).where(FairRegistration.fair_id == fair.id, Organization.status == OrgStatus.VERIFIED)
+        .order_by(Organization.name)
     ).unique())
 
 
@@ -90,8 +92,9 @@ def free_times(fair: Fair, org_id: int | None = None) -> dict[int, list[FreeTime
     query = (
         select(Slot.org_id, Slot.starts_at, Slot.id, InterviewTable.label)
         .join(InterviewTable, InterviewTable.id == Slot.table_id)
+        .join(Organization, Organization.id == Slot.org_id)
         .where(Slot.fair_id == fair.id, Slot.status == SlotStatus.OPEN, Slot.starts_at > utcnow(),
-               Slot.id.not_in(booked))
+               Slot.id.not_in(booked), Organization.status == OrgStatus.VERIFIED)
         .order_by(Slot.org_id, Slot.starts_at, InterviewTable.label)
     )
     if org_id is not None:

@@ -45,7 +45,7 @@ from jobboard.fairs.models import (
 )
 from jobboard.jobs.models import Posting
 from jobboard.mail import queue_mail
-from jobboard.orgs.models import Membership, Organization, Role
+from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
 
 REMINDER = "fairs.reminder"
 REMINDERS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
@@ -341,8 +341,10 @@ def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | N
 
 
 def _registration(fair: Fair, org_id: int) -> FairRegistration:
+    """The employer's part in the fair, while it interviews there (a suspended one does not)."""
     registration = db.session.scalar(
-        select(FairRegistration).where(FairRegistration.fair_id == fair.id, FairRegistration.org_id == org_id)
+        select(FairRegistration).join(Organization).where(
+            FairRegistration.fair_id == fair.id, FairRegistration.org_id == org_id, Organization.status == OrgStatus.VERIFIED)
     )
     if registration is None:
         raise NotFound("There is no such slot.")
@@ -482,6 +484,7 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
         raise NotFound("Choose another slot of the same employer at this fair.")
     fair = _lock_fair(booking.fair_id)
     slot = _lock_slot(new_slot_id)
+    _registration(fair, slot.org_id)
     doctor = booking.doctor
     _lock_doctor(doctor)
     seen_sequence = booking.sequence
@@ -529,6 +532,19 @@ def cancel(booking: Booking, actor: User, message: str | None = None) -> None:
     if actor.id != booking.doctor_id and not (message or "").strip():
         raise DomainError("Write a message to the doctor explaining the cancellation.", field="message")
     _cancel(booking, actor, (message or "").strip() or None)
+
+
+def cancel_for_suspension(admin: User, org: Organization) -> int:
+    """A suspended employer holds no interviews: its upcoming bookings are cancelled and each
+    doctor is told (not why: the reason is between the programme and the employer). Returns how
+    many were cancelled. Lifting the suspension reopens the tables, not these bookings."""
+    bookings = list(db.session.scalars(
+        select(Booking).where(Booking.org_id == org.id, Booking.status == BookingStatus.CONFIRMED,
+                              Booking.starts_at > utcnow()).order_by(Booking.starts_at).with_for_update()
+    ))
+    for booking in bookings:
+        _cancel(booking, admin, f"{org.name} no longer holds interviews at {booking.fair.name}.")
+    return len(bookings)
 
 
 def mark_attendance(booking: Booking, actor: User, attendance: Attendance) -> None:

@@ -45,7 +45,7 @@ from jobboard.jobs.models import (
 )
 from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
-from jobboard.orgs.models import Membership, Organization, Role, Site
+from jobboard.orgs.models import Membership, Organization, OrgStatus, Role, Site
 from jobboard.vocab.models import HebrewLevel, Language, Profession, Specialty
 
 RENEW_POSTING = Purpose("renew-posting", 14 * 24 * 3600)
@@ -416,6 +416,7 @@ def send_expiry_reminders(now: datetime | None = None) -> int:
     due = db.session.scalars(
         select(Posting).where(
             Posting.status == PostingStatus.PUBLISHED,
+            Posting.org.has(Organization.status == OrgStatus.VERIFIED),
             Posting.expires_at > now,
             Posting.expires_at <= now + timedelta(days=REMINDER_DAYS),
             (Posting.expiry_reminder_sent_for.is_(None)) | (Posting.expiry_reminder_sent_for != Posting.expires_at),

@@ -11,6 +11,7 @@ from jobboard.core.outbox import OutboxMessage, OutboxStatus, retry_dead
 from jobboard.core.errors import Conflict, DomainError, NotFound
 from jobboard.extensions import db
 from jobboard.core.urls import external_url
+from jobboard.fairs.services import cancel_for_suspension
 from jobboard.jobs.services import sync_org_postings
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
@@ -49,6 +50,10 @@ def suspend_org(admin: User, org: Organization, reason: str) -> None:
     if org.status == OrgStatus.SUSPENDED:
         raise Conflict("This organisation is already suspended.")
     _set_status(admin, org, OrgStatus.SUSPENDED, reason, "org.suspended")
+    cancelled = cancel_for_suspension(admin, org)
+    if cancelled:
+        audit.record("fair.bookings_cancelled", actor_id=admin.id, subject_type="organization", subject_id=org.id,
+                     org_id=org.id, count=cancelled)
     _tell_owners(org, f"{org.name} is suspended on the IMAP job board", "moderation/org_suspended")
 
 

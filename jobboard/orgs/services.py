@@ -18,7 +18,7 @@ from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.extensions import db
 from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
-from jobboard.orgs.models import Invitation, Membership, Organization, OrgKind, Role, Site
+from jobboard.orgs.models import Invitation, Membership, Organization, OrgKind, OrgStatus, Role, Site
 from jobboard.vocab.models import City
 
 INVITATION = Purpose("org-invitation", 14 * 24 * 3600)
@@ -190,6 +190,8 @@ def invitation_from_token(token: str) -> Invitation:
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
     if not invitation.is_open:
         raise InvalidToken("This invitation has been used or withdrawn.")
+    if invitation.org.status == OrgStatus.SUSPENDED:
+        raise NotPermitted(f"{invitation.org.name} is suspended; the invitation cannot be accepted now.")
     if user.email != invitation.email:
         raise NotPermitted(f"This invitation was sent to another address. Sign in as {invitation.email} to accept it.")
     if user.is_doctor:

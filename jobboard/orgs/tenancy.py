@@ -2,8 +2,11 @@
 role in it. Someone who is not a member gets 404, as if the organisation's pages did not exist;
 a member whose role is too low gets 403.
 
-The membership is read from the database on every request, so a role change or a removal
-applies at once.
+A suspended organisation's members get one page (403) saying so and whom to contact, on every
+one of its addresses: a suspension stops every read of applicant data and every write at once.
+
+The membership is read from the database on every request, so a role change, a removal or a
+suspension applies at once.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable, TypeVar
 
-from flask import Blueprint, abort, g
+from flask import Blueprint, abort, current_app, g
+from flask.wrappers import Response
 from flask_login import current_user
 from flask_login import login_required as _login_required
 
 from jobboard.core.access import classify
-from jobboard.orgs.models import Membership, Organization, Role
+from jobboard.core.htmx import is_htmx, render_page
+from jobboard.core.web import error_response
+from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
 from jobboard.orgs.queries import membership_in
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,6 +49,8 @@ def member_required(min_role: Role) -> Callable[[F], F]:
             membership = membership_in(current_user.id, g.org_slug or "")
             if membership is None:
                 abort(404)
+            if membership.org.status == OrgStatus.SUSPENDED:
+                return _suspended(membership.org)
             if not membership.role.includes(min_role):
                 abort(403, "Your role in this organisation does not allow this.")
             g.org, g.membership = membership.org, membership
@@ -53,6 +61,13 @@ def member_required(min_role: Role) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def _suspended(org: Organization) -> Response:
+    message = f"{org.name} is suspended on the job board. Write to {current_app.config['CONTACT_EMAIL']}."
+    if is_htmx():
+        return error_response(403, message)
+    return render_page("orgs/suspended.html", org=org, contact=current_app.config["CONTACT_EMAIL"], status=403)
 
 
 def current_org() -> Organization:

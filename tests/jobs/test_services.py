@@ -29,6 +29,7 @@ from jobboard.jobs.models import (
 )
 from jobboard.jobs.lifecycle import IllegalTransition
 from jobboard.jobs.services import RENEW_POSTING, LikelyDuplicate
+from jobboard.orgs.models import OrgStatus
 from jobboard.vocab.models import HebrewLevel
 from tests.factories import GrantProgramFactory, SiteFactory
 from tests.jobs.helpers import audit_rows, content, count, create, published, submitted, transitions_of
@@ -408,6 +409,13 @@ def test_reminders_go_to_recruiters_and_owners_once_per_expiry_date(world, db_se
     # A new expiry date gets its own reminder.
     with time_machine.travel(posting.expires_at - timedelta(days=6), tick=False):
         assert services.send_expiry_reminders() == 1
+
+
+def test_a_suspended_employer_gets_no_renewal_reminders(world, db_session, mailbox):
+    _published_at_t0(world)
+    world.org.status = OrgStatus.SUSPENDED
+    with time_machine.travel(T0 + timedelta(days=53, minutes=1), tick=False):
+        assert services.send_expiry_reminders() == 0
 
 
 def test_the_renew_link_works_once(world, db_session, mailbox):

@@ -346,17 +346,26 @@ def test_the_whole_employer_flow(client, world, postings, db_session):
     assert "Published → Closed" in history and "Pending review → Draft" in history
 
 
-@pytest.mark.parametrize(("org_status", "message"), [
-    (OrgStatus.PENDING, "waiting for verification"), (OrgStatus.SUSPENDED, "suspended")])
-def test_only_a_verified_org_submits(client, world, postings, db_session, org_status, message):
-    world.org.status = org_status
+def test_a_pending_org_cannot_submit(client, world, postings, db_session):
+    world.org.status = OrgStatus.PENDING
     db_session.commit()
     sign_in(client, world.recruiter)
     draft = postings["draft"]
     assert "Submitting opens once your organisation is verified" in page_text(
         client.get(f"/org/{world.org.slug}/postings/{draft.id}"))
     response = client.post(f"/org/{world.org.slug}/postings/{draft.id}/submit")
-    assert response.status_code == 403 and message in page_text(response)
+    assert response.status_code == 403 and "waiting for verification" in page_text(response)
+    assert draft.status == S.DRAFT and transitions_of(draft) == []
+
+
+def test_a_suspended_org_sees_only_the_suspension(client, world, postings, db_session):
+    world.org.status = OrgStatus.SUSPENDED
+    db_session.commit()
+    sign_in(client, world.recruiter)
+    draft = postings["draft"]
+    for response in (client.get(f"/org/{world.org.slug}/postings/{draft.id}"),
+                     client.post(f"/org/{world.org.slug}/postings/{draft.id}/submit")):
+        assert response.status_code == 403 and "is suspended" in page_text(response)
     assert draft.status == S.DRAFT and transitions_of(draft) == []
 
 

@@ -226,7 +226,10 @@ def test_suspended_owner_sees_the_reason(client, login, admin, db_session, pendi
     login(admin)
     client.post(f"/admin/orgs/{pending_org.id}/suspend", data={"reason": "No licence on file."})
     login(owner)
-    assert "is suspended: No licence on file." in page_text(client.get("/org/pending-hospital/"))
+    page = client.get("/org/pending-hospital/")
+    assert page.status_code == 403
+    assert "The reason given:" in page_text(page) and "No licence on file." in page_text(page)
+    assert "jobs@imap.example.org" in page_text(page)
 
 
 def pending_org_owner(db_session, org):

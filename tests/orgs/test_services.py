@@ -309,6 +309,14 @@ def test_accept_is_refused_for_the_wrong_account(db_session, org, owner, make_us
     assert membership_of(db_session, user) is None
 
 
+def test_an_invitation_to_a_suspended_employer_cannot_be_accepted(db_session, org, owner):
+    invitation = services.invite(org, owner, email="dana@example.org", role=Role.RECRUITER)
+    org.status = OrgStatus.SUSPENDED
+    with pytest.raises(NotPermitted, match="is suspended"):
+        services.accept_invitation(invitation, StaffFactory(email="dana@example.org"))
+    assert invitation.is_open
+
+
 def test_accept_with_new_account(db_session, org, owner):
     invitation = services.invite(org, owner, email="dana@example.org", role=Role.VIEWER)
     user = services.accept_invitation_with_new_account(invitation, full_name="Dana Levi", password=PASSWORD)

@@ -7,7 +7,10 @@ Expected outcomes, by class:
 - doctor: anonymous → sign in; staff and admins → 403; another doctor's object → 404;
 - member:<role>: anonymous → sign in; anyone not in tenant A (a doctor, tenant B's owner, an
   administrator) → 404, as if A's pages did not exist; a member whose role is too low → 403;
-- admin: anonymous → sign in; everyone else → 403.
+  A's owner while A is suspended → the suspension page (403) on every route; A's owner while A
+  waits for verification → answered, but for what needs a verified employer (``PENDING_REFUSED``);
+- admin: anonymous → sign in; an administrator with a password only → sent to set up the second
+  factor; everyone else → 403.
 A refused request changes nothing in the database. A route added without a class fails here.
 """
 
@@ -35,7 +38,7 @@ from jobboard.fairs.models import BookingMode, Slot
 from jobboard.jobs import services as jobs
 from jobboard.jobs.models import Seniority
 from jobboard.orgs import services as orgs
-from jobboard.orgs.models import Role
+from jobboard.orgs.models import Organization, OrgStatus, Role
 from jobboard.vocab.models import HebrewLevel
 from tests.factories import (
     AdminFactory,
@@ -48,8 +51,13 @@ from tests.factories import (
 )
 
 CLASSES = {"public", "user", "doctor", "admin", "member:viewer", "member:recruiter", "member:owner"}
-PERSONAS = ("anonymous", "doctor", "applicant", "viewer_a", "recruiter_a", "owner_a", "owner_b", "admin")
+PERSONAS = ("anonymous", "doctor", "applicant", "viewer_a", "recruiter_a", "owner_a", "owner_b", "admin_password_only",
+            "admin")
 ROLE_OF = {"viewer_a": Role.VIEWER, "recruiter_a": Role.RECRUITER, "owner_a": Role.OWNER}
+# A's owner, visiting while tenant A has this standing (a test of their own: each acts alone).
+TENANT_A_STATUS = {"owner_a_suspended": OrgStatus.SUSPENDED, "owner_a_pending": OrgStatus.PENDING}
+# What a pending employer may not do yet (as the matrix asks it: without a form).
+PENDING_REFUSED = {"jobs.submit": "forbidden"}
 # Routes whose object belongs to one doctor: another doctor gets 404.
 DOCTOR_OBJECT_ARGS = {"cv_id", "booking_id", "application_id"}
 # Answers with a redirect to the sign-in page when no sign-in is under way.
@@ -61,7 +69,8 @@ REFUSED = {("orgs.register", "doctor"), ("orgs.register", "applicant"),
 # Arguments naming public objects: not tenant data, so not hidden from other tenants.
 PUBLIC_OBJECT_ARGS = {"fair_id", "fair_slug", "action"}
 TOKEN_ENDPOINTS = {"accounts.confirm_email", "accounts.confirm_email_change", "accounts.reset_password",
-                   "jobs.renew_from_mail", "orgs.accept_invitation", "alerts.confirm", "alerts.unsubscribe"}
+                   "jobs.renew_from_mail", "orgs.accept_invitation", "alerts.confirm", "alerts.unsubscribe",
+                   "accounts.admin_two_factor_setup"}
 # Routes whose <action> takes other words than the default.
 ACTIONS = {"alerts.change": "pause"}
 
@@ -155,7 +164,7 @@ def build_world() -> World:
     db.session.flush()
 
     values = {
-        "org_slug": org_a.slug, "posting_id": posting.id, "slug": posting.slug, "site_id": site_a.id,
+        "org_a_id": org_a.id, "org_slug": org_a.slug, "posting_id": posting.id, "slug": posting.slug, "site_id": site_a.id,
         "membership_id": members["viewer_a"].id, "invitation_id": invitation.id, "application_id": application.id,
         "cv_id": cv.id, "booking_id": booking.id, "slot_id": slots[1].id, "fair_id": fair.id, "fair_slug": fair.slug,
         "org_id": org_a.id, "grant_id": db.session.scalar(select(func.min(jobs.GrantProgram.id))),
@@ -164,7 +173,8 @@ def build_world() -> World:
     other = dict(values, org_slug=org_b.slug, posting_id=posting_b.id, site_id=site_b.id,
                  membership_id=owner_b.id, org_id=org_b.id)
     users = {name: membership.user for name, membership in members.items()}
-    users.update(anonymous=None, doctor=DoctorFactory(), applicant=applicant, owner_b=owner_b.user, admin=admin)
+    users.update(anonymous=None, doctor=DoctorFactory(), applicant=applicant, owner_b=owner_b.user, admin=admin,
+                 admin_password_only=AdminFactory(totp_secret=None))
     db.session.commit()
     return World(users={name: Persona(user.id, user.get_id()) if user else None for name, user in users.items()},
                  values=values, other_values=other)
@@ -187,7 +197,7 @@ def fingerprint() -> dict[str, int]:
     return {name: db.session.execute(db.text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one() for name in names}
 
 
-def expected(access: str, persona: str, endpoint: str, rule: str) -> str:
+def expected(access: str, persona: str, endpoint: str, rule: str, method: str) -> str:
     if (endpoint, persona) in REFUSED:
         return "forbidden"
     if access == "public":
@@ -198,10 +208,18 @@ def expected(access: str, persona: str, endpoint: str, rule: str) -> str:
         return "login"
     if access == "user" and "alert_id" in rule:
         return "answered" if persona == "applicant" else "not_found"  # an alert is its owner's
+    if access == "user" and endpoint in TOKEN_ENDPOINTS:
+        return "bad_token"
+    if (endpoint, method, persona) == ("accounts.two_factor_setup", "POST", "admin_password_only"):
+        return "forbidden"  # an administrator enrols only from the mailed link
     if access == "user":
         return "answered"
     if access == "admin":
-        return "answered" if persona == "admin" else "forbidden"
+        return {"admin": "answered", "admin_password_only": "second_factor"}.get(persona, "forbidden")
+    if persona == "owner_a_suspended" and access.startswith("member:"):
+        return "suspended"
+    if persona == "owner_a_pending" and access.startswith("member:"):
+        return PENDING_REFUSED.get(endpoint, "answered")
     if access == "doctor":
         if persona not in ("doctor", "applicant"):
             return "forbidden"
@@ -213,12 +231,17 @@ def expected(access: str, persona: str, endpoint: str, rule: str) -> str:
     return "answered" if ROLE_OF[persona].includes(role) else "forbidden"
 
 
-def outcome(response: object) -> str:
+def outcome(response: object, access: str) -> str:
     status = response.status_code  # type: ignore[attr-defined]
     location = response.headers.get("Location", "")  # type: ignore[attr-defined]
     if status == 302 and location.startswith("/account/login"):
         return "login"
+    if status == 302 and location == "/account/two-factor/setup" and access == "admin":
+        return "second_factor"
+    if status == 403 and " is suspended" in response.get_data(as_text=True):  # type: ignore[attr-defined]
+        return "suspended"
     return {403: "forbidden", 404: "not_found", 400: "bad_token"}.get(status, "answered" if status < 500 else "error")
+
 
 
 def sign_in(client: object, login: object, user: object) -> None:
@@ -230,11 +253,14 @@ def sign_in(client: object, login: object, user: object) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "route" in metafunc.fixturenames:
-        from jobboard import create_app
+    for name in ("route", "member_route"):
+        if name in metafunc.fixturenames:
+            from jobboard import create_app
 
-        probe = create_app({"JOBBOARD_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
-        metafunc.parametrize("route", routes(probe), ids=[f"{m} {e}:{r}" for e, r, m in routes(probe)])
+            probe = create_app({"JOBBOARD_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+            chosen = [r for r in routes(probe)
+                      if name == "route" or probe.view_functions[r[0]].access_class.startswith("member:")]
+            metafunc.parametrize(name, chosen, ids=[f"{m} {e}:{r}" for e, r, m in chosen])
 
 
 def _url(app: Flask, endpoint: str, rule: str, values: dict[str, object]) -> str:
@@ -249,20 +275,38 @@ def _url(app: Flask, endpoint: str, rule: str, values: dict[str, object]) -> str
 def test_each_visitor_gets_the_expected_answer(app, client, login, db_session, world, route):
     endpoint, rule, method = route
     access = app.view_functions[endpoint].access_class
-    url = _url(app, endpoint, rule, world.values)
     # Authorised visitors last: their POST may change what the others would see.
-    order = sorted(PERSONAS, key=lambda p: expected(access, p, endpoint, rule) == "answered")
+    order = sorted(PERSONAS, key=lambda p: expected(access, p, endpoint, rule, method) == "answered")
     for persona in order:
-        sign_in(client, login, world.users[persona])
-        before = fingerprint() if method == "POST" else None
-        for headers in ({}, {"HX-Request": "true"}) if method == "GET" else ({},):
-            response = client.open(url, method=method, headers=headers)
-            want = expected(access, persona, endpoint, rule)
-            got = outcome(response)
-            assert got == want, f"{method} {url} as {persona} ({access}, htmx={bool(headers)}): {response.status_code}, expected {want}"
-        if before is not None and want != "answered":
-            db.session.expire_all()
-            assert fingerprint() == before, f"refused {method} {url} as {persona} changed the database"
+        check_visit(app, client, login, world, route, persona)
+
+
+@pytest.mark.parametrize("persona", TENANT_A_STATUS)
+def test_a_suspended_or_pending_tenants_owner_gets_the_expected_answer(app, client, login, db_session, world,
+                                                                       member_route, persona):
+    org = db.session.get(Organization, world.values["org_a_id"])
+    org.status = TENANT_A_STATUS[persona]
+    db.session.commit()
+    check_visit(app, client, login, world, member_route, persona, as_user=world.users["owner_a"])
+
+
+def check_visit(app: Flask, client: object, login: object, world: World, route: tuple[str, str, str],
+                persona: str, as_user: Persona | None = None) -> None:
+    """The persona's answer on the route (GET also as htmx); a refusal changes no row."""
+    endpoint, rule, method = route
+    access = app.view_functions[endpoint].access_class
+    url = _url(app, endpoint, rule, world.values)
+    sign_in(client, login, as_user or world.users[persona])
+    before = fingerprint() if method == "POST" else None
+    want = expected(access, persona, endpoint, rule, method)
+    for headers in ({}, {"HX-Request": "true"}) if method == "GET" else ({},):
+        response = client.open(url, method=method, headers=headers)  # type: ignore[attr-defined]
+        got = outcome(response, access)
+        assert got == want, (f"{method} {url} as {persona} ({access}, htmx={bool(headers)}): "
+                             f"{response.status_code}, expected {want}")
+    if before is not None and want != "answered":
+        db.session.expire_all()
+        assert fingerprint() == before, f"refused {method} {url} as {persona} changed the database"
 
 
 def test_another_tenants_object_ids_are_not_found_under_its_own_slug(app, client, login, db_session, world):
