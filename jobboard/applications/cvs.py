@@ -117,6 +117,11 @@ def write_file(data: bytes) -> str:
     return stored_name
 
 
+def replace_file(stored_name: str, data: bytes) -> None:
+    """Give a stored file new bytes at once: they are written to a new file that takes its name."""
+    os.replace(file_path(write_file(data)), file_path(stored_name))
+
+
 def file_path(stored_name: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{32}", stored_name):
         raise ValueError("not a stored file name")

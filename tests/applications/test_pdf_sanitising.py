@@ -2,7 +2,7 @@
 image, a web link, a mail link, a jump to page 2 and a bookmark) plus one trick. Every one is
 accepted and stored as a clean copy: what an employer downloads carries none of the trick, and
 the text, font, image, harmless links and bookmark are still there. The inspection of the clean
-copy is the guard behind the cleaning.
+copy is the guard behind the cleaning; ``flask jobboard sanitise-cvs`` cleans files stored before.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import pytest
 from pikepdf import Array, Dictionary, Name, String
 from sqlalchemy import select
 
-from jobboard.applications import pdfcheck
+from jobboard.applications import pdfcheck, services
 from jobboard.applications.models import Application, CvDocument
 from jobboard.extensions import db
-from tests.applications.conftest import stored_files, text_of
+from tests.applications.conftest import encrypted_pdf, stored_cv, stored_files, text_of
 
 CV_TEXT = "Miriam Zalcberg, paediatrician"
 LINKEDIN = "https://www.linkedin.com/in/miriam-zalcberg"
@@ -307,3 +307,49 @@ def test_what_the_cleaning_leaves_active_is_refused(client, world, login, upload
 def test_only_web_and_mail_addresses_are_kept(address, kept):
     assert pdfcheck.is_web_address(String(address)) is kept
 
+
+# --- CVs stored before ---------------------------------------------------------------------
+
+
+def test_sanitise_cvs_rewrites_stored_cvs_and_sent_copies_in_place(app, world, db_session, uploads):
+    trick, payload = HOSTILE["file attachment carrying an exe"]
+    old = stored_cv(world.doctor, "old.pdf", hostile_pdf(trick), default=False)
+    locked = stored_cv(world.doctor, "locked.pdf", encrypted_pdf(), default=False)
+    application = services.apply(world.doctor, world.posting, old, "")
+    db_session.commit()
+    locked_bytes = (uploads / locked.stored_name).read_bytes()
+    files = stored_files(uploads)
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["jobboard", "sanitise-cvs"])
+
+    # The world's two CVs, the old one and the application's copy; the encrypted one is kept.
+    assert "CV files rewritten as clean copies: 4; clean already: 0." in result.output
+    assert (f"Not cleaned, left as it is: CV {locked.id} ({locked.stored_name}): This PDF is protected by a password."
+            in result.output)
+    assert result.exit_code == 1
+    db.session.expire_all()
+    assert stored_files(uploads) == files
+    assert (uploads / locked.stored_name).read_bytes() == locked_bytes
+    for stored_name in (old.stored_name, application.cv_stored_name):
+        assert_clean((uploads / stored_name).read_bytes(), payload)
+    cleaned = (uploads / old.stored_name).read_bytes()
+    assert (old.size_bytes, old.page_count, old.sha256) == (len(cleaned), 2, hashlib.sha256(cleaned).hexdigest())
+    assert application.cv_size_bytes == len((uploads / application.cv_stored_name).read_bytes())
+
+    again = runner.invoke(args=["jobboard", "sanitise-cvs"])
+
+    assert "CV files rewritten as clean copies: 0; clean already: 4." in again.output
+    assert (uploads / old.stored_name).read_bytes() == cleaned
+
+
+def test_sanitise_cvs_reports_a_missing_file(app, world, db_session, uploads):
+    (uploads / world.cv.stored_name).unlink()
+
+    result = app.test_cli_runner().invoke(args=["jobboard", "sanitise-cvs"])
+
+    assert f"CV {world.cv.id} ({world.cv.stored_name}): the file is missing" in result.output
+    assert "CV files rewritten as clean copies: 1; clean already: 0." in result.output  # the other doctor's
+    assert result.exit_code == 1
+    db.session.expire_all()
+    assert db.session.get(CvDocument, world.cv.id) is not None
