@@ -92,8 +92,7 @@ def xfa_form_with_a_script(pdf: pikepdf.Pdf) -> None:
                           b'xfa.host.gotoURL("https://evil.example/xfa")</script></event>'
                           b'</subform></template></xdp:xdp>')
     field = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Widget, FT=Name.Tx, T=String("name"),
-                                         Rect=[300, 700, 500, 720], P=pdf.pages[0].obj,
-                                         AA=Dictionary(K=javascript("app.alert('keystroke-script')"))))
+                                         Rect=[300, 700, 500, 720], P=pdf.pages[0].obj))
     pdf.pages[0].obj.Annots.append(field)
     pdf.Root.AcroForm = pdf.make_indirect(Dictionary(Fields=Array([field]), XFA=xfa))
     pdf.Root.NeedsRendering = True
