@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from jobboard.accounts import two_factor
 from jobboard.accounts.models import AccountKind
 from jobboard.accounts.services import WeakPassword, create_user, find_user_by_email
-from jobboard.applications.services import sweep_uploads
+from jobboard.applications.services import sanitise_stored_cvs, sweep_uploads
 from jobboard.core import outbox
 from jobboard.core.schedule import run_due_jobs
 from jobboard.demo.seed import seed_demo
@@ -109,6 +109,19 @@ def search_check_command() -> None:
 def sweep_uploads_command() -> None:
     """Delete uploaded files no row refers to (left by a request that failed after writing)."""
     click.echo(f"Removed {sweep_uploads()} unreferenced files.")
+
+
+@jobboard_cli.command("sanitise-cvs")
+def sanitise_cvs_command() -> None:
+    """Rewrite every stored CV, and every copy sent with an application, as a clean copy without
+    scripts, actions, forms or attached files, as uploads are now; safe to run again."""
+    report = sanitise_stored_cvs()
+    db.session.commit()
+    click.echo(f"CV files rewritten as clean copies: {report.rewritten}; clean already: {report.unchanged}.")
+    for failure in report.failures:
+        click.echo(f"Not cleaned, left as it is: {failure}")
+    if report.failures:
+        raise click.ClickException(f"Files that could not be cleaned: {len(report.failures)}; none was deleted.")
 
 
 @jobboard_cli.command("worker")

@@ -1,8 +1,12 @@
-"""CV files: checked by content, stored outside ``static/`` under random names.
+"""CV files: checked by content, rewritten to a clean copy, stored outside ``static/`` under
+random names.
 
 Policy: PDF only (the name must end in .pdf and the content must be a PDF), at most 5 MB and
-100 pages, not encrypted, no scripts, launch actions or attached files; at most 10 CVs per
-doctor. The original name is kept only for display and downloads.
+100 pages, not encrypted; at most 10 CVs per doctor. Every upload is rewritten without scripts,
+actions, forms (XFA included), attached files and multimedia, keeping text, fonts, images and
+web links (``pdfcheck.py``); only that copy is stored, so employers never receive the bytes as
+uploaded. A copy in which something active remains is refused. The original name is kept only
+for display and downloads.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ REASONS = {
     "encrypted": "This PDF is protected by a password. Upload a version without protection.",
     "unreadable": "This file is not a readable PDF.",
     "too_many_pages": "A CV may have at most 100 pages.",
-    "active_content": "This PDF contains scripts, actions or attached files. Save it again as a plain PDF (print to PDF) and upload that.",
+    "active_content": "This PDF contains scripts, form fields or attached files that could not be removed. Save it again as a plain PDF (print to PDF) and upload that.",
     "timeout": "This PDF could not be checked in time. Save it again as a plain PDF and upload that.",
 }
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -44,11 +48,15 @@ class InvalidCv(DomainError):
 
 
 @dataclass(frozen=True)
-class CheckedPdf:
+class CleanPdf:
     data: bytes
-    display_name: str
     pages: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class CheckedPdf(CleanPdf):
+    display_name: str
 
 
 def display_name(filename: str) -> str:
@@ -69,20 +77,28 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     name = display_name(filename or "")
     if not name.lower().endswith(".pdf") or not data.startswith(b"%PDF-"):
         raise InvalidCv("Upload your CV as a PDF file.")
+    clean = clean_pdf(data)
+    return CheckedPdf(data=clean.data, pages=clean.pages, sha256=clean.sha256, display_name=name)
+
+
+def clean_pdf(data: bytes) -> CleanPdf:
+    """The clean copy of a PDF, made and inspected by ``pdfcheck.py`` in a limited child process
+    (which answers with a JSON line, then the copy)."""
     try:
         # Run as a plain script (-I: isolated), so the child loads pikepdf and nothing of the app.
         completed = subprocess.run(
             [sys.executable, "-I", str(Path(__file__).with_name("pdfcheck.py"))],
             input=data, capture_output=True, timeout=CHECK_TIMEOUT_SECONDS, check=False,
         )
-        verdict = json.loads(completed.stdout.decode() or "{}")
+        header, _, copy = completed.stdout.partition(b"\n")
+        verdict = json.loads(header.decode() or "{}") if completed.returncode == 0 else {}
     except subprocess.TimeoutExpired:
-        verdict = {"ok": False, "reason": "timeout"}
+        verdict, copy = {"ok": False, "reason": "timeout"}, b""
     except ValueError:
-        verdict = {"ok": False, "reason": "unreadable"}
+        verdict, copy = {"ok": False, "reason": "unreadable"}, b""
     if not verdict.get("ok"):
         raise InvalidCv(REASONS.get(str(verdict.get("reason")), REASONS["unreadable"]))
-    return CheckedPdf(data=data, display_name=name, pages=int(verdict["pages"]), sha256=hashlib.sha256(data).hexdigest())
+    return CleanPdf(data=copy, pages=int(verdict["pages"]), sha256=hashlib.sha256(copy).hexdigest())
 
 
 def upload_dir() -> Path:
@@ -99,6 +115,11 @@ def write_file(data: bytes) -> str:
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
     return stored_name
+
+
+def replace_file(stored_name: str, data: bytes) -> None:
+    """Give a stored file new bytes at once: they are written to a new file that takes its name."""
+    os.replace(file_path(write_file(data)), file_path(stored_name))
 
 
 def file_path(stored_name: str) -> Path:

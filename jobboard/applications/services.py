@@ -7,6 +7,7 @@ commit can leave an unreferenced file, which ``flask jobboard sweep-uploads`` re
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -27,7 +28,18 @@ from jobboard.extensions import db
 from jobboard.jobs.models import Posting, Seniority
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, Role
-from jobboard.applications.cvs import MAX_CVS, check_pdf, file_path, remove_file, upload_dir, write_file
+from jobboard.applications.cvs import (
+    MAX_CVS,
+    CleanPdf,
+    InvalidCv,
+    check_pdf,
+    clean_pdf,
+    file_path,
+    remove_file,
+    replace_file,
+    upload_dir,
+    write_file,
+)
 from jobboard.applications.models import (
     CLOSED_STAGES,
     Application,
@@ -493,3 +505,56 @@ def sweep_uploads(older_than: timedelta = timedelta(hours=1)) -> int:
             path.unlink()
             removed += 1
     return removed
+
+
+@dataclass
+class SanitiseReport:
+    rewritten: int = 0
+    unchanged: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def sanitise_stored_cvs() -> SanitiseReport:
+    """Rewrite every stored CV, and every application's copy, in place as the clean copy an upload
+    gets (files stored before the cleaning knew what it knows now may carry more). A clean copy
+    cleans to the same bytes, so a second run rewrites nothing. A file that cannot be cleaned is
+    kept as it is and reported, never deleted. Files are replaced before the commit: if the commit
+    fails, the sizes stay out of date until the next run."""
+    report = SanitiseReport()
+    copies: dict[str, CleanPdf] = {}
+    for cv in db.session.scalars(select(CvDocument).order_by(CvDocument.id)):
+        clean = _sanitise_file(cv.stored_name, f"CV {cv.id}", report, copies)
+        if clean is not None:
+            cv.size_bytes, cv.page_count, cv.sha256 = len(clean.data), clean.pages, clean.sha256
+    sent = select(Application).where(Application.cv_stored_name.is_not(None)).order_by(Application.id)
+    for application in db.session.scalars(sent):
+        label = f"the CV of application {application.id}"
+        clean = _sanitise_file(application.cv_stored_name or "", label, report, copies)
+        if clean is not None:
+            application.cv_size_bytes = len(clean.data)
+    db.session.flush()
+    return report
+
+
+def _sanitise_file(
+    stored_name: str, label: str, report: SanitiseReport, copies: dict[str, CleanPdf]
+) -> CleanPdf | None:
+    """The file's clean copy, written over it when different; ``copies`` holds the copies made so
+    far by the original's hash (an application's CV is usually a copy of a stored one)."""
+    try:
+        original = file_path(stored_name).read_bytes()
+        digest = hashlib.sha256(original).hexdigest()
+        clean = copies.get(digest) or clean_pdf(original)
+    except FileNotFoundError:
+        report.failures.append(f"{label} ({stored_name}): the file is missing")
+        return None
+    except InvalidCv as error:
+        report.failures.append(f"{label} ({stored_name}): {error.message}")
+        return None
+    copies[digest] = clean
+    if clean.data == original:
+        report.unchanged += 1
+    else:
+        replace_file(stored_name, clean.data)
+        report.rewritten += 1
+    return clean

@@ -53,25 +53,6 @@ def pdf_bytes(pages: int = 1, marker: str = "") -> bytes:
     return _save(pdf)
 
 
-def pdf_with_open_action_javascript() -> bytes:
-    pdf = pikepdf.new()
-    pdf.add_blank_page()
-    pdf.Root.OpenAction = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Action, S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('hello')")))
-    return _save(pdf)
-
-
-def pdf_with_link_javascript() -> bytes:
-    """JavaScript in a link annotation whose action is a direct (nested) dictionary."""
-    pdf = pikepdf.new()
-    pdf.add_blank_page()
-    pdf.pages[0].obj.Annots = pikepdf.Array([pikepdf.Dictionary(
-        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 100, 100],
-        A=pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")),
-    )])
-    return _save(pdf)
-
-
 def encrypted_pdf() -> bytes:
     pdf = pikepdf.new()
     pdf.add_blank_page()
