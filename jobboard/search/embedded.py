@@ -1,6 +1,9 @@
 """The embedded search engine, built on Tantivy, realising the contract in ``port.py`` with
 Meilisearch's defaults as the reference (see ``research/search.md`` section b).
 
+- Text is indexed as ``text.normalise`` folds it, the fold queries, highlights and exclusions
+  use: Tantivy's analyzer only splits words (its ASCII folding disagreed with the Python fold on
+  letters such as ł and ß).
 - Typos are not Tantivy's fuzzy queries (their scores are flat, they count a first-letter edit
   as one typo and they yield no highlights): each query word is expanded against the index's
   own vocabulary with rapidfuzz (OSA distance on the letters after the first; a different
@@ -137,7 +140,7 @@ SET_SEPARATOR = "\x1f"
 NO_VALUE = ""
 MAX_COMBINATION_BUCKETS = 10_000
 MAX_FACET_VALUES = 100  # as Meilisearch's maxValuesPerFacet
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # Sorting a broad search looks first at a window of the index sized to hold this many times the
 # documents a page needs (``EmbeddedEngine._window``), in steps of its sort field. Each sort field's
 # steps are indexed once more (``_step_field``), not as a fast field: a range of them is read from
@@ -365,14 +368,10 @@ class EmbeddedEngine:
     def _open(self, directory: Path) -> tantivy.Index:
         schema = self._build_schema()
         index = tantivy.Index(schema, path=str(directory), reuse=True)
-        analyzer = (
-            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-            .filter(tantivy.Filter.remove_long(40))
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.ascii_fold())
-            .build()
-        )
-        index.register_tokenizer(ANALYZER, analyzer)
+        # Text arrives folded (``_tantivy_document``): the analyzer only splits words, so that what
+        # is indexed and what a query compares are folded by the one function, ``text.normalise``.
+        analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+        index.register_tokenizer(ANALYZER, analyzer.build())
         index.register_tokenizer(STORED_ONLY, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"[^\s\S]")).build())
         self._schema = schema
         return index

@@ -180,6 +180,35 @@ def test_matching_ignores_case_accents_and_niqqud(engine):
     assert found(engine, "חיפה") == {2}
 
 
+# Letters that decompose into no base letter and mark, so accent stripping alone leaves them: each
+# in a word as written, and that word's ASCII spelling.
+UNDECOMPOSED = [
+    ("Łódź", "lodz"),             # ł
+    ("Straße", "strasse"),        # ß, which folds to two letters
+    ("Ørsted", "orsted"),         # ø
+    ("Æsculap", "aesculap"),      # æ
+    ("Œuvre", "oeuvre"),          # œ
+    ("Đakovo", "dakovo"),         # đ
+    ("Kırıkkale", "kirikkale"),   # ı
+    ("Þingvellir", "thingvellir"),  # þ
+    ("Garðabær", "gardabaer"),    # ð
+    ("İzmir", "izmir"),           # İ, a capital that lower-cases to i and a dot above
+]
+
+
+@pytest.mark.parametrize(("word", "ascii"), UNDECOMPOSED, ids=[ascii for _word, ascii in UNDECOMPOSED])
+def test_letters_without_a_decomposition_match_and_highlight_as_written_and_in_ascii(engine, word, ascii):
+    others = [other for other, _ascii in UNDECOMPOSED if other != word]
+    load(engine, [document(1, f"Consultant {word} clinic", specialty=None, description=f"Our team in {word} grows."),
+                  *(document(i, f"Consultant {other} clinic", specialty=None) for i, other in enumerate(others, 2))])
+    for query in dict.fromkeys((word, word.lower(), word.upper(), ascii)):
+        result = search(engine, query)
+        assert ids(result) == [1], query
+        highlights = result.hits[0].highlights
+        assert f"<mark>{word}</mark> clinic" in str(highlights["title"]), query
+        assert f"<mark>{word}</mark> grows" in str(highlights["description_text"]), query
+
+
 # --- C3: typo tolerance ------------------------------------------------------------------------
 
 
