@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import deque
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from html import escape
@@ -100,6 +102,18 @@ def normalise(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
+
+
+def words_at(text: str, offsets: Iterable[int]) -> set[str]:
+    """The words of ``text`` that hold any of the character offsets."""
+    spans = [(match.start(), match.end(), match.group()) for match in _WORD.finditer(text)]
+    starts = [start for start, _end, _word in spans]
+    found = set()
+    for offset in offsets:
+        position = bisect_right(starts, offset) - 1
+        if position >= 0 and offset < spans[position][1]:
+            found.add(spans[position][2])
+    return found
 
 
 def query_words(text: str) -> list[str]:

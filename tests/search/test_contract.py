@@ -21,7 +21,14 @@ from jobboard.search import meili
 from jobboard.search.documents import LISTED_ATTRIBUTES
 from jobboard.search.text import CROP_MARKER
 from jobboard.search.embedded import EmbeddedEngine
-from jobboard.search.meili import MeilisearchEngine, marked, render_filter, render_sort, search_params
+from jobboard.search.meili import (
+    MeilisearchEngine,
+    indexed_document,
+    render_filter,
+    render_sort,
+    response_hits,
+    search_params,
+)
 from jobboard.search.port import (
     KEYWORD_FACETS,
     MAX_TOTAL_HITS,
@@ -844,19 +851,52 @@ def test_search_params():
     assert (params["page"], params["hitsPerPage"]) == (3, 20)
     assert "offset" not in params and "limit" not in params
     assert params["matchingStrategy"] == "last"
-    assert params["highlightPreTag"] == meili.PRE and params["highlightPostTag"] == meili.POST
-    assert set(params["attributesToHighlight"]) == {"title", "specialty_label", "description_text"}
-    assert params["attributesToCrop"] == ["description_text"] and params["cropMarker"] == meili.CUT
-    assert "attributesToRetrieve" not in params
+    assert params["showMatchesPosition"] is True  # highlights are marked here, from the matched offsets
+    assert "attributesToRetrieve" not in params  # all of them, the folded copies too
     plain = search_params(SearchQuery(text="pediatrics", highlight=False))
-    assert not {"attributesToHighlight", "attributesToCrop", "highlightPreTag"} & set(plain)
-    assert search_params(SearchQuery(attributes=("id", "title")))["attributesToRetrieve"] == ["id", "title"]
+    assert "showMatchesPosition" not in plain
+    highlighted = search_params(SearchQuery(attributes=("id", "title")))
+    assert highlighted["attributesToRetrieve"] == [
+        "id", "title", "folded_title", "folded_specialty_label", "folded_description_text"]
+    plain = search_params(SearchQuery(attributes=("id", "title"), highlight=False))
+    assert plain["attributesToRetrieve"] == ["id", "title"]
 
 
-def test_marked_escapes_before_marking():
-    text = f"{meili.CUT}<script>x</script> {meili.PRE}Pediatrics{meili.POST} & co{meili.CUT}"
-    assert marked(text) == Markup("&hellip;&lt;script&gt;x&lt;/script&gt; <mark>Pediatrics</mark> &amp; co&hellip;")
-    assert marked(None) == Markup("")
+def test_meilisearch_is_sent_a_folded_copy_of_each_searchable_attribute():
+    doc = document(1, "Pédiatre à Łódź", description="Straße", city="beersheba", specialty=None)
+    indexed = indexed_document(doc)
+    assert {name: value for name, value in indexed.items() if not name.startswith("folded_")} == doc
+    assert indexed["folded_title"] == "pediatre a lodz"
+    assert indexed["folded_description_text"] == "strasse"
+    assert indexed["folded_city_aliases"] == ["באר שבע", "beer sheva", "be'er sheva", "beersheva", "beer sheba"]
+    assert "folded_specialty_label" not in indexed  # no value, nothing to search
+    assert set(meili.SETTINGS["searchableAttributes"]) == {name for name in indexed if name.startswith("folded_")} | \
+        {"folded_specialty_label", "folded_specialty_aliases"}
+
+
+def test_hits_are_marked_at_the_words_meilisearch_matched_in_the_folded_copies():
+    title, folded_title = "רוֹפֵא <b>Straße</b> & psychiatry", "רופא <b>strasse</b> & psychiatry"
+    raw = {"hits": [
+        {"id": 1, "title": title, "folded_title": folded_title, "specialty_label": None,
+         "description_text": "Straße", "folded_description_text": "strasse", "_geo": {"lat": 1, "lng": 2},
+         "_matchesPosition": {
+             # Byte offsets: "strasse" after the Hebrew word and "<b>", and "psych", a prefix.
+             "folded_title": [{"start": len("רופא <b>".encode()), "length": 7},
+                              {"start": len("רופא <b>strasse</b> & ".encode()), "length": 5}],
+             "title": [{"start": 0, "length": 1}],  # the originals' matches are not the fold's: unused
+         }},
+        {"id": 2, "title": "Strasse", "folded_title": "strasse", "description_text": "x", "_matchesPosition": {}},
+    ]}
+    first, second = response_hits(raw, SearchQuery(text="strasse psych"))
+    assert first.document == {"id": 1, "title": title, "specialty_label": None, "description_text": "Straße",
+                              "_geo": {"lat": 1, "lng": 2}}
+    assert str(first.highlights["title"]) == \
+        "רוֹפֵא &lt;b&gt;<mark>Straße</mark>&lt;/b&gt; &amp; <mark>psychiatry</mark>"
+    assert str(first.highlights["description_text"]) == "<mark>Straße</mark>"
+    assert str(first.highlights["specialty_label"]) == ""
+    assert str(second.highlights["title"]) == "<mark>Strasse</mark>"  # a word matched in any hit of the page
+    plain = response_hits(raw, SearchQuery(text="strasse", highlight=False))
+    assert [hit.highlights for hit in plain] == [{}, {}] and plain[0].document == first.document
 
 
 def test_meilisearch_settings_follow_the_index_design():
@@ -866,5 +906,5 @@ def test_meilisearch_settings_follow_the_index_design():
     assert settings["pagination"] == {"maxTotalHits": MAX_TOTAL_HITS}
     assert {"_geo", "expires_at", "salary_top_ils", *KEYWORD_FACETS} <= set(settings["filterableAttributes"])
     assert {"_geo", "posted_at", "salary_top_ils", "grant_max_ils"} <= set(settings["sortableAttributes"])
-    assert settings["searchableAttributes"][0] == "title"
-    assert settings["searchableAttributes"][-1] == "description_text"
+    assert settings["searchableAttributes"][0] == "folded_title"
+    assert settings["searchableAttributes"][-1] == "folded_description_text"
