@@ -10,7 +10,9 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
   first letter is allowed only for words of 9+ letters with the rest equal, as it costs two),
   and the concrete terms are queried. The last word also matches as a prefix, and two or three
   adjacent words may match as one term (at one typo's cost). A quoted phrase is required word
-  for word, in order, within one field.
+  for word, in order, within one field; with one, every other word may drop out, the first too,
+  as Meilisearch makes a phrase mandatory and every other term optional (its query graph's
+  removal order for the "last" strategy).
 - Ranking follows Meilisearch's buckets: documents with more of the query words (dropping
   words from the right) first, then fewer typos in total, then the requested sort or BM25 with
   field boosts spaced so the attribute order wins. A typo tier is the union of the per-word typo
@@ -544,12 +546,14 @@ class EmbeddedEngine:
             candidates = self._all([tantivy.Query.all_query(), *filters], excluded_words) \
                 if filters or excluded_words else tantivy.Query.all_query()
             buckets = [lambda: candidates]
-        elif not expansions[0]:
+        elif not expansions[0] and not phrases:
             candidates = None
         else:
             word_queries = [{t: self._word_query(terms, t) for t in (0, 1, 2)} for terms in expansions]
-            buckets = self._ranking_buckets(word_queries, expansions, filters, excluded_words)
-            candidates = self._all([self._word_match(expansions[0]), *filters], excluded_words)
+            buckets = self._ranking_buckets(word_queries, expansions, filters, excluded_words, bool(phrases))
+            # With a phrase, the phrase alone is required (as in Meilisearch, see the notes at the top).
+            candidates = self._all(filters, excluded_words) if phrases else \
+                self._all([self._word_match(expansions[0]), *filters], excluded_words)
 
         if candidates is None:
             return SearchResult(hits=[], total=0, total_capped=False, page=query.page, per_page=query.per_page)
@@ -561,10 +565,12 @@ class EmbeddedEngine:
         )
 
     def _ranking_buckets(self, word_queries: list[dict[int, tantivy.Query | None]], expansions: list[dict[str, int]],
-                         filters: list[tantivy.Query], excluded: list[tantivy.Query]) -> Iterator[Bucket]:
-        """The ranking buckets in rank order: k words matched, then fewer typos in total. Each
-        comes as a function that builds it, called when the page reaches it: a bucket copies every
-        word query it holds, and most pages are filled from the first."""
+                         filters: list[tantivy.Query], excluded: list[tantivy.Query],
+                         phrased: bool) -> Iterator[Bucket]:
+        """The ranking buckets in rank order: k words matched, then fewer typos in total, and when
+        the query has a phrase (among the filters), the phrase without any of the words. Each comes
+        as a function that builds it, called when the page reaches it: a bucket copies every word
+        query it holds, and most pages are filled from the first."""
         usable = len(word_queries)
         while usable and word_queries[usable - 1][2] is None:
             usable -= 1  # a word with no match at all only drops out, as in Meilisearch
@@ -577,6 +583,8 @@ class EmbeddedEngine:
                 yield functools.partial(self._all, [tier_query, *filters], higher + earlier_tiers + excluded)
                 earlier_tiers.append(tier_query)
             higher = higher + [self._all([word_queries[i][2] for i in range(k)])]
+        if phrased:  # the last of ``higher`` holds every document with the first word
+            yield functools.partial(self._all, filters, higher[-1:] + excluded)
 
     def _typo_tiers(self, word_queries: list[dict[int, tantivy.Query | None]],
                     expansions: list[dict[str, int]]) -> Iterator[tantivy.Query]:
