@@ -12,7 +12,8 @@ Meilisearch's defaults as the reference (see ``research/search.md`` section b).
   adjacent words may match as one term (at one typo's cost). A quoted phrase is required word
   for word, in order, within one field; with one, every other word may drop out, the first too,
   as Meilisearch makes a phrase mandatory and every other term optional (its query graph's
-  removal order for the "last" strategy).
+  removal order for the "last" strategy). Vocabulary city names of several words are quoted
+  first (``places.py``).
 - Ranking follows Meilisearch's buckets: documents with more of the query words (dropping
   words from the right) first, then fewer typos in total, then the requested sort or BM25 with
   field boosts spaced so the attribute order wins. A typo tier is the union of the per-word typo
@@ -74,6 +75,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from jobboard.search.documents import LISTED_ATTRIBUTES, SEARCHABLE_ATTRIBUTES
+from jobboard.search.places import quote_city_names
 from jobboard.search.port import (
     KEYWORD_FACETS,
     MAX_TOTAL_HITS,
@@ -531,7 +533,7 @@ class EmbeddedEngine:
     def search(self, query: SearchQuery) -> SearchResult:
         index, vocabulary = self._reader()
         searcher = index.searcher()
-        text, phrases = split_phrases(query.text)
+        text, phrases = split_phrases(quote_city_names(query.text))
         text, negated = split_negated(text)
         # A quoted phrase is required as written; "-word" excludes the word exactly (contract C5).
         filters = [*self._filter_queries(query), *(self._phrase_query(phrase) for phrase in phrases)]

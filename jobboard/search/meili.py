@@ -23,6 +23,11 @@ behaviour (see ``research/search.md``, clauses C1–C16).
   and retrieves the folded copies of the highlighted attributes; the words at those offsets, over
   all the page's hits, are what the highlighter marks (whole words: a prefix match covers only
   the start of one) and crops around.
+- A vocabulary city name of several words in the query is quoted first (``places.py``). Meilisearch
+  documents phrase search as the exact sequence of words, and its query graph makes a phrase
+  mandatory while every other term may drop out under the "last" matching strategy (milli's
+  removal order skips phrases); so the city's postings are all candidates, in any sort, and a
+  posting holding only some of the name's words ("Be'er Ya'akov" for "Be'er Sheva") is none.
 - The client waits 2 s at most (``SEARCH_TIMEOUT_SECONDS``); a timeout or transport error is
   ``EngineUnavailable`` and the page degrades.
 """
@@ -38,6 +43,7 @@ from meilisearch import Client
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
 from jobboard.search.documents import FILTERABLE_ATTRIBUTES, RANKING_RULES, SEARCHABLE_ATTRIBUTES, SORTABLE_ATTRIBUTES
+from jobboard.search.places import quote_city_names
 from jobboard.search.port import (
     KEYWORD_FACETS,
     MAX_TOTAL_HITS,
@@ -133,6 +139,12 @@ def indexed_document(document: dict[str, Any]) -> dict[str, Any]:
         if value:
             indexed[folded_name] = [normalise(item) for item in value] if isinstance(value, list) else normalise(value)
     return indexed
+
+
+def query_text(query: SearchQuery) -> str:
+    """What Meilisearch is asked: the text with its city names quoted (``places.py``: a phrase is
+    mandatory in Meilisearch, and every other word may drop out), folded like the copies searched."""
+    return normalise(quote_city_names(query.text))
 
 
 def search_params(query: SearchQuery) -> dict[str, Any]:
@@ -255,7 +267,7 @@ class MeilisearchEngine:
         self._wait(self._call(self.client.index(self.index_uid).delete_all_documents))
 
     def search(self, query: SearchQuery) -> SearchResult:
-        raw = self._call(self.client.index(self.index_uid).search, normalise(query.text), search_params(query))
+        raw = self._call(self.client.index(self.index_uid).search, query_text(query), search_params(query))
         distribution = raw.get("facetDistribution") or {}
         total = int(raw.get("totalHits", 0))
         return SearchResult(

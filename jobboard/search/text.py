@@ -22,7 +22,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from html import escape
@@ -102,6 +102,11 @@ def normalise(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
+
+
+def written_words(text: str) -> Iterator[re.Match[str]]:
+    """The words of ``text`` as written (with their marks, not folded), each with its span."""
+    return _WORD.finditer(text)
 
 
 def words_at(text: str, offsets: Iterable[int]) -> set[str]:

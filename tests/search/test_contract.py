@@ -391,6 +391,41 @@ def test_with_a_quoted_phrase_every_other_word_may_drop_out(engine):
     assert found(engine, 'cardiologist "night shifts"') == {1, 2}  # a word that matches nothing drops out too
 
 
+@pytest.fixture
+def beersheba_and_beer_yaakov(engine):
+    """Three postings in Beersheba, and three in Be'er Ya'akov that are newer, better paid, with
+    bigger grants and nearer Tel Aviv, and that hold the rest of Be'er Sheva's name elsewhere: a
+    doctor named Sheva, and שבע ("seven")."""
+    return load(engine, [
+        *(document(i, "Pediatrician", city="beersheba", posted_at=NOW - (10 + i) * DAY,
+                   salary=(None, 30_000 + i * 1_000), grants=[("negev-grant", 50_000 + i)]) for i in (1, 2, 3)),
+        *(document(i, "Pediatrician", city="beer-yaakov", employer="shamir", posted_at=NOW - (i - 10) * DAY,
+                   salary=(None, 50_000 + i * 1_000), grants=[("center-grant", 90_000 + i)],
+                   description="Ask Dr. Sheva Levi, head of the department. שבע משמרות בחודש.") for i in (11, 12, 13)),
+    ])
+
+
+@pytest.mark.parametrize("text", ["Be'er Sheva", "be er sheva", "BEER-SHEVA", "Beer Sheba", "באר שבע",
+                                  "pediatrician Be'er Sheva"])
+def test_a_city_named_in_several_words_finds_its_postings_before_and_without_matches_of_some_words(
+        engine, beersheba_and_beer_yaakov, text):
+    tel_aviv = CITIES["tel-aviv"]
+    near = Near("tel-aviv", tel_aviv["lat"], tel_aviv["lon"])
+    results = {sort: search(engine, text, sort=sort, near=near if sort == Sort.DISTANCE else None) for sort in Sort}
+    cities = {sort: [hit.document["city"] for hit in result.hits] for sort, result in results.items()}
+    # Whatever the order chosen, the city's postings come first...
+    assert {sort: found[:3] for sort, found in cities.items()} == {sort: ["beersheba"] * 3 for sort in Sort}
+    # ...and the Be'er Ya'akov postings, which hold only some of the name's words, are left out.
+    assert cities == {sort: ["beersheba"] * 3 for sort in Sort}
+    assert {result.total for result in results.values()} == {3}
+
+
+def test_a_city_named_in_words_that_another_name_starts_with_finds_its_own_postings(engine, beersheba_and_beer_yaakov):
+    for text in ("Be'er Ya'akov", "beer yaakov", "באר יעקב"):
+        assert found(engine, text) == {11, 12, 13}, text
+    assert found(engine, "Beersheba") == {1, 2, 3}  # one word: nothing to recognise, nothing partial to match
+
+
 def test_adjacent_query_words_may_be_concatenated(engine):
     load(engine, [
         document(1, "Telemedicine physician", specialty=None), document(2, "Ward physician", specialty=None),
@@ -839,6 +874,12 @@ def test_render_filter_refuses_unlisted_attributes_and_non_finite_numbers():
             render_filter(SearchQuery(filters=(Range("salary_top_ils", minimum=bad),)))
     with pytest.raises(InvalidQuery):
         render_filter(SearchQuery(near=Near("x", float("nan"), 34.0, 10)))
+
+
+def test_the_query_text_has_its_city_names_quoted_and_is_folded():
+    assert meili.query_text(SearchQuery(text="Pédiatre BE'ER SHEVA -Łódź \"Tel Aviv\"")) == \
+        'pediatre "be er sheva" -lodz "tel aviv"'
+    assert meili.query_text(SearchQuery(text="Beersheba")) == "beersheba"
 
 
 def test_render_sort():
