@@ -1,9 +1,9 @@
 """The embedded search engine, built on Tantivy, realising the contract in ``port.py`` with
 Meilisearch's defaults as the reference (see ``research/search.md`` section b).
 
-- Text is indexed as ``text.normalise`` folds it, the fold queries, highlights and exclusions
-  use: Tantivy's analyzer only splits words (its ASCII folding disagreed with the Python fold on
-  letters such as ł and ß).
+- Text is indexed folded by ``text.normalise``, the fold that queries, highlights and exclusions
+  use too: Tantivy's analyzer only splits words (its ASCII folding disagreed with the Python fold
+  on letters such as ł and ß).
 - Typos are not Tantivy's fuzzy queries (their scores are flat, they count a first-letter edit
   as one typo and they yield no highlights): each query word is expanded against the index's
   own vocabulary with rapidfuzz (OSA distance on the letters after the first; a different
