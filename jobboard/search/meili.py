@@ -10,9 +10,9 @@ behaviour (see ``research/search.md``, clauses C1–C16).
   scope (``expires_at > now``) is its own top-level AND term, so no value can widen it.
 - Folding is ours, as in the embedded engine (``text.normalise``, the one analyzer of both).
   Meilisearch's tokenizer, charabia, lower-cases, decomposes (NFKD) and drops non-spacing marks
-  from Latin, Greek and Hebrew words (accents, niqqud), and spells out æ, œ, đ, ð and ı; it has no
-  rule for ł, ø, ß or þ (charabia 0.9.9, ``normalizer/``), so "lodz" would not find "Łódź" and
-  "strasse" not "Straße". So each searchable attribute is also sent folded, as ``folded_<name>``
+  from Latin, Greek and Hebrew words (accents, niqqud), and spells out æ and œ (and, with its
+  Vietnamese and Turkish features, đ, ð and ı); it has no rule for ł, ø, ß or þ (charabia 0.9.9,
+  ``normalizer/``), so "lodz" would not find "Łódź" there, nor "strasse" "Straße". So each searchable attribute is also sent folded, as ``folded_<name>``
   (``indexed_document``); only these copies are searchable, in the same order, and the query is
   folded the same way. Charabia leaves such text as it is (a Cyrillic letter it decomposes, on
   both sides alike). The originals are displayed. An index filled before these copies existed
