@@ -1,13 +1,19 @@
 """The embedded search engine, built on Tantivy, realising the contract in ``port.py`` with
 Meilisearch's defaults as the reference (see ``research/search.md`` section b).
 
+- Text is indexed folded by ``text.normalise``, the fold that queries, highlights and exclusions
+  use too: Tantivy's analyzer only splits words (its ASCII folding disagreed with the Python fold
+  on letters such as ł and ß).
 - Typos are not Tantivy's fuzzy queries (their scores are flat, they count a first-letter edit
   as one typo and they yield no highlights): each query word is expanded against the index's
   own vocabulary with rapidfuzz (OSA distance on the letters after the first; a different
   first letter is allowed only for words of 9+ letters with the rest equal, as it costs two),
   and the concrete terms are queried. The last word also matches as a prefix, and two or three
   adjacent words may match as one term (at one typo's cost). A quoted phrase is required word
-  for word, in order, within one field.
+  for word, in order, within one field; with one, every other word may drop out, the first too,
+  as Meilisearch makes a phrase mandatory and every other term optional (its query graph's
+  removal order for the "last" strategy). Vocabulary city names of several words are quoted
+  first (``places.py``).
 - Ranking follows Meilisearch's buckets: documents with more of the query words (dropping
   words from the right) first, then fewer typos in total, then the requested sort or BM25 with
   field boosts spaced so the attribute order wins. A typo tier is the union of the per-word typo
@@ -69,6 +75,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from jobboard.search.documents import LISTED_ATTRIBUTES, SEARCHABLE_ATTRIBUTES
+from jobboard.search.places import quote_city_names
 from jobboard.search.port import (
     KEYWORD_FACETS,
     MAX_TOTAL_HITS,
@@ -137,7 +144,7 @@ SET_SEPARATOR = "\x1f"
 NO_VALUE = ""
 MAX_COMBINATION_BUCKETS = 10_000
 MAX_FACET_VALUES = 100  # as Meilisearch's maxValuesPerFacet
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # Sorting a broad search looks first at a window of the index sized to hold this many times the
 # documents a page needs (``EmbeddedEngine._window``), in steps of its sort field. Each sort field's
 # steps are indexed once more (``_step_field``), not as a fast field: a range of them is read from
@@ -365,14 +372,10 @@ class EmbeddedEngine:
     def _open(self, directory: Path) -> tantivy.Index:
         schema = self._build_schema()
         index = tantivy.Index(schema, path=str(directory), reuse=True)
-        analyzer = (
-            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-            .filter(tantivy.Filter.remove_long(40))
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.ascii_fold())
-            .build()
-        )
-        index.register_tokenizer(ANALYZER, analyzer)
+        # Text arrives folded (``_tantivy_document``): the analyzer only splits words, so that what
+        # is indexed and what a query compares are folded by the one function, ``text.normalise``.
+        analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+        index.register_tokenizer(ANALYZER, analyzer.build())
         index.register_tokenizer(STORED_ONLY, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"[^\s\S]")).build())
         self._schema = schema
         return index
@@ -530,7 +533,7 @@ class EmbeddedEngine:
     def search(self, query: SearchQuery) -> SearchResult:
         index, vocabulary = self._reader()
         searcher = index.searcher()
-        text, phrases = split_phrases(query.text)
+        text, phrases = split_phrases(quote_city_names(query.text))
         text, negated = split_negated(text)
         # A quoted phrase is required as written; "-word" excludes the word exactly (contract C5).
         filters = [*self._filter_queries(query), *(self._phrase_query(phrase) for phrase in phrases)]
@@ -545,12 +548,14 @@ class EmbeddedEngine:
             candidates = self._all([tantivy.Query.all_query(), *filters], excluded_words) \
                 if filters or excluded_words else tantivy.Query.all_query()
             buckets = [lambda: candidates]
-        elif not expansions[0]:
+        elif not expansions[0] and not phrases:
             candidates = None
         else:
             word_queries = [{t: self._word_query(terms, t) for t in (0, 1, 2)} for terms in expansions]
-            buckets = self._ranking_buckets(word_queries, expansions, filters, excluded_words)
-            candidates = self._all([self._word_match(expansions[0]), *filters], excluded_words)
+            buckets = self._ranking_buckets(word_queries, expansions, filters, excluded_words, bool(phrases))
+            # With a phrase, the phrase alone is required (as in Meilisearch, see the notes at the top).
+            candidates = self._all(filters, excluded_words) if phrases else \
+                self._all([self._word_match(expansions[0]), *filters], excluded_words)
 
         if candidates is None:
             return SearchResult(hits=[], total=0, total_capped=False, page=query.page, per_page=query.per_page)
@@ -562,10 +567,12 @@ class EmbeddedEngine:
         )
 
     def _ranking_buckets(self, word_queries: list[dict[int, tantivy.Query | None]], expansions: list[dict[str, int]],
-                         filters: list[tantivy.Query], excluded: list[tantivy.Query]) -> Iterator[Bucket]:
-        """The ranking buckets in rank order: k words matched, then fewer typos in total. Each
-        comes as a function that builds it, called when the page reaches it: a bucket copies every
-        word query it holds, and most pages are filled from the first."""
+                         filters: list[tantivy.Query], excluded: list[tantivy.Query],
+                         phrased: bool) -> Iterator[Bucket]:
+        """The ranking buckets in rank order: k words matched, then fewer typos in total, and when
+        the query has a phrase (among the filters), the phrase without any of the words. Each comes
+        as a function that builds it, called when the page reaches it: a bucket copies every word
+        query it holds, and most pages are filled from the first."""
         usable = len(word_queries)
         while usable and word_queries[usable - 1][2] is None:
             usable -= 1  # a word with no match at all only drops out, as in Meilisearch
@@ -578,6 +585,8 @@ class EmbeddedEngine:
                 yield functools.partial(self._all, [tier_query, *filters], higher + earlier_tiers + excluded)
                 earlier_tiers.append(tier_query)
             higher = higher + [self._all([word_queries[i][2] for i in range(k)])]
+        if phrased:  # the last of ``higher`` holds every document with the first word
+            yield functools.partial(self._all, filters, higher[-1:] + excluded)
 
     def _typo_tiers(self, word_queries: list[dict[int, tantivy.Query | None]],
                     expansions: list[dict[str, int]]) -> Iterator[tantivy.Query]:

@@ -8,8 +8,26 @@ behaviour (see ``research/search.md``, clauses C1–C16).
   raising, so its status is checked).
 - Filters are rendered from the typed query with every value quoted and escaped; the public
   scope (``expires_at > now``) is its own top-level AND term, so no value can widen it.
-- Highlights come back from Meilisearch unescaped: private-use sentinels are asked for as the
-  tags, the text is escaped, then the sentinels become ``<mark>``.
+- Folding is ours, as in the embedded engine (``text.normalise``, the one analyzer of both).
+  Meilisearch's tokenizer, charabia, lower-cases, decomposes (NFKD) and drops non-spacing marks
+  from Latin, Greek and Hebrew words (accents, niqqud), and spells out æ and œ (and, with its
+  Vietnamese and Turkish features, đ, ð and ı); it has no rule for ł, ø, ß or þ (charabia 0.9.9,
+  ``normalizer/``), so "lodz" would not find "Łódź" there, nor "strasse" "Straße". So each searchable attribute is also sent folded, as ``folded_<name>``
+  (``indexed_document``); only these copies are searchable, in the same order, and the query is
+  folded the same way. Charabia leaves such text as it is (a Cyrillic letter it decomposes, on
+  both sides alike). The originals are displayed. An index filled before these copies existed
+  finds nothing until ``flask jobboard reindex``.
+- Highlights are the shared ``text.Highlighter``'s, as in the embedded engine: Meilisearch's own
+  mark what charabia matches in the originals, which is not "Łódź" for "lodz". The search asks for
+  ``showMatchesPosition`` (byte offsets of the matched terms, documented for custom highlighting)
+  and retrieves the folded copies of the highlighted attributes; the words at those offsets, over
+  all the page's hits, are what the highlighter marks (whole words: a prefix match covers only
+  the start of one) and crops around.
+- A vocabulary city name of several words in the query is quoted first (``places.py``). Meilisearch
+  documents phrase search as the exact sequence of words, and its query graph makes a phrase
+  mandatory while every other term may drop out under the "last" matching strategy (milli's
+  removal order skips phrases); so the city's postings are all candidates, in any sort, and a
+  posting holding only some of the name's words ("Be'er Ya'akov" for "Be'er Sheva") is none.
 - The client waits 2 s at most (``SEARCH_TIMEOUT_SECONDS``); a timeout or transport error is
   ``EngineUnavailable`` and the page degrades.
 """
@@ -21,11 +39,11 @@ import math
 from typing import Any, Iterable
 
 import requests
-from markupsafe import Markup, escape
 from meilisearch import Client
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
 from jobboard.search.documents import FILTERABLE_ATTRIBUTES, RANKING_RULES, SEARCHABLE_ATTRIBUTES, SORTABLE_ATTRIBUTES
+from jobboard.search.places import quote_city_names
 from jobboard.search.port import (
     KEYWORD_FACETS,
     MAX_TOTAL_HITS,
@@ -42,13 +60,15 @@ from jobboard.search.port import (
     SearchWriteFailed,
     Sort,
 )
-from jobboard.search.text import CROP_MARKER, CROP_WORDS
+from jobboard.search.text import Highlighter, normalise, words_at
 
 INDEX_UID = "jobs"
 NEXT_INDEX_UID = "jobs_next"
-PRE, POST, CUT = "\ue000", "\ue001", "\ue002"
+# Each searchable attribute's folded copy, the one searched (see the notes at the top).
+FOLDED = {name: f"folded_{name}" for name in SEARCHABLE_ATTRIBUTES}
+FOLDED_NAMES = frozenset(FOLDED.values())
 SETTINGS = {
-    "searchableAttributes": list(SEARCHABLE_ATTRIBUTES),
+    "searchableAttributes": [FOLDED[name] for name in SEARCHABLE_ATTRIBUTES],
     "filterableAttributes": list(FILTERABLE_ATTRIBUTES),
     "sortableAttributes": list(SORTABLE_ATTRIBUTES),
     "rankingRules": list(RANKING_RULES),
@@ -107,6 +127,24 @@ def render_sort(query: SearchQuery) -> list[str]:
 
 
 HIGHLIGHTED = ("title", "specialty_label", "description_text")
+CROPPED = "description_text"
+
+
+def indexed_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as sent to Meilisearch: as given, with a folded copy of each searchable
+    attribute that has a value."""
+    indexed = dict(document)
+    for name, folded_name in FOLDED.items():
+        value = document.get(name)
+        if value:
+            indexed[folded_name] = [normalise(item) for item in value] if isinstance(value, list) else normalise(value)
+    return indexed
+
+
+def query_text(query: SearchQuery) -> str:
+    """What Meilisearch is asked: the text with its city names quoted (``places.py``: a phrase is
+    mandatory in Meilisearch, and every other word may drop out), folded like the copies searched."""
+    return normalise(quote_city_names(query.text))
 
 
 def search_params(query: SearchQuery) -> dict[str, Any]:
@@ -119,24 +157,41 @@ def search_params(query: SearchQuery) -> dict[str, Any]:
         "matchingStrategy": "last",
     }
     if query.attributes is not None:
-        params["attributesToRetrieve"] = list(query.attributes)
+        params["attributesToRetrieve"] = [*query.attributes, *(FOLDED[name] for name in HIGHLIGHTED if query.highlight)]
     if query.highlight:
-        params.update({
-            "attributesToHighlight": list(HIGHLIGHTED),
-            "attributesToCrop": ["description_text"],
-            "cropLength": CROP_WORDS,
-            "cropMarker": CUT,
-            "highlightPreTag": PRE,
-            "highlightPostTag": POST,
-        })
+        params["showMatchesPosition"] = True
     return params
 
 
-def marked(text: str | None) -> Markup:
-    """Meilisearch's formatted text, escaped, with the sentinels turned into <mark>."""
-    escaped = str(escape(text or ""))
-    return Markup(  # noqa: S704 - escaped first
-        escaped.replace(PRE, "<mark>").replace(POST, "</mark>").replace(CUT, CROP_MARKER))
+def matched_words(item: dict[str, Any]) -> set[str]:
+    """The folded words a raw hit matched in the highlighted attributes' copies: the words at the
+    byte offsets of its ``_matchesPosition``."""
+    positions = item.get("_matchesPosition") or {}
+    found: set[str] = set()
+    for name in HIGHLIGHTED:
+        folded, bounds = item.get(FOLDED[name]), positions.get(FOLDED[name])
+        if folded and bounds:
+            encoded = folded.encode()
+            found |= words_at(folded, [len(encoded[:bound["start"]].decode(errors="ignore")) for bound in bounds])
+    return found
+
+
+def response_hits(raw: dict[str, Any], query: SearchQuery) -> list[Hit]:
+    """A search response's hits, without the folded copies, highlighted if asked."""
+    highlight = Highlighter(set().union(*map(matched_words, raw["hits"]))) if query.highlight else None
+    found = []
+    for item in raw["hits"]:
+        document = {name: value for name, value in item.items()
+                    if name not in FOLDED_NAMES and (not name.startswith("_") or name == "_geo")}
+        distance = item.get("_geoDistance")
+        found.append(Hit(
+            id=int(document["id"]),
+            document=document,
+            highlights={name: highlight(document.get(name) or "", crop=name == CROPPED) for name in HIGHLIGHTED}
+            if highlight is not None else {},
+            distance_km=distance / 1000 if distance is not None else None,
+        ))
+    return found
 
 
 class MeilisearchEngine:
@@ -196,7 +251,7 @@ class MeilisearchEngine:
     def upsert(self, documents: list[dict[str, Any]]) -> None:
         if documents:
             index = self.client.index(self.index_uid)
-            self._wait(self._call(index.add_documents, documents, primary_key="id"))
+            self._wait(self._call(index.add_documents, [indexed_document(d) for d in documents], primary_key="id"))
 
     def delete(self, ids: Iterable[int]) -> None:
         ids = list(ids)
@@ -212,23 +267,11 @@ class MeilisearchEngine:
         self._wait(self._call(self.client.index(self.index_uid).delete_all_documents))
 
     def search(self, query: SearchQuery) -> SearchResult:
-        raw = self._call(self.client.index(self.index_uid).search, query.text, search_params(query))
+        raw = self._call(self.client.index(self.index_uid).search, query_text(query), search_params(query))
         distribution = raw.get("facetDistribution") or {}
-        hits = []
-        for item in raw["hits"]:
-            formatted = item.get("_formatted") or {}
-            document = {k: v for k, v in item.items() if not k.startswith("_") or k == "_geo"}
-            distance = item.get("_geoDistance")
-            hits.append(Hit(
-                id=int(document["id"]),
-                document=document,
-                highlights={name: marked(formatted.get(name, document.get(name))) for name in HIGHLIGHTED}
-                if query.highlight else {},
-                distance_km=distance / 1000 if distance is not None else None,
-            ))
         total = int(raw.get("totalHits", 0))
         return SearchResult(
-            hits=hits, total=total, total_capped=total >= MAX_TOTAL_HITS, page=query.page, per_page=query.per_page,
+            hits=response_hits(raw, query), total=total, total_capped=total >= MAX_TOTAL_HITS, page=query.page, per_page=query.per_page,
             facets={name: dict(distribution.get(name, {})) for name in query.facets},
             periphery_count=int(distribution.get("is_periphery", {}).get("true", 0)),
         )

@@ -1,5 +1,16 @@
-"""Text handling shared by both engines: normalisation (case, accents, Hebrew niqqud), words,
-the typo budget, and highlighting with cropping.
+"""Text handling shared by both engines: folding (case, accents, Hebrew niqqud, and the Latin
+letters that have no decomposition), words, the typo budget, and highlighting with cropping.
+
+``normalise`` is the one analyzer of the search: what a document's text is indexed as, what a
+query's words, phrases and exclusions are compared as, and what a highlighted word must fold to.
+Neither engine folds on its own (the embedded engine's Tantivy analyzer only splits words;
+Meilisearch is sent folded copies, see ``meili.py``): two folds that disagree on a letter (Tantivy's
+ASCII folding turned "Łódź" into "lodz" where accent stripping kept "łodz") make a posting
+unfindable as written and its ASCII spelling found without a highlight. Accent stripping
+(compatibility decomposition, then dropping the marks) leaves letters that have no decomposition
+(ł, ø, ß, æ, œ, đ, ð, þ, ı, ħ, ŧ), so those are spelled out in ASCII. Hebrew letters only lose their
+niqqud, and a Cyrillic letter keeps the marks that make it a letter of its own (й is not и): both
+scripts are to be searched as they are written.
 
 Highlights are always built the same way: the text is HTML-escaped first and the ``<mark>``
 tags are added afterwards, so nothing a posting contains can become markup.
@@ -9,7 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import deque
+from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from html import escape
@@ -42,21 +55,70 @@ def ascii_html(text: str) -> str:
     return escape(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
+def _mark_class() -> str:
+    """The non-spacing marks of the Basic Multilingual Plane (where accents, niqqud and Cyrillic's
+    marks are) as a character class body: matched by one regular expression, they are dropped at a
+    fraction of the cost of looking up each character's category."""
+    spans: list[list[int]] = []
+    for code in range(0x10000):
+        if unicodedata.category(chr(code)) == "Mn":
+            if spans and spans[-1][1] == code - 1:
+                spans[-1][1] = code
+            else:
+                spans.append([code, code])
+    return "".join(re.escape(chr(low)) + (f"-{re.escape(chr(high))}" if high > low else "") for low, high in spans)
+
+
+_MARKS = _mark_class()
+_CYRILLIC = "\u0400-\u052f\u1c80-\u1c8f\ua640-\ua69f"
+# Marks that do not follow a Cyrillic letter (nor one of its marks); and any mark.
+_MARKS_OFF_CYRILLIC = re.compile(f"(?<![{_CYRILLIC}{_MARKS}])[{_MARKS}]+")
+_ANY_MARKS = re.compile(f"[{_MARKS}]+")
+# Lower-case letters that decompose into no base letter and mark, in ASCII.
+_SPELLED_OUT = {"ł": "l", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
+                "ħ": "h", "ŧ": "t"}
+_UNDECOMPOSED = re.compile(f"[{''.join(_SPELLED_OUT)}]")
+
+
 def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").lower()
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    spelled = _UNDECOMPOSED.sub(lambda match: _SPELLED_OUT[match.group()], decomposed)
+    folded = _MARKS_OFF_CYRILLIC.sub("", spelled)
+    if folded.isascii():
+        return folded
+    # A Cyrillic letter composed again with the marks that make it a letter of its own (й, ё, ї);
+    # the marks left over (a stress accent) go too.
+    return _ANY_MARKS.sub("", unicodedata.normalize("NFC", folded))
 
 
 @lru_cache(maxsize=100_000)
 def normalise(text: str) -> str:
-    """Lower case without accents or niqqud: what both the index and queries compare."""
+    """``text`` folded as the search compares it (see the notes at the top): lower case, without
+    accents or niqqud, with the Latin letters that have no decomposition in ASCII."""
     return _fold(text)
 
 
 def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
+
+
+def written_words(text: str) -> Iterator[re.Match[str]]:
+    """The words of ``text`` as written (with their marks, not folded), each with its span."""
+    return _WORD.finditer(text)
+
+
+def words_at(text: str, offsets: Iterable[int]) -> set[str]:
+    """The words of ``text`` that hold any of the character offsets."""
+    spans = [(match.start(), match.end(), match.group()) for match in _WORD.finditer(text)]
+    starts = [start for start, _end, _word in spans]
+    found = set()
+    for offset in offsets:
+        position = bisect_right(starts, offset) - 1
+        if position >= 0 and offset < spans[position][1]:
+            found.add(spans[position][2])
+    return found
 
 
 def query_words(text: str) -> list[str]:

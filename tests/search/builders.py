@@ -1,5 +1,6 @@
 """Builders for the search tests: hand-made search documents shaped like
-``jobboard.search.documents.posting_document`` output, the vocabulary cities as ``CityPoint``s,
+``jobboard.search.documents.posting_document`` output, some vocabulary cities (as in
+``jobboard/vocab/data.json``, whose names the engines recognise in queries) as ``CityPoint``s,
 and points at a chosen distance from a city."""
 
 from __future__ import annotations
@@ -9,21 +10,20 @@ import time
 from typing import Any
 
 from jobboard.search.embedded import CityPoint
+from jobboard.vocab.seed import vocabulary_data
 
-# A few vocabulary cities (as in jobboard/vocab/data.json), with what a document says of them.
-CITIES: dict[str, dict[str, Any]] = {
-    "beersheba": dict(name="Beersheba", name_he="באר שבע", region="negev", region_label="Negev", periphery=True,
-                      lat=31.2518, lon=34.7913, aliases=["Beer Sheva", "Be'er Sheva", "Beersheva", "Beer Sheba"]),
-    "dimona": dict(name="Dimona", name_he="דימונה", region="negev", region_label="Negev", periphery=True,
-                   lat=31.07, lon=35.033, aliases=[]),
-    "sderot": dict(name="Sderot", name_he="שדרות", region="south-gaza-envelope",
-                   region_label="South and Gaza envelope", periphery=True, lat=31.525, lon=34.596,
-                   aliases=["Sederot"]),
-    "haifa": dict(name="Haifa", name_he="חיפה", region="haifa", region_label="Haifa and Hadera", periphery=False,
-                  lat=32.794, lon=34.9896, aliases=["Hefa"]),
-    "tel-aviv": dict(name="Tel Aviv", name_he="תל אביב", region="center", region_label="Center", periphery=False,
-                     lat=32.0853, lon=34.7818, aliases=["Tel Aviv-Yafo", "Tel-Aviv", "Tel Aviv Jaffa"]),
-}
+
+def _vocabulary_cities(*slugs: str) -> dict[str, dict[str, Any]]:
+    """Some of the vocabulary's cities, with what a document says of them."""
+    data = vocabulary_data()
+    regions = {region["slug"]: region["name"] for region in data["regions"]}
+    return {city["slug"]: dict(name=city["name"], name_he=city["name_he"], region=city["region"],
+                               region_label=regions[city["region"]], periphery=city["is_periphery"],
+                               lat=city["lat"], lon=city["lon"], aliases=city["aliases"])
+            for city in data["cities"] if city["slug"] in slugs}
+
+
+CITIES: dict[str, dict[str, Any]] = _vocabulary_cities("beersheba", "dimona", "sderot", "haifa", "tel-aviv", "beer-yaakov")
 CITY_POINTS = [CityPoint(slug, c["lat"], c["lon"]) for slug, c in CITIES.items()]
 
 SPECIALTIES = {

@@ -21,7 +21,14 @@ from jobboard.search import meili
 from jobboard.search.documents import LISTED_ATTRIBUTES
 from jobboard.search.text import CROP_MARKER
 from jobboard.search.embedded import EmbeddedEngine
-from jobboard.search.meili import MeilisearchEngine, marked, render_filter, render_sort, search_params
+from jobboard.search.meili import (
+    MeilisearchEngine,
+    indexed_document,
+    render_filter,
+    render_sort,
+    response_hits,
+    search_params,
+)
 from jobboard.search.port import (
     KEYWORD_FACETS,
     MAX_TOTAL_HITS,
@@ -178,6 +185,35 @@ def test_matching_ignores_case_accents_and_niqqud(engine):
     assert found(engine, "pediatre") == {1}
     assert found(engine, "חֵיפָה") == {2}  # Haifa's Hebrew name, written with niqqud
     assert found(engine, "חיפה") == {2}
+
+
+# Letters that decompose into no base letter and mark, so accent stripping alone leaves them: each
+# in a word as written, and that word's ASCII spelling.
+UNDECOMPOSED = [
+    ("Łódź", "lodz"),             # ł
+    ("Straße", "strasse"),        # ß, which folds to two letters
+    ("Ørsted", "orsted"),         # ø
+    ("Æsculap", "aesculap"),      # æ
+    ("Œuvre", "oeuvre"),          # œ
+    ("Đakovo", "dakovo"),         # đ
+    ("Kırıkkale", "kirikkale"),   # ı
+    ("Þingvellir", "thingvellir"),  # þ
+    ("Garðabær", "gardabaer"),    # ð
+    ("İzmir", "izmir"),           # İ, a capital that lower-cases to i and a dot above
+]
+
+
+@pytest.mark.parametrize(("word", "ascii"), UNDECOMPOSED, ids=[ascii for _word, ascii in UNDECOMPOSED])
+def test_letters_without_a_decomposition_match_and_highlight_as_written_and_in_ascii(engine, word, ascii):
+    others = [other for other, _ascii in UNDECOMPOSED if other != word]
+    load(engine, [document(1, f"Consultant {word} clinic", specialty=None, description=f"Our team in {word} grows."),
+                  *(document(i, f"Consultant {other} clinic", specialty=None) for i, other in enumerate(others, 2))])
+    for query in dict.fromkeys((word, word.lower(), word.upper(), ascii)):
+        result = search(engine, query)
+        assert ids(result) == [1], query
+        highlights = result.hits[0].highlights
+        assert f"<mark>{word}</mark> clinic" in str(highlights["title"]), query
+        assert f"<mark>{word}</mark> grows" in str(highlights["description_text"]), query
 
 
 # --- C3: typo tolerance ------------------------------------------------------------------------
@@ -341,6 +377,53 @@ def test_a_quoted_phrase_matches_the_exact_sequence(engine):
     assert found(engine, '"night shift"') == set()  # no prefix and no typo inside a phrase
     result = search(engine, '"night shifts"')
     assert "<mark>night</mark> <mark>shifts</mark>" in str(result.hits[0].highlights["title"])
+
+
+def test_with_a_quoted_phrase_every_other_word_may_drop_out(engine):
+    # Meilisearch makes a phrase mandatory and lets the other words go, from the right, the first too.
+    load(engine, [
+        document(1, "Nurse for night shifts", profession="nurse", specialty=None),
+        document(2, "Pediatrician for night shifts", specialty=None),
+        document(3, "Pediatrician for day shifts", specialty=None),
+    ])
+    assert ids(search(engine, 'pediatrician "night shifts"')) == [2, 1]
+    assert search(engine, 'pediatrician "night shifts"').total == 2
+    assert found(engine, 'cardiologist "night shifts"') == {1, 2}  # a word that matches nothing drops out too
+
+
+@pytest.fixture
+def beersheba_and_beer_yaakov(engine):
+    """Three postings in Beersheba, and three in Be'er Ya'akov that are newer, better paid, with
+    bigger grants and nearer Tel Aviv, and that hold the rest of Be'er Sheva's name elsewhere: a
+    doctor named Sheva, and שבע ("seven")."""
+    return load(engine, [
+        *(document(i, "Pediatrician", city="beersheba", posted_at=NOW - (10 + i) * DAY,
+                   salary=(None, 30_000 + i * 1_000), grants=[("negev-grant", 50_000 + i)]) for i in (1, 2, 3)),
+        *(document(i, "Pediatrician", city="beer-yaakov", employer="shamir", posted_at=NOW - (i - 10) * DAY,
+                   salary=(None, 50_000 + i * 1_000), grants=[("center-grant", 90_000 + i)],
+                   description="Ask Dr. Sheva Levi, head of the department. שבע משמרות בחודש.") for i in (11, 12, 13)),
+    ])
+
+
+@pytest.mark.parametrize("text", ["Be'er Sheva", "be er sheva", "BEER-SHEVA", "Beer Sheba", "באר שבע",
+                                  "pediatrician Be'er Sheva"])
+def test_a_city_named_in_several_words_finds_its_postings_before_and_without_matches_of_some_words(
+        engine, beersheba_and_beer_yaakov, text):
+    tel_aviv = CITIES["tel-aviv"]
+    near = Near("tel-aviv", tel_aviv["lat"], tel_aviv["lon"])
+    results = {sort: search(engine, text, sort=sort, near=near if sort == Sort.DISTANCE else None) for sort in Sort}
+    cities = {sort: [hit.document["city"] for hit in result.hits] for sort, result in results.items()}
+    # Whatever the order chosen, the city's postings come first...
+    assert {sort: found[:3] for sort, found in cities.items()} == {sort: ["beersheba"] * 3 for sort in Sort}
+    # ...and the Be'er Ya'akov postings, which hold only some of the name's words, are left out.
+    assert cities == {sort: ["beersheba"] * 3 for sort in Sort}
+    assert {result.total for result in results.values()} == {3}
+
+
+def test_a_city_named_in_words_that_another_name_starts_with_finds_its_own_postings(engine, beersheba_and_beer_yaakov):
+    for text in ("Be'er Ya'akov", "beer yaakov", "באר יעקב"):
+        assert found(engine, text) == {11, 12, 13}, text
+    assert found(engine, "Beersheba") == {1, 2, 3}  # one word: nothing to recognise, nothing partial to match
 
 
 def test_adjacent_query_words_may_be_concatenated(engine):
@@ -793,6 +876,12 @@ def test_render_filter_refuses_unlisted_attributes_and_non_finite_numbers():
         render_filter(SearchQuery(near=Near("x", float("nan"), 34.0, 10)))
 
 
+def test_the_query_text_has_its_city_names_quoted_and_is_folded():
+    assert meili.query_text(SearchQuery(text="Pédiatre BE'ER SHEVA -Łódź \"Tel Aviv\"")) == \
+        'pediatre "be er sheva" -lodz "tel aviv"'
+    assert meili.query_text(SearchQuery(text="Beersheba")) == "beersheba"
+
+
 def test_render_sort():
     near = Near("beersheba", 31.2518, 34.7913)
     assert render_sort(SearchQuery(sort=Sort.NEWEST, text="x")) == ["posted_at:desc"]
@@ -815,19 +904,52 @@ def test_search_params():
     assert (params["page"], params["hitsPerPage"]) == (3, 20)
     assert "offset" not in params and "limit" not in params
     assert params["matchingStrategy"] == "last"
-    assert params["highlightPreTag"] == meili.PRE and params["highlightPostTag"] == meili.POST
-    assert set(params["attributesToHighlight"]) == {"title", "specialty_label", "description_text"}
-    assert params["attributesToCrop"] == ["description_text"] and params["cropMarker"] == meili.CUT
-    assert "attributesToRetrieve" not in params
+    assert params["showMatchesPosition"] is True  # highlights are marked here, from the matched offsets
+    assert "attributesToRetrieve" not in params  # all of them, the folded copies too
     plain = search_params(SearchQuery(text="pediatrics", highlight=False))
-    assert not {"attributesToHighlight", "attributesToCrop", "highlightPreTag"} & set(plain)
-    assert search_params(SearchQuery(attributes=("id", "title")))["attributesToRetrieve"] == ["id", "title"]
+    assert "showMatchesPosition" not in plain
+    highlighted = search_params(SearchQuery(attributes=("id", "title")))
+    assert highlighted["attributesToRetrieve"] == [
+        "id", "title", "folded_title", "folded_specialty_label", "folded_description_text"]
+    plain = search_params(SearchQuery(attributes=("id", "title"), highlight=False))
+    assert plain["attributesToRetrieve"] == ["id", "title"]
 
 
-def test_marked_escapes_before_marking():
-    text = f"{meili.CUT}<script>x</script> {meili.PRE}Pediatrics{meili.POST} & co{meili.CUT}"
-    assert marked(text) == Markup("&hellip;&lt;script&gt;x&lt;/script&gt; <mark>Pediatrics</mark> &amp; co&hellip;")
-    assert marked(None) == Markup("")
+def test_meilisearch_is_sent_a_folded_copy_of_each_searchable_attribute():
+    doc = document(1, "Pédiatre à Łódź", description="Straße", city="beersheba", specialty=None)
+    indexed = indexed_document(doc)
+    assert {name: value for name, value in indexed.items() if not name.startswith("folded_")} == doc
+    assert indexed["folded_title"] == "pediatre a lodz"
+    assert indexed["folded_description_text"] == "strasse"
+    assert indexed["folded_city_aliases"][:3] == ["באר שבע", "beer sheva", "be'er sheva"]
+    assert "folded_specialty_label" not in indexed  # no value, nothing to search
+    assert set(meili.SETTINGS["searchableAttributes"]) == {name for name in indexed if name.startswith("folded_")} | \
+        {"folded_specialty_label", "folded_specialty_aliases"}
+
+
+def test_hits_are_marked_at_the_words_meilisearch_matched_in_the_folded_copies():
+    title, folded_title = "רוֹפֵא <b>Straße</b> & psychiatry", "רופא <b>strasse</b> & psychiatry"
+    raw = {"hits": [
+        {"id": 1, "title": title, "folded_title": folded_title, "specialty_label": None,
+         "description_text": "Straße", "folded_description_text": "strasse", "_geo": {"lat": 1, "lng": 2},
+         "_matchesPosition": {
+             # Byte offsets: "strasse" after the Hebrew word and "<b>", and "psych", a prefix.
+             "folded_title": [{"start": len("רופא <b>".encode()), "length": 7},
+                              {"start": len("רופא <b>strasse</b> & ".encode()), "length": 5}],
+             "title": [{"start": 0, "length": 1}],  # the originals' matches are not the fold's: unused
+         }},
+        {"id": 2, "title": "Strasse", "folded_title": "strasse", "description_text": "x", "_matchesPosition": {}},
+    ]}
+    first, second = response_hits(raw, SearchQuery(text="strasse psych"))
+    assert first.document == {"id": 1, "title": title, "specialty_label": None, "description_text": "Straße",
+                              "_geo": {"lat": 1, "lng": 2}}
+    assert str(first.highlights["title"]) == \
+        "רוֹפֵא &lt;b&gt;<mark>Straße</mark>&lt;/b&gt; &amp; <mark>psychiatry</mark>"
+    assert str(first.highlights["description_text"]) == "<mark>Straße</mark>"
+    assert str(first.highlights["specialty_label"]) == ""
+    assert str(second.highlights["title"]) == "<mark>Strasse</mark>"  # a word matched in any hit of the page
+    plain = response_hits(raw, SearchQuery(text="strasse", highlight=False))
+    assert [hit.highlights for hit in plain] == [{}, {}] and plain[0].document == first.document
 
 
 def test_meilisearch_settings_follow_the_index_design():
@@ -837,5 +959,5 @@ def test_meilisearch_settings_follow_the_index_design():
     assert settings["pagination"] == {"maxTotalHits": MAX_TOTAL_HITS}
     assert {"_geo", "expires_at", "salary_top_ils", *KEYWORD_FACETS} <= set(settings["filterableAttributes"])
     assert {"_geo", "posted_at", "salary_top_ils", "grant_max_ils"} <= set(settings["sortableAttributes"])
-    assert settings["searchableAttributes"][0] == "title"
-    assert settings["searchableAttributes"][-1] == "description_text"
+    assert settings["searchableAttributes"][0] == "folded_title"
+    assert settings["searchableAttributes"][-1] == "folded_description_text"

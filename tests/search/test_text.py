@@ -1,12 +1,47 @@
-"""Highlighting: ASCII text is marked with one pattern of the query's terms, other text (and any
-text when the terms are many) word by word; both ways must mark the same words and crop the same
-window."""
+"""Folding, the one analyzer of both engines; and highlighting: ASCII text is marked with one
+pattern of the query's terms, other text (and any text when the terms are many) word by word; both
+ways must mark the same words and crop the same window."""
 
 from __future__ import annotations
 
-from jobboard.search.text import CROP_MARKER, CROP_WORDS, MAX_PATTERN_TERMS, Highlighter, ascii_html, lead_end
+from jobboard.search.text import (
+    CROP_MARKER,
+    CROP_WORDS,
+    MAX_PATTERN_TERMS,
+    Highlighter,
+    ascii_html,
+    lead_end,
+    normalise,
+    words,
+)
 
 ACCENTED = " Médecin"  # makes a text non-ASCII, so it takes the word-by-word way
+
+
+def test_folding_drops_case_and_accents_and_spells_out_letters_without_a_decomposition():
+    assert normalise("Médecin PÉDIATRE Me\u0301decin") == "medecin pediatre medecin"
+    assert normalise("Łódź ŁÓDŹ Straße STRAẞE Ørsted Æsculap Œuvre Đakovo Ðorđe") == \
+        "lodz lodz strasse strasse orsted aesculap oeuvre dakovo dorde"
+    assert normalise("Kırıkkale İzmir Þingvellir Garðabær Ħamrun Ŧ") == "kirikkale izmir thingvellir gardabaer hamrun t"
+
+
+def test_folding_drops_niqqud_and_keeps_hebrew_and_cyrillic_letters():
+    assert normalise("רוֹפֵא יְלָדִים בְּבֵאר שֶׁבַע") == "רופא ילדים בבאר שבע"
+    assert normalise("Йошкар-Ола, ЁЛКА, и\u0306од, уда\u0301рение") == "йошкар-ола, ёлка, йод, ударение"
+
+
+def test_folding_twice_changes_nothing():
+    # Meilisearch is sent folded text and folded queries, which it normalises once more.
+    for text in ("Łódź Straße Kırıkkale İzmir", "רוֹפֵא יְלָדִים", "Йошкар-Ола ёлка уда\u0301рение", "ﬁne ½ Ⅻ", "Ἀθῆναι"):
+        assert normalise(normalise(text)) == normalise(text), text
+
+
+def test_a_word_whose_fold_is_longer_or_shorter_is_marked_whole():
+    text = "Die Straße – Hauptstraße, Strasse und Łódź"
+    for query in ("strasse", "straße", "STRASSE"):
+        marked = str(Highlighter(set(words(query)))(text))
+        assert marked == "Die <mark>Straße</mark> – Hauptstraße, <mark>Strasse</mark> und Łódź", query
+    assert "<mark>Łódź</mark>" in str(Highlighter({"lodz"})(text, crop=True))
 
 
 def test_whole_words_are_marked_in_any_case_and_parts_of_words_are_not():
