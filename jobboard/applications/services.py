@@ -467,9 +467,12 @@ def _profile_data(profile: DoctorProfile | None) -> dict[str, object] | None:
 
 
 def _application_data(application: Application) -> dict[str, object]:
+    """The application as the doctor sent it and saw it move: the stages, and whether they or
+    the employer moved it; never the staff's notes, rating or names."""
     events = db.session.scalars(
         select(ApplicationEvent).where(ApplicationEvent.application_id == application.id).order_by(ApplicationEvent.id)
     )
+    doctor_id = application.doctor_id
     return {
         "posting": {"id": application.posting_id, "title": application.posting.title,
                     "employer": application.posting.org.name},
@@ -478,7 +481,8 @@ def _application_data(application: Application) -> dict[str, object]:
         "cv_sent": f"applications/{application.id}-{application.cv_original_name}" if application.cv_stored_name else None,
         "withdrawal_reason": application.withdrawal_reason,
         "history": [{"at": e.created_at.isoformat(), "from": e.from_stage.value if e.from_stage else None,
-                     "to": e.to_stage.value, "note": e.note} for e in events],
+                     "to": e.to_stage.value, "by": "you" if e.is_by(doctor_id) else "employer",
+                     "note": e.note_for_doctor(doctor_id)} for e in events],
     }
 
 

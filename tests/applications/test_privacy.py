@@ -94,6 +94,25 @@ def test_the_export_holds_profile_applications_and_every_cv_file(client, world, 
                    if n.startswith("cvs/"))
 
 
+def test_the_export_holds_what_the_doctor_wrote_and_was_told_never_a_staff_note(client, world, history):
+    """The note a recruiter writes with a stage change is internal (it is never mailed); the
+    history says which stage the application reached and whether the doctor or the employer
+    moved it, never who on the staff did."""
+    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+
+    data = json.loads(zipfile.ZipFile(io.BytesIO(export(client).data)).read("data.json"))
+
+    text = json.dumps(data, ensure_ascii=False)
+    assert "Call Miriam Zalcberg-Testperson on Monday" not in text
+    assert world.recruiter.email not in text and world.recruiter.full_name not in text
+    by_title = {a["posting"]["title"]: a for a in data["applications"]}
+    moved, withdrawn = by_title[world.posting.title], by_title["Neonatologist"]
+    assert [(h["to"], h["by"], h["note"]) for h in moved["history"]] == [
+        ("applied", "you", None), ("screening", "employer", None)]
+    assert [(h["to"], h["by"], h["note"]) for h in withdrawn["history"]] == [
+        ("applied", "you", None), ("withdrawn", "you", "Found something closer to family")]
+
+
 def test_the_export_needs_a_fresh_sign_in_and_a_doctor(client, world, login):
     with client.session_transaction() as session:
         session["_user_id"] = world.doctor.get_id()
