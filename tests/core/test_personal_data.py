@@ -16,6 +16,33 @@ from jobboard.core.personal_data import Exported, ExportedFile, Registry, Sectio
 from jobboard.extensions import db
 
 
+def test_every_user_key_of_the_schema_is_covered_or_declared(app):
+    known = personal_data.registry(app)
+
+    assert personal_data.coverage_problems(db.metadata, known) == []
+    # The walk sees the schema's user keys (not a hand list): the doctor's and the staff's.
+    keys = set(personal_data.user_keys(db.metadata))
+    assert {"bookings.doctor_id", "alerts.user_id", "application_events.actor_id", "postings.created_by_id"} <= keys
+    assert set(known.sections) >= {"account", "profile", "cvs", "applications", "fairs", "alerts", "mail"}
+
+
+def test_a_new_model_with_a_user_key_and_no_decision_fails_the_check(app):
+    schema = MetaData()
+    for table in db.metadata.sorted_tables:
+        table.to_metadata(schema)
+    Table("interview_feedback", schema, Column("id", Integer, primary_key=True),
+          Column("doctor_id", ForeignKey("users.id", ondelete="CASCADE")), Column("body", Text))
+    Table("feedback_readers", schema, Column("feedback_id", ForeignKey("interview_feedback.id"), primary_key=True),
+          Column("reader_id", ForeignKey("users.id"), primary_key=True))
+
+    problems = personal_data.coverage_problems(schema, personal_data.registry(app))
+
+    assert problems == [
+        "interview_feedback.doctor_id: no section exports and erases it, and it is not declared as an attribution",
+        "feedback_readers.reader_id: no section exports and erases it, and it is not declared as an attribution",
+    ]
+
+
 def test_an_attribution_must_be_emptied_when_the_account_goes_and_must_exist():
     schema = MetaData()
     users = Table("users", schema, Column("id", Integer, primary_key=True))
