@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from jobboard import accounts, alerts, applications, fairs, jobs, mail, search
+    from jobboard import accounts, alerts, applications, fairs, jobs, mail, orgs, search
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
 
@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     accounts.init_app(app)
+    orgs.init_app(app)
     mail.init_app(app)
     jobs.init_app(app)
     search.init_app(app)

@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from jobboard.accounts import personal_data
 from jobboard.accounts.services import load_session_user
 from jobboard.extensions import login_manager
 
@@ -15,3 +16,4 @@ def init_app(app: Flask) -> None:
     login_manager.needs_refresh_message = "Sign in again to confirm it is you."
     login_manager.needs_refresh_message_category = "info"
     login_manager.user_loader(load_session_user)
+    personal_data.register(app)

@@ -150,7 +150,12 @@ class Application(TimestampMixin, db.Model):
 
 
 class ApplicationEvent(db.Model):
-    """A stage change: who, when, from, to, and an optional note."""
+    """A stage change: who, when, from, to, and an optional note.
+
+    The note is the doctor's own on an event the doctor made (a withdrawal's reason); on a
+    recruiter's move it is internal to the employer (it is never mailed), so the doctor's pages
+    and data export read it through ``note_for_doctor`` only.
+    """
 
     __tablename__ = "application_events"
 
@@ -161,6 +166,12 @@ class ApplicationEvent(db.Model):
     to_stage: Mapped[Stage] = mapped_column(enum_type(Stage, "event_to_stage"))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def is_by(self, user_id: int | None) -> bool:
+        return user_id is not None and self.actor_id == user_id
+
+    def note_for_doctor(self, doctor_id: int | None) -> str | None:
+        return self.note if self.is_by(doctor_id) else None
 
 
 class ApplicationNote(db.Model):

@@ -8,21 +8,16 @@ commit can leave an unreferenced file, which ``flask jobboard sweep-uploads`` re
 from __future__ import annotations
 
 import hashlib
-import io
-import json
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from jobboard.accounts.models import User
 from jobboard.accounts.passwords import verify_password
-from jobboard.core import audit
+from jobboard.core import audit, personal_data
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, NotFound, NotPermitted
-from jobboard.core.outbox import OutboxMessage
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.jobs.models import Posting, Seniority
@@ -395,103 +390,19 @@ def send_daily_digests(now: datetime | None = None) -> int:
 
 
 def delete_account(user: User, password: str) -> None:
-    """Erase a doctor's account: profile, CVs and every application's CV copy and cover note
-    are deleted; applications stay, anonymous, for the employers' statistics; mail already
-    queued to the address is dropped and the confirmation is erased once it is delivered."""
+    """Erase a doctor's account: every feature erases its data of the doctor (the registered
+    sections of ``core.personal_data``), then the account goes; the confirmation is erased
+    from the outbox once it is delivered."""
     if not user.is_doctor:
         raise NotPermitted("Employer and administrator accounts are closed by an administrator.")
     if not verify_password(user.password_hash, password):
         raise DomainError("Your password is not correct.", field="password")
     email, user_id = user.email, user.id
-    for cv in cvs_of(user):
-        remove_file(cv.stored_name)
-    applications = list(db.session.scalars(select(Application).where(Application.doctor_id == user_id)))
-    for application in applications:
-        remove_file(application.cv_stored_name)
-        application.cv_stored_name = application.cv_original_name = application.cv_size_bytes = None
-        application.cover_note = ""
-        application.withdrawal_reason = None
-        application.anonymised_at = utcnow()
-        application.doctor_id = None
-        db.session.execute(delete(ApplicationNote).where(ApplicationNote.application_id == application.id))
-        # Every note of the history goes (staff notes too: they may name the doctor, like the
-        # private notes above); who moved it when, from and to which stage, stays.
-        db.session.execute(update(ApplicationEvent).where(
-            ApplicationEvent.application_id == application.id).values(note=None))
-        db.session.execute(update(ApplicationEvent).where(
-            ApplicationEvent.application_id == application.id, ApplicationEvent.actor_id == user_id
-        ).values(actor_id=None))
-    _erase_mail_to(email)
+    personal_data.erase(user)
     audit.record("account.deleted", actor_id=None, subject_type="user", subject_id=user_id)
     db.session.delete(user)
     db.session.flush()
     queue_mail(email, "Your account is deleted", "applications/account_deleted", erase_after_delivery=True)
-
-
-def _erase_mail_to(email: str) -> None:
-    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "mail.send")):
-        if message.payload.get("to") == email:
-            db.session.delete(message)
-
-
-def export_data(user: User) -> bytes:
-    """Everything the account holds, as a zip: ``data.json`` (account, profile, CVs,
-    applications with their history) and the CV files, those kept and those sent."""
-    profile = profile_of(user)
-    cvs = cvs_of(user)
-    applications = list(db.session.scalars(
-        select(Application).where(Application.doctor_id == user.id).order_by(Application.created_at)
-    ))
-    data = {
-        "account": {"email": user.email, "full_name": user.full_name, "created_at": user.created_at.isoformat(),
-                    "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None},
-        "profile": _profile_data(profile),
-        "cvs": [{"file": f"cvs/{cv.id}-{cv.original_name}", "uploaded_at": cv.uploaded_at.isoformat(),
-                 "pages": cv.page_count, "default": cv.is_default} for cv in cvs],
-        "applications": [_application_data(a) for a in applications],
-    }
-    for section, collect in current_app.extensions.get("data_export_sections", {}).items():
-        data[section] = collect(user)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
-        files = [(cv.stored_name, f"cvs/{cv.id}-{cv.original_name}") for cv in cvs]
-        files += [(a.cv_stored_name, f"applications/{a.id}-{a.cv_original_name}") for a in applications if a.cv_stored_name]
-        for stored_name, archive_name in files:
-            if file_path(stored_name).is_file():
-                archive.write(file_path(stored_name), archive_name)
-    return buffer.getvalue()
-
-
-def _profile_data(profile: DoctorProfile | None) -> dict[str, object] | None:
-    if profile is None:
-        return None
-    return {
-        "profession": profile.profession_slug, "specialty": profile.specialty_slug,
-        "seniority": profile.seniority.value if profile.seniority else None,
-        "years_experience": profile.years_experience, "training_country": profile.training_country,
-        "residence_country": profile.residence_country, "licence_status": profile.licence_status.value,
-        "hebrew_level": HebrewLevel(profile.hebrew_level).name, "languages": [lang.code for lang in profile.languages],
-        "move_month": profile.move_month.isoformat()[:7] if profile.move_month else None,
-        "preferred_regions": [r.slug for r in profile.preferred_regions],
-        "open_to_periphery": profile.open_to_periphery, "summary": profile.summary, "phone": profile.phone,
-    }
-
-
-def _application_data(application: Application) -> dict[str, object]:
-    events = db.session.scalars(
-        select(ApplicationEvent).where(ApplicationEvent.application_id == application.id).order_by(ApplicationEvent.id)
-    )
-    return {
-        "posting": {"id": application.posting_id, "title": application.posting.title,
-                    "employer": application.posting.org.name},
-        "applied_at": application.created_at.isoformat(), "stage": application.stage.value,
-        "cover_note": application.cover_note,
-        "cv_sent": f"applications/{application.id}-{application.cv_original_name}" if application.cv_stored_name else None,
-        "withdrawal_reason": application.withdrawal_reason,
-        "history": [{"at": e.created_at.isoformat(), "from": e.from_stage.value if e.from_stage else None,
-                     "to": e.to_stage.value, "note": e.note} for e in events],
-    }
 
 
 def sweep_uploads(older_than: timedelta = timedelta(hours=1)) -> int:

@@ -23,6 +23,7 @@ from jobboard.applications.forms import (
     month_start,
 )
 from jobboard.applications.models import PIPELINE, Application, CvDocument, LicenceStatus, MailMode, Stage
+from jobboard.core import personal_data
 from jobboard.core.access import classify, doctor_required
 from jobboard.core.errors import DomainError
 from jobboard.core.forms import add_form_error
@@ -219,10 +220,14 @@ def withdraw(application_id: int) -> Response:
     return redirect(url_for("applications.mine"))
 
 
+def _privacy_page(form: DeleteAccountForm, status: int = 200) -> Response:
+    return render_page("applications/privacy.html", form=form, sections=personal_data.sections(), status=status)
+
+
 @bp.route("/me/privacy")
 @doctor_required
 def privacy() -> Response:
-    return render_page("applications/privacy.html", form=DeleteAccountForm(formdata=None))
+    return _privacy_page(DeleteAccountForm(formdata=None))
 
 
 @bp.route("/me/privacy/export", methods=["POST"])
@@ -230,7 +235,7 @@ def privacy() -> Response:
 def export() -> Response:
     if not current_user.is_doctor:
         abort(403)
-    return private_download(services.export_data(current_user), "application/zip", "imap-jobboard-my-data.zip")
+    return private_download(personal_data.export_archive(current_user), "application/zip", "imap-jobboard-my-data.zip")
 
 
 classify(export, "doctor")
@@ -251,7 +256,7 @@ def delete_account() -> Response:
             logout_user()
             flash("Your account and your data are deleted. We sent a confirmation to your address.", "info")
             return redirect(url_for("pages.home"))
-    return render_page("applications/privacy.html", form=form, status=422)
+    return _privacy_page(form, status=422)
 
 
 classify(delete_account, "doctor")

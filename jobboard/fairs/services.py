@@ -547,6 +547,26 @@ def cancel_for_suspension(admin: User, org: Organization) -> int:
     return len(bookings)
 
 
+def cancel_for_deleted_account(doctor: User) -> None:
+    """The doctor is deleting their account: every interview still to come is off. The
+    employer's recruiters are told, without the doctor's name (it is being erased); the doctor
+    is not mailed. The caller deletes the bookings, which frees their slots."""
+    _lock_doctor(doctor)
+    upcoming = db.session.scalars(
+        select(Booking).where(Booking.doctor_id == doctor.id, Booking.status == BookingStatus.CONFIRMED,
+                              Booking.starts_at > utcnow())
+        .order_by(Booking.starts_at).with_for_update()
+    )
+    for booking in upcoming:
+        local = local_times(booking.starts_at, booking.fair, None, with_israel=True)
+        agenda_url = external_url("fairs.org_agenda", org_slug=booking.org.slug, fair_id=booking.fair_id,
+                                  day=local.fair.date().isoformat())
+        for user in _staff(booking.org_id):
+            queue_mail(user.email, f"Interview cancelled: {booking.fair.name}, {local.fair:%d %B %H:%M}",
+                       "fairs/cancelled_account_deleted", fair=booking.fair, org=booking.org, slot=booking.slot,
+                       local=local, agenda_url=agenda_url)
+
+
 def mark_attendance(booking: Booking, actor: User, attendance: Attendance) -> None:
     if booking.status != BookingStatus.CONFIRMED:
         raise Conflict("A cancelled booking cannot be marked.")

@@ -6,9 +6,11 @@ from datetime import timedelta
 from flask import Flask
 
 from jobboard.core.schedule import register_periodic
+from jobboard.jobs import personal_data
 from jobboard.jobs.services import expire_due_postings, send_expiry_reminders
 
 
 def init_app(app: Flask) -> None:
     register_periodic(app, "expire-postings", expire_due_postings, timedelta(minutes=5))
     register_periodic(app, "posting-expiry-reminders", send_expiry_reminders, timedelta(hours=1))
+    personal_data.register(app)

@@ -1,19 +1,23 @@
 """The doctor's data: download everything (a zip with data.json and the CV files) and delete the
 account (profile and CVs erased with their files, applications kept anonymous for the
-employer's counts, a confirmation sent, and no trace of the address or the name left in any
-table)."""
+employer's counts, bookings and job alerts deleted, the employer told of a cancelled interview,
+a confirmation sent, and no trace of the address or the name left in any table)."""
 
 from __future__ import annotations
 
 import io
 import json
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
+from jobboard.alerts import services as alerts
+from jobboard.alerts.models import Alert, AlertSent, Frequency
 from jobboard.applications import services
 from jobboard.applications.models import (
     Application,
@@ -25,8 +29,11 @@ from jobboard.applications.models import (
 )
 from jobboard.core.outbox import OutboxMessage
 from jobboard.extensions import db
+from jobboard.fairs import services as fairs
+from jobboard.fairs.models import Booking, BookingStatus
 from tests import factories
 from tests.applications.conftest import count, make_posting, sign_in_for_real, stored_cv, stored_files, text_of
+from tests.fairs.conftest import NOW, add_slots, make_fair, register_employer
 
 
 @pytest.fixture
@@ -92,6 +99,25 @@ def test_the_export_holds_profile_applications_and_every_cv_file(client, world, 
     assert "Other doctor's note" not in json.dumps(data)
     assert not any(n.endswith(f"-{world.other_cv.original_name}") and str(world.other_cv.id) in n for n in names
                    if n.startswith("cvs/"))
+
+
+def test_the_export_holds_what_the_doctor_wrote_and_was_told_never_a_staff_note(client, world, history):
+    """The note a recruiter writes with a stage change is internal (it is never mailed); the
+    history says which stage the application reached and whether the doctor or the employer
+    moved it, never who on the staff did."""
+    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+
+    data = json.loads(zipfile.ZipFile(io.BytesIO(export(client).data)).read("data.json"))
+
+    text = json.dumps(data, ensure_ascii=False)
+    assert "Call Miriam Zalcberg-Testperson on Monday" not in text
+    assert world.recruiter.email not in text and world.recruiter.full_name not in text
+    by_title = {a["posting"]["title"]: a for a in data["applications"]}
+    moved, withdrawn = by_title[world.posting.title], by_title["Neonatologist"]
+    assert [(h["to"], h["by"], h["note"]) for h in moved["history"]] == [
+        ("applied", "you", None), ("screening", "employer", None)]
+    assert [(h["to"], h["by"], h["note"]) for h in withdrawn["history"]] == [
+        ("applied", "you", None), ("withdrawn", "you", "Found something closer to family")]
 
 
 def test_the_export_needs_a_fresh_sign_in_and_a_doctor(client, world, login):
@@ -223,3 +249,116 @@ def test_mail_queued_to_the_doctor_is_dropped(world, history):
     to_doctor = [p for p in pending if p.get("to") == "doctor@example.org"]
     assert [p["subject"] for p in to_doctor] == ["Your account is deleted"]
     assert all(p.get("erase_after_delivery") for p in to_doctor)
+
+
+# --- fairs and alerts: every feature's data ------------------------------------------------------
+
+
+@pytest.fixture
+def frozen():
+    """The fairs tests' clock (a week before the fair); asked for first, so the world is built in it."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def more(world, history):
+    """Besides the applications: the employer invited the doctor to a Paris fair, where the doctor
+    booked, cancelled, and booked another slot; another doctor booked a third. The doctor keeps a
+    job alert that has sent a posting, and one saved before signing up with the same address
+    (written in capitals); a stranger's alert is left alone."""
+    fair = make_fair(time_zone="Europe/Paris", name="MedEx Paris", city="Paris", country="FR")
+    registration = register_employer(fair, SimpleNamespace(org=world.org, recruiter=world.recruiter))
+    slots = add_slots(registration, actor=world.recruiter)
+    fairs.invite(history.first, world.recruiter, fair)
+    cancelled = fairs.book(world.doctor, slots[0].id, world.doctor)
+    fairs.cancel(cancelled, world.doctor)
+    booked = fairs.book(world.doctor, slots[1].id, world.doctor)
+    kept = fairs.book(world.other_doctor, slots[2].id, world.other_doctor)
+    alert = alerts.create_alert(user=world.doctor, email=None, name="Negev pediatrics", query_string="q=pediatrics",
+                                frequency=Frequency.DAILY)
+    db.session.add(AlertSent(alert_id=alert.id, posting_id=world.posting.id))
+    alert.total_sent = 1
+    visitor = alerts.create_alert(user=None, email="Doctor@Example.org", name="Before signing up",
+                                  query_string="q=neonatology", frequency=Frequency.WEEKLY)
+    stranger = alerts.create_alert(user=None, email="stranger@example.net", name="Someone else's",
+                                   query_string="q=surgery", frequency=Frequency.WEEKLY)
+    db.session.commit()
+    return SimpleNamespace(fair=fair, slots=slots, cancelled=cancelled, booked=booked, kept=kept, alert=alert,
+                           visitor=visitor, stranger=stranger)
+
+
+def test_the_export_holds_the_bookings_and_the_alerts(frozen, client, world, history, more):
+    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+
+    data = json.loads(zipfile.ZipFile(io.BytesIO(export(client).data)).read("data.json"))
+
+    assert {"account", "profile", "cvs", "applications", "fairs", "alerts", "mail"} <= set(data)
+    bookings = data["fairs"]["bookings"]
+    assert [(b["status"], b["booked_by"], b["cancelled_by"]) for b in bookings] == [
+        ("cancelled", "you", "you"), ("confirmed", "you", None)]
+    booked = bookings[1]
+    assert booked["fair"]["name"] == "MedEx Paris" and booked["employer"] == world.org.name
+    assert booked["table"] == "Table 1" and booked["calendar_uid"] == more.booked.uid
+    assert booked["starts_at_utc"] == "2027-03-20T09:20:00+00:00"
+    assert booked["starts_at_local"] == "2027-03-20T10:20:00+01:00"
+    [invitation] = data["fairs"]["invitations"]
+    assert invitation["fair"] == "MedEx Paris" and invitation["posting"] == world.posting.title
+    assert invitation["used_at"] is not None
+    by_name = {a["name"]: a for a in data["alerts"]}
+    assert set(by_name) == {"Negev pediatrics", "Before signing up"}
+    own, visitor = by_name["Negev pediatrics"], by_name["Before signing up"]
+    assert own["search"] == "q=pediatrics" and own["frequency"] == "daily" and own["status"] == "active"
+    assert own["postings_sent"] == 1 and [s["posting"]["title"] for s in own["sent"]] == [world.posting.title]
+    assert visitor["saved_with_address_only"] == "Doctor@Example.org" and visitor["status"] == "unconfirmed"
+    assert any(m["subject"].startswith("Interview booked") for m in data["mail"])
+    text = json.dumps(data, ensure_ascii=False)
+    for staff_only in ("Call Miriam Zalcberg-Testperson on Monday", "Good CV", world.recruiter.email,
+                       world.recruiter.full_name, "Someone else's", "Ilan Otherdoc", "ilan@elsewhere.example.net"):
+        assert staff_only not in text
+
+
+def test_deleting_the_account_leaves_no_trace_in_any_table(frozen, client, world, history, more, mailbox, login):
+    doctor_id, booking_ids = world.doctor.id, {more.cancelled.id, more.booked.id}
+    alert_ids = [more.alert.id, more.visitor.id]
+    assert {m.payload["booking_id"] for m in _reminders()} == booking_ids | {more.kept.id}
+    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+    mailbox.clear()
+
+    response = client.post("/me/privacy/delete", data={"password": factories.PASSWORD, "confirm": "y"})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    # No user key of any table names the doctor, and no text or JSON holds the address or name.
+    for column in _user_keys():
+        assert db.session.scalar(select(sa.func.count()).where(column == doctor_id)) == 0, column
+    assert _traces("doctor@example.org", "Miriam Zalcberg-Testperson") == []
+    # The booked slot is free again, the reminders are gone, the other doctor's booking stays.
+    assert count(Booking, Booking.id.in_(booking_ids)) == 0
+    assert count(Booking, Booking.slot_id == more.slots[1].id, Booking.status == BookingStatus.CONFIRMED) == 0
+    assert {m.payload["booking_id"] for m in _reminders()} == {more.kept.id}
+    assert db.session.get(Booking, more.kept.id).status == BookingStatus.CONFIRMED
+    login(world.recruiter)
+    agenda = text_of(client.get(f"/org/{world.org.slug}/fairs/{more.fair.id}/agenda"))
+    assert "Ilan Otherdoc" in agenda and "Miriam" not in agenda
+    # The employer hears of it, without the doctor's name; the doctor only gets the confirmation.
+    for staff in (world.recruiter, world.owner):
+        notice = mailbox.last_to(staff.email)
+        assert notice["Subject"] == "Interview cancelled: MedEx Paris, 20 March 10:20"
+        assert "the candidate deleted their account" in mailbox.text(notice)
+        assert "Miriam" not in mailbox.text(notice) and "doctor@example.org" not in mailbox.text(notice)
+    assert mailbox.to(world.viewer.email) == []
+    assert [m["Subject"] for m in mailbox.to("doctor@example.org")] == ["Your account is deleted"]
+    # Both alerts of the address go with their sent-log; a stranger's stays.
+    assert count(Alert, Alert.id.in_(alert_ids)) == 0
+    assert count(AlertSent, AlertSent.alert_id.in_(alert_ids)) == 0
+    assert db.session.get(Alert, more.stranger.id) is not None
+
+
+def _user_keys() -> list[sa.Column]:
+    return [key.parent for table in db.metadata.sorted_tables for key in table.foreign_keys
+            if key.target_fullname == "users.id"]
+
+
+def _reminders() -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == fairs.REMINDER)))

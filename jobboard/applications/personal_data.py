@@ -1,0 +1,133 @@
+"""The doctor's profile, CVs and applications, as personal data.
+
+- The profile and the CVs are the doctor's: exported whole (the CV files in the zip), erased
+  with their files (removed once the deletion commits).
+- An application is exported as the doctor sent it (cover note, the CV as sent) and as they saw
+  it move: each stage and whether they or the employer moved it, and their own note (a
+  withdrawal's reason). The employer's notes, its rating and its staff's names are the
+  employer's, never in the export.
+- On deletion an application stays for the employer's statistics, anonymous: no doctor, cover
+  note, CV or reason; the private notes about it are deleted and every note of its history
+  emptied (staff notes too: they may name the doctor); who moved it when, from and to which
+  stage, stays. The doctor's own acts in the history lose their author.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import delete, select, update
+
+from jobboard.accounts.models import User
+from jobboard.applications.cvs import file_path, remove_file
+from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, CvDocument, DoctorProfile
+from jobboard.applications.services import cvs_of, profile_of
+from jobboard.core.db import utcnow
+from jobboard.core.personal_data import Exported, ExportedFile, iso, register_attribution, register_section
+from jobboard.extensions import db
+from jobboard.vocab.models import HebrewLevel
+
+
+def _export_profile(user: User) -> Exported:
+    profile = profile_of(user)
+    if profile is None:
+        return Exported(None)
+    return Exported({
+        "profession": profile.profession_slug, "specialty": profile.specialty_slug,
+        "seniority": profile.seniority.value if profile.seniority else None,
+        "years_experience": profile.years_experience, "training_country": profile.training_country,
+        "residence_country": profile.residence_country, "licence_status": profile.licence_status.value,
+        "hebrew_level": HebrewLevel(profile.hebrew_level).name, "languages": [lang.code for lang in profile.languages],
+        "move_month": profile.move_month.isoformat()[:7] if profile.move_month else None,
+        "preferred_regions": [r.slug for r in profile.preferred_regions],
+        "open_to_periphery": profile.open_to_periphery, "summary": profile.summary, "phone": profile.phone,
+    })
+
+
+def _erase_profile(user: User) -> None:
+    profile = profile_of(user)
+    if profile is not None:
+        db.session.delete(profile)
+
+
+def _cv_entry(cv: CvDocument) -> str:
+    return f"cvs/{cv.id}-{cv.original_name}"
+
+
+def _export_cvs(user: User) -> Exported:
+    cvs = cvs_of(user)
+    return Exported(
+        [{"file": _cv_entry(cv), "uploaded_at": iso(cv.uploaded_at), "pages": cv.page_count, "default": cv.is_default}
+         for cv in cvs],
+        tuple(ExportedFile(_cv_entry(cv), file_path(cv.stored_name)) for cv in cvs),
+    )
+
+
+def _erase_cvs(user: User) -> None:
+    for cv in cvs_of(user):
+        remove_file(cv.stored_name)
+        db.session.delete(cv)
+
+
+def _applications_of(user: User) -> list[Application]:
+    return list(db.session.scalars(
+        select(Application).where(Application.doctor_id == user.id).order_by(Application.created_at)
+    ))
+
+
+def _sent_cv_entry(application: Application) -> str:
+    return f"applications/{application.id}-{application.cv_original_name}"
+
+
+def _application_data(application: Application, doctor_id: int) -> dict[str, object]:
+    events = db.session.scalars(
+        select(ApplicationEvent).where(ApplicationEvent.application_id == application.id).order_by(ApplicationEvent.id)
+    )
+    return {
+        "posting": {"id": application.posting_id, "title": application.posting.title,
+                    "employer": application.posting.org.name},
+        "applied_at": iso(application.created_at), "stage": application.stage.value,
+        "cover_note": application.cover_note,
+        "cv_sent": _sent_cv_entry(application) if application.cv_stored_name else None,
+        "withdrawal_reason": application.withdrawal_reason,
+        "history": [{"at": iso(e.created_at), "from": e.from_stage.value if e.from_stage else None,
+                     "to": e.to_stage.value, "by": "you" if e.is_by(doctor_id) else "employer",
+                     "note": e.note_for_doctor(doctor_id)} for e in events],
+    }
+
+
+def _export_applications(user: User) -> Exported:
+    applications = _applications_of(user)
+    return Exported(
+        [_application_data(a, user.id) for a in applications],
+        tuple(ExportedFile(_sent_cv_entry(a), file_path(a.cv_stored_name)) for a in applications if a.cv_stored_name),
+    )
+
+
+def _erase_applications(user: User) -> None:
+    for application in _applications_of(user):
+        remove_file(application.cv_stored_name)
+        application.cv_stored_name = application.cv_original_name = application.cv_size_bytes = None
+        application.cover_note = ""
+        application.withdrawal_reason = None
+        application.anonymised_at = utcnow()
+        application.doctor_id = None
+        db.session.execute(delete(ApplicationNote).where(ApplicationNote.application_id == application.id))
+        db.session.execute(
+            update(ApplicationEvent).where(ApplicationEvent.application_id == application.id).values(note=None)
+        )
+    db.session.execute(update(ApplicationEvent).where(ApplicationEvent.actor_id == user.id).values(actor_id=None))
+
+
+def register(app: Flask) -> None:
+    register_section(app, "profile", "Your profile.", covers=(DoctorProfile.user_id,), export=_export_profile,
+                     erase=_erase_profile)
+    register_section(app, "cvs", "Every CV you uploaded (the files are in the zip).", covers=(CvDocument.owner_id,),
+                     export=_export_cvs, erase=_erase_cvs)
+    register_section(
+        app, "applications", "Your applications: your cover note, the CV you sent (in the zip), your reasons for "
+        "withdrawing, and each stage they reached.",
+        covers=(Application.doctor_id, ApplicationEvent.actor_id), export=_export_applications,
+        erase=_erase_applications,
+    )
+    register_attribution(app, "the staff member who wrote a private note about an application",
+                         ApplicationNote.author_id)

@@ -1,0 +1,42 @@
+"""Reports of postings: the reporter's own data (which posting, why, their note). When the account
+goes, the report stays for the moderators with its reason, without the reporter or the note,
+which is in their words and may name them. The other user keys of postings record which staff
+member or administrator acted: the organisation's record, emptied when that account goes."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from jobboard.accounts.models import User
+from jobboard.core.personal_data import Exported, iso, register_attribution, register_section
+from jobboard.extensions import db
+from jobboard.jobs.models import Posting, PostingReport, PostingTransition, PostingVersion
+
+
+def _export(user: User) -> Exported:
+    reports = db.session.scalars(
+        select(PostingReport).options(joinedload(PostingReport.posting))
+        .where(PostingReport.reporter_id == user.id).order_by(PostingReport.id)
+    )
+    return Exported([
+        {"posting": {"id": r.posting_id, "title": r.posting.title}, "reason": r.reason.value, "note": r.note,
+         "reported_at": iso(r.created_at)}
+        for r in reports
+    ])
+
+
+def _erase(user: User) -> None:
+    db.session.execute(
+        update(PostingReport).where(PostingReport.reporter_id == user.id).values(reporter_id=None, note=None)
+    )
+
+
+def register(app: Flask) -> None:
+    register_section(app, "reports", "The postings you reported, with your reason and note.",
+                     covers=(PostingReport.reporter_id,), export=_export, erase=_erase)
+    register_attribution(app, "the staff member who wrote the posting", Posting.created_by_id)
+    register_attribution(app, "who changed the posting's status", PostingTransition.actor_id)
+    register_attribution(app, "the administrator who approved this version", PostingVersion.approved_by_id)
+    register_attribution(app, "the administrator who resolved the report", PostingReport.resolved_by_id)
