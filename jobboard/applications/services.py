@@ -22,7 +22,7 @@ from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.jobs.models import Posting, Seniority
 from jobboard.mail import queue_mail
-from jobboard.orgs.models import Membership, Organization, Role
+from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
 from jobboard.applications.cvs import (
     MAX_CVS,
     CleanPdf,
@@ -354,12 +354,14 @@ def mail_mode(membership: Membership) -> MailMode:
 
 def send_daily_digests(now: datetime | None = None) -> int:
     """One e-mail a day to each recruiter or owner on the daily setting (the default), listing
-    the applications their organisation received since their last digest; none when there are none."""
+    the applications their organisation received since their last digest; none when there are none,
+    and none while the organisation is suspended."""
     now = now or utcnow()
     sent = 0
     memberships = db.session.scalars(
-        select(Membership).join(User).where(
-            Membership.role.in_([Role.RECRUITER, Role.OWNER]), User.is_deactivated.is_(False)
+        select(Membership).join(User).join(Organization).where(
+            Membership.role.in_([Role.RECRUITER, Role.OWNER]), User.is_deactivated.is_(False),
+            Organization.status != OrgStatus.SUSPENDED,
         )
     )
     for membership in memberships:

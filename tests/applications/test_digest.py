@@ -13,7 +13,7 @@ from jobboard.applications import services
 from jobboard.applications.models import MailMode
 from jobboard.core import outbox
 from jobboard.extensions import db
-from jobboard.orgs.models import Membership
+from jobboard.orgs.models import Membership, OrgStatus
 from tests.applications.conftest import ready_doctor
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -85,6 +85,19 @@ def test_a_daily_digest_lists_the_day_s_applications_once(world, mailbox, clock)
 
 def test_no_digest_when_nothing_is_new(world, mailbox, clock):
     assert services.send_daily_digests() == 0
+    deliver()
+    assert digests(mailbox, "recruiter@negev.example.org") == []
+
+
+def test_a_suspended_employer_gets_no_digest(world, mailbox, clock):
+    """Suspension stops every read of applicant data, mail included."""
+    clock.move_to(START - timedelta(hours=2))
+    apply_new_doctor(world)
+    world.org.status = OrgStatus.SUSPENDED
+    deliver()
+    mailbox.clear()
+    clock.move_to(START)
+    services.send_daily_digests()
     deliver()
     assert digests(mailbox, "recruiter@negev.example.org") == []
 
