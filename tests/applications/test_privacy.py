@@ -312,6 +312,9 @@ def test_the_export_holds_the_bookings_and_the_alerts(frozen, client, world, his
     assert own["postings_sent"] == 1 and [s["posting"]["title"] for s in own["sent"]] == [world.posting.title]
     assert visitor["saved_with_address_only"] == "Doctor@Example.org" and visitor["status"] == "unconfirmed"
     assert any(m["subject"].startswith("Interview booked") for m in data["mail"])
+    # The mails' links are left out: a copy of the export must not carry one-time keys to the account.
+    assert all("http" not in m["text"] for m in data["mail"])
+    assert any("[link left out]" in m["text"] for m in data["mail"])
     text = json.dumps(data, ensure_ascii=False)
     for staff_only in ("Call Miriam Zalcberg-Testperson on Monday", "Good CV", world.recruiter.email,
                        world.recruiter.full_name, "Someone else's", "Ilan Otherdoc", "ilan@elsewhere.example.net"):
