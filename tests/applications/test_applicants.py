@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from jobboard.accounts.models import AccountKind, User
 from jobboard.applications import services
@@ -17,6 +17,7 @@ from jobboard.extensions import db
 from jobboard.vocab.models import HebrewLevel
 from tests.applications.conftest import complete_profile, make_posting, stored_cv, text_of
 from tests.factories import DoctorFactory
+from tests.statements import recorded_statements
 
 
 def names_in(response) -> list[str]:
@@ -177,17 +178,9 @@ def bulk_applications(world, start: int, stop: int) -> None:
 
 
 def statements_for(client, url: str) -> int:
-    statements: list[str] = []
-
-    def count_statement(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
     client.get(url)  # warm-up (first-use caches, if any)
-    event.listen(db.engine, "before_cursor_execute", count_statement)
-    try:
+    with recorded_statements() as statements:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count_statement)
     assert response.status_code == 200
     return len(statements)
 

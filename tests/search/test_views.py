@@ -13,7 +13,7 @@ import html5lib
 import pytest
 import time_machine
 from jinja2 import meta, nodes
-from sqlalchemy import event
+from tests.statements import recorded_statements
 
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
@@ -499,17 +499,8 @@ def test_the_fallback_shows_only_listed_postings(world, search_engine, client, m
 def test_the_page_costs_a_constant_number_of_sql_statements(world, search_engine, client, app):
     def statements_for(url: str) -> tuple[int, int]:
         client.get(url)  # warm the per-process caches, as on a live server
-        seen: list[str] = []
-
-        def count(_conn, _cursor, statement, *_args):
-            seen.append(statement)
-
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as seen:
             response = client.get(url)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         assert response.status_code == 200
         return len(seen), len(hit_ids(response))
 
@@ -538,16 +529,8 @@ def test_the_database_fallback_also_costs_a_constant_number_of_sql_statements(wo
 
     def statements_for(url: str) -> tuple[int, str]:
         client.get(url)
-        seen: list[str] = []
-
-        def count(_conn, _cursor, statement, *_args):
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements() as seen:
             response = client.get(url)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         body = response.get_data(as_text=True)
         assert LIMITED in body
         return len(seen), body
