@@ -17,12 +17,10 @@ from datetime import datetime, time, timedelta, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-import flask_migrate
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from jobboard import create_app
 from jobboard.accounts.models import User
 from jobboard.core.db import write_lock
 from jobboard.core.errors import Conflict
@@ -31,11 +29,9 @@ from jobboard.extensions import db, limiter
 from jobboard.fairs import services
 from jobboard.fairs.models import Booking, BookingMode, BookingStatus, Slot, SlotStatus
 from jobboard.mail.compose import MAIL_KIND
-from jobboard.vocab.seed import load_vocabularies
-from tests.conftest import create_postgres_database, drop_postgres_database
-from tests.conftest import testing_config as config_for_tests
 from tests.factories import AdminFactory
 from tests.fairs.conftest import consistency_problems, give_profile, make_employer, make_fair, register_employer
+from tests.serving import migrated_app, own_database
 
 UTC = timezone.utc
 DOCTORS = 50
@@ -46,20 +42,12 @@ PASSWORD_HASH = "not-a-real-hash"  # nobody signs in with a password here
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def race_app(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"race-{request.param}")
-    url = f"sqlite:///{root / 'race.db'}" if request.param == "sqlite" else create_postgres_database()
-    config = {**config_for_tests(url, root), "OUTBOX_EAGER": False,
-              "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": DOCTORS + 10, "max_overflow": 10}}
-    app = create_app(config)
-    with app.app_context():
-        flask_migrate.upgrade()
-        load_vocabularies()
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
+    with own_database(request.param, root) as url:
+        app = migrated_app(url, root, OUTBOX_EAGER=False, SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_pre_ping": True, "pool_size": DOCTORS + 10, "max_overflow": 10})
+        yield app
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
