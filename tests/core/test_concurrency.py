@@ -6,8 +6,10 @@ must be proper: a success, or a 4xx that says what is wrong; never a 5xx (on SQL
 that could not get the write lock used to answer 503 at once). Afterwards the database must hold
 what the successes claim. Rate limits are off: twenty sign-ins from one address would meet them.
 
-On SQLite, the worker's work (the outbox drain, periodic jobs) must wait while another process
-holds the write lock, instead of failing.
+Page views write nothing in the request: fifty simultaneous views of one posting all answer 200,
+and the counts, written in a batch afterwards, add up. On SQLite, a page is served while another
+process holds the write lock, and the worker's work (the outbox drain, periodic jobs) waits for
+that process instead of failing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,11 +35,14 @@ from jobboard.applications.models import Application, DoctorProfile
 from jobboard.core import outbox
 from jobboard.core.schedule import register_periodic, run_due_jobs
 from jobboard.extensions import db
+from jobboard.jobs import view_counts
+from jobboard.jobs.models import PostingViewCount
 from tests.applications.conftest import make_posting, ready_doctor
 from tests.factories import PASSWORD, DoctorFactory, OrganizationFactory, SiteFactory
 from tests.serving import free_port, migrated_app, own_database, rate_limits_off, serve
 
 WRITERS = 20
+READERS = 50
 NEW_PASSWORD = "copper lantern meadow violin"
 # What a 4xx page says: a field's error, the form's error, or the error page's message.
 MESSAGE = re.compile(r'class="invalid-feedback"[^>]*>\s*\S|class="alert alert-danger"[^>]*>\s*\S|class="lead">\s*\S')
@@ -47,6 +53,7 @@ class Served:
     app: Flask
     url: str
     posting_id: int
+    posting_path: str
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -58,10 +65,10 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             org = OrganizationFactory()
             posting = make_posting(org, SiteFactory(org=org), title="Emergency physician")
             db.session.commit()
-            posting_id = posting.id
+            posting_id, posting_path = posting.id, f"/jobs/{posting.id}-{posting.slug}"
             db.session.remove()
         with rate_limits_off(), serve(app, free_port()) as base_url:
-            yield Served(app, base_url, posting_id)
+            yield Served(app, base_url, posting_id, posting_path)
         with app.app_context():
             db.engine.dispose()
 
@@ -207,7 +214,67 @@ def test_simultaneous_applications_are_all_received(served):
         db.session.remove()
 
 
-# --- the worker's work on SQLite ----------------------------------------------------------------
+# --- page views -----------------------------------------------------------------------------------
+
+
+def stored_views(served: Served) -> int:
+    with served.app.app_context():
+        views = db.session.scalar(select(func.coalesce(func.sum(PostingViewCount.views), 0))
+                                  .where(PostingViewCount.posting_id == served.posting_id))
+        db.session.remove()
+    return views
+
+
+def flushed(served: Served) -> int:
+    with served.app.app_context():
+        return view_counts.flush()
+
+
+def test_simultaneous_views_of_one_posting_all_answer_and_are_all_counted(served):
+    flushed(served)
+    before = stored_views(served)
+
+    answers = fire([lambda: requests.get(f"{served.url}{served.posting_path}", allow_redirects=False)] * READERS)
+
+    assert Counter(a.status_code for a in answers) == {200: READERS}, [title(a) for a in answers]
+    assert stored_views(served) == before  # nothing written while serving the pages
+    assert flushed(served) == READERS
+    assert stored_views(served) == before + READERS
+
+
+def wait_for_views(served: Served, expected: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while stored_views(served) != expected:
+        assert time.monotonic() < deadline, f"{stored_views(served)} views stored, not {expected}"
+        time.sleep(0.05)
+
+
+def test_counted_views_are_written_after_the_interval(served):
+    flushed(served)
+    before = stored_views(served)
+    counter = view_counts.ViewCounter(served.app, every=0.2, batch=1000)
+
+    for _ in range(3):
+        counter.add(served.posting_id)
+
+    wait_for_views(served, before + 3)
+
+
+def test_counted_views_are_written_as_soon_as_enough_wait(served):
+    flushed(served)
+    before = stored_views(served)
+    counter = view_counts.ViewCounter(served.app, every=3600, batch=10)
+
+    for _ in range(9):
+        counter.add(served.posting_id)
+    time.sleep(0.3)
+    assert stored_views(served) == before
+    counter.add(served.posting_id)
+
+    wait_for_views(served, before + 10)
+
+
+# --- SQLite: reading and the worker's work while another process writes ------------------------------
 
 KIND = "test.concurrency"
 
@@ -227,6 +294,16 @@ def another_writer(served: Served, seconds: float) -> Iterator[None]:
     finally:
         release.join()
         holder.close()
+
+
+def test_a_posting_page_is_served_while_another_process_writes(served):
+    with another_writer(served, 1.0):
+        started = time.monotonic()
+        answer = requests.get(f"{served.url}{served.posting_path}")
+        waited = time.monotonic() - started
+
+    assert answer.status_code == 200, title(answer)
+    assert waited < 1.0  # served at once, not after the lock
 
 
 def test_the_outbox_drain_waits_for_another_writer_instead_of_failing(served):
