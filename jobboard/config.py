@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_EAGER", None, _bool,
             "drain the outbox right after each request; default on in development and testing, off in production"),
     Setting("OUTBOX_MAX_ATTEMPTS", 10, int, "delivery attempts before an outbox message is marked dead"),
+    Setting("VIEW_COUNT_FLUSH_SECONDS", None, float,
+            "how often a web process writes the posting views it counted; default 30, in testing 0 (only when asked)"),
+    Setting("VIEW_COUNT_FLUSH_VIEWS", 500, int, "views counted that make a web process write them at once"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", str, "Flask-Limiter storage, e.g. redis://127.0.0.1:6379/0"),
     Setting("RATELIMIT_ENABLED", True, _bool, "turn rate limits off (never in production)"),
     Setting("PREFERRED_URL_SCHEME", "http", str, "https behind a TLS proxy"),
@@ -114,6 +117,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         values["SECRET_KEY"] = _dev_secret_key(instance)
     if values["OUTBOX_EAGER"] is None:
         values["OUTBOX_EAGER"] = env != "production"
+    if values["VIEW_COUNT_FLUSH_SECONDS"] is None:
+        values["VIEW_COUNT_FLUSH_SECONDS"] = 0.0 if env == "testing" else 30.0
 
     database_url = values["DATABASE_URL"] or f"sqlite:///{instance / 'jobboard.db'}"
     production = env == "production"

@@ -14,6 +14,7 @@ from flask import Flask
 
 from jobboard import create_app
 from jobboard.extensions import db
+from jobboard.vocab.seed import load_vocabularies
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.conftest import testing_config as make_testing_config
 
@@ -99,3 +100,36 @@ def test_downgrade_to_base_and_upgrade_again(fresh_app):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             connection.exec_driver_sql("DELETE FROM audit_log")
         connection.rollback()
+
+
+def test_0007_carries_the_view_counts_over_and_keeps_what_hangs_off_a_posting(fresh_app):
+    """The counter moves from the posting's row to a table of its own. The column is dropped in
+    place: rebuilding ``postings`` on SQLite would drop the old table with foreign keys on, which
+    deletes every row that cascades from a posting (here, its history)."""
+    flask_migrate.upgrade(revision="0006")
+    load_vocabularies()
+    db.session.commit()
+    with db.engine.begin() as connection:
+        for statement in (
+            "INSERT INTO organizations (id, slug, name, kind, description, status, created_at, updated_at) "
+            "VALUES (1, 'negev', 'Negev', 'hospital', '', 'verified', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO sites (id, org_id, name, city_slug, lat, lon, created_at, updated_at) "
+            "VALUES (1, 1, 'Campus', 'beersheba', 31.25, 34.8, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO postings (id, org_id, status, title, profession_slug, seniority, employment_type, site_id, "
+            "licence_requirement, hebrew_level, duration_days, description_md, view_count, created_at, updated_at) "
+            "VALUES (1, 1, 'published', 'Pediatrician', 'physician', 'specialist', 'full_time', 1, 'israeli_licence', "
+            "3, 60, 'Text', 17, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO posting_transitions (posting_id, action, from_status, to_status, created_at) "
+            "VALUES (1, 'approve', 'pending_review', 'published', CURRENT_TIMESTAMP)",
+        ):
+            connection.exec_driver_sql(statement)
+
+    flask_migrate.upgrade()
+
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT posting_id, views FROM posting_view_counts").all() == [(1, 17)]
+        assert connection.exec_driver_sql("SELECT count(*) FROM posting_transitions").scalar() == 1
+    flask_migrate.downgrade(revision="0006")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT view_count FROM postings").all() == [(17,)]
+        assert connection.exec_driver_sql("SELECT count(*) FROM posting_transitions").scalar() == 1

@@ -82,7 +82,7 @@ def seed(app, count: int) -> int:  # noqa: ANN001 - a Flask app
                 "start_date": content.start_date, "duration_days": content.duration_days,
                 "description_md": content.description_md, "created_by_id": None, "approved_at": published,
                 "first_published_at": published, "submitted_at": published,
-                "expires_at": published + timedelta(days=content.duration_days), "view_count": 0,
+                "expires_at": published + timedelta(days=content.duration_days),
                 "created_at": published, "updated_at": published,
             })
             grant_rows += [{"posting_id": posting_id, "grant_program_id": g} for g in content.grant_ids]

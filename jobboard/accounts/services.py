@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from jobboard.accounts.models import AccountKind, User
 from jobboard.accounts.passwords import dummy_verify, hash_password, needs_rehash, password_problem, verify_password
-from jobboard.core.db import utcnow
+from jobboard.core.db import read_before_writing, utcnow
 from jobboard.core.errors import Conflict, DomainError, InvalidToken
 from jobboard.core.tokens import Purpose, fingerprint, make_token, read_token
 from jobboard.extensions import db
@@ -41,10 +41,18 @@ def create_user(
     *, email: str, full_name: str, password: str, kind: AccountKind, confirmed: bool = False, is_admin: bool = False
 ) -> User:
     check_password_policy(password, email=email, name=full_name)
+    return _add_user(email=email, full_name=full_name, password_hash=hash_password(password), kind=kind,
+                     confirmed=confirmed, is_admin=is_admin)
+
+
+def _add_user(
+    *, email: str, full_name: str, password_hash: str, kind: AccountKind, confirmed: bool = False,
+    is_admin: bool = False,
+) -> User:
     user = User(
         email=email.lower(),
         full_name=full_name,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         kind=kind,
         is_admin=is_admin,
         email_confirmed_at=utcnow() if confirmed else None,
@@ -56,8 +64,13 @@ def create_user(
 
 def sign_up(*, email: str, full_name: str, password: str, kind: AccountKind) -> User | None:
     """Create an unconfirmed account and mail the confirmation link. For an address that already
-    has an account, nothing is created and its owner gets a notice instead."""
+    has an account, nothing is created and its owner gets a notice instead.
+
+    The password is hashed before the first query, whichever the answer: on SQLite that query
+    takes the write lock for the rest of the request (``core.db``), and a known address takes as
+    long to answer as a new one."""
     check_password_policy(password, email=email, name=full_name)
+    password_hash = hash_password(password)
     existing = find_user_by_email(email)
     if existing is not None:
         queue_mail(
@@ -69,7 +82,7 @@ def sign_up(*, email: str, full_name: str, password: str, kind: AccountKind) -> 
             reset_url=external_url("accounts.forgot_password"),
         )
         return None
-    user = create_user(email=email, full_name=full_name, password=password, kind=kind)
+    user = _add_user(email=email, full_name=full_name, password_hash=password_hash, kind=kind)
     send_confirmation(user)
     return user
 
@@ -102,15 +115,24 @@ def confirm_email(token: str) -> User:
 
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None, in about the same time whether or not the
-    address is known."""
-    user = find_user_by_email(email)
-    if user is None:
+    address is known. The password is checked outside SQLite's write lock: the hash is read
+    apart (``read_before_writing``), and the account read again with the lock to record the
+    sign-in."""
+    with read_before_writing():
+        user = find_user_by_email(email)
+        known = (user.id, user.password_hash) if user is not None else None
+    if known is None:
         dummy_verify(password)
         return None
-    if not verify_password(user.password_hash, password) or not user.is_active:
+    user_id, password_hash = known
+    if not verify_password(password_hash, password):
         return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    new_hash = hash_password(password) if needs_rehash(password_hash) else None
+    user = db.session.get(User, user_id)
+    if user is None or user.password_hash != password_hash or not user.is_active:
+        return None
+    if new_hash is not None:
+        user.password_hash = new_hash
     user.last_login_at = utcnow()
     return user
 

@@ -8,7 +8,9 @@ search document's version) so a replay is recognisable downstream.
 
 Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers can drain at once; a
 claim is a lease (``claimed_until``), so a worker killed mid-batch leaves rows that another picks
-up once the lease runs out.
+up once the lease runs out. On SQLite every transaction of a drain reads then writes, so each
+takes the write lock as it begins (``core.db.write_lock``) and waits for it when a request or
+another drain holds it; a delivery's handler runs under that lock.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from flask import Flask, current_app
 from sqlalchemy import JSON, Index, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jobboard.core.db import enum_type, utcnow
+from jobboard.core.db import enum_type, utcnow, write_lock
 from jobboard.extensions import db
 
 log = logging.getLogger(__name__)
@@ -152,13 +154,14 @@ def drain(*, batch_size: int = 100, max_batches: int | None = None) -> DrainStat
     handlers: dict[str, Handler] = current_app.extensions.get("outbox_handlers", {})
     stats = DrainStats()
     batches = 0
-    while max_batches is None or batches < max_batches:
-        ids = _claim(batch_size, utcnow())
-        if not ids:
-            break
-        batches += 1
-        for message_id in ids:
-            _deliver(message_id, handlers, stats)
+    with write_lock():
+        while max_batches is None or batches < max_batches:
+            ids = _claim(batch_size, utcnow())
+            if not ids:
+                break
+            batches += 1
+            for message_id in ids:
+                _deliver(message_id, handlers, stats)
     return stats
 
 

@@ -1,5 +1,8 @@
 """Periodic jobs run by ``flask jobboard worker`` between outbox batches (expiring postings,
-reminders). Each job must be idempotent: a restarted worker runs every job again at once."""
+reminders). Each job must be idempotent: a restarted worker runs every job again at once.
+
+A job reads then writes in one transaction: on SQLite it takes the write lock as it begins
+(``core.db.write_lock``), waiting while the web process writes instead of failing."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Callable
 
 from flask import Flask, current_app
 
-from jobboard.core.db import utcnow
+from jobboard.core.db import utcnow, write_lock
 from jobboard.extensions import db
 
 log = logging.getLogger(__name__)
@@ -36,8 +39,9 @@ def run_due_jobs(now: datetime | None = None) -> dict[str, int]:
         if job.last_run_at is not None and now - job.last_run_at < job.every:
             continue
         try:
-            done[job.name] = job.run()
-            db.session.commit()
+            with write_lock():
+                done[job.name] = job.run()
+                db.session.commit()
         except Exception:
             db.session.rollback()
             log.exception("periodic job %s failed", job.name)

@@ -1,6 +1,6 @@
-"""Request life cycle shared by every blueprint: one commit per request, security headers, the
-eager outbox drain, friendly error pages (or htmx fragments) for every error status, and a 400
-for a query string that is not UTF-8.
+"""Request life cycle shared by every blueprint: one commit per request, SQLite's write lock for
+every request that may change state, security headers, the eager outbox drain, friendly error
+pages (or htmx fragments) for every error status, and a 400 for a query string that is not UTF-8.
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, render_template, request, send_file
+from flask import Flask, current_app, g, render_template, request, request_started, send_file
 from flask.wrappers import Request, Response
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -29,7 +29,8 @@ from jobboard.core.markdown import render_markdown
 from jobboard.extensions import db
 
 log = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 ERROR_TEXTS: dict[int, tuple[str, str]] = {
     400: ("Bad request", "The request could not be understood. Check the link or the form and try again."),
@@ -98,6 +99,8 @@ def _handle_integrity_error(exc: IntegrityError) -> Response:
 
 def _handle_operational_error(exc: OperationalError) -> Response:
     db.session.rollback()
+    # The request can no longer write: its error page reads (the signed-in user) without the lock.
+    WRITE_LOCK.set(False)
     log.error("database_unavailable path=%s error=%s", request.path, exc.orig)
     response = error_response(503)
     response.headers["Retry-After"] = "5"
@@ -124,9 +127,19 @@ def _finish_transaction(response: Response) -> Response:
             return _handle_integrity_error(exc)
         except OperationalError as exc:
             return _handle_operational_error(exc)
-    if current_app.config["OUTBOX_EAGER"] and request.method not in ("GET", "HEAD", "OPTIONS"):
-        outbox.drain()
+    if current_app.config["OUTBOX_EAGER"] and request.method not in SAFE_METHODS:
+        _drain_outbox()
     return response
+
+
+def _drain_outbox() -> None:
+    """Deliver what the request queued. It has committed by now, so its answer stands: if the
+    database stays busy past the timeout, the messages wait for the next drain or the worker."""
+    try:
+        outbox.drain()
+    except OperationalError as exc:
+        db.session.rollback()
+        log.warning("outbox_drain_deferred path=%s error=%s", request.path, exc.orig)
 
 
 def _security_headers(response: Response) -> Response:
@@ -161,17 +174,15 @@ def _after_request(response: Response) -> Response:
     return _security_headers(response)
 
 
-def serialized(view: F) -> F:
-    """Mark a view whose transaction checks then writes (booking a slot): on SQLite it takes the
-    write lock first (see ``core.db.WRITE_LOCK``)."""
-    view.serialized = True  # type: ignore[attr-defined]
-    return view
-
-
-def _start_request() -> None:
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "serialized", False):
+def _start_request(_app: Flask, **_extra: object) -> None:
+    """A request that may change state takes SQLite's write lock as its transaction begins (see
+    ``core.db.WRITE_LOCK``). Set when the request starts, before any ``before_request`` hook,
+    and the signed-in user loaded at once, which begins the transaction: a lock that does not
+    come within the busy timeout is then answered 503 here, not inside a rate limit's key
+    function (Flask-Limiter takes an error there for its storage failing, and tries again)."""
+    if request.method not in SAFE_METHODS:
         g.write_lock_token = WRITE_LOCK.set(True)
+        current_user._get_current_object()
 
 
 def _end_request(_error: BaseException | None) -> None:
@@ -204,7 +215,7 @@ class StrictRequest(Request):
 
 def init_app(app: Flask) -> None:
     app.request_class = StrictRequest
-    app.before_request(_start_request)
+    request_started.connect(_start_request, app)
     app.teardown_request(_end_request)
     app.after_request(_after_request)
     app.register_error_handler(CSRFError, _handle_csrf)

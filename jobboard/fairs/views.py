@@ -16,7 +16,7 @@ from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError
 from jobboard.core.forms import add_form_error
 from jobboard.core.htmx import is_htmx, render_page
-from jobboard.core.web import private_download, serialized
+from jobboard.core.web import private_download
 from jobboard.extensions import db, limiter
 from jobboard.fairs import ics, queries, services
 from jobboard.fairs.forms import (
@@ -132,7 +132,6 @@ def admin_publish(fair_id: int) -> Response:
 
 
 @bp.route("/admin/fairs/<int:fair_id>/cancel", methods=["POST"])
-@serialized
 @admin_required
 def admin_cancel(fair_id: int) -> Response:
     fair = _fair_or_404(fair_id)
@@ -192,7 +191,6 @@ def _grid_response(fair: Fair, org_id: int) -> Response:
 
 
 @bp.route("/fairs/<fair_slug>/slots/<int:slot_id>/book", methods=["POST"])
-@serialized
 @limiter.limit("30/hour", methods=["POST"], key_func=lambda: f"book:{current_user.get_id()}")
 @doctor_required
 def book(fair_slug: str, slot_id: int) -> Response:
@@ -205,7 +203,6 @@ def book(fair_slug: str, slot_id: int) -> Response:
 
 
 @bp.route("/me/bookings/<int:booking_id>/move", methods=["POST"])
-@serialized
 @limiter.limit("30/hour", methods=["POST"], key_func=lambda: f"book:{current_user.get_id()}")
 @doctor_required
 def move(booking_id: int) -> Response:
@@ -221,7 +218,6 @@ def move(booking_id: int) -> Response:
 
 
 @bp.route("/me/bookings/<int:booking_id>/cancel", methods=["POST"])
-@serialized
 @doctor_required
 def cancel(booking_id: int) -> Response:
     booking = queries.doctor_booking(current_user, booking_id)
@@ -388,7 +384,6 @@ def _org_slot_or_404(slot_id: int) -> Slot:
 
 
 @bp.route("/org/<org_slug>/slots/<int:slot_id>/<any(block, unblock, delete):action>", methods=["POST"])
-@serialized
 @member_required(Role.RECRUITER)
 def org_slot_action(slot_id: int, action: str) -> Response:
     slot = _org_slot_or_404(slot_id)
@@ -408,7 +403,6 @@ def _org_booking_or_404(booking_id: int) -> Booking:
 
 
 @bp.route("/org/<org_slug>/bookings/<int:booking_id>/cancel", methods=["POST"])
-@serialized
 @member_required(Role.RECRUITER)
 def org_cancel(booking_id: int) -> Response:
     booking = _org_booking_or_404(booking_id)
@@ -433,7 +427,6 @@ def org_attendance(booking_id: int) -> Response:
 
 
 @bp.route("/org/<org_slug>/fairs/<int:fair_id>/book", methods=["POST"])
-@serialized
 @member_required(Role.RECRUITER)
 def org_book(fair_id: int) -> Response:
     fair = _org_fair_or_404(fair_id)

@@ -1,5 +1,5 @@
-"""Job postings: the employer's postings, the public posting page, the posting lifecycle,
-grant programs and reports."""
+"""Job postings: the employer's postings, the public posting page and its view counts, the
+posting lifecycle, grant programs and reports."""
 
 from datetime import timedelta
 
@@ -7,10 +7,12 @@ from flask import Flask
 
 from jobboard.core.schedule import register_periodic
 from jobboard.jobs import personal_data
+from jobboard.jobs import view_counts
 from jobboard.jobs.services import expire_due_postings, send_expiry_reminders
 
 
 def init_app(app: Flask) -> None:
+    view_counts.init_app(app)
     register_periodic(app, "expire-postings", expire_due_postings, timedelta(minutes=5))
     register_periodic(app, "posting-expiry-reminders", send_expiry_reminders, timedelta(hours=1))
     personal_data.register(app)

@@ -1,4 +1,4 @@
-"""Postings, the grant-program catalogue, the posting history and reports."""
+"""Postings, the grant-program catalogue, the posting history, view counts and reports."""
 
 from __future__ import annotations
 
@@ -177,7 +177,6 @@ class Posting(TimestampMixin, db.Model):
     closed_reason: Mapped[CloseReason | None] = mapped_column(enum_type(CloseReason, "close_reason"))
     moderator_comment: Mapped[str | None] = mapped_column(Text)
     likely_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id", ondelete="SET NULL"))
-    view_count: Mapped[int] = mapped_column(default=0)
 
     org: Mapped[Organization] = relationship()
     site: Mapped[Site] = relationship()
@@ -246,6 +245,17 @@ class PostingVersion(db.Model):
     content: Mapped[dict[str, object]] = mapped_column(JSON)
     approved_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class PostingViewCount(db.Model):
+    """Views of a posting's public page on one day (UTC), added to in batches (``jobs.view_counts``),
+    so that a page view never writes the posting's row."""
+
+    __tablename__ = "posting_view_counts"
+
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    views: Mapped[int]
 
 
 class ReportReason(enum.StrEnum):

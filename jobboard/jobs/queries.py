@@ -11,7 +11,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
-from jobboard.jobs.models import GrantProgram, Posting, PostingReport, PostingStatus, PostingTransition
+from jobboard.jobs.models import (
+    GrantProgram,
+    Posting,
+    PostingReport,
+    PostingStatus,
+    PostingTransition,
+    PostingViewCount,
+)
 from jobboard.orgs.models import Organization, OrgStatus, Site
 from jobboard.vocab.models import City
 
@@ -52,6 +59,17 @@ def open_revisions_by_posting(org: Organization) -> dict[int, Posting]:
         Posting.status.in_([PostingStatus.DRAFT, PostingStatus.PENDING_REVIEW, PostingStatus.CHANGES_REQUESTED]),
     ))
     return {row.revision_of_id: row for row in rows if row.revision_of_id is not None}
+
+
+def view_totals(org: Organization) -> dict[int, int]:
+    """Views of each of the organisation's postings, all days together (one query for the list)."""
+    rows = db.session.execute(
+        select(PostingViewCount.posting_id, func.sum(PostingViewCount.views))
+        .join(Posting, Posting.id == PostingViewCount.posting_id)
+        .where(Posting.org_id == org.id)
+        .group_by(PostingViewCount.posting_id)
+    ).all()
+    return {posting_id: int(total) for posting_id, total in rows}
 
 
 def org_posting(org: Organization, posting_id: int) -> Posting | None:

@@ -3,15 +3,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_login import current_user
-from sqlalchemy import update
 
 from jobboard.core.access import public
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError
 from jobboard.core.forms import add_form_error
 from jobboard.core.htmx import render_page
-from jobboard.extensions import db, limiter
-from jobboard.jobs import lifecycle, queries, services
+from jobboard.extensions import limiter
+from jobboard.jobs import lifecycle, queries, services, view_counts
 from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
 from jobboard.jobs.lifecycle import Action, Actor
 from jobboard.jobs.models import EDITABLE, CloseReason, GrantProgram, Posting, ReportReason
@@ -67,7 +66,7 @@ def index() -> Response:
     org = current_org()
     return render_page(
         "jobs/org_postings.html", org=org, membership=current_membership(), postings=queries.org_postings(org),
-        revisions=queries.open_revisions_by_posting(org), now=utcnow(),
+        revisions=queries.open_revisions_by_posting(org), views=queries.view_totals(org), now=utcnow(),
     )
 
 
@@ -231,7 +230,7 @@ def detail(posting_id: int, slug: str | None = None) -> Response:
         canonical = posting.slug
         if slug != canonical:
             return redirect(url_for("jobs.detail", posting_id=posting.id, slug=canonical), 301)
-        db.session.execute(update(Posting).where(Posting.id == posting.id).values(view_count=Posting.view_count + 1))
+        view_counts.count_view(posting.id)
         return render_page("jobs/detail.html", posting=posting, json_ld=job_posting_json_ld(posting),
                            report_form=ReportForm(formdata=None))
     if posting.is_gone and posting.first_published_at is not None:

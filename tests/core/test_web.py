@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from wtforms import Form
 from werkzeug.datastructures import MultiDict
 
 from jobboard import create_app
 from jobboard.accounts.models import AccountKind, User
+from jobboard.core import outbox
 from jobboard.core.access import public
 from jobboard.core.forms import text_field, textarea_field
 from jobboard.core.text import clean_text, strip_header_breaks
@@ -286,6 +289,18 @@ def test_a_request_commits_what_it_wrote_and_one_that_used_no_session_commits_no
     assert commits == []
     assert client.post("/test-only/write").status_code == 200
     assert commits and user_count("kept@example.org") == 1
+
+
+def test_a_drain_the_database_is_too_busy_for_leaves_the_request_its_answer(writing_app, db_session, monkeypatch,
+                                                                              caplog):
+    def busy_drain() -> None:
+        raise OperationalError("UPDATE outbox ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(outbox, "drain", busy_drain)
+    response = writing_app.test_client().post("/test-only/write")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "written")
+    assert user_count("kept@example.org") == 1
+    assert "outbox_drain_deferred path=/test-only/write error=database is locked" in caplog.text
 
 
 def test_500_page_and_the_transaction_is_rolled_back(failing_app, db_session):

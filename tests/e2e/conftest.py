@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import email
 import email.policy
-import logging
 import os
 import re
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -122,93 +119,48 @@ class LiveServer:
         return pyotp.TOTP(self.admin_totp_secret).at(step * 30)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    import flask_migrate
-    from werkzeug.serving import make_server
-
-    from jobboard import create_app
     from jobboard.accounts import two_factor
     from jobboard.accounts.models import AccountKind
     from jobboard.accounts.services import create_user
     from jobboard.demo.postings import seed_grant_programs
-    from jobboard.extensions import db, limiter
+    from jobboard.extensions import db
     from jobboard.fairs.services import FairFields, publish_fair, save_fair
-    from jobboard.vocab.seed import load_vocabularies
+    from tests.serving import free_port, migrated_app, own_database, serve
 
     root = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
-    previous_instance = os.environ.get("JOBBOARD_INSTANCE_PATH")
-    previous_limiter = limiter.enabled
-    os.environ["JOBBOARD_INSTANCE_PATH"] = str(root / "instance")
-    try:
-        app = create_app({
-            "JOBBOARD_ENV": "testing",
-            "DATABASE_URL": f"sqlite:///{root / 'jobboard.db'}",
-            "SECRET_KEY": "e2e-secret-key-not-for-production",
-            "MAIL_BACKEND": "file",
-            "MAIL_FILE_DIR": str(root / "mail"),
-            "UPLOAD_DIR": str(root / "uploads"),
-            "SEARCH_INDEX_DIR": str(root / "search-index"),
-            "OUTBOX_EAGER": True,
-            "BASE_URL": f"http://127.0.0.1:{port}",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": True,
-        })
-    finally:
-        if previous_instance is None:
-            os.environ.pop("JOBBOARD_INSTANCE_PATH", None)
-        else:
-            os.environ["JOBBOARD_INSTANCE_PATH"] = previous_instance
-        # The Limiter is one object shared by every app in this process: RATELIMIT_ENABLED=False
-        # switched it off for all of them. Put it back; ``_no_rate_limits`` turns it off only
-        # while a journey runs, so the other test modules keep testing their limits.
-        limiter.enabled = previous_limiter
+    port = free_port()
+    with own_database("sqlite", root) as database_url:
+        # The rate limits stay on for the other test modules; ``_no_rate_limits`` turns them off
+        # while a journey runs (see tests/serving.py).
+        app = migrated_app(database_url, root, SECRET_KEY="e2e-secret-key-not-for-production",
+                           BASE_URL=f"http://127.0.0.1:{port}", RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=True)
+        secret = pyotp.random_base32()
+        london = ZoneInfo(FAIR_ZONE)
+        fair_day = (datetime.now(london) + timedelta(days=30)).date()
+        with app.app_context():
+            admin = create_user(email=ADMIN_EMAIL, full_name="Adina Admin", password=ADMIN_PASSWORD,
+                                kind=AccountKind.STAFF, confirmed=True, is_admin=True)
+            admin.totp_secret = secret
+            recovery_codes = two_factor.regenerate_recovery_codes(admin)
+            seed_grant_programs(admin)
+            fair = save_fair(admin, FairFields(
+                name=FAIR_NAME, city="London", country="GB", venue="North-west London venue", address="1 High Road",
+                time_zone=FAIR_ZONE, starts_on=fair_day, ends_on=fair_day, opens_at=clock(9, 0),
+                closes_at=clock(17, 0), booking_opens_at=datetime.now(london) - timedelta(days=1),
+                booking_closes_at=datetime.combine(fair_day - timedelta(days=1), clock(18, 0), london),
+            ))
+            publish_fair(admin, fair)
+            db.session.commit()
+            fair_id, fair_slug = fair.id, fair.slug
+            db.session.remove()
 
-    secret = pyotp.random_base32()
-    london = ZoneInfo(FAIR_ZONE)
-    fair_day = (datetime.now(london) + timedelta(days=30)).date()
-    with app.app_context():
-        flask_migrate.upgrade()
-        load_vocabularies()
-        admin = create_user(email=ADMIN_EMAIL, full_name="Adina Admin", password=ADMIN_PASSWORD,
-                            kind=AccountKind.STAFF, confirmed=True, is_admin=True)
-        admin.totp_secret = secret
-        recovery_codes = two_factor.regenerate_recovery_codes(admin)
-        seed_grant_programs(admin)
-        fair = save_fair(admin, FairFields(
-            name=FAIR_NAME, city="London", country="GB", venue="North-west London venue", address="1 High Road",
-            time_zone=FAIR_ZONE, starts_on=fair_day, ends_on=fair_day, opens_at=clock(9, 0), closes_at=clock(17, 0),
-            booking_opens_at=datetime.now(london) - timedelta(days=1),
-            booking_closes_at=datetime.combine(fair_day - timedelta(days=1), clock(18, 0), london),
-        ))
-        publish_fair(admin, fair)
-        db.session.commit()
-        fair_id, fair_slug = fair.id, fair.slug
-        db.session.remove()
-
-    werkzeug_log = logging.getLogger("werkzeug")
-    werkzeug_level = werkzeug_log.level
-    werkzeug_log.setLevel(logging.WARNING)  # not a line per request in the test report
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(
-            url=f"http://127.0.0.1:{port}", app=app, mail=Mailbox(root / "mail"), fair_id=fair_id,
-            fair_slug=fair_slug, fair_day=fair_day.isoformat(), admin_totp_secret=secret,
-            admin_recovery_codes=recovery_codes,
-        )
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        werkzeug_log.setLevel(werkzeug_level)
+        with serve(app, port) as url:
+            yield LiveServer(
+                url=url, app=app, mail=Mailbox(root / "mail"), fair_id=fair_id, fair_slug=fair_slug,
+                fair_day=fair_day.isoformat(), admin_totp_secret=secret, admin_recovery_codes=recovery_codes,
+            )
         with app.app_context():
             db.engine.dispose()
 
@@ -216,12 +168,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 @pytest.fixture(autouse=True)
 def _no_rate_limits() -> Iterator[None]:
     """The shared Limiter off while a journey runs (see live_server), back on afterwards."""
-    from jobboard.extensions import limiter
+    from tests.serving import rate_limits_off
 
-    previous = limiter.enabled
-    limiter.enabled = False
-    yield
-    limiter.enabled = previous
+    with rate_limits_off():
+        yield
 
 
 # --- the browser -------------------------------------------------------------------------------
