@@ -3,6 +3,7 @@ and can be undone and redone. Each test gets its own empty database."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import flask_migrate
@@ -14,7 +15,6 @@ from flask import Flask
 
 from jobboard import create_app
 from jobboard.extensions import db
-from jobboard.vocab.seed import load_vocabularies
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.conftest import testing_config as make_testing_config
 
@@ -107,10 +107,12 @@ def test_0007_carries_the_view_counts_over_and_keeps_what_hangs_off_a_posting(fr
     place: rebuilding ``postings`` on SQLite would drop the old table with foreign keys on, which
     deletes every row that cascades from a posting (here, its history)."""
     flask_migrate.upgrade(revision="0006")
-    load_vocabularies()
-    db.session.commit()
     with db.engine.begin() as connection:
         for statement in (
+            "INSERT INTO regions (slug, name, is_periphery, position) VALUES ('negev', 'Negev', true, 0)",
+            "INSERT INTO cities (slug, name, name_he, region_slug, lat, lon, is_periphery, aliases) "
+            "VALUES ('beersheba', 'Beersheba', 'באר שבע', 'negev', 31.25, 34.79, true, '[]')",
+            "INSERT INTO professions (slug, name, position) VALUES ('physician', 'Physician', 0)",
             "INSERT INTO organizations (id, slug, name, kind, description, status, created_at, updated_at) "
             "VALUES (1, 'negev', 'Negev', 'hospital', '', 'verified', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
             "INSERT INTO sites (id, org_id, name, city_slug, lat, lon, created_at, updated_at) "
@@ -133,3 +135,37 @@ def test_0007_carries_the_view_counts_over_and_keeps_what_hangs_off_a_posting(fr
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT view_count FROM postings").all() == [(17,)]
         assert connection.exec_driver_sql("SELECT count(*) FROM posting_transitions").scalar() == 1
+
+
+def test_0008_gives_each_specialty_its_professions_in_place(fresh_app):
+    """Added without rebuilding ``specialties``, which the postings that name one would not survive."""
+    flask_migrate.upgrade(revision="0007")
+    with db.engine.begin() as connection:
+        for statement in (
+            "INSERT INTO specialties (slug, name, aliases) VALUES ('pediatrics', 'Pediatrics', '[]'), "
+            "('oral-and-maxillofacial-surgery', 'Oral and maxillofacial surgery', '[]')",
+            "INSERT INTO professions (slug, name, position) VALUES ('physician', 'Physician', 0)",
+            "INSERT INTO regions (slug, name, is_periphery, position) VALUES ('negev', 'Negev', true, 0)",
+            "INSERT INTO cities (slug, name, name_he, region_slug, lat, lon, is_periphery, aliases) "
+            "VALUES ('beersheba', 'Beersheba', 'באר שבע', 'negev', 31.25, 34.79, true, '[]')",
+            "INSERT INTO organizations (id, slug, name, kind, description, status, created_at, updated_at) "
+            "VALUES (1, 'negev', 'Negev', 'hospital', '', 'verified', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO sites (id, org_id, name, city_slug, lat, lon, created_at, updated_at) "
+            "VALUES (1, 1, 'Campus', 'beersheba', 31.25, 34.8, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO postings (id, org_id, status, title, profession_slug, specialty_slug, seniority, "
+            "employment_type, site_id, licence_requirement, hebrew_level, duration_days, description_md, created_at, "
+            "updated_at) VALUES (1, 1, 'draft', 'Pediatrician', 'physician', 'pediatrics', 'specialist', 'full_time', "
+            "1, 'israeli_licence', 3, 60, 'Text', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        ):
+            connection.exec_driver_sql(statement)
+
+    flask_migrate.upgrade()
+
+    with db.engine.connect() as connection:
+        rows = dict(connection.exec_driver_sql("SELECT slug, professions FROM specialties").all())
+        assert connection.exec_driver_sql("SELECT count(*) FROM postings").scalar() == 1
+    parsed = {slug: value if isinstance(value, list) else json.loads(value) for slug, value in rows.items()}
+    assert parsed == {"pediatrics": ["physician"], "oral-and-maxillofacial-surgery": ["physician", "dentist"]}
+    flask_migrate.downgrade(revision="0007")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM postings").scalar() == 1

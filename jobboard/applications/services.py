@@ -48,7 +48,8 @@ from jobboard.applications.models import (
     RejectionTemplate,
     Stage,
 )
-from jobboard.vocab.models import HebrewLevel, Language, Profession, Region, Specialty
+from jobboard.vocab.models import HebrewLevel, Language, Region
+from jobboard.vocab.rules import check_profession_and_specialty
 
 PHYSICIAN = "physician"
 DEFAULT_REJECTION_SUBJECT = "Your application for {title}"
@@ -91,10 +92,7 @@ def profile_of(user: User) -> DoctorProfile | None:
 def save_profile(user: User, fields: ProfileFields) -> DoctorProfile:
     if not user.is_doctor:
         raise NotPermitted("Only doctors' accounts have a profile.")
-    if fields.profession_slug and db.session.get(Profession, fields.profession_slug) is None:
-        raise DomainError("Choose a profession from the list.", field="profession_slug")
-    if fields.specialty_slug and db.session.get(Specialty, fields.specialty_slug) is None:
-        raise DomainError("Choose a specialty from the list.", field="specialty_slug")
+    check_profession_and_specialty(fields.profession_slug, fields.specialty_slug)
     languages = list(db.session.scalars(select(Language).where(Language.code.in_(fields.language_codes))))
     if len(languages) != len(set(fields.language_codes)):
         raise DomainError("Choose languages from the list.", field="language_codes")

@@ -46,7 +46,8 @@ from jobboard.jobs.models import (
 from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus, Role, Site
-from jobboard.vocab.models import HebrewLevel, Language, Profession, Specialty
+from jobboard.vocab.models import HebrewLevel, Language
+from jobboard.vocab.rules import check_profession_and_specialty
 
 RENEW_POSTING = Purpose("renew-posting", 14 * 24 * 3600)
 REMINDER_DAYS = 7
@@ -111,10 +112,9 @@ def _validate(org: Organization, content: PostingContent, kept_grant_ids: frozen
     site = db.session.get(Site, content.site_id)
     if site is None or site.org_id != org.id:
         raise DomainError("Choose one of your organisation's sites.", field="site_id")
-    if db.session.get(Profession, content.profession_slug) is None:
+    if not content.profession_slug:
         raise DomainError("Choose a profession from the list.", field="profession_slug")
-    if content.specialty_slug and db.session.get(Specialty, content.specialty_slug) is None:
-        raise DomainError("Choose a specialty from the list.", field="specialty_slug")
+    check_profession_and_specialty(content.profession_slug, content.specialty_slug)
     if content.profession_slug == PHYSICIAN and not content.specialty_slug:
         raise DomainError("A physician's position needs a specialty.", field="specialty_slug")
     for name in ("salary_min_ils", "salary_max_ils"):

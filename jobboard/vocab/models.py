@@ -50,6 +50,11 @@ class Specialty(db.Model):
     slug: Mapped[str] = mapped_column(String(80), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The professions that practise it (a dentist's position has no pediatrics specialty).
+    professions: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    def suits(self, profession_slug: str | None) -> bool:
+        return profession_slug in self.professions
 
 
 class Language(db.Model):

@@ -88,6 +88,12 @@ def test_completeness_counts_required_and_optional_items(client, doctor):
     assert "Profile 100% complete" in page and "Still missing" not in page
 
 
+def test_a_specialty_must_be_one_of_the_profession(client, doctor):
+    response = client.post("/me/profile", data={**FULL, "profession_slug": "dentist"})
+    assert response.status_code == 422 and "Pediatrics is not a specialty of dentists." in text_of(response)
+    assert services.profile_of(doctor) is None
+
+
 def test_a_specialty_is_needed_only_for_physicians():
     nurse = DoctorProfile(profession_slug="nurse", training_country="PH", move_month=date(2027, 1, 1))
     assert services.completeness(nurse, 1).can_apply
