@@ -15,8 +15,11 @@ run: install assets
 	$(FLASK) jobboard reindex
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Two workers, one per core: a test goes to whichever is free (the browser journeys stay together).
+TEST_WORKERS ?= 2
+
 test: install assets
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 worker: install
 	$(FLASK) jobboard worker

@@ -1,111 +1,43 @@
-"""Test fixtures: the app on SQLite and on PostgreSQL, a rolled-back transaction per test, the
-development mailbox, and helpers to sign in.
+"""Test fixtures: the app on SQLite and on PostgreSQL (``tests.apps``), a rolled-back
+transaction per test, the development mailbox, and helpers to sign in.
 
 Every test that uses the ``app`` fixture (directly or through ``client``/``db_session``) runs
-once per database. PostgreSQL is the local server, or ``TEST_DATABASE_URL``; when it cannot be
-reached those runs are skipped with the reason, except under ``CI=true`` where that is a failure.
+once per database; a module that needs an app of its own makes it on ``database_kind`` with
+``tests.apps.app_on_own_database``.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
-import flask_migrate
 import pytest
-import sqlalchemy as sa
-from flask import Flask, g, has_app_context
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from jobboard import create_app
 from jobboard.extensions import db, limiter, login_manager
-from jobboard.vocab.seed import load_vocabularies
-
-POSTGRES_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _unreachable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"PostgreSQL is required in CI and is not reachable: {reason}")
-    pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({reason}); these tests run on SQLite only")
-
-
-def create_postgres_database() -> str:
-    """A fresh, empty database on the PostgreSQL server; returns its URL."""
-    admin_url = sa.make_url(POSTGRES_ADMIN_URL)
-    name = f"jobboard_test_{uuid.uuid4().hex[:12]}"
-    try:
-        engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        engine.dispose()
-    except sa.exc.OperationalError as error:
-        _unreachable(str(error.orig).strip().splitlines()[0])
-    return admin_url.set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(url: str) -> None:
-    name = sa.make_url(url).database
-    engine = sa.create_engine(sa.make_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    engine.dispose()
+from tests.apps import migrated_app, own_database
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'jobboard.db'}"
-        return
-    url = create_postgres_database()
-    yield url
-    drop_postgres_database(url)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
-def testing_config(database_url: str, root: Path) -> dict[str, object]:
-    return {
-        "JOBBOARD_ENV": "testing",
-        "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": database_url,
-        "BASE_URL": "http://jobboard.test",
-        "MAIL_BACKEND": "file",
-        "MAIL_FILE_DIR": str(root / "mail"),
-        "OUTBOX_EAGER": True,
-        "WTF_CSRF_ENABLED": False,
-    }
-
-
-class FreshUserClient(FlaskClient):
-    """A test client whose every request loads the signed-in user from its own session cookie,
-    as in production. The ``db_session`` fixture keeps one app context open for the whole test
-    and Flask reuses it for each request, so Flask-Login's cached user (``g._login_user``) would
-    otherwise carry over from one request to the next, across ``login(...)`` calls, sign-outs
-    and between two clients."""
-
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if has_app_context():
-            g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
+@pytest.fixture(scope="session")
+def database_url(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with own_database(database_kind, tmp_path_factory.mktemp(database_kind)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    root = tmp_path_factory.mktemp("instance")
-    os.environ["JOBBOARD_INSTANCE_PATH"] = str(root)
-    application = create_app(testing_config(database_url, root))
-    application.test_client_class = FreshUserClient
-    with application.app_context():
-        flask_migrate.upgrade()
-        load_vocabularies()
-        db.session.commit()
-        db.session.remove()
+    application = migrated_app(database_url, tmp_path_factory.mktemp("instance"))
     yield application
     with application.app_context():
         db.engine.dispose()

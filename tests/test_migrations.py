@@ -15,23 +15,19 @@ from flask import Flask
 
 from jobboard import create_app
 from jobboard.extensions import db
-from tests.conftest import create_postgres_database, drop_postgres_database
-from tests.conftest import testing_config as make_testing_config
+from tests.apps import own_database, config_for_testing
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    url = create_postgres_database()
-    yield url
-    drop_postgres_database(url)
+    with own_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
 def fresh_app(empty_database_url: str, tmp_path) -> Iterator[Flask]:
-    application = create_app(make_testing_config(empty_database_url, tmp_path))
+    """An app on an empty database: each test runs the migrations it is about."""
+    application = create_app(config_for_testing(empty_database_url, tmp_path))
     with application.app_context():
         yield application
         db.session.remove()

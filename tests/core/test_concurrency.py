@@ -39,7 +39,8 @@ from jobboard.jobs import view_counts
 from jobboard.jobs.models import PostingViewCount
 from tests.applications.conftest import make_posting, ready_doctor
 from tests.factories import PASSWORD, DoctorFactory, OrganizationFactory, SiteFactory
-from tests.serving import free_port, migrated_app, own_database, rate_limits_off, serve
+from tests.apps import migrated_app, own_database
+from tests.serving import free_port, rate_limits_off, serve
 
 WRITERS = 20
 READERS = 50

@@ -24,7 +24,7 @@ from jobboard.core.text import clean_text, strip_header_breaks
 from jobboard.core.outbox import OutboxMessage
 from jobboard.core.urls import is_local_path, safe_next
 from jobboard.extensions import db
-from tests.conftest import testing_config as make_testing_config
+from tests.apps import config_for_testing as make_testing_config
 from tests.factories import PASSWORD, DoctorFactory
 
 HTMX = {"HX-Request": "true"}

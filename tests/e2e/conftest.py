@@ -127,13 +127,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from jobboard.demo.postings import seed_grant_programs
     from jobboard.extensions import db
     from jobboard.fairs.services import FairFields, publish_fair, save_fair
-    from tests.serving import free_port, migrated_app, own_database, serve
+    from tests.apps import migrated_app, own_database
+    from tests.serving import free_port, serve
 
     root = tmp_path_factory.mktemp("e2e")
     port = free_port()
     with own_database("sqlite", root) as database_url:
         # The rate limits stay on for the other test modules; ``_no_rate_limits`` turns them off
-        # while a journey runs (see tests/serving.py).
+        # while a journey runs (see tests/apps.py).
         app = migrated_app(database_url, root, SECRET_KEY="e2e-secret-key-not-for-production",
                            BASE_URL=f"http://127.0.0.1:{port}", RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=True)
         secret = pyotp.random_base32()

@@ -25,7 +25,8 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer, check_accessibility
 
-pytestmark = pytest.mark.e2e
+# One worker runs every journey: they share the served app and build on one another.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 STATE: dict[str, Any] = {}
 

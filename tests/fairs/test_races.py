@@ -33,7 +33,7 @@ from jobboard.fairs.models import Booking, BookingMode, BookingStatus, Slot, Slo
 from jobboard.mail.compose import MAIL_KIND
 from tests.factories import AdminFactory
 from tests.fairs.conftest import consistency_problems, give_profile, make_employer, make_fair, register_employer
-from tests.serving import migrated_app, own_database
+from tests.apps import app_on_own_database
 
 UTC = timezone.utc
 DOCTORS = 50
@@ -44,12 +44,9 @@ PASSWORD_HASH = "not-a-real-hash"  # nobody signs in with a password here
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def race_app(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"race-{request.param}")
-    with own_database(request.param, root) as url:
-        app = migrated_app(url, root, OUTBOX_EAGER=False, SQLALCHEMY_ENGINE_OPTIONS={
-            "pool_pre_ping": True, "pool_size": DOCTORS + 10, "max_overflow": 10})
+    with app_on_own_database(request.param, root, OUTBOX_EAGER=False, SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_pre_ping": True, "pool_size": DOCTORS + 10, "max_overflow": 10}) as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

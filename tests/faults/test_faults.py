@@ -28,14 +28,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from jobboard import ROOT, create_app
+from jobboard import ROOT
 from jobboard.applications.models import Application
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
@@ -46,8 +45,7 @@ from jobboard.jobs.models import Posting, PostingStatus
 from jobboard.mail import queue_mail
 from jobboard.mail.compose import MAIL_KIND
 from jobboard.search.port import EngineUnavailable
-from jobboard.vocab.seed import load_vocabularies
-from tests import conftest as root_conftest
+from tests.apps import app_on_own_database
 from tests.factories import DoctorFactory
 from tests.jobs.helpers import make_world, submitted
 from tests.security import test_authorization as authz
@@ -341,28 +339,14 @@ def test_a_write_refused_midway_leaves_nothing_and_a_retry_succeeds(app, client,
 
 
 @pytest.fixture(scope="module")
-def committing_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def committing_app(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app on a database of its own whose requests really commit (no test transaction around
     them), so a connection can be killed or a file locked underneath them."""
-    root = tmp_path_factory.mktemp("faults")
-    own_url = f"sqlite:///{root / 'faults.db'}" if database_url.startswith("sqlite") \
-        else root_conftest.create_postgres_database()
-    os.environ["JOBBOARD_INSTANCE_PATH"] = str(root)
-    application = create_app(root_conftest.testing_config(own_url, root))
-    application.test_client_class = root_conftest.FreshUserClient
-    with application.app_context():
-        flask_migrate.upgrade()
-        load_vocabularies()
-        db.session.commit()
-        world = authz.build_world()
-        application.extensions["fault_world"] = world
-        db.session.remove()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if not own_url.startswith("sqlite"):
-        root_conftest.drop_postgres_database(own_url)
+    with app_on_own_database(database_kind, tmp_path_factory.mktemp("faults")) as application:
+        with application.app_context():
+            application.extensions["fault_world"] = authz.build_world()
+            db.session.remove()
+        yield application
 
 
 def _signed_in(app: Flask, persona) -> object:  # noqa: ANN001
@@ -486,7 +470,7 @@ def _worker(env: dict[str, str], *args: str) -> subprocess.Popen:
     )
 
 
-def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(database_url, tmp_path):
+def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(database_kind, tmp_path):
     """The worker runs as its own process against a database of its own (it cannot see a test's
     rolled-back transaction), sending to a real SMTP server that takes a moment per message.
     SIGKILL lands while it is delivering. Its claims are 5-minute leases: a restarted worker
@@ -494,73 +478,65 @@ def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(da
     ``claimed_until`` in the past, as five minutes of waiting would, and a worker delivers the
     rest. Every message arrives; only the one in flight at the kill may arrive twice, with the
     same Message-ID."""
-    own_url = f"sqlite:///{tmp_path / 'worker.db'}" if database_url.startswith("sqlite") \
-        else root_conftest.create_postgres_database()
     server = SMTPServer(delay=0.03)
     server.start()
-    env = {
-        **os.environ, "JOBBOARD_ENV": "development", "JOBBOARD_INSTANCE_PATH": str(tmp_path),
-        "SECRET_KEY": "worker-test", "DATABASE_URL": own_url, "BASE_URL": "http://jobboard.test",
-        "MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(server.port),
-        "MAIL_USE_TLS": "false", "MAIL_USE_SSL": "false", "OUTBOX_EAGER": "false", "FLASK_DEBUG": "0",
-    }
-    os.environ["JOBBOARD_INSTANCE_PATH"] = str(tmp_path)
-    app = create_app({"DATABASE_URL": own_url, "SECRET_KEY": "worker-test", "JOBBOARD_ENV": "testing",
-                      "BASE_URL": "http://jobboard.test"})
-    try:
-        with app.app_context():
-            flask_migrate.upgrade()
-            ids = [queue_mail(f"doctor{n}@example.org", f"Message {n}", "accounts/email_taken").id
-                   for n in range(MESSAGES)]
-            db.session.commit()
+    with app_on_own_database(database_kind, tmp_path, SECRET_KEY="worker-test", OUTBOX_EAGER=False) as app:
+        env = {
+            **os.environ, "JOBBOARD_ENV": "development", "JOBBOARD_INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "worker-test", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "BASE_URL": "http://jobboard.test", "MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(server.port), "MAIL_USE_TLS": "false", "MAIL_USE_SSL": "false", "OUTBOX_EAGER": "false",
+            "FLASK_DEBUG": "0",
+        }
+        try:
+            with app.app_context():
+                ids = [queue_mail(f"doctor{n}@example.org", f"Message {n}", "accounts/email_taken").id
+                       for n in range(MESSAGES)]
+                db.session.commit()
 
-        first = _worker(env, "--batch-size", "50", "--interval", "0.2")
-        deadline = time.monotonic() + 60
-        while len(server.handler.messages) < 15 and time.monotonic() < deadline and first.poll() is None:
-            time.sleep(0.01)
-        assert first.poll() is None, f"the worker stopped early: {first.stdout.read()}"
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(10)
-        time.sleep(0.3)  # a message whose DATA was complete is still being accepted
-        at_kill = len(server.handler.messages)
-        assert 0 < at_kill < MESSAGES, at_kill
+            first = _worker(env, "--batch-size", "50", "--interval", "0.2")
+            deadline = time.monotonic() + 60
+            while len(server.handler.messages) < 15 and time.monotonic() < deadline and first.poll() is None:
+                time.sleep(0.01)
+            assert first.poll() is None, f"the worker stopped early: {first.stdout.read()}"
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(10)
+            time.sleep(0.3)  # a message whose DATA was complete is still being accepted
+            at_kill = len(server.handler.messages)
+            assert 0 < at_kill < MESSAGES, at_kill
 
-        with app.app_context():
-            leased = db.session.scalars(select(OutboxMessage.id).where(
-                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.claimed_until > utcnow())).all()
-            db.session.remove()
-        assert leased, "the killed worker held no leases"
+            with app.app_context():
+                leased = db.session.scalars(select(OutboxMessage.id).where(
+                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.claimed_until > utcnow())).all()
+                db.session.remove()
+            assert leased, "the killed worker held no leases"
 
-        second = _worker(env, "--once", "--batch-size", "50")
-        output, _ = second.communicate(timeout=120)
-        assert second.returncode == 0, output
-        after_restart = server.handler.message_ids()[at_kill:]
-        assert after_restart, "the restarted worker delivered nothing"
-        assert not {message_id(i) for i in leased} & set(after_restart), \
-            "a restarted worker took rows still leased to the killed one"
+            second = _worker(env, "--once", "--batch-size", "50")
+            output, _ = second.communicate(timeout=120)
+            assert second.returncode == 0, output
+            after_restart = server.handler.message_ids()[at_kill:]
+            assert after_restart, "the restarted worker delivered nothing"
+            assert not {message_id(i) for i in leased} & set(after_restart), \
+                "a restarted worker took rows still leased to the killed one"
 
-        with app.app_context():
-            db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(leased))
-                               .values(claimed_until=utcnow() - timedelta(seconds=1)))
-            db.session.commit()
-            db.session.remove()
-        third = _worker(env, "--once", "--batch-size", "50")
-        output, _ = third.communicate(timeout=120)
-        assert third.returncode == 0, output
+            with app.app_context():
+                db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(leased))
+                                   .values(claimed_until=utcnow() - timedelta(seconds=1)))
+                db.session.commit()
+                db.session.remove()
+            third = _worker(env, "--once", "--batch-size", "50")
+            output, _ = third.communicate(timeout=120)
+            assert third.returncode == 0, output
 
-        got = server.handler.message_ids()
-        expected = {message_id(i) for i in ids}
-        assert set(got) == expected, f"lost: {sorted(expected - set(got))[:5]}"
-        duplicates = {m for m in got if got.count(m) > 1}
-        assert len(got) - len(set(got)) <= 1, f"delivered twice: {sorted(duplicates)}"
-        with app.app_context():
-            statuses = db.session.execute(select(OutboxMessage.status, func.count()).group_by(
-                OutboxMessage.status)).all()
-            db.session.remove()
-        assert dict(statuses) == {OutboxStatus.DONE: MESSAGES}
-    finally:
-        server.stop()
-        with app.app_context():
-            db.engine.dispose()
-        if not own_url.startswith("sqlite"):
-            root_conftest.drop_postgres_database(own_url)
+            got = server.handler.message_ids()
+            expected = {message_id(i) for i in ids}
+            assert set(got) == expected, f"lost: {sorted(expected - set(got))[:5]}"
+            duplicates = {m for m in got if got.count(m) > 1}
+            assert len(got) - len(set(got)) <= 1, f"delivered twice: {sorted(duplicates)}"
+            with app.app_context():
+                statuses = db.session.execute(select(OutboxMessage.status, func.count()).group_by(
+                    OutboxMessage.status)).all()
+                db.session.remove()
+            assert dict(statuses) == {OutboxStatus.DONE: MESSAGES}
+        finally:
+            server.stop()
