@@ -36,6 +36,7 @@ from sqlalchemy import func, select, update
 
 from jobboard import ROOT
 from jobboard.applications.models import Application
+from jobboard.core import db as core_db
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
@@ -425,7 +426,18 @@ def test_connection_lost_before_commit_on_postgresql(committing_app):
     assert applications == before[0] + 1 and messages > before[1]
 
 
-def test_sqlite_locked_by_another_writer(committing_app):
+@pytest.fixture
+def short_busy_timeout(committing_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Connections that give up on the lock after half a second instead of ten."""
+    monkeypatch.setattr(core_db, "BUSY_TIMEOUT_MS", 500)
+    with committing_app.app_context():
+        db.engine.dispose()
+    yield
+    with committing_app.app_context():
+        db.engine.dispose()  # the next test's connections wait the usual time again
+
+
+def test_sqlite_locked_by_another_writer(committing_app, short_busy_timeout):
     app = committing_app
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("the file lock is SQLite's; PostgreSQL's lost connection is the test above")
