@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import factory
 import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
@@ -13,6 +15,13 @@ from jobboard.extensions import db
 from jobboard.orgs.models import Membership, Organization, OrgKind, OrgStatus, Role, Site
 
 PASSWORD = "violet tractor harbour spoon"
+
+
+@functools.cache
+def password_hash() -> str:
+    """One hash of PASSWORD for every account a factory makes: hashing costs more than the rest
+    of making a user."""
+    return hash_password(PASSWORD)
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -28,7 +37,7 @@ class UserFactory(BaseFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     full_name = factory.Faker("name")
-    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+    password_hash = factory.LazyFunction(password_hash)
     kind = AccountKind.DOCTOR
     email_confirmed_at = factory.LazyFunction(utcnow)
 
