@@ -1,12 +1,27 @@
+"""The fairs' forms. Each turns what was posted into what its service takes (``to_fields()``,
+typed values such as ``booking_mode()``), and an edit page fills one from the service's fields
+(``of(...)``); the choices a form offers are set by the form from what it is given."""
+
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, TimeField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from jobboard.applications.forms import COUNTRIES
+from jobboard.applications.models import Application
 from jobboard.core.forms import IntegerField, text_field, textarea_field, time_zone_choices, url_field
-from jobboard.fairs.models import Attendance, BookingMode
+from jobboard.fairs.models import Attendance, Booking, BookingMode, Fair, FairRegistration, Slot, SlotStatus
+from jobboard.fairs.services import FairFields
+from jobboard.jobs.models import Posting
+from jobboard.vocab.queries import profession_choices
+
 
 class FairForm(FlaskForm):
     name = text_field("Name", max_length=160, render_kw={"placeholder": "MedEx London"})
@@ -29,18 +44,49 @@ class FairForm(FlaskForm):
     cancel_cutoff_hours = IntegerField("Doctors may cancel or move until (hours before)", default=24,
                                        validators=[InputRequired(), NumberRange(0, 336)])
 
+    @classmethod
+    def of(cls, fields: FairFields) -> FairForm:
+        """The booking window is shown in the fair's own time, as it is entered."""
+        zone = ZoneInfo(fields.time_zone)
+        data = asdict(fields)
+        for name in ("booking_opens_at", "booking_closes_at"):
+            data[name] = data[name].astimezone(zone).replace(tzinfo=None)
+        return cls(data=data)
+
+    def to_fields(self) -> FairFields:
+        zone = ZoneInfo(self.time_zone.data)
+        return FairFields(
+            name=self.name.data, city=self.city.data, country=self.country.data, venue=self.venue.data,
+            address=self.address.data or "", time_zone=self.time_zone.data, starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data, opens_at=self.opens_at.data, closes_at=self.closes_at.data,
+            booking_opens_at=self.booking_opens_at.data.replace(tzinfo=zone),
+            booking_closes_at=self.booking_closes_at.data.replace(tzinfo=zone),
+            remote_option=self.remote_option.data, min_gap_minutes=self.min_gap_minutes.data,
+            cancel_cutoff_hours=self.cancel_cutoff_hours.data,
+        )
+
 
 class ReasonForm(FlaskForm):
     reason = textarea_field("Reason (everyone booked reads it)", max_length=2000, required=True)
 
 
-class RegistrationForm(FlaskForm):
+class _WhoMayBook(FlaskForm):
+    mode = SelectField("Who can book", choices=[(m.value, m.label) for m in BookingMode], validators=[InputRequired()])
+    profession_slug = SelectField("Profession interviewed (open booking)", validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profession_slug.choices = [("", "Any profession"), *profession_choices()]
+
+    def booking_mode(self) -> BookingMode:
+        return BookingMode(self.mode.data)
+
+
+class RegistrationForm(_WhoMayBook):
     tables = textarea_field(
         "Interview tables", max_length=4000, required=True,
         description="One per line: a label, then optionally “|” and the interviewers' names. E.g. “Table 1 | Dr. Levi, Ms. Cohen”.",
     )
-    mode = SelectField("Who can book", choices=[(m.value, m.label) for m in BookingMode], validators=[InputRequired()])
-    profession_slug = SelectField("Profession interviewed (open booking)", validators=[Optional()])
 
     def table_rows(self) -> list[tuple[str, str]]:
         rows = []
@@ -51,9 +97,16 @@ class RegistrationForm(FlaskForm):
         return rows
 
 
-class SettingsForm(FlaskForm):
-    mode = RegistrationForm.mode
-    profession_slug = RegistrationForm.profession_slug
+class SettingsForm(_WhoMayBook):
+    @classmethod
+    def of(cls, registration: FairRegistration) -> SettingsForm:
+        return cls(formdata=None, data={"mode": registration.booking_mode.value,
+                                        "profession_slug": registration.profession_slug or ""})
+
+
+def _break(part: str) -> tuple[time, time]:
+    start, end = (datetime.strptime(value.strip(), "%H:%M").time() for value in part.split("-"))
+    return start, end
 
 
 class SlotsForm(FlaskForm):
@@ -66,6 +119,28 @@ class SlotsForm(FlaskForm):
                         description="E.g. 12:30-13:15, 15:00-15:15", render_kw={"placeholder": "12:30-13:15"})
     posting_id = SelectField("For the posting (optional)", coerce=lambda v: int(v) if v else None, validators=[Optional()])
     video_link = url_field("Video-call link for remote interviews (optional)")
+
+    @classmethod
+    def for_registration(cls, fair: Fair, registration: FairRegistration, postings: Iterable[Posting],
+                         **kwargs: Any) -> SlotsForm:
+        form = cls(**kwargs)
+        form.table_id.choices = [(t.id, t.label) for t in registration.tables]
+        form.day.choices = [(d.isoformat(), f"{d:%A %d %B %Y}") for d in fair.days]
+        form.posting_id.choices = [("", "—"), *((str(p.id), p.title) for p in postings)]
+        return form
+
+    def _parts(self) -> list[str]:
+        return [p.strip() for p in (self.breaks.data or "").replace(";", ",").split(",") if p.strip()]
+
+    def validate_breaks(self, _field: Any) -> None:
+        for part in self._parts():
+            try:
+                _break(part)
+            except ValueError:
+                raise ValidationError(f"Write breaks as 12:30-13:15; “{part}” is not understood.") from None
+
+    def break_times(self) -> list[tuple[time, time]]:
+        return [_break(part) for part in self._parts()]
 
 
 class MessageForm(FlaskForm):
@@ -80,3 +155,14 @@ class AttendanceForm(FlaskForm):
 class BookForApplicantForm(FlaskForm):
     application_id = SelectField("Applicant", coerce=int, validators=[InputRequired()])
     slot_id = SelectField("Slot", coerce=int, validators=[InputRequired()])
+
+    @classmethod
+    def offering(cls, applications: Iterable[Application], slots: Iterable[tuple[Slot, Booking | None]],
+                 zone: ZoneInfo, now: datetime) -> BookForApplicantForm:
+        """The applicants to book for, and the free open slots still to come."""
+        form = cls(formdata=None)
+        form.application_id.choices = [(a.id, f"{a.doctor.full_name} – {a.posting.title}") for a in applications]
+        form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(zone):%a %d %b %H:%M} – {s.table.label}")
+                                for s, booking in slots
+                                if booking is None and s.status == SlotStatus.OPEN and s.starts_at > now]
+        return form

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -78,6 +78,10 @@ class Fair(TimestampMixin, db.Model):
     cancel_cutoff_hours: Mapped[int] = mapped_column(default=24)
     status: Mapped[FairStatus] = mapped_column(enum_type(FairStatus, "fair_status"), default=FairStatus.DRAFT)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.starts_on + timedelta(days=n) for n in range((self.ends_on - self.starts_on).days + 1)]
 
     @property
     def is_open_for_booking(self) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from jobboard.accounts.models import User
+from jobboard.applications.models import INTERVIEW_STAGES, Application
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
 from jobboard.fairs.models import (
@@ -22,6 +23,7 @@ from jobboard.fairs.models import (
     Slot,
     SlotStatus,
 )
+from jobboard.jobs.models import Posting, PostingStatus
 from jobboard.orgs.models import Organization, OrgStatus
 
 
@@ -182,3 +184,26 @@ def interviews_for(application_ids: list[int]) -> dict[int, list[Booking]]:
     ).unique():
         grouped[booking.application_id].append(booking)
     return grouped
+
+
+def bookable_applications(org: Organization) -> list[Application]:
+    """The employer's applicants it may book an interview for, oldest first."""
+    return list(db.session.scalars(
+        select(Application).options(joinedload(Application.doctor), joinedload(Application.posting))
+        .where(Application.org_id == org.id, Application.doctor_id.is_not(None),
+               Application.stage.in_(INTERVIEW_STAGES))
+        .order_by(Application.created_at)
+    ))
+
+
+def slot_postings(org: Organization) -> list[Posting]:
+    """The employer's published postings a slot may be for."""
+    return list(db.session.scalars(
+        select(Posting).where(Posting.org_id == org.id, Posting.status == PostingStatus.PUBLISHED).order_by(Posting.title)
+    ))
+
+
+def slot_posting(org: Organization, posting_id: int | None) -> Posting | None:
+    if posting_id is None:
+        return None
+    return db.session.scalar(select(Posting).where(Posting.org_id == org.id, Posting.id == posting_id))

@@ -11,7 +11,7 @@ a booking that loses a race sends nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -74,6 +74,10 @@ class FairFields:
     remote_option: bool = False
     min_gap_minutes: int = 5
     cancel_cutoff_hours: int = 24
+
+    @classmethod
+    def of(cls, fair: Fair) -> FairFields:
+        return cls(**{f.name: getattr(fair, f.name) for f in fields(cls)})
 
 
 def _validate_fair(fields: FairFields) -> None:

@@ -157,7 +157,7 @@ def _source_names(function: object, depth: int = 2) -> tuple[set[type], set[str]
     module = function.__globals__  # type: ignore[attr-defined]
     forms = {module[name] for name in re.findall(r"\b([A-Z]\w*Form)\b", source)
              if isinstance(module.get(name), type) and issubclass(module[name], FlaskForm)}
-    posted = set(re.findall(r"(?:request\.form\.get|_form_id)\(\"(\w+)\"", source))
+    posted = set(re.findall(r"(?:request\.form\.get|posted_id)\(\"(\w+)\"", source))
     query = set(re.findall(r"request\.args\.get\(\"(\w+)\"", source))
     if depth:
         for helper in set(re.findall(r"\b(_\w+)\(", source)):
