@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, sessi
 from flask.wrappers import Response
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, fresh_login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from jobboard.accounts import services
 from jobboard.accounts import two_factor as two_factor_service
@@ -22,10 +23,9 @@ from jobboard.accounts.forms import (
 )
 from jobboard.accounts.models import AccountKind, User
 from jobboard.core.access import classify, login_required, public
-from jobboard.core.errors import DomainError
-from jobboard.core.forms import add_form_error
 from jobboard.core.text import clean_text
 from jobboard.core.htmx import render_page
+from jobboard.core.views import errors_on, form_page
 from jobboard.core.urls import safe_next
 from jobboard.extensions import db, limiter
 
@@ -55,15 +55,12 @@ def start_session(user: User, *, remember: bool = False) -> None:
 def signup() -> Response | str:
     form = SignUpForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             services.sign_up(
                 email=form.email.data, full_name=form.full_name.data, password=form.password.data, kind=AccountKind.DOCTOR
             )
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             return redirect(url_for("accounts.check_email", reason="signup"))
-    return render_page("accounts/signup.html", form=form, status=422 if form.errors else 200)
+    return form_page("accounts/signup.html", form)
 
 
 @bp.route("/check-email")
@@ -112,7 +109,7 @@ def login() -> Response:
             start_session(user, remember=form.remember.data)
             return redirect(target)
         form.form_errors.append("The e-mail address or the password is not correct.")
-    return render_page("accounts/login.html", form=form, status=422 if form.errors or form.form_errors else 200)
+    return form_page("accounts/login.html", form)
 
 
 PENDING_TWO_FACTOR = "two_factor_pending"
@@ -150,7 +147,7 @@ def two_factor() -> Response:
             start_session(user, remember=bool(pending.get("r")))
             return redirect(safe_next(str(pending.get("n") or ""), url_for("pages.dashboard")))
         form.code.errors = ["That code is not right (each code works once). Try the next one, or a recovery code."]
-    return render_page("accounts/two_factor.html", form=form, status=422 if form.errors else 200)
+    return form_page("accounts/two_factor.html", form)
 
 
 SETUP_SECRET = "two_factor_setup_secret"
@@ -162,16 +159,12 @@ def _enrol() -> Response:
     session[SETUP_SECRET] = secret
     form = TwoFactorForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             codes = two_factor_service.enable(current_user, secret, form.code.data)
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             start_session(current_user._get_current_object())  # a new session for the stronger sign-in
             return render_page("accounts/recovery_codes.html", codes=codes)
     uri = two_factor_service.provisioning_uri(current_user, secret)
-    return render_page("accounts/two_factor_setup.html", form=form, secret=secret, qr=two_factor_service.qr_data_uri(uri),
-                       status=422 if form.errors or form.form_errors else 200)
+    return form_page("accounts/two_factor_setup.html", form, secret=secret, qr=two_factor_service.qr_data_uri(uri))
 
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
@@ -256,7 +249,7 @@ def forgot_password() -> Response:
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         return redirect(url_for("accounts.check_email", reason="reset"))
-    return render_page("accounts/forgot_password.html", form=form, status=422 if form.errors else 200)
+    return form_page("accounts/forgot_password.html", form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -265,29 +258,32 @@ def reset_password(token: str) -> Response:
     services.user_for_reset(token)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             services.reset_password(token, form.password.data)
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             flash("Your password is changed. Sign in with the new one.", "success")
             return redirect(url_for("accounts.login"))
-    response = render_page("accounts/reset_password.html", form=form, status=422 if form.errors else 200)
+    response = form_page("accounts/reset_password.html", form)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _settings_page(**posted: FlaskForm) -> Response:
+    """The settings page; the one form that was posted is shown with its errors (422)."""
+    forms = {
+        "password_form": ChangePasswordForm(formdata=None),
+        "email_form": ChangeEmailForm(formdata=None),
+        "time_zone_form": TimeZoneForm(formdata=None, data={"time_zone": current_user.time_zone or ""}),
+        "disable_form": PasswordConfirmForm(formdata=None),
+        **posted,
+    }
+    recovery_left = two_factor_service.remaining_recovery_codes(current_user) if current_user.has_two_factor else 0
+    return render_page("accounts/settings.html", recovery_left=recovery_left, status=422 if posted else 200, **forms)
 
 
 @bp.route("/settings")
 @login_required
 def settings() -> Response:
-    return render_page(
-        "accounts/settings.html",
-        password_form=ChangePasswordForm(formdata=None),
-        email_form=ChangeEmailForm(formdata=None),
-        time_zone_form=TimeZoneForm(formdata=None, data={"time_zone": current_user.time_zone or ""}),
-        recovery_left=two_factor_service.remaining_recovery_codes(current_user) if current_user.has_two_factor else 0,
-        disable_form=PasswordConfirmForm(formdata=None),
-    )
+    return _settings_page()
 
 
 @bp.route("/settings/password", methods=["POST"])
@@ -295,24 +291,15 @@ def settings() -> Response:
 def change_password() -> Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             # The real User, not the current_user proxy: login_user stores what it is given as
             # the request's user, and a proxy that resolves to itself recurses forever.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             start_session(current_user._get_current_object(), remember=remembered)
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("accounts.settings"))
-    return render_page(
-        "accounts/settings.html",
-        password_form=form,
-        email_form=ChangeEmailForm(formdata=None),
-        time_zone_form=TimeZoneForm(formdata=None, data={"time_zone": current_user.time_zone or ""}),
-        status=422,
-    )
+    return _settings_page(password_form=form)
 
 
 classify(change_password, "user")
@@ -323,20 +310,11 @@ classify(change_password, "user")
 def change_email() -> Response:
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             services.request_email_change(current_user, form.new_email.data, form.password.data)
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             flash("We sent a confirmation link to the new address. The change takes effect once you follow it.", "info")
             return redirect(url_for("accounts.settings"))
-    return render_page(
-        "accounts/settings.html",
-        password_form=ChangePasswordForm(formdata=None),
-        email_form=form,
-        time_zone_form=TimeZoneForm(formdata=None, data={"time_zone": current_user.time_zone or ""}),
-        status=422,
-    )
+    return _settings_page(email_form=form)
 
 
 classify(change_email, "user")

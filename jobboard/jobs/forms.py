@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from jobboard.core.forms import IntegerField, text_field, textarea_field, url_field
 from jobboard.jobs.models import CloseReason, EmploymentType, LicenceRequirement, ReportReason, Seniority
+from jobboard.jobs.grants import GrantFields
 from jobboard.jobs.services import MAX_SALARY_ILS, PostingContent
 from jobboard.vocab.models import HebrewLevel
+from jobboard.vocab.queries import region_choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -76,6 +81,8 @@ class DecisionForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
+    """The grant catalogue's record (``GrantFields``)."""
+
     name = text_field("Name", max_length=200)
     funder = text_field("Funder", max_length=300)
     region_slugs = CheckboxesField("Regions", validators=[InputRequired("Choose at least one region.")])
@@ -87,3 +94,19 @@ class GrantForm(FlaskForm):
     url = url_field("Source link")
     valid_from = DateField("Valid from", validators=[Optional()])
     valid_to = DateField("Valid to", validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.region_slugs.choices = region_choices()
+
+    @classmethod
+    def of(cls, fields: GrantFields) -> GrantForm:
+        return cls(data=asdict(fields))
+
+    def to_fields(self) -> GrantFields:
+        return GrantFields(
+            name=self.name.data, funder=self.funder.data, summary=self.summary.data, region_slugs=self.region_slugs.data,
+            amount_note=self.amount_note.data or "", amount_min_ils=self.amount_min_ils.data,
+            amount_max_ils=self.amount_max_ils.data, commitment_years=self.commitment_years.data,
+            url=self.url.data or None, valid_from=self.valid_from.data, valid_to=self.valid_to.data,
+        )

@@ -31,6 +31,15 @@ class GrantFields:
     valid_from: date | None = None
     valid_to: date | None = None
 
+    @classmethod
+    def of(cls, grant: GrantProgram) -> GrantFields:
+        return cls(
+            name=grant.name, funder=grant.funder, summary=grant.summary, region_slugs=[r.slug for r in grant.regions],
+            amount_note=grant.amount_note, amount_min_ils=grant.amount_min_ils, amount_max_ils=grant.amount_max_ils,
+            commitment_years=grant.commitment_years, url=grant.url, valid_from=grant.valid_from,
+            valid_to=grant.valid_to,
+        )
+
 
 def _validate(fields: GrantFields) -> list[Region]:
     if not fields.region_slugs:

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_login import current_user
 
 from jobboard.accounts.models import User
 from jobboard.core.access import admin_required
-from jobboard.core.errors import Conflict, DomainError
-from jobboard.core.forms import add_form_error
+from jobboard.core.errors import Conflict
+from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.htmx import render_page
 from jobboard.extensions import db
 from jobboard.core.db import utcnow
@@ -21,7 +21,6 @@ from jobboard.jobs.models import GrantProgram, Posting
 from jobboard.moderation import queries, services
 from jobboard.moderation.diff import changes
 from jobboard.moderation.forms import SuspendForm, VerifyForm
-from jobboard.vocab.queries import region_choices
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import Organization, OrgStatus
 
@@ -48,13 +47,6 @@ def orgs() -> Response:
     )
 
 
-def _org_or_404(org_id: int) -> Organization:
-    org = db.session.get(Organization, org_id)
-    if org is None:
-        abort(404)
-    return org
-
-
 def _org_page(org: Organization, verify_form: VerifyForm | None = None, suspend_form: SuspendForm | None = None,
               status: int = 200) -> Response:
     return render_page(
@@ -72,13 +64,13 @@ def _org_page(org: Organization, verify_form: VerifyForm | None = None, suspend_
 @bp.route("/orgs/<int:org_id>")
 @admin_required
 def org_detail(org_id: int) -> Response:
-    return _org_page(_org_or_404(org_id))
+    return _org_page(or_404(db.session.get(Organization, org_id)))
 
 
 @bp.route("/orgs/<int:org_id>/verify", methods=["POST"])
 @admin_required
 def verify_org(org_id: int) -> Response:
-    org = _org_or_404(org_id)
+    org = or_404(db.session.get(Organization, org_id))
     form = VerifyForm()
     if form.validate_on_submit():
         services.verify_org(current_user, org, form.reason.data or None)
@@ -90,16 +82,11 @@ def verify_org(org_id: int) -> Response:
 @bp.route("/orgs/<int:org_id>/suspend", methods=["POST"])
 @admin_required
 def suspend_org(org_id: int) -> Response:
-    org = _org_or_404(org_id)
+    org = or_404(db.session.get(Organization, org_id))
     form = SuspendForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, passing=(Conflict,)):
             services.suspend_org(current_user, org, form.reason.data)
-        except Conflict:
-            raise  # already suspended: a 409 with its message, not a form error on a hidden form
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             flash(f"{org.name} is suspended.", "success")
             return redirect(url_for("moderation.org_detail", org_id=org.id))
     return _org_page(org, suspend_form=form, status=422)
@@ -143,13 +130,6 @@ def queue() -> Response:
                        reported=job_queries.open_report_counts(), now=utcnow())
 
 
-def _posting_or_404(posting_id: int) -> Posting:
-    posting = job_queries.posting_with_details(posting_id)
-    if posting is None:
-        abort(404)
-    return posting
-
-
 def _review_page(posting: Posting, form: DecisionForm | None = None, status: int = 200) -> Response:
     baseline = job_services.last_approved_version(posting)
     current = job_services.snapshot(posting)
@@ -171,29 +151,24 @@ def _review_page(posting: Posting, form: DecisionForm | None = None, status: int
 @bp.route("/postings/<int:posting_id>")
 @admin_required
 def review(posting_id: int) -> Response:
-    return _review_page(_posting_or_404(posting_id))
+    return _review_page(or_404(job_queries.posting_with_details(posting_id)))
 
 
 @bp.route("/postings/<int:posting_id>/approve", methods=["POST"])
 @admin_required
 def approve(posting_id: int) -> Response:
-    posting = _posting_or_404(posting_id)
+    posting = or_404(job_queries.posting_with_details(posting_id))
     live = job_services.approve(posting, current_user)
     flash(f"“{live.title}” is published.", "success")
     return redirect(url_for("moderation.queue"))
 
 
 def _decide(posting_id: int, decide: Callable[[Posting, User, str], None], done: str) -> Response:
-    posting = _posting_or_404(posting_id)
+    posting = or_404(job_queries.posting_with_details(posting_id))
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form, passing=(Conflict,)):
             decide(posting, current_user, form.reason.data or "")
-        except Conflict:
-            raise  # not possible from this status: a 409 with its message (the form may not even be shown)
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             flash(done.format(title=posting.title), "success")
             return redirect(url_for("moderation.queue"))
     return _review_page(posting, form, status=422)
@@ -220,7 +195,7 @@ def unpublish(posting_id: int) -> Response:
 @bp.route("/postings/<int:posting_id>/dismiss-reports", methods=["POST"])
 @admin_required
 def dismiss_reports(posting_id: int) -> Response:
-    posting = _posting_or_404(posting_id)
+    posting = or_404(job_queries.posting_with_details(posting_id))
     job_services.dismiss_reports(posting, current_user)
     flash("The reports are dismissed.", "success")
     return redirect(url_for("moderation.queue"))
@@ -235,37 +210,23 @@ def grants() -> Response:
     return render_page("moderation/grants.html", grants=job_queries.grant_programs(), today=utcnow().date())
 
 
-def _grant_form(**kwargs: object) -> GrantForm:
-    form = GrantForm(**kwargs)
-    form.region_slugs.choices = region_choices()
-    return form
-
-
 def _save_grant(form: GrantForm, grant: GrantProgram | None) -> Response:
     if form.validate_on_submit():
-        fields = GrantFields(**{name: form[name].data for name in GrantFields.__dataclass_fields__})
-        fields.url = fields.url or None
-        try:
-            saved = save_grant(current_user, fields, grant)
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
+        with errors_on(form):
+            saved = save_grant(current_user, form.to_fields(), grant)
             flash(f"“{saved.name}” is saved.", "success")
             return redirect(url_for("moderation.grants"))
-    return render_page("moderation/grant_form.html", form=form, grant=grant, status=422 if form.errors or form.form_errors else 200)
+    return form_page("moderation/grant_form.html", form, grant=grant)
 
 
 @bp.route("/grants/new", methods=["GET", "POST"])
 @admin_required
 def new_grant() -> Response:
-    return _save_grant(_grant_form(), None)
+    return _save_grant(GrantForm(), None)
 
 
 @bp.route("/grants/<int:grant_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_grant(grant_id: int) -> Response:
-    grant = db.session.get(GrantProgram, grant_id)
-    if grant is None:
-        abort(404)
-    data = {name: getattr(grant, name) for name in GrantFields.__dataclass_fields__ if name != "region_slugs"}
-    return _save_grant(_grant_form(data=data | {"region_slugs": [r.slug for r in grant.regions]}), grant)
+    grant = or_404(db.session.get(GrantProgram, grant_id))
+    return _save_grant(GrantForm.of(GrantFields.of(grant)), grant)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import FloatField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -7,6 +9,8 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from jobboard.accounts.forms import AccountFields, password_field
 from jobboard.core.forms import Finite, email_field, text_field, textarea_field, url_field
 from jobboard.orgs.models import OrgKind, Role
+from jobboard.orgs.services import OrgFields, SiteFields
+from jobboard.vocab.queries import city_choices
 
 ROLE_CHOICES = [
     (Role.OWNER.value, "Owner – manages members, sites and everything else"),
@@ -23,6 +27,10 @@ class ProfileForm(FlaskForm):
 class OrgForm(ProfileForm):
     name = text_field("Organisation name", max_length=160)
     kind = SelectField("Kind", choices=[(k.value, k.label) for k in OrgKind], validators=[InputRequired()])
+
+    def to_fields(self) -> OrgFields:
+        return OrgFields(name=self.name.data, kind=OrgKind(self.kind.data), website=self.website.data,
+                         description=self.description.data or "")
 
 
 class OrgSignUpForm(OrgForm, AccountFields):
@@ -44,6 +52,19 @@ class SiteForm(FlaskForm):
     address = text_field("Street address", max_length=200, required=False)
     lat = FloatField("Latitude", validators=[Optional(), Finite(), NumberRange(-90, 90)])
     lon = FloatField("Longitude", validators=[Optional(), Finite(), NumberRange(-180, 180)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.city.choices = city_choices()
+
+    @classmethod
+    def of(cls, fields: SiteFields) -> SiteForm:
+        return cls(data={"name": fields.name, "city": fields.city_slug, "address": fields.address,
+                         "lat": fields.lat, "lon": fields.lon})
+
+    def to_fields(self) -> SiteFields:
+        return SiteFields(name=self.name.data, city_slug=self.city.data, address=self.address.data,
+                          lat=self.lat.data, lon=self.lon.data)
 
 
 class NewAccountForm(FlaskForm):

@@ -6,6 +6,8 @@ role is in the audit log, and removing someone ends their sessions at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from jobboard.accounts.models import AccountKind, User
@@ -28,16 +30,37 @@ LAT_RANGE = (29.4, 33.4)
 LON_RANGE = (34.2, 35.9)
 
 
+@dataclass(frozen=True)
+class OrgFields:
+    name: str
+    kind: OrgKind
+    website: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SiteFields:
+    name: str
+    city_slug: str
+    address: str | None = None
+    # Both or neither; without them the site takes its city's position.
+    lat: float | None = None
+    lon: float | None = None
+
+    @classmethod
+    def of(cls, site: Site) -> SiteFields:
+        return cls(name=site.name, city_slug=site.city_slug, address=site.address, lat=site.lat, lon=site.lon)
+
+
 def unique_org_slug(name: str) -> str:
     return unique_slug(Organization.slug, name, fallback="employer")
 
 
-def register_org(
-    owner: User, *, name: str, kind: OrgKind, website: str | None, description: str
-) -> Organization:
+def register_org(owner: User, fields: OrgFields) -> Organization:
     if owner.is_doctor:
         raise NotPermitted("A doctor's account cannot register an employer. Sign up the employer with a work address.")
-    org = Organization(slug=unique_org_slug(name), name=name, kind=kind, website=website or None, description=description)
+    org = Organization(slug=unique_org_slug(fields.name), name=fields.name, kind=fields.kind,
+                       website=fields.website or None, description=fields.description)
     db.session.add(org)
     db.session.flush()
     db.session.add(Membership(user_id=owner.id, org_id=org.id, role=Role.OWNER))
@@ -53,9 +76,7 @@ def register_org(
     return org
 
 
-def register_org_with_account(
-    *, email: str, full_name: str, password: str, name: str, kind: OrgKind, website: str | None, description: str
-) -> Organization | None:
+def register_org_with_account(*, email: str, full_name: str, password: str, fields: OrgFields) -> Organization | None:
     """Sign-up of an employer by someone without an account: a staff account (unconfirmed, with
     its confirmation mail) owning a pending organisation. For an address that already has an
     account nothing is created, and its owner is told how to register from their account, so
@@ -70,7 +91,7 @@ def register_org_with_account(
         return None
     owner = create_user(email=email, full_name=full_name, password=password, kind=AccountKind.STAFF)
     send_confirmation(owner)
-    return register_org(owner, name=name, kind=kind, website=website, description=description)
+    return register_org(owner, fields)
 
 
 def update_profile(org: Organization, actor: User, *, website: str | None, description: str) -> None:
@@ -247,28 +268,23 @@ def _ensure_site_name_free(org: Organization, name: str, site_id: int | None = N
         raise DomainError("Another site of this organisation has that name.", field="name")
 
 
-def add_site(
-    org: Organization, actor: User, *, name: str, city_slug: str, address: str | None,
-    lat: float | None = None, lon: float | None = None,
-) -> Site:
-    _ensure_site_name_free(org, name)
-    city, lat, lon = _placed(city_slug, lat, lon)
-    site = Site(org_id=org.id, name=name, city_slug=city.slug, address=address or None, lat=lat, lon=lon)
+def add_site(org: Organization, actor: User, fields: SiteFields) -> Site:
+    _ensure_site_name_free(org, fields.name)
+    city, lat, lon = _placed(fields.city_slug, fields.lat, fields.lon)
+    site = Site(org_id=org.id, name=fields.name, city_slug=city.slug, address=fields.address or None, lat=lat, lon=lon)
     db.session.add(site)
     db.session.flush()
     audit.record("site.added", actor_id=actor.id, subject_type="site", subject_id=site.id, org_id=org.id)
     return site
 
 
-def update_site(
-    org: Organization, actor: User, site: Site, *, name: str, city_slug: str, address: str | None,
-    lat: float | None = None, lon: float | None = None,
-) -> None:
-    _ensure_site_name_free(org, name, site.id)
-    if city_slug != site.city_slug and (lat, lon) == (site.lat, site.lon):
+def update_site(org: Organization, actor: User, site: Site, fields: SiteFields) -> None:
+    _ensure_site_name_free(org, fields.name, site.id)
+    lat, lon = fields.lat, fields.lon
+    if fields.city_slug != site.city_slug and (lat, lon) == (site.lat, site.lon):
         lat = lon = None  # the form sent back the old city's position: take the new city's
-    city, lat, lon = _placed(city_slug, lat, lon)
-    site.name, site.city_slug, site.address, site.lat, site.lon = name, city.slug, address or None, lat, lon
+    city, lat, lon = _placed(fields.city_slug, lat, lon)
+    site.name, site.city_slug, site.address, site.lat, site.lon = fields.name, city.slug, fields.address or None, lat, lon
     audit.record("site.updated", actor_id=actor.id, subject_type="site", subject_id=site.id, org_id=org.id)
 
 

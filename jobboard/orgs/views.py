@@ -8,15 +8,13 @@ from jobboard.accounts.forms import ConfirmForm
 from jobboard.accounts.services import find_user_by_email
 from jobboard.accounts.views import start_session
 from jobboard.core.access import public
-from jobboard.core.errors import DomainError
-from jobboard.core.forms import add_form_error
+from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.htmx import render_page
 from jobboard.extensions import limiter
 from jobboard.orgs import queries, services
 from jobboard.orgs.forms import InviteForm, NewAccountForm, OrgForm, OrgSignUpForm, ProfileForm, RoleForm, SiteForm
-from jobboard.orgs.models import Membership, OrgKind, Role, Site
+from jobboard.orgs.models import Role
 from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
-from jobboard.vocab.queries import city_choices
 
 bp = Blueprint("orgs", __name__)
 register_tenant_blueprint(bp)
@@ -36,23 +34,15 @@ def register() -> Response:
         abort(403, "A doctor's account cannot register an employer. Sign up the employer with a work address.")
     form = OrgForm() if current_user.is_authenticated else OrgSignUpForm()
     if form.validate_on_submit():
-        org_fields = {"name": form.name.data, "kind": OrgKind(form.kind.data), "website": form.website.data,
-                      "description": form.description.data or ""}
-        try:
-            if current_user.is_authenticated:
-                org = services.register_org(current_user, **org_fields)
-            else:
-                services.register_org_with_account(
-                    email=form.email.data, full_name=form.full_name.data, password=form.password.data, **org_fields
-                )
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
+        with errors_on(form):
             if not current_user.is_authenticated:
+                services.register_org_with_account(email=form.email.data, full_name=form.full_name.data,
+                                                   password=form.password.data, fields=form.to_fields())
                 return redirect(url_for("accounts.check_email", reason="employer"))
+            org = services.register_org(current_user, form.to_fields())
             flash("Your organisation is registered. An administrator will verify it shortly.", "success")
             return redirect(url_for("orgs.dashboard", org_slug=org.slug))
-    return render_page("orgs/register.html", form=form, status=422 if form.errors or form.form_errors else 200)
+    return form_page("orgs/register.html", form)
 
 
 @bp.route("/org/<org_slug>/")
@@ -70,9 +60,7 @@ def profile() -> Response:
         services.update_profile(org, current_user, website=form.website.data, description=form.description.data or "")
         flash("The profile is saved.", "success")
         return redirect(url_for("orgs.dashboard"))
-    return render_page(
-        "orgs/profile.html", org=org, membership=current_membership(), form=form, status=422 if form.errors else 200
-    )
+    return form_page("orgs/profile.html", form, org=org, membership=current_membership())
 
 
 # --- members -------------------------------------------------------------------------------
@@ -105,27 +93,17 @@ def members() -> Response:
 def invite() -> Response:
     form = InviteForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             services.invite(current_org(), current_user, email=form.email.data, role=Role(form.role.data))
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("orgs.members"))
     return _members_page(form, status=422)
 
 
-def _member_or_404(membership_id: int) -> Membership:
-    membership = queries.member(current_org(), membership_id)
-    if membership is None:
-        abort(404)
-    return membership
-
-
 @bp.route("/org/<org_slug>/members/<int:membership_id>/role", methods=["POST"])
 @member_required(Role.OWNER)
 def change_role(membership_id: int) -> Response:
-    membership = _member_or_404(membership_id)
+    membership = or_404(queries.member(current_org(), membership_id))
     form = RoleForm()
     if not form.validate_on_submit():
         abort(422, "Choose one of the listed roles.")
@@ -137,7 +115,7 @@ def change_role(membership_id: int) -> Response:
 @bp.route("/org/<org_slug>/members/<int:membership_id>/remove", methods=["POST"])
 @member_required(Role.OWNER)
 def remove_member(membership_id: int) -> Response:
-    membership = _member_or_404(membership_id)
+    membership = or_404(queries.member(current_org(), membership_id))
     services.remove_member(current_org(), current_user, membership)
     flash(f"{membership.user.full_name} no longer belongs to the organisation.", "success")
     return redirect(url_for("orgs.members"))
@@ -146,9 +124,7 @@ def remove_member(membership_id: int) -> Response:
 @bp.route("/org/<org_slug>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @member_required(Role.OWNER)
 def revoke_invitation(invitation_id: int) -> Response:
-    invitation = queries.invitation(current_org(), invitation_id)
-    if invitation is None:
-        abort(404)
+    invitation = or_404(queries.invitation(current_org(), invitation_id))
     services.revoke_invitation(current_org(), current_user, invitation)
     flash(f"The invitation to {invitation.email} is withdrawn.", "success")
     return redirect(url_for("orgs.members"))
@@ -165,7 +141,7 @@ def accept_invitation(token: str) -> Response:
     if request.method == "POST" and not current_user.is_authenticated and account_exists:
         abort(409, "An account with this address exists. Sign in to accept the invitation.")
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             if current_user.is_authenticated:
                 services.accept_invitation(invitation, current_user)
             else:
@@ -173,28 +149,13 @@ def accept_invitation(token: str) -> Response:
                     invitation, full_name=form.full_name.data, password=form.password.data
                 )
                 start_session(user)
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             flash(f"Welcome to {invitation.org.name}.", "success")
             return redirect(url_for("orgs.dashboard", org_slug=invitation.org.slug))
-    return render_page(
-        "orgs/accept_invitation.html",
-        invitation=invitation,
-        form=form,
-        account_exists=account_exists,
-        token=token,
-        status=422 if form.errors or form.form_errors else 200,
-    )
+    return form_page("orgs/accept_invitation.html", form, invitation=invitation, account_exists=account_exists,
+                     token=token)
 
 
 # --- sites ---------------------------------------------------------------------------------
-
-
-def _site_form(**kwargs: object) -> SiteForm:
-    form = SiteForm(**kwargs)
-    form.city.choices = city_choices()
-    return form
 
 
 @bp.route("/org/<org_slug>/sites")
@@ -207,53 +168,32 @@ def sites() -> Response:
 @bp.route("/org/<org_slug>/sites/new", methods=["GET", "POST"])
 @member_required(Role.OWNER)
 def new_site() -> Response:
-    form = _site_form()
+    form = SiteForm()
     if form.validate_on_submit():
-        try:
-            services.add_site(
-                current_org(), current_user, name=form.name.data, city_slug=form.city.data,
-                address=form.address.data, lat=form.lat.data, lon=form.lon.data,
-            )
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
+        with errors_on(form):
+            services.add_site(current_org(), current_user, form.to_fields())
             flash("The site is added.", "success")
             return redirect(url_for("orgs.sites"))
-    return render_page("orgs/site_form.html", org=current_org(), form=form, site=None, status=422 if form.errors else 200)
-
-
-def _site_or_404(site_id: int) -> Site:
-    site = queries.site(current_org(), site_id)
-    if site is None:
-        abort(404)
-    return site
+    return form_page("orgs/site_form.html", form, org=current_org(), site=None)
 
 
 @bp.route("/org/<org_slug>/sites/<int:site_id>/edit", methods=["GET", "POST"])
 @member_required(Role.OWNER)
 def edit_site(site_id: int) -> Response:
-    site = _site_or_404(site_id)
-    form = _site_form(
-        data={"name": site.name, "city": site.city_slug, "address": site.address, "lat": site.lat, "lon": site.lon}
-    )
+    site = or_404(queries.site(current_org(), site_id))
+    form = SiteForm.of(services.SiteFields.of(site))
     if form.validate_on_submit():
-        try:
-            services.update_site(
-                current_org(), current_user, site, name=form.name.data, city_slug=form.city.data,
-                address=form.address.data, lat=form.lat.data, lon=form.lon.data,
-            )
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
+        with errors_on(form):
+            services.update_site(current_org(), current_user, site, form.to_fields())
             flash("The site is saved.", "success")
             return redirect(url_for("orgs.sites"))
-    return render_page("orgs/site_form.html", org=current_org(), form=form, site=site, status=422 if form.errors else 200)
+    return form_page("orgs/site_form.html", form, org=current_org(), site=site)
 
 
 @bp.route("/org/<org_slug>/sites/<int:site_id>/delete", methods=["POST"])
 @member_required(Role.OWNER)
 def delete_site(site_id: int) -> Response:
-    site = _site_or_404(site_id)
+    site = or_404(queries.site(current_org(), site_id))
     services.delete_site(current_org(), current_user, site)
     flash(f"{site.name} is removed.", "success")
     return redirect(url_for("orgs.sites"))

@@ -70,7 +70,7 @@ def test_register_org_makes_the_user_owner_and_tells_active_admins(db_session, a
     AdminFactory(email="gone.admin@example.org", is_deactivated=True)
 
     org = services.register_org(
-        staff, name="Emek Medical Center", kind=OrgKind.HOSPITAL, website="", description="Afula"
+        staff, services.OrgFields(name="Emek Medical Center", kind=OrgKind.HOSPITAL, website="", description="Afula")
     )
 
     assert (org.slug, org.status, org.website, org.description) == ("emek-medical-center", OrgStatus.PENDING, None, "Afula")
@@ -86,7 +86,7 @@ def test_register_org_makes_the_user_owner_and_tells_active_admins(db_session, a
 
 def test_doctor_cannot_register_an_org(db_session):
     with pytest.raises(NotPermitted):
-        services.register_org(DoctorFactory(), name="X Clinic", kind=OrgKind.CLINIC, website=None, description="")
+        services.register_org(DoctorFactory(), services.OrgFields(name="X Clinic", kind=OrgKind.CLINIC))
     assert db_session.scalar(select(func.count()).select_from(Organization)) == 0
 
 
@@ -353,7 +353,7 @@ def test_open_invitations_are_scoped_to_the_org(db_session, org, owner):
 
 
 def test_add_site_takes_the_city_coordinates(db_session, org, owner):
-    site = services.add_site(org, owner, name="Ashkelon Campus", city_slug="sderot", address="")
+    site = services.add_site(org, owner, services.SiteFields(name="Ashkelon Campus", city_slug="sderot", address=""))
     assert (site.city_slug, site.address) == ("sderot", None)
     assert (site.lat, site.lon) == (site.city.lat, site.city.lon)
     assert site.city.region.slug == "south-gaza-envelope"
@@ -363,7 +363,7 @@ def test_add_site_takes_the_city_coordinates(db_session, org, owner):
 
 @pytest.mark.parametrize(("lat", "lon"), [(29.4, 34.2), (33.4, 35.9), (31.0, 35.0)])
 def test_coordinates_inside_israel_are_kept(db_session, org, owner, lat, lon):
-    site = services.add_site(org, owner, name="Edge", city_slug="beersheba", address=None, lat=lat, lon=lon)
+    site = services.add_site(org, owner, services.SiteFields(name="Edge", city_slug="beersheba", address=None, lat=lat, lon=lon))
     assert (site.lat, site.lon) == (lat, lon)
 
 
@@ -381,29 +381,29 @@ def test_coordinates_inside_israel_are_kept(db_session, org, owner, lat, lon):
 )
 def test_coordinates_outside_israel_are_refused(db_session, org, owner, lat, lon, field):
     with pytest.raises(DomainError, match="within Israel") as raised:
-        services.add_site(org, owner, name="Far", city_slug="beersheba", address=None, lat=lat, lon=lon)
+        services.add_site(org, owner, services.SiteFields(name="Far", city_slug="beersheba", address=None, lat=lat, lon=lon))
     assert raised.value.field == field
     assert queries.sites(org) == []
 
 
 def test_unknown_city_is_refused(db_session, org, owner):
     with pytest.raises(DomainError) as raised:
-        services.add_site(org, owner, name="Nowhere", city_slug="atlantis", address=None)
+        services.add_site(org, owner, services.SiteFields(name="Nowhere", city_slug="atlantis", address=None))
     assert raised.value.field == "city"
 
 
 def test_site_names_are_unique_within_an_org(db_session, org, owner):
-    first = services.add_site(org, owner, name="North Wing", city_slug="beersheba", address=None)
-    second = services.add_site(org, owner, name="South Wing", city_slug="beersheba", address=None)
+    first = services.add_site(org, owner, services.SiteFields(name="North Wing", city_slug="beersheba", address=None))
+    second = services.add_site(org, owner, services.SiteFields(name="South Wing", city_slug="beersheba", address=None))
     with pytest.raises(DomainError) as raised:
-        services.add_site(org, owner, name="North Wing", city_slug="sderot", address=None)
+        services.add_site(org, owner, services.SiteFields(name="North Wing", city_slug="sderot", address=None))
     assert raised.value.field == "name"
     with pytest.raises(DomainError):
-        services.update_site(org, owner, second, name="North Wing", city_slug="beersheba", address=None)
-    services.update_site(org, owner, first, name="North Wing", city_slug="tel-aviv", address="Rehov 1")
+        services.update_site(org, owner, second, services.SiteFields(name="North Wing", city_slug="beersheba", address=None))
+    services.update_site(org, owner, first, services.SiteFields(name="North Wing", city_slug="tel-aviv", address="Rehov 1"))
     assert (first.city_slug, first.address, first.lat) == ("tel-aviv", "Rehov 1", first.city.lat)
     other = MembershipFactory(role=Role.OWNER)
-    assert services.add_site(other.org, other.user, name="North Wing", city_slug="beersheba", address=None).id
+    assert services.add_site(other.org, other.user, services.SiteFields(name="North Wing", city_slug="beersheba")).id
 
 
 def test_delete_site_is_audited(db_session, org, owner):
