@@ -55,6 +55,22 @@ class Alert(TimestampMixin, db.Model):
     user: Mapped[User | None] = relationship()
 
     @property
+    def is_active(self) -> bool:
+        return self.status == AlertStatus.ACTIVE
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == AlertStatus.PAUSED
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        return self.status == AlertStatus.UNCONFIRMED
+
+    @property
+    def is_unsubscribed(self) -> bool:
+        return self.status == AlertStatus.UNSUBSCRIBED
+
+    @property
     def recipient(self) -> str | None:
         return self.user.email if self.user is not None else self.email
 

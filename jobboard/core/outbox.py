@@ -58,6 +58,10 @@ class OutboxMessage(db.Model):
     processed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
+    @property
+    def is_dead(self) -> bool:
+        return self.status == OutboxStatus.DEAD
+
 
 Handler = Callable[[OutboxMessage], None]
 

@@ -55,6 +55,10 @@ class Attendance(enum.StrEnum):
     ATTENDED = "attended"
     NO_SHOW = "no_show"
 
+    @property
+    def label(self) -> str:
+        return {"attended": "Attended", "no_show": "No-show"}[self.value]
+
 
 class Fair(TimestampMixin, db.Model):
     __tablename__ = "fairs"
@@ -78,6 +82,18 @@ class Fair(TimestampMixin, db.Model):
     cancel_cutoff_hours: Mapped[int] = mapped_column(default=24)
     status: Mapped[FairStatus] = mapped_column(enum_type(FairStatus, "fair_status"), default=FairStatus.DRAFT)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == FairStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == FairStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == FairStatus.CANCELLED
 
     @property
     def days(self) -> list[date]:
@@ -143,6 +159,10 @@ class Slot(db.Model):
 
     table: Mapped[InterviewTable] = relationship()
     posting: Mapped[Posting | None] = relationship()
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.status == SlotStatus.BLOCKED
 
 
 CONFIRMED = text("status = 'confirmed'")

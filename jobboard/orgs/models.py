@@ -64,6 +64,14 @@ class Organization(TimestampMixin, db.Model):
     def is_verified(self) -> bool:
         return self.status == OrgStatus.VERIFIED
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == OrgStatus.PENDING
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == OrgStatus.SUSPENDED
+
 
 class Membership(TimestampMixin, db.Model):
     __tablename__ = "memberships"
@@ -76,6 +84,16 @@ class Membership(TimestampMixin, db.Model):
 
     user: Mapped[User] = relationship(lazy="joined")
     org: Mapped[Organization] = relationship()
+
+    @property
+    def can_act(self) -> bool:
+        """Acts for the organisation (postings, applicants, slots): its recruiters and owners."""
+        return self.role.includes(Role.RECRUITER)
+
+    @property
+    def is_owner(self) -> bool:
+        """Manages its members, sites and profile."""
+        return self.role == Role.OWNER
 
 
 class Invitation(TimestampMixin, db.Model):

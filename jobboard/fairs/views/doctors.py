@@ -32,13 +32,18 @@ def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, object]:
     now = utcnow()
     regs = [r for r in queries.registrations(fair) if org_id is None or r.org_id == org_id]
     viewer = current_user if current_user.is_authenticated else None
-    mine = {b.org_id: b for b in queries.doctor_bookings(viewer, fair)} if viewer and viewer.is_doctor else {}
-    problems = {r.org_id: services.eligibility_problem(viewer, r) for r in regs} if viewer and viewer.is_doctor else {}
+    doctor = viewer if viewer and viewer.is_doctor else None
+    mine = {b.org_id: b for b in queries.doctor_bookings(doctor, fair)} if doctor else {}
+    problems = {r.org_id: services.eligibility_problem(doctor, r) for r in regs} if doctor else {}
+    movable = {b.id for b in mine.values() if services.doctor_may_move(b, now)}
     return {
         "fair": fair, "registrations": regs, "free": queries.free_times(fair, org_id), "mine": mine, "problems": problems,
         "cutoffs": {b.id: services.change_cutoff(b) for b in mine.values()},
-        "movable": {b.id for b in mine.values() if services.doctor_may_move(b, now)},
+        "movable": movable,
         "cancellable": {b.id for b in mine.values() if services.doctor_may_cancel(b, now)},
+        # The employers whose free times the doctor may pick from: to book one, or to move theirs.
+        "choosing": {r.org_id for r in regs if doctor and fair.is_published and (
+            mine[r.org_id].id in movable if r.org_id in mine else not problems[r.org_id])},
         "now": now, "zone": ZoneInfo(fair.time_zone),
         "viewer_zone": ZoneInfo(viewer.time_zone) if viewer and viewer.time_zone and viewer.time_zone != fair.time_zone else None,
     }
