@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 
 from jobboard.accounts.models import User
-from jobboard.applications.cvs import file_path, remove_file
+from jobboard.applications.cv_files import file_path, remove_file
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, CvDocument, DoctorProfile
 from jobboard.applications.services import cvs_of, profile_of
 from jobboard.core.db import utcnow

@@ -23,7 +23,7 @@ from jobboard.extensions import db
 from jobboard.jobs.models import Posting, Seniority
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
-from jobboard.applications.cvs import (
+from jobboard.applications.cv_files import (
     MAX_CVS,
     CleanPdf,
     InvalidCv,

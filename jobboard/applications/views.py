@@ -7,7 +7,7 @@ from flask.wrappers import Response
 from flask_login import current_user, fresh_login_required, logout_user
 
 from jobboard.applications import queries, services
-from jobboard.applications.cvs import MAX_BYTES, file_path
+from jobboard.applications.cv_files import MAX_BYTES, file_path
 from jobboard.applications.forms import (
     ApplicantFilterForm,
     ApplyForm,

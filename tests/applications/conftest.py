@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from jobboard.applications import services
-from jobboard.applications.cvs import write_file
+from jobboard.applications.cv_files import write_file
 from jobboard.applications.models import CvDocument, LicenceStatus
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
