@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from jobboard.accounts import two_factor
 from jobboard.accounts.models import AccountKind
 from jobboard.accounts.services import WeakPassword, create_user, find_user_by_email
-from jobboard.applications.services import sanitise_stored_cvs, sweep_uploads
+from jobboard.applications.cvs import sanitise_stored_cvs, sweep_uploads
 from jobboard.core import outbox
 from jobboard.core.schedule import run_due_jobs
 from jobboard.demo.seed import seed_demo

@@ -2,11 +2,11 @@
 random names.
 
 Policy: PDF only (the name must end in .pdf and the content must be a PDF), at most 5 MB and
-100 pages, not encrypted; at most 10 CVs per doctor. Every upload is rewritten without scripts,
-actions, forms (XFA included), attached files and multimedia, keeping text, fonts, images and
-web links (``pdfcheck.py``); only that copy is stored, so employers never receive the bytes as
-uploaded. A copy in which something active remains is refused. The original name is kept only
-for display and downloads.
+100 pages, not encrypted. Every upload is rewritten without scripts, actions, forms (XFA
+included), attached files and multimedia, keeping text, fonts, images and web links
+(``pdfcheck.py``); only that copy is stored, so employers never receive the bytes as uploaded.
+A copy in which something active remains is refused. The original name is kept only for
+display and downloads. This module knows files, not rows: the doctor's CVs are ``cvs``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from jobboard.core.errors import DomainError
 from jobboard.extensions import db
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_CVS = 10
 CHECK_TIMEOUT_SECONDS = 15
 REASONS = {
     "encrypted": "This PDF is protected by a password. Upload a version without protection.",

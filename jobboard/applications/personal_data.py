@@ -1,4 +1,4 @@
-"""The doctor's profile, CVs and applications, as personal data.
+"""The doctor's profile, CVs and applications as personal data, and deleting the account.
 
 - The profile and the CVs are the doctor's: exported whole (the CV files in the zip), erased
   with their files (removed once the deletion commits).
@@ -10,6 +10,9 @@
   note, CV or reason; the private notes about it are deleted and every note of its history
   emptied (staff notes too: they may name the doctor); who moved it when, from and to which
   stage, stays. The doctor's own acts in the history lose their author.
+
+A doctor deletes their own account with their password: every feature's section erases its
+part, then the account goes. Employer and administrator accounts are closed by an administrator.
 """
 
 from __future__ import annotations
@@ -18,12 +21,17 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 
 from jobboard.accounts.models import User
+from jobboard.accounts.passwords import verify_password
 from jobboard.applications.cv_files import file_path, remove_file
+from jobboard.applications.cvs import cvs_of
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, CvDocument, DoctorProfile
-from jobboard.applications.services import cvs_of, profile_of
+from jobboard.applications.profiles import profile_of
+from jobboard.core import audit
 from jobboard.core.db import utcnow
-from jobboard.core.personal_data import Exported, ExportedFile, iso, register_attribution, register_section
+from jobboard.core.errors import DomainError, NotPermitted
+from jobboard.core.personal_data import Exported, ExportedFile, erase, iso, register_attribution, register_section
 from jobboard.extensions import db
+from jobboard.mail import queue_mail
 from jobboard.vocab.models import HebrewLevel
 
 
@@ -116,6 +124,22 @@ def _erase_applications(user: User) -> None:
             update(ApplicationEvent).where(ApplicationEvent.application_id == application.id).values(note=None)
         )
     db.session.execute(update(ApplicationEvent).where(ApplicationEvent.actor_id == user.id).values(actor_id=None))
+
+
+def delete_account(user: User, password: str) -> None:
+    """Erase a doctor's account: every feature erases its data of the doctor (the registered
+    sections of ``core.personal_data``), then the account goes; the confirmation is erased
+    from the outbox once it is delivered."""
+    if not user.is_doctor:
+        raise NotPermitted("Employer and administrator accounts are closed by an administrator.")
+    if not verify_password(user.password_hash, password):
+        raise DomainError("Your password is not correct.", field="password")
+    email, user_id = user.email, user.id
+    erase(user)
+    audit.record("account.deleted", actor_id=None, subject_type="user", subject_id=user_id)
+    db.session.delete(user)
+    db.session.flush()
+    queue_mail(email, "Your account is deleted", "applications/account_deleted", erase_after_delivery=True)
 
 
 def register(app: Flask) -> None:

@@ -6,7 +6,10 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_login import current_user, fresh_login_required, logout_user
 
-from jobboard.applications import queries, services
+from jobboard.applications import applying, profiles, queries
+from jobboard.applications import cvs as cv_service
+from jobboard.applications import notifications as notification_service
+from jobboard.applications import pipeline as pipeline_service
 from jobboard.applications.cv_files import MAX_BYTES, file_path
 from jobboard.applications.forms import (
     ApplicantFilterForm,
@@ -23,6 +26,7 @@ from jobboard.applications.forms import (
     month_start,
 )
 from jobboard.applications.models import PIPELINE, Application, CvDocument, LicenceStatus, MailMode, Stage
+from jobboard.applications.personal_data import delete_account as delete_doctor_account
 from jobboard.core import personal_data
 from jobboard.core.access import classify, doctor_required
 from jobboard.core.errors import DomainError
@@ -68,7 +72,7 @@ def _profile_form(**kwargs: object) -> ProfileForm:
 @bp.route("/me/profile", methods=["GET", "POST"])
 @doctor_required
 def profile() -> Response:
-    current = services.profile_of(current_user)
+    current = profiles.profile_of(current_user)
     data = {"open_to_periphery": True}
     if current is not None:
         data = {
@@ -84,7 +88,7 @@ def profile() -> Response:
     form = _profile_form(data=data)
     if form.validate_on_submit():
         try:
-            services.save_profile(current_user, services.ProfileFields(
+            profiles.save_profile(current_user, profiles.ProfileFields(
                 profession_slug=form.profession_slug.data or None, specialty_slug=form.specialty_slug.data or None,
                 seniority=Seniority(form.seniority.data) if form.seniority.data else None,
                 years_experience=form.years_experience.data, training_country=form.training_country.data or None,
@@ -101,13 +105,13 @@ def profile() -> Response:
             return redirect(url_for("applications.profile"))
     return render_page(
         "applications/profile.html", form=form,
-        completeness=services.completeness(current, len(services.cvs_of(current_user))),
+        completeness=profiles.completeness(current, len(cv_service.cvs_of(current_user))),
         status=422 if form.errors or form.form_errors else 200,
     )
 
 
 def _cvs_page(form: CvUploadForm | None = None, status: int = 200) -> Response:
-    return render_page("applications/cvs.html", cvs=services.cvs_of(current_user),
+    return render_page("applications/cvs.html", cvs=cv_service.cvs_of(current_user),
                        form=form or CvUploadForm(formdata=None), status=status)
 
 
@@ -120,7 +124,7 @@ def cvs() -> Response:
         if form.validate_on_submit():
             upload = form.file.data
             try:
-                services.upload_cv(current_user, upload.filename or "", upload.read(MAX_BYTES + 1))
+                cv_service.upload_cv(current_user, upload.filename or "", upload.read(MAX_BYTES + 1))
             except DomainError as error:
                 add_form_error(form, error)
             else:
@@ -140,7 +144,7 @@ def _my_cv(cv_id: int) -> CvDocument:
 @bp.route("/me/cvs/<int:cv_id>/default", methods=["POST"])
 @doctor_required
 def default_cv(cv_id: int) -> Response:
-    services.set_default_cv(current_user, _my_cv(cv_id))
+    cv_service.set_default_cv(current_user, _my_cv(cv_id))
     flash("This CV is now your default.", "success")
     return redirect(url_for("applications.cvs"))
 
@@ -148,7 +152,7 @@ def default_cv(cv_id: int) -> Response:
 @bp.route("/me/cvs/<int:cv_id>/delete", methods=["POST"])
 @doctor_required
 def delete_cv(cv_id: int) -> Response:
-    services.delete_cv(current_user, _my_cv(cv_id))
+    cv_service.delete_cv(current_user, _my_cv(cv_id))
     flash("The CV is deleted. Applications you sent keep the CV they were sent with.", "success")
     return redirect(url_for("applications.cvs"))
 
@@ -167,23 +171,23 @@ def apply(posting_id: int) -> Response:
     posting = posting_with_details(posting_id)
     if posting is None or posting.revision_of_id is not None or posting.first_published_at is None:
         abort(404)
-    existing = services.existing_application(current_user, posting)
+    existing = applying.existing_application(current_user, posting)
     if existing is not None:
         flash("You have already applied for this position.", "info")
         return redirect(url_for("applications.mine", _anchor=f"application-{existing.id}"))
     if not posting.is_listed:
         abort(410, "This position is no longer open for applications.")
-    cvs = services.cvs_of(current_user)
+    cvs = cv_service.cvs_of(current_user)
     form = ApplyForm(data={"cv_id": next((cv.id for cv in cvs if cv.is_default), None)})
     form.cv_id.choices = [(cv.id, cv.original_name) for cv in cvs]
-    completeness = services.completeness(services.profile_of(current_user), len(cvs))
+    completeness = profiles.completeness(profiles.profile_of(current_user), len(cvs))
     if form.validate_on_submit():
         cv = queries.my_cv(current_user, form.cv_id.data)
         try:
             if cv is None:
                 raise DomainError("Choose one of your CVs.", field="cv_id")
-            services.apply(current_user, posting, cv, form.cover_note.data or "")
-        except services.AlreadyApplied:
+            applying.apply(current_user, posting, cv, form.cover_note.data or "")
+        except applying.AlreadyApplied:
             flash("You have already applied for this position.", "info")
             return redirect(url_for("applications.mine"))
         except DomainError as error:
@@ -215,7 +219,7 @@ def withdraw(application_id: int) -> Response:
     form = WithdrawForm()
     if not form.validate_on_submit():
         abort(422, "The reason is too long or contains control characters.")
-    services.withdraw(current_user, application, form.reason.data)
+    applying.withdraw(current_user, application, form.reason.data)
     flash("Your application is withdrawn.", "info")
     return redirect(url_for("applications.mine"))
 
@@ -249,7 +253,7 @@ def delete_account() -> Response:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            services.delete_account(current_user._get_current_object(), form.password.data)
+            delete_doctor_account(current_user._get_current_object(), form.password.data)
         except DomainError as error:
             add_form_error(form, error)
         else:
@@ -297,8 +301,8 @@ def move(application_id: int) -> Response:
     form = MoveForm()
     if not form.validate_on_submit():
         abort(422, "Choose one of the pipeline's stages.")
-    services.move(application, current_user, Stage(form.stage.data), note=form.note.data,
-                  send_rejection=form.send_rejection.data)
+    pipeline_service.move(application, current_user, Stage(form.stage.data), note=form.note.data,
+                          send_rejection=form.send_rejection.data)
     if is_htmx() and request.form.get("from") == "board":
         return pipeline(application.posting_id)
     flash(f"Moved to {Stage(form.stage.data).label.lower()}.", "success")
@@ -350,7 +354,7 @@ def application_cv(application_id: int) -> Response:
     application = _application_or_404(application_id)
     if not application.cv_stored_name:
         abort(404)
-    services.record_cv_download(application, current_user)
+    pipeline_service.record_cv_download(application, current_user)
     return _download(file_path(application.cv_stored_name), application.cv_original_name or "cv.pdf")
 
 
@@ -361,7 +365,7 @@ def add_note(application_id: int) -> Response:
     form = NoteForm()
     if not form.validate_on_submit():
         abort(422, "Write the note (at most 5,000 characters).")
-    services.add_note(application, current_user, form.body.data)
+    pipeline_service.add_note(application, current_user, form.body.data)
     flash("The note is saved.", "success")
     return redirect(url_for("applications.detail", application_id=application.id))
 
@@ -373,7 +377,7 @@ def rate(application_id: int) -> Response:
     form = RatingForm()
     if not form.validate_on_submit():
         abort(422, "A rating is from 1 to 5.")
-    services.rate(application, form.rating.data)
+    pipeline_service.rate(application, form.rating.data)
     flash("The rating is saved.", "success")
     return redirect(url_for("applications.detail", application_id=application.id))
 
@@ -381,10 +385,10 @@ def rate(application_id: int) -> Response:
 @bp.route("/org/<org_slug>/rejection-template", methods=["GET", "POST"])
 @member_required(Role.RECRUITER)
 def rejection_template() -> Response:
-    template = services.rejection_template(current_org())
+    template = pipeline_service.rejection_template(current_org())
     form = RejectionTemplateForm(data={"subject": template.subject, "body": template.body})
     if form.validate_on_submit():
-        services.save_rejection_template(current_org(), current_user, form.subject.data, form.body.data)
+        pipeline_service.save_rejection_template(current_org(), current_user, form.subject.data, form.body.data)
         flash("The rejection e-mail is saved.", "success")
         return redirect(url_for("applications.rejection_template"))
     return render_page("applications/rejection_template.html", org=current_org(), membership=current_membership(),
@@ -395,9 +399,9 @@ def rejection_template() -> Response:
 @member_required(Role.VIEWER)
 def notifications() -> Response:
     membership = current_membership()
-    form = MailModeForm(data={"mode": services.mail_mode(membership).value})
+    form = MailModeForm(data={"mode": notification_service.mail_mode(membership).value})
     if form.validate_on_submit():
-        services.set_mail_mode(membership, MailMode(form.mode.data))
+        notification_service.set_mail_mode(membership, MailMode(form.mode.data))
         flash("Your e-mail setting is saved.", "success")
         return redirect(url_for("applications.notifications"))
     return render_page("applications/notifications.html", org=current_org(), membership=membership, form=form,

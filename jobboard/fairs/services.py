@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jobboard.accounts.models import User
 from jobboard.applications.models import INTERVIEW_STAGES, Application
-from jobboard.applications.services import completeness, profile_of
+from jobboard.applications.profiles import completeness, profile_of
 from jobboard.core import audit
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, Gone, NotFound, NotPermitted

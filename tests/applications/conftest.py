@@ -16,7 +16,7 @@ import pikepdf
 import pytest
 from sqlalchemy import func, select
 
-from jobboard.applications import services
+from jobboard.applications import profiles
 from jobboard.applications.cv_files import write_file
 from jobboard.applications.models import CvDocument, LicenceStatus
 from jobboard.core.db import utcnow
@@ -89,7 +89,7 @@ def complete_profile(user, **overrides):
         phone="+33 6 12 34 56 78", language_codes=["en", "fr"], region_slugs=["negev"],
     )
     fields.update(overrides)
-    return services.save_profile(user, services.ProfileFields(**fields))
+    return profiles.save_profile(user, profiles.ProfileFields(**fields))
 
 
 def ready_doctor(**user_fields):

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from jobboard.accounts.models import AccountKind, User
-from jobboard.applications import services
+from jobboard.applications import applying
 from jobboard.applications.models import Application, DoctorProfile, LicenceStatus, Stage
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
@@ -51,12 +51,12 @@ def applicants(world):
         doctor = DoctorFactory(full_name=name)
         complete_profile(doctor)
         posting, stage, rating, days_ago = plan[name]
-        application = services.apply(doctor, posting, stored_cv(doctor), "")
+        application = applying.apply(doctor, posting, stored_cv(doctor), "")
         complete_profile(doctor, **profile)  # as the profile is now (it may have changed since applying)
         application.stage, application.rating = stage, rating
         application.created_at = utcnow() - timedelta(days=days_ago)
         made[name] = application
-    outsider = services.apply(world.other_doctor, world.other_posting, world.other_cv, "")
+    outsider = applying.apply(world.other_doctor, world.other_posting, world.other_cv, "")
     db.session.commit()
     return type("Applicants", (), {"second": second, "by_name": made, "outsider": outsider})
 

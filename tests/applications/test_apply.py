@@ -10,9 +10,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from jobboard.applications import services
+from jobboard.applications import applying, cvs, notifications
 from jobboard.applications.models import Application, ApplicationEvent, CvDocument, MailMode, Stage
 from jobboard.core.db import utcnow
+from jobboard.core.errors import NotPermitted
 from jobboard.extensions import db
 from jobboard.jobs import services as job_services
 from jobboard.jobs.models import CloseReason, PostingStatus
@@ -88,9 +89,9 @@ def test_a_second_application_says_so_and_links_to_the_first(client, world, logi
 
 
 def test_the_service_refuses_a_duplicate_and_names_the_first(world):
-    first = services.apply(world.doctor, world.posting, world.cv, "")
-    with pytest.raises(services.AlreadyApplied) as refused:
-        services.apply(world.doctor, world.posting, world.cv, "")
+    first = applying.apply(world.doctor, world.posting, world.cv, "")
+    with pytest.raises(applying.AlreadyApplied) as refused:
+        applying.apply(world.doctor, world.posting, world.cv, "")
     assert refused.value.application is first
     assert refused.value.status_code == 409
 
@@ -165,8 +166,8 @@ def test_employer_and_admin_accounts_cannot_apply(client, world, login, uploads,
 
 
 def test_the_service_refuses_staff_too(world):
-    with pytest.raises(services.NotPermitted):
-        services.apply(world.recruiter, world.posting, world.cv, "")
+    with pytest.raises(NotPermitted):
+        applying.apply(world.recruiter, world.posting, world.cv, "")
 
 
 def test_applying_with_another_doctors_cv_is_refused(client, world, login, uploads):
@@ -196,7 +197,7 @@ def test_an_incomplete_profile_cannot_apply(client, world, login, uploads):
 
 
 def test_a_doctor_without_a_cv_cannot_apply(client, world, login):
-    services.delete_cv(world.doctor, world.cv)
+    cvs.delete_cv(world.doctor, world.cv)
     db.session.commit()
     login(world.doctor)
 
@@ -252,7 +253,7 @@ def test_the_cv_sent_is_a_snapshot(client, world, login, uploads):
 
 def test_staff_on_the_immediate_setting_hear_of_each_application(client, world, login, mailbox):
     recruiter_membership = db.session.scalar(select(Membership).where(Membership.user_id == world.recruiter.id))
-    services.set_mail_mode(recruiter_membership, MailMode.IMMEDIATE)
+    notifications.set_mail_mode(recruiter_membership, MailMode.IMMEDIATE)
     db.session.commit()
     login(world.doctor)
 

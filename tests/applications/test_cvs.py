@@ -14,7 +14,8 @@ import pikepdf
 import pytest
 from sqlalchemy import select
 
-from jobboard.applications.cv_files import MAX_CVS, display_name
+from jobboard.applications.cv_files import display_name
+from jobboard.applications.cvs import MAX_CVS
 from jobboard.applications.models import CvDocument
 from jobboard.extensions import db
 from tests.applications.conftest import (

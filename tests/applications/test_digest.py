@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from jobboard.applications import services
+from jobboard.applications import applying, notifications
 from jobboard.applications.models import MailMode
 from jobboard.core import outbox
 from jobboard.extensions import db
@@ -25,7 +25,7 @@ def membership_of(user) -> Membership:
 
 def apply_new_doctor(world, posting=None):
     doctor, cv = ready_doctor()
-    return services.apply(doctor, posting or world.posting, cv, "")
+    return applying.apply(doctor, posting or world.posting, cv, "")
 
 
 def deliver() -> None:
@@ -53,7 +53,7 @@ def test_a_daily_digest_lists_the_day_s_applications_once(world, mailbox, clock)
     mailbox.clear()
 
     clock.move_to(START)
-    sent = services.send_daily_digests()
+    sent = notifications.send_daily_digests()
     deliver()
 
     assert sent >= 2  # this organisation's recruiter and owner (and the other's recruiter)
@@ -71,20 +71,20 @@ def test_a_daily_digest_lists_the_day_s_applications_once(world, mailbox, clock)
     # Run again later the same day (the worker runs it every half hour): nothing new is sent.
     clock.move_to(START + timedelta(hours=6))
     apply_new_doctor(world)
-    assert services.send_daily_digests() == 0
+    assert notifications.send_daily_digests() == 0
     deliver()
     assert len(digests(mailbox, "recruiter@negev.example.org")) == 1
 
     # The next day: only what came since the last digest.
     clock.move_to(START + timedelta(days=1))
-    services.send_daily_digests()
+    notifications.send_daily_digests()
     deliver()
     latest = digests(mailbox, "recruiter@negev.example.org")
     assert len(latest) == 2 and latest[-1]["Subject"] == f"1 new application at {world.org.name}"
 
 
 def test_no_digest_when_nothing_is_new(world, mailbox, clock):
-    assert services.send_daily_digests() == 0
+    assert notifications.send_daily_digests() == 0
     deliver()
     assert digests(mailbox, "recruiter@negev.example.org") == []
 
@@ -97,32 +97,32 @@ def test_a_suspended_employer_gets_no_digest(world, mailbox, clock):
     deliver()
     mailbox.clear()
     clock.move_to(START)
-    services.send_daily_digests()
+    notifications.send_daily_digests()
     deliver()
     assert digests(mailbox, "recruiter@negev.example.org") == []
 
 
 def test_the_immediate_setting_mails_each_application_and_skips_the_digest(world, mailbox, clock):
-    services.set_mail_mode(membership_of(world.recruiter), MailMode.IMMEDIATE)
+    notifications.set_mail_mode(membership_of(world.recruiter), MailMode.IMMEDIATE)
     clock.move_to(START - timedelta(hours=2))
     apply_new_doctor(world)
     deliver()
     assert len([m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].startswith("New application")]) == 1
 
     clock.move_to(START)
-    services.send_daily_digests()
+    notifications.send_daily_digests()
     deliver()
     assert digests(mailbox, "recruiter@negev.example.org") == []
     assert len(digests(mailbox, "owner@negev.example.org")) == 1
 
 
 def test_the_off_setting_sends_nothing(world, mailbox, clock):
-    services.set_mail_mode(membership_of(world.recruiter), MailMode.OFF)
+    notifications.set_mail_mode(membership_of(world.recruiter), MailMode.OFF)
     clock.move_to(START - timedelta(hours=2))
     apply_new_doctor(world)
     deliver()
     clock.move_to(START)
-    services.send_daily_digests()
+    notifications.send_daily_digests()
     deliver()
     assert [m for m in mailbox.to("recruiter@negev.example.org") if "application" in m["Subject"].lower()] == []
 
@@ -135,9 +135,9 @@ def test_each_member_sets_their_own_mode_through_the_page(client, world, login):
     assert client.post(f"/org/{world.org.slug}/notifications", data={"mode": "immediate"}).status_code == 302
     assert client.post(f"/org/{world.org.slug}/notifications", data={"mode": "hourly"}).status_code == 422
 
-    assert services.mail_mode(membership_of(world.recruiter)) == MailMode.IMMEDIATE
-    assert services.mail_mode(membership_of(world.owner)) == MailMode.DAILY
+    assert notifications.mail_mode(membership_of(world.recruiter)) == MailMode.IMMEDIATE
+    assert notifications.mail_mode(membership_of(world.owner)) == MailMode.DAILY
     # Another tenant's member cannot reach this organisation's setting.
     login(world.other_recruiter)
     assert client.post(f"/org/{world.org.slug}/notifications", data={"mode": "off"}).status_code == 404
-    assert services.mail_mode(membership_of(world.recruiter)) == MailMode.IMMEDIATE
+    assert notifications.mail_mode(membership_of(world.recruiter)) == MailMode.IMMEDIATE

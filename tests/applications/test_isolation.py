@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobboard.applications import services
+from jobboard.applications import applying
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, CvDocument, Stage
 from jobboard.core.audit import AuditEntry
 from jobboard.extensions import db
@@ -15,7 +15,7 @@ from tests.applications.conftest import count, stored_files
 
 @pytest.fixture
 def application(world):
-    application = services.apply(world.doctor, world.posting, world.cv, "Cover note")
+    application = applying.apply(world.doctor, world.posting, world.cv, "Cover note")
     db.session.commit()
     return application
 
@@ -142,7 +142,7 @@ def test_staff_get_no_doctor_pages(client, world, login, application):
 
 def test_an_employer_sees_a_profile_only_through_an_application_to_it(client, world, login, application):
     """The other doctor applied to the other organisation only: this organisation never sees them."""
-    elsewhere = services.apply(world.other_doctor, world.other_posting, world.other_cv, "")
+    elsewhere = applying.apply(world.other_doctor, world.other_posting, world.other_cv, "")
     db.session.commit()
     login(world.recruiter)
     assert client.get(f"/org/{world.org.slug}/applications/{elsewhere.id}").status_code == 404

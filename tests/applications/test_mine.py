@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from jobboard.applications import services
+from jobboard.applications import applying, pipeline
 from jobboard.applications.models import ApplicationEvent, Stage
 from jobboard.extensions import db
 from tests.applications.conftest import make_posting, text_of
@@ -13,8 +13,8 @@ from tests.applications.conftest import make_posting, text_of
 
 @pytest.fixture
 def application(world):
-    application = services.apply(world.doctor, world.posting, world.cv, "Note")
-    services.move(application, world.recruiter, Stage.SCREENING, note="internal remark")
+    application = applying.apply(world.doctor, world.posting, world.cv, "Note")
+    pipeline.move(application, world.recruiter, Stage.SCREENING, note="internal remark")
     db.session.commit()
     return application
 
@@ -73,8 +73,8 @@ def test_withdrawing_twice_or_after_a_decision_is_refused(client, world, login, 
     db.session.refresh(application)
     assert application.withdrawal_reason == "first"
 
-    hired = services.apply(world.doctor, make_posting(world.org, world.site), world.cv, "")
-    services.move(hired, world.recruiter, Stage.HIRED)
+    hired = applying.apply(world.doctor, make_posting(world.org, world.site), world.cv, "")
+    pipeline.move(hired, world.recruiter, Stage.HIRED)
     db.session.commit()
     response = client.post(f"/me/applications/{hired.id}/withdraw", data={})
     assert response.status_code == 409 and "already hired" in text_of(response)

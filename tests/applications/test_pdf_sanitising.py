@@ -16,7 +16,7 @@ import pytest
 from pikepdf import Array, Dictionary, Name, String
 from sqlalchemy import select
 
-from jobboard.applications import pdfcheck, services
+from jobboard.applications import applying, pdfcheck
 from jobboard.applications.models import Application, CvDocument
 from jobboard.extensions import db
 from tests.applications.conftest import encrypted_pdf, stored_cv, stored_files, text_of
@@ -314,7 +314,7 @@ def test_sanitise_cvs_rewrites_stored_cvs_and_sent_copies_in_place(app, world, d
     trick, payload = HOSTILE["file attachment carrying an exe"]
     old = stored_cv(world.doctor, "old.pdf", hostile_pdf(trick), default=False)
     locked = stored_cv(world.doctor, "locked.pdf", encrypted_pdf(), default=False)
-    application = services.apply(world.doctor, world.posting, old, "")
+    application = applying.apply(world.doctor, world.posting, old, "")
     db_session.commit()
     locked_bytes = (uploads / locked.stored_name).read_bytes()
     files = stored_files(uploads)

@@ -11,16 +11,17 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from jobboard.applications import services
+from jobboard.applications import applying, pipeline
 from jobboard.applications.models import ApplicationEvent, ApplicationNote, Stage
 from jobboard.core import personal_data
+from jobboard.core.errors import DomainError
 from jobboard.extensions import db
 from tests.applications.conftest import count, text_of
 
 
 @pytest.fixture
 def application(world):
-    application = services.apply(world.doctor, world.posting, world.cv, "Please consider me.")
+    application = applying.apply(world.doctor, world.posting, world.cv, "Please consider me.")
     db.session.commit()
     return application
 
@@ -227,7 +228,7 @@ def test_a_move_to_a_stage_off_the_board_is_refused(client, world, login, applic
 
 
 def test_a_withdrawn_application_cannot_be_moved(client, world, login, application):
-    services.withdraw(world.doctor, application, "Took another job")
+    applying.withdraw(world.doctor, application, "Took another job")
     db.session.commit()
     login(world.recruiter)
 
@@ -289,8 +290,8 @@ def test_a_rating_can_be_cleared(client, world, login, application):
 
 
 def test_the_service_refuses_a_rating_out_of_range(world, application):
-    with pytest.raises(services.DomainError):
-        services.rate(application, 6)
+    with pytest.raises(DomainError):
+        pipeline.rate(application, 6)
 
 
 def test_an_empty_note_is_refused(client, world, login, application):

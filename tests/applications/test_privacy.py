@@ -18,7 +18,7 @@ from sqlalchemy import select
 from jobboard.accounts.models import User
 from jobboard.alerts import services as alerts
 from jobboard.alerts.models import Alert, AlertSent, Frequency
-from jobboard.applications import services
+from jobboard.applications import applying, personal_data, pipeline
 from jobboard.applications.models import (
     Application,
     ApplicationEvent,
@@ -41,15 +41,15 @@ def history(world):
     """The doctor applied twice (one application moved on with a note, one withdrawn), and
     keeps two CVs; the employer rated and annotated the first."""
     extra = stored_cv(world.doctor, "קורות חיים.pdf", default=False)
-    first = services.apply(world.doctor, world.posting, world.cv, "Cover note for the ward.")
-    services.move(first, world.recruiter, Stage.SCREENING, note="Call Miriam Zalcberg-Testperson on Monday")
-    services.add_note(first, world.recruiter, "Good CV")
-    services.rate(first, 4)
+    first = applying.apply(world.doctor, world.posting, world.cv, "Cover note for the ward.")
+    pipeline.move(first, world.recruiter, Stage.SCREENING, note="Call Miriam Zalcberg-Testperson on Monday")
+    pipeline.add_note(first, world.recruiter, "Good CV")
+    pipeline.rate(first, 4)
     second_posting = make_posting(world.org, world.site, title="Neonatologist")
-    second = services.apply(world.doctor, second_posting, extra, "Second cover note")
-    services.withdraw(world.doctor, second, "Found something closer to family")
+    second = applying.apply(world.doctor, second_posting, extra, "Second cover note")
+    applying.withdraw(world.doctor, second, "Found something closer to family")
     # Another doctor's application to the same posting must be left alone.
-    kept = services.apply(world.other_doctor, world.posting, world.other_cv, "Other doctor's note")
+    kept = applying.apply(world.other_doctor, world.posting, world.other_cv, "Other doctor's note")
     db.session.commit()
     return type("History", (), {"first": first, "second": second, "kept": kept, "extra": extra})
 
@@ -218,7 +218,7 @@ def test_deleting_the_account_erases_the_doctor_and_anonymises_the_applications(
 
 
 def test_the_employer_sees_an_anonymous_application_afterwards(client, world, history, login):
-    services.delete_account(world.doctor, factories.PASSWORD)
+    personal_data.delete_account(world.doctor, factories.PASSWORD)
     db.session.commit()
     login(world.recruiter)
 
@@ -238,11 +238,11 @@ def test_the_employer_sees_an_anonymous_application_afterwards(client, world, hi
 
 def test_mail_queued_to_the_doctor_is_dropped(world, history):
     """An e-mail still waiting in the outbox (e.g. a stage change) is not sent after the deletion."""
-    services.move(history.first, world.recruiter, Stage.INTERVIEW)
+    pipeline.move(history.first, world.recruiter, Stage.INTERVIEW)
     db.session.flush()
     assert any(m.payload.get("to") == "doctor@example.org" for m in db.session.scalars(select(OutboxMessage)))
 
-    services.delete_account(world.doctor, factories.PASSWORD)
+    personal_data.delete_account(world.doctor, factories.PASSWORD)
     db.session.flush()
 
     pending = [m.payload for m in db.session.scalars(select(OutboxMessage))]

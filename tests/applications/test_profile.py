@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from jobboard.applications import services
+from jobboard.applications import profiles
 from jobboard.applications.models import DoctorProfile, LicenceStatus
+from jobboard.core.errors import NotPermitted
 from jobboard.extensions import db
 from jobboard.jobs.models import Seniority
 from jobboard.vocab.models import HebrewLevel
@@ -36,7 +37,7 @@ def test_every_field_is_saved(client, doctor):
     response = client.post("/me/profile", data=FULL)
 
     assert response.status_code == 302
-    profile = services.profile_of(doctor)
+    profile = profiles.profile_of(doctor)
     assert (profile.profession_slug, profile.specialty_slug, profile.seniority) == (
         "physician", "pediatrics", Seniority.SPECIALIST)
     assert profile.years_experience == 12
@@ -57,7 +58,7 @@ def test_saving_again_updates_the_same_profile(client, doctor):
     client.post("/me/profile", data=FULL)
     client.post("/me/profile", data={**FULL, "open_to_periphery": "", "language_codes": [], "summary": ""})
     assert count(DoctorProfile, DoctorProfile.user_id == doctor.id) == 1
-    profile = services.profile_of(doctor)
+    profile = profiles.profile_of(doctor)
     db.session.refresh(profile)
     assert profile.open_to_periphery is False and profile.languages == [] and profile.summary == ""
 
@@ -91,16 +92,16 @@ def test_completeness_counts_required_and_optional_items(client, doctor):
 def test_a_specialty_must_be_one_of_the_profession(client, doctor):
     response = client.post("/me/profile", data={**FULL, "profession_slug": "dentist"})
     assert response.status_code == 422 and "Pediatrics is not a specialty of dentists." in text_of(response)
-    assert services.profile_of(doctor) is None
+    assert profiles.profile_of(doctor) is None
 
 
 def test_a_specialty_is_needed_only_for_physicians():
     nurse = DoctorProfile(profession_slug="nurse", training_country="PH", move_month=date(2027, 1, 1))
-    assert services.completeness(nurse, 1).can_apply
+    assert profiles.completeness(nurse, 1).can_apply
     physician = DoctorProfile(profession_slug="physician", training_country="PH", move_month=date(2027, 1, 1))
-    result = services.completeness(physician, 1)
+    result = profiles.completeness(physician, 1)
     assert not result.can_apply and "your specialty" in result.missing
-    assert not services.completeness(nurse, 0).can_apply
+    assert not profiles.completeness(nurse, 0).can_apply
 
 
 @pytest.mark.parametrize(("field", "value"), [
@@ -129,8 +130,8 @@ def test_staff_have_no_profile(client, db_session, login):
     login(staff)
     assert client.post("/me/profile", data=FULL).status_code == 403
     assert count(DoctorProfile) == 0
-    with pytest.raises(services.NotPermitted):
-        services.save_profile(staff, services.ProfileFields(
+    with pytest.raises(NotPermitted):
+        profiles.save_profile(staff, profiles.ProfileFields(
             profession_slug=None, specialty_slug=None, seniority=None, years_experience=None,
             training_country=None, residence_country=None, licence_status=LicenceStatus.NOT_STARTED,
             hebrew_level=HebrewLevel.NONE, move_month=None, open_to_periphery=True, summary="", phone=None))

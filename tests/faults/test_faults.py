@@ -135,12 +135,12 @@ def message_id(outbox_id: int) -> str:
 
 def complete_profile(doctor) -> None:  # noqa: ANN001
     """The profile a doctor needs before applying (as in the authorization world)."""
-    from jobboard.applications import services as applications
     from jobboard.applications.models import LicenceStatus
+    from jobboard.applications.profiles import ProfileFields, save_profile
     from jobboard.jobs.models import Seniority
     from jobboard.vocab.models import HebrewLevel
 
-    applications.save_profile(doctor, applications.ProfileFields(
+    save_profile(doctor, ProfileFields(
         profession_slug="physician", specialty_slug="pediatrics", seniority=Seniority.SPECIALIST, years_experience=5,
         training_country="FR", residence_country="FR", licence_status=LicenceStatus.FILE_SUBMITTED,
         hebrew_level=HebrewLevel.B1, move_month=utcnow().date().replace(day=1), open_to_periphery=True,
@@ -149,7 +149,7 @@ def complete_profile(doctor) -> None:  # noqa: ANN001
 
 
 def _apply_setup(db_session):  # noqa: ANN001, ANN202
-    from jobboard.applications import services as applications
+    from jobboard.applications.cvs import upload_cv
     from tests.security.test_authorization import pdf_bytes
 
     w = make_world(db_session)
@@ -158,7 +158,7 @@ def _apply_setup(db_session):  # noqa: ANN001, ANN202
 
     jobs.approve(posting, w.admin)
     complete_profile(w.doctor)
-    cv = applications.upload_cv(w.doctor, "cv.pdf", pdf_bytes())
+    cv = upload_cv(w.doctor, "cv.pdf", pdf_bytes())
     db_session.commit()
     outbox.drain()  # what the set-up queued is not this test's concern
     return w, posting, cv
@@ -321,7 +321,7 @@ def test_a_write_refused_midway_leaves_nothing_and_a_retry_succeeds(app, client,
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == outbox_before
     assert mailbox.messages() == []
     # The CV copy written for the application is either never left behind or swept up.
-    from jobboard.applications.services import sweep_uploads
+    from jobboard.applications.cvs import sweep_uploads
 
     sweep_uploads(older_than=timedelta(0))
     assert not set(uploads.rglob("*")) - files_before
@@ -371,12 +371,12 @@ def _counts(app: Flask, posting_id: int) -> tuple[int, int]:
 
 
 def _fresh_doctor(app: Flask):  # noqa: ANN202
-    from jobboard.applications import services as applications
+    from jobboard.applications.cvs import upload_cv
 
     with app.app_context():
         doctor = DoctorFactory()
         complete_profile(doctor)
-        cv = applications.upload_cv(doctor, "cv.pdf", authz.pdf_bytes())
+        cv = upload_cv(doctor, "cv.pdf", authz.pdf_bytes())
         db.session.commit()
         app.extensions["fault_doctor"] = doctor.id
         persona = authz.Persona(doctor.id, doctor.get_id())

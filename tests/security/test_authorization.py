@@ -28,8 +28,8 @@ from sqlalchemy import func, inspect, select
 
 from jobboard.alerts import services as alerts
 from jobboard.alerts.models import Frequency
-from jobboard.applications import services as applications
-from jobboard.applications.models import LicenceStatus
+from jobboard.applications import applying, cvs, pipeline, profiles
+from jobboard.applications.models import LicenceStatus, Stage
 from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.extensions import db
@@ -133,15 +133,15 @@ def build_world() -> World:
     posting_b = PostingFactory(org=org_b, site=site_b)
 
     applicant = DoctorFactory()
-    applications.save_profile(applicant, applications.ProfileFields(
+    profiles.save_profile(applicant, profiles.ProfileFields(
         profession_slug="physician", specialty_slug="pediatrics", seniority=Seniority.SPECIALIST, years_experience=5,
         training_country="FR", residence_country="FR", licence_status=LicenceStatus.FILE_SUBMITTED,
         hebrew_level=HebrewLevel.B1, move_month=utcnow().date().replace(day=1), open_to_periphery=True,
         summary="", phone=None,
     ))
-    cv = applications.upload_cv(applicant, "cv.pdf", pdf_bytes())
-    application = applications.apply(applicant, posting, cv, "Hello")
-    applications.move(application, members["recruiter_a"].user, applications.Stage.INTERVIEW)
+    cv = cvs.upload_cv(applicant, "cv.pdf", pdf_bytes())
+    application = applying.apply(applicant, posting, cv, "Hello")
+    pipeline.move(application, members["recruiter_a"].user, Stage.INTERVIEW)
     invitation = orgs.invite(org_a, members["owner_a"].user, email="newcomer@example.org", role=Role.VIEWER)
 
     now = utcnow()

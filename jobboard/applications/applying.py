@@ -1,0 +1,75 @@
+"""A doctor applying for a posting, and withdrawing the application.
+
+Only a confirmed doctor's account applies, once per posting, to a listed posting, with one of
+their own CVs and a profile complete enough (``profiles.completeness``). The application keeps
+its own copy of the CV, so the doctor may later change or delete theirs: the employer has what
+was sent. The doctor gets a receipt; the organisation's staff hear of it as they chose
+(``notifications``). A withdrawal is the doctor's move on the pipeline, with their reason.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from jobboard.accounts.models import User
+from jobboard.applications.cv_files import file_path, write_file
+from jobboard.applications.models import CLOSED_STAGES, Application, ApplicationEvent, CvDocument, Stage
+from jobboard.applications.notifications import send_immediate_notices
+from jobboard.applications.pipeline import record_move
+from jobboard.applications.profiles import completeness, profile_of
+from jobboard.core.errors import Conflict, DomainError, NotFound, NotPermitted
+from jobboard.core.urls import external_url
+from jobboard.extensions import db
+from jobboard.jobs.models import Posting
+from jobboard.mail import queue_mail
+
+
+class AlreadyApplied(Conflict):
+    def __init__(self, application: Application):
+        super().__init__("You have already applied for this position.")
+        self.application = application
+
+
+def existing_application(doctor: User, posting: Posting) -> Application | None:
+    return db.session.scalar(
+        select(Application).where(Application.posting_id == posting.id, Application.doctor_id == doctor.id)
+    )
+
+
+def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Application:
+    if not doctor.is_doctor:
+        raise NotPermitted("Only doctors' accounts can apply. Employer staff cannot apply with their work account.")
+    if not doctor.is_confirmed:
+        raise NotPermitted("Confirm your e-mail address before applying.")
+    if not posting.is_listed:
+        raise Conflict("This position is no longer open for applications.")
+    previous = existing_application(doctor, posting)
+    if previous is not None:
+        raise AlreadyApplied(previous)
+    if cv.owner_id != doctor.id:
+        raise NotFound("There is no such CV.")
+    if not completeness(profile_of(doctor), 1).can_apply:
+        raise DomainError("Complete your profile before applying.", field="cv_id")
+    source = file_path(cv.stored_name).read_bytes()
+    application = Application(
+        posting_id=posting.id, org_id=posting.org_id, doctor_id=doctor.id, cover_note=cover_note.strip(),
+        cv_stored_name=write_file(source), cv_original_name=cv.original_name, cv_size_bytes=cv.size_bytes,
+    )
+    db.session.add(application)
+    db.session.flush()
+    db.session.add(ApplicationEvent(application_id=application.id, actor_id=doctor.id, to_stage=Stage.APPLIED))
+    queue_mail(
+        doctor.email, f"Application received: {posting.title}", "applications/received",
+        user=doctor, posting=posting, applications_url=external_url("applications.mine"),
+    )
+    send_immediate_notices(application)
+    return application
+
+
+def withdraw(doctor: User, application: Application, reason: str | None) -> None:
+    if application.doctor_id != doctor.id:
+        raise NotFound("There is no such application.")
+    if application.stage in CLOSED_STAGES:
+        raise Conflict(f"This application is already {application.stage.label.lower()}.")
+    record_move(application, doctor, Stage.WITHDRAWN, reason)
+    application.withdrawal_reason = (reason or "").strip() or None

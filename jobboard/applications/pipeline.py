@@ -1,0 +1,102 @@
+"""The employer's pipeline: moving applications along the board, private notes and ratings,
+the rejection e-mail, and the record of every CV an employer downloads.
+
+Every move, the doctor's withdrawal included, is an ``ApplicationEvent`` (who, from, to, a
+note). The doctor hears of each move by e-mail, except a rejection: that mail goes only when
+the recruiter chooses to send the organisation's rejection text (its own, or the default below).
+Only the doctor withdraws, and a withdrawn application or one whose doctor deleted their account
+moves no more. Notes and ratings are the employer's alone. Every access to a CV by an employer
+is in the audit log.
+"""
+
+from __future__ import annotations
+
+from jobboard.accounts.models import User
+from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, RejectionTemplate, Stage
+from jobboard.core import audit
+from jobboard.core.errors import Conflict, DomainError
+from jobboard.core.urls import external_url
+from jobboard.extensions import db
+from jobboard.mail import queue_mail
+from jobboard.orgs.models import Organization
+
+DEFAULT_REJECTION_SUBJECT = "Your application for {title}"
+DEFAULT_REJECTION_BODY = (
+    "Dear {name},\n\n"
+    "Thank you for applying for the position of {title} at {employer}, and for the time you gave us.\n\n"
+    "After careful consideration we have decided not to take your application further. This is no judgement "
+    "of your skills: we had to choose among many strong candidates for this particular position.\n\n"
+    "We wish you every success with your move to Israel, and we hope to see you apply for our future openings.\n\n"
+    "With kind regards,\nThe recruitment team of {employer}"
+)
+
+
+def record_move(application: Application, actor: User, stage: Stage, note: str | None) -> None:
+    db.session.add(ApplicationEvent(
+        application_id=application.id, actor_id=actor.id, from_stage=application.stage, to_stage=stage,
+        note=(note or "").strip() or None,
+    ))
+    application.stage = stage
+
+
+def move(application: Application, actor: User, stage: Stage, *, note: str | None = None,
+         send_rejection: bool = False) -> None:
+    """A recruiter moves an application along the board; the doctor hears of it by e-mail."""
+    if stage == Stage.WITHDRAWN:
+        raise DomainError("Only the doctor can withdraw an application.", field="stage")
+    if application.stage == Stage.WITHDRAWN:
+        raise Conflict("The doctor has withdrawn this application.")
+    if application.doctor_id is None:
+        raise Conflict("The doctor has deleted their account; this application is kept only for statistics.")
+    if stage == application.stage:
+        return
+    record_move(application, actor, stage, note)
+    doctor, posting = application.doctor, application.posting
+    if stage == Stage.REJECTED:
+        if send_rejection:
+            template = rejection_template(posting.org)
+            values = {"{name}": doctor.full_name, "{title}": posting.title, "{employer}": posting.org.name}
+            queue_mail(doctor.email, _fill(template.subject, values), "applications/rejection",
+                       body=_fill(template.body, values))
+        return
+    queue_mail(
+        doctor.email, f"Your application for {posting.title}: {stage.label.lower()}", "applications/stage_changed",
+        user=doctor, posting=posting, stage=stage, applications_url=external_url("applications.mine"),
+    )
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+def rejection_template(org: Organization) -> RejectionTemplate:
+    return db.session.get(RejectionTemplate, org.id) or RejectionTemplate(
+        org_id=org.id, subject=DEFAULT_REJECTION_SUBJECT, body=DEFAULT_REJECTION_BODY
+    )
+
+
+def save_rejection_template(org: Organization, actor: User, subject: str, body: str) -> None:
+    template = db.session.get(RejectionTemplate, org.id) or RejectionTemplate(org_id=org.id)
+    template.subject, template.body = subject, body
+    db.session.add(template)
+    audit.record("rejection_template.saved", actor_id=actor.id, subject_type="organization", subject_id=org.id,
+                 org_id=org.id)
+
+
+def add_note(application: Application, author: User, body: str) -> ApplicationNote:
+    note = ApplicationNote(application_id=application.id, author_id=author.id, body=body.strip())
+    db.session.add(note)
+    return note
+
+
+def rate(application: Application, rating: int | None) -> None:
+    if rating is not None and not 1 <= rating <= 5:
+        raise DomainError("A rating is from 1 to 5.", field="rating")
+    application.rating = rating
+
+
+def record_cv_download(application: Application, actor: User) -> None:
+    audit.record("cv.downloaded", actor_id=actor.id, subject_type="application", subject_id=application.id,
+                 org_id=application.org_id)

@@ -1,0 +1,100 @@
+"""The doctor's profile: what they tell employers about themselves, and how complete it is.
+
+Only doctors' accounts have a profile. Professions, specialties, languages and regions come from
+the vocabularies; anything else is refused on its field. ``completeness`` decides whether the
+profile is enough to apply for a job or to book interviews at a fair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from jobboard.accounts.models import User
+from jobboard.applications.models import DoctorProfile, LicenceStatus
+from jobboard.core.errors import DomainError, NotPermitted
+from jobboard.extensions import db
+from jobboard.jobs.models import Seniority
+from jobboard.vocab.models import HebrewLevel, Language, Region
+from jobboard.vocab.rules import check_profession_and_specialty
+
+PHYSICIAN = "physician"
+
+
+@dataclass
+class ProfileFields:
+    profession_slug: str | None
+    specialty_slug: str | None
+    seniority: Seniority | None
+    years_experience: int | None
+    training_country: str | None
+    residence_country: str | None
+    licence_status: LicenceStatus
+    hebrew_level: HebrewLevel
+    move_month: date | None
+    open_to_periphery: bool
+    summary: str
+    phone: str | None
+    language_codes: list[str] = field(default_factory=list)
+    region_slugs: list[str] = field(default_factory=list)
+
+
+def profile_of(user: User) -> DoctorProfile | None:
+    return db.session.scalar(select(DoctorProfile).where(DoctorProfile.user_id == user.id))
+
+
+def save_profile(user: User, fields: ProfileFields) -> DoctorProfile:
+    if not user.is_doctor:
+        raise NotPermitted("Only doctors' accounts have a profile.")
+    check_profession_and_specialty(fields.profession_slug, fields.specialty_slug)
+    languages = list(db.session.scalars(select(Language).where(Language.code.in_(fields.language_codes))))
+    if len(languages) != len(set(fields.language_codes)):
+        raise DomainError("Choose languages from the list.", field="language_codes")
+    regions = list(db.session.scalars(select(Region).where(Region.slug.in_(fields.region_slugs))))
+    if len(regions) != len(set(fields.region_slugs)):
+        raise DomainError("Choose regions from the list.", field="region_slugs")
+    profile = profile_of(user) or DoctorProfile(user_id=user.id)
+    for name in ("profession_slug", "specialty_slug", "seniority", "years_experience", "training_country",
+                 "residence_country", "licence_status", "move_month", "open_to_periphery", "summary", "phone"):
+        setattr(profile, name, getattr(fields, name))
+    profile.hebrew_level = int(fields.hebrew_level)
+    profile.languages = languages
+    profile.preferred_regions = regions
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+@dataclass(frozen=True)
+class Completeness:
+    percent: int
+    missing: list[str]  # what is still needed, in words
+    can_apply: bool
+
+
+def completeness(profile: DoctorProfile | None, cv_count: int) -> Completeness:
+    """How complete the profile is; applying needs a profession (and a specialty for
+    physicians), the country of training, the licence status, the move date and a CV."""
+    required = {
+        "your profession": bool(profile and profile.profession_slug),
+        "your specialty": bool(profile and (profile.specialty_slug or profile.profession_slug != PHYSICIAN)),
+        "the country where you trained": bool(profile and profile.training_country),
+        "when you plan to move": bool(profile and profile.move_month),
+        "a CV": cv_count > 0,
+    }
+    optional = {
+        "your seniority": bool(profile and profile.seniority),
+        "years of experience": bool(profile and profile.years_experience is not None),
+        "your country of residence": bool(profile and profile.residence_country),
+        "the languages you speak": bool(profile and profile.languages),
+        "a short summary": bool(profile and profile.summary),
+    }
+    done = sum(required.values()) + sum(optional.values())
+    missing = [name for name, ok in {**required, **optional}.items() if not ok]
+    return Completeness(
+        percent=round(100 * done / (len(required) + len(optional))),
+        missing=missing,
+        can_apply=all(required.values()),
+    )
