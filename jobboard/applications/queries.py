@@ -151,6 +151,6 @@ def application_counts(org_id: int) -> dict[int, int]:
 
 def org_postings_with_applications(org: Organization) -> list[tuple[int, str]]:
     return list(db.session.execute(
-        select(Posting.id, Posting.title).where(Posting.org_id == org.id, Posting.revision_of_id.is_(None))
+        select(Posting.id, Posting.title).where(Posting.org_id == org.id, ~Posting.is_revision)
         .order_by(Posting.title)
     ).tuples())

@@ -169,7 +169,7 @@ def download_cv(cv_id: int) -> Response:
 @doctor_required
 def apply(posting_id: int) -> Response:
     posting = posting_with_details(posting_id)
-    if posting is None or posting.revision_of_id is not None or posting.first_published_at is None:
+    if posting is None or posting.is_revision or posting.first_published_at is None:
         abort(404)
     existing = applying.existing_application(current_user, posting)
     if existing is not None:

@@ -7,8 +7,8 @@
                                                  published ──unpublish──► unpublished ──submit──► …
                                                  published ──renew──► published (later expiry)
 
-An edit of a published posting is a separate row (``revision_of_id``) that goes through the same
-machine; approving it merges its content into the live posting (status ``merged``).
+An edit of a published posting is a separate row (``Posting.is_revision``) that goes through the
+same machine; approving it merges its content into the live posting (status ``merged``).
 
 Each transition checks who may make it, writes a ``PostingTransition`` (who, when, from, to,
 why), an audit row for moderators' decisions, an e-mail to the organisation's staff where
@@ -108,8 +108,7 @@ def _check_actor(posting: Posting, user: User | None, actor: Actor) -> None:
 def transition(posting: Posting, action: Action, user: User | None, *, reason: str | None = None) -> Rule:
     """Apply ``action`` if the machine allows it from the posting's status for this user."""
     rule = TRANSITIONS.get((posting.status, action))
-    is_revision = posting.revision_of_id is not None
-    if (action == Action.MERGE and not is_revision) or (action == Action.APPROVE and is_revision):
+    if (action == Action.MERGE and not posting.is_revision) or (action == Action.APPROVE and posting.is_revision):
         rule = None
     if rule is None:
         raise IllegalTransition(
@@ -149,8 +148,7 @@ def notify_staff(posting: Posting, subject: str, template: str, **context: objec
             User.is_deactivated.is_(False),
         )
     )
-    # An edit under review has its own row; the staff manage the posting it changes.
-    url = external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.revision_of_id or posting.id)
+    url = external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.live_id)
     for user in recipients:
         queue_mail(user.email, subject, template, posting=posting, posting_url=url, **context)
 

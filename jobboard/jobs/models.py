@@ -1,4 +1,14 @@
-"""Postings, the grant-program catalogue, the posting history, view counts and reports."""
+"""Postings, the grant-program catalogue, the posting history, view counts and reports.
+
+An edit of a published posting that needs review is a revision: a ``postings`` row of its own
+that points at the live posting, goes through the same state machine and, once approved, is
+merged into it. Revisions stay rows of ``Posting`` (a model of their own would need a data
+migration and would repeat every column), and only this module knows how they are stored: code
+elsewhere asks ``Posting.is_revision`` (on a row, or in a query: ``~Posting.is_revision`` is the
+postings without their pending edits), ``Posting.live_id`` (the id a posting is managed under),
+``Posting.revisions_of(posting)`` and a revision's ``revision_of`` (its live posting);
+``jobs.queries.open_revision`` finds the edit under way.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +16,8 @@ import enum
 from datetime import date, datetime
 
 from slugify import slugify
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ColumnElement, ForeignKey, Index, String, Table, Text, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.core.db import TimestampMixin, enum_type, utcnow
@@ -185,6 +196,32 @@ class Posting(TimestampMixin, db.Model):
     grants: Mapped[list[GrantProgram]] = relationship(secondary=posting_grants, order_by=GrantProgram.name)
     languages: Mapped[list[Language]] = relationship(secondary=posting_languages, order_by=Language.position)
     revision_of: Mapped[Posting | None] = relationship(remote_side=[id], foreign_keys=[revision_of_id])
+
+    @hybrid_property
+    def is_revision(self) -> bool:
+        """An edit of a published posting (pending, merged or rejected): never public, and lists
+        of postings show it with the posting it edits, not on its own."""
+        return self.revision_of_id is not None
+
+    @is_revision.inplace.expression
+    @classmethod
+    def _is_revision_expression(cls) -> ColumnElement[bool]:
+        return cls.revision_of_id.is_not(None)
+
+    @hybrid_property
+    def live_id(self) -> int:
+        """The id the posting is managed and compared under: its own, or a revision's live posting's."""
+        return self.revision_of_id or self.id
+
+    @live_id.inplace.expression
+    @classmethod
+    def _live_id_expression(cls) -> ColumnElement[int]:
+        return func.coalesce(cls.revision_of_id, cls.id)
+
+    @classmethod
+    def revisions_of(cls, posting: Posting) -> ColumnElement[bool]:
+        """In a query: the edits of ``posting``, whatever their status."""
+        return cls.revision_of_id == posting.id
 
     @property
     def is_listed(self) -> bool:

@@ -1,5 +1,6 @@
 """Reading postings: the organisation's own (always filtered by its id), the public ones, and
-the moderation queue."""
+the moderation queue. Lists of an organisation's postings leave revisions out
+(``~Posting.is_revision``); ``open_revision`` is the one way to an edit under way."""
 
 from __future__ import annotations
 
@@ -47,18 +48,27 @@ def org_postings(org: Organization) -> list[Posting]:
     """The organisation's postings (edits under review are shown with the posting they change)."""
     return list(db.session.scalars(
         _with_details(select(Posting))
-        .where(Posting.org_id == org.id, Posting.revision_of_id.is_(None))
+        .where(Posting.org_id == org.id, ~Posting.is_revision)
         .order_by(Posting.updated_at.desc())
     ).unique())
 
 
-def open_revisions_by_posting(org: Organization) -> dict[int, Posting]:
-    rows = db.session.scalars(select(Posting).where(
-        Posting.org_id == org.id,
-        Posting.revision_of_id.is_not(None),
+def _open_revisions() -> Select[tuple[Posting]]:
+    """Edits still under way: neither merged nor rejected."""
+    return select(Posting).where(
+        Posting.is_revision,
         Posting.status.in_([PostingStatus.DRAFT, PostingStatus.PENDING_REVIEW, PostingStatus.CHANGES_REQUESTED]),
-    ))
-    return {row.revision_of_id: row for row in rows if row.revision_of_id is not None}
+    )
+
+
+def open_revision(posting: Posting) -> Posting | None:
+    """The pending edit of a published posting, if there is one."""
+    return db.session.scalar(_open_revisions().where(Posting.revisions_of(posting)))
+
+
+def open_revisions_by_posting(org: Organization) -> dict[int, Posting]:
+    """The organisation's pending edits, by the posting each one edits."""
+    return {row.live_id: row for row in db.session.scalars(_open_revisions().where(Posting.org_id == org.id))}
 
 
 def view_totals(org: Organization) -> dict[int, int]:
@@ -99,7 +109,7 @@ def fallback_search(text: str, page: int, per_page: int = 20) -> Pagination:
 
 
 def transitions(posting: Posting) -> list[PostingTransition]:
-    ids = [posting.id, *db.session.scalars(select(Posting.id).where(Posting.revision_of_id == posting.id))]
+    ids = [posting.id, *db.session.scalars(select(Posting.id).where(Posting.revisions_of(posting)))]
     return list(db.session.scalars(
         select(PostingTransition).where(PostingTransition.posting_id.in_(ids)).order_by(PostingTransition.id)
     ))

@@ -43,6 +43,7 @@ from jobboard.jobs.models import (
     ReportReason,
     Seniority,
 )
+from jobboard.jobs.queries import open_revision
 from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus, Role, Site
@@ -162,16 +163,6 @@ def create_posting(org: Organization, user: User, content: PostingContent) -> Po
     return posting
 
 
-def open_revision(posting: Posting) -> Posting | None:
-    """The pending edit of a published posting, if there is one."""
-    return db.session.scalar(
-        select(Posting).where(
-            Posting.revision_of_id == posting.id,
-            Posting.status.in_([PostingStatus.DRAFT, PostingStatus.PENDING_REVIEW, PostingStatus.CHANGES_REQUESTED]),
-        )
-    )
-
-
 def update_posting(posting: Posting, user: User, content: PostingContent) -> Posting:
     """Save an edit. Returns the row that holds it: the posting itself, or, for a change of a
     published posting's reviewed fields, the revision submitted for review (the published
@@ -193,7 +184,7 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
     if revision is not None and revision.status == PostingStatus.PENDING_REVIEW:
         raise Conflict("An edit of this posting is already waiting for review. Withdraw it from review to change it.")
     if revision is None:
-        revision = Posting(org_id=posting.org_id, created_by_id=user.id, revision_of_id=posting.id,
+        revision = Posting(org_id=posting.org_id, created_by_id=user.id, revision_of=posting,
                            status=PostingStatus.DRAFT)
         db.session.add(revision)
     _apply(revision, content, grants, languages)
@@ -210,7 +201,7 @@ def duplicate_posting(posting: Posting, user: User) -> Posting:
 
 
 def delete_posting(posting: Posting, user: User) -> None:
-    discardable_revision = posting.revision_of_id is not None and posting.status in (
+    discardable_revision = posting.is_revision and posting.status in (
         PostingStatus.DRAFT, PostingStatus.CHANGES_REQUESTED)
     if posting.status != PostingStatus.DRAFT and not discardable_revision:
         raise Conflict("Only drafts can be deleted. Close a published posting instead.")
@@ -226,8 +217,8 @@ def _comparable_text(posting: Posting) -> str:
 
 
 def find_likely_duplicate(posting: Posting) -> Posting | None:
-    """An open posting of the same organisation, site and specialty with mostly the same text."""
-    related = [i for i in (posting.id, posting.revision_of_id) if i is not None]
+    """An open posting of the same organisation, site and specialty with mostly the same text
+    (another posting: not this one's live version or its edits)."""
     candidates = db.session.scalars(
         select(Posting).where(
             Posting.org_id == posting.org_id,
@@ -235,8 +226,7 @@ def find_likely_duplicate(posting: Posting) -> Posting | None:
             Posting.specialty_slug.is_(None) if posting.specialty_slug is None
             else Posting.specialty_slug == posting.specialty_slug,
             Posting.status.in_(OPEN),
-            Posting.id.not_in(related),
-            Posting.revision_of_id.is_(None) | Posting.revision_of_id.not_in(related),
+            Posting.live_id != posting.live_id,
         )
     )
     text = _comparable_text(posting)
@@ -287,9 +277,9 @@ def _record_version(posting: Posting, admin: User) -> None:
 
 def last_approved_version(posting: Posting) -> PostingVersion | None:
     """What a moderator compares a submission with: the live posting's latest approved content."""
-    posting_id = posting.revision_of_id or posting.id
     return db.session.scalar(
-        select(PostingVersion).where(PostingVersion.posting_id == posting_id).order_by(PostingVersion.id.desc()).limit(1)
+        select(PostingVersion).where(PostingVersion.posting_id == posting.live_id)
+        .order_by(PostingVersion.id.desc()).limit(1)
     )
 
 
@@ -307,7 +297,7 @@ def _merge_revision(revision: Posting, admin: User) -> Posting:
 def approve(posting: Posting, admin: User) -> Posting:
     """Publish the posting (or merge an edit into its live posting); returns the live posting."""
     require_verified_org(posting)
-    if posting.revision_of_id is not None and posting.status == PostingStatus.PENDING_REVIEW:
+    if posting.is_revision and posting.status == PostingStatus.PENDING_REVIEW:
         live = _merge_revision(posting, admin)
     else:
         transition(posting, Action.APPROVE, admin)
@@ -358,7 +348,7 @@ def unpublish(posting: Posting, admin: User, reason: str) -> None:
 
 def _discard_revisions(posting: Posting) -> None:
     """Pending edits of a posting that is no longer listed have nothing left to change."""
-    db.session.execute(delete(Posting).where(Posting.revision_of_id == posting.id, Posting.status != PostingStatus.MERGED))
+    db.session.execute(delete(Posting).where(Posting.revisions_of(posting), Posting.status != PostingStatus.MERGED))
 
 
 def close_posting(posting: Posting, user: User, reason: CloseReason) -> None:

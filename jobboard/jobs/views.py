@@ -103,7 +103,7 @@ def manage(posting_id: int) -> Response:
     return render_page(
         "jobs/manage.html", org=current_org(), posting=posting, membership=membership,
         actions=lifecycle.allowed_actions(posting, Actor.EMPLOYER) if can_act else set(),
-        revision=services.open_revision(posting), history=queries.transitions(posting),
+        revision=queries.open_revision(posting), history=queries.transitions(posting),
         duplicate=services.find_likely_duplicate(posting) if posting.status in EDITABLE else None,
         submit_form=SubmitForm(formdata=None), close_form=CloseForm(formdata=None), Action=Action,
     )
@@ -113,7 +113,7 @@ def manage(posting_id: int) -> Response:
 @member_required(Role.RECRUITER)
 def edit(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
-    source = services.open_revision(posting) or posting
+    source = queries.open_revision(posting) or posting
     content = services.PostingContent.of(source)
     form = _posting_form(current_org(), kept=tuple(source.grants), data=content.__dict__ | {
         "seniority": content.seniority.value, "employment_type": content.employment_type.value,
@@ -148,7 +148,7 @@ def submit(posting_id: int) -> Response:
 @member_required(Role.RECRUITER)
 def withdraw(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
-    target = services.open_revision(posting) if posting.status.value == "published" else posting
+    target = queries.open_revision(posting) if posting.status.value == "published" else posting
     if target is None:
         abort(409, "There is nothing waiting for review.")
     services.withdraw_submission(target, current_user)
@@ -189,7 +189,7 @@ def duplicate(posting_id: int) -> Response:
 @member_required(Role.RECRUITER)
 def delete(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
-    target = services.open_revision(posting) or posting
+    target = queries.open_revision(posting) or posting
     services.delete_posting(target, current_user)
     flash("The edit is discarded." if target is not posting else "The draft is deleted.", "success")
     if target is not posting:
@@ -224,7 +224,7 @@ def _can_preview(posting: Posting) -> bool:
 @public
 def detail(posting_id: int, slug: str | None = None) -> Response:
     posting = queries.posting_with_details(posting_id)
-    if posting is None or posting.revision_of_id is not None:
+    if posting is None or posting.is_revision:
         abort(404)
     if posting.is_listed:
         canonical = posting.slug

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError, NotPermitted
-from jobboard.jobs import lifecycle, services
+from jobboard.jobs import lifecycle, queries, services
 from jobboard.jobs.lifecycle import TRANSITIONS, Action, Actor, IllegalTransition
 from jobboard.jobs.models import CloseReason, OrgStatus, Posting, PostingStatus, PostingTransition, PostingVersion
 from tests.factories import PostingFactory, SiteFactory
@@ -363,11 +363,11 @@ def _run(action: str, target: Posting, live: Posting, user, reason: str | None, 
     elif action == "renew":
         lifecycle.renew(target, user)
     elif action == "edit_title":
-        new = services.PostingContent.of(services.open_revision(live) or live)
+        new = services.PostingContent.of(queries.open_revision(live) or live)
         new.title = f"{new.title.split(' #')[0]} #{n}"
         services.update_posting(live, user, new)
     elif action == "edit_minor":
-        new = services.PostingContent.of(services.open_revision(live) or live)
+        new = services.PostingContent.of(queries.open_revision(live) or live)
         new.seniority = new.seniority.__class__.RESIDENT if new.seniority.value != "resident" \
             else new.seniority.__class__.SPECIALIST
         services.update_posting(live, user, new)
@@ -384,7 +384,7 @@ def test_random_sequences_never_leave_the_machine(world, db_session, data):
 
     for n in range(data.draw(st.integers(min_value=1, max_value=20), label="steps")):
         live = db_session.get(Posting, live_id)
-        revision = services.open_revision(live)
+        revision = queries.open_revision(live)
         which = data.draw(st.sampled_from(["live", "revision"] if revision else ["live"]), label="target")
         likely = LIKELY.get((revision if which == "revision" else live).status, [])
         action = data.draw(st.sampled_from(likely) | st.sampled_from(ACTIONS) if likely else st.sampled_from(ACTIONS),

@@ -95,7 +95,7 @@ def test_a_specialty_must_be_one_the_profession_practises_on_every_save(world, d
     live = published(world)
     with pytest.raises(DomainError, match="not a specialty of dentists"):
         services.update_posting(live, world.recruiter, content(world.site, profession_slug="dentist"))
-    assert services.open_revision(live) is None
+    assert queries.open_revision(live) is None
     assert create(world, profession_slug="dentist", specialty_slug="oral-and-maxillofacial-surgery").id
 
 
@@ -234,7 +234,7 @@ def test_an_edit_of_a_reviewed_field_goes_to_review_and_the_live_version_stays(w
     db_session.expire_all()
     live = db_session.get(Posting, live.id)
     assert services.PostingContent.of(live) == before and live.status == S.PUBLISHED and live.is_listed
-    assert services.open_revision(live).id == revision.id
+    assert queries.open_revision(live).id == revision.id
     assert [t.action for t in transitions_of(revision)] == ["submit"]
     assert revision in queries.moderation_queue()
 
@@ -243,7 +243,7 @@ def test_only_the_listing_length_of_a_published_posting_changes_at_once(world, d
     live = published(world)
     saved = services.update_posting(live, world.recruiter, content(world.site, duration_days=90))
     assert saved is live and live.status == S.PUBLISHED and live.duration_days == 90
-    assert services.open_revision(live) is None
+    assert queries.open_revision(live) is None
     [entry] = audit_rows("posting.edited")
     assert entry.subject_id == live.id and entry.actor_id == world.recruiter.id
 
@@ -264,7 +264,7 @@ def test_approving_an_edit_merges_it_into_the_live_posting(world, db_session):
         "Head of pediatrics", 55_000, [grant], HebrewLevel.C2)
     assert live.first_published_at == first_published and live.expires_at == expires
     assert live.approved_at == merged_at
-    assert services.open_revision(live) is None
+    assert queries.open_revision(live) is None
     versions = db_session.scalars(select(PostingVersion).where(PostingVersion.posting_id == live.id)
                                   .order_by(PostingVersion.id)).all()
     assert [v.content["Title"] for v in versions] == ["Senior pediatrician, children's ward", "Head of pediatrics"]
@@ -294,7 +294,7 @@ def test_a_rejected_edit_leaves_the_live_posting_alone(world, db_session):
     revision = services.update_posting(live, world.recruiter, content(world.site, title="Free iPhones"))
     services.reject(revision, world.admin, "Not a job title.")
     assert live.title == "Senior pediatrician, children's ward" and live.status == S.PUBLISHED
-    assert services.open_revision(live) is None
+    assert queries.open_revision(live) is None
     # The employer can start a new edit.
     assert services.update_posting(live, world.recruiter, content(world.site, title="Head nurse")).status == S.PENDING_REVIEW
 

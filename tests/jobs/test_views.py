@@ -259,7 +259,7 @@ def test_editing_a_published_posting_keeps_the_live_version_public_until_approve
                            data=form_data(world.site, title="Head of pediatrics"), follow_redirects=True)
     assert response.status_code == 200
     assert "submitted for review" in page_text(response) and "An edit of this posting is pending review" in page_text(response)
-    revision = services.open_revision(live)
+    revision = queries.open_revision(live)
     assert revision.status == S.PENDING_REVIEW and revision.title == "Head of pediatrics"
 
     anonymous = client.application.test_client()
@@ -277,7 +277,7 @@ def test_editing_a_published_posting_keeps_the_live_version_public_until_approve
         salary_max_ils="45000", hebrew_level="5"))
     assert response.status_code == 302
     db_session.expire_all()
-    assert live.hebrew_level != 5 and services.open_revision(live).hebrew_level == 5
+    assert live.hebrew_level != 5 and queries.open_revision(live).hebrew_level == 5
     assert "C1" not in page_text(anonymous.get(f"/jobs/{live.id}-{live.slug}"))
 
 
