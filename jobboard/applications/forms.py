@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
+from typing import Any
 
 import pycountry
 from flask_wtf import FlaskForm
@@ -12,7 +14,9 @@ from jobboard.core.forms import IntegerField, text_field, textarea_field
 from jobboard.jobs.forms import CheckboxesField
 from jobboard.jobs.models import Seniority
 from jobboard.applications.models import PIPELINE, LicenceStatus, MailMode, Stage
+from jobboard.applications.profiles import ProfileFields
 from jobboard.vocab.models import HebrewLevel
+from jobboard.vocab.queries import language_choices, profession_choices, region_choices, specialty_choices
 
 COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
 
@@ -40,6 +44,36 @@ class ProfileForm(FlaskForm):
     summary = textarea_field("Short summary", max_length=2000)
     phone = text_field("Phone (optional)", max_length=40, required=False,
                        validators=(Regexp(r"^\+?[0-9 ()\-]{6,40}$", message="Digits, spaces and + only."),))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profession_slug.choices = _blank("—", profession_choices())
+        self.specialty_slug.choices = _blank("—", specialty_choices())
+        self.language_codes.choices = language_choices()
+        self.region_slugs.choices = region_choices()
+
+    @classmethod
+    def of(cls, fields: ProfileFields | None) -> ProfileForm:
+        """A new profile starts open to the periphery."""
+        if fields is None:
+            return cls(data={"open_to_periphery": True})
+        data = {**asdict(fields), "profession_slug": fields.profession_slug or "",
+                "specialty_slug": fields.specialty_slug or "", "seniority": fields.seniority.value if fields.seniority else "",
+                "training_country": fields.training_country or "", "residence_country": fields.residence_country or "",
+                "licence_status": fields.licence_status.value, "hebrew_level": int(fields.hebrew_level)}
+        return cls(data=data)
+
+    def to_fields(self) -> ProfileFields:
+        return ProfileFields(
+            profession_slug=self.profession_slug.data or None, specialty_slug=self.specialty_slug.data or None,
+            seniority=Seniority(self.seniority.data) if self.seniority.data else None,
+            years_experience=self.years_experience.data, training_country=self.training_country.data or None,
+            residence_country=self.residence_country.data or None,
+            licence_status=LicenceStatus(self.licence_status.data), hebrew_level=HebrewLevel(self.hebrew_level.data),
+            move_month=month_start(self.move_month.data), open_to_periphery=self.open_to_periphery.data,
+            summary=self.summary.data or "", phone=self.phone.data or None,
+            language_codes=self.language_codes.data or [], region_slugs=self.region_slugs.data or [],
+        )
 
 
 class CvUploadForm(FlaskForm):

@@ -40,6 +40,18 @@ class ProfileFields:
     language_codes: list[str] = field(default_factory=list)
     region_slugs: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, profile: DoctorProfile) -> ProfileFields:
+        return cls(
+            profession_slug=profile.profession_slug, specialty_slug=profile.specialty_slug,
+            seniority=profile.seniority, years_experience=profile.years_experience,
+            training_country=profile.training_country, residence_country=profile.residence_country,
+            licence_status=profile.licence_status, hebrew_level=HebrewLevel(profile.hebrew_level),
+            move_month=profile.move_month, open_to_periphery=profile.open_to_periphery, summary=profile.summary,
+            phone=profile.phone, language_codes=[lang.code for lang in profile.languages],
+            region_slugs=[r.slug for r in profile.preferred_regions],
+        )
+
 
 def profile_of(user: User) -> DoctorProfile | None:
     return db.session.scalar(select(DoctorProfile).where(DoctorProfile.user_id == user.id))

@@ -30,16 +30,14 @@ from jobboard.applications.personal_data import delete_account as delete_doctor_
 from jobboard.core import personal_data
 from jobboard.core.access import classify, doctor_required
 from jobboard.core.errors import DomainError
-from jobboard.core.forms import add_form_error
+from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.htmx import is_htmx, render_page
 from jobboard.core.web import private_download
 from jobboard.extensions import limiter
-from jobboard.jobs.models import Posting, Seniority
 from jobboard.jobs.queries import org_posting, posting_with_details
 from jobboard.orgs.models import Role
 from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
-from jobboard.vocab.models import HebrewLevel
-from jobboard.vocab.queries import language_choices, profession_choices, region_choices, specialty_choices
+from jobboard.vocab.queries import specialty_choices
 
 bp = Blueprint("applications", __name__)
 register_tenant_blueprint(bp)
@@ -60,54 +58,18 @@ def _download(path: Path, name: str) -> Response:
 # --- the doctor's side ---------------------------------------------------------------------
 
 
-def _profile_form(**kwargs: object) -> ProfileForm:
-    form = ProfileForm(**kwargs)
-    form.profession_slug.choices = [("", "—"), *profession_choices()]
-    form.specialty_slug.choices = [("", "—"), *specialty_choices()]
-    form.language_codes.choices = language_choices()
-    form.region_slugs.choices = region_choices()
-    return form
-
-
 @bp.route("/me/profile", methods=["GET", "POST"])
 @doctor_required
 def profile() -> Response:
     current = profiles.profile_of(current_user)
-    data = {"open_to_periphery": True}
-    if current is not None:
-        data = {
-            "profession_slug": current.profession_slug or "", "specialty_slug": current.specialty_slug or "",
-            "seniority": current.seniority.value if current.seniority else "",
-            "years_experience": current.years_experience, "training_country": current.training_country or "",
-            "residence_country": current.residence_country or "", "licence_status": current.licence_status.value,
-            "hebrew_level": current.hebrew_level, "move_month": current.move_month,
-            "open_to_periphery": current.open_to_periphery, "summary": current.summary, "phone": current.phone,
-            "language_codes": [lang.code for lang in current.languages],
-            "region_slugs": [r.slug for r in current.preferred_regions],
-        }
-    form = _profile_form(data=data)
+    form = ProfileForm.of(profiles.ProfileFields.of(current) if current else None)
     if form.validate_on_submit():
-        try:
-            profiles.save_profile(current_user, profiles.ProfileFields(
-                profession_slug=form.profession_slug.data or None, specialty_slug=form.specialty_slug.data or None,
-                seniority=Seniority(form.seniority.data) if form.seniority.data else None,
-                years_experience=form.years_experience.data, training_country=form.training_country.data or None,
-                residence_country=form.residence_country.data or None,
-                licence_status=LicenceStatus(form.licence_status.data), hebrew_level=HebrewLevel(form.hebrew_level.data),
-                move_month=month_start(form.move_month.data), open_to_periphery=form.open_to_periphery.data,
-                summary=form.summary.data or "", phone=form.phone.data or None,
-                language_codes=form.language_codes.data or [], region_slugs=form.region_slugs.data or [],
-            ))
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
+        with errors_on(form):
+            profiles.save_profile(current_user, form.to_fields())
             flash("Your profile is saved.", "success")
             return redirect(url_for("applications.profile"))
-    return render_page(
-        "applications/profile.html", form=form,
-        completeness=profiles.completeness(current, len(cv_service.cvs_of(current_user))),
-        status=422 if form.errors or form.form_errors else 200,
-    )
+    return form_page("applications/profile.html", form,
+                     completeness=profiles.completeness(current, len(cv_service.cvs_of(current_user))))
 
 
 def _cvs_page(form: CvUploadForm | None = None, status: int = 200) -> Response:
@@ -123,11 +85,8 @@ def cvs() -> Response:
     if request.method == "POST":
         if form.validate_on_submit():
             upload = form.file.data
-            try:
+            with errors_on(form):
                 cv_service.upload_cv(current_user, upload.filename or "", upload.read(MAX_BYTES + 1))
-            except DomainError as error:
-                add_form_error(form, error)
-            else:
                 flash("The CV is uploaded.", "success")
                 return redirect(url_for("applications.cvs"))
         return _cvs_page(form, status=422)
@@ -135,10 +94,7 @@ def cvs() -> Response:
 
 
 def _my_cv(cv_id: int) -> CvDocument:
-    cv = queries.my_cv(current_user, cv_id)
-    if cv is None:
-        abort(404)
-    return cv
+    return or_404(queries.my_cv(current_user, cv_id))
 
 
 @bp.route("/me/cvs/<int:cv_id>/default", methods=["POST"])
@@ -182,21 +138,18 @@ def apply(posting_id: int) -> Response:
     form.cv_id.choices = [(cv.id, cv.original_name) for cv in cvs]
     completeness = profiles.completeness(profiles.profile_of(current_user), len(cvs))
     if form.validate_on_submit():
-        cv = queries.my_cv(current_user, form.cv_id.data)
         try:
-            if cv is None:
-                raise DomainError("Choose one of your CVs.", field="cv_id")
-            applying.apply(current_user, posting, cv, form.cover_note.data or "")
-        except applying.AlreadyApplied:
+            with errors_on(form, passing=(applying.AlreadyApplied,)):
+                cv = queries.my_cv(current_user, form.cv_id.data)
+                if cv is None:
+                    raise DomainError("Choose one of your CVs.", field="cv_id")
+                applying.apply(current_user, posting, cv, form.cover_note.data or "")
+                flash("Your application is sent. You will get an e-mail when it moves on.", "success")
+                return redirect(url_for("applications.mine"))
+        except applying.AlreadyApplied:  # sent twice at once: the other request's application stands
             flash("You have already applied for this position.", "info")
             return redirect(url_for("applications.mine"))
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
-            flash("Your application is sent. You will get an e-mail when it moves on.", "success")
-            return redirect(url_for("applications.mine"))
-    return render_page("applications/apply.html", posting=posting, form=form, completeness=completeness,
-                       status=422 if form.errors or form.form_errors else 200)
+    return form_page("applications/apply.html", form, posting=posting, completeness=completeness)
 
 
 @bp.route("/me/applications")
@@ -213,9 +166,7 @@ def mine() -> Response:
 @bp.route("/me/applications/<int:application_id>/withdraw", methods=["POST"])
 @doctor_required
 def withdraw(application_id: int) -> Response:
-    application = queries.my_application(current_user, application_id)
-    if application is None:
-        abort(404)
+    application = or_404(queries.my_application(current_user, application_id))
     form = WithdrawForm()
     if not form.validate_on_submit():
         abort(422, "The reason is too long or contains control characters.")
@@ -252,11 +203,8 @@ def delete_account() -> Response:
         abort(403)
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        try:
+        with errors_on(form):
             delete_doctor_account(current_user._get_current_object(), form.password.data)
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
             logout_user()
             flash("Your account and your data are deleted. We sent a confirmation to your address.", "info")
             return redirect(url_for("pages.home"))
@@ -270,23 +218,13 @@ classify(delete_account, "doctor")
 
 
 def _application_or_404(application_id: int) -> Application:
-    application = queries.org_application(current_org(), application_id)
-    if application is None:
-        abort(404)
-    return application
-
-
-def _posting_or_404(posting_id: int) -> Posting:
-    posting = org_posting(current_org(), posting_id)
-    if posting is None:
-        abort(404)
-    return posting
+    return or_404(queries.org_application(current_org(), application_id))
 
 
 @bp.route("/org/<org_slug>/postings/<int:posting_id>/pipeline")
 @member_required(Role.VIEWER)
 def pipeline(posting_id: int) -> Response:
-    posting = _posting_or_404(posting_id)
+    posting = or_404(org_posting(current_org(), posting_id))
     board = queries.pipeline(current_org(), posting)
     return render_page(
         "applications/pipeline.html", org=current_org(), membership=current_membership(), posting=posting,
@@ -391,8 +329,7 @@ def rejection_template() -> Response:
         pipeline_service.save_rejection_template(current_org(), current_user, form.subject.data, form.body.data)
         flash("The rejection e-mail is saved.", "success")
         return redirect(url_for("applications.rejection_template"))
-    return render_page("applications/rejection_template.html", org=current_org(), membership=current_membership(),
-                       form=form, status=422 if form.errors else 200)
+    return form_page("applications/rejection_template.html", form, org=current_org(), membership=current_membership())
 
 
 @bp.route("/org/<org_slug>/notifications", methods=["GET", "POST"])
@@ -404,5 +341,4 @@ def notifications() -> Response:
         notification_service.set_mail_mode(membership, MailMode(form.mode.data))
         flash("Your e-mail setting is saved.", "success")
         return redirect(url_for("applications.notifications"))
-    return render_page("applications/notifications.html", org=current_org(), membership=membership, form=form,
-                       status=422 if form.errors else 200)
+    return form_page("applications/notifications.html", form, org=current_org(), membership=membership)

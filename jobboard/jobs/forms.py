@@ -8,11 +8,15 @@ from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, w
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from jobboard.core.forms import IntegerField, text_field, textarea_field, url_field
-from jobboard.jobs.models import CloseReason, EmploymentType, LicenceRequirement, ReportReason, Seniority
+from jobboard.jobs.models import CloseReason, EmploymentType, GrantProgram, LicenceRequirement, ReportReason, Seniority
+from jobboard.orgs import queries as org_queries
+from jobboard.orgs.models import Organization
+from jobboard.core.db import utcnow
 from jobboard.jobs.grants import GrantFields
+from jobboard.jobs.queries import grants_offerable
 from jobboard.jobs.services import MAX_SALARY_ILS, PostingContent
 from jobboard.vocab.models import HebrewLevel
-from jobboard.vocab.queries import region_choices
+from jobboard.vocab.queries import language_choices, profession_choices, region_choices, specialty_choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -48,7 +52,31 @@ class PostingForm(FlaskForm):
     description_md = textarea_field("Description", max_length=20000, required=True,
                                     description="Markdown: **bold**, *italic*, lists, links.")
 
-    def to_content(self) -> PostingContent:
+    @classmethod
+    def for_org(cls, org: Organization, *, site_id: int | None = None, kept: tuple[GrantProgram, ...] = (),
+                **kwargs: Any) -> PostingForm:
+        """The form with the organisation's sites, and the grant programs the chosen site's region
+        may be tagged with (``kept``: those the posting has, offered even if they have ended)."""
+        form = cls(**kwargs)
+        sites = org_queries.sites(org)
+        form.profession_slug.choices = profession_choices()
+        form.specialty_slug.choices = [("", "—"), *specialty_choices()]
+        form.site_id.choices = [(site.id, f"{site.name} ({site.city.name})") for site in sites]
+        form.language_codes.choices = [c for c in language_choices() if c[0] != "he"]
+        chosen = next((s for s in sites if s.id == (form.site_id.data or site_id)), sites[0] if sites else None)
+        offerable = grants_offerable(chosen.city.region_slug if chosen else None, utcnow().date())
+        form.grant_ids.choices = [(g.id, g.name) for g in [*offerable, *(g for g in kept if g not in offerable)]]
+        return form
+
+    @classmethod
+    def of(cls, content: PostingContent, org: Organization, *, kept: tuple[GrantProgram, ...] = ()) -> PostingForm:
+        data = {**asdict(content), "seniority": content.seniority.value,
+                "employment_type": content.employment_type.value,
+                "licence_requirement": content.licence_requirement.value, "hebrew_level": int(content.hebrew_level),
+                "specialty_slug": content.specialty_slug or ""}
+        return cls.for_org(org, kept=kept, data=data)
+
+    def to_fields(self) -> PostingContent:
         return PostingContent(
             title=self.title.data, profession_slug=self.profession_slug.data,
             specialty_slug=self.specialty_slug.data or None, seniority=Seniority(self.seniority.data),

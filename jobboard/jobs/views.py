@@ -6,19 +6,17 @@ from flask_login import current_user
 
 from jobboard.core.access import public
 from jobboard.core.db import utcnow
-from jobboard.core.errors import DomainError
-from jobboard.core.forms import add_form_error
+from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.htmx import render_page
 from jobboard.extensions import limiter
 from jobboard.jobs import lifecycle, queries, services, view_counts
 from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
 from jobboard.jobs.lifecycle import Action, Actor
-from jobboard.jobs.models import EDITABLE, CloseReason, GrantProgram, Posting, ReportReason
+from jobboard.jobs.models import EDITABLE, CloseReason, Posting, ReportReason
 from jobboard.jobs.structured_data import job_posting_json_ld
 from jobboard.orgs import queries as org_queries
-from jobboard.orgs.models import Organization, Role
+from jobboard.orgs.models import Role
 from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
-from jobboard.vocab.queries import language_choices, profession_choices, specialty_choices
 
 bp = Blueprint("jobs", __name__)
 register_tenant_blueprint(bp)
@@ -28,35 +26,15 @@ register_tenant_blueprint(bp)
 
 
 def _posting_or_404(posting_id: int) -> Posting:
-    posting = queries.org_posting(current_org(), posting_id)
-    if posting is None:
-        abort(404)
-    return posting
+    return or_404(queries.org_posting(current_org(), posting_id))
 
 
-def _posting_form(org: Organization, site_id: int | None = None, kept: tuple[GrantProgram, ...] = (),
-                  **kwargs: object) -> PostingForm:
-    """``kept``: the grants the posting has, offered even if they have ended since."""
-    form = PostingForm(**kwargs)
-    sites = org_queries.sites(org)
-    form.profession_slug.choices = profession_choices()
-    form.specialty_slug.choices = [("", "—"), *specialty_choices()]
-    form.site_id.choices = [(site.id, f"{site.name} ({site.city.name})") for site in sites]
-    form.language_codes.choices = [c for c in language_choices() if c[0] != "he"]
-    chosen_site = next((s for s in sites if s.id == (form.site_id.data or site_id)), sites[0] if sites else None)
-    region = chosen_site.city.region_slug if chosen_site else None
-    offerable = queries.grants_offerable(region, utcnow().date())
-    form.grant_ids.choices = [(g.id, g.name) for g in [*offerable, *(g for g in kept if g not in offerable)]]
-    return form
-
-
-def _form_page(form: PostingForm, posting: Posting | None, status: int = 200) -> Response:
-    org = current_org()
-    grants = {g.id: g for g in queries.grant_programs()}
-    return render_page(
-        "jobs/posting_form.html", org=org, form=form, posting=posting, grants=grants,
+def _form_page(form: PostingForm, posting: Posting | None) -> Response:
+    return form_page(
+        "jobs/posting_form.html", form, org=current_org(), posting=posting,
+        grants={g.id: g for g in queries.grant_programs()}, has_sites=bool(form.site_id.choices),
         # Only a GET swaps the grant choices in: an htmx POST gets the whole form with its errors.
-        has_sites=bool(form.site_id.choices), block="grant_choices" if request.method == "GET" else None, status=status,
+        block="grant_choices" if request.method == "GET" else None,
     )
 
 
@@ -73,23 +51,20 @@ def index() -> Response:
 @bp.route("/org/<org_slug>/postings/new", methods=["GET", "POST"])
 @member_required(Role.RECRUITER)
 def new() -> Response:
-    form = _posting_form(current_org())
+    form = PostingForm.for_org(current_org())
     if form.validate_on_submit():
-        try:
-            posting = services.create_posting(current_org(), current_user, form.to_content())
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
+        with errors_on(form):
+            posting = services.create_posting(current_org(), current_user, form.to_fields())
             flash("The draft is saved. Check it, then submit it for review.", "success")
             return redirect(url_for("jobs.manage", posting_id=posting.id))
-    return _form_page(form, None, status=422 if form.errors or form.form_errors else 200)
+    return _form_page(form, None)
 
 
 @bp.route("/org/<org_slug>/postings/grant-choices")
 @member_required(Role.RECRUITER)
 def grant_choices() -> Response:
     """The grant checkboxes for the chosen site's region (the form swaps them in when the site changes)."""
-    form = _posting_form(current_org(), site_id=request.args.get("site_id", type=int), formdata=None)
+    form = PostingForm.for_org(current_org(), site_id=request.args.get("site_id", type=int), formdata=None)
     return render_page("jobs/posting_form.html", org=current_org(), form=form, posting=None,
                        grants={g.id: g for g in queries.grant_programs()}, has_sites=True, block="grant_choices")
 
@@ -99,10 +74,9 @@ def grant_choices() -> Response:
 def manage(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     membership = current_membership()
-    can_act = membership.role.includes(Role.RECRUITER)
     return render_page(
         "jobs/manage.html", org=current_org(), posting=posting, membership=membership,
-        actions=lifecycle.allowed_actions(posting, Actor.EMPLOYER) if can_act else set(),
+        actions=lifecycle.allowed_actions(posting, Actor.EMPLOYER) if membership.can_act else set(),
         revision=queries.open_revision(posting), history=queries.transitions(posting),
         duplicate=services.find_likely_duplicate(posting) if posting.status in EDITABLE else None,
         submit_form=SubmitForm(formdata=None), close_form=CloseForm(formdata=None), Action=Action,
@@ -114,24 +88,16 @@ def manage(posting_id: int) -> Response:
 def edit(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     source = queries.open_revision(posting) or posting
-    content = services.PostingContent.of(source)
-    form = _posting_form(current_org(), kept=tuple(source.grants), data=content.__dict__ | {
-        "seniority": content.seniority.value, "employment_type": content.employment_type.value,
-        "licence_requirement": content.licence_requirement.value, "hebrew_level": int(content.hebrew_level),
-        "specialty_slug": content.specialty_slug or "",
-    })
+    form = PostingForm.of(services.PostingContent.of(source), current_org(), kept=tuple(source.grants))
     if form.validate_on_submit():
-        try:
-            saved = services.update_posting(posting, current_user, form.to_content())
-        except DomainError as error:
-            add_form_error(form, error)
-        else:
+        with errors_on(form):
+            saved = services.update_posting(posting, current_user, form.to_fields())
             if saved is not posting:
                 flash("Your changes are submitted for review. The published version stays up until they are approved.", "info")
             else:
                 flash("The posting is saved.", "success")
             return redirect(url_for("jobs.manage", posting_id=posting.id))
-    return _form_page(form, posting, status=422 if form.errors or form.form_errors else 200)
+    return _form_page(form, posting)
 
 
 @bp.route("/org/<org_slug>/postings/<int:posting_id>/submit", methods=["POST"])
