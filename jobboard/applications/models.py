@@ -148,6 +148,16 @@ class Application(TimestampMixin, db.Model):
     def is_open(self) -> bool:
         return self.stage not in CLOSED_STAGES
 
+    @property
+    def is_movable(self) -> bool:
+        """The employer may move it along the board: the doctor has neither withdrawn nor deleted their account."""
+        return self.stage != Stage.WITHDRAWN and self.doctor_id is not None
+
+    @property
+    def may_interview(self) -> bool:
+        """The employer may invite the doctor to a fair interview or book one for them."""
+        return self.doctor_id is not None and self.stage in INTERVIEW_STAGES
+
 
 class ApplicationEvent(db.Model):
     """A stage change: who, when, from, to, and an optional note.

@@ -19,7 +19,8 @@ from jobboard.core.db import utcnow
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.mail import queue_mail
-from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
+from jobboard.orgs.queries import acting_staff
+from jobboard.orgs.models import Membership, Organization, OrgStatus
 
 
 def set_mail_mode(membership: Membership, mode: MailMode) -> None:
@@ -40,8 +41,7 @@ def send_immediate_notices(application: Application) -> None:
         select(User, NotificationPreference.new_applications)
         .join(Membership, Membership.user_id == User.id)
         .outerjoin(NotificationPreference, NotificationPreference.membership_id == Membership.id)
-        .where(Membership.org_id == application.org_id, Membership.role.in_([Role.RECRUITER, Role.OWNER]),
-               User.is_deactivated.is_(False))
+        .where(Membership.org_id == application.org_id, acting_staff())
     ).all()
     for user, mode in members:
         if mode == MailMode.IMMEDIATE:
@@ -61,8 +61,7 @@ def send_daily_digests(now: datetime | None = None) -> int:
     sent = 0
     memberships = db.session.scalars(
         select(Membership).join(User).join(Organization).where(
-            Membership.role.in_([Role.RECRUITER, Role.OWNER]), User.is_deactivated.is_(False),
-            Organization.status != OrgStatus.SUSPENDED,
+            acting_staff(), Organization.status != OrgStatus.SUSPENDED,
         )
     )
     for membership in memberships:

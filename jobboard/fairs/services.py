@@ -45,7 +45,8 @@ from jobboard.fairs.models import (
 )
 from jobboard.jobs.models import Posting
 from jobboard.mail import queue_mail
-from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
+from jobboard.orgs import queries as org_queries
+from jobboard.orgs.models import Organization, OrgStatus
 
 REMINDER = "fairs.reminder"
 REMINDERS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
@@ -140,21 +141,12 @@ def cancel_fair(admin: User, fair: Fair, reason: str) -> int:
         _cancel(booking, admin, f"The fair is cancelled: {fair.cancel_reason}")
     registrations = db.session.scalars(select(FairRegistration).where(FairRegistration.fair_id == fair.id))
     for registration in registrations:
-        for user in _staff(registration.org_id):
+        for user in org_queries.staff(registration.org_id):
             queue_mail(user.email, f"{fair.name} is cancelled", "fairs/fair_cancelled_staff", fair=fair,
                        org=registration.org)
     audit.record("fair.cancelled", actor_id=admin.id, subject_type="fair", subject_id=fair.id, reason=reason,
                  bookings_cancelled=len(bookings))
     return len(bookings)
-
-
-def _staff(org_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Membership).where(
-            Membership.org_id == org_id, Membership.role.in_([Role.RECRUITER, Role.OWNER]),
-            User.is_deactivated.is_(False),
-        )
-    ))
 
 
 # --- employers: registration, tables, slots ------------------------------------------------
@@ -472,10 +464,7 @@ def _check_cutoff(booking: Booking, actor: User, now: datetime, *, cancelling: b
 def _may_manage(booking: Booking, actor: User) -> bool:
     if actor.can_administer or actor.id == booking.doctor_id:
         return True
-    return db.session.scalar(select(Membership.id).where(
-        Membership.org_id == booking.org_id, Membership.user_id == actor.id,
-        Membership.role.in_([Role.RECRUITER, Role.OWNER]),
-    )) is not None
+    return org_queries.acts_for(actor, booking.org_id)
 
 
 def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
@@ -565,7 +554,7 @@ def cancel_for_deleted_account(doctor: User) -> None:
         local = local_times(booking.starts_at, booking.fair, None, with_israel=True)
         agenda_url = external_url("fairs.org_agenda", org_slug=booking.org.slug, fair_id=booking.fair_id,
                                   day=local.fair.date().isoformat())
-        for user in _staff(booking.org_id):
+        for user in org_queries.staff(booking.org_id):
             queue_mail(user.email, f"Interview cancelled: {booking.fair.name}, {local.fair:%d %B %H:%M}",
                        "fairs/cancelled_account_deleted", fair=booking.fair, org=booking.org, slot=booking.slot,
                        local=local, agenda_url=agenda_url)

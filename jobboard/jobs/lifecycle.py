@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
 
 from jobboard.accounts.models import User
 from jobboard.core.db import utcnow
@@ -31,7 +30,8 @@ from jobboard.extensions import db
 from jobboard.jobs.models import CloseReason, Posting, PostingStatus, PostingTransition
 from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
-from jobboard.orgs.models import Membership, OrgStatus, Role
+from jobboard.orgs import queries as org_queries
+from jobboard.orgs.models import OrgStatus
 
 MAX_LISTING_DAYS = 180
 SEARCH_SYNC = "search.sync"
@@ -98,10 +98,7 @@ def _check_actor(posting: Posting, user: User | None, actor: Actor) -> None:
         if not user.can_administer:
             raise NotPermitted("Only administrators moderate postings.")
         return
-    membership = db.session.scalar(
-        select(Membership).where(Membership.org_id == posting.org_id, Membership.user_id == user.id)
-    )
-    if membership is None or not membership.role.includes(Role.RECRUITER):
+    if not org_queries.acts_for(user, posting.org_id):
         raise NotPermitted("Only the organisation's recruiters and owners manage its postings.")
 
 
@@ -141,15 +138,8 @@ def sync_search(posting: Posting) -> None:
 
 
 def notify_staff(posting: Posting, subject: str, template: str, **context: object) -> None:
-    recipients = db.session.scalars(
-        select(User).join(Membership).where(
-            Membership.org_id == posting.org_id,
-            Membership.role.in_([Role.RECRUITER, Role.OWNER]),
-            User.is_deactivated.is_(False),
-        )
-    )
     url = external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.live_id)
-    for user in recipients:
+    for user in org_queries.staff(posting.org_id):
         queue_mail(user.email, subject, template, posting=posting, posting_url=url, **context)
 
 

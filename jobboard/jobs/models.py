@@ -93,6 +93,10 @@ class CloseReason(enum.StrEnum):
     FILLED = "filled"
     WITHDRAWN = "withdrawn"
 
+    @property
+    def label(self) -> str:
+        return self.value
+
 
 grant_program_regions = Table(
     "grant_program_regions",
@@ -233,6 +237,25 @@ class Posting(TimestampMixin, db.Model):
             and self.expires_at > utcnow()
             and self.org.status == OrgStatus.VERIFIED
         )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostingStatus.PUBLISHED
+
+    @property
+    def is_pending_review(self) -> bool:
+        return self.status == PostingStatus.PENDING_REVIEW
+
+    @property
+    def is_editable(self) -> bool:
+        """Its text may change: in place while it is not public, through a reviewed edit once published."""
+        return self.status in EDITABLE or self.status == PostingStatus.PUBLISHED
+
+    @property
+    def is_deletable(self) -> bool:
+        """A draft, or an edit of a published posting that is not waiting for review (it is discarded)."""
+        return self.status == PostingStatus.DRAFT or (
+            self.is_revision and self.status == PostingStatus.CHANGES_REQUESTED)
 
     @property
     def is_gone(self) -> bool:

@@ -46,7 +46,8 @@ from jobboard.jobs.models import (
 from jobboard.jobs.queries import open_revision
 from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
-from jobboard.orgs.models import Membership, Organization, OrgStatus, Role, Site
+from jobboard.orgs import queries as org_queries
+from jobboard.orgs.models import Organization, OrgStatus, Site
 from jobboard.vocab.models import HebrewLevel, Language
 from jobboard.vocab.rules import check_profession_and_specialty
 
@@ -171,9 +172,9 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
     if posting.status in EDITABLE:
         _apply(posting, content, grants, languages)
         return posting
-    if posting.status == PostingStatus.PENDING_REVIEW:
+    if posting.is_pending_review:
         raise Conflict("This posting is waiting for review. Withdraw it from review to edit it.")
-    if posting.status != PostingStatus.PUBLISHED:
+    if not posting.is_editable:
         raise Conflict(f"A posting that is {posting.status.label.lower()} cannot be edited. Duplicate it instead.")
     if PostingContent.of(posting).changed_fields(content) <= UNREVIEWED_FIELDS:
         _apply(posting, content, grants, languages)
@@ -181,7 +182,7 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
         sync_search(posting)
         return posting
     revision = open_revision(posting)
-    if revision is not None and revision.status == PostingStatus.PENDING_REVIEW:
+    if revision is not None and revision.is_pending_review:
         raise Conflict("An edit of this posting is already waiting for review. Withdraw it from review to change it.")
     if revision is None:
         revision = Posting(org_id=posting.org_id, created_by_id=user.id, revision_of=posting,
@@ -201,9 +202,7 @@ def duplicate_posting(posting: Posting, user: User) -> Posting:
 
 
 def delete_posting(posting: Posting, user: User) -> None:
-    discardable_revision = posting.is_revision and posting.status in (
-        PostingStatus.DRAFT, PostingStatus.CHANGES_REQUESTED)
-    if posting.status != PostingStatus.DRAFT and not discardable_revision:
+    if not posting.is_deletable:
         raise Conflict("Only drafts can be deleted. Close a published posting instead.")
     audit.record("posting.deleted", actor_id=user.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id)
     db.session.delete(posting)
@@ -297,7 +296,7 @@ def _merge_revision(revision: Posting, admin: User) -> Posting:
 def approve(posting: Posting, admin: User) -> Posting:
     """Publish the posting (or merge an edit into its live posting); returns the live posting."""
     require_verified_org(posting)
-    if posting.is_revision and posting.status == PostingStatus.PENDING_REVIEW:
+    if posting.is_revision and posting.is_pending_review:
         live = _merge_revision(posting, admin)
     else:
         transition(posting, Action.APPROVE, admin)
@@ -414,13 +413,7 @@ def send_expiry_reminders(now: datetime | None = None) -> int:
     )
     sent = 0
     for posting in due:
-        staff = db.session.scalars(
-            select(User).join(Membership).where(
-                Membership.org_id == posting.org_id, Membership.role.in_([Role.RECRUITER, Role.OWNER]),
-                User.is_deactivated.is_(False),
-            )
-        )
-        for user in staff:
+        for user in org_queries.staff(posting.org_id):
             token = make_token(RENEW_POSTING, {"p": posting.id, "u": user.id, "e": posting.expires_at.isoformat()})
             queue_mail(
                 user.email, f"Expires in a week: {posting.title}", "jobs/expiry_reminder", posting=posting, user=user,

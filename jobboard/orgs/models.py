@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.accounts.models import User
@@ -85,10 +86,15 @@ class Membership(TimestampMixin, db.Model):
     user: Mapped[User] = relationship(lazy="joined")
     org: Mapped[Organization] = relationship()
 
-    @property
+    @hybrid_property
     def can_act(self) -> bool:
         """Acts for the organisation (postings, applicants, slots): its recruiters and owners."""
         return self.role.includes(Role.RECRUITER)
+
+    @can_act.inplace.expression
+    @classmethod
+    def _can_act_expression(cls) -> ColumnElement[bool]:
+        return cls.role.in_([role for role in Role if role.includes(Role.RECRUITER)])
 
     @property
     def is_owner(self) -> bool:

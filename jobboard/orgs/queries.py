@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import joinedload
 
 from jobboard.accounts.models import User
 from jobboard.extensions import db
 from jobboard.orgs.models import Invitation, Membership, Organization, OrgStatus, Site
+
+
+def acting_staff() -> ColumnElement[bool]:
+    """In a query of memberships joined to their users: the people who act for the organisation
+    and hear of its postings, applicants and fairs: recruiters and owners whose account is active."""
+    return and_(Membership.can_act, User.is_deactivated.is_(False))
+
+
+def staff(org_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).join(Membership).where(Membership.org_id == org_id, acting_staff())))
+
+
+def acts_for(user: User, org_id: int) -> bool:
+    return db.session.scalar(select(Membership.id).join(User).where(
+        Membership.org_id == org_id, Membership.user_id == user.id, acting_staff())) is not None
 
 
 def membership_in(user_id: int, org_slug: str) -> Membership | None:

@@ -31,6 +31,15 @@ class Sort(enum.StrEnum):
     GRANT = "grant"
     DISTANCE = "distance"
 
+    @property
+    def label(self) -> str:
+        return {"relevance": "Best match", "newest": "Newest", "salary": "Highest salary", "grant": "Largest grant",
+                "distance": "Nearest"}[self.value]
+
+    @property
+    def needs_city(self) -> bool:
+        return self == Sort.DISTANCE
+
 
 @dataclass(frozen=True)
 class AnyOf:
