@@ -46,7 +46,7 @@ def seed(app, doctors: int) -> tuple[str, list[str]]:  # noqa: ANN001 - a Flask 
     from jobboard.applications.models import DoctorProfile, LicenceStatus
     from jobboard.core.db import utcnow
     from jobboard.extensions import db
-    from jobboard.fairs import services as fairs
+    from jobboard.fairs import organising, registrations
     from jobboard.fairs.models import BookingMode
     from jobboard.orgs.models import Organization, OrgKind, OrgStatus
     from jobboard.vocab.seed import load_vocabularies
@@ -58,22 +58,22 @@ def seed(app, doctors: int) -> tuple[str, list[str]]:  # noqa: ANN001 - a Flask 
         db.session.add(admin)
         db.session.flush()
         day = (utcnow() + timedelta(days=30)).date()
-        fair = fairs.save_fair(admin, fairs.FairFields(
+        fair = organising.save_fair(admin, organising.FairFields(
             name="MedEx Bench", city="London", country="GB", venue="Hall", address="", time_zone="Europe/London",
             starts_on=day, ends_on=day, opens_at=clock_time(8), closes_at=clock_time(18),
             booking_opens_at=utcnow() - timedelta(days=1),
             booking_closes_at=datetime.combine(day, clock_time(7)).astimezone(),
         ))
-        fairs.publish_fair(admin, fair)
+        organising.publish_fair(admin, fair)
         for n in range(20):
             org = Organization(slug=f"bench-employer-{n}", name=f"Bench Employer {n}", kind=OrgKind.HOSPITAL,
                                status=OrgStatus.VERIFIED)
             db.session.add(org)
             db.session.flush()
-            registration = fairs.register(org, admin, fair, tables=[(f"Table {t}", "") for t in range(1, 6)],
+            registration = registrations.register(org, admin, fair, tables=[(f"Table {t}", "") for t in range(1, 6)],
                                           mode=BookingMode.OPEN, profession_slug=None)
             for table in registration.tables:  # 24 slots of 20 minutes, 09:00-17:00
-                fairs.generate_slots(table, admin, day=day, start=clock_time(9), end=clock_time(17), minutes=20,
+                registrations.generate_slots(table, admin, day=day, start=clock_time(9), end=clock_time(17), minutes=20,
                                      breaks=[], posting=None, video_link=None)
         password_hash = hash_password(PASSWORD)
         now = utcnow()

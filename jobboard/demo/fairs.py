@@ -12,7 +12,8 @@ from jobboard.accounts.models import User
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
 from jobboard.fairs.models import BookingMode, Fair
-from jobboard.fairs.services import FairFields, generate_slots, publish_fair, register, save_fair
+from jobboard.fairs.organising import FairFields, publish_fair, save_fair
+from jobboard.fairs.registrations import generate_slots, register
 from jobboard.orgs.models import Organization
 
 FAIRS = (  # name, city, country, venue, time zone, date (upcoming editions; venues as reported)

@@ -5,7 +5,7 @@ from flask import Flask
 
 from jobboard.core.outbox import register_handler
 from jobboard.fairs import personal_data
-from jobboard.fairs.services import REMINDER, send_reminder
+from jobboard.fairs.notices import REMINDER, send_reminder
 
 
 def init_app(app: Flask) -> None:

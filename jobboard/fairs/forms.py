@@ -18,7 +18,7 @@ from jobboard.applications.forms import COUNTRIES
 from jobboard.applications.models import Application
 from jobboard.core.forms import IntegerField, text_field, textarea_field, time_zone_choices, url_field
 from jobboard.fairs.models import Attendance, Booking, BookingMode, Fair, FairRegistration, Slot, SlotStatus
-from jobboard.fairs.services import FairFields
+from jobboard.fairs.organising import FairFields
 from jobboard.jobs.models import Posting
 from jobboard.vocab.queries import profession_choices
 

@@ -7,7 +7,7 @@
   marks is its own record, like an application's rating, and is not exported.
 - On deletion the bookings go with the doctor, past ones too: the employer's agenda names the
   doctor of each booking, so a booking without one has no place in it. Interviews still to
-  come are first announced as cancelled to the employer (``services.cancel_for_deleted_account``);
+  come are first announced as cancelled to the employer (``interviews.cancel_for_deleted_account``);
   deleting them frees their slots. Reminders waiting in the outbox for them go too, and the
   invitations to book.
 """
@@ -25,7 +25,7 @@ from jobboard.applications.models import Application
 from jobboard.core.outbox import OutboxMessage
 from jobboard.core.personal_data import Exported, iso, register_attribution, register_section
 from jobboard.extensions import db
-from jobboard.fairs import services
+from jobboard.fairs import interviews, notices
 from jobboard.fairs.models import Booking, BookingInvitation, BookingStatus, Fair, Slot
 from jobboard.jobs.models import Posting
 from jobboard.orgs.models import Organization
@@ -76,9 +76,9 @@ def _export(user: User) -> Exported:
 
 
 def _erase(user: User) -> None:
-    services.cancel_for_deleted_account(user)
+    interviews.cancel_for_deleted_account(user)
     booking_ids = set(db.session.scalars(select(Booking.id).where(Booking.doctor_id == user.id)))
-    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == services.REMINDER)):
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == notices.REMINDER)):
         if message.payload.get("booking_id") in booking_ids:
             db.session.delete(message)
     db.session.execute(delete(Booking).where(Booking.doctor_id == user.id))

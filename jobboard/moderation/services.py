@@ -7,11 +7,11 @@ from sqlalchemy import select
 from jobboard.accounts.models import User
 from jobboard.core import audit
 from jobboard.core.db import utcnow
-from jobboard.core.outbox import OutboxMessage, OutboxStatus, retry_dead
 from jobboard.core.errors import Conflict, DomainError, NotFound
-from jobboard.extensions import db
+from jobboard.core.outbox import OutboxMessage, OutboxStatus, retry_dead
 from jobboard.core.urls import external_url
-from jobboard.fairs.services import cancel_for_suspension
+from jobboard.extensions import db
+from jobboard.fairs.interviews import cancel_for_suspension
 from jobboard.jobs.services import sync_org_postings
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus, Role

@@ -29,7 +29,7 @@ from jobboard.applications.models import (
 )
 from jobboard.core.outbox import OutboxMessage
 from jobboard.extensions import db
-from jobboard.fairs import services as fairs
+from jobboard.fairs import interviews, invitations, notices
 from jobboard.fairs.models import Booking, BookingStatus
 from tests import factories
 from tests.applications.conftest import count, make_posting, sign_in_for_real, stored_cv, stored_files, text_of
@@ -270,11 +270,11 @@ def more(world, history):
     fair = make_fair(time_zone="Europe/Paris", name="MedEx Paris", city="Paris", country="FR")
     registration = register_employer(fair, SimpleNamespace(org=world.org, recruiter=world.recruiter))
     slots = add_slots(registration, actor=world.recruiter)
-    fairs.invite(history.first, world.recruiter, fair)
-    cancelled = fairs.book(world.doctor, slots[0].id, world.doctor)
-    fairs.cancel(cancelled, world.doctor)
-    booked = fairs.book(world.doctor, slots[1].id, world.doctor)
-    kept = fairs.book(world.other_doctor, slots[2].id, world.other_doctor)
+    invitations.invite(history.first, world.recruiter, fair)
+    cancelled = interviews.book(world.doctor, slots[0].id, world.doctor)
+    interviews.cancel(cancelled, world.doctor)
+    booked = interviews.book(world.doctor, slots[1].id, world.doctor)
+    kept = interviews.book(world.other_doctor, slots[2].id, world.other_doctor)
     alert = alerts.create_alert(user=world.doctor, email=None, name="Negev pediatrics", query_string="q=pediatrics",
                                 frequency=Frequency.DAILY)
     db.session.add(AlertSent(alert_id=alert.id, posting_id=world.posting.id))
@@ -364,4 +364,4 @@ def _user_keys() -> list[sa.Column]:
 
 
 def _reminders() -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == fairs.REMINDER)))
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == notices.REMINDER)))

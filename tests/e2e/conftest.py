@@ -22,7 +22,8 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time as clock, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -126,7 +127,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from jobboard.accounts.services import create_user
     from jobboard.demo.postings import seed_grant_programs
     from jobboard.extensions import db
-    from jobboard.fairs.services import FairFields, publish_fair, save_fair
+    from jobboard.fairs.organising import FairFields, publish_fair, save_fair
     from tests.apps import migrated_app, own_database
     from tests.serving import free_port, serve
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from jobboard.applications.models import Application, DoctorProfile, Stage
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.extensions import db
-from jobboard.fairs import services
+from jobboard.fairs import notices, organising, registrations
 from jobboard.fairs.models import Booking, BookingMode, BookingStatus, Fair, FairRegistration, Slot
 from jobboard.jobs.models import PostingStatus
 from jobboard.orgs.models import Role
@@ -53,9 +53,9 @@ def clock():
 # --- builders ------------------------------------------------------------------------------
 
 
-def fair_fields(**overrides) -> services.FairFields:
+def fair_fields(**overrides) -> organising.FairFields:
     zone_name = overrides.get("time_zone", "Europe/London")
-    zone = ZoneInfo(zone_name) if zone_name in services.TIME_ZONES else UTC
+    zone = ZoneInfo(zone_name) if zone_name in organising.TIME_ZONES else UTC
     day = overrides.get("starts_on", FAIR_DAY)
     values = dict(
         name="MedEx London", city="London", country="GB", venue="Test Hall", address="1 Test Road",
@@ -65,14 +65,14 @@ def fair_fields(**overrides) -> services.FairFields:
         remote_option=False, min_gap_minutes=0, cancel_cutoff_hours=24,
     )
     values.update(overrides)
-    return services.FairFields(**values)
+    return organising.FairFields(**values)
 
 
 def make_fair(admin=None, *, publish: bool = True, **overrides) -> Fair:
     admin = admin or AdminFactory()
-    fair = services.save_fair(admin, fair_fields(**overrides))
+    fair = organising.save_fair(admin, fair_fields(**overrides))
     if publish:
-        services.publish_fair(admin, fair)
+        organising.publish_fair(admin, fair)
     db.session.flush()
     return fair
 
@@ -90,7 +90,7 @@ def make_employer(name: str | None = None, **org_fields) -> SimpleNamespace:
 
 def register_employer(fair: Fair, employer: SimpleNamespace, *, tables=("Table 1",),
                       mode: BookingMode = BookingMode.OPEN, profession: str | None = None) -> FairRegistration:
-    registration = services.register(employer.org, employer.recruiter, fair, tables=[(t, "Dr. Levi") for t in tables],
+    registration = registrations.register(employer.org, employer.recruiter, fair, tables=[(t, "Dr. Levi") for t in tables],
                                      mode=mode, profession_slug=profession)
     db.session.flush()
     db.session.refresh(registration)
@@ -102,7 +102,7 @@ def add_slots(registration: FairRegistration, table: int = 0, *, day: date | Non
     """Generate slots on one table; returns that table's slots in time order."""
     fair = registration.fair
     the_table = registration.tables[table]
-    services.generate_slots(the_table, actor or _any_actor(registration), day=day or fair.starts_on, start=start,
+    registrations.generate_slots(the_table, actor or _any_actor(registration), day=day or fair.starts_on, start=start,
                             end=end, minutes=minutes, breaks=list(breaks), posting=None, video_link=None)
     db.session.flush()
     return table_slots(the_table.id)
@@ -159,7 +159,7 @@ def confirmed(**where) -> list[Booking]:
 
 def pending_reminders() -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == services.REMINDER, OutboxMessage.status == OutboxStatus.PENDING).order_by(OutboxMessage.id)))
+        OutboxMessage.kind == notices.REMINDER, OutboxMessage.status == OutboxStatus.PENDING).order_by(OutboxMessage.id)))
 
 
 def text_of(response) -> str:

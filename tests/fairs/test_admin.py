@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from jobboard.core import outbox
+from jobboard.core.errors import Conflict, DomainError
 from jobboard.extensions import db
-from jobboard.fairs import services
+from jobboard.fairs import interviews, organising, registrations
 from jobboard.fairs.models import Booking, BookingStatus, Fair, FairStatus
 from tests.factories import AdminFactory
 from tests.fairs.conftest import (
@@ -87,8 +88,8 @@ def test_bad_fair_input_is_refused_with_422(client, admin, changes, message):
 def test_the_service_refuses_an_unknown_zone_too(db_session):
     from tests.fairs.conftest import fair_fields
 
-    with pytest.raises(services.DomainError, match="Choose a time zone"):
-        services.save_fair(AdminFactory(), fair_fields(time_zone="Europe/Atlantis"))
+    with pytest.raises(DomainError, match="Choose a time zone"):
+        organising.save_fair(AdminFactory(), fair_fields(time_zone="Europe/Atlantis"))
 
 
 def test_an_admin_edits_a_fair(client, admin, db_session, clock):
@@ -139,7 +140,7 @@ def test_c19_cancelling_a_fair_cancels_every_booking_and_tells_everyone(client, 
     client.post(book_url(world.fair, world.a_slots[0]), headers=HTMX)
     login(world.other)
     client.post(book_url(world.fair, world.a_slots[3]), headers=HTMX)
-    services.book(third, world.b_slots[1].id, world.b.recruiter, application=application)
+    interviews.book(third, world.b_slots[1].id, world.b.recruiter, application=application)
     db_session.commit()
     outbox.drain()
     bookings = {b.doctor.email: (b.id, b.uid) for b in confirmed()}
@@ -188,9 +189,9 @@ def test_c19_cancelling_a_fair_cancels_every_booking_and_tells_everyone(client, 
 
 
 def test_new_slots_cannot_be_added_to_a_cancelled_fair(world, db_session):
-    services.cancel_fair(world.admin, world.fair, "Strike")
-    with pytest.raises(services.Conflict):
-        services.generate_slots(world.reg_a.tables[0], world.a.recruiter, day=world.fair.starts_on, start=time(13, 0),
+    organising.cancel_fair(world.admin, world.fair, "Strike")
+    with pytest.raises(Conflict):
+        registrations.generate_slots(world.reg_a.tables[0], world.a.recruiter, day=world.fair.starts_on, start=time(13, 0),
                                 end=time(14, 0), minutes=20, breaks=[], posting=None, video_link=None)
 
 

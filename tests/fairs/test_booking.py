@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import pytest
 from icalendar import Calendar
 
 from jobboard.core import outbox
 from jobboard.core.errors import Conflict
 from jobboard.extensions import db
-from jobboard.fairs import services
-from jobboard.fairs.models import Booking, BookingStatus
-from jobboard.fairs.models import Slot
+from jobboard.fairs import interviews, registrations
+from jobboard.fairs.models import Booking, BookingStatus, Slot
 from tests.fairs.conftest import (
     HTMX,
     UTC,
@@ -28,8 +28,6 @@ from tests.fairs.conftest import (
     register_employer,
     text_of,
 )
-
-import pytest
 
 
 def book(client, w, slot, **kwargs):
@@ -158,7 +156,7 @@ def test_c8_a_slot_that_has_started_cannot_be_booked(client, db_session, login, 
 
 
 def test_c8_a_blocked_slot_cannot_be_booked(client, world, login, db_session):
-    services.set_slot_blocked(world.a_slots[0], world.a.recruiter, True)
+    registrations.set_slot_blocked(world.a_slots[0], world.a.recruiter, True)
     db_session.commit()
     login(world.doctor)
 
@@ -515,13 +513,13 @@ def test_my_schedule_is_for_doctors_only(client, world, login):
 
 def test_a_recruiter_cannot_book_through_the_doctors_path_without_an_application(world, db_session):
     with pytest.raises(Exception) as error:
-        services.book(world.doctor, world.a_slots[0].id, world.a.recruiter)
+        interviews.book(world.doctor, world.a_slots[0].id, world.a.recruiter)
     assert getattr(error.value, "status_code", None) == 403
     assert confirmed() == []
 
 
 def test_the_slot_row_is_locked_and_rechecked_so_a_stale_conflict_is_still_a_conflict(world, db_session):
-    services.book(world.doctor, world.a_slots[0].id, world.doctor)
+    interviews.book(world.doctor, world.a_slots[0].id, world.doctor)
     with pytest.raises(Conflict, match="This slot was just taken"):
-        services.book(world.other, world.a_slots[0].id, world.other)
+        interviews.book(world.other, world.a_slots[0].id, world.other)
     assert count(Slot) == 18

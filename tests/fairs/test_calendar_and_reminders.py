@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 from jobboard.core import outbox
 from jobboard.extensions import db
-from jobboard.fairs import services
+from jobboard.fairs import interviews
 from jobboard.fairs.models import Booking
 from tests.fairs.conftest import (
     HTMX,
@@ -211,7 +211,7 @@ def test_r3_moved_by_the_employer_after_the_24h_reminder_was_sent(client, world,
 
     # Within the cutoff only the employer can move it: to 11:00 the next day.
     clock.move_to(datetime(2027, 3, 19, 12, 0, tzinfo=UTC))
-    services.reschedule(booking, world.a_slots[3].id, world.a.recruiter)
+    interviews.reschedule(booking, world.a_slots[3].id, world.a.recruiter)
     db_session.commit()
     mailbox.clear()
 

@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from jobboard.applications.models import Stage
+from jobboard.core import spreadsheets
+from jobboard.core.errors import DomainError
 from jobboard.extensions import db
-from jobboard.fairs import services
+from jobboard.fairs import interviews, registrations
 from jobboard.fairs.models import (
     Attendance,
     Booking,
@@ -128,8 +130,8 @@ def test_bad_slot_input_is_refused_with_422(client, world, login, fields, messag
 
 
 def test_the_service_refuses_a_day_outside_the_fair(world, db_session):
-    with pytest.raises(services.DomainError, match="Choose a day of the fair"):
-        services.generate_slots(world.reg_a.tables[0], world.a.recruiter, day=date(2027, 3, 21), start=time(10, 0),
+    with pytest.raises(DomainError, match="Choose a day of the fair"):
+        registrations.generate_slots(world.reg_a.tables[0], world.a.recruiter, day=date(2027, 3, 21), start=time(10, 0),
                                 end=time(11, 0), minutes=20, breaks=[], posting=None, video_link=None)
 
 
@@ -364,8 +366,8 @@ def two_day(world, db_session):
     sunday = [s for s in add_slots(registration, 0, day=date(2027, 3, 21), actor=world.a.recruiter)
               if s.starts_at.date() == date(2027, 3, 21)]
     formula = make_doctor(email="formula@example.org", full_name='=HYPERLINK("http://evil.example","Click")')
-    services.book(world.doctor, saturday[0].id, world.doctor)
-    services.book(formula, sunday[1].id, formula)
+    interviews.book(world.doctor, saturday[0].id, world.doctor)
+    interviews.book(formula, sunday[1].id, formula)
     db_session.commit()
     return fair
 
@@ -401,7 +403,7 @@ def test_the_csv_export_neutralises_formulas(client, world, login, two_day):
 @pytest.mark.parametrize("value, expected", [("=1+1", "'=1+1"), ("+972", "'+972"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
                                              ("\tx", "'\tx"), ("Dr. Levi", "Dr. Levi"), (None, "")])
 def test_csv_cells(value, expected):
-    assert services.csv_cell(value) == expected
+    assert spreadsheets.csv_cell(value) == expected
 
 
 def test_n1_attendance_only_after_the_interview_starts_and_never_on_a_cancelled_booking(client, world, login, clock,
@@ -427,7 +429,7 @@ def test_n1_attendance_only_after_the_interview_starts_and_never_on_a_cancelled_
     login(world.a.viewer)
     assert client.post(url, data={"attendance": "attended"}).status_code == 403
 
-    services.cancel(db.session.get(Booking, booking.id), world.a.recruiter, "Closed early.")
+    interviews.cancel(db.session.get(Booking, booking.id), world.a.recruiter, "Closed early.")
     db.session.commit()
     login(world.a.recruiter)
     assert client.post(url, data={"attendance": "attended"}).status_code == 409

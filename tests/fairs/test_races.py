@@ -25,15 +25,15 @@ from sqlalchemy.exc import OperationalError
 
 from jobboard.accounts.models import User
 from jobboard.core.db import write_lock
-from jobboard.core.errors import Conflict
+from jobboard.core.errors import Conflict, DomainError
 from jobboard.core.outbox import OutboxMessage
 from jobboard.extensions import db, limiter
-from jobboard.fairs import services
-from jobboard.fairs.models import Booking, BookingMode, BookingStatus, Slot, SlotStatus
+from jobboard.fairs import interviews, notices, organising, registrations
+from jobboard.fairs.models import Booking, BookingMode, BookingStatus, Fair, Slot, SlotStatus
 from jobboard.mail.compose import MAIL_KIND
+from tests.apps import app_on_own_database
 from tests.factories import AdminFactory
 from tests.fairs.conftest import consistency_problems, give_profile, make_employer, make_fair, register_employer
-from tests.apps import app_on_own_database
 
 UTC = timezone.utc
 DOCTORS = 50
@@ -64,7 +64,7 @@ def race(race_app):
         employer = make_employer()
         registration = register_employer(fair, employer, tables=("Table 1", "Table 2"), mode=BookingMode.OPEN)
         for table in registration.tables:
-            services.generate_slots(table, employer.recruiter, day=day, start=time(10, 0), end=time(12, 0), minutes=20,
+            registrations.generate_slots(table, employer.recruiter, day=day, start=time(10, 0), end=time(12, 0), minutes=20,
                                     breaks=[], posting=None, video_link=None)
         db.session.commit()
         world = SimpleNamespace(fair_id=fair.id, day=day, org_id=employer.org.id, recruiter_id=employer.recruiter.id,
@@ -152,7 +152,7 @@ def assert_consistent(app) -> None:
 def book_attempt(doctor_id: int, slot_id: int):
     def attempt():
         doctor = db.session.get(User, doctor_id)
-        return services.book(doctor, slot_id, doctor).uid
+        return interviews.book(doctor, slot_id, doctor).uid
     return attempt
 
 
@@ -177,7 +177,7 @@ def test_c1_fifty_doctors_race_for_one_slot_and_exactly_one_wins(race_app, race)
         assert mails[0].payload["to"] == db.session.get(User, bookings[0].doctor_id).email
         assert mails[0].payload["attachments"][0]["content_type"].startswith("text/calendar; method=REQUEST")
         assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)
-                                 .where(OutboxMessage.kind == services.REMINDER)) == 2
+                                 .where(OutboxMessage.kind == notices.REMINDER)) == 2
         db.session.remove()
 
 
@@ -188,14 +188,14 @@ def test_c2_one_doctor_races_for_overlapping_slots_at_twenty_employers(race_app,
     [doctor_id] = make_doctors(race_app, 1)
     slot_ids = []
     with race_app.app_context():
-        fair = db.session.get(services.Fair, race.fair_id)
+        fair = db.session.get(Fair, race.fair_id)
         for i in range(EMPLOYERS):
             employer = make_employer()
             registration = register_employer(fair, employer, mode=BookingMode.OPEN)
             start = time(10, 5 * (i % 4))  # 10:00, 10:05, 10:10 or 10:15 …
             length = 20 + 5 * (i % 3)  # … for 20, 25 or 30 minutes: every pair overlaps
             end_minutes = 10 * 60 + 5 * (i % 4) + length
-            services.generate_slots(registration.tables[0], employer.recruiter, day=race.day, start=start,
+            registrations.generate_slots(registration.tables[0], employer.recruiter, day=race.day, start=start,
                                     end=time(end_minutes // 60, end_minutes % 60), minutes=length, breaks=[],
                                     posting=None, video_link=None)
             db.session.flush()
@@ -223,7 +223,7 @@ def _book_now(app, doctor_id: int, slot_id: int) -> int:
     with app.app_context():
         with write_lock():
             doctor = db.session.get(User, doctor_id)
-            booking = services.book(doctor, slot_id, doctor)
+            booking = interviews.book(doctor, slot_id, doctor)
             db.session.commit()
             booking_id = booking.id
         db.session.remove()
@@ -235,7 +235,7 @@ def _reschedule_with_stale_view(booking_id: int, slot_id: int, actor_id: int):
     def attempt():
         booking = db.session.get(Booking, booking_id)
         actor = db.session.get(User, actor_id)
-        services.reschedule(booking, slot_id, actor)
+        interviews.reschedule(booking, slot_id, actor)
         return f"moved to {slot_id}"
     return attempt
 
@@ -288,7 +288,7 @@ def test_c5_two_concurrent_reschedules_of_one_booking_apply_once(race_app, race,
                 with write_lock():
                     db.session.add(booking)
                     db.session.add(doctor_user)
-                    services.reschedule(booking, target, doctor_user)
+                    interviews.reschedule(booking, target, doctor_user)
                     db.session.commit()
                 results[index] = ("ok", target)
             except Conflict as error:
@@ -331,7 +331,7 @@ def test_c7_blocking_and_booking_one_slot_never_leaves_a_booking_on_a_blocked_sl
 
     def block():
         slot = db.session.get(Slot, slot_id)
-        services.set_slot_blocked(slot, db.session.get(User, race.recruiter_id), True)
+        registrations.set_slot_blocked(slot, db.session.get(User, race.recruiter_id), True)
         return "blocked"
 
     results = run_together(race_app, [block, book_attempt(doctor, slot_id)], dialect=race.dialect)
@@ -373,7 +373,7 @@ def test_c7_a_booking_waiting_on_the_slot_lock_sees_the_block_committed_before_i
             doctor_user = db.session.get(User, doctor)
             booking_started.set()
             try:
-                services.book(doctor_user, slot_id, doctor_user)
+                interviews.book(doctor_user, slot_id, doctor_user)
                 db.session.commit()
                 outcome["result"] = "booked"
             except Conflict as error:
@@ -403,9 +403,9 @@ def test_a_fair_cancelled_while_a_booking_waits_refuses_the_booking(race_app, ra
 
     def canceller() -> None:
         with race_app.app_context():
-            fair = db.session.get(services.Fair, race.fair_id)
+            fair = db.session.get(Fair, race.fair_id)
             admin = AdminFactory(password_hash=PASSWORD_HASH)
-            services.cancel_fair(admin, fair, "The venue flooded.")
+            organising.cancel_fair(admin, fair, "The venue flooded.")
             db.session.flush()
             cancel_holding.set()
             booking_started.wait(10)
@@ -418,14 +418,14 @@ def test_a_fair_cancelled_while_a_booking_waits_refuses_the_booking(race_app, ra
             cancel_holding.wait(10)
             doctor_user = db.session.get(User, doctor)
             # As the booking view does (public_fair), and keeps it: the session holds it weakly.
-            fair_seen = db.session.get(services.Fair, race.fair_id)
+            fair_seen = db.session.get(Fair, race.fair_id)
             assert fair_seen.status.value == "published"
             booking_started.set()
             try:
-                services.book(doctor_user, slot_id, doctor_user)
+                interviews.book(doctor_user, slot_id, doctor_user)
                 db.session.commit()
                 outcome["result"] = "booked"
-            except services.DomainError as error:
+            except DomainError as error:
                 db.session.rollback()
                 outcome["result"] = (error.status_code, error.message)
             finally:
@@ -451,7 +451,7 @@ def test_http_race_many_doctors_one_slot(race_app, race):
     doctors = make_doctors(race_app, 30)
     slot_id = race.slot_ids[1]
     with race_app.app_context():
-        slug = db.session.get(services.Fair, race.fair_id).slug
+        slug = db.session.get(Fair, race.fair_id).slug
         session_ids = [db.session.get(User, d).get_id() for d in doctors]
         db.session.remove()
     barrier = threading.Barrier(len(doctors))
@@ -498,7 +498,7 @@ def test_two_concurrent_cancellations_of_one_booking_cancel_and_mail_once(race_a
     def employer() -> None:
         with race_app.app_context():
             booking = db.session.get(Booking, booking_id)
-            services.cancel(booking, db.session.get(User, race.recruiter_id), "Our interviewer is ill.")
+            interviews.cancel(booking, db.session.get(User, race.recruiter_id), "Our interviewer is ill.")
             db.session.flush()
             first_written.set()
             second_started.wait(10)
@@ -513,7 +513,7 @@ def test_two_concurrent_cancellations_of_one_booking_cancel_and_mail_once(race_a
             doctor_user = db.session.get(User, doctor)
             second_started.set()
             try:
-                services.cancel(booking, doctor_user)
+                interviews.cancel(booking, doctor_user)
                 db.session.commit()
                 outcome["result"] = "cancelled"
             except Conflict as error:

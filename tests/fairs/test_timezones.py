@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobboard.accounts.models import User
-from jobboard.fairs import services
+from jobboard.fairs import notices, registrations
 from jobboard.fairs.models import Fair
 
 UTC = timezone.utc
@@ -32,8 +32,8 @@ def local(instants, zone: str) -> list[str]:
 
 def test_t1_london_weekend_across_the_spring_change_has_the_same_slots_each_day():
     fair = fair_in("Europe/London")
-    saturday = services.slot_times(fair, date(2027, 3, 27), time(9, 0), time(17, 0), 20, [])
-    sunday = services.slot_times(fair, date(2027, 3, 28), time(9, 0), time(17, 0), 20, [])
+    saturday = registrations.slot_times(fair, date(2027, 3, 27), time(9, 0), time(17, 0), 20, [])
+    sunday = registrations.slot_times(fair, date(2027, 3, 28), time(9, 0), time(17, 0), 20, [])
 
     assert len(saturday) == len(sunday) == 24
     assert saturday[0][0] == datetime(2027, 3, 27, 9, 0, tzinfo=UTC)  # GMT
@@ -44,7 +44,7 @@ def test_t1_london_weekend_across_the_spring_change_has_the_same_slots_each_day(
 
 
 def test_t2_the_spring_forward_gap_gives_no_slot_from_a_nonexistent_wall_time():
-    slots = services.slot_times(fair_in("Europe/London"), date(2027, 3, 28), time(0, 30), time(3, 0), 30, [])
+    slots = registrations.slot_times(fair_in("Europe/London"), date(2027, 3, 28), time(0, 30), time(3, 0), 30, [])
 
     assert local(slots, "Europe/London") == ["00:30", "02:00", "02:30"]
     assert [start for start, _ in slots] == [datetime(2027, 3, 28, 0, 30, tzinfo=UTC),
@@ -54,7 +54,7 @@ def test_t2_the_spring_forward_gap_gives_no_slot_from_a_nonexistent_wall_time():
 
 
 def test_t3_fall_back_gives_seven_increasing_non_overlapping_slots_and_the_repeated_hour_twice():
-    slots = services.slot_times(fair_in("Europe/London"), date(2027, 10, 31), time(0, 30), time(3, 0), 30, [])
+    slots = registrations.slot_times(fair_in("Europe/London"), date(2027, 10, 31), time(0, 30), time(3, 0), 30, [])
 
     assert len(slots) == 7
     assert slots[0][0] == datetime(2027, 10, 30, 23, 30, tzinfo=UTC)  # 00:30 BST
@@ -67,7 +67,7 @@ def test_t3_fall_back_gives_seven_increasing_non_overlapping_slots_and_the_repea
 
 
 def test_breaks_are_skipped_in_local_time():
-    slots = services.slot_times(fair_in("Europe/Paris"), date(2027, 5, 23), time(10, 0), time(14, 0), 30,
+    slots = registrations.slot_times(fair_in("Europe/Paris"), date(2027, 5, 23), time(10, 0), time(14, 0), 30,
                                 [(time(12, 0), time(13, 0))])
     assert local(slots, "Europe/Paris") == ["10:00", "10:30", "11:00", "11:30", "13:00", "13:30"]
 
@@ -87,7 +87,7 @@ times_of_day = st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 4
 def test_t3_property_slots_are_increasing_disjoint_and_exactly_the_slot_length(zone, day, start, end, minutes,
                                                                                with_break):
     breaks = [(time(12, 0), time(13, 0))] if with_break else []
-    slots = services.slot_times(fair_in(zone), day, start, end, minutes, breaks)
+    slots = registrations.slot_times(fair_in(zone), day, start, end, minutes, breaks)
 
     for slot_start, slot_end in slots:
         assert slot_end - slot_start == timedelta(minutes=minutes)  # elapsed time, whatever the clock does
@@ -106,23 +106,23 @@ def test_t3_property_slots_are_increasing_disjoint_and_exactly_the_slot_length(z
 
 def test_t4_teaneck_slot_shown_to_viewers_in_london_and_israel():
     fair = fair_in("America/New_York")
-    instant = services.slot_times(fair, date(2027, 3, 20), time(10, 0), time(10, 20), 20, [])[0][0]
+    instant = registrations.slot_times(fair, date(2027, 3, 20), time(10, 0), time(10, 20), 20, [])[0][0]
     assert instant == datetime(2027, 3, 20, 14, 0, tzinfo=UTC)  # 10:00 EDT
 
-    in_london = services.local_times(instant, fair, viewer_in("Europe/London"))
-    in_israel = services.local_times(instant, fair, viewer_in("Asia/Jerusalem"))
+    in_london = notices.local_times(instant, fair, viewer_in("Europe/London"))
+    in_israel = notices.local_times(instant, fair, viewer_in("Asia/Jerusalem"))
 
     assert in_london.fair.strftime("%H:%M %Z") == "10:00 EDT"
     assert in_london.viewer.strftime("%H:%M %Z") == "14:00 GMT"  # four hours: the US is on DST, the UK not yet
     assert in_israel.viewer.strftime("%H:%M") == "16:00"  # Israel changes on 26 March
-    assert services.local_times(instant, fair, viewer_in("America/New_York")).viewer is None  # same zone: shown once
-    assert services.local_times(instant, fair, None, with_israel=True).israel.strftime("%H:%M") == "16:00"
+    assert notices.local_times(instant, fair, viewer_in("America/New_York")).viewer is None  # same zone: shown once
+    assert notices.local_times(instant, fair, None, with_israel=True).israel.strftime("%H:%M") == "16:00"
 
 
 def test_t5_buenos_aires_is_utc_minus_three_all_year_without_a_dst_label():
     fair = fair_in("America/Argentina/Buenos_Aires")
     for day in (date(2027, 1, 15), date(2027, 4, 4), date(2027, 7, 4), date(2027, 10, 3)):
-        slots = services.slot_times(fair, day, time(9, 0), time(10, 0), 20, [])
+        slots = registrations.slot_times(fair, day, time(9, 0), time(10, 0), 20, [])
         assert slots[0][0] == datetime.combine(day, time(12, 0), UTC)
         shown = slots[0][0].astimezone(ZoneInfo(fair.time_zone))
         assert shown.utcoffset() == timedelta(hours=-3)

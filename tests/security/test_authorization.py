@@ -33,14 +33,13 @@ from jobboard.applications.models import LicenceStatus, Stage
 from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.extensions import db
-from jobboard.fairs import services as fairs
+from jobboard.fairs import interviews, organising, registrations
 from jobboard.fairs.models import BookingMode, Slot
 from jobboard.jobs import services as jobs
 from jobboard.jobs.models import Seniority
 from jobboard.orgs import services as orgs
 from jobboard.orgs.models import Organization, OrgStatus, Role
 from jobboard.vocab.models import HebrewLevel
-from tests.statements import recorded_statements
 from tests.factories import (
     AdminFactory,
     DoctorFactory,
@@ -50,6 +49,7 @@ from tests.factories import (
     PostingFactory,
     SiteFactory,
 )
+from tests.statements import recorded_statements
 
 CLASSES = {"public", "user", "doctor", "admin", "member:viewer", "member:recruiter", "member:owner"}
 PERSONAS = ("anonymous", "doctor", "applicant", "viewer_a", "recruiter_a", "owner_a", "owner_b", "admin_password_only",
@@ -146,18 +146,18 @@ def build_world() -> World:
 
     now = utcnow()
     day = (now + timedelta(days=30)).date()
-    fair = fairs.save_fair(admin, fairs.FairFields(
+    fair = organising.save_fair(admin, organising.FairFields(
         name="MedEx Test", city="London", country="GB", venue="Hall", address="", time_zone="Europe/London",
         starts_on=day, ends_on=day, opens_at=time(9), closes_at=time(17),
         booking_opens_at=now - timedelta(days=1), booking_closes_at=datetime.combine(day, time(8)).astimezone(),
     ))
-    fairs.publish_fair(admin, fair)
-    registration = fairs.register(org_a, admin, fair, tables=[("Table 1", "")], mode=BookingMode.OPEN,
+    organising.publish_fair(admin, fair)
+    registration = registrations.register(org_a, admin, fair, tables=[("Table 1", "")], mode=BookingMode.OPEN,
                                   profession_slug=None)
-    fairs.generate_slots(registration.tables[0], admin, day=day, start=time(10), end=time(11), minutes=20,
+    registrations.generate_slots(registration.tables[0], admin, day=day, start=time(10), end=time(11), minutes=20,
                          breaks=[], posting=None, video_link=None)
     slots = list(db.session.scalars(select(Slot).where(Slot.fair_id == fair.id).order_by(Slot.starts_at)))
-    booking = fairs.book(applicant, slots[0].id, members["recruiter_a"].user, application=application)
+    booking = interviews.book(applicant, slots[0].id, members["recruiter_a"].user, application=application)
     alert = alerts.create_alert(user=applicant, email=None, name="Negev", query_string="region=negev",
                                 frequency=Frequency.DAILY)
     dead = OutboxMessage(kind="mail.send", payload={}, status=OutboxStatus.DEAD, attempts=10)

@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 
 from jobboard import ROOT, create_app
 from jobboard.accounts.models import User
-from jobboard.applications.models import Application, ApplicationNote as Note
+from jobboard.applications.models import Application
+from jobboard.applications.models import ApplicationNote as Note
 from jobboard.core import outbox
 from jobboard.extensions import db, limiter
 from jobboard.jobs.lifecycle import SEARCH_SYNC
@@ -428,7 +429,7 @@ def test_csv_export_neutralises_formula_cells(app, client, login, db_session, wo
     for cell in cells:
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     for hostile in ("+1", "-2", "@x", "=1", "\t=1", "\r=1"):
-        from jobboard.fairs.services import csv_cell
+        from jobboard.core.spreadsheets import csv_cell
 
         assert csv_cell(hostile).startswith("'"), hostile
 

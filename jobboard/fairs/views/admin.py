@@ -10,7 +10,7 @@ from jobboard.core.access import admin_required
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import db
-from jobboard.fairs import queries, services
+from jobboard.fairs import organising, queries
 from jobboard.fairs.forms import FairForm, ReasonForm
 from jobboard.fairs.models import Fair
 from jobboard.fairs.views import bp
@@ -25,7 +25,7 @@ def admin_list() -> Response:
 def _save_fair(form: FairForm, fair: Fair | None) -> Response:
     if form.validate_on_submit():
         with errors_on(form):
-            saved = services.save_fair(current_user, form.to_fields(), fair)
+            saved = organising.save_fair(current_user, form.to_fields(), fair)
             flash(f"{saved.name} is saved.", "success")
             return redirect(url_for("fairs.admin_list"))
     return form_page("fairs/admin_form.html", form, fair=fair)
@@ -41,14 +41,14 @@ def admin_new() -> Response:
 @admin_required
 def admin_edit(fair_id: int) -> Response:
     fair = or_404(db.session.get(Fair, fair_id))
-    return _save_fair(FairForm.of(services.FairFields.of(fair)), fair)
+    return _save_fair(FairForm.of(organising.FairFields.of(fair)), fair)
 
 
 @bp.route("/admin/fairs/<int:fair_id>/publish", methods=["POST"])
 @admin_required
 def admin_publish(fair_id: int) -> Response:
     fair = or_404(db.session.get(Fair, fair_id))
-    services.publish_fair(current_user, fair)
+    organising.publish_fair(current_user, fair)
     flash(f"{fair.name} is published.", "success")
     return redirect(url_for("fairs.admin_list"))
 
@@ -60,6 +60,6 @@ def admin_cancel(fair_id: int) -> Response:
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(422, "Give the reason for the cancellation.")
-    count = services.cancel_fair(current_user, fair, form.reason.data)
+    count = organising.cancel_fair(current_user, fair, form.reason.data)
     flash(f"{fair.name} is cancelled; {count} booking{'s' if count != 1 else ''} cancelled and everyone told.", "success")
     return redirect(url_for("fairs.admin_list"))

@@ -15,7 +15,7 @@ from jobboard.core.htmx import is_htmx, render_page
 from jobboard.core.views import or_404, posted_id
 from jobboard.core.web import private_download
 from jobboard.extensions import limiter
-from jobboard.fairs import ics, queries, services
+from jobboard.fairs import ics, interviews, invitations, notices, queries
 from jobboard.fairs.models import Fair
 from jobboard.fairs.views import bp
 
@@ -34,13 +34,13 @@ def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, object]:
     viewer = current_user if current_user.is_authenticated else None
     doctor = viewer if viewer and viewer.is_doctor else None
     mine = {b.org_id: b for b in queries.doctor_bookings(doctor, fair)} if doctor else {}
-    problems = {r.org_id: services.eligibility_problem(doctor, r) for r in regs} if doctor else {}
-    movable = {b.id for b in mine.values() if services.doctor_may_move(b, now)}
+    problems = {r.org_id: interviews.eligibility_problem(doctor, r) for r in regs} if doctor else {}
+    movable = {b.id for b in mine.values() if interviews.doctor_may_move(b, now)}
     return {
         "fair": fair, "registrations": regs, "free": queries.free_times(fair, org_id), "mine": mine, "problems": problems,
-        "cutoffs": {b.id: services.change_cutoff(b) for b in mine.values()},
+        "cutoffs": {b.id: interviews.change_cutoff(b) for b in mine.values()},
         "movable": movable,
-        "cancellable": {b.id for b in mine.values() if services.doctor_may_cancel(b, now)},
+        "cancellable": {b.id for b in mine.values() if interviews.doctor_may_cancel(b, now)},
         # The employers whose free times the doctor may pick from: to book one, or to move theirs.
         "choosing": {r.org_id for r in regs if doctor and fair.is_published and (
             mine[r.org_id].id in movable if r.org_id in mine else not problems[r.org_id])},
@@ -55,7 +55,7 @@ def detail(fair_slug: str) -> Response:
     fair = or_404(queries.public_fair(fair_slug))
     invitation_token = request.args.get("invitation")
     if invitation_token and current_user.is_authenticated:
-        services.invitation_from_token(invitation_token, current_user)
+        invitations.invitation_from_token(invitation_token, current_user)
     return render_page("fairs/detail.html", block="grid", **_grid_context(fair))
 
 
@@ -72,8 +72,8 @@ def _grid_response(fair: Fair, org_id: int) -> Response:
 @doctor_required
 def book(fair_slug: str, slot_id: int) -> Response:
     fair = or_404(queries.public_fair(fair_slug))
-    booking = services.book(current_user, slot_id, current_user)
-    flash(f"Booked: {booking.org.name}, {services.local_times(booking.starts_at, fair, current_user).fair:%A %d %B, %H:%M}.", "success")
+    booking = interviews.book(current_user, slot_id, current_user)
+    flash(f"Booked: {booking.org.name}, {notices.local_times(booking.starts_at, fair, current_user).fair:%A %d %B, %H:%M}.", "success")
     return _grid_response(fair, booking.org_id)
 
 
@@ -85,7 +85,7 @@ def move(booking_id: int) -> Response:
     slot_id = posted_id("slot_id")
     if slot_id is None:
         abort(422, "Choose the slot to move to.")
-    services.reschedule(booking, slot_id, current_user)
+    interviews.reschedule(booking, slot_id, current_user)
     flash("Your interview is moved; the new calendar invitation is in your mailbox.", "success")
     return _grid_response(booking.fair, booking.org_id)
 
@@ -94,7 +94,7 @@ def move(booking_id: int) -> Response:
 @doctor_required
 def cancel(booking_id: int) -> Response:
     booking = or_404(queries.doctor_booking(current_user, booking_id))
-    services.cancel(booking, current_user)
+    interviews.cancel(booking, current_user)
     flash("Your interview is cancelled.", "info")
     if request.form.get("from") == "schedule":
         return redirect(url_for("fairs.my_schedule"))
@@ -107,8 +107,8 @@ def my_schedule() -> Response:
     bookings = queries.doctor_bookings(current_user)
     now = utcnow()
     return render_page("fairs/my_schedule.html", bookings=bookings,
-                       cancellable={b.id for b in bookings if services.doctor_may_cancel(b, now)},
-                       local={b.id: services.local_times(b.starts_at, b.fair, current_user) for b in bookings})
+                       cancellable={b.id for b in bookings if interviews.doctor_may_cancel(b, now)},
+                       local={b.id: notices.local_times(b.starts_at, b.fair, current_user) for b in bookings})
 
 
 @bp.route("/me/fairs/schedule.ics")

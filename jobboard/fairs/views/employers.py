@@ -14,12 +14,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from jobboard.applications.queries import org_application
+from jobboard.core import spreadsheets
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404, posted_id
 from jobboard.core.web import private_download
-from jobboard.fairs import queries, services
+from jobboard.fairs import interviews, invitations, notices, queries, registrations
 from jobboard.fairs.forms import (
     AttendanceForm,
     BookForApplicantForm,
@@ -57,7 +58,7 @@ def org_register(fair_id: int) -> Response:
     form = RegistrationForm(data={"tables": "Table 1\nTable 2"})
     if form.validate_on_submit():
         with errors_on(form):
-            services.register(current_org(), current_user, fair, tables=form.table_rows(), mode=form.booking_mode(),
+            registrations.register(current_org(), current_user, fair, tables=form.table_rows(), mode=form.booking_mode(),
                               profession_slug=form.profession_slug.data or None)
             flash(f"You are registered for {fair.name}. Now add the interview slots.", "success")
             return redirect(url_for("fairs.org_manage", fair_id=fair.id))
@@ -80,7 +81,7 @@ def _manage_page(fair: Fair, *, slots_form: SlotsForm | None = None) -> Response
         slots=slots, slots_form=slots_form or _slots_form(fair, registration, formdata=None),
         book_form=BookForApplicantForm.offering(queries.bookable_applications(org), slots, ZoneInfo(fair.time_zone), now),
         settings_form=SettingsForm.of(registration), message_form=MessageForm(formdata=None),
-        attendance_form=AttendanceForm(formdata=None), zone=ZoneInfo(fair.time_zone), israel=services.ISRAEL, now=now,
+        attendance_form=AttendanceForm(formdata=None), zone=ZoneInfo(fair.time_zone), israel=notices.ISRAEL, now=now,
         status=422 if slots_form is not None and slots_form.errors else 200,
     )
 
@@ -99,7 +100,7 @@ def org_settings(fair_id: int) -> Response:
     form = SettingsForm()
     if not form.validate_on_submit():
         abort(422, "Choose who may book.")
-    services.update_registration(registration, current_user, mode=form.booking_mode(),
+    registrations.update_registration(registration, current_user, mode=form.booking_mode(),
                                  profession_slug=form.profession_slug.data or None)
     flash("Saved.", "success")
     return redirect(url_for("fairs.org_manage", fair_id=fair.id))
@@ -115,7 +116,7 @@ def org_generate(fair_id: int) -> Response:
             table = queries.org_table(current_org(), form.table_id.data)
             if table is None:
                 raise DomainError("Choose one of your tables.", field="table_id")
-            count = services.generate_slots(
+            count = registrations.generate_slots(
                 table, current_user, day=date.fromisoformat(form.day.data), start=form.start.data, end=form.end.data,
                 minutes=form.minutes.data, breaks=form.break_times(), video_link=form.video_link.data,
                 posting=queries.slot_posting(current_org(), form.posting_id.data),
@@ -130,9 +131,9 @@ def org_generate(fair_id: int) -> Response:
 def org_slot_action(slot_id: int, action: str) -> Response:
     slot = or_404(queries.org_slot(current_org(), slot_id))
     if action == "delete":
-        services.delete_slot(slot, current_user)
+        registrations.delete_slot(slot, current_user)
     else:
-        services.set_slot_blocked(slot, current_user, action == "block")
+        registrations.set_slot_blocked(slot, current_user, action == "block")
     flash({"block": "The slot is blocked.", "unblock": "The slot is open again.", "delete": "The slot is deleted."}[action], "success")
     return redirect(url_for("fairs.org_manage", fair_id=slot.fair_id))
 
@@ -144,7 +145,7 @@ def org_cancel(booking_id: int) -> Response:
     form = MessageForm()
     if not form.validate_on_submit():
         abort(422, "Write a message to the doctor explaining the cancellation.")
-    services.cancel(booking, current_user, form.message.data)
+    interviews.cancel(booking, current_user, form.message.data)
     flash("The interview is cancelled and the doctor told.", "success")
     return redirect(url_for("fairs.org_manage", fair_id=booking.fair_id))
 
@@ -156,7 +157,7 @@ def org_attendance(booking_id: int) -> Response:
     form = AttendanceForm()
     if not form.validate_on_submit():
         abort(422, "Choose attended or no-show.")
-    services.mark_attendance(booking, current_user, Attendance(form.attendance.data))
+    interviews.mark_attendance(booking, current_user, Attendance(form.attendance.data))
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                     else url_for("fairs.org_agenda", fair_id=booking.fair_id))
 
@@ -172,14 +173,14 @@ def org_book(fair_id: int) -> Response:
     slot = queries.org_slot(current_org(), slot_id)
     if application is None or slot is None or slot.fair_id != fair.id or application.doctor is None:
         abort(404)
-    services.book(application.doctor, slot.id, current_user, application=application)
+    interviews.book(application.doctor, slot.id, current_user, application=application)
     flash(f"Booked for {application.doctor.full_name}; they have the calendar invitation.", "success")
     return redirect(url_for("fairs.org_manage", fair_id=fair.id))
 
 
 def _day_window(fair: Fair, day: date) -> tuple[datetime, datetime]:
     zone = ZoneInfo(fair.time_zone)
-    return (services.local_to_utc(day, time(0, 0), zone), services.local_to_utc(day + timedelta(days=1), time(0, 0), zone))
+    return (registrations.local_to_utc(day, time(0, 0), zone), registrations.local_to_utc(day + timedelta(days=1), time(0, 0), zone))
 
 
 def _chosen_day(fair: Fair) -> date:
@@ -199,7 +200,7 @@ def org_agenda(fair_id: int) -> Response:
     return render_page(
         "fairs/agenda.html", org=current_org(), membership=current_membership(), fair=fair, day=day, days=fair.days,
         tables=queries.agenda(fair, current_org(), _day_window(fair, day)), zone=ZoneInfo(fair.time_zone),
-        israel=services.ISRAEL, attendance_form=AttendanceForm(formdata=None), now=utcnow(),
+        israel=notices.ISRAEL, attendance_form=AttendanceForm(formdata=None), now=utcnow(),
     )
 
 
@@ -215,7 +216,7 @@ def org_agenda_csv(fair_id: int) -> Response:
         for table, bookings in queries.agenda(fair, current_org(), _day_window(fair, day)):
             for booking in bookings:
                 posting = booking.slot.posting.title if booking.slot.posting else ""
-                writer.writerow([services.csv_cell(value) for value in (
+                writer.writerow([spreadsheets.csv_cell(value) for value in (
                     day.isoformat(), f"{booking.starts_at.astimezone(zone):%H:%M}", f"{booking.ends_at.astimezone(zone):%H:%M}",
                     table.label, booking.doctor.full_name, booking.doctor.email, posting,
                     booking.attendance.value if booking.attendance else "",
@@ -233,6 +234,6 @@ def org_invite(application_id: int) -> Response:
     fair = queries.public_fair_by_id(fair_id)
     if fair is None or queries.registration_of(fair, current_org()) is None:
         abort(404)
-    services.invite(application, current_user, fair)
+    invitations.invite(application, current_user, fair)
     flash(f"{application.doctor.full_name} is invited to book an interview at {fair.name}.", "success")
     return redirect(url_for("applications.detail", application_id=application.id))

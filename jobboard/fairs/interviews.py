@@ -1,0 +1,306 @@
+"""Booking, moving and cancelling interviews, by doctors and by employers for their applicants
+(the lock order and the last word of the constraints are in ``locks``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from jobboard.accounts.models import User
+from jobboard.applications.models import INTERVIEW_STAGES, Application
+from jobboard.applications.profiles import completeness, profile_of
+from jobboard.core.db import utcnow
+from jobboard.core.errors import Conflict, DomainError, Gone, NotFound, NotPermitted
+from jobboard.core.urls import external_url
+from jobboard.extensions import db
+from jobboard.fairs.locks import (
+    confirmed_booking,
+    insert_or_conflict,
+    lock_doctor,
+    lock_fair,
+    lock_slot,
+)
+from jobboard.fairs.models import (
+    Attendance,
+    Booking,
+    BookingInvitation,
+    BookingMode,
+    BookingStatus,
+    Fair,
+    FairRegistration,
+    FairStatus,
+    Slot,
+    SlotStatus,
+)
+from jobboard.fairs.notices import local_times, schedule_reminders, send_booking_mail
+from jobboard.mail import queue_mail
+from jobboard.orgs import queries as org_queries
+from jobboard.orgs.models import Organization, OrgStatus
+
+
+def _check_time(fair: Fair, slot: Slot, now: datetime) -> None:
+    if fair.status == FairStatus.CANCELLED:
+        raise Gone("This fair is cancelled.")
+    if fair.status != FairStatus.PUBLISHED:
+        raise NotFound("There is no such fair.")
+    if now < fair.booking_opens_at:
+        raise Conflict(f"Booking opens on {fair.booking_opens_at.astimezone(ZoneInfo(fair.time_zone)):%d %B %Y at %H:%M} ({fair.time_zone}).")
+    if now >= fair.booking_closes_at:
+        raise Conflict("Booking for this fair has closed.")
+    if slot.starts_at <= now:
+        raise Conflict("This slot has already started.")
+    if slot.status == SlotStatus.BLOCKED:
+        raise Conflict("This slot is not available.")
+
+
+def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | None) -> None:
+    holder = confirmed_booking(slot)
+    if holder is not None and holder is not ignore:
+        if holder.doctor_id == doctor.id:
+            raise Conflict("You have already booked this slot.")
+        raise Conflict("This slot was just taken. Choose another one.")
+    gap = timedelta(minutes=fair.min_gap_minutes)
+    clash = db.session.scalar(
+        select(Booking).where(
+            Booking.doctor_id == doctor.id, Booking.status == BookingStatus.CONFIRMED,
+            Booking.starts_at < slot.ends_at + gap, slot.starts_at < Booking.busy_until,
+            Booking.id != (ignore.id if ignore else 0),
+        ).limit(1)
+    )
+    if clash is not None:
+        raise Conflict(
+            f"You already have an interview with {clash.org.name} at that time"
+            + (f" (allow {fair.min_gap_minutes} minutes to walk between tables)." if fair.min_gap_minutes else ".")
+        )
+    same_employer = db.session.scalar(
+        select(Booking).where(
+            Booking.doctor_id == doctor.id, Booking.fair_id == fair.id, Booking.org_id == slot.org_id,
+            Booking.status == BookingStatus.CONFIRMED, Booking.id != (ignore.id if ignore else 0),
+        )
+    )
+    if same_employer is not None:
+        raise Conflict(
+            f"You already have an interview with {same_employer.org.name} at this fair. Move that one instead."
+        )
+
+
+def interviewing_registration(fair: Fair, org_id: int) -> FairRegistration:
+    """The employer's part in the fair, while it interviews there (a suspended one does not)."""
+    registration = db.session.scalar(
+        select(FairRegistration).join(Organization).where(
+            FairRegistration.fair_id == fair.id, FairRegistration.org_id == org_id, Organization.status == OrgStatus.VERIFIED)
+    )
+    if registration is None:
+        raise NotFound("There is no such slot.")
+    return registration
+
+
+def open_invitation(doctor: User, fair: Fair, org_id: int) -> BookingInvitation | None:
+    """An unused invitation whose application is still one the employer interviews (not since
+    withdrawn or rejected)."""
+    return db.session.scalar(select(BookingInvitation).join(
+        Application, Application.id == BookingInvitation.application_id).where(
+        BookingInvitation.doctor_id == doctor.id, BookingInvitation.fair_id == fair.id,
+        BookingInvitation.org_id == org_id, BookingInvitation.used_at.is_(None),
+        Application.stage.in_(INTERVIEW_STAGES),
+    ))
+
+
+def eligibility_problem(doctor: User, registration: FairRegistration) -> str | None:
+    """Why this doctor may not book with this employer at this fair, or None."""
+    if not doctor.is_doctor:
+        return "Only doctors' accounts book interviews."
+    if not doctor.is_confirmed:
+        return "Confirm your e-mail address first."
+    if registration.booking_mode == BookingMode.INVITED:
+        if open_invitation(doctor, registration.fair, registration.org_id) is None:
+            return f"{registration.org.name} interviews invited applicants only."
+        return None
+    profile = profile_of(doctor)
+    # The profile must be complete; a CV is not needed to meet an employer at a fair.
+    if not completeness(profile, cv_count=1).can_apply:
+        return "Complete your profile to book interviews."
+    if registration.profession_slug and profile.profession_slug != registration.profession_slug:
+        return f"{registration.org.name} interviews {registration.profession_slug.replace('-', ' ')}s at this fair."
+    return None
+
+
+def book(doctor: User, slot_id: int, actor: User, *, application: Application | None = None) -> Booking:
+    """Book a slot for ``doctor``. ``actor`` is the doctor, or a recruiter of the slot's
+    employer booking for one of its applicants (the same rules bind both)."""
+    slot_row = db.session.get(Slot, slot_id)
+    if slot_row is None:
+        raise NotFound("There is no such slot.")
+    fair = lock_fair(slot_row.fair_id)
+    slot = lock_slot(slot_id)
+    lock_doctor(doctor)
+    now = utcnow()
+    _check_time(fair, slot, now)
+    registration = interviewing_registration(fair, slot.org_id)
+    invitation = None
+    if actor.id == doctor.id:
+        problem = eligibility_problem(doctor, registration)
+        if problem:
+            raise NotPermitted(problem)
+        invitation = open_invitation(doctor, fair, slot.org_id)
+    elif application is None or application.org_id != slot.org_id or application.doctor_id != doctor.id:
+        raise NotPermitted("Employers book only for their own applicants.")
+    elif application.stage not in INTERVIEW_STAGES:
+        raise Conflict(f"This application is {application.stage.label.lower()}; book interviews for applicants "
+                       "in screening, interview or offer.")
+    _check_doctor_free(doctor, fair, slot, ignore=None)
+    booking = Booking(
+        slot_id=slot.id, fair_id=fair.id, org_id=slot.org_id, doctor_id=doctor.id,
+        application_id=application.id if application else (invitation.application_id if invitation else None),
+        starts_at=slot.starts_at, ends_at=slot.ends_at,
+        busy_until=slot.ends_at + timedelta(minutes=fair.min_gap_minutes), booked_by_id=actor.id,
+    )
+    insert_or_conflict(booking)
+    if invitation is not None:
+        invitation.used_at = now
+    send_booking_mail(booking, "fairs/booked", f"Interview booked: {booking.org.name} at {fair.name}",
+          booked_by_employer=actor.id != doctor.id)
+    schedule_reminders(booking, now)
+    return booking
+
+
+def change_cutoff(booking: Booking) -> datetime:
+    """Until when the doctor may move the interview, or cancel one they booked themselves."""
+    return booking.starts_at - timedelta(hours=booking.fair.cancel_cutoff_hours)
+
+
+def doctor_may_move(booking: Booking, now: datetime) -> bool:
+    return now <= change_cutoff(booking)
+
+
+def doctor_may_cancel(booking: Booking, now: datetime) -> bool:
+    """The cutoff binds what the doctor booked; an interview the employer booked for them they
+    may always call off before it starts (they never agreed to its time)."""
+    if booking.booked_by_id != booking.doctor_id:
+        return now < booking.starts_at
+    return doctor_may_move(booking, now)
+
+
+def _check_cutoff(booking: Booking, actor: User, now: datetime, *, cancelling: bool) -> None:
+    """The cutoff binds the doctor; the employer and administrators may always act."""
+    if actor.id != booking.doctor_id:
+        return
+    allowed = doctor_may_cancel(booking, now) if cancelling else doctor_may_move(booking, now)
+    if not allowed:
+        raise Conflict(
+            f"Interviews can be changed by you until {booking.fair.cancel_cutoff_hours} hours before they start. "
+            f"Contact {booking.org.name} to change this one."
+        )
+
+
+def _may_manage(booking: Booking, actor: User) -> bool:
+    if actor.can_administer or actor.id == booking.doctor_id:
+        return True
+    return org_queries.acts_for(actor, booking.org_id)
+
+
+def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
+    """Move the booking to another free slot of the same employer, in place: the same row and
+    calendar UID, a higher SEQUENCE. Until the new slot is secured the old one stays booked."""
+    if not _may_manage(booking, actor):
+        raise NotFound("There is no such booking.")
+    target = db.session.get(Slot, new_slot_id)
+    if target is None or target.org_id != booking.org_id or target.fair_id != booking.fair_id:
+        raise NotFound("Choose another slot of the same employer at this fair.")
+    fair = lock_fair(booking.fair_id)
+    slot = lock_slot(new_slot_id)
+    interviewing_registration(fair, slot.org_id)
+    doctor = booking.doctor
+    lock_doctor(doctor)
+    seen_sequence = booking.sequence
+    db.session.refresh(booking, with_for_update=True)
+    if booking.status != BookingStatus.CONFIRMED or booking.sequence != seen_sequence:
+        raise Conflict("This booking has just changed. Reload the page.")
+    now = utcnow()
+    _check_cutoff(booking, actor, now, cancelling=False)
+    _check_time(fair, slot, now)
+    if slot.id == booking.slot_id:
+        raise Conflict("The booking is already in this slot.")
+    _check_doctor_free(doctor, fair, slot, ignore=booking)
+    booking.slot_id, booking.starts_at, booking.ends_at = slot.id, slot.starts_at, slot.ends_at
+    booking.busy_until = slot.ends_at + timedelta(minutes=fair.min_gap_minutes)
+    booking.sequence += 1
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("This slot was just taken. Your interview stays where it was.") from None
+    db.session.refresh(booking, ["slot"])
+    send_booking_mail(booking, "fairs/moved", f"Interview moved: {booking.org.name} at {fair.name}")
+    schedule_reminders(booking, now)
+    return booking
+
+
+def call_off(booking: Booking, actor: User, message: str | None) -> None:
+    """Cancel and tell the doctor, past every rule: for cancellations the programme decided (a
+    cancelled fair, a suspended employer). The caller holds the locks it needs."""
+    booking.status = BookingStatus.CANCELLED
+    booking.sequence += 1
+    booking.cancelled_by_id = actor.id
+    booking.cancel_message = message
+    send_booking_mail(booking, "fairs/cancelled", f"Interview cancelled: {booking.org.name} at {booking.fair.name}",
+          message=message, by_doctor=actor.id == booking.doctor_id)
+
+
+def cancel(booking: Booking, actor: User, message: str | None = None) -> None:
+    if not _may_manage(booking, actor):
+        raise NotFound("There is no such booking.")
+    lock_fair(booking.fair_id)
+    # Locked, so a concurrent cancel or move of this booking waits and then sees what it did.
+    db.session.refresh(booking, with_for_update=True)
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Conflict("This booking is already cancelled.")
+    _check_cutoff(booking, actor, utcnow(), cancelling=True)
+    if actor.id != booking.doctor_id and not (message or "").strip():
+        raise DomainError("Write a message to the doctor explaining the cancellation.", field="message")
+    call_off(booking, actor, (message or "").strip() or None)
+
+
+def cancel_for_suspension(admin: User, org: Organization) -> int:
+    """A suspended employer holds no interviews: its upcoming bookings are cancelled and each
+    doctor is told (not why: the reason is between the programme and the employer). Returns how
+    many were cancelled. Lifting the suspension reopens the tables, not these bookings."""
+    bookings = list(db.session.scalars(
+        select(Booking).where(Booking.org_id == org.id, Booking.status == BookingStatus.CONFIRMED,
+                              Booking.starts_at > utcnow()).order_by(Booking.starts_at).with_for_update()
+    ))
+    for booking in bookings:
+        call_off(booking, admin, f"{org.name} no longer holds interviews at {booking.fair.name}.")
+    return len(bookings)
+
+
+def cancel_for_deleted_account(doctor: User) -> None:
+    """The doctor is deleting their account: every interview still to come is off. The
+    employer's recruiters are told, without the doctor's name (it is being erased); the doctor
+    is not mailed. The caller deletes the bookings, which frees their slots."""
+    lock_doctor(doctor)
+    upcoming = db.session.scalars(
+        select(Booking).where(Booking.doctor_id == doctor.id, Booking.status == BookingStatus.CONFIRMED,
+                              Booking.starts_at > utcnow())
+        .order_by(Booking.starts_at).with_for_update()
+    )
+    for booking in upcoming:
+        local = local_times(booking.starts_at, booking.fair, None, with_israel=True)
+        agenda_url = external_url("fairs.org_agenda", org_slug=booking.org.slug, fair_id=booking.fair_id,
+                                  day=local.fair.date().isoformat())
+        for user in org_queries.staff(booking.org_id):
+            queue_mail(user.email, f"Interview cancelled: {booking.fair.name}, {local.fair:%d %B %H:%M}",
+                       "fairs/cancelled_account_deleted", fair=booking.fair, org=booking.org, slot=booking.slot,
+                       local=local, agenda_url=agenda_url)
+
+
+def mark_attendance(booking: Booking, actor: User, attendance: Attendance) -> None:
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Conflict("A cancelled booking cannot be marked.")
+    if booking.starts_at > utcnow():
+        raise Conflict("Attendance can be marked once the interview has started.")
+    booking.attendance = attendance
+

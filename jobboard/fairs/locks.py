@@ -1,0 +1,70 @@
+"""The locks every booking decision takes, and the constraint check that ends it.
+
+Booking, moving and cancelling follow one pattern: lock what the decision depends on (the fair,
+then the slot, then the doctor's own row, always in that order, on PostgreSQL; the whole
+transaction holds the write lock on SQLite), re-check every rule on the locked state, write,
+and let the database constraints have the last word (a violation becomes a 409 with a clear
+message). Mail, calendar files and reminders go through the outbox in the same transaction, so
+a booking that loses a race sends nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from jobboard.accounts.models import User
+from jobboard.core.errors import Conflict, NotFound
+from jobboard.extensions import db
+from jobboard.fairs.models import (
+    Booking,
+    BookingStatus,
+    Fair,
+    Slot,
+)
+
+
+def lock_fair(fair_id: int, *, exclusive: bool = False) -> Fair:
+    query = select(Fair).where(Fair.id == fair_id)
+    query = query.with_for_update() if exclusive else query.with_for_update(read=True)
+    # As for slots: a fair loaded earlier in the request (e.g. by the view) is re-read under
+    # the lock, so a cancellation committed while we waited is seen.
+    fair = db.session.scalar(query.execution_options(populate_existing=True))
+    if fair is None:
+        raise NotFound("There is no such fair.")
+    return fair
+
+
+def lock_slot(slot_id: int) -> Slot:
+    # populate_existing: the slot may already be in the session, read before the lock was
+    # granted; the rules must be checked on the row as it is now (e.g. blocked meanwhile).
+    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update()
+                             .execution_options(populate_existing=True))
+    if slot is None:
+        raise NotFound("There is no such slot.")
+    return slot
+
+
+def lock_doctor(doctor: User) -> None:
+    db.session.scalar(select(User.id).where(User.id == doctor.id).with_for_update())
+
+
+def confirmed_booking(slot: Slot) -> Booking | None:
+    return db.session.scalar(select(Booking).where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED))
+
+
+def insert_or_conflict(booking: Booking) -> None:
+    """Flush in a savepoint; a constraint violation (a race lost to another transaction)
+    becomes a 409 with the rule's message."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(booking)
+            db.session.flush()
+    except IntegrityError as error:
+        detail = str(error.orig)
+        if "doctor_no_overlap" in detail or "exclusion" in detail.lower():
+            raise Conflict("You already have an interview at that time.") from None
+        if "doctor_id" in detail or "doctor_employer" in detail:
+            raise Conflict("You already have an interview with this employer at this fair. Move that one instead.") from None
+        raise Conflict("This slot was just taken. Choose another one.") from None
+
