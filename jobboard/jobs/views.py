@@ -114,7 +114,7 @@ def submit(posting_id: int) -> Response:
 @member_required(Role.RECRUITER)
 def withdraw(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
-    target = queries.open_revision(posting) if posting.status.value == "published" else posting
+    target = queries.open_revision(posting) if posting.is_published else posting
     if target is None:
         abort(409, "There is nothing waiting for review.")
     services.withdraw_submission(target, current_user)
