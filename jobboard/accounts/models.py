@@ -34,6 +34,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # IANA name; fair times are shown in it beside the fair's own when it differs.
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # The board's language code the person reads, and receives mail, in (None: not chosen yet).
+    language: Mapped[str | None] = mapped_column(String(8))
     # Part of the session cookie's user id: bumping it signs out every existing session.
     session_version: Mapped[int] = mapped_column(default=1)
     # Two-factor sign-in (TOTP). The last accepted time step stops a code being used twice.

@@ -16,7 +16,8 @@ def _export(user: User) -> Exported:
     return Exported({
         "email": user.email, "full_name": user.full_name, "kind": user.kind.value,
         "created_at": iso(user.created_at), "email_confirmed_at": iso(user.email_confirmed_at),
-        "last_login_at": iso(user.last_login_at), "time_zone": user.time_zone, "two_factor": user.has_two_factor,
+        "last_login_at": iso(user.last_login_at), "time_zone": user.time_zone, "language": user.language,
+        "two_factor": user.has_two_factor,
     })
 
 

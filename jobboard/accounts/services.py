@@ -230,6 +230,11 @@ def set_time_zone(user: User, time_zone: str | None) -> None:
     user.time_zone = time_zone or None
 
 
+def save_language(user: User, code: str) -> None:
+    """The language the person reads the board and its mail in (a code of ``i18n.LANGUAGES``)."""
+    user.language = code
+
+
 def sign_out(user: User) -> None:
     """Ends this and every other session of the user (copied cookies included)."""
     user.end_sessions()

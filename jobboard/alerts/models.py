@@ -44,6 +44,8 @@ class Alert(TimestampMixin, db.Model):
     frequency: Mapped[Frequency] = mapped_column(enum_type(Frequency, "alert_frequency"))
     status: Mapped[AlertStatus] = mapped_column(enum_type(AlertStatus, "alert_status"))
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Jerusalem")
+    # A visitor's alert mails in the language they subscribed in; a signed-in person's in theirs.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     confirmed_at: Mapped[datetime | None]
     # Postings first published after this instant are new to the alert.
     searched_until: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,7 +27,7 @@ def _alert_data(alert: Alert) -> dict[str, object]:
     ).tuples()
     return {
         "name": alert.name, "search": alert.query_string, "frequency": alert.frequency.value,
-        "status": alert.status.value, "time_zone": alert.time_zone,
+        "status": alert.status.value, "time_zone": alert.time_zone, "language": alert.language,
         "saved_with_address_only": alert.email if alert.user_id is None else None,
         "created_at": iso(alert.created_at), "confirmed_at": iso(alert.confirmed_at),
         "last_sent_at": iso(alert.last_sent_at), "found_last_time": alert.last_found,

@@ -228,8 +228,3 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["tz"] = ZoneInfo  # templates show instants in a named zone
-
-    @app.context_processor
-    def _layout_context() -> dict[str, object]:
-        lang = request.cookies.get("lang", "en") if request else "en"
-        return {"html_lang": lang, "html_dir": "rtl" if lang == "he" else "ltr"}

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask.wrappers import Response
 from flask_login import current_user
 
 from jobboard.core.access import login_required, public
 from jobboard.core.htmx import render_page
+from jobboard.accounts.services import save_language
 from jobboard.core.urls import safe_next
+from jobboard.i18n import COOKIE, known
 from jobboard.orgs.queries import memberships_of
 
 bp = Blueprint("pages", __name__)
-
-LANGUAGES = {"en": "English", "he": "עברית"}
-
 
 @bp.route("/")
 @public
@@ -49,8 +48,13 @@ def privacy() -> Response:
 @bp.route("/language", methods=["POST"])
 @public
 def language() -> Response:
-    lang = request.form.get("lang", "en")
-    response = redirect(safe_next(request.form.get("next"), url_for("pages.home")))
-    if lang in LANGUAGES:
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    """The language switcher: the same page in the chosen language, remembered for the next visit
+    (on the account too when signed in). ``next`` is the page's address without its language."""
+    code = known(request.form.get("lang"))
+    if code is None:
+        abort(422, "Choose one of the board's languages.")
+    response = redirect(f"/{code}{safe_next(request.form.get('next'), '/')}")
+    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    if current_user.is_authenticated:
+        save_language(current_user, code)
     return response

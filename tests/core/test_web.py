@@ -89,7 +89,8 @@ def is_full_page(body: str) -> bool:
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [
-        ("GET", "/", 200),
+        ("GET", "/", 302),
+        ("GET", "/he/", 200),
         ("GET", "/account/login", 200),
         ("GET", "/no-such-page", 404),
         ("GET", "/account/logout", 405),

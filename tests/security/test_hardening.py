@@ -227,7 +227,7 @@ def test_files_are_sandboxed_attachments_that_are_not_stored(app, client, login,
 
 
 def test_htmx_config_meta_tag(client, db_session):
-    document = parse(client.get("/").get_data(as_text=True))
+    document = parse(client.get("/en/").get_data(as_text=True))
     meta = [m for m in document.iter("meta") if m.get("name") == "htmx-config"]
     assert len(meta) == 1
     config = json.loads(meta[0].get("content"))

@@ -1,0 +1,119 @@
+"""The board's languages: which one each request and each mail speaks, and one address per
+language for every page.
+
+A page's address may start with a language (``/he/jobs``): ``LanguagePrefix`` moves that part
+into the script name, so every route serves every language and ``url_for`` keeps the reader in
+theirs. Without a prefix the language is the account's, then the visitor's saved choice, then
+the browser's ``Accept-Language``, then English; ``/`` alone sends the visitor to their
+language's home. Mail speaks its recipient's language (``in_language``), whoever caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from babel import Locale
+from flask import Flask, current_app, redirect, request
+from flask_babel import Babel, force_locale, get_locale
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+# The board's languages, each named in itself (how the switcher offers them).
+LANGUAGES = {"en": "English", "he": "עברית", "fr": "Français", "es": "Español", "ru": "Русский"}
+DEFAULT = "en"
+COOKIE = "lang"
+_ENVIRON_KEY = "jobboard.language"
+
+
+class LanguagePrefix:
+    """WSGI middleware: ``/fr/jobs`` is served as ``/jobs`` under the script name ``/fr``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        parts = environ.get("PATH_INFO", "").split("/", 2)  # "/fr/jobs" -> ["", "fr", "jobs"]
+        if len(parts) > 1 and parts[1] in LANGUAGES:
+            environ[_ENVIRON_KEY] = parts[1]
+            environ["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '')}/{parts[1]}"
+            environ["PATH_INFO"] = "/" + (parts[2] if len(parts) > 2 else "")
+        return self.app(environ, start_response)
+
+
+def known(code: object) -> str | None:
+    return code if isinstance(code, str) and code in LANGUAGES else None
+
+
+def address_language() -> str | None:
+    """The language the page's address names, if it names one."""
+    return request.environ.get(_ENVIRON_KEY)
+
+
+def preferred_language() -> str:
+    """The reader's language when the address names none."""
+    if current_user and current_user.is_authenticated and known(current_user.language):
+        return current_user.language
+    return known(request.cookies.get(COOKIE)) or request.accept_languages.best_match(LANGUAGES) or DEFAULT
+
+
+def _select_locale() -> str:
+    if not request:
+        return DEFAULT
+    return address_language() or preferred_language()
+
+
+def _select_time_zone() -> str | None:
+    if request and current_user and current_user.is_authenticated:
+        return current_user.time_zone
+    return None
+
+
+def current_language() -> str:
+    return str(get_locale() or DEFAULT)
+
+
+def is_right_to_left(code: str) -> bool:
+    return Locale.parse(code).character_order == "right-to-left"
+
+
+@contextmanager
+def in_language(code: str | None) -> Iterator[None]:
+    """Render (a mail, a calendar file) in ``code``, or in English when it is none of ours."""
+    with force_locale(known(code) or DEFAULT):
+        yield
+
+
+def page_path() -> str:
+    """This page's address without its language, with its query string."""
+    query = request.query_string.decode("utf-8", "replace")
+    return request.path + (f"?{query}" if query else "")
+
+
+def page_in(code: str | None) -> str:
+    """This page's absolute address in a language (``None``: the address that lets the reader's
+    preferences choose), built from BASE_URL like every absolute link."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return f"{base}/{code}{page_path()}" if code else f"{base}{page_path()}"
+
+
+def _send_home_in_the_readers_language() -> Response | None:
+    if request.method == "GET" and request.path == "/" and address_language() is None:
+        return redirect(f"/{preferred_language()}/")
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
+    Babel(app, locale_selector=_select_locale, timezone_selector=_select_time_zone,
+          default_translation_directories="translations", default_domain="messages")
+    app.before_request(_send_home_in_the_readers_language)
+
+    @app.context_processor
+    def _language_context() -> dict[str, object]:
+        code = current_language()
+        return {
+            "html_lang": code, "html_dir": "rtl" if is_right_to_left(code) else "ltr",
+            "languages": LANGUAGES, "page_in": page_in, "page_path": page_path,
+        }
