@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from contextlib import suppress
+
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask.wrappers import Response
@@ -15,18 +17,18 @@ from jobboard.accounts.forms import (
     ConfirmForm,
     ForgotPasswordForm,
     LoginForm,
-    ResetPasswordForm,
     PasswordConfirmForm,
+    ResetPasswordForm,
     SignUpForm,
     TimeZoneForm,
     TwoFactorForm,
 )
 from jobboard.accounts.models import AccountKind, User
 from jobboard.core.access import classify, login_required, public
-from jobboard.core.text import clean_text
 from jobboard.core.htmx import render_page
-from jobboard.core.views import errors_on, form_page
+from jobboard.core.text import clean_text
 from jobboard.core.urls import safe_next
+from jobboard.core.views import errors_on, form_page
 from jobboard.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -36,10 +38,8 @@ def _submitted_email() -> str:
     """The address as the form will read it (invisible characters dropped, normalised), so that
     spellings of one address (``a@x.org\u200b``, ``a@ｘ.org``) share one per-address limit."""
     address = clean_text(request.form.get("email") or "")[:254]
-    try:
+    with suppress(EmailNotValidError):
         address = validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError:
-        pass
     return address.lower()
 
 
@@ -57,7 +57,8 @@ def signup() -> Response | str:
     if form.validate_on_submit():
         with errors_on(form):
             services.sign_up(
-                email=form.email.data, full_name=form.full_name.data, password=form.password.data, kind=AccountKind.DOCTOR
+                email=form.email.data, full_name=form.full_name.data, password=form.password.data,
+                kind=AccountKind.DOCTOR,
             )
             return redirect(url_for("accounts.check_email", reason="signup"))
     return form_page("accounts/signup.html", form)
@@ -150,7 +151,7 @@ def two_factor() -> Response:
     return form_page("accounts/two_factor.html", form)
 
 
-SETUP_SECRET = "two_factor_setup_secret"
+SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105 - the session key's name, not a secret
 
 
 def _enrol() -> Response:

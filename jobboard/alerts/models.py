@@ -20,7 +20,9 @@ class Frequency(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"instant": "As they come (within the hour)", "daily": "Daily digest", "weekly": "Weekly digest"}[self.value]
+        return {
+            "instant": "As they come (within the hour)", "daily": "Daily digest", "weekly": "Weekly digest",
+        }[self.value]
 
 
 class AlertStatus(enum.StrEnum):

@@ -64,7 +64,9 @@ def normalise_query(query_string: str) -> str:
     if state.notices:
         raise InvalidSavedSearch(state.notices)
     args = state.to_args(page=None)
-    return urlencode(sorted((k, v) for k, values in args.items() for v in (values if isinstance(values, list) else [values])))
+    return urlencode(sorted(
+        (k, v) for k, values in args.items() for v in (values if isinstance(values, list) else [values])
+    ))
 
 
 def next_run(alert: Alert, after: datetime) -> datetime:
@@ -178,7 +180,9 @@ def delete(alert: Alert) -> None:
 
 def alerts_of(user: User) -> list[Alert]:
     return list(db.session.scalars(
-        select(Alert).where(Alert.user_id == user.id, Alert.status != AlertStatus.UNSUBSCRIBED).order_by(Alert.created_at)
+        select(Alert)
+        .where(Alert.user_id == user.id, Alert.status != AlertStatus.UNSUBSCRIBED)
+        .order_by(Alert.created_at)
     ))
 
 

@@ -57,7 +57,9 @@ def unsubscribe(token: str) -> Response:
 @login_required
 def index() -> Response:
     alerts = services.alerts_of(current_user)
-    forms = {a.id: AlertSettingsForm(formdata=None, data={"name": a.name, "frequency": a.frequency.value}) for a in alerts}
+    forms = {
+        a.id: AlertSettingsForm(formdata=None, data={"name": a.name, "frequency": a.frequency.value}) for a in alerts
+    }
     return render_page("alerts/index.html", alerts=alerts, forms=forms)
 
 
@@ -78,6 +80,6 @@ def update(alert_id: int) -> Response:
 def change(alert_id: int, action: str) -> Response:
     alert = services.own_alert(current_user, alert_id)
     {"pause": services.pause, "resume": services.resume, "delete": services.delete}[action](alert)
-    flash({"pause": "The alert is paused.", "resume": "The alert is on again.", "delete": "The alert is deleted."}[action],
-          "success")
+    messages = {"pause": "The alert is paused.", "resume": "The alert is on again.", "delete": "The alert is deleted."}
+    flash(messages[action], "success")
     return redirect(url_for("alerts.index"))

@@ -30,8 +30,8 @@ from jobboard.applications.personal_data import delete_account as delete_doctor_
 from jobboard.core import personal_data
 from jobboard.core.access import classify, doctor_required
 from jobboard.core.errors import DomainError
-from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.htmx import is_htmx, render_page
+from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.web import private_download
 from jobboard.extensions import limiter
 from jobboard.jobs.queries import org_posting, posting_with_details
@@ -254,7 +254,9 @@ def move(application_id: int) -> Response:
 def applicants() -> Response:
     org = current_org()
     form = ApplicantFilterForm(request.args)
-    form.posting.choices = [("", "All postings"), *((str(i), t) for i, t in queries.org_postings_with_applications(org))]
+    form.posting.choices = [
+        ("", "All postings"), *((str(i), t) for i, t in queries.org_postings_with_applications(org)),
+    ]
     form.specialty.choices = [("", "Any specialty"), *specialty_choices()]
     chosen = queries.ApplicantFilter()
     notices = []
@@ -263,7 +265,8 @@ def applicants() -> Response:
             posting_id=form.posting.data, stage=Stage(form.stage.data) if form.stage.data else None,
             specialty=form.specialty.data or None,
             licence_status=LicenceStatus(form.licence.data) if form.licence.data else None,
-            min_hebrew=form.hebrew.data, move_before=month_start(form.move_before.data), sort=form.sort.data or "newest",
+            min_hebrew=form.hebrew.data, move_before=month_start(form.move_before.data),
+            sort=form.sort.data or "newest",
         )
     else:
         notices = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()]
@@ -280,7 +283,8 @@ def detail(application_id: int) -> Response:
     application = _application_or_404(application_id)
     return render_page(
         "applications/detail.html", org=current_org(), membership=current_membership(), application=application,
-        profile=queries.profile_for(application), events=queries.events_by_application([application.id])[application.id],
+        profile=queries.profile_for(application),
+        events=queries.events_by_application([application.id])[application.id],
         notes=queries.notes(application), move_form=MoveForm(formdata=None, data={"stage": application.stage.value}),
         note_form=NoteForm(formdata=None), rating_form=RatingForm(formdata=None, data={"rating": application.rating}),
     )

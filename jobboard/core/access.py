@@ -7,8 +7,9 @@ Classes: ``public``, ``user`` (any signed-in account), ``doctor``, ``member:<rol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
-from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from wtforms import IntegerField as _IntegerField

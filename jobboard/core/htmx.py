@@ -58,5 +58,5 @@ def _render_plain_block(template_name: str, block: str, context: dict[str, Any])
     render = template.blocks[block]
     try:
         return environment.concat(render(template.new_context({**_flat_globals(template), **context}, shared=True)))
-    except Exception:
+    except Exception:  # noqa: BLE001 - handed to Jinja, which re-raises it
         environment.handle_exception()  # re-raises, with the template's lines in the traceback

@@ -107,7 +107,8 @@ def _seed_account(account: DemoAccount, orgs: dict[str, Organization], reset_pas
         return Credentials()
     if account.org:
         org = orgs[account.org]
-        if not db.session.scalar(select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == user.id)):
+        member = select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == user.id)
+        if not db.session.scalar(member):
             db.session.add(Membership(org_id=org.id, user_id=user.id, role=account.role))
     key = None
     if account.is_admin:

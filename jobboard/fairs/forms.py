@@ -85,7 +85,8 @@ class _WhoMayBook(FlaskForm):
 class RegistrationForm(_WhoMayBook):
     tables = textarea_field(
         "Interview tables", max_length=4000, required=True,
-        description="One per line: a label, then optionally “|” and the interviewers' names. E.g. “Table 1 | Dr. Levi, Ms. Cohen”.",
+        description="One per line: a label, then optionally “|” and the interviewers' names. "
+                    "E.g. “Table 1 | Dr. Levi, Ms. Cohen”.",
     )
 
     def table_rows(self) -> list[tuple[str, str]]:
@@ -117,7 +118,8 @@ class SlotsForm(FlaskForm):
     minutes = IntegerField("Minutes per interview", default=20, validators=[InputRequired(), NumberRange(5, 240)])
     breaks = text_field("Breaks", max_length=200, required=False,
                         description="E.g. 12:30-13:15, 15:00-15:15", render_kw={"placeholder": "12:30-13:15"})
-    posting_id = SelectField("For the posting (optional)", coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    posting_id = SelectField("For the posting (optional)", coerce=lambda v: int(v) if v else None,
+                             validators=[Optional()])
     video_link = url_field("Video-call link for remote interviews (optional)")
 
     @classmethod
@@ -148,8 +150,10 @@ class MessageForm(FlaskForm):
 
 
 class AttendanceForm(FlaskForm):
-    attendance = SelectField("Attendance", choices=[(Attendance.ATTENDED.value, "Attended"),
-                                                    (Attendance.NO_SHOW.value, "No-show")], validators=[InputRequired()])
+    attendance = SelectField(
+        "Attendance", choices=[(Attendance.ATTENDED.value, "Attended"), (Attendance.NO_SHOW.value, "No-show")],
+        validators=[InputRequired()],
+    )
 
 
 class BookForApplicantForm(FlaskForm):

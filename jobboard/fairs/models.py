@@ -114,7 +114,9 @@ class FairRegistration(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     fair_id: Mapped[int] = mapped_column(ForeignKey("fairs.id", ondelete="CASCADE"))
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
-    booking_mode: Mapped[BookingMode] = mapped_column(enum_type(BookingMode, "booking_mode"), default=BookingMode.INVITED)
+    booking_mode: Mapped[BookingMode] = mapped_column(
+        enum_type(BookingMode, "booking_mode"), default=BookingMode.INVITED
+    )
     # In open mode, only doctors of this profession may book (any when empty).
     profession_slug: Mapped[str | None] = mapped_column(ForeignKey("professions.slug"))
 

@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-
 from jobboard.accounts.models import User
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, NotPermitted
 from jobboard.core.outbox import enqueue
+from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.jobs.models import CloseReason, Posting, PostingStatus, PostingTransition
-from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import OrgStatus
@@ -84,7 +83,9 @@ class IllegalTransition(Conflict):
 
 
 def allowed_actions(posting: Posting, actor: Actor) -> set[Action]:
-    return {action for (status, action), rule in TRANSITIONS.items() if status == posting.status and rule.actor == actor}
+    return {
+        action for (status, action), rule in TRANSITIONS.items() if status == posting.status and rule.actor == actor
+    }
 
 
 def _check_actor(posting: Posting, user: User | None, actor: Actor) -> None:
@@ -146,7 +147,8 @@ def notify_staff(posting: Posting, subject: str, template: str, **context: objec
 def require_verified_org(posting: Posting) -> None:
     if posting.org.status == OrgStatus.PENDING:
         raise NotPermitted(
-            f"{posting.org.name} is waiting for verification. Postings can be submitted once an administrator has verified it."
+            f"{posting.org.name} is waiting for verification. "
+            "Postings can be submitted once an administrator has verified it."
         )
     if posting.org.status == OrgStatus.SUSPENDED:
         raise NotPermitted(f"{posting.org.name} is suspended; its postings cannot be submitted or published.")
@@ -172,7 +174,8 @@ def renew(posting: Posting, user: User) -> None:
     new_expiry = min(now + timedelta(days=posting.duration_days), limit)
     if new_expiry <= posting.expires_at:
         raise Conflict(
-            "This posting has reached the 180-day limit since it was approved. Edit it and submit it for review to keep it up."
+            "This posting has reached the 180-day limit since it was approved. "
+            "Edit it and submit it for review to keep it up."
         )
     transition(posting, Action.RENEW, user, reason=f"until {new_expiry:%Y-%m-%d}")
     posting.expires_at = new_expiry

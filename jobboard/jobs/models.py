@@ -164,7 +164,9 @@ class Posting(TimestampMixin, db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     # Set on a pending edit of a published posting: the row that is live while this one is reviewed.
     revision_of_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
-    status: Mapped[PostingStatus] = mapped_column(enum_type(PostingStatus, "posting_status"), default=PostingStatus.DRAFT)
+    status: Mapped[PostingStatus] = mapped_column(
+        enum_type(PostingStatus, "posting_status"), default=PostingStatus.DRAFT
+    )
 
     title: Mapped[str] = mapped_column(String(160))
     profession_slug: Mapped[str] = mapped_column(ForeignKey("professions.slug"))

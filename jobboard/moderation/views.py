@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.wrappers import Response
@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from jobboard.accounts.models import User
 from jobboard.core.access import admin_required
-from jobboard.core.errors import Conflict
-from jobboard.core.views import errors_on, form_page, or_404
-from jobboard.core.htmx import render_page
-from jobboard.extensions import db
 from jobboard.core.db import utcnow
+from jobboard.core.errors import Conflict
+from jobboard.core.htmx import render_page
+from jobboard.core.views import errors_on, form_page, or_404
+from jobboard.extensions import db
 from jobboard.jobs import queries as job_queries
 from jobboard.jobs import services as job_services
 from jobboard.jobs.forms import DecisionForm, GrantForm

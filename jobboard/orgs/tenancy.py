@@ -11,8 +11,9 @@ suspension applies at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, g
 from flask.wrappers import Response

@@ -8,8 +8,8 @@ from jobboard.accounts.forms import ConfirmForm
 from jobboard.accounts.services import find_user_by_email
 from jobboard.accounts.views import start_session
 from jobboard.core.access import public
-from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.htmx import render_page
+from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import limiter
 from jobboard.orgs import queries, services
 from jobboard.orgs.forms import InviteForm, NewAccountForm, OrgForm, OrgSignUpForm, ProfileForm, RoleForm, SiteForm

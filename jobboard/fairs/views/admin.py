@@ -61,5 +61,6 @@ def admin_cancel(fair_id: int) -> Response:
     if not form.validate_on_submit():
         abort(422, "Give the reason for the cancellation.")
     count = organising.cancel_fair(current_user, fair, form.reason.data)
-    flash(f"{fair.name} is cancelled; {count} booking{'s' if count != 1 else ''} cancelled and everyone told.", "success")
+    flash(f"{fair.name} is cancelled; {count} booking{'s' if count != 1 else ''} cancelled and everyone told.",
+          "success")
     return redirect(url_for("fairs.admin_list"))
