@@ -115,9 +115,10 @@ def admin_for_setup(token: str, user: User) -> User:
 
 def verify(user: User, code: str) -> bool:
     """A code from the app (each accepted once), or an unused recovery code (then spent)."""
-    if not user.has_two_factor:
+    secret = user.totp_secret
+    if not user.has_two_factor or secret is None:
         return False
-    step = _accepted_step(user.totp_secret, code, user.totp_last_step)
+    step = _accepted_step(secret, code, user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
         return True

@@ -147,7 +147,7 @@ def application_counts(org_id: int) -> dict[int, int]:
         select(Application.posting_id, func.count())
         .where(Application.org_id == org_id)
         .group_by(Application.posting_id)
-    ).all()
+    ).tuples().all()
     return dict(rows)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from jobboard.extensions import db
+from jobboard.extensions import Model, db
 
 
 def utcnow() -> datetime:
@@ -47,7 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-db.Model.registry.update_type_annotation_map({datetime: UTCDateTime})
+Model.registry.update_type_annotation_map({datetime: UTCDateTime})
 
 
 class TimestampMixin:

@@ -28,7 +28,7 @@ from sqlalchemy import JSON, Index, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobboard.core.db import enum_type, utcnow, write_lock
-from jobboard.extensions import db
+from jobboard.extensions import Model, db
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class OutboxStatus(enum.StrEnum):
     DEAD = "dead"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 

@@ -124,7 +124,7 @@ def eligibility_problem(doctor: User, registration: FairRegistration) -> str | N
         return None
     profile = profile_of(doctor)
     # The profile must be complete; a CV is not needed to meet an employer at a fair.
-    if not completeness(profile, cv_count=1).can_apply:
+    if profile is None or not completeness(profile, cv_count=1).can_apply:
         return "Complete your profile to book interviews."
     if registration.profession_slug and profile.profession_slug != registration.profession_slug:
         return f"{registration.org.name} interviews {registration.profession_slug.replace('-', ' ')}s at this fair."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jobboard.accounts.models import User
@@ -28,7 +29,7 @@ REMINDERS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
 ISRAEL = ZoneInfo("Asia/Jerusalem")
 
 
-def send_booking_mail(booking: Booking, template: str, subject: str, **context: object) -> None:
+def send_booking_mail(booking: Booking, template: str, subject: str, **context: Any) -> None:
     queue_mail(
         booking.doctor.email, subject, template, booking=booking, fair=booking.fair, slot=booking.slot,
         local=local_times(booking.starts_at, booking.fair, booking.doctor),

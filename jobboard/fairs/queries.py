@@ -186,7 +186,8 @@ def interviews_for(application_ids: list[int]) -> dict[int, list[Booking]]:
         .where(Booking.application_id.in_(application_ids), Booking.status == BookingStatus.CONFIRMED)
         .order_by(Booking.starts_at)
     ).unique():
-        grouped[booking.application_id].append(booking)
+        if booking.application_id is not None:
+            grouped[booking.application_id].append(booking)
     return grouped
 
 

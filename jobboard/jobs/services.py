@@ -418,6 +418,8 @@ def send_expiry_reminders(now: datetime | None = None) -> int:
     )
     sent = 0
     for posting in due:
+        if posting.expires_at is None:  # the query asked for a date
+            continue
         for user in org_queries.staff(posting.org_id):
             token = make_token(RENEW_POSTING, {"p": posting.id, "u": user.id, "e": posting.expires_at.isoformat()})
             queue_mail(

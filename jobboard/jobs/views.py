@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask.wrappers import Response
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from jobboard.core.access import public
 from jobboard.core.db import utcnow

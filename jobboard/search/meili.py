@@ -112,8 +112,8 @@ def render_filter(query: SearchQuery) -> list[str]:
             if condition.attribute != "is_periphery":
                 raise InvalidQuery(f"cannot filter on {condition.attribute}")
             clauses.append("is_periphery = true")
-    if query.near is not None and query.near.radius_km is not None:
-        near = query.near
+    near = query.near
+    if near is not None and near.radius_km is not None:
         clauses.append(f"_geoRadius({_number(near.lat)}, {_number(near.lon)}, {_number(near.radius_km * 1000)})")
     return clauses
 
@@ -213,8 +213,8 @@ class MeilisearchEngine:
         except UNAVAILABLE as error:
             raise EngineUnavailable(str(error)) from error
         if task.status != "succeeded":
-            error = task.error or {}
-            raise SearchWriteFailed(error.get("code", task.status), error.get("message", "task did not succeed"))
+            failure = task.error or {}
+            raise SearchWriteFailed(failure.get("code", task.status), failure.get("message", "task did not succeed"))
 
     def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask.wrappers import Response
+from werkzeug.wrappers import Response
 
 from jobboard.core.access import public
 from jobboard.core.htmx import render_page

@@ -3,6 +3,7 @@ grid, booking, moving and cancelling an interview, and the doctor's own schedule
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, request, url_for
@@ -26,7 +27,7 @@ def index() -> Response:
     return render_page("fairs/index.html", fairs=queries.upcoming_fairs())
 
 
-def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, object]:
+def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, Any]:
     """What the slot grid shows the viewer (for one employer, or all): the free times, and
     whether (and why not) the viewer may book them."""
     now = utcnow()

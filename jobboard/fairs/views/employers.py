@@ -16,7 +16,8 @@ from werkzeug.wrappers import Response
 from jobboard.applications.queries import org_application
 from jobboard.core import spreadsheets
 from jobboard.core.db import utcnow
-from jobboard.core.errors import DomainError
+from jobboard.core.errors import Conflict, DomainError
+from jobboard.core.forms import filled
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404, posted_id
 from jobboard.core.web import private_download
@@ -119,8 +120,9 @@ def org_generate(fair_id: int) -> Response:
             if table is None:
                 raise DomainError("Choose one of your tables.", field="table_id")
             count = registrations.generate_slots(
-                table, current_user, day=date.fromisoformat(form.day.data), start=form.start.data, end=form.end.data,
-                minutes=form.minutes.data, breaks=form.break_times(), video_link=form.video_link.data,
+                table, current_user, day=date.fromisoformat(form.day.data), start=filled(form.start.data),
+                end=filled(form.end.data), minutes=filled(form.minutes.data), breaks=form.break_times(),
+                video_link=form.video_link.data,
                 posting=queries.slot_posting(current_org(), form.posting_id.data),
             )
             flash(f"{count} slot{'s' if count != 1 else ''} added to {table.label}.", "success")
@@ -240,5 +242,8 @@ def org_invite(application_id: int) -> Response:
     if fair is None or queries.registration_of(fair, current_org()) is None:
         abort(404)
     invitations.invite(application, current_user, fair)
-    flash(f"{application.doctor.full_name} is invited to book an interview at {fair.name}.", "success")
+    doctor = application.doctor
+    if doctor is None:  # invite() refuses an application whose doctor has deleted their account
+        raise Conflict("The doctor has deleted their account.")
+    flash(f"{doctor.full_name} is invited to book an interview at {fair.name}.", "success")
     return redirect(url_for("applications.detail", application_id=application.id))
