@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 and Node.js):
 #   make run   – install, migrate, load demo data, serve on http://127.0.0.1:5000
-#   make test  – install, then run the whole test suite
+#   make test  – install, then lint (ruff), type-check (mypy) and run the whole test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,6 +22,8 @@ TEST_WORKERS ?= 2
 TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 
 test: install assets
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	TMPDIR=$(or $(TEST_TMPDIR),$(TMPDIR)) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 worker: install

@@ -74,7 +74,10 @@ def seed_demo_command(reset_passwords: bool) -> None:
     click.echo("Demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     click.echo("Demo accounts:")
     for account, credentials in accounts:
-        role = "admin" if account.is_admin else (f"{account.role.value} at {account.org}" if account.org else account.kind.value)
+        if account.is_admin:
+            role = "admin"
+        else:
+            role = f"{account.role.value} at {account.org}" if account.org and account.role else account.kind.value
         shown = credentials.password or "(unchanged; --reset-passwords prints new ones)"
         click.echo(f"  {account.email:<45} {shown:<20} {role}")
         if credentials.authenticator_key:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask
 
@@ -42,9 +43,11 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL, e.g. postgresql://user:pass@host/db; default: SQLite file instance/jobboard.db"),
     Setting("BASE_URL", "http://127.0.0.1:5000", str,
             "public address of the site, used for links in e-mails (never the request's Host header)"),
-    Setting("MEILI_URL", None, str, "Meilisearch address, e.g. http://127.0.0.1:7700; when unset the embedded engine is used"),
+    Setting("MEILI_URL", None, str,
+            "Meilisearch address, e.g. http://127.0.0.1:7700; when unset the embedded engine is used"),
     Setting("MEILI_MASTER_KEY", None, str, "Meilisearch API key"),
-    Setting("SEARCH_TIMEOUT_SECONDS", 2.0, float, "how long the site waits for Meilisearch before showing a limited search"),
+    Setting("SEARCH_TIMEOUT_SECONDS", 2.0, float,
+            "how long the site waits for Meilisearch before showing a limited search"),
     Setting("SEARCH_INDEX_DIR", None, str, "the embedded engine's index folder; default instance/search-index"),
     Setting("UPLOAD_DIR", None, str, "where CVs are kept, outside static/; default instance/uploads"),
     Setting("MAIL_BACKEND", "file", str, "smtp in production; file writes .eml files under MAIL_FILE_DIR"),

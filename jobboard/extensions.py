@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; ``create_app`` binds them. Imports nothing of jobboard."""
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -25,6 +27,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. A type checker cannot take a class attribute (db.Model) for a base
+# class: to it the models extend Base, whose registry and metadata db.Model shares.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()

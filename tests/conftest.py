@@ -117,7 +117,7 @@ def mailbox(app: Flask, db_session: scoped_session) -> Mailbox:
 
 
 @pytest.fixture
-def login(client: FlaskClient):  # noqa: ANN201 - returns the helper
+def login(client: FlaskClient):
     """``login(user)`` signs the test client in as ``user`` (a fresh session, as after a real sign-in)."""
 
     def sign_in(user: object) -> None:
@@ -135,7 +135,7 @@ def login(client: FlaskClient):  # noqa: ANN201 - returns the helper
 
 
 @pytest.fixture
-def search_engine(app: Flask, db_session: scoped_session):  # noqa: ANN201 - the app's SearchEngine
+def search_engine(app: Flask, db_session: scoped_session):
     """The app's configured search engine, emptied for this test (the index outlives the
     rolled-back transaction, so each test starts from an empty one)."""
     from jobboard.search.engine import get_engine

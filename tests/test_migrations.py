@@ -15,7 +15,7 @@ from flask import Flask
 
 from jobboard import create_app
 from jobboard.extensions import db
-from tests.apps import own_database, config_for_testing
+from tests.apps import config_for_testing, own_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -37,6 +37,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -60,7 +61,7 @@ ZONES = (("Asia/Jerusalem", 14), ("Europe/London", 2), ("America/New_York", 2), 
 LOOKBACK = {"instant": timedelta(minutes=15), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
-def _search_bench():
+def _search_bench() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_search_run", ROOT / "bench" / "search" / "run.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -68,7 +69,7 @@ def _search_bench():
     return module
 
 
-def seed_alerts(app, alerts: int, users: int) -> dict[str, int]:
+def seed_alerts(app, alerts: int, users: int) -> dict[str, int]:  # noqa: ANN001 - a Flask app
     """Bulk-insert confirmed doctors and due alerts; returns how many alerts per frequency."""
     from sqlalchemy import func, insert, select
 
@@ -174,8 +175,8 @@ def main() -> None:
             elapsed = time.perf_counter() - started
             mails = db.session.scalar(select(func.count()).select_from(OutboxMessage)
                                       .where(OutboxMessage.kind == MAIL_KIND)) - mails_before
-        print(f"run_due_alerts: {stats.processed} alerts in {elapsed:.1f} s = {stats.processed / elapsed:,.0f} alerts/s "
-              f"(batch size {args.batch_size})")
+        print(f"run_due_alerts: {stats.processed} alerts in {elapsed:.1f} s = "
+              f"{stats.processed / elapsed:,.0f} alerts/s (batch size {args.batch_size})")
         print(f"  digests queued: {stats.mailed} ({mails} mail rows in the outbox), postings matched: {stats.postings} "
               f"({stats.postings / max(stats.mailed, 1):.1f} per digest)")
         if profiler:

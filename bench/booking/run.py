@@ -211,11 +211,14 @@ def main() -> None:
         db.engine.dispose()
     drop_postgres_database(url)
     booked = outcomes.get(200, 0)
-    print(f"{args.doctors} doctors x {args.attempts} attempts, {args.concurrency} concurrent, {args.workers} gunicorn workers")
-    print(f"requests: {len(latencies)} in {elapsed_s:.1f} s ({len(latencies) / elapsed_s:.1f} req/s); outcomes {outcomes}")
+    print(f"{args.doctors} doctors x {args.attempts} attempts, {args.concurrency} concurrent, "
+          f"{args.workers} gunicorn workers")
+    print(f"requests: {len(latencies)} in {elapsed_s:.1f} s ({len(latencies) / elapsed_s:.1f} req/s); "
+          f"outcomes {outcomes}")
     print(f"bookings: {booked} confirmed by the app, {confirmed} in the database, {booked / elapsed_s:.1f} bookings/s")
     print(f"latency: p50 {percentile(latencies, 0.5):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms")
-    print(f"double bookings: {doubled_slots} slots with two confirmed bookings, {overlaps} overlapping pairs of one doctor")
+    print(f"double bookings: {doubled_slots} slots with two confirmed bookings, "
+          f"{overlaps} overlapping pairs of one doctor")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,8 @@ def seed(app, count: int) -> int:  # noqa: ANN001 - a Flask app
         db.session.commit()
         rng = random.Random(7)
         specialties = {s.slug: s for s in db.session.scalars(select(Specialty))}
-        sites = list(db.session.scalars(select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED)))
+        sites = list(db.session.scalars(
+            select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED)))
         next_id = (db.session.scalar(select(func.max(Posting.id))) or 0) + 1
         now = utcnow()
         rows, grant_rows, language_rows = [], [], []
@@ -102,8 +103,8 @@ def engine_latency(app, runs: int) -> tuple[float, float]:  # noqa: ANN001
     from werkzeug.datastructures import MultiDict
 
     from jobboard.search.engine import get_engine
-    from jobboard.search.params import parse, to_query
     from jobboard.search.facets import catalogue
+    from jobboard.search.params import parse, to_query
 
     with app.test_request_context():
         cities = catalogue().cities
@@ -205,8 +206,9 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
     cities = [CityPoint(c["slug"], c["lat"], c["lon"]) for c in vocabulary["cities"]]
     city_rows = vocabulary["cities"]
     specialties = vocabulary["specialties"]
-    words = ("department team patients ward clinic night shifts teaching research hospital community care "
-             "emergency surgery residents students on-call relocation ulpan hebrew support").split()
+    words = ["department", "team", "patients", "ward", "clinic", "night", "shifts", "teaching", "research",
+             "hospital", "community", "care", "emergency", "surgery", "residents", "students", "on-call",
+             "relocation", "ulpan", "hebrew", "support"]
     beersheba = next(c for c in cities if c.slug == "beersheba")
     # As the search page asks them: counting the facets its filter column shows at first.
     facets = to_query(SearchState(), {}, 0).facets
@@ -226,21 +228,24 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
         engine = EmbeddedEngine(tempfile.mkdtemp(prefix="bench-engine-"), cities)
         engine.configure()
 
-        def batches():  # noqa: ANN202
+        def batches(size: int, rng: random.Random):  # noqa: ANN202
             for start in range(0, size, 5000):
                 batch = []
                 for i in range(start, min(size, start + 5000)):
                     city, specialty = rng.choice(city_rows), rng.choice(specialties)
                     salary = rng.randrange(15000, 90000, 500) if rng.random() < 0.7 else None
                     batch.append({
-                        "id": i + 1, "slug": "p", "title": f"{rng.choice(['Resident', 'Specialist', 'Senior physician'])}, {specialty['name']}",
+                        "id": i + 1, "slug": "p",
+                        "title": f"{rng.choice(['Resident', 'Specialist', 'Senior physician'])}, {specialty['name']}",
                         "description_text": " ".join(rng.choices(words, k=60)), "profession": "physician",
-                        "profession_label": "Physician", "specialty": specialty["slug"], "specialty_label": specialty["name"],
+                        "profession_label": "Physician", "specialty": specialty["slug"],
+                        "specialty_label": specialty["name"],
                         "specialty_aliases": specialty["aliases"], "employer": f"employer-{i % 40}",
                         "employer_name": f"Employer {i % 40}", "site_name": "Site", "region": city["region"],
                         "region_label": city["region"], "is_periphery": city["is_periphery"], "city": city["slug"],
                         "city_name": city["name"], "city_aliases": city["aliases"],
-                        "_geo": {"lat": city["lat"] + rng.uniform(-0.05, 0.05), "lng": city["lon"] + rng.uniform(-0.05, 0.05)},
+                        "_geo": {"lat": city["lat"] + rng.uniform(-0.05, 0.05),
+                                 "lng": city["lon"] + rng.uniform(-0.05, 0.05)},
                         "grant_programs": [], "grant_names": [], "grant_max_ils": None, "languages_required": [],
                         "hebrew_level_min": rng.randrange(0, 5), "licence_requirements": ["israeli_licence"],
                         "salary_min_ils": salary, "salary_max_ils": None, "salary_top_ils": salary,
@@ -249,7 +254,7 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
                     })
                 yield batch
 
-        engine.rebuild(batches())
+        engine.rebuild(batches(size, rng))
         for query in queries:
             engine.search(query)
         engines[size] = engine
@@ -294,7 +299,8 @@ def main() -> None:
         started = time.perf_counter()
         written, indexed = reindex()
         elapsed = time.perf_counter() - started
-    print(f"indexing: {written} postings in {elapsed:.1f} s = {written / elapsed:,.0f} postings/s (index holds {indexed})")
+    print(f"indexing: {written} postings in {elapsed:.1f} s = {written / elapsed:,.0f} postings/s "
+          f"(index holds {indexed})")
     p50, p95 = engine_latency(app, 2000)
     print(f"engine query over the mix: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
 

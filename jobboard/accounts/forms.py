@@ -16,8 +16,12 @@ def password_field(label: str, *, autocomplete: str = "new-password") -> Passwor
     )
 
 
+def full_name_field() -> StringField:
+    return text_field("Full name", max_length=120, render_kw={"autocomplete": "name"})
+
+
 class AccountFields(FlaskForm):
-    full_name = text_field("Full name", max_length=120, render_kw={"autocomplete": "name"})
+    full_name = full_name_field()
     email = email_field()
     password = password_field("Password")
 

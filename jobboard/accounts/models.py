@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobboard.core.db import TimestampMixin, enum_type
-from jobboard.extensions import db
+from jobboard.extensions import Model
 
 
 class AccountKind(enum.StrEnum):
@@ -16,7 +16,7 @@ class AccountKind(enum.StrEnum):
     STAFF = "staff"  # works for an employer (membership decides where) or runs the site
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     """An account. E-mail addresses are stored in lower case (a CHECK keeps it so), which makes
     the unique constraint case-insensitive on every database."""
 
@@ -72,7 +72,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         self.session_version += 1
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code that stands in for the authenticator app; only its hash is kept."""
 
     __tablename__ = "recovery_codes"

@@ -13,8 +13,8 @@ from jobboard.accounts.passwords import dummy_verify, hash_password, needs_rehas
 from jobboard.core.db import read_before_writing, utcnow
 from jobboard.core.errors import Conflict, DomainError, InvalidToken
 from jobboard.core.tokens import Purpose, fingerprint, make_token, read_token
-from jobboard.extensions import db
 from jobboard.core.urls import external_url
+from jobboard.extensions import db
 from jobboard.mail import queue_mail
 
 CONFIRM_EMAIL = Purpose("confirm-email", 7 * 24 * 3600)

@@ -81,7 +81,8 @@ def enable(user: User, secret: str, code: str) -> list[str]:
         raise Conflict("Two-factor sign-in is already on.")
     step = _accepted_step(secret, code, None)
     if step is None:
-        raise DomainError("That code is not right. Check the time on your phone and try the current code.", field="code")
+        raise DomainError("That code is not right. Check the time on your phone and try the current code.",
+                          field="code")
     user.totp_secret, user.totp_last_step = secret, step
     user.end_sessions()
     audit.record("two_factor.enabled", actor_id=user.id, subject_type="user", subject_id=user.id)
@@ -97,8 +98,9 @@ def send_admin_setup_link(user: User) -> None:
     if not user.is_admin or user.has_two_factor:
         raise Conflict("This account needs no set-up link.")
     token = make_token(ADMIN_SETUP, {"u": user.id, "f": _admin_setup_binding(user)})
-    queue_mail(user.email, "Set up two-factor sign-in for your administrator account", "accounts/admin_two_factor_setup",
-               user=user, setup_url=external_url("accounts.admin_two_factor_setup", token=token))
+    queue_mail(user.email, "Set up two-factor sign-in for your administrator account",
+               "accounts/admin_two_factor_setup", user=user,
+               setup_url=external_url("accounts.admin_two_factor_setup", token=token))
 
 
 def admin_for_setup(token: str, user: User) -> User:
@@ -113,9 +115,10 @@ def admin_for_setup(token: str, user: User) -> User:
 
 def verify(user: User, code: str) -> bool:
     """A code from the app (each accepted once), or an unused recovery code (then spent)."""
-    if not user.has_two_factor:
+    secret = user.totp_secret
+    if not user.has_two_factor or secret is None:
         return False
-    step = _accepted_step(user.totp_secret, code, user.totp_last_step)
+    step = _accepted_step(secret, code, user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
         return True

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from contextlib import suppress
+
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
-from flask.wrappers import Response
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, fresh_login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
 from jobboard.accounts import services
 from jobboard.accounts import two_factor as two_factor_service
@@ -15,18 +17,19 @@ from jobboard.accounts.forms import (
     ConfirmForm,
     ForgotPasswordForm,
     LoginForm,
-    ResetPasswordForm,
     PasswordConfirmForm,
+    ResetPasswordForm,
     SignUpForm,
     TimeZoneForm,
     TwoFactorForm,
 )
 from jobboard.accounts.models import AccountKind, User
 from jobboard.core.access import classify, login_required, public
-from jobboard.core.text import clean_text
+from jobboard.core.forms import filled
 from jobboard.core.htmx import render_page
-from jobboard.core.views import errors_on, form_page
+from jobboard.core.text import clean_text
 from jobboard.core.urls import safe_next
+from jobboard.core.views import errors_on, form_page
 from jobboard.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -36,10 +39,8 @@ def _submitted_email() -> str:
     """The address as the form will read it (invisible characters dropped, normalised), so that
     spellings of one address (``a@x.org\u200b``, ``a@ｘ.org``) share one per-address limit."""
     address = clean_text(request.form.get("email") or "")[:254]
-    try:
+    with suppress(EmailNotValidError):
         address = validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError:
-        pass
     return address.lower()
 
 
@@ -57,7 +58,8 @@ def signup() -> Response | str:
     if form.validate_on_submit():
         with errors_on(form):
             services.sign_up(
-                email=form.email.data, full_name=form.full_name.data, password=form.password.data, kind=AccountKind.DOCTOR
+                email=filled(form.email.data), full_name=filled(form.full_name.data),
+                password=filled(form.password.data), kind=AccountKind.DOCTOR,
             )
             return redirect(url_for("accounts.check_email", reason="signup"))
     return form_page("accounts/signup.html", form)
@@ -98,7 +100,7 @@ def resend_confirmation() -> Response:
 def login() -> Response:
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(filled(form.email.data), filled(form.password.data))
         if user is not None:
             target = safe_next(request.args.get("next"), url_for("pages.dashboard"))
             if user.has_two_factor:
@@ -143,14 +145,14 @@ def two_factor() -> Response:
     user, pending = found
     form = TwoFactorForm()
     if form.validate_on_submit():
-        if two_factor_service.verify(user, form.code.data):
+        if two_factor_service.verify(user, filled(form.code.data)):
             start_session(user, remember=bool(pending.get("r")))
             return redirect(safe_next(str(pending.get("n") or ""), url_for("pages.dashboard")))
         form.code.errors = ["That code is not right (each code works once). Try the next one, or a recovery code."]
     return form_page("accounts/two_factor.html", form)
 
 
-SETUP_SECRET = "two_factor_setup_secret"
+SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105 - the session key's name, not a secret
 
 
 def _enrol() -> Response:
@@ -160,7 +162,7 @@ def _enrol() -> Response:
     form = TwoFactorForm()
     if form.validate_on_submit():
         with errors_on(form):
-            codes = two_factor_service.enable(current_user, secret, form.code.data)
+            codes = two_factor_service.enable(current_user, secret, filled(form.code.data))
             start_session(current_user._get_current_object())  # a new session for the stronger sign-in
             return render_page("accounts/recovery_codes.html", codes=codes)
     uri = two_factor_service.provisioning_uri(current_user, secret)
@@ -218,7 +220,7 @@ def two_factor_disable() -> Response:
     form = PasswordConfirmForm()
     if not form.validate_on_submit():
         abort(422, "Give your password to turn two-factor sign-in off.")
-    two_factor_service.disable(current_user, form.password.data)
+    two_factor_service.disable(current_user, filled(form.password.data))
     start_session(current_user._get_current_object())
     flash("Two-factor sign-in is off.", "info")
     return redirect(url_for("accounts.settings"))
@@ -247,7 +249,7 @@ def logout() -> Response:
 def forgot_password() -> Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(filled(form.email.data))
         return redirect(url_for("accounts.check_email", reason="reset"))
     return form_page("accounts/forgot_password.html", form)
 
@@ -259,7 +261,7 @@ def reset_password(token: str) -> Response:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         with errors_on(form):
-            services.reset_password(token, form.password.data)
+            services.reset_password(token, filled(form.password.data))
             flash("Your password is changed. Sign in with the new one.", "success")
             return redirect(url_for("accounts.login"))
     response = form_page("accounts/reset_password.html", form)
@@ -292,7 +294,7 @@ def change_password() -> Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         with errors_on(form):
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(current_user, filled(form.current_password.data), filled(form.new_password.data))
             # The real User, not the current_user proxy: login_user stores what it is given as
             # the request's user, and a proxy that resolves to itself recurses forever.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
@@ -311,7 +313,7 @@ def change_email() -> Response:
     form = ChangeEmailForm()
     if form.validate_on_submit():
         with errors_on(form):
-            services.request_email_change(current_user, form.new_email.data, form.password.data)
+            services.request_email_change(current_user, filled(form.new_email.data), filled(form.password.data))
             flash("We sent a confirmation link to the new address. The change takes effect once you follow it.", "info")
             return redirect(url_for("accounts.settings"))
     return _settings_page(email_form=form)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.accounts.models import User
 from jobboard.core.db import TimestampMixin, enum_type, utcnow
-from jobboard.extensions import db
+from jobboard.extensions import Model
 
 
 class Frequency(enum.StrEnum):
@@ -20,7 +20,9 @@ class Frequency(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"instant": "As they come (within the hour)", "daily": "Daily digest", "weekly": "Weekly digest"}[self.value]
+        return {
+            "instant": "As they come (within the hour)", "daily": "Daily digest", "weekly": "Weekly digest",
+        }[self.value]
 
 
 class AlertStatus(enum.StrEnum):
@@ -30,7 +32,7 @@ class AlertStatus(enum.StrEnum):
     UNSUBSCRIBED = "unsubscribed"
 
 
-class Alert(TimestampMixin, db.Model):
+class Alert(TimestampMixin, Model):
     __tablename__ = "alerts"
     __table_args__ = (Index("ix_alerts_due", "status", "next_run_at"),)
 
@@ -77,7 +79,7 @@ class Alert(TimestampMixin, db.Model):
         return self.user.email if self.user is not None else self.email
 
 
-class AlertSent(db.Model):
+class AlertSent(Model):
     """A posting an alert has sent: it is never sent by that alert again."""
 
     __tablename__ = "alert_sent"

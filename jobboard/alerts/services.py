@@ -18,6 +18,7 @@ import logging
 import time as clock
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
@@ -64,7 +65,9 @@ def normalise_query(query_string: str) -> str:
     if state.notices:
         raise InvalidSavedSearch(state.notices)
     args = state.to_args(page=None)
-    return urlencode(sorted((k, v) for k, values in args.items() for v in (values if isinstance(values, list) else [values])))
+    return urlencode(sorted(
+        (k, v) for k, values in args.items() for v in (values if isinstance(values, list) else [values])
+    ))
 
 
 def next_run(alert: Alert, after: datetime) -> datetime:
@@ -106,7 +109,7 @@ def create_alert(*, user: User | None, email: str | None, name: str, query_strin
     alert.next_run_at = next_run(alert, now)
     db.session.add(alert)
     db.session.flush()
-    if user is None:
+    if user is None and email:
         # Anyone may type any address here: the mail says only what the board says, never the
         # visitor's name for the alert or words of their search.
         queue_mail(email, "Confirm your job alert", "alerts/confirm", alert=alert,
@@ -178,7 +181,9 @@ def delete(alert: Alert) -> None:
 
 def alerts_of(user: User) -> list[Alert]:
     return list(db.session.scalars(
-        select(Alert).where(Alert.user_id == user.id, Alert.status != AlertStatus.UNSUBSCRIBED).order_by(Alert.created_at)
+        select(Alert)
+        .where(Alert.user_id == user.id, Alert.status != AlertStatus.UNSUBSCRIBED)
+        .order_by(Alert.created_at)
     ))
 
 
@@ -202,7 +207,7 @@ class SavedSearchOutdated(Exception):
 
 
 def _candidates(alert: Alert, cities: dict[str, tuple[float, float]], labels: dict[str, dict[str, str]],
-                now: datetime) -> list[dict[str, object]]:
+                now: datetime) -> list[dict[str, Any]]:
     state = parse(MultiDict(parse_qsl(alert.query_string)), {p: set(v) for p, v in labels.items()}, cities)
     if state.notices:
         raise SavedSearchOutdated(state.notices)
@@ -233,7 +238,7 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
         ))
         if not alerts:
             break
-        found: dict[int, list[dict[str, object]]] = {}
+        found: dict[int, list[dict[str, Any]]] = {}
         for alert in list(alerts):
             try:
                 found[alert.id] = _candidates(alert, known.cities, known.labels, now)
@@ -247,7 +252,8 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
             AlertSent.alert_id.in_([a.id for a in alerts]), AlertSent.posting_id.in_(ids))).tuples()) if ids else set()
         for alert in alerts:
             fresh = [doc for doc in found[alert.id]
-                     if published.get(int(doc["id"])) is not None and published[int(doc["id"])] > alert.searched_until
+                     if (first_published := published.get(int(doc["id"]))) is not None
+                     and first_published > alert.searched_until
                      and (alert.id, int(doc["id"])) not in sent]
             if fresh:
                 _send_digest(alert, fresh, now)
@@ -293,7 +299,7 @@ def _pause_outdated(alert: Alert, notices: list[str]) -> None:
     log.info("alert %s paused: its search refers to values that no longer exist", alert.id)
 
 
-def _send_digest(alert: Alert, documents: list[dict[str, object]], now: datetime) -> None:
+def _send_digest(alert: Alert, documents: list[dict[str, Any]], now: datetime) -> None:
     unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
     queue_mail(
         alert.recipient or "", _subject(alert, f"{len(documents)} new position{'s' if len(documents) != 1 else ''}"),

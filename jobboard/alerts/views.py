@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask.wrappers import Response
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from jobboard.alerts import services
 from jobboard.alerts.forms import AlertForm, AlertSettingsForm, VisitorAlertForm
 from jobboard.alerts.models import Frequency
 from jobboard.core.access import login_required, public
+from jobboard.core.forms import filled
 from jobboard.core.htmx import render_page
 from jobboard.extensions import csrf, limiter
 
@@ -24,7 +25,7 @@ def create() -> Response:
     services.create_alert(
         user=current_user if current_user.is_authenticated else None,
         email=None if current_user.is_authenticated else form.email.data,
-        name=form.name.data, query_string=form.query.data or "", frequency=Frequency(form.frequency.data),
+        name=filled(form.name.data), query_string=form.query.data or "", frequency=Frequency(form.frequency.data),
     )
     if current_user.is_authenticated:
         flash(f"Alert “{form.name.data}” saved.", "success")
@@ -57,7 +58,9 @@ def unsubscribe(token: str) -> Response:
 @login_required
 def index() -> Response:
     alerts = services.alerts_of(current_user)
-    forms = {a.id: AlertSettingsForm(formdata=None, data={"name": a.name, "frequency": a.frequency.value}) for a in alerts}
+    forms = {
+        a.id: AlertSettingsForm(formdata=None, data={"name": a.name, "frequency": a.frequency.value}) for a in alerts
+    }
     return render_page("alerts/index.html", alerts=alerts, forms=forms)
 
 
@@ -68,7 +71,7 @@ def update(alert_id: int) -> Response:
     form = AlertSettingsForm()
     if not form.validate_on_submit():
         abort(422, " ".join(error for errors in form.errors.values() for error in errors))
-    services.update(alert, name=form.name.data, frequency=Frequency(form.frequency.data))
+    services.update(alert, name=filled(form.name.data), frequency=Frequency(form.frequency.data))
     flash("The alert is saved.", "success")
     return redirect(url_for("alerts.index"))
 
@@ -78,6 +81,6 @@ def update(alert_id: int) -> Response:
 def change(alert_id: int, action: str) -> Response:
     alert = services.own_alert(current_user, alert_id)
     {"pause": services.pause, "resume": services.resume, "delete": services.delete}[action](alert)
-    flash({"pause": "The alert is paused.", "resume": "The alert is on again.", "delete": "The alert is deleted."}[action],
-          "success")
+    messages = {"pause": "The alert is paused.", "resume": "The alert is on again.", "delete": "The alert is deleted."}
+    flash(messages[action], "success")
     return redirect(url_for("alerts.index"))

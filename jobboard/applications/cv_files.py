@@ -35,7 +35,10 @@ REASONS = {
     "encrypted": "This PDF is protected by a password. Upload a version without protection.",
     "unreadable": "This file is not a readable PDF.",
     "too_many_pages": "A CV may have at most 100 pages.",
-    "active_content": "This PDF contains scripts, form fields or attached files that could not be removed. Save it again as a plain PDF (print to PDF) and upload that.",
+    "active_content": (
+        "This PDF contains scripts, form fields or attached files that could not be removed. "
+        "Save it again as a plain PDF (print to PDF) and upload that."
+    ),
     "timeout": "This PDF could not be checked in time. Save it again as a plain PDF and upload that.",
 }
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -85,7 +88,7 @@ def clean_pdf(data: bytes) -> CleanPdf:
     (which answers with a JSON line, then the copy)."""
     try:
         # Run as a plain script (-I: isolated), so the child loads pikepdf and nothing of the app.
-        completed = subprocess.run(
+        completed = subprocess.run(  # noqa: S603 - the app's own script, run by this interpreter
             [sys.executable, "-I", str(Path(__file__).with_name("pdfcheck.py"))],
             input=data, capture_output=True, timeout=CHECK_TIMEOUT_SECONDS, check=False,
         )

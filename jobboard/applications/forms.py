@@ -10,11 +10,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, PasswordField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from jobboard.applications.models import PIPELINE, LicenceStatus, MailMode, Stage
+from jobboard.applications.profiles import ProfileFields
 from jobboard.core.forms import IntegerField, text_field, textarea_field
 from jobboard.jobs.forms import CheckboxesField
 from jobboard.jobs.models import Seniority
-from jobboard.applications.models import PIPELINE, LicenceStatus, MailMode, Stage
-from jobboard.applications.profiles import ProfileFields
 from jobboard.vocab.models import HebrewLevel
 from jobboard.vocab.queries import language_choices, profession_choices, region_choices, specialty_choices
 
@@ -31,7 +31,8 @@ class ProfileForm(FlaskForm):
     seniority = SelectField("Seniority", choices=_blank("—", [(s.value, s.label) for s in Seniority]),
                             validators=[Optional()])
     years_experience = IntegerField("Years of experience", validators=[Optional(), NumberRange(0, 70)])
-    training_country = SelectField("Country of medical training", choices=_blank("—", COUNTRIES), validators=[Optional()])
+    training_country = SelectField("Country of medical training", choices=_blank("—", COUNTRIES),
+                                   validators=[Optional()])
     residence_country = SelectField("Country of residence", choices=_blank("—", COUNTRIES), validators=[Optional()])
     licence_status = SelectField("Israeli licence", choices=[(s.value, s.label) for s in LicenceStatus],
                                  validators=[InputRequired()])
@@ -58,7 +59,8 @@ class ProfileForm(FlaskForm):
         if fields is None:
             return cls(data={"open_to_periphery": True})
         data = {**asdict(fields), "profession_slug": fields.profession_slug or "",
-                "specialty_slug": fields.specialty_slug or "", "seniority": fields.seniority.value if fields.seniority else "",
+                "specialty_slug": fields.specialty_slug or "",
+                "seniority": fields.seniority.value if fields.seniority else "",
                 "training_country": fields.training_country or "", "residence_country": fields.residence_country or "",
                 "licence_status": fields.licence_status.value, "hebrew_level": int(fields.hebrew_level)}
         return cls(data=data)
@@ -108,7 +110,8 @@ class RatingForm(FlaskForm):
 class RejectionTemplateForm(FlaskForm):
     subject = text_field("Subject", max_length=200)
     body = textarea_field("Text", max_length=8000, required=True,
-                          description="{name}, {title} and {employer} are replaced by the doctor's name, the posting's title and your organisation's name.")
+                          description="{name}, {title} and {employer} are replaced by the doctor's name, "
+                                      "the posting's title and your organisation's name.")
 
 
 class MailModeForm(FlaskForm):
@@ -122,7 +125,8 @@ class MailModeForm(FlaskForm):
 class DeleteAccountForm(FlaskForm):
     password = PasswordField("Your password", validators=[InputRequired(), Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
-    confirm = BooleanField("I understand that this cannot be undone", validators=[DataRequired("Tick the box to confirm.")])
+    confirm = BooleanField("I understand that this cannot be undone",
+                           validators=[DataRequired("Tick the box to confirm.")])
 
 
 class ApplicantFilterForm(FlaskForm):
@@ -132,7 +136,8 @@ class ApplicantFilterForm(FlaskForm):
         csrf = False
 
     posting = SelectField("Posting", coerce=lambda v: int(v) if v else None, validators=[Optional()])
-    stage = SelectField("Stage", choices=_blank("Any stage", [(s.value, s.label) for s in Stage]), validators=[Optional()])
+    stage = SelectField("Stage", choices=_blank("Any stage", [(s.value, s.label) for s in Stage]),
+                        validators=[Optional()])
     specialty = SelectField("Specialty", validators=[Optional()])
     licence = SelectField("Licence", choices=_blank("Any licence status", [(s.value, s.label) for s in LicenceStatus]),
                           validators=[Optional()])

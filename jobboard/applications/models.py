@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.accounts.models import User
 from jobboard.core.db import TimestampMixin, enum_type, utcnow
-from jobboard.extensions import db
+from jobboard.extensions import Model, db
 from jobboard.jobs.models import Posting, Seniority
 from jobboard.orgs.models import Membership
 from jobboard.vocab.models import HebrewLevel, Language, Profession, Region, Specialty
@@ -66,7 +66,7 @@ profile_regions = Table(
 )
 
 
-class DoctorProfile(TimestampMixin, db.Model):
+class DoctorProfile(TimestampMixin, Model):
     __tablename__ = "doctor_profiles"
     __table_args__ = (
         CheckConstraint("hebrew_level BETWEEN 0 AND 6", name="hebrew_level_range"),
@@ -101,7 +101,7 @@ class DoctorProfile(TimestampMixin, db.Model):
         return HebrewLevel(self.hebrew_level).label
 
 
-class CvDocument(db.Model):
+class CvDocument(Model):
     """An uploaded CV, kept under a random name outside the static folder."""
 
     __tablename__ = "cv_documents"
@@ -117,7 +117,7 @@ class CvDocument(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Application(TimestampMixin, db.Model):
+class Application(TimestampMixin, Model):
     __tablename__ = "applications"
     __table_args__ = (
         UniqueConstraint("posting_id", "doctor_id"),
@@ -159,7 +159,7 @@ class Application(TimestampMixin, db.Model):
         return self.doctor_id is not None and self.stage in INTERVIEW_STAGES
 
 
-class ApplicationEvent(db.Model):
+class ApplicationEvent(Model):
     """A stage change: who, when, from, to, and an optional note.
 
     The note is the doctor's own on an event the doctor made (a withdrawal's reason); on a
@@ -184,7 +184,7 @@ class ApplicationEvent(db.Model):
         return self.note if self.is_by(doctor_id) else None
 
 
-class ApplicationNote(db.Model):
+class ApplicationNote(Model):
     """A private note of the organisation's staff; the doctor never sees it."""
 
     __tablename__ = "application_notes"
@@ -198,7 +198,7 @@ class ApplicationNote(db.Model):
     author: Mapped[User | None] = relationship()
 
 
-class RejectionTemplate(TimestampMixin, db.Model):
+class RejectionTemplate(TimestampMixin, Model):
     """The organisation's text for the e-mail that may go with a rejection."""
 
     __tablename__ = "rejection_templates"
@@ -214,7 +214,7 @@ class MailMode(enum.StrEnum):
     OFF = "off"
 
 
-class NotificationPreference(db.Model):
+class NotificationPreference(Model):
     """How a member hears of new applications to the organisation."""
 
     __tablename__ = "notification_preferences"

@@ -19,8 +19,8 @@ from jobboard.core.db import utcnow
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.mail import queue_mail
-from jobboard.orgs.queries import acting_staff
 from jobboard.orgs.models import Membership, Organization, OrgStatus
+from jobboard.orgs.queries import acting_staff
 
 
 def set_mail_mode(membership: Membership, mode: MailMode) -> None:
@@ -80,7 +80,8 @@ def send_daily_digests(now: datetime | None = None) -> int:
         db.session.add(preference)
         if fresh:
             queue_mail(
-                membership.user.email, f"{len(fresh)} new application{'s' if len(fresh) > 1 else ''} at {membership.org.name}",
+                membership.user.email,
+                f"{len(fresh)} new application{'s' if len(fresh) > 1 else ''} at {membership.org.name}",
                 "applications/daily_digest", applications=fresh, org=membership.org,
                 url=external_url("applications.applicants", org_slug=membership.org.slug),
             )

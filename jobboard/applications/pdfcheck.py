@@ -122,7 +122,7 @@ def disarm(pdf: pikepdf.Pdf) -> None:
     _disarm_outlines(root)
 
 
-def _disarm_trailer(trailer: pikepdf.Dictionary) -> None:
+def _disarm_trailer(trailer: pikepdf.Object) -> None:
     """Readers look only at the catalogue and the document information, whose entries are text."""
     for key in set(trailer.keys()) - TRAILER_KEYS:
         del trailer[key]
@@ -133,7 +133,7 @@ def _disarm_trailer(trailer: pikepdf.Dictionary) -> None:
                 del info[key]
 
 
-def _drop(holder: pikepdf.Dictionary, key: str) -> None:
+def _drop(holder: pikepdf.Object, key: str) -> None:
     value = holder.get(key)
     del holder[key]
     if isinstance(value, pikepdf.Dictionary):
@@ -207,7 +207,7 @@ def is_web_address(uri: pikepdf.Object | None) -> bool:
     return isinstance(uri, pikepdf.String) and WEB_ADDRESS.fullmatch(bytes(uri).decode("latin-1")) is not None
 
 
-def _disarm_outlines(root: pikepdf.Dictionary) -> None:
+def _disarm_outlines(root: pikepdf.Object) -> None:
     """Bookmarks stay; an action other than a bare jump or web address is removed from them."""
     outlines = root.get("/Outlines")
     pending = [outlines.get("/First")] if isinstance(outlines, pikepdf.Dictionary) else []

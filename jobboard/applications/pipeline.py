@@ -46,12 +46,13 @@ def move(application: Application, actor: User, stage: Stage, *, note: str | Non
         raise DomainError("Only the doctor can withdraw an application.", field="stage")
     if application.stage == Stage.WITHDRAWN:
         raise Conflict("The doctor has withdrawn this application.")
-    if application.doctor_id is None:
+    doctor = application.doctor
+    if doctor is None:
         raise Conflict("The doctor has deleted their account; this application is kept only for statistics.")
     if stage == application.stage:
         return
     record_move(application, actor, stage, note)
-    doctor, posting = application.doctor, application.posting
+    posting = application.posting
     if stage == Stage.REJECTED:
         if send_rejection:
             template = rejection_template(posting.org)

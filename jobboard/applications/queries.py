@@ -10,10 +10,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from jobboard.accounts.models import User
-from jobboard.core.pagination import Page, paginate_rows
-from jobboard.extensions import db
-from jobboard.jobs.models import Posting
-from jobboard.orgs.models import Organization
 from jobboard.applications.models import (
     Application,
     ApplicationEvent,
@@ -23,6 +19,10 @@ from jobboard.applications.models import (
     LicenceStatus,
     Stage,
 )
+from jobboard.core.pagination import Page, paginate_rows
+from jobboard.extensions import db
+from jobboard.jobs.models import Posting
+from jobboard.orgs.models import Organization
 
 
 def my_applications(doctor: User) -> list[Application]:
@@ -144,8 +144,10 @@ def applicants(org: Organization, chosen: ApplicantFilter, page: int, per_page: 
 
 def application_counts(org_id: int) -> dict[int, int]:
     rows = db.session.execute(
-        select(Application.posting_id, func.count()).where(Application.org_id == org_id).group_by(Application.posting_id)
-    ).all()
+        select(Application.posting_id, func.count())
+        .where(Application.org_id == org_id)
+        .group_by(Application.posting_id)
+    ).tuples().all()
     return dict(rows)
 
 

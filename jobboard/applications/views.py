@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask.wrappers import Response
 from flask_login import current_user, fresh_login_required, logout_user
+from werkzeug.wrappers import Response
 
 from jobboard.applications import applying, profiles, queries
 from jobboard.applications import cvs as cv_service
@@ -30,8 +30,9 @@ from jobboard.applications.personal_data import delete_account as delete_doctor_
 from jobboard.core import personal_data
 from jobboard.core.access import classify, doctor_required
 from jobboard.core.errors import DomainError
-from jobboard.core.views import errors_on, form_page, or_404
+from jobboard.core.forms import filled
 from jobboard.core.htmx import is_htmx, render_page
+from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.web import private_download
 from jobboard.extensions import limiter
 from jobboard.jobs.queries import org_posting, posting_with_details
@@ -204,7 +205,7 @@ def delete_account() -> Response:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         with errors_on(form):
-            delete_doctor_account(current_user._get_current_object(), form.password.data)
+            delete_doctor_account(current_user._get_current_object(), filled(form.password.data))
             logout_user()
             flash("Your account and your data are deleted. We sent a confirmation to your address.", "info")
             return redirect(url_for("pages.home"))
@@ -254,7 +255,9 @@ def move(application_id: int) -> Response:
 def applicants() -> Response:
     org = current_org()
     form = ApplicantFilterForm(request.args)
-    form.posting.choices = [("", "All postings"), *((str(i), t) for i, t in queries.org_postings_with_applications(org))]
+    form.posting.choices = [
+        ("", "All postings"), *((str(i), t) for i, t in queries.org_postings_with_applications(org)),
+    ]
     form.specialty.choices = [("", "Any specialty"), *specialty_choices()]
     chosen = queries.ApplicantFilter()
     notices = []
@@ -263,7 +266,8 @@ def applicants() -> Response:
             posting_id=form.posting.data, stage=Stage(form.stage.data) if form.stage.data else None,
             specialty=form.specialty.data or None,
             licence_status=LicenceStatus(form.licence.data) if form.licence.data else None,
-            min_hebrew=form.hebrew.data, move_before=month_start(form.move_before.data), sort=form.sort.data or "newest",
+            min_hebrew=form.hebrew.data, move_before=month_start(form.move_before.data),
+            sort=form.sort.data or "newest",
         )
     else:
         notices = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()]
@@ -280,7 +284,8 @@ def detail(application_id: int) -> Response:
     application = _application_or_404(application_id)
     return render_page(
         "applications/detail.html", org=current_org(), membership=current_membership(), application=application,
-        profile=queries.profile_for(application), events=queries.events_by_application([application.id])[application.id],
+        profile=queries.profile_for(application),
+        events=queries.events_by_application([application.id])[application.id],
         notes=queries.notes(application), move_form=MoveForm(formdata=None, data={"stage": application.stage.value}),
         note_form=NoteForm(formdata=None), rating_form=RatingForm(formdata=None, data={"rating": application.rating}),
     )
@@ -303,7 +308,7 @@ def add_note(application_id: int) -> Response:
     form = NoteForm()
     if not form.validate_on_submit():
         abort(422, "Write the note (at most 5,000 characters).")
-    pipeline_service.add_note(application, current_user, form.body.data)
+    pipeline_service.add_note(application, current_user, filled(form.body.data))
     flash("The note is saved.", "success")
     return redirect(url_for("applications.detail", application_id=application.id))
 
@@ -326,7 +331,8 @@ def rejection_template() -> Response:
     template = pipeline_service.rejection_template(current_org())
     form = RejectionTemplateForm(data={"subject": template.subject, "body": template.body})
     if form.validate_on_submit():
-        pipeline_service.save_rejection_template(current_org(), current_user, form.subject.data, form.body.data)
+        pipeline_service.save_rejection_template(current_org(), current_user, filled(form.subject.data),
+                                                  filled(form.body.data))
         flash("The rejection e-mail is saved.", "success")
         return redirect(url_for("applications.rejection_template"))
     return form_page("applications/rejection_template.html", form, org=current_org(), membership=current_membership())

@@ -7,8 +7,9 @@ Classes: ``public``, ``user`` (any signed-in account), ``doctor``, ``member:<rol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
@@ -29,7 +30,7 @@ def public(view: F) -> F:
 def login_required(view: F) -> F:
     wrapped = _login_required(view)
     classify(wrapped, "user")
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 def _require(predicate: Callable[[Any], bool], access: str) -> Callable[[F], F]:
@@ -42,7 +43,7 @@ def _require(predicate: Callable[[Any], bool], access: str) -> Callable[[F], F]:
 
         wrapped = _login_required(checked)
         classify(wrapped, access)
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 
@@ -62,4 +63,4 @@ def admin_required(view: F) -> F:
             return redirect(url_for("accounts.two_factor_setup"))
         return view(*args, **kwargs)
 
-    return _admin_only(checked)
+    return _admin_only(cast(F, checked))

@@ -14,10 +14,10 @@ from sqlalchemy import JSON, Index, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from jobboard.core.db import utcnow
-from jobboard.extensions import db
+from jobboard.extensions import Model, db
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_subject", "subject_type", "subject_id"),

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
-from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from wtforms import IntegerField as _IntegerField
@@ -21,6 +21,16 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from jobboard.core.text import CONTROL_MULTI_LINE, CONTROL_SINGLE_LINE, clean_text
+
+T = TypeVar("T")
+
+
+def filled(data: T | None) -> T:
+    """A required field's data, read once its form has validated (which refuses the form
+    without it)."""
+    if data is None:
+        raise ValueError("a required field has no data")
+    return data
 
 
 class NoControlCharacters:

@@ -27,16 +27,16 @@ def render_page(template: str, *, block: str | None = None, status: int = 200, p
     navigation, ``request``) and is rendered from ``context`` alone, without running them. With
     ``push_url``, a fragment tells htmx to put that address in the history instead of the
     request's (``HX-Push-Url``)."""
-    fragment = block is not None and is_htmx()
-    if fragment:
+    fragment = block if block is not None and is_htmx() else None
+    if fragment is not None:
         if plain_block:
-            body = _render_plain_block(template, block, context)
+            body = _render_plain_block(template, fragment, context)
         else:
-            body = render_block(template, block, **context)
+            body = render_block(template, fragment, **context)
     else:
         body = render_template(template, **context)
     response = make_response(body, status)
-    if fragment and push_url is not None:
+    if fragment is not None and push_url is not None:
         response.headers["HX-Push-Url"] = push_url
     # A new response has no Vary header yet, so it is set outright: ``response.vary.add`` parses
     # the header and writes it back, at several times the cost.
@@ -58,5 +58,5 @@ def _render_plain_block(template_name: str, block: str, context: dict[str, Any])
     render = template.blocks[block]
     try:
         return environment.concat(render(template.new_context({**_flat_globals(template), **context}, shared=True)))
-    except Exception:
+    except Exception:  # noqa: BLE001 - handed to Jinja, which re-raises it
         environment.handle_exception()  # re-raises, with the template's lines in the traceback

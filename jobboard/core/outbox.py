@@ -18,16 +18,17 @@ from __future__ import annotations
 import enum
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import JSON, Index, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobboard.core.db import enum_type, utcnow, write_lock
-from jobboard.extensions import db
+from jobboard.extensions import Model, db
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class OutboxStatus(enum.StrEnum):
     DEAD = "dead"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
@@ -128,7 +129,7 @@ def _deliver(message_id: int, handlers: dict[str, Handler], stats: DrainStats) -
         message.claimed_until = None
         db.session.commit()
         stats.delivered += 1
-    except Exception as exc:  # any failure of a side effect is recorded and retried, never raised
+    except Exception as exc:  # noqa: BLE001 - any failure of a side effect is recorded and retried, never raised
         db.session.rollback()
         error = f"{type(exc).__name__}: {exc}"
         log.warning("outbox message %s (%s) failed: %s", message_id, message.kind, error)

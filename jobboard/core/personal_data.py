@@ -27,10 +27,11 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, ForeignKey, MetaData

@@ -7,9 +7,9 @@ A job reads then writes in one transaction: on SQLite it takes the write lock as
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from flask import Flask, current_app
 

@@ -17,7 +17,8 @@ from jobboard.fairs.registrations import generate_slots, register
 from jobboard.orgs.models import Organization
 
 FAIRS = (  # name, city, country, venue, time zone, date (upcoming editions; venues as reported)
-    ("MedEx Los Angeles", "Los Angeles", "US", "Beverly Hills community hall", "America/Los_Angeles", date(2026, 12, 13)),
+    ("MedEx Los Angeles", "Los Angeles", "US", "Beverly Hills community hall", "America/Los_Angeles",
+     date(2026, 12, 13)),
     ("MedEx Teaneck", "Teaneck, NJ", "US", "Marriott Glenpointe", "America/New_York", date(2027, 3, 14)),
     ("MedEx London", "London", "GB", "North-west London venue", "Europe/London", date(2027, 3, 28)),
     ("MedEx Paris", "Paris", "FR", "17th arrondissement venue", "Europe/Paris", date(2027, 5, 23)),

@@ -104,7 +104,9 @@ def _description(rng: random.Random, site: Site, dept: str) -> str:
     )
 
 
-def generate_content(rng: random.Random, org: Organization, site: Site, specialties: dict[str, Specialty]) -> PostingContent:
+def generate_content(
+    rng: random.Random, org: Organization, site: Site, specialties: dict[str, Specialty],
+) -> PostingContent:
     is_fund = org.kind == OrgKind.HEALTH_FUND
     if rng.random() < 0.72:
         specialty = specialties[rng.choice(FUND_SPECIALTIES if is_fund else HOSPITAL_SPECIALTIES)]
@@ -129,7 +131,8 @@ def generate_content(rng: random.Random, org: Organization, site: Site, specialt
         site_id=site.id, licence_requirement=rng.choice(list(LicenceRequirement)),
         hebrew_level=rng.choice([HebrewLevel.NONE, HebrewLevel.A2, HebrewLevel.B1, HebrewLevel.B2]),
         description_md=_description(rng, site, dept),
-        salary_min_ils=salary_min, salary_max_ils=(salary_min + rng.randrange(3_000, 15_000, 500)) if salary_min else None,
+        salary_min_ils=salary_min,
+        salary_max_ils=(salary_min + rng.randrange(3_000, 15_000, 500)) if salary_min else None,
         start_date=utcnow().date() + timedelta(days=rng.randrange(30, 240)) if rng.random() < 0.6 else None,
         duration_days=rng.choice([60, 60, 90, 120, 180]), grant_ids=chosen,
         language_codes=rng.sample(["en", "ru", "fr", "es", "ar"], rng.randrange(0, 3)),
@@ -158,10 +161,13 @@ def _set_state(posting: Posting, state: PostingStatus, at: datetime, admin: User
 
 def seed_postings(admin: User, target: int = 240) -> int:
     """About ``target`` postings, spread over the verified employers' sites."""
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 - demo data, repeatable
     specialties = {s.slug: s for s in db.session.scalars(select(Specialty))}
     sites = [
-        site for site in db.session.scalars(select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED))
+        site
+        for site in db.session.scalars(
+            select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED)
+        )
         if not db.session.scalar(select(func.count()).select_from(Posting).where(Posting.org_id == site.org_id))
     ]
     if not sites:

@@ -74,7 +74,7 @@ def _seed_organizations() -> dict[str, Organization]:
         db.session.add(org)
         db.session.flush()
         for site in row["sites"]:
-            city = db.session.get(City, site["city"])
+            city = db.session.get_one(City, site["city"])
             db.session.add(Site(
                 org_id=org.id, name=site["name"], city_slug=city.slug,
                 lat=site.get("lat", city.lat), lon=site.get("lon", city.lon),
@@ -107,7 +107,8 @@ def _seed_account(account: DemoAccount, orgs: dict[str, Organization], reset_pas
         return Credentials()
     if account.org:
         org = orgs[account.org]
-        if not db.session.scalar(select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == user.id)):
+        member = select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == user.id)
+        if not db.session.scalar(member):
             db.session.add(Membership(org_id=org.id, user_id=user.id, role=account.role))
     key = None
     if account.is_admin:
@@ -123,6 +124,8 @@ def seed_demo(*, reset_passwords: bool = False) -> tuple[dict[str, int], list[tu
     accounts = [(account, _seed_account(account, orgs, reset_passwords)) for account in DEMO_ACCOUNTS]
     db.session.flush()
     admin = find_user_by_email(DEMO_ACCOUNTS[0].email)
+    if admin is None:
+        raise LookupError("the demo administrator's account is missing")
     counts["grant programs"] = len(seed_grant_programs(admin))
     counts["new postings"] = seed_postings(admin)
     counts["new fairs"] = seed_fairs(admin)

@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from jobboard.applications.forms import COUNTRIES
 from jobboard.applications.models import Application
-from jobboard.core.forms import IntegerField, text_field, textarea_field, time_zone_choices, url_field
+from jobboard.core.forms import IntegerField, filled, text_field, textarea_field, time_zone_choices, url_field
 from jobboard.fairs.models import Attendance, Booking, BookingMode, Fair, FairRegistration, Slot, SlotStatus
 from jobboard.fairs.organising import FairFields
 from jobboard.jobs.models import Posting
@@ -56,13 +56,14 @@ class FairForm(FlaskForm):
     def to_fields(self) -> FairFields:
         zone = ZoneInfo(self.time_zone.data)
         return FairFields(
-            name=self.name.data, city=self.city.data, country=self.country.data, venue=self.venue.data,
-            address=self.address.data or "", time_zone=self.time_zone.data, starts_on=self.starts_on.data,
-            ends_on=self.ends_on.data, opens_at=self.opens_at.data, closes_at=self.closes_at.data,
-            booking_opens_at=self.booking_opens_at.data.replace(tzinfo=zone),
-            booking_closes_at=self.booking_closes_at.data.replace(tzinfo=zone),
-            remote_option=self.remote_option.data, min_gap_minutes=self.min_gap_minutes.data,
-            cancel_cutoff_hours=self.cancel_cutoff_hours.data,
+            name=filled(self.name.data), city=filled(self.city.data), country=self.country.data,
+            venue=filled(self.venue.data), address=self.address.data or "", time_zone=self.time_zone.data,
+            starts_on=filled(self.starts_on.data), ends_on=filled(self.ends_on.data),
+            opens_at=filled(self.opens_at.data), closes_at=filled(self.closes_at.data),
+            booking_opens_at=filled(self.booking_opens_at.data).replace(tzinfo=zone),
+            booking_closes_at=filled(self.booking_closes_at.data).replace(tzinfo=zone),
+            remote_option=self.remote_option.data, min_gap_minutes=filled(self.min_gap_minutes.data),
+            cancel_cutoff_hours=filled(self.cancel_cutoff_hours.data),
         )
 
 
@@ -85,7 +86,8 @@ class _WhoMayBook(FlaskForm):
 class RegistrationForm(_WhoMayBook):
     tables = textarea_field(
         "Interview tables", max_length=4000, required=True,
-        description="One per line: a label, then optionally “|” and the interviewers' names. E.g. “Table 1 | Dr. Levi, Ms. Cohen”.",
+        description="One per line: a label, then optionally “|” and the interviewers' names. "
+                    "E.g. “Table 1 | Dr. Levi, Ms. Cohen”.",
     )
 
     def table_rows(self) -> list[tuple[str, str]]:
@@ -117,7 +119,8 @@ class SlotsForm(FlaskForm):
     minutes = IntegerField("Minutes per interview", default=20, validators=[InputRequired(), NumberRange(5, 240)])
     breaks = text_field("Breaks", max_length=200, required=False,
                         description="E.g. 12:30-13:15, 15:00-15:15", render_kw={"placeholder": "12:30-13:15"})
-    posting_id = SelectField("For the posting (optional)", coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    posting_id = SelectField("For the posting (optional)", coerce=lambda v: int(v) if v else None,
+                             validators=[Optional()])
     video_link = url_field("Video-call link for remote interviews (optional)")
 
     @classmethod
@@ -148,8 +151,10 @@ class MessageForm(FlaskForm):
 
 
 class AttendanceForm(FlaskForm):
-    attendance = SelectField("Attendance", choices=[(Attendance.ATTENDED.value, "Attended"),
-                                                    (Attendance.NO_SHOW.value, "No-show")], validators=[InputRequired()])
+    attendance = SelectField(
+        "Attendance", choices=[(Attendance.ATTENDED.value, "Attended"), (Attendance.NO_SHOW.value, "No-show")],
+        validators=[InputRequired()],
+    )
 
 
 class BookForApplicantForm(FlaskForm):
@@ -161,7 +166,8 @@ class BookForApplicantForm(FlaskForm):
                  zone: ZoneInfo, now: datetime) -> BookForApplicantForm:
         """The applicants to book for, and the free open slots still to come."""
         form = cls(formdata=None)
-        form.application_id.choices = [(a.id, f"{a.doctor.full_name} – {a.posting.title}") for a in applications]
+        form.application_id.choices = [(a.id, f"{a.doctor.full_name} – {a.posting.title}") for a in applications
+                                       if a.doctor is not None]
         form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(zone):%a %d %b %H:%M} – {s.table.label}")
                                 for s, booking in slots
                                 if booking is None and s.status == SlotStatus.OPEN and s.starts_at > now]

@@ -42,7 +42,9 @@ def _event(booking: Booking, *, cancelled: bool) -> Event:
     event.add("summary", f"Interview with {booking.org.name} – {fair.name}")
     location = f"{fair.venue}, {fair.address} – {slot.table.label}".replace(", –", " –")
     event.add("location", vText(location))
-    description = f"Interview at {slot.table.label}" + (f" with {slot.table.interviewers}" if slot.table.interviewers else "")
+    description = f"Interview at {slot.table.label}"
+    if slot.table.interviewers:
+        description += f" with {slot.table.interviewers}"
     if slot.video_link:
         description += f"\nVideo call for remote participation: {slot.video_link}"
     event.add("description", description)
@@ -67,7 +69,8 @@ def _calendar(method: str, events: list[Event], bookings: list[Booking]) -> byte
     # The zone's rules around the interviews only (the default spans 1970-2038: kilobytes of
     # transitions no client needs).
     dates = [b.starts_at.date() for b in bookings] or [utcnow().date()]
-    calendar.add_missing_timezones(first_date=min(dates) - timedelta(days=366), last_date=max(dates) + timedelta(days=366))
+    calendar.add_missing_timezones(first_date=min(dates) - timedelta(days=366),
+                                   last_date=max(dates) + timedelta(days=366))
     return calendar.to_ical()
 
 

@@ -47,7 +47,8 @@ def _check_time(fair: Fair, slot: Slot, now: datetime) -> None:
     if fair.status != FairStatus.PUBLISHED:
         raise NotFound("There is no such fair.")
     if now < fair.booking_opens_at:
-        raise Conflict(f"Booking opens on {fair.booking_opens_at.astimezone(ZoneInfo(fair.time_zone)):%d %B %Y at %H:%M} ({fair.time_zone}).")
+        opens = fair.booking_opens_at.astimezone(ZoneInfo(fair.time_zone))
+        raise Conflict(f"Booking opens on {opens:%d %B %Y at %H:%M} ({fair.time_zone}).")
     if now >= fair.booking_closes_at:
         raise Conflict("Booking for this fair has closed.")
     if slot.starts_at <= now:
@@ -91,7 +92,9 @@ def interviewing_registration(fair: Fair, org_id: int) -> FairRegistration:
     """The employer's part in the fair, while it interviews there (a suspended one does not)."""
     registration = db.session.scalar(
         select(FairRegistration).join(Organization).where(
-            FairRegistration.fair_id == fair.id, FairRegistration.org_id == org_id, Organization.status == OrgStatus.VERIFIED)
+            FairRegistration.fair_id == fair.id, FairRegistration.org_id == org_id,
+            Organization.status == OrgStatus.VERIFIED,
+        )
     )
     if registration is None:
         raise NotFound("There is no such slot.")
@@ -121,7 +124,7 @@ def eligibility_problem(doctor: User, registration: FairRegistration) -> str | N
         return None
     profile = profile_of(doctor)
     # The profile must be complete; a CV is not needed to meet an employer at a fair.
-    if not completeness(profile, cv_count=1).can_apply:
+    if profile is None or not completeness(profile, cv_count=1).can_apply:
         return "Complete your profile to book interviews."
     if registration.profession_slug and profile.profession_slug != registration.profession_slug:
         return f"{registration.org.name} interviews {registration.profession_slug.replace('-', ' ')}s at this fair."

@@ -26,7 +26,8 @@ BOOKING_INVITATION = Purpose("fair-booking-invitation", 60 * 24 * 3600)
 def invite(application: Application, actor: User, fair: Fair) -> BookingInvitation:
     if application.stage not in INTERVIEW_STAGES:
         raise Conflict("Invite applicants in screening, interview or offer.")
-    if application.doctor_id is None:
+    doctor = application.doctor
+    if doctor is None:
         raise Conflict("The doctor has deleted their account.")
     registration = interviewing_registration(fair, application.org_id)
     if fair.status != FairStatus.PUBLISHED or utcnow() >= fair.booking_closes_at:
@@ -42,7 +43,7 @@ def invite(application: Application, actor: User, fair: Fair) -> BookingInvitati
     db.session.flush()
     token = make_token(BOOKING_INVITATION, {"i": invitation.id, "d": application.doctor_id})
     queue_mail(
-        application.doctor.email, f"Book your interview with {registration.org.name} at {fair.name}",
+        doctor.email, f"Book your interview with {registration.org.name} at {fair.name}",
         "fairs/invitation", fair=fair, org=registration.org, posting=application.posting,
         book_url=external_url("fairs.detail", fair_slug=fair.slug, invitation=token),
     )

@@ -50,7 +50,9 @@ def lock_doctor(doctor: User) -> None:
 
 
 def confirmed_booking(slot: Slot) -> Booking | None:
-    return db.session.scalar(select(Booking).where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED))
+    return db.session.scalar(
+        select(Booking).where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
+    )
 
 
 def insert_or_conflict(booking: Booking) -> None:
@@ -65,6 +67,8 @@ def insert_or_conflict(booking: Booking) -> None:
         if "doctor_no_overlap" in detail or "exclusion" in detail.lower():
             raise Conflict("You already have an interview at that time.") from None
         if "doctor_id" in detail or "doctor_employer" in detail:
-            raise Conflict("You already have an interview with this employer at this fair. Move that one instead.") from None
+            raise Conflict(
+                "You already have an interview with this employer at this fair. Move that one instead."
+            ) from None
         raise Conflict("This slot was just taken. Choose another one.") from None
 

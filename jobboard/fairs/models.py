@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.accounts.models import User
 from jobboard.core.db import TimestampMixin, enum_type, utcnow
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.jobs.models import Posting
 from jobboard.orgs.models import Organization
 
@@ -60,7 +60,7 @@ class Attendance(enum.StrEnum):
         return {"attended": "Attended", "no_show": "No-show"}[self.value]
 
 
-class Fair(TimestampMixin, db.Model):
+class Fair(TimestampMixin, Model):
     __tablename__ = "fairs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +105,7 @@ class Fair(TimestampMixin, db.Model):
         return self.status == FairStatus.PUBLISHED and self.booking_opens_at <= now < self.booking_closes_at
 
 
-class FairRegistration(TimestampMixin, db.Model):
+class FairRegistration(TimestampMixin, Model):
     """An employer taking part in a fair."""
 
     __tablename__ = "fair_registrations"
@@ -114,7 +114,9 @@ class FairRegistration(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     fair_id: Mapped[int] = mapped_column(ForeignKey("fairs.id", ondelete="CASCADE"))
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
-    booking_mode: Mapped[BookingMode] = mapped_column(enum_type(BookingMode, "booking_mode"), default=BookingMode.INVITED)
+    booking_mode: Mapped[BookingMode] = mapped_column(
+        enum_type(BookingMode, "booking_mode"), default=BookingMode.INVITED
+    )
     # In open mode, only doctors of this profession may book (any when empty).
     profession_slug: Mapped[str | None] = mapped_column(ForeignKey("professions.slug"))
 
@@ -123,7 +125,7 @@ class FairRegistration(TimestampMixin, db.Model):
     tables: Mapped[list[InterviewTable]] = relationship(back_populates="registration", order_by="InterviewTable.label")
 
 
-class InterviewTable(db.Model):
+class InterviewTable(Model):
     __tablename__ = "interview_tables"
     __table_args__ = (UniqueConstraint("registration_id", "label"),)
 
@@ -137,7 +139,7 @@ class InterviewTable(db.Model):
     registration: Mapped[FairRegistration] = relationship(back_populates="tables")
 
 
-class Slot(db.Model):
+class Slot(Model):
     """A time at a table. Slots exist before anyone books, so a booking locks a row that is
     already there."""
 
@@ -168,7 +170,7 @@ class Slot(db.Model):
 CONFIRMED = text("status = 'confirmed'")
 
 
-class Booking(TimestampMixin, db.Model):
+class Booking(TimestampMixin, Model):
     __tablename__ = "bookings"
     __table_args__ = (
         Index("uq_bookings_confirmed_slot", "slot_id", unique=True,
@@ -203,7 +205,7 @@ class Booking(TimestampMixin, db.Model):
     doctor: Mapped[User] = relationship(foreign_keys=[doctor_id])
 
 
-class BookingInvitation(db.Model):
+class BookingInvitation(Model):
     """An invitation from the pipeline to book an interview at a fair; its link books once."""
 
     __tablename__ = "booking_invitations"

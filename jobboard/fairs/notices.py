@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jobboard.accounts.models import User
@@ -28,10 +29,11 @@ REMINDERS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
 ISRAEL = ZoneInfo("Asia/Jerusalem")
 
 
-def send_booking_mail(booking: Booking, template: str, subject: str, **context: object) -> None:
+def send_booking_mail(booking: Booking, template: str, subject: str, **context: Any) -> None:
     queue_mail(
         booking.doctor.email, subject, template, booking=booking, fair=booking.fair, slot=booking.slot,
-        local=local_times(booking.starts_at, booking.fair, booking.doctor), schedule_url=external_url("fairs.my_schedule"),
+        local=local_times(booking.starts_at, booking.fair, booking.doctor),
+        schedule_url=external_url("fairs.my_schedule"),
         attachments=(ics.invitation(booking),), **context,
     )
 
@@ -52,9 +54,11 @@ def send_reminder(message: OutboxMessage) -> None:
         return
     kind = message.payload["kind"]
     queue_mail(
-        booking.doctor.email, f"Reminder: interview with {booking.org.name} {'tomorrow' if kind == '24h' else 'in 2 hours'}",
+        booking.doctor.email,
+        f"Reminder: interview with {booking.org.name} {'tomorrow' if kind == '24h' else 'in 2 hours'}",
         "fairs/reminder", booking=booking, fair=booking.fair, slot=booking.slot, kind=kind,
-        local=local_times(booking.starts_at, booking.fair, booking.doctor), schedule_url=external_url("fairs.my_schedule"),
+        local=local_times(booking.starts_at, booking.fair, booking.doctor),
+        schedule_url=external_url("fairs.my_schedule"),
     )
 
 

@@ -114,7 +114,9 @@ def org_slot(org: Organization, slot_id: int) -> Slot | None:
 
 
 def org_table(org: Organization, table_id: int) -> InterviewTable | None:
-    return db.session.scalar(select(InterviewTable).where(InterviewTable.id == table_id, InterviewTable.org_id == org.id))
+    return db.session.scalar(
+        select(InterviewTable).where(InterviewTable.id == table_id, InterviewTable.org_id == org.id)
+    )
 
 
 def org_booking(org: Organization, booking_id: int) -> Booking | None:
@@ -137,7 +139,9 @@ def doctor_bookings(doctor: User, fair: Fair | None = None) -> list[Booking]:
     return list(db.session.scalars(query).unique())
 
 
-def agenda(fair: Fair, org: Organization, window: tuple[datetime, datetime]) -> list[tuple[InterviewTable, list[Booking]]]:
+def agenda(
+    fair: Fair, org: Organization, window: tuple[datetime, datetime],
+) -> list[tuple[InterviewTable, list[Booking]]]:
     """Each of the employer's tables with its confirmed bookings between the two instants."""
     registration = registration_of(fair, org)
     if registration is None:
@@ -182,7 +186,8 @@ def interviews_for(application_ids: list[int]) -> dict[int, list[Booking]]:
         .where(Booking.application_id.in_(application_ids), Booking.status == BookingStatus.CONFIRMED)
         .order_by(Booking.starts_at)
     ).unique():
-        grouped[booking.application_id].append(booking)
+        if booking.application_id is not None:
+            grouped[booking.application_id].append(booking)
     return grouped
 
 
@@ -199,7 +204,9 @@ def bookable_applications(org: Organization) -> list[Application]:
 def slot_postings(org: Organization) -> list[Posting]:
     """The employer's published postings a slot may be for."""
     return list(db.session.scalars(
-        select(Posting).where(Posting.org_id == org.id, Posting.status == PostingStatus.PUBLISHED).order_by(Posting.title)
+        select(Posting)
+        .where(Posting.org_id == org.id, Posting.status == PostingStatus.PUBLISHED)
+        .order_by(Posting.title)
     ))
 
 

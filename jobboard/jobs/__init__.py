@@ -6,8 +6,7 @@ from datetime import timedelta
 from flask import Flask
 
 from jobboard.core.schedule import register_periodic
-from jobboard.jobs import personal_data
-from jobboard.jobs import view_counts
+from jobboard.jobs import personal_data, view_counts
 from jobboard.jobs.services import expire_due_postings, send_expiry_reminders
 
 

@@ -7,14 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from jobboard.core.forms import IntegerField, text_field, textarea_field, url_field
-from jobboard.jobs.models import CloseReason, EmploymentType, GrantProgram, LicenceRequirement, ReportReason, Seniority
-from jobboard.orgs import queries as org_queries
-from jobboard.orgs.models import Organization
 from jobboard.core.db import utcnow
+from jobboard.core.forms import IntegerField, filled, text_field, textarea_field, url_field
 from jobboard.jobs.grants import GrantFields
+from jobboard.jobs.models import CloseReason, EmploymentType, GrantProgram, LicenceRequirement, ReportReason, Seniority
 from jobboard.jobs.queries import grants_offerable
 from jobboard.jobs.services import MAX_SALARY_ILS, PostingContent
+from jobboard.orgs import queries as org_queries
+from jobboard.orgs.models import Organization
 from jobboard.vocab.models import HebrewLevel
 from jobboard.vocab.queries import language_choices, profession_choices, region_choices, specialty_choices
 
@@ -24,8 +24,8 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _optional_int(value: object) -> int | None:
-    return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+def _optional_int(value: str | int | None) -> int | None:
+    return int(value) if value is not None and value != "" else None
 
 
 class PostingForm(FlaskForm):
@@ -41,13 +41,15 @@ class PostingForm(FlaskForm):
     grant_ids = CheckboxesField("Grant programs", coerce=int, validators=[Optional()])
     licence_requirement = SelectField("Licence", choices=[(r.value, r.label) for r in LicenceRequirement],
                                       validators=[InputRequired()])
-    hebrew_level = SelectField("Hebrew needed", coerce=int, choices=[(int(level), level.label) for level in HebrewLevel],
+    hebrew_level = SelectField("Hebrew needed", coerce=int,
+                               choices=[(int(level), level.label) for level in HebrewLevel],
                                default=int(HebrewLevel.NONE))
     language_codes = CheckboxesField("Other working languages of the team", validators=[Optional()])
     salary_min_ils = IntegerField("Monthly salary from (ILS)", validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
     salary_max_ils = IntegerField("Monthly salary up to (ILS)", validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
     start_date = DateField("Start date", validators=[Optional()])
-    duration_days = IntegerField("Days listed after approval", default=60, validators=[InputRequired(), NumberRange(7, 180)],
+    duration_days = IntegerField("Days listed after approval", default=60,
+                                 validators=[InputRequired(), NumberRange(7, 180)],
                                  description="At most 180. Recruiters get a renewal link a week before it ends.")
     description_md = textarea_field("Description", max_length=20000, required=True,
                                     description="Markdown: **bold**, *italic*, lists, links.")
@@ -78,13 +80,13 @@ class PostingForm(FlaskForm):
 
     def to_fields(self) -> PostingContent:
         return PostingContent(
-            title=self.title.data, profession_slug=self.profession_slug.data,
+            title=filled(self.title.data), profession_slug=self.profession_slug.data,
             specialty_slug=self.specialty_slug.data or None, seniority=Seniority(self.seniority.data),
             employment_type=EmploymentType(self.employment_type.data), site_id=self.site_id.data,
             licence_requirement=LicenceRequirement(self.licence_requirement.data),
-            hebrew_level=HebrewLevel(self.hebrew_level.data), description_md=self.description_md.data,
+            hebrew_level=HebrewLevel(self.hebrew_level.data), description_md=filled(self.description_md.data),
             salary_min_ils=self.salary_min_ils.data, salary_max_ils=self.salary_max_ils.data,
-            start_date=self.start_date.data, duration_days=self.duration_days.data,
+            start_date=self.start_date.data, duration_days=filled(self.duration_days.data),
             grant_ids=sorted(self.grant_ids.data or []), language_codes=sorted(self.language_codes.data or []),
         )
 
@@ -100,7 +102,8 @@ class CloseForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    reason = SelectField("What is wrong", choices=[(r.value, r.label) for r in ReportReason], validators=[InputRequired()])
+    reason = SelectField("What is wrong", choices=[(r.value, r.label) for r in ReportReason],
+                         validators=[InputRequired()])
     note = textarea_field("Details (optional)", max_length=2000)
 
 
@@ -133,7 +136,8 @@ class GrantForm(FlaskForm):
 
     def to_fields(self) -> GrantFields:
         return GrantFields(
-            name=self.name.data, funder=self.funder.data, summary=self.summary.data, region_slugs=self.region_slugs.data,
+            name=filled(self.name.data), funder=filled(self.funder.data), summary=filled(self.summary.data),
+            region_slugs=filled(self.region_slugs.data),
             amount_note=self.amount_note.data or "", amount_min_ils=self.amount_min_ils.data,
             amount_max_ils=self.amount_max_ils.data, commitment_years=self.commitment_years.data,
             url=self.url.data or None, valid_from=self.valid_from.data, valid_to=self.valid_to.data,

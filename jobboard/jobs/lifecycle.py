@@ -20,15 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-
+from typing import Any
 
 from jobboard.accounts.models import User
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, NotPermitted
 from jobboard.core.outbox import enqueue
+from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.jobs.models import CloseReason, Posting, PostingStatus, PostingTransition
-from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import OrgStatus
@@ -84,7 +84,9 @@ class IllegalTransition(Conflict):
 
 
 def allowed_actions(posting: Posting, actor: Actor) -> set[Action]:
-    return {action for (status, action), rule in TRANSITIONS.items() if status == posting.status and rule.actor == actor}
+    return {
+        action for (status, action), rule in TRANSITIONS.items() if status == posting.status and rule.actor == actor
+    }
 
 
 def _check_actor(posting: Posting, user: User | None, actor: Actor) -> None:
@@ -137,7 +139,7 @@ def sync_search(posting: Posting) -> None:
     enqueue(SEARCH_SYNC, {"posting_id": posting.id})
 
 
-def notify_staff(posting: Posting, subject: str, template: str, **context: object) -> None:
+def notify_staff(posting: Posting, subject: str, template: str, **context: Any) -> None:
     url = external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.live_id)
     for user in org_queries.staff(posting.org_id):
         queue_mail(user.email, subject, template, posting=posting, posting_url=url, **context)
@@ -146,7 +148,8 @@ def notify_staff(posting: Posting, subject: str, template: str, **context: objec
 def require_verified_org(posting: Posting) -> None:
     if posting.org.status == OrgStatus.PENDING:
         raise NotPermitted(
-            f"{posting.org.name} is waiting for verification. Postings can be submitted once an administrator has verified it."
+            f"{posting.org.name} is waiting for verification. "
+            "Postings can be submitted once an administrator has verified it."
         )
     if posting.org.status == OrgStatus.SUSPENDED:
         raise NotPermitted(f"{posting.org.name} is suspended; its postings cannot be submitted or published.")
@@ -165,14 +168,16 @@ def expire(posting: Posting) -> None:
 
 def renew(posting: Posting, user: User) -> None:
     """Extend a published posting by its duration, never past 180 days after its last approval."""
-    if not posting.is_listed:
+    approved_at, expires_at = posting.approved_at, posting.expires_at
+    if not posting.is_listed or approved_at is None or expires_at is None:
         raise IllegalTransition("Only a posting that is still listed can be renewed.")
     now = utcnow()
-    limit = posting.approved_at + timedelta(days=MAX_LISTING_DAYS)
+    limit = approved_at + timedelta(days=MAX_LISTING_DAYS)
     new_expiry = min(now + timedelta(days=posting.duration_days), limit)
-    if new_expiry <= posting.expires_at:
+    if new_expiry <= expires_at:
         raise Conflict(
-            "This posting has reached the 180-day limit since it was approved. Edit it and submit it for review to keep it up."
+            "This posting has reached the 180-day limit since it was approved. "
+            "Edit it and submit it for review to keep it up."
         )
     transition(posting, Action.RENEW, user, reason=f"until {new_expiry:%Y-%m-%d}")
     posting.expires_at = new_expiry

@@ -21,7 +21,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.core.db import TimestampMixin, enum_type, utcnow
-from jobboard.extensions import db
+from jobboard.extensions import Model, db
 from jobboard.orgs.models import Organization, OrgStatus, Site
 from jobboard.vocab.models import HebrewLevel, Language, Profession, Region, Specialty
 
@@ -120,7 +120,7 @@ posting_languages = Table(
 )
 
 
-class GrantProgram(TimestampMixin, db.Model):
+class GrantProgram(TimestampMixin, Model):
     __tablename__ = "grant_programs"
     __table_args__ = (
         CheckConstraint("amount_min_ils IS NULL OR amount_max_ils IS NULL OR amount_min_ils <= amount_max_ils",
@@ -149,7 +149,7 @@ class GrantProgram(TimestampMixin, db.Model):
         return any(region.slug == region_slug for region in self.regions)
 
 
-class Posting(TimestampMixin, db.Model):
+class Posting(TimestampMixin, Model):
     __tablename__ = "postings"
     __table_args__ = (
         CheckConstraint("salary_min_ils IS NULL OR salary_max_ils IS NULL OR salary_min_ils <= salary_max_ils",
@@ -164,7 +164,9 @@ class Posting(TimestampMixin, db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     # Set on a pending edit of a published posting: the row that is live while this one is reviewed.
     revision_of_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
-    status: Mapped[PostingStatus] = mapped_column(enum_type(PostingStatus, "posting_status"), default=PostingStatus.DRAFT)
+    status: Mapped[PostingStatus] = mapped_column(
+        enum_type(PostingStatus, "posting_status"), default=PostingStatus.DRAFT
+    )
 
     title: Mapped[str] = mapped_column(String(160))
     profession_slug: Mapped[str] = mapped_column(ForeignKey("professions.slug"))
@@ -280,7 +282,7 @@ class Posting(TimestampMixin, db.Model):
         return HebrewLevel(self.hebrew_level).label
 
 
-class PostingTransition(db.Model):
+class PostingTransition(Model):
     """Every change of a posting's status: who, when, from, to and why."""
 
     __tablename__ = "posting_transitions"
@@ -295,7 +297,7 @@ class PostingTransition(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PostingVersion(db.Model):
+class PostingVersion(Model):
     """The content of a posting as approved, kept so a moderator sees what an edit changes."""
 
     __tablename__ = "posting_versions"
@@ -307,7 +309,7 @@ class PostingVersion(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class PostingViewCount(db.Model):
+class PostingViewCount(Model):
     """Views of a posting's public page on one day (UTC), added to in batches (``jobs.view_counts``),
     so that a page view never writes the posting's row."""
 
@@ -336,7 +338,7 @@ class ReportReason(enum.StrEnum):
         }[self.value]
 
 
-class PostingReport(db.Model):
+class PostingReport(Model):
     __tablename__ = "posting_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)

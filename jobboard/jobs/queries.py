@@ -129,7 +129,7 @@ def open_report_counts() -> list[tuple[Posting, int]]:
         select(PostingReport.posting_id, func.count())
         .where(PostingReport.resolved_at.is_(None))
         .group_by(PostingReport.posting_id)
-    ).all()
+    ).tuples().all()
     counts = dict(rows)
     postings = db.session.scalars(_with_details(select(Posting)).where(Posting.id.in_(counts))).unique()
     return sorted(((p, counts[p.id]) for p in postings), key=lambda pair: -pair[1])

@@ -13,9 +13,10 @@ from jobboard.accounts.models import User
 from jobboard.core import audit
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, InvalidToken
-from jobboard.core.tokens import Purpose, make_token, read_token
-from jobboard.extensions import db
 from jobboard.core.outbox import enqueue
+from jobboard.core.tokens import Purpose, make_token, read_token
+from jobboard.core.urls import external_url
+from jobboard.extensions import db
 from jobboard.jobs.lifecycle import (
     MAX_LISTING_DAYS,
     SEARCH_SYNC,
@@ -44,7 +45,6 @@ from jobboard.jobs.models import (
     Seniority,
 )
 from jobboard.jobs.queries import open_revision
-from jobboard.core.urls import external_url
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import Organization, OrgStatus, Site
@@ -89,7 +89,8 @@ class PostingContent:
             licence_requirement=posting.licence_requirement, hebrew_level=HebrewLevel(posting.hebrew_level),
             description_md=posting.description_md, salary_min_ils=posting.salary_min_ils,
             salary_max_ils=posting.salary_max_ils, start_date=posting.start_date, duration_days=posting.duration_days,
-            grant_ids=sorted(g.id for g in posting.grants), language_codes=sorted(lang.code for lang in posting.languages),
+            grant_ids=sorted(g.id for g in posting.grants),
+            language_codes=sorted(lang.code for lang in posting.languages),
         )
 
     def changed_fields(self, other: PostingContent) -> set[str]:
@@ -178,7 +179,8 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
         raise Conflict(f"A posting that is {posting.status.label.lower()} cannot be edited. Duplicate it instead.")
     if PostingContent.of(posting).changed_fields(content) <= UNREVIEWED_FIELDS:
         _apply(posting, content, grants, languages)
-        audit.record("posting.edited", actor_id=user.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id)
+        audit.record("posting.edited", actor_id=user.id, subject_type="posting", subject_id=posting.id,
+                 org_id=posting.org_id)
         sync_search(posting)
         return posting
     revision = open_revision(posting)
@@ -204,7 +206,8 @@ def duplicate_posting(posting: Posting, user: User) -> Posting:
 def delete_posting(posting: Posting, user: User) -> None:
     if not posting.is_deletable:
         raise Conflict("Only drafts can be deleted. Close a published posting instead.")
-    audit.record("posting.deleted", actor_id=user.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id)
+    audit.record("posting.deleted", actor_id=user.id, subject_type="posting", subject_id=posting.id,
+                 org_id=posting.org_id)
     db.session.delete(posting)
 
 
@@ -308,7 +311,8 @@ def approve(posting: Posting, admin: User) -> Posting:
     posting.moderator_comment = None
     db.session.flush()
     _record_version(live, admin)
-    audit.record("posting.approved", actor_id=admin.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id)
+    audit.record("posting.approved", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
+                 org_id=posting.org_id)
     sync_search(live)
     notify_staff(live, f"Published: {live.title}", "jobs/approved", revision=posting is not live)
     return live
@@ -328,7 +332,8 @@ def _announce(posting: Posting, admin: User, event: str, subject: str, template:
 
 def request_changes(posting: Posting, admin: User, comment: str) -> None:
     _decide(posting, admin, Action.REQUEST_CHANGES, comment)
-    _announce(posting, admin, "posting.changes_requested", f"Changes requested: {posting.title}", "jobs/changes_requested")
+    _announce(posting, admin, "posting.changes_requested", f"Changes requested: {posting.title}",
+              "jobs/changes_requested")
 
 
 def reject(posting: Posting, admin: User, reason: str) -> None:
@@ -413,6 +418,8 @@ def send_expiry_reminders(now: datetime | None = None) -> int:
     )
     sent = 0
     for posting in due:
+        if posting.expires_at is None:  # the query asked for a date
+            continue
         for user in org_queries.staff(posting.org_id):
             token = make_token(RENEW_POSTING, {"p": posting.id, "u": user.id, "e": posting.expires_at.isoformat()})
             queue_mail(

@@ -44,7 +44,7 @@ def job_posting_json_ld(posting: Posting) -> dict[str, Any]:
         "occupationalCategory": posting.specialty.name if posting.specialty else posting.profession.name,
     }
     if posting.salary_min_ils is not None or posting.salary_max_ils is not None:
-        value = {"@type": "QuantitativeValue", "unitText": "MONTH"}
+        value: dict[str, object] = {"@type": "QuantitativeValue", "unitText": "MONTH"}
         if posting.salary_min_ils is not None:
             value["minValue"] = posting.salary_min_ils
         if posting.salary_max_ils is not None:

@@ -26,9 +26,10 @@ import os
 import threading
 from collections import Counter
 from datetime import date
+from typing import cast
 
 from flask import Flask, current_app
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jobboard.core.db import utcnow, write_lock
@@ -119,7 +120,7 @@ def _store(counts: Counts) -> int:
 
 
 def _upsert() -> Insert:
-    table = PostingViewCount.__table__
+    table = cast(Table, PostingViewCount.__table__)  # a class with a __tablename__ maps a Table
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(table)
     return statement.on_conflict_do_update(

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask.wrappers import Response
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from jobboard.core.access import public
 from jobboard.core.db import utcnow
-from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.htmx import render_page
+from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import limiter
 from jobboard.jobs import lifecycle, queries, services, view_counts
 from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
@@ -93,7 +93,8 @@ def edit(posting_id: int) -> Response:
         with errors_on(form):
             saved = services.update_posting(posting, current_user, form.to_fields())
             if saved is not posting:
-                flash("Your changes are submitted for review. The published version stays up until they are approved.", "info")
+                flash("Your changes are submitted for review. "
+                      "The published version stays up until they are approved.", "info")
             else:
                 flash("The posting is saved.", "success")
             return redirect(url_for("jobs.manage", posting_id=posting.id))

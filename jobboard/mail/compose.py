@@ -9,8 +9,8 @@ from typing import Any
 from flask import current_app
 from jinja2 import TemplateNotFound
 
-from jobboard.core.text import strip_header_breaks
 from jobboard.core.outbox import OutboxMessage, enqueue
+from jobboard.core.text import strip_header_breaks
 
 MAIL_KIND = "mail.send"
 

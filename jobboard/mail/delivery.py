@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import base64
 from email import policy
+from email.mime.base import MIMEBase
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Attachment, Message
 
-from jobboard.core.text import strip_header_breaks
 from jobboard.core.outbox import OutboxMessage
+from jobboard.core.text import strip_header_breaks
 from jobboard.extensions import mail
 
 
@@ -24,7 +25,7 @@ class _Message(Message):
     unsubscribe link in List-Unsubscribe) would otherwise be turned into an RFC 2047 encoded
     word, which mail clients do not read as a link."""
 
-    def _message(self):  # type: ignore[no-untyped-def]
+    def _message(self) -> MIMEBase:
         built = super()._message()
         built.policy = policy.SMTP.clone(max_line_length=998)
         return built
@@ -38,8 +39,9 @@ def build_message(outbox_message: OutboxMessage) -> Message:
         body=payload["text"],
         html=payload.get("html"),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={strip_header_breaks(k): strip_header_breaks(v) for k, v in (payload.get("headers") or {}).items()}
-        or None,
+        extra_headers={
+            strip_header_breaks(k): strip_header_breaks(v) for k, v in (payload.get("headers") or {}).items()
+        } or None,
         attachments=[
             Attachment(
                 filename=item["filename"],

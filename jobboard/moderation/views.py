@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, request, url_for
-from flask.wrappers import Response
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from jobboard.accounts.models import User
 from jobboard.core.access import admin_required
-from jobboard.core.errors import Conflict
-from jobboard.core.views import errors_on, form_page, or_404
-from jobboard.core.htmx import render_page
-from jobboard.extensions import db
 from jobboard.core.db import utcnow
+from jobboard.core.errors import Conflict
+from jobboard.core.forms import filled
+from jobboard.core.htmx import render_page
+from jobboard.core.views import errors_on, form_page, or_404
+from jobboard.extensions import db
 from jobboard.jobs import queries as job_queries
 from jobboard.jobs import services as job_services
 from jobboard.jobs.forms import DecisionForm, GrantForm
@@ -86,7 +87,7 @@ def suspend_org(org_id: int) -> Response:
     form = SuspendForm()
     if form.validate_on_submit():
         with errors_on(form, passing=(Conflict,)):
-            services.suspend_org(current_user, org, form.reason.data)
+            services.suspend_org(current_user, org, filled(form.reason.data))
             flash(f"{org.name} is suspended.", "success")
             return redirect(url_for("moderation.org_detail", org_id=org.id))
     return _org_page(org, suspend_form=form, status=422)

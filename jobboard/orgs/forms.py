@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import FloatField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from jobboard.accounts.forms import AccountFields, password_field
-from jobboard.core.forms import Finite, email_field, text_field, textarea_field, url_field
+from jobboard.accounts.forms import AccountFields, full_name_field, password_field
+from jobboard.core.forms import Finite, email_field, filled, text_field, textarea_field, url_field
 from jobboard.orgs.models import OrgKind, Role
 from jobboard.orgs.services import OrgFields, SiteFields
 from jobboard.vocab.queries import city_choices
@@ -29,7 +29,7 @@ class OrgForm(ProfileForm):
     kind = SelectField("Kind", choices=[(k.value, k.label) for k in OrgKind], validators=[InputRequired()])
 
     def to_fields(self) -> OrgFields:
-        return OrgFields(name=self.name.data, kind=OrgKind(self.kind.data), website=self.website.data,
+        return OrgFields(name=filled(self.name.data), kind=OrgKind(self.kind.data), website=self.website.data,
                          description=self.description.data or "")
 
 
@@ -63,10 +63,10 @@ class SiteForm(FlaskForm):
                          "lat": fields.lat, "lon": fields.lon})
 
     def to_fields(self) -> SiteFields:
-        return SiteFields(name=self.name.data, city_slug=self.city.data, address=self.address.data,
+        return SiteFields(name=filled(self.name.data), city_slug=self.city.data, address=self.address.data,
                           lat=self.lat.data, lon=self.lon.data)
 
 
 class NewAccountForm(FlaskForm):
-    full_name = AccountFields.full_name
+    full_name = full_name_field()
     password = password_field("Choose a password")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.accounts.models import User
 from jobboard.core.db import TimestampMixin, enum_type
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.vocab.models import City
 
 
@@ -46,7 +46,7 @@ class Role(enum.StrEnum):
         return self.rank >= other.rank
 
 
-class Organization(TimestampMixin, db.Model):
+class Organization(TimestampMixin, Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,7 +74,7 @@ class Organization(TimestampMixin, db.Model):
         return self.status == OrgStatus.SUSPENDED
 
 
-class Membership(TimestampMixin, db.Model):
+class Membership(TimestampMixin, Model):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("user_id", "org_id"),)
 
@@ -102,7 +102,7 @@ class Membership(TimestampMixin, db.Model):
         return self.role == Role.OWNER
 
 
-class Invitation(TimestampMixin, db.Model):
+class Invitation(TimestampMixin, Model):
     __tablename__ = "invitations"
     __table_args__ = (Index("ix_invitations_org_email", "org_id", "email"),)
 
@@ -121,7 +121,7 @@ class Invitation(TimestampMixin, db.Model):
         return self.accepted_at is None and self.revoked_at is None
 
 
-class Site(TimestampMixin, db.Model):
+class Site(TimestampMixin, Model):
     """A facility of the organisation (a hospital campus, a clinic). Its city fixes the region;
     the coordinates start at the city's and may be set to the exact campus."""
 

@@ -14,11 +14,11 @@ from jobboard.accounts.models import AccountKind, User
 from jobboard.accounts.services import check_password_policy, create_user, find_user_by_email, send_confirmation
 from jobboard.core import audit
 from jobboard.core.db import utcnow
-from jobboard.core.slugs import unique_slug
 from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitted
+from jobboard.core.slugs import unique_slug
 from jobboard.core.tokens import Purpose, make_token, read_token
-from jobboard.extensions import db
 from jobboard.core.urls import external_url
+from jobboard.extensions import db
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Invitation, Membership, Organization, OrgKind, OrgStatus, Role, Site
 from jobboard.vocab.models import City
@@ -97,7 +97,8 @@ def register_org_with_account(*, email: str, full_name: str, password: str, fiel
 def update_profile(org: Organization, actor: User, *, website: str | None, description: str) -> None:
     org.website = website or None
     org.description = description
-    audit.record("org.profile_updated", actor_id=actor.id, subject_type="organization", subject_id=org.id, org_id=org.id)
+    audit.record("org.profile_updated", actor_id=actor.id, subject_type="organization", subject_id=org.id,
+                 org_id=org.id)
 
 
 # --- members -------------------------------------------------------------------------------
@@ -197,7 +198,8 @@ def revoke_invitation(org: Organization, actor: User, invitation: Invitation) ->
     if invitation.org_id != org.id or not invitation.is_open:
         raise Conflict("This invitation is no longer open.")
     invitation.revoked_at = utcnow()
-    audit.record("member.invitation_revoked", actor_id=actor.id, subject_type="invitation", subject_id=invitation.id, org_id=org.id)
+    audit.record("member.invitation_revoked", actor_id=actor.id, subject_type="invitation",
+                 subject_id=invitation.id, org_id=org.id)
 
 
 def invitation_from_token(token: str) -> Invitation:
@@ -252,7 +254,8 @@ def _placed(city_slug: str, lat: float | None, lon: float | None) -> tuple[City,
     if city is None:
         raise DomainError("Choose a city from the list.", field="city")
     if (lat is None) != (lon is None):
-        raise DomainError("Give both the latitude and the longitude, or neither.", field="lon" if lon is None else "lat")
+        raise DomainError("Give both the latitude and the longitude, or neither.",
+                          field="lon" if lon is None else "lat")
     if lat is None or lon is None:
         return city, city.lat, city.lon
     if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
@@ -263,7 +266,9 @@ def _placed(city_slug: str, lat: float | None, lon: float | None) -> tuple[City,
 
 
 def _ensure_site_name_free(org: Organization, name: str, site_id: int | None = None) -> None:
-    clash = db.session.scalar(select(Site.id).where(Site.org_id == org.id, Site.name == name, Site.id != (site_id or 0)))
+    clash = db.session.scalar(
+        select(Site.id).where(Site.org_id == org.id, Site.name == name, Site.id != (site_id or 0))
+    )
     if clash:
         raise DomainError("Another site of this organisation has that name.", field="name")
 
@@ -284,7 +289,8 @@ def update_site(org: Organization, actor: User, site: Site, fields: SiteFields) 
     if fields.city_slug != site.city_slug and (lat, lon) == (site.lat, site.lon):
         lat = lon = None  # the form sent back the old city's position: take the new city's
     city, lat, lon = _placed(fields.city_slug, lat, lon)
-    site.name, site.city_slug, site.address, site.lat, site.lon = fields.name, city.slug, fields.address or None, lat, lon
+    site.name, site.city_slug, site.address = fields.name, city.slug, fields.address or None
+    site.lat, site.lon = lat, lon
     audit.record("site.updated", actor_id=actor.id, subject_type="site", subject_id=site.id, org_id=org.id)
 
 

@@ -11,13 +11,14 @@ suspension applies at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, g
-from flask.wrappers import Response
 from flask_login import current_user
 from flask_login import login_required as _login_required
+from werkzeug.wrappers import Response
 
 from jobboard.core.access import classify
 from jobboard.core.htmx import is_htmx, render_page
@@ -58,7 +59,7 @@ def member_required(min_role: Role) -> Callable[[F], F]:
 
         wrapped = _login_required(checked)
         classify(wrapped, f"member:{min_role.value}")
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 

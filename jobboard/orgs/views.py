@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask.wrappers import Response
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from jobboard.accounts.forms import ConfirmForm
 from jobboard.accounts.services import find_user_by_email
 from jobboard.accounts.views import start_session
 from jobboard.core.access import public
-from jobboard.core.views import errors_on, form_page, or_404
+from jobboard.core.forms import filled
 from jobboard.core.htmx import render_page
+from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import limiter
 from jobboard.orgs import queries, services
 from jobboard.orgs.forms import InviteForm, NewAccountForm, OrgForm, OrgSignUpForm, ProfileForm, RoleForm, SiteForm
@@ -94,7 +95,7 @@ def invite() -> Response:
     form = InviteForm()
     if form.validate_on_submit():
         with errors_on(form):
-            services.invite(current_org(), current_user, email=form.email.data, role=Role(form.role.data))
+            services.invite(current_org(), current_user, email=filled(form.email.data), role=Role(form.role.data))
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("orgs.members"))
     return _members_page(form, status=422)
@@ -146,7 +147,7 @@ def accept_invitation(token: str) -> Response:
                 services.accept_invitation(invitation, current_user)
             else:
                 user = services.accept_invitation_with_new_account(
-                    invitation, full_name=form.full_name.data, password=form.password.data
+                    invitation, full_name=filled(form.full_name.data), password=filled(form.password.data)
                 )
                 start_session(user)
             flash(f"Welcome to {invitation.org.name}.", "success")

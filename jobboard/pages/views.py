@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request, url_for
-from flask.wrappers import Response
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
+from jobboard.accounts.services import save_language
 from jobboard.core.access import login_required, public
 from jobboard.core.htmx import render_page
-from jobboard.accounts.services import save_language
 from jobboard.core.urls import safe_next
 from jobboard.i18n import COOKIE, known
 from jobboard.orgs.queries import memberships_of

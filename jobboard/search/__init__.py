@@ -1,7 +1,7 @@
 """Search: the port and its two engines (embedded Tantivy by default, Meilisearch when
 MEILI_URL is set), index sync through the outbox, and the doctors' search page."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 
@@ -12,7 +12,7 @@ from jobboard.search.engine import sync_posting
 
 
 def _timestamp_iso(value: int) -> str:
-    return datetime.fromtimestamp(value, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
 
 
 def init_app(app: Flask) -> None:

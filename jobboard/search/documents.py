@@ -7,10 +7,9 @@ Meilisearch filters and sorts on.
 
 from __future__ import annotations
 
-from typing import Any
-
 import html
 import re
+from typing import Any
 
 from jobboard.jobs.models import Posting
 

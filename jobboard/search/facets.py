@@ -183,7 +183,8 @@ def facet_groups(state: SearchState, result: SearchResult | None, known: Catalog
             shown += [_checkbox(param, value, value) for value in sorted(unknown)]
         if shown or param in state.opened:  # a group the visitor opened stays, if only to say it is empty
             checkboxes = Markup("\n".join(  # noqa: S704 - choices are escaped, counts are ints
-                f'{c.chosen if c.value in chosen else c.plain}{counts.get(c.value, 0)})</span></label>' for c in shown
+                f'{c.chosen if c.value in chosen else c.plain}{counts.get(str(c.value), 0)})</span></label>'
+                for c in shown
             ))
             groups.append(FacetGroup(param, title, checkboxes=checkboxes))
     return groups

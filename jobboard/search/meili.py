@@ -12,7 +12,8 @@ behaviour (see ``research/search.md``, clauses C1–C16).
   Meilisearch's tokenizer, charabia, lower-cases, decomposes (NFKD) and drops non-spacing marks
   from Latin, Greek and Hebrew words (accents, niqqud), and spells out æ and œ (and, with its
   Vietnamese and Turkish features, đ, ð and ı); it has no rule for ł, ø, ß or þ (charabia 0.9.9,
-  ``normalizer/``), so "lodz" would not find "Łódź" there, nor "strasse" "Straße". So each searchable attribute is also sent folded, as ``folded_<name>``
+  ``normalizer/``), so "lodz" would not find "Łódź" there, nor "strasse" "Straße". So each
+  searchable attribute is also sent folded, as ``folded_<name>``
   (``indexed_document``); only these copies are searchable, in the same order, and the query is
   folded the same way. Charabia leaves such text as it is (a Cyrillic letter it decomposes, on
   both sides alike). The originals are displayed. An index filled before these copies existed
@@ -36,7 +37,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import requests
 from meilisearch import Client
@@ -110,8 +112,8 @@ def render_filter(query: SearchQuery) -> list[str]:
             if condition.attribute != "is_periphery":
                 raise InvalidQuery(f"cannot filter on {condition.attribute}")
             clauses.append("is_periphery = true")
-    if query.near is not None and query.near.radius_km is not None:
-        near = query.near
+    near = query.near
+    if near is not None and near.radius_km is not None:
         clauses.append(f"_geoRadius({_number(near.lat)}, {_number(near.lon)}, {_number(near.radius_km * 1000)})")
     return clauses
 
@@ -211,8 +213,8 @@ class MeilisearchEngine:
         except UNAVAILABLE as error:
             raise EngineUnavailable(str(error)) from error
         if task.status != "succeeded":
-            error = task.error or {}
-            raise SearchWriteFailed(error.get("code", task.status), error.get("message", "task did not succeed"))
+            failure = task.error or {}
+            raise SearchWriteFailed(failure.get("code", task.status), failure.get("message", "task did not succeed"))
 
     def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -271,7 +273,8 @@ class MeilisearchEngine:
         distribution = raw.get("facetDistribution") or {}
         total = int(raw.get("totalHits", 0))
         return SearchResult(
-            hits=response_hits(raw, query), total=total, total_capped=total >= MAX_TOTAL_HITS, page=query.page, per_page=query.per_page,
+            hits=response_hits(raw, query), total=total, total_capped=total >= MAX_TOTAL_HITS,
+            page=query.page, per_page=query.per_page,
             facets={name: dict(distribution.get(name, {})) for name in query.facets},
             periphery_count=int(distribution.get("is_periphery", {}).get("true", 0)),
         )

@@ -8,8 +8,9 @@ from 9; prefix on the last word; facet counts over the whole candidate set; at m
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 
 from markupsafe import Markup
 

@@ -249,7 +249,7 @@ class Highlighter:
         before = _ASCII_WORDS_BACK.match(text[first - 1::-1]) if first else None
         first_word = first - before.end() if before else first
         crop_match = _ASCII_CROP.match(text, first_word)
-        assert crop_match is not None  # first_word starts a word
+        assert crop_match is not None  # noqa: S101 - first_word starts a word
         start, end = self._bounds(text, first_word, crop_match.end(), crop, _ASCII_WORD)
         # The window ends at the end of a word, so the pattern's look-ahead is not cut short there.
         return start, end, _whole_word_spans(self._pattern, folded, first, end)

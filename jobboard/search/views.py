@@ -6,16 +6,16 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask.wrappers import Response
+from werkzeug.wrappers import Response
 
 from jobboard.core.access import public
 from jobboard.core.htmx import render_page
 from jobboard.core.urls import external_url
 from jobboard.jobs.queries import fallback_search
+from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
 from jobboard.search.engine import breaker, get_engine
 from jobboard.search.facets import catalogue, facet_groups, hebrew_options, radius_options
 from jobboard.search.params import FACET_PARAMS, SearchState, parse, to_query
-from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
 from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchQuery, SearchResult, Sort
 
 bp = Blueprint("search", __name__)

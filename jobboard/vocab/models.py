@@ -8,10 +8,10 @@ import enum
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 
 
-class Region(db.Model):
+class Region(Model):
     __tablename__ = "regions"
 
     slug: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -20,7 +20,7 @@ class Region(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class City(db.Model):
+class City(Model):
     __tablename__ = "cities"
 
     slug: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -36,7 +36,7 @@ class City(db.Model):
     region: Mapped[Region] = relationship(lazy="joined")
 
 
-class Profession(db.Model):
+class Profession(Model):
     __tablename__ = "professions"
 
     slug: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -44,7 +44,7 @@ class Profession(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class Specialty(db.Model):
+class Specialty(Model):
     __tablename__ = "specialties"
 
     slug: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -57,7 +57,7 @@ class Specialty(db.Model):
         return profession_slug in self.professions
 
 
-class Language(db.Model):
+class Language(Model):
     __tablename__ = "languages"
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)

@@ -5,9 +5,8 @@ Revises: 0006
 Create Date: 2026-12-07 14:45:40.707827
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007'
@@ -16,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('posting_view_counts',
     sa.Column('posting_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -35,7 +34,7 @@ def upgrade():
         batch_op.drop_column('view_count')
 
 
-def downgrade():
+def downgrade() -> None:
     # The restored column keeps its server default: removing it would mean rebuilding the table.
     with op.batch_alter_table('postings', recreate='never') as batch_op:
         batch_op.add_column(sa.Column('view_count', sa.Integer(), nullable=False, server_default='0'))

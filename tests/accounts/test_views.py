@@ -33,7 +33,7 @@ NEW_PASSWORD = "copper lantern meadow violin"
 class RequestScopedClient(FlaskClient):
     """A test client that gives every request a fresh application context (and so a fresh ``g``)."""
 
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201 - same signature as FlaskClient.open
+    def open(self, *args, **kwargs):
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

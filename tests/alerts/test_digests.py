@@ -317,7 +317,10 @@ def test_digests_are_computed_in_batches_with_one_commit_per_batch(world, mailbo
     db.session.commit()
 
     commits = []
-    record = lambda session: commits.append(session)
+
+    def record(session):
+        commits.append(session)
+
     event.listen(Session, "after_commit", record)
     try:
         stats = run_due_alerts(now, batch_size=3)

@@ -70,8 +70,9 @@ def test_a_pdf_is_stored_under_a_random_name_readable_by_the_app_only(client, do
 
 
 def test_the_default_upload_folder_is_outside_static(app):
-    from jobboard.config import load_config
     from flask import Flask
+
+    from jobboard.config import load_config
 
     fresh = Flask("probe", instance_path=str(ROOT / "instance"))
     load_config(fresh, {"JOBBOARD_ENV": "testing", "SECRET_KEY": "x"})

@@ -3,7 +3,7 @@ each member chooses. Time is moved with time_machine."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -16,7 +16,7 @@ from jobboard.extensions import db
 from jobboard.orgs.models import Membership, OrgStatus
 from tests.applications.conftest import ready_doctor
 
-START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def membership_of(user) -> Membership:

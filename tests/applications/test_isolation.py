@@ -83,8 +83,8 @@ def test_an_employer_of_another_tenant_gets_404_everywhere(app, client, world, l
 
 
 def test_the_owner_of_another_tenant_with_the_same_role_is_no_exception(client, world, login, application):
-    from tests.factories import MembershipFactory, StaffFactory
     from jobboard.orgs.models import Role
+    from tests.factories import MembershipFactory, StaffFactory
 
     other_owner = MembershipFactory(org=world.other, role=Role.OWNER, user=StaffFactory()).user
     db.session.commit()

@@ -211,7 +211,7 @@ def assert_clean(data: bytes, payload: bytes) -> None:
         assert page_text(first) == CV_TEXT
         assert first.Resources.Font.F1.BaseFont == Name.Helvetica
         assert first.Resources.XObject.Im1.read_bytes() == IMAGE
-        assert [str(key) for key in pdf.Root.Names.keys()] == ["/Dests"]
+        assert [str(key) for key in pdf.Root.Names.keys()] == ["/Dests"]  # noqa: SIM118 - a pikepdf Dictionary
         assert links(first) == [{"/S": "/URI", "/URI": LINKEDIN}, {"/S": "/URI", "/URI": MAILTO},
                                 {"/S": "/GoTo", "/D": "experience"}]
         assert "/AA" not in pdf.pages[1].obj

@@ -168,7 +168,7 @@ def _traces(*needles: str) -> list[str]:
     found = []
     for table, columns in _text_columns():
         for row in db.session.execute(select(*columns)).all():
-            for column, value in zip(columns, row):
+            for column, value in zip(columns, row, strict=True):
                 text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
                 for needle in needles:
                     if needle.lower() in (text or "").lower():

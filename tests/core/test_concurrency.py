@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -38,8 +38,8 @@ from jobboard.extensions import db
 from jobboard.jobs import view_counts
 from jobboard.jobs.models import PostingViewCount
 from tests.applications.conftest import make_posting, ready_doctor
-from tests.factories import PASSWORD, DoctorFactory, OrganizationFactory, SiteFactory
 from tests.apps import migrated_app, own_database
+from tests.factories import PASSWORD, DoctorFactory, OrganizationFactory, SiteFactory
 from tests.serving import free_port, rate_limits_off, serve
 
 WRITERS = 20
@@ -156,7 +156,7 @@ def test_simultaneous_sign_ups_all_get_an_account(served):
 
 def test_simultaneous_sign_ins_all_get_a_session(served):
     emails = [email for email, _ in make_doctors(served, "signin")]
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
 
     def sign_in(email: str) -> Callable[[], requests.Response]:
         return lambda: requests.post(f"{served.url}/account/login", allow_redirects=False,

@@ -3,7 +3,7 @@ leases."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from jobboard.core.outbox import OutboxMessage, OutboxStatus, drain, enqueue, re
 from jobboard.extensions import db
 
 KIND = "test.outbox"
-START = datetime(2031, 3, 4, 12, 0, 0, tzinfo=timezone.utc)
+START = datetime(2031, 3, 4, 12, 0, 0, tzinfo=UTC)
 
 
 class Recorder:

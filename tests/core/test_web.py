@@ -12,16 +12,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from wtforms import Form
 from werkzeug.datastructures import MultiDict
+from wtforms import Form
 
 from jobboard import create_app
 from jobboard.accounts.models import AccountKind, User
 from jobboard.core import outbox
 from jobboard.core.access import public
 from jobboard.core.forms import text_field, textarea_field
-from jobboard.core.text import clean_text, strip_header_breaks
 from jobboard.core.outbox import OutboxMessage
+from jobboard.core.text import clean_text, strip_header_breaks
 from jobboard.core.urls import is_local_path, safe_next
 from jobboard.extensions import db
 from tests.apps import config_for_testing as make_testing_config

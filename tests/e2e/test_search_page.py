@@ -74,7 +74,7 @@ def expect_results(page: Page, titles: list[str]) -> None:
     assert sorted(shown_titles(page)) == sorted(titles), shown_titles(page)
 
 
-def galilee_box(page: Page):  # noqa: ANN201 - a Playwright locator
+def galilee_box(page: Page):
     return page.locator("#search-results").get_by_role("checkbox", name=re.compile(r"^Galilee and the North"))
 
 

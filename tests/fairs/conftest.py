@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from email.message import EmailMessage
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -33,7 +33,6 @@ from tests.factories import (
     SiteFactory,
 )
 
-UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
 # The tests' "now": a week before the default fair day, booking open since February.
 NOW = datetime(2027, 3, 13, 12, 0, tzinfo=UTC)

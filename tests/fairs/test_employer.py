@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import select
@@ -149,8 +150,7 @@ def test_c18_generating_again_never_replaces_existing_slots(client, world, login
     assert before <= {(s.id, s.starts_at) for s in after}
     assert [s.starts_at.strftime("%H:%M") for s in after] == [
         "09:00", "09:30", "10:00", "10:20", "10:40", "11:00", "11:20", "11:40", "12:00", "12:30"]
-    for (start, end), (next_start, _) in zip([(s.starts_at, s.ends_at) for s in after],
-                                             [(s.starts_at, s.ends_at) for s in after[1:]]):
+    for (_, end), (next_start, _) in pairwise([(s.starts_at, s.ends_at) for s in after]):
         assert end <= next_start
     assert confirmed(slot_id=world.a_slots[1].id)
 

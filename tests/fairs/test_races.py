@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time as time_module
 from collections import Counter
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -35,7 +35,6 @@ from tests.apps import app_on_own_database
 from tests.factories import AdminFactory
 from tests.fairs.conftest import consistency_problems, give_profile, make_employer, make_fair, register_employer
 
-UTC = timezone.utc
 DOCTORS = 50
 EMPLOYERS = 20
 PASSWORD_HASH = "not-a-real-hash"  # nobody signs in with a password here

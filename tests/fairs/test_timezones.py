@@ -3,7 +3,8 @@ functions of the fair's zone: no database needed."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -13,7 +14,6 @@ from jobboard.accounts.models import User
 from jobboard.fairs import notices, registrations
 from jobboard.fairs.models import Fair
 
-UTC = timezone.utc
 DEMO_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris",
               "America/Argentina/Buenos_Aires")
 
@@ -59,7 +59,7 @@ def test_t3_fall_back_gives_seven_increasing_non_overlapping_slots_and_the_repea
     assert len(slots) == 7
     assert slots[0][0] == datetime(2027, 10, 30, 23, 30, tzinfo=UTC)  # 00:30 BST
     assert slots[-1][1] == datetime(2027, 10, 31, 3, 0, tzinfo=UTC)  # 03:00 GMT
-    for (start, end), (next_start, _) in zip(slots, slots[1:]):
+    for (start, end), (next_start, _) in pairwise(slots):
         assert start < end <= next_start
     # The repeated 01:00 and 01:30 appear twice, told apart by their offsets.
     shown = [start.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M %Z") for start, _ in slots]
@@ -92,7 +92,7 @@ def test_t3_property_slots_are_increasing_disjoint_and_exactly_the_slot_length(z
     for slot_start, slot_end in slots:
         assert slot_end - slot_start == timedelta(minutes=minutes)  # elapsed time, whatever the clock does
         assert slot_start.utcoffset() == timedelta(0)
-    for (_, end_a), (start_b, _) in zip(slots, slots[1:]):
+    for (_, end_a), (start_b, _) in pairwise(slots):
         assert end_a <= start_b  # strictly increasing and never overlapping
     # Nothing starts before the first local start or ends after the last local end.
     zone_info = ZoneInfo(zone)

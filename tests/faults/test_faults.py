@@ -60,7 +60,7 @@ class RecordingHandler:
         self.delay = delay
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001 - aiosmtpd's hook
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
         if self.delay:
             import asyncio
 
@@ -104,7 +104,7 @@ def smtp_server() -> Iterator[SMTPServer]:
 
 
 @pytest.fixture
-def smtp_app(app, db_session, monkeypatch, smtp_server):  # noqa: ANN001, ANN201
+def smtp_app(app, db_session, monkeypatch, smtp_server):
     """The session's app, sending over SMTP for this test (as tests/mail/test_smtp.py does)."""
     for key, value in (("MAIL_BACKEND", "smtp"), ("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", smtp_server.port),
                        ("MAIL_USE_TLS", False), ("MAIL_USE_SSL", False), ("MAIL_SUPPRESS_SEND", False)):
@@ -133,7 +133,7 @@ def message_id(outbox_id: int) -> str:
 # --- the mail server stopped ----------------------------------------------------------------
 
 
-def complete_profile(doctor) -> None:  # noqa: ANN001
+def complete_profile(doctor) -> None:
     """The profile a doctor needs before applying (as in the authorization world)."""
     from jobboard.applications.models import LicenceStatus
     from jobboard.applications.profiles import ProfileFields, save_profile
@@ -148,7 +148,7 @@ def complete_profile(doctor) -> None:  # noqa: ANN001
     ))
 
 
-def _apply_setup(db_session):  # noqa: ANN001, ANN202
+def _apply_setup(db_session):
     from jobboard.applications.cvs import upload_cv
     from tests.security.test_authorization import pdf_bytes
 
@@ -215,7 +215,7 @@ def test_a_replayed_delivery_is_the_same_message_to_the_recipient(smtp_app, smtp
 
 
 @pytest.fixture(autouse=True)
-def _fresh_search_state(app):  # noqa: ANN001, ANN202
+def _fresh_search_state(app):
     for key in ("search_breaker", "search_catalogue"):
         app.extensions.pop(key, None)
     yield
@@ -223,8 +223,8 @@ def _fresh_search_state(app):  # noqa: ANN001, ANN202
         app.extensions.pop(key, None)
 
 
-def break_engine(monkeypatch, engine) -> None:  # noqa: ANN001
-    def unavailable(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+def break_engine(monkeypatch, engine) -> None:
+    def unavailable(*_args, **_kwargs):
         raise EngineUnavailable("injected: the engine is down")
 
     for name in ("upsert", "delete", "search"):
@@ -288,7 +288,7 @@ TRIGGER_PG = [
 ]
 
 
-def install_refusal(session) -> None:  # noqa: ANN001
+def install_refusal(session) -> None:
     """After the application row is inserted, the outbox row (the second insert of the request)
     clashes: a trigger stands in for a unique constraint another writer won."""
     if session.get_bind().dialect.name == "sqlite":
@@ -298,7 +298,7 @@ def install_refusal(session) -> None:  # noqa: ANN001
             session.execute(sa.text(statement))
 
 
-def remove_refusal(session) -> None:  # noqa: ANN001
+def remove_refusal(session) -> None:
     session.execute(sa.text("DROP TRIGGER refuse_outbox" if session.get_bind().dialect.name == "sqlite"
                             else "DROP TRIGGER refuse_outbox ON outbox"))
 
@@ -350,7 +350,7 @@ def committing_app(database_kind: str, tmp_path_factory: pytest.TempPathFactory)
         yield application
 
 
-def _signed_in(app: Flask, persona) -> object:  # noqa: ANN001
+def _signed_in(app: Flask, persona) -> object:
     from jobboard.extensions import login_manager
 
     client = app.test_client()
@@ -370,7 +370,7 @@ def _counts(app: Flask, posting_id: int) -> tuple[int, int]:
         return applications, messages
 
 
-def _fresh_doctor(app: Flask):  # noqa: ANN202
+def _fresh_doctor(app: Flask):
     from jobboard.applications.cvs import upload_cv
 
     with app.app_context():
@@ -400,7 +400,7 @@ def test_connection_lost_before_commit_on_postgresql(committing_app):
     killer = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
     killed = []
 
-    def kill_before_commit(connection) -> None:  # noqa: ANN001
+    def kill_before_commit(connection) -> None:
         if killed:
             return
         pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()

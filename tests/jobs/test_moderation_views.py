@@ -23,10 +23,10 @@ from tests.jobs.helpers import (
     is_login_redirect,
     page_text,
     parse,
-    text_of,
     published,
     sign_in,
     submitted,
+    text_of,
     transitions_of,
 )
 

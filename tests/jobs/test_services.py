@@ -4,7 +4,7 @@ catalogue."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -16,6 +16,7 @@ from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitt
 from jobboard.core.tokens import make_token
 from jobboard.jobs import lifecycle, queries, services
 from jobboard.jobs.grants import GrantFields, save_grant
+from jobboard.jobs.lifecycle import IllegalTransition
 from jobboard.jobs.models import (
     CloseReason,
     EmploymentType,
@@ -27,7 +28,6 @@ from jobboard.jobs.models import (
     ReportReason,
     Seniority,
 )
-from jobboard.jobs.lifecycle import IllegalTransition
 from jobboard.jobs.services import RENEW_POSTING, LikelyDuplicate
 from jobboard.orgs.models import OrgStatus
 from jobboard.vocab.models import HebrewLevel
@@ -35,7 +35,7 @@ from tests.factories import GrantProgramFactory, SiteFactory
 from tests.jobs.helpers import audit_rows, content, count, create, published, submitted, transitions_of
 
 S = PostingStatus
-T0 = datetime(2030, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
 
 
 # --- content validation ----------------------------------------------------------------------
@@ -319,9 +319,8 @@ def test_pending_edits_are_discarded_when_the_posting_leaves_the_board(world, db
 def test_merging_into_a_posting_no_longer_listed_is_refused(world, db_session):
     live = published(world)
     revision = services.update_posting(live, world.recruiter, content(world.site, title="Head of pediatrics"))
-    with time_machine.travel(live.expires_at + timedelta(minutes=1), tick=False):
-        with pytest.raises(Conflict):
-            services.approve(revision, world.admin)
+    with time_machine.travel(live.expires_at + timedelta(minutes=1), tick=False), pytest.raises(Conflict):
+        services.approve(revision, world.admin)
     assert revision.status == S.PENDING_REVIEW and live.title != "Head of pediatrics"
 
 

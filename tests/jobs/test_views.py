@@ -4,7 +4,7 @@ sanitised Markdown), the renewal link and reports."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import html5lib
 import pytest
@@ -32,7 +32,7 @@ from tests.jobs.helpers import (
 )
 
 S = PostingStatus
-T0 = datetime(2030, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def state(db_session) -> list[tuple]:
@@ -119,7 +119,7 @@ def test_non_members_get_404_on_every_url_of_the_tenant(client, world, postings,
 
 
 @pytest.mark.parametrize(("method", "path", "key", "data"), [r for r in ROUTES if r[2]], ids=[
-    i for i, r in zip(ROUTE_IDS, ROUTES) if r[2]])
+    i for i, r in zip(ROUTE_IDS, ROUTES, strict=True) if r[2]])
 def test_another_tenants_recruiter_cannot_reach_postings_through_their_own_org(client, world, postings, db_session,
                                                                               method, path, key, data):
     """The posting id is looked up within the organisation of the URL, never globally."""

@@ -3,7 +3,7 @@ messages, and the moderation queries."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -41,7 +41,7 @@ def entries(db_session) -> list[AuditEntry]:
     return list(db_session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
 
 
-MOMENT = datetime(2031, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+MOMENT = datetime(2031, 3, 4, 5, 6, 7, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("start", [OrgStatus.PENDING, OrgStatus.SUSPENDED])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -254,11 +254,13 @@ def test_invitation_from_token(db_session, org, owner):
     with pytest.raises(InvalidToken):
         services.invitation_from_token("not-a-token")
     token = token_for(invitation)
-    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=13, hours=23)):
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=13, hours=23)):
         assert services.invitation_from_token(token) is invitation
-    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=14, minutes=1)):
-        with pytest.raises(InvalidToken, match="expired"):
-            services.invitation_from_token(token)
+    with (
+        time_machine.travel(datetime.now(UTC) + timedelta(days=14, minutes=1)),
+        pytest.raises(InvalidToken, match="expired"),
+    ):
+        services.invitation_from_token(token)
 
 
 def test_token_of_another_purpose_is_refused(db_session, org, owner):

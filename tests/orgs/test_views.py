@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -580,14 +580,14 @@ def test_invalid_invitation_is_refused(client, login, team, db_session, mailbox,
 
 def test_expired_invitation_is_refused(client, login, team, db_session, mailbox):
     link = invitation_link(client, login, team, mailbox, "late@example.org")
-    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=14, hours=1)):
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=14, hours=1)):
         page = client.get(link)
         assert page.status_code == 400 and "This link has expired." in page_text(page)
         post = client.post(link, data={"full_name": "Lea Late", "password": PASSWORD})
         assert post.status_code == 400
     assert count(db_session, User, User.email == "late@example.org") == 0
     # Still valid the day before.
-    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=13)):
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=13)):
         assert client.get(link).status_code == 200
 
 

@@ -12,14 +12,15 @@ import os
 import re
 import uuid
 from collections import Counter
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from typing import Any
 
 import pytest
 from markupsafe import Markup
 
 from jobboard.search import meili
 from jobboard.search.documents import LISTED_ATTRIBUTES
-from jobboard.search.text import CROP_MARKER
 from jobboard.search.embedded import EmbeddedEngine
 from jobboard.search.meili import (
     MeilisearchEngine,
@@ -41,6 +42,7 @@ from jobboard.search.port import (
     SearchResult,
     Sort,
 )
+from jobboard.search.text import CROP_MARKER
 from tests.search.builders import CITIES, CITY_POINTS, DAY, NOW, document, offset_point
 
 RUN_ID = uuid.uuid4().hex[:10]
@@ -61,10 +63,8 @@ def _meili_cleanup() -> Iterator[list[MeilisearchEngine]]:
     yield used
     for engine in used:
         for uid in (engine.index_uid, f"{engine.index_uid}_next"):
-            try:
+            with suppress(Exception):  # best effort: the server may be gone already
                 engine.client.delete_index(uid)
-            except Exception:  # noqa: BLE001 - best effort: the server may be gone already
-                pass
 
 
 @pytest.fixture(params=["embedded", "meilisearch"])
@@ -577,14 +577,14 @@ def test_numeric_ranges_are_inclusive(engine):
     docs = load(engine, varied_documents())
     tops = sorted({d["salary_top_ils"] for d in docs if d["salary_top_ils"] is not None})
     for minimum in (0, 30_000, 35_000, 45_000, 45_001):
-        expected = expected_ids(docs, lambda d: d["salary_top_ils"] is not None and d["salary_top_ils"] >= minimum)
+        expected = expected_ids(docs, lambda d, minimum=minimum: d["salary_top_ils"] is not None and d["salary_top_ils"] >= minimum)
         assert all_ids(engine, filters=(Range("salary_top_ils", minimum=minimum),)) == expected, minimum
     assert tops == [30_000, 35_000, 45_000]
     for maximum in (0, 30_000, 44_999):  # a posting without a salary is not "at most" anything
-        expected = expected_ids(docs, lambda d: d["salary_top_ils"] is not None and d["salary_top_ils"] <= maximum)
+        expected = expected_ids(docs, lambda d, maximum=maximum: d["salary_top_ils"] is not None and d["salary_top_ils"] <= maximum)
         assert all_ids(engine, filters=(Range("salary_top_ils", maximum=maximum),)) == expected, maximum
     for maximum in (0, 2, 6):
-        expected = expected_ids(docs, lambda d: d["hebrew_level_min"] <= maximum)
+        expected = expected_ids(docs, lambda d, maximum=maximum: d["hebrew_level_min"] <= maximum)
         assert all_ids(engine, filters=(Range("hebrew_level_min", maximum=maximum),)) == expected, maximum
     both = (Range("salary_top_ils", minimum=30_000, maximum=35_000), Range("hebrew_level_min", minimum=2, maximum=5))
     expected = expected_ids(docs, lambda d: d["salary_top_ils"] in (30_000, 35_000), lambda d: 2 <= d["hebrew_level_min"] <= 5)

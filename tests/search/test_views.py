@@ -13,7 +13,6 @@ import html5lib
 import pytest
 import time_machine
 from jinja2 import meta, nodes
-from tests.statements import recorded_statements
 
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
@@ -26,6 +25,7 @@ from jobboard.search.port import EngineUnavailable
 from jobboard.vocab.models import City
 from tests.factories import GrantProgramFactory, PostingFactory, SiteFactory
 from tests.jobs.helpers import create, make_world, published, submitted
+from tests.statements import recorded_statements
 
 LIMITED = "Search is temporarily limited"
 

@@ -446,7 +446,7 @@ def test_every_post_route_and_every_read_parameter_is_covered():
     view reads nothing is fine, but a form class the walk cannot see would be a blind spot."""
     app = _probe_app()
     found = {}
-    for endpoint, _rule, method in all_routes():
+    for endpoint, _rule, _method in all_routes():
         forms, posted, query = _source_names(app.view_functions[endpoint])
         found[endpoint] = (forms, posted, query)
     # Spot checks that the walk sees through helpers and decorators.

@@ -68,7 +68,7 @@ def user(world: authz.World, persona: str) -> User:
     return db.session.get(User, world.users[persona].id)
 
 
-def parse(body: str):  # noqa: ANN201 - an ElementTree element
+def parse(body: str):
     return html5lib.parse(body, namespaceHTMLElements=False)
 
 
@@ -463,7 +463,7 @@ def session_cookie(client) -> str | None:
     return cookie.value if cookie else None
 
 
-def password_login(client, email: str, password: str = PASSWORD):  # noqa: ANN201
+def password_login(client, email: str, password: str = PASSWORD):
     return client.post("/account/login", data={"email": email, "password": password})
 
 
@@ -682,7 +682,7 @@ def test_two_factor_is_offered_and_then_asked_for(app, client, db_session, kind)
 # --- rate limits ----------------------------------------------------------------------------
 
 
-def from_address(app: Flask, address: str):  # noqa: ANN201 - a test client
+def from_address(app: Flask, address: str):
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = address
     return other
@@ -750,7 +750,7 @@ def test_password_reset_is_limited_per_address_and_per_account(app, db_session):
 def test_reporting_a_posting_is_limited_per_address(app, db_session, world):
     url = f"/jobs/{world.values['posting_id']}/report"
     one = from_address(app, "10.5.0.1")
-    for n in range(10):
+    for _ in range(10):
         assert one.post(url, data={"reason": "not-a-reason"}).status_code < 429
     assert_limited(one.post(url, data={"reason": "not-a-reason"}))
     assert from_address(app, "10.5.0.2").post(url, data={"reason": "not-a-reason"}).status_code < 429
@@ -788,7 +788,7 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
-def redis_db():  # noqa: ANN201 - a redis client on the test's own database
+def redis_db():
     import redis
 
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)

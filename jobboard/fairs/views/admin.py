@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from jobboard.core.access import admin_required
+from jobboard.core.forms import filled
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import db
@@ -60,6 +61,7 @@ def admin_cancel(fair_id: int) -> Response:
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(422, "Give the reason for the cancellation.")
-    count = organising.cancel_fair(current_user, fair, form.reason.data)
-    flash(f"{fair.name} is cancelled; {count} booking{'s' if count != 1 else ''} cancelled and everyone told.", "success")
+    count = organising.cancel_fair(current_user, fair, filled(form.reason.data))
+    flash(f"{fair.name} is cancelled; {count} booking{'s' if count != 1 else ''} cancelled and everyone told.",
+          "success")
     return redirect(url_for("fairs.admin_list"))

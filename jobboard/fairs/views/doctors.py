@@ -3,6 +3,7 @@ grid, booking, moving and cancelling an interview, and the doctor's own schedule
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, request, url_for
@@ -26,7 +27,7 @@ def index() -> Response:
     return render_page("fairs/index.html", fairs=queries.upcoming_fairs())
 
 
-def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, object]:
+def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, Any]:
     """What the slot grid shows the viewer (for one employer, or all): the free times, and
     whether (and why not) the viewer may book them."""
     now = utcnow()
@@ -37,7 +38,8 @@ def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, object]:
     problems = {r.org_id: interviews.eligibility_problem(doctor, r) for r in regs} if doctor else {}
     movable = {b.id for b in mine.values() if interviews.doctor_may_move(b, now)}
     return {
-        "fair": fair, "registrations": regs, "free": queries.free_times(fair, org_id), "mine": mine, "problems": problems,
+        "fair": fair, "registrations": regs, "free": queries.free_times(fair, org_id), "mine": mine,
+        "problems": problems,
         "cutoffs": {b.id: interviews.change_cutoff(b) for b in mine.values()},
         "movable": movable,
         "cancellable": {b.id for b in mine.values() if interviews.doctor_may_cancel(b, now)},
@@ -45,7 +47,9 @@ def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, object]:
         "choosing": {r.org_id for r in regs if doctor and fair.is_published and (
             mine[r.org_id].id in movable if r.org_id in mine else not problems[r.org_id])},
         "now": now, "zone": ZoneInfo(fair.time_zone),
-        "viewer_zone": ZoneInfo(viewer.time_zone) if viewer and viewer.time_zone and viewer.time_zone != fair.time_zone else None,
+        "viewer_zone": (
+            ZoneInfo(viewer.time_zone) if viewer and viewer.time_zone and viewer.time_zone != fair.time_zone else None
+        ),
     }
 
 
@@ -73,7 +77,8 @@ def _grid_response(fair: Fair, org_id: int) -> Response:
 def book(fair_slug: str, slot_id: int) -> Response:
     fair = or_404(queries.public_fair(fair_slug))
     booking = interviews.book(current_user, slot_id, current_user)
-    flash(f"Booked: {booking.org.name}, {notices.local_times(booking.starts_at, fair, current_user).fair:%A %d %B, %H:%M}.", "success")
+    local = notices.local_times(booking.starts_at, fair, current_user)
+    flash(f"Booked: {booking.org.name}, {local.fair:%A %d %B, %H:%M}.", "success")
     return _grid_response(fair, booking.org_id)
 
 
@@ -114,4 +119,6 @@ def my_schedule() -> Response:
 @bp.route("/me/fairs/schedule.ics")
 @doctor_required
 def my_schedule_ics() -> Response:
-    return private_download(ics.schedule(queries.doctor_bookings(current_user)), "text/calendar", "medex-interviews.ics")
+    return private_download(
+        ics.schedule(queries.doctor_bookings(current_user)), "text/calendar", "medex-interviews.ics"
+    )

@@ -16,7 +16,8 @@ from werkzeug.wrappers import Response
 from jobboard.applications.queries import org_application
 from jobboard.core import spreadsheets
 from jobboard.core.db import utcnow
-from jobboard.core.errors import DomainError
+from jobboard.core.errors import Conflict, DomainError
+from jobboard.core.forms import filled
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404, posted_id
 from jobboard.core.web import private_download
@@ -58,8 +59,8 @@ def org_register(fair_id: int) -> Response:
     form = RegistrationForm(data={"tables": "Table 1\nTable 2"})
     if form.validate_on_submit():
         with errors_on(form):
-            registrations.register(current_org(), current_user, fair, tables=form.table_rows(), mode=form.booking_mode(),
-                              profession_slug=form.profession_slug.data or None)
+            registrations.register(current_org(), current_user, fair, tables=form.table_rows(),
+                                   mode=form.booking_mode(), profession_slug=form.profession_slug.data or None)
             flash(f"You are registered for {fair.name}. Now add the interview slots.", "success")
             return redirect(url_for("fairs.org_manage", fair_id=fair.id))
     return form_page("fairs/org_register.html", form, org=current_org(), fair=fair)
@@ -79,7 +80,9 @@ def _manage_page(fair: Fair, *, slots_form: SlotsForm | None = None) -> Response
     return render_page(
         "fairs/org_manage.html", org=org, membership=current_membership(), fair=fair, registration=registration,
         slots=slots, slots_form=slots_form or _slots_form(fair, registration, formdata=None),
-        book_form=BookForApplicantForm.offering(queries.bookable_applications(org), slots, ZoneInfo(fair.time_zone), now),
+        book_form=BookForApplicantForm.offering(
+            queries.bookable_applications(org), slots, ZoneInfo(fair.time_zone), now
+        ),
         settings_form=SettingsForm.of(registration), message_form=MessageForm(formdata=None),
         attendance_form=AttendanceForm(formdata=None), zone=ZoneInfo(fair.time_zone), israel=notices.ISRAEL, now=now,
         status=422 if slots_form is not None and slots_form.errors else 200,
@@ -117,8 +120,9 @@ def org_generate(fair_id: int) -> Response:
             if table is None:
                 raise DomainError("Choose one of your tables.", field="table_id")
             count = registrations.generate_slots(
-                table, current_user, day=date.fromisoformat(form.day.data), start=form.start.data, end=form.end.data,
-                minutes=form.minutes.data, breaks=form.break_times(), video_link=form.video_link.data,
+                table, current_user, day=date.fromisoformat(form.day.data), start=filled(form.start.data),
+                end=filled(form.end.data), minutes=filled(form.minutes.data), breaks=form.break_times(),
+                video_link=form.video_link.data,
                 posting=queries.slot_posting(current_org(), form.posting_id.data),
             )
             flash(f"{count} slot{'s' if count != 1 else ''} added to {table.label}.", "success")
@@ -134,7 +138,8 @@ def org_slot_action(slot_id: int, action: str) -> Response:
         registrations.delete_slot(slot, current_user)
     else:
         registrations.set_slot_blocked(slot, current_user, action == "block")
-    flash({"block": "The slot is blocked.", "unblock": "The slot is open again.", "delete": "The slot is deleted."}[action], "success")
+    messages = {"block": "The slot is blocked.", "unblock": "The slot is open again.", "delete": "The slot is deleted."}
+    flash(messages[action], "success")
     return redirect(url_for("fairs.org_manage", fair_id=slot.fair_id))
 
 
@@ -180,7 +185,8 @@ def org_book(fair_id: int) -> Response:
 
 def _day_window(fair: Fair, day: date) -> tuple[datetime, datetime]:
     zone = ZoneInfo(fair.time_zone)
-    return (registrations.local_to_utc(day, time(0, 0), zone), registrations.local_to_utc(day + timedelta(days=1), time(0, 0), zone))
+    return (registrations.local_to_utc(day, time(0, 0), zone),
+            registrations.local_to_utc(day + timedelta(days=1), time(0, 0), zone))
 
 
 def _chosen_day(fair: Fair) -> date:
@@ -217,7 +223,8 @@ def org_agenda_csv(fair_id: int) -> Response:
             for booking in bookings:
                 posting = booking.slot.posting.title if booking.slot.posting else ""
                 writer.writerow([spreadsheets.csv_cell(value) for value in (
-                    day.isoformat(), f"{booking.starts_at.astimezone(zone):%H:%M}", f"{booking.ends_at.astimezone(zone):%H:%M}",
+                    day.isoformat(), f"{booking.starts_at.astimezone(zone):%H:%M}",
+                    f"{booking.ends_at.astimezone(zone):%H:%M}",
                     table.label, booking.doctor.full_name, booking.doctor.email, posting,
                     booking.attendance.value if booking.attendance else "",
                 )])
@@ -235,5 +242,8 @@ def org_invite(application_id: int) -> Response:
     if fair is None or queries.registration_of(fair, current_org()) is None:
         abort(404)
     invitations.invite(application, current_user, fair)
-    flash(f"{application.doctor.full_name} is invited to book an interview at {fair.name}.", "success")
+    doctor = application.doctor
+    if doctor is None:  # invite() refuses an application whose doctor has deleted their account
+        raise Conflict("The doctor has deleted their account.")
+    flash(f"{doctor.full_name} is invited to book an interview at {fair.name}.", "success")
     return redirect(url_for("applications.detail", application_id=application.id))
