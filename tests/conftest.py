@@ -100,10 +100,9 @@ class Mailbox:
         return part.get_content()
 
     def link(self, message: EmailMessage, path_start: str) -> str:
-        """The path (and query) after its language (``/fr``) of the first link in the message
-        whose path starts with ``path_start`` (the tests that look at languages read it whole)."""
+        """The path (and query) of the first link in the message whose path starts with ``path_start``."""
         for url in re.findall(r"https?://\S+", self.text(message)):
-            path = re.sub(r"^/[a-z]{2}(?=/)", "", "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/")
+            path = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
             if path.startswith(path_start):
                 return path
         raise AssertionError(f"no link starting with {path_start} in:\n{self.text(message)}")

@@ -6,6 +6,7 @@ the same either way, and the owner of an existing address learns of the attempt 
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import AccountKind, User
@@ -15,6 +16,7 @@ from jobboard.core.errors import Conflict, DomainError, InvalidToken
 from jobboard.core.tokens import Purpose, fingerprint, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import current_language
 from jobboard.mail import queue_mail
 
 CONFIRM_EMAIL = Purpose("confirm-email", 7 * 24 * 3600)
@@ -56,6 +58,7 @@ def _add_user(
         kind=kind,
         is_admin=is_admin,
         email_confirmed_at=utcnow() if confirmed else None,
+        language=current_language(),  # the language of the page signed up on, until they choose
     )
     db.session.add(user)
     db.session.flush()
@@ -75,8 +78,9 @@ def sign_up(*, email: str, full_name: str, password: str, kind: AccountKind) -> 
     if existing is not None:
         queue_mail(
             existing.email,
-            "Someone tried to sign up with your address",
+            _l("Someone tried to sign up with your address"),
             "accounts/already_registered",
+            language=existing.language,
             user=existing,
             login_url=external_url("accounts.login"),
             reset_url=external_url("accounts.forgot_password"),
@@ -91,8 +95,9 @@ def send_confirmation(user: User) -> None:
     token = make_token(CONFIRM_EMAIL, {"u": user.id, "e": fingerprint(user.email)})
     queue_mail(
         user.email,
-        "Confirm your e-mail address",
+        _l("Confirm your e-mail address"),
         "accounts/confirm_email",
+        language=user.language,
         user=user,
         confirm_url=external_url("accounts.confirm_email", token=token),
     )
@@ -144,8 +149,9 @@ def request_password_reset(email: str) -> None:
     token = make_token(RESET_PASSWORD, {"u": user.id, "f": fingerprint(user.password_hash)})
     queue_mail(
         user.email,
-        "Reset your password",
+        _l("Reset your password"),
         "accounts/reset_password",
+        language=user.language,
         user=user,
         reset_url=external_url("accounts.reset_password", token=token),
     )
@@ -165,8 +171,9 @@ def _set_password(user: User, new_password: str, *, field: str) -> None:
     user.end_sessions()
     queue_mail(
         user.email,
-        "Your password was changed",
+        _l("Your password was changed"),
         "accounts/password_changed",
+        language=user.language,
         user=user,
         reset_url=external_url("accounts.forgot_password"),
     )
@@ -190,16 +197,19 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     new_email = new_email.lower()
     if new_email == user.email:
         raise DomainError("That is already your address.", field="new_email")
-    if find_user_by_email(new_email) is not None:
-        queue_mail(new_email, "Someone tried to move an account to your address", "accounts/email_taken")
+    holder = find_user_by_email(new_email)
+    if holder is not None:
+        queue_mail(new_email, _l("Someone tried to move an account to your address"), "accounts/email_taken",
+                   language=holder.language)
         return
     # Bound to the current address and password: a password reset (say, after the account was
     # taken over) kills every e-mail change asked for before it.
     token = make_token(CHANGE_EMAIL, {"u": user.id, "e": new_email, "f": fingerprint(user.email + user.password_hash)})
     queue_mail(
         new_email,
-        "Confirm your new e-mail address",
+        _l("Confirm your new e-mail address"),
         "accounts/change_email",
+        language=user.language,
         user=user,
         confirm_url=external_url("accounts.confirm_email_change", token=token),
     )
@@ -222,7 +232,8 @@ def confirm_email_change(token: str) -> User:
     old_email = user.email
     user.email = new_email
     user.email_confirmed_at = utcnow()
-    queue_mail(old_email, "Your e-mail address was changed", "accounts/email_changed", user=user, new_email=new_email)
+    queue_mail(old_email, _l("Your e-mail address was changed"), "accounts/email_changed", language=user.language,
+               user=user, new_email=new_email)
     return user
 
 

@@ -19,6 +19,7 @@ import time
 
 import pyotp
 import segno
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from jobboard.accounts.models import RecoveryCode, User
@@ -98,8 +99,8 @@ def send_admin_setup_link(user: User) -> None:
     if not user.is_admin or user.has_two_factor:
         raise Conflict("This account needs no set-up link.")
     token = make_token(ADMIN_SETUP, {"u": user.id, "f": _admin_setup_binding(user)})
-    queue_mail(user.email, "Set up two-factor sign-in for your administrator account",
-               "accounts/admin_two_factor_setup", user=user,
+    queue_mail(user.email, _l("Set up two-factor sign-in for your administrator account"),
+               "accounts/admin_two_factor_setup", language=user.language, user=user,
                setup_url=external_url("accounts.admin_two_factor_setup", token=token))
 
 

@@ -78,6 +78,10 @@ class Alert(TimestampMixin, Model):
     def recipient(self) -> str | None:
         return self.user.email if self.user is not None else self.email
 
+    @property
+    def recipient_language(self) -> str | None:
+        return self.user.language if self.user is not None else self.language
+
 
 class AlertSent(Model):
     """A posting an alert has sent: it is never sent by that alert again."""

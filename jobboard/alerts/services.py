@@ -22,6 +22,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
+from flask_babel import LazyString, lazy_ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -32,6 +34,7 @@ from jobboard.core.errors import DomainError, InvalidToken, NotFound, NotPermitt
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import current_language
 from jobboard.jobs.models import Posting
 from jobboard.jobs.queries import listed_condition
 from jobboard.mail import queue_mail
@@ -60,14 +63,13 @@ def normalise_query(query_string: str) -> str:
     """The search state as a canonical query string; a query the page would only accept with
     notices (unknown filters or values, malformed numbers) is refused rather than saved."""
     known = catalogue()
-    state = parse(MultiDict(parse_qsl(query_string, keep_blank_values=False)),
-                  known.labels, known.cities)
+    state = parse(MultiDict(parse_qsl(query_string, keep_blank_values=False)), known.labels, known.cities)
     if state.notices:
         raise InvalidSavedSearch(state.notices)
     args = state.to_args(page=None)
-    return urlencode(sorted(
-        (k, v) for k, values in args.items() for v in (values if isinstance(values, list) else [values])
-    ))
+    return urlencode(
+        sorted((k, v) for k, values in args.items() for v in (values if isinstance(values, list) else [values]))
+    )
 
 
 def next_run(alert: Alert, after: datetime) -> datetime:
@@ -86,12 +88,15 @@ def next_run(alert: Alert, after: datetime) -> datetime:
 
 def _count_for(user: User | None, email: str | None) -> int:
     condition = Alert.user_id == user.id if user is not None else Alert.email == email
-    return db.session.scalar(select(func.count()).select_from(Alert).where(
-        condition, Alert.status != AlertStatus.UNSUBSCRIBED)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Alert).where(condition, Alert.status != AlertStatus.UNSUBSCRIBED)
+        )
+        or 0
+    )
 
 
-def create_alert(*, user: User | None, email: str | None, name: str, query_string: str,
-                 frequency: Frequency) -> Alert:
+def create_alert(*, user: User | None, email: str | None, name: str, query_string: str, frequency: Frequency) -> Alert:
     query = normalise_query(query_string)
     if user is not None and not user.is_confirmed:
         raise NotPermitted("Confirm your e-mail address before saving alerts.")
@@ -101,10 +106,16 @@ def create_alert(*, user: User | None, email: str | None, name: str, query_strin
         raise DomainError(f"You can keep at most {MAX_ALERTS} alerts. Delete one first.", field="name")
     now = utcnow()
     alert = Alert(
-        user_id=user.id if user else None, email=None if user else email, name=name, query_string=query,
-        frequency=frequency, status=AlertStatus.ACTIVE if user else AlertStatus.UNCONFIRMED,
+        user_id=user.id if user else None,
+        email=None if user else email,
+        name=name,
+        query_string=query,
+        frequency=frequency,
+        status=AlertStatus.ACTIVE if user else AlertStatus.UNCONFIRMED,
         time_zone=(user.time_zone if user and user.time_zone else "Asia/Jerusalem"),
-        confirmed_at=now if user else None, searched_until=now,
+        confirmed_at=now if user else None,
+        searched_until=now,
+        language=current_language(),
     )
     alert.next_run_at = next_run(alert, now)
     db.session.add(alert)
@@ -112,8 +123,14 @@ def create_alert(*, user: User | None, email: str | None, name: str, query_strin
     if user is None and email:
         # Anyone may type any address here: the mail says only what the board says, never the
         # visitor's name for the alert or words of their search.
-        queue_mail(email, "Confirm your job alert", "alerts/confirm", alert=alert,
-                   confirm_url=external_url("alerts.confirm", token=make_token(CONFIRM_ALERT, {"a": alert.id})))
+        queue_mail(
+            email,
+            _l("Confirm your job alert"),
+            "alerts/confirm",
+            language=alert.language,
+            alert=alert,
+            confirm_url=external_url("alerts.confirm", token=make_token(CONFIRM_ALERT, {"a": alert.id})),
+        )
     return alert
 
 
@@ -180,11 +197,13 @@ def delete(alert: Alert) -> None:
 
 
 def alerts_of(user: User) -> list[Alert]:
-    return list(db.session.scalars(
-        select(Alert)
-        .where(Alert.user_id == user.id, Alert.status != AlertStatus.UNSUBSCRIBED)
-        .order_by(Alert.created_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(Alert)
+            .where(Alert.user_id == user.id, Alert.status != AlertStatus.UNSUBSCRIBED)
+            .order_by(Alert.created_at)
+        )
+    )
 
 
 # --- the worker's digests ------------------------------------------------------------------
@@ -206,14 +225,21 @@ class SavedSearchOutdated(Exception):
         self.notices = notices
 
 
-def _candidates(alert: Alert, cities: dict[str, tuple[float, float]], labels: dict[str, dict[str, str]],
-                now: datetime) -> list[dict[str, Any]]:
+def _candidates(
+    alert: Alert, cities: dict[str, tuple[float, float]], labels: dict[str, dict[str, str]], now: datetime
+) -> list[dict[str, Any]]:
     state = parse(MultiDict(parse_qsl(alert.query_string)), {p: set(v) for p, v in labels.items()}, cities)
     if state.notices:
         raise SavedSearchOutdated(state.notices)
     base = to_query(state, cities, int(now.timestamp()))
     query = SearchQuery(
-        text=base.text, near=base.near, sort=Sort.NEWEST, facets=(), page=1, per_page=MAX_PER_DIGEST, now=base.now,
+        text=base.text,
+        near=base.near,
+        sort=Sort.NEWEST,
+        facets=(),
+        page=1,
+        per_page=MAX_PER_DIGEST,
+        now=base.now,
         highlight=False,
         # The index keeps whole seconds: from the second of the last run on (inclusive), so a
         # posting published later in that same second is not missed; the exact instant is
@@ -230,12 +256,20 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
     stats = RunStats()
     started = clock.monotonic()
     while True:
-        alerts = list(db.session.scalars(
-            select(Alert).outerjoin(Alert.user)
-            .where(Alert.status == AlertStatus.ACTIVE, Alert.next_run_at <= now,
-                   (Alert.user_id.is_(None)) | (User.is_deactivated.is_(False)))
-            .order_by(Alert.id).limit(batch_size).with_for_update(of=Alert, skip_locked=True)
-        ))
+        alerts = list(
+            db.session.scalars(
+                select(Alert)
+                .outerjoin(Alert.user)
+                .where(
+                    Alert.status == AlertStatus.ACTIVE,
+                    Alert.next_run_at <= now,
+                    (Alert.user_id.is_(None)) | (User.is_deactivated.is_(False)),
+                )
+                .order_by(Alert.id)
+                .limit(batch_size)
+                .with_for_update(of=Alert, skip_locked=True)
+            )
+        )
         if not alerts:
             break
         found: dict[int, list[dict[str, Any]]] = {}
@@ -246,15 +280,38 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
                 _pause_outdated(alert, outdated.notices)
                 alerts.remove(alert)
         ids = {int(doc["id"]) for docs in found.values() for doc in docs}
-        published = dict(db.session.execute(select(Posting.id, Posting.first_published_at).where(
-            Posting.id.in_(ids), listed_condition(), Posting.expires_at > now)).tuples().all()) if ids else {}
-        sent = set(db.session.execute(select(AlertSent.alert_id, AlertSent.posting_id).where(
-            AlertSent.alert_id.in_([a.id for a in alerts]), AlertSent.posting_id.in_(ids))).tuples()) if ids else set()
+        published = (
+            dict(
+                db.session.execute(
+                    select(Posting.id, Posting.first_published_at).where(
+                        Posting.id.in_(ids), listed_condition(), Posting.expires_at > now
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            if ids
+            else {}
+        )
+        sent = (
+            set(
+                db.session.execute(
+                    select(AlertSent.alert_id, AlertSent.posting_id).where(
+                        AlertSent.alert_id.in_([a.id for a in alerts]), AlertSent.posting_id.in_(ids)
+                    )
+                ).tuples()
+            )
+            if ids
+            else set()
+        )
         for alert in alerts:
-            fresh = [doc for doc in found[alert.id]
-                     if (first_published := published.get(int(doc["id"]))) is not None
-                     and first_published > alert.searched_until
-                     and (alert.id, int(doc["id"])) not in sent]
+            fresh = [
+                doc
+                for doc in found[alert.id]
+                if (first_published := published.get(int(doc["id"]))) is not None
+                and first_published > alert.searched_until
+                and (alert.id, int(doc["id"])) not in sent
+            ]
             if fresh:
                 _send_digest(alert, fresh, now)
                 stats.mailed += 1
@@ -267,15 +324,22 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
             alert.next_run_at = next_run(alert, now)
             stats.processed += 1
         db.session.commit()
-    log.info("alerts: %d processed, %d mails queued (%d postings) in %.1f s",
-             stats.processed, stats.mailed, stats.postings, clock.monotonic() - started)
+    log.info(
+        "alerts: %d processed, %d mails queued (%d postings) in %.1f s",
+        stats.processed,
+        stats.mailed,
+        stats.postings,
+        clock.monotonic() - started,
+    )
     return stats
 
 
-def _subject(alert: Alert, text: str) -> str:
+def _subject(alert: Alert, text: LazyString) -> LazyString:
     """A subject naming the alert only when an account holder named it: a visitor's name for
     their alert was typed by whoever gave the address."""
-    return f"{text}: {alert.name}" if alert.user_id is not None else f"{text} (your job alert)"
+    if alert.user_id is not None:
+        return _l("%(subject)s: %(alert)s", subject=text, alert=alert.name)
+    return _l("%(subject)s (your job alert)", subject=text)
 
 
 def _search_url(alert: Alert) -> str:
@@ -291,8 +355,14 @@ def _pause_outdated(alert: Alert, notices: list[str]) -> None:
     alert.status = AlertStatus.PAUSED
     unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
     queue_mail(
-        alert.recipient or "", _subject(alert, "Your job alert is paused"), "alerts/outdated",
-        alert=alert, notices=notices, search_url=_search_url(alert), unsubscribe_url=unsubscribe_url,
+        alert.recipient or "",
+        _subject(alert, _l("Your job alert is paused")),
+        "alerts/outdated",
+        language=alert.recipient_language,
+        alert=alert,
+        notices=notices,
+        search_url=_search_url(alert),
+        unsubscribe_url=unsubscribe_url,
         alerts_url=external_url("alerts.index") if alert.user_id else None,
         headers=_unsubscribe_headers(unsubscribe_url),
     )
@@ -302,10 +372,16 @@ def _pause_outdated(alert: Alert, notices: list[str]) -> None:
 def _send_digest(alert: Alert, documents: list[dict[str, Any]], now: datetime) -> None:
     unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
     queue_mail(
-        alert.recipient or "", _subject(alert, f"{len(documents)} new position{'s' if len(documents) != 1 else ''}"),
-        "alerts/digest", alert=alert, postings=documents, unsubscribe_url=unsubscribe_url,
+        alert.recipient or "",
+        _subject(alert, lazy_ngettext("%(num)d new position", "%(num)d new positions", len(documents))),
+        "alerts/digest",
+        language=alert.recipient_language,
+        alert=alert,
+        postings=documents,
+        unsubscribe_url=unsubscribe_url,
         posting_url=lambda doc: external_url("jobs.detail", posting_id=doc["id"], slug=doc["slug"]),
-        search_url=_search_url(alert), maybe_more=len(documents) >= MAX_PER_DIGEST,
+        search_url=_search_url(alert),
+        maybe_more=len(documents) >= MAX_PER_DIGEST,
         headers=_unsubscribe_headers(unsubscribe_url),
     )
     db.session.add_all(AlertSent(alert_id=alert.id, posting_id=int(doc["id"]), sent_at=now) for doc in documents)

@@ -9,6 +9,7 @@ was sent. The doctor gets a receipt; the organisation's staff hear of it as they
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -59,8 +60,8 @@ def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Ap
     db.session.flush()
     db.session.add(ApplicationEvent(application_id=application.id, actor_id=doctor.id, to_stage=Stage.APPLIED))
     queue_mail(
-        doctor.email, f"Application received: {posting.title}", "applications/received",
-        user=doctor, posting=posting, applications_url=external_url("applications.mine"),
+        doctor.email, _l("Application received: %(title)s", title=posting.title), "applications/received",
+        language=doctor.language, user=doctor, posting=posting, applications_url=external_url("applications.mine"),
     )
     send_immediate_notices(application)
     return application

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -46,8 +48,8 @@ def send_immediate_notices(application: Application) -> None:
     for user, mode in members:
         if mode == MailMode.IMMEDIATE:
             queue_mail(
-                user.email, f"New application: {application.posting.title}", "applications/new_for_staff",
-                posting=application.posting,
+                user.email, _l("New application: %(title)s", title=application.posting.title),
+                "applications/new_for_staff", language=user.language, posting=application.posting,
                 url=external_url("applications.detail", org_slug=application.posting.org.slug,
                                  application_id=application.id),
             )
@@ -81,8 +83,9 @@ def send_daily_digests(now: datetime | None = None) -> int:
         if fresh:
             queue_mail(
                 membership.user.email,
-                f"{len(fresh)} new application{'s' if len(fresh) > 1 else ''} at {membership.org.name}",
-                "applications/daily_digest", applications=fresh, org=membership.org,
+                lazy_ngettext("%(num)d new application at %(employer)s", "%(num)d new applications at %(employer)s",
+                              len(fresh), employer=membership.org.name),
+                "applications/daily_digest", language=membership.user.language, applications=fresh, org=membership.org,
                 url=external_url("applications.applicants", org_slug=membership.org.slug),
             )
             sent += 1

@@ -18,6 +18,7 @@ part, then the account goes. Employer and administrator accounts are closed by a
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from jobboard.accounts.models import User
@@ -134,12 +135,13 @@ def delete_account(user: User, password: str) -> None:
         raise NotPermitted("Employer and administrator accounts are closed by an administrator.")
     if not verify_password(user.password_hash, password):
         raise DomainError("Your password is not correct.", field="password")
-    email, user_id = user.email, user.id
+    email, user_id, language = user.email, user.id, user.language
     erase(user)
     audit.record("account.deleted", actor_id=None, subject_type="user", subject_id=user_id)
     db.session.delete(user)
     db.session.flush()
-    queue_mail(email, "Your account is deleted", "applications/account_deleted", erase_after_delivery=True)
+    queue_mail(email, _l("Your account is deleted"), "applications/account_deleted", language=language,
+               erase_after_delivery=True)
 
 
 def register(app: Flask) -> None:

@@ -11,6 +11,8 @@ is in the audit log.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from jobboard.accounts.models import User
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, RejectionTemplate, Stage
 from jobboard.core import audit
@@ -32,15 +34,21 @@ DEFAULT_REJECTION_BODY = (
 
 
 def record_move(application: Application, actor: User, stage: Stage, note: str | None) -> None:
-    db.session.add(ApplicationEvent(
-        application_id=application.id, actor_id=actor.id, from_stage=application.stage, to_stage=stage,
-        note=(note or "").strip() or None,
-    ))
+    db.session.add(
+        ApplicationEvent(
+            application_id=application.id,
+            actor_id=actor.id,
+            from_stage=application.stage,
+            to_stage=stage,
+            note=(note or "").strip() or None,
+        )
+    )
     application.stage = stage
 
 
-def move(application: Application, actor: User, stage: Stage, *, note: str | None = None,
-         send_rejection: bool = False) -> None:
+def move(
+    application: Application, actor: User, stage: Stage, *, note: str | None = None, send_rejection: bool = False
+) -> None:
     """A recruiter moves an application along the board; the doctor hears of it by e-mail."""
     if stage == Stage.WITHDRAWN:
         raise DomainError("Only the doctor can withdraw an application.", field="stage")
@@ -57,12 +65,23 @@ def move(application: Application, actor: User, stage: Stage, *, note: str | Non
         if send_rejection:
             template = rejection_template(posting.org)
             values = {"{name}": doctor.full_name, "{title}": posting.title, "{employer}": posting.org.name}
-            queue_mail(doctor.email, _fill(template.subject, values), "applications/rejection",
-                       body=_fill(template.body, values))
+            queue_mail(
+                doctor.email,
+                _fill(template.subject, values),
+                "applications/rejection",
+                language=doctor.language,
+                body=_fill(template.body, values),
+            )
         return
     queue_mail(
-        doctor.email, f"Your application for {posting.title}: {stage.label.lower()}", "applications/stage_changed",
-        user=doctor, posting=posting, stage=stage, applications_url=external_url("applications.mine"),
+        doctor.email,
+        _l("Your application for %(title)s: %(stage)s", title=posting.title, stage=stage.label),
+        "applications/stage_changed",
+        language=doctor.language,
+        user=doctor,
+        posting=posting,
+        stage=stage,
+        applications_url=external_url("applications.mine"),
     )
 
 
@@ -82,8 +101,9 @@ def save_rejection_template(org: Organization, actor: User, subject: str, body: 
     template = db.session.get(RejectionTemplate, org.id) or RejectionTemplate(org_id=org.id)
     template.subject, template.body = subject, body
     db.session.add(template)
-    audit.record("rejection_template.saved", actor_id=actor.id, subject_type="organization", subject_id=org.id,
-                 org_id=org.id)
+    audit.record(
+        "rejection_template.saved", actor_id=actor.id, subject_type="organization", subject_id=org.id, org_id=org.id
+    )
 
 
 def add_note(application: Application, author: User, body: str) -> ApplicationNote:
@@ -99,5 +119,10 @@ def rate(application: Application, rating: int | None) -> None:
 
 
 def record_cv_download(application: Application, actor: User) -> None:
-    audit.record("cv.downloaded", actor_id=actor.id, subject_type="application", subject_id=application.id,
-                 org_id=application.org_id)
+    audit.record(
+        "cv.downloaded",
+        actor_id=actor.id,
+        subject_type="application",
+        subject_id=application.id,
+        org_id=application.org_id,
+    )

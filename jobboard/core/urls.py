@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import get_locale
 
 
 def is_local_path(target: str | None) -> bool:
@@ -25,9 +24,8 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link built from BASE_URL, never from the request's Host header (a forged
-    Host must not end up in a password-reset mail), in the language being written in (a mail's
-    is its recipient's)."""
+    Host must not end up in a password-reset mail). It names no language: whoever follows it
+    reads the page in their own (their account's, their saved or their browser's)."""
     base = urlsplit(current_app.config["BASE_URL"])
-    script_name = f"{base.path.rstrip('/')}/{get_locale() or 'en'}"
-    adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme, script_name=script_name)
+    adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme, script_name=base.path or "/")
     return adapter.build(endpoint, values, force_external=True)

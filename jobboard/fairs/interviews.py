@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import LazyString, format_datetime
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -65,11 +67,15 @@ def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | N
         raise Conflict("This slot was just taken. Choose another one.")
     gap = timedelta(minutes=fair.min_gap_minutes)
     clash = db.session.scalar(
-        select(Booking).where(
-            Booking.doctor_id == doctor.id, Booking.status == BookingStatus.CONFIRMED,
-            Booking.starts_at < slot.ends_at + gap, slot.starts_at < Booking.busy_until,
+        select(Booking)
+        .where(
+            Booking.doctor_id == doctor.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.starts_at < slot.ends_at + gap,
+            slot.starts_at < Booking.busy_until,
             Booking.id != (ignore.id if ignore else 0),
-        ).limit(1)
+        )
+        .limit(1)
     )
     if clash is not None:
         raise Conflict(
@@ -78,8 +84,11 @@ def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | N
         )
     same_employer = db.session.scalar(
         select(Booking).where(
-            Booking.doctor_id == doctor.id, Booking.fair_id == fair.id, Booking.org_id == slot.org_id,
-            Booking.status == BookingStatus.CONFIRMED, Booking.id != (ignore.id if ignore else 0),
+            Booking.doctor_id == doctor.id,
+            Booking.fair_id == fair.id,
+            Booking.org_id == slot.org_id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.id != (ignore.id if ignore else 0),
         )
     )
     if same_employer is not None:
@@ -91,8 +100,11 @@ def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | N
 def interviewing_registration(fair: Fair, org_id: int) -> FairRegistration:
     """The employer's part in the fair, while it interviews there (a suspended one does not)."""
     registration = db.session.scalar(
-        select(FairRegistration).join(Organization).where(
-            FairRegistration.fair_id == fair.id, FairRegistration.org_id == org_id,
+        select(FairRegistration)
+        .join(Organization)
+        .where(
+            FairRegistration.fair_id == fair.id,
+            FairRegistration.org_id == org_id,
             Organization.status == OrgStatus.VERIFIED,
         )
     )
@@ -104,12 +116,17 @@ def interviewing_registration(fair: Fair, org_id: int) -> FairRegistration:
 def open_invitation(doctor: User, fair: Fair, org_id: int) -> BookingInvitation | None:
     """An unused invitation whose application is still one the employer interviews (not since
     withdrawn or rejected)."""
-    return db.session.scalar(select(BookingInvitation).join(
-        Application, Application.id == BookingInvitation.application_id).where(
-        BookingInvitation.doctor_id == doctor.id, BookingInvitation.fair_id == fair.id,
-        BookingInvitation.org_id == org_id, BookingInvitation.used_at.is_(None),
-        Application.stage.in_(INTERVIEW_STAGES),
-    ))
+    return db.session.scalar(
+        select(BookingInvitation)
+        .join(Application, Application.id == BookingInvitation.application_id)
+        .where(
+            BookingInvitation.doctor_id == doctor.id,
+            BookingInvitation.fair_id == fair.id,
+            BookingInvitation.org_id == org_id,
+            BookingInvitation.used_at.is_(None),
+            Application.stage.in_(INTERVIEW_STAGES),
+        )
+    )
 
 
 def eligibility_problem(doctor: User, registration: FairRegistration) -> str | None:
@@ -152,20 +169,31 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
     elif application is None or application.org_id != slot.org_id or application.doctor_id != doctor.id:
         raise NotPermitted("Employers book only for their own applicants.")
     elif application.stage not in INTERVIEW_STAGES:
-        raise Conflict(f"This application is {application.stage.label.lower()}; book interviews for applicants "
-                       "in screening, interview or offer.")
+        raise Conflict(
+            f"This application is {application.stage.label.lower()}; book interviews for applicants "
+            "in screening, interview or offer."
+        )
     _check_doctor_free(doctor, fair, slot, ignore=None)
     booking = Booking(
-        slot_id=slot.id, fair_id=fair.id, org_id=slot.org_id, doctor_id=doctor.id,
+        slot_id=slot.id,
+        fair_id=fair.id,
+        org_id=slot.org_id,
+        doctor_id=doctor.id,
         application_id=application.id if application else (invitation.application_id if invitation else None),
-        starts_at=slot.starts_at, ends_at=slot.ends_at,
-        busy_until=slot.ends_at + timedelta(minutes=fair.min_gap_minutes), booked_by_id=actor.id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        busy_until=slot.ends_at + timedelta(minutes=fair.min_gap_minutes),
+        booked_by_id=actor.id,
     )
     insert_or_conflict(booking)
     if invitation is not None:
         invitation.used_at = now
-    send_booking_mail(booking, "fairs/booked", f"Interview booked: {booking.org.name} at {fair.name}",
-          booked_by_employer=actor.id != doctor.id)
+    send_booking_mail(
+        booking,
+        "fairs/booked",
+        _l("Interview booked: %(employer)s at %(fair)s", employer=booking.org.name, fair=fair.name),
+        booked_by_employer=actor.id != doctor.id,
+    )
     schedule_reminders(booking, now)
     return booking
 
@@ -237,7 +265,11 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
     except IntegrityError:
         raise Conflict("This slot was just taken. Your interview stays where it was.") from None
     db.session.refresh(booking, ["slot"])
-    send_booking_mail(booking, "fairs/moved", f"Interview moved: {booking.org.name} at {fair.name}")
+    send_booking_mail(
+        booking,
+        "fairs/moved",
+        _l("Interview moved: %(employer)s at %(fair)s", employer=booking.org.name, fair=fair.name),
+    )
     schedule_reminders(booking, now)
     return booking
 
@@ -249,8 +281,13 @@ def call_off(booking: Booking, actor: User, message: str | None) -> None:
     booking.sequence += 1
     booking.cancelled_by_id = actor.id
     booking.cancel_message = message
-    send_booking_mail(booking, "fairs/cancelled", f"Interview cancelled: {booking.org.name} at {booking.fair.name}",
-          message=message, by_doctor=actor.id == booking.doctor_id)
+    send_booking_mail(
+        booking,
+        "fairs/cancelled",
+        _l("Interview cancelled: %(employer)s at %(fair)s", employer=booking.org.name, fair=booking.fair.name),
+        message=message,
+        by_doctor=actor.id == booking.doctor_id,
+    )
 
 
 def cancel(booking: Booking, actor: User, message: str | None = None) -> None:
@@ -271,10 +308,14 @@ def cancel_for_suspension(admin: User, org: Organization) -> int:
     """A suspended employer holds no interviews: its upcoming bookings are cancelled and each
     doctor is told (not why: the reason is between the programme and the employer). Returns how
     many were cancelled. Lifting the suspension reopens the tables, not these bookings."""
-    bookings = list(db.session.scalars(
-        select(Booking).where(Booking.org_id == org.id, Booking.status == BookingStatus.CONFIRMED,
-                              Booking.starts_at > utcnow()).order_by(Booking.starts_at).with_for_update()
-    ))
+    bookings = list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.org_id == org.id, Booking.status == BookingStatus.CONFIRMED, Booking.starts_at > utcnow())
+            .order_by(Booking.starts_at)
+            .with_for_update()
+        )
+    )
     for booking in bookings:
         call_off(booking, admin, f"{org.name} no longer holds interviews at {booking.fair.name}.")
     return len(bookings)
@@ -286,18 +327,32 @@ def cancel_for_deleted_account(doctor: User) -> None:
     is not mailed. The caller deletes the bookings, which frees their slots."""
     lock_doctor(doctor)
     upcoming = db.session.scalars(
-        select(Booking).where(Booking.doctor_id == doctor.id, Booking.status == BookingStatus.CONFIRMED,
-                              Booking.starts_at > utcnow())
-        .order_by(Booking.starts_at).with_for_update()
+        select(Booking)
+        .where(Booking.doctor_id == doctor.id, Booking.status == BookingStatus.CONFIRMED, Booking.starts_at > utcnow())
+        .order_by(Booking.starts_at)
+        .with_for_update()
     )
     for booking in upcoming:
         local = local_times(booking.starts_at, booking.fair, None, with_israel=True)
-        agenda_url = external_url("fairs.org_agenda", org_slug=booking.org.slug, fair_id=booking.fair_id,
-                                  day=local.fair.date().isoformat())
+        agenda_url = external_url(
+            "fairs.org_agenda", org_slug=booking.org.slug, fair_id=booking.fair_id, day=local.fair.date().isoformat()
+        )
         for user in org_queries.staff(booking.org_id):
-            queue_mail(user.email, f"Interview cancelled: {booking.fair.name}, {local.fair:%d %B %H:%M}",
-                       "fairs/cancelled_account_deleted", fair=booking.fair, org=booking.org, slot=booking.slot,
-                       local=local, agenda_url=agenda_url)
+            queue_mail(
+                user.email,
+                _l(
+                    "Interview cancelled: %(fair)s, %(time)s",
+                    fair=booking.fair.name,
+                    time=LazyString(format_datetime, local.fair, "d MMMM HH:mm", rebase=False),
+                ),
+                "fairs/cancelled_account_deleted",
+                language=user.language,
+                fair=booking.fair,
+                org=booking.org,
+                slot=booking.slot,
+                local=local,
+                agenda_url=agenda_url,
+            )
 
 
 def mark_attendance(booking: Booking, actor: User, attendance: Attendance) -> None:
@@ -306,4 +361,3 @@ def mark_attendance(booking: Booking, actor: User, attendance: Attendance) -> No
     if booking.starts_at > utcnow():
         raise Conflict("Attendance can be marked once the interview has started.")
     booking.attendance = attendance
-

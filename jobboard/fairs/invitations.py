@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -43,8 +44,9 @@ def invite(application: Application, actor: User, fair: Fair) -> BookingInvitati
     db.session.flush()
     token = make_token(BOOKING_INVITATION, {"i": invitation.id, "d": application.doctor_id})
     queue_mail(
-        doctor.email, f"Book your interview with {registration.org.name} at {fair.name}",
-        "fairs/invitation", fair=fair, org=registration.org, posting=application.posting,
+        doctor.email, _l("Book your interview with %(employer)s at %(fair)s", employer=registration.org.name,
+                         fair=fair.name),
+        "fairs/invitation", language=doctor.language, fair=fair, org=registration.org, posting=application.posting,
         book_url=external_url("fairs.detail", fair_slug=fair.slug, invitation=token),
     )
     audit.record("fair.invited", actor_id=actor.id, subject_type="application", subject_id=application.id,

@@ -8,6 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
 from jobboard.accounts.models import User
 from jobboard.core.outbox import OutboxMessage, enqueue
 from jobboard.core.urls import external_url
@@ -18,6 +21,7 @@ from jobboard.fairs.models import (
     BookingStatus,
     Fair,
 )
+from jobboard.i18n import in_language
 from jobboard.mail import queue_mail
 
 REMINDER = "fairs.reminder"
@@ -29,12 +33,23 @@ REMINDERS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
 ISRAEL = ZoneInfo("Asia/Jerusalem")
 
 
-def send_booking_mail(booking: Booking, template: str, subject: str, **context: Any) -> None:
+def send_booking_mail(booking: Booking, template: str, subject: LazyString, **context: Any) -> None:
+    """The doctor's mail about their booking, with the calendar file, in the doctor's language."""
+    language = booking.doctor.language
+    with in_language(language):
+        calendar_file = ics.invitation(booking)
     queue_mail(
-        booking.doctor.email, subject, template, booking=booking, fair=booking.fair, slot=booking.slot,
+        booking.doctor.email,
+        subject,
+        template,
+        language=language,
+        booking=booking,
+        fair=booking.fair,
+        slot=booking.slot,
         local=local_times(booking.starts_at, booking.fair, booking.doctor),
         schedule_url=external_url("fairs.my_schedule"),
-        attachments=(ics.invitation(booking),), **context,
+        attachments=(calendar_file,),
+        **context,
     )
 
 
@@ -55,8 +70,15 @@ def send_reminder(message: OutboxMessage) -> None:
     kind = message.payload["kind"]
     queue_mail(
         booking.doctor.email,
-        f"Reminder: interview with {booking.org.name} {'tomorrow' if kind == '24h' else 'in 2 hours'}",
-        "fairs/reminder", booking=booking, fair=booking.fair, slot=booking.slot, kind=kind,
+        _l("Reminder: interview with %(employer)s tomorrow", employer=booking.org.name)
+        if kind == "24h"
+        else _l("Reminder: interview with %(employer)s in 2 hours", employer=booking.org.name),
+        "fairs/reminder",
+        language=booking.doctor.language,
+        booking=booking,
+        fair=booking.fair,
+        slot=booking.slot,
+        kind=kind,
         local=local_times(booking.starts_at, booking.fair, booking.doctor),
         schedule_url=external_url("fairs.my_schedule"),
     )
@@ -77,4 +99,3 @@ def local_times(instant: datetime, fair: Fair, viewer: User | None, *, with_isra
         viewer=instant.astimezone(ZoneInfo(own)) if own and own != fair.time_zone else None,
         israel=instant.astimezone(ISRAEL) if with_israel and fair.time_zone != "Asia/Jerusalem" else None,
     )
-

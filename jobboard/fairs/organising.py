@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, available_timezones
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -112,7 +113,8 @@ def cancel_fair(admin: User, fair: Fair, reason: str) -> int:
     registrations = db.session.scalars(select(FairRegistration).where(FairRegistration.fair_id == fair.id))
     for registration in registrations:
         for user in org_queries.staff(registration.org_id):
-            queue_mail(user.email, f"{fair.name} is cancelled", "fairs/fair_cancelled_staff", fair=fair,
+            queue_mail(user.email, _l("%(fair)s is cancelled", fair=fair.name), "fairs/fair_cancelled_staff",
+                       language=user.language, fair=fair,
                        org=registration.org)
     audit.record("fair.cancelled", actor_id=admin.id, subject_type="fair", subject_id=fair.id, reason=reason,
                  bookings_cancelled=len(bookings))

@@ -22,6 +22,8 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import LazyString
+
 from jobboard.accounts.models import User
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, NotPermitted
@@ -139,10 +141,10 @@ def sync_search(posting: Posting) -> None:
     enqueue(SEARCH_SYNC, {"posting_id": posting.id})
 
 
-def notify_staff(posting: Posting, subject: str, template: str, **context: Any) -> None:
+def notify_staff(posting: Posting, subject: LazyString, template: str, **context: Any) -> None:
     url = external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.live_id)
     for user in org_queries.staff(posting.org_id):
-        queue_mail(user.email, subject, template, posting=posting, posting_url=url, **context)
+        queue_mail(user.email, subject, template, language=user.language, posting=posting, posting_url=url, **context)
 
 
 def require_verified_org(posting: Posting) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz
 from sqlalchemy import delete, select
 
@@ -314,7 +316,7 @@ def approve(posting: Posting, admin: User) -> Posting:
     audit.record("posting.approved", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
                  org_id=posting.org_id)
     sync_search(live)
-    notify_staff(live, f"Published: {live.title}", "jobs/approved", revision=posting is not live)
+    notify_staff(live, _l("Published: %(title)s", title=live.title), "jobs/approved", revision=posting is not live)
     return live
 
 
@@ -324,7 +326,8 @@ def _decide(posting: Posting, admin: User, action: Action, reason: str) -> None:
     posting.moderator_comment = reason.strip()
 
 
-def _announce(posting: Posting, admin: User, event: str, subject: str, template: str, **details: object) -> None:
+def _announce(posting: Posting, admin: User, event: str, subject: LazyString, template: str,
+              **details: object) -> None:
     audit.record(event, actor_id=admin.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id,
                  reason=posting.moderator_comment, **details)
     notify_staff(posting, subject, template, reason=posting.moderator_comment)
@@ -423,7 +426,8 @@ def send_expiry_reminders(now: datetime | None = None) -> int:
         for user in org_queries.staff(posting.org_id):
             token = make_token(RENEW_POSTING, {"p": posting.id, "u": user.id, "e": posting.expires_at.isoformat()})
             queue_mail(
-                user.email, f"Expires in a week: {posting.title}", "jobs/expiry_reminder", posting=posting, user=user,
+                user.email, _l("Expires in a week: %(title)s", title=posting.title), "jobs/expiry_reminder",
+                language=user.language, posting=posting, user=user,
                 renew_url=external_url("jobs.renew_from_mail", token=token),
                 posting_url=external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.id),
             )

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from flask_babel import LazyString
 from jinja2 import TemplateNotFound
 
 from jobboard.core.outbox import OutboxMessage, enqueue
 from jobboard.core.text import strip_header_breaks
+from jobboard.i18n import current_language, in_language
 
 MAIL_KIND = "mail.send"
 
@@ -24,26 +26,32 @@ class Attachment:
 
 def queue_mail(
     to: str,
-    subject: str,
+    subject: str | LazyString,
     template: str,
     *,
+    language: str | None,
     attachments: tuple[Attachment, ...] = (),
     headers: dict[str, str] | None = None,
     erase_after_delivery: bool = False,
     **context: Any,
 ) -> OutboxMessage:
-    """Render ``mail/<template>.txt`` (and ``.html`` when it exists) and queue the message.
-    With ``erase_after_delivery`` the stored copy is wiped once sent (the confirmation of an
-    account's deletion must not keep the address it went to)."""
+    """Render ``mail/<template>.txt`` (and ``.html`` when it exists) and queue the message, in
+    ``language``: the recipient's, whoever caused the mail (``None`` for an address the board
+    knows nothing of: the language of the page that sends it). ``subject`` is best a lazy string
+    (``lazy_gettext``), so it too is in that language. With ``erase_after_delivery`` the stored
+    copy is wiped once sent (the confirmation of an account's deletion must not keep the address
+    it went to)."""
     env = current_app.jinja_env
-    context = {"subject": subject, **context}
-    text = env.get_template(f"mail/{template}.txt").render(**context)
-    try:
-        html: str | None = env.get_template(f"mail/{template}.html").render(**context)
-    except TemplateNotFound as missing:
-        if missing.name != f"mail/{template}.html":
-            raise
-        html = None
+    with in_language(language or current_language()):
+        subject = str(subject)
+        context = {"subject": subject, **context}
+        text = env.get_template(f"mail/{template}.txt").render(**context)
+        try:
+            html: str | None = env.get_template(f"mail/{template}.html").render(**context)
+        except TemplateNotFound as missing:
+            if missing.name != f"mail/{template}.html":
+                raise
+            html = None
     payload = {
         "to": strip_header_breaks(to),
         "subject": strip_header_breaks(subject),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -17,12 +19,19 @@ from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus, Role
 
 
-def _tell_owners(org: Organization, subject: str, template: str) -> None:
+def _tell_owners(org: Organization, subject: LazyString, template: str) -> None:
     owners = db.session.scalars(
         select(User).join(Membership).where(Membership.org_id == org.id, Membership.role == Role.OWNER)
     )
     for owner in owners:
-        queue_mail(owner.email, subject, template, org=org, org_url=external_url("orgs.dashboard", org_slug=org.slug))
+        queue_mail(
+            owner.email,
+            subject,
+            template,
+            language=owner.language,
+            org=org,
+            org_url=external_url("orgs.dashboard", org_slug=org.slug),
+        )
 
 
 def _set_status(admin: User, org: Organization, status: OrgStatus, reason: str | None, action: str) -> None:
@@ -31,8 +40,14 @@ def _set_status(admin: User, org: Organization, status: OrgStatus, reason: str |
     org.status_reason = reason
     org.status_changed_at = utcnow()
     audit.record(
-        action, actor_id=admin.id, subject_type="organization", subject_id=org.id, org_id=org.id,
-        reason=reason, old_status=previous.value, new_status=status.value,
+        action,
+        actor_id=admin.id,
+        subject_type="organization",
+        subject_id=org.id,
+        org_id=org.id,
+        reason=reason,
+        old_status=previous.value,
+        new_status=status.value,
     )
     sync_org_postings(org)  # a suspension hides the employer's postings; verification shows them
 
@@ -41,7 +56,9 @@ def verify_org(admin: User, org: Organization, reason: str | None = None) -> Non
     if org.status == OrgStatus.VERIFIED:
         raise Conflict("This organisation is already verified.")
     _set_status(admin, org, OrgStatus.VERIFIED, reason, "org.verified")
-    _tell_owners(org, f"{org.name} is verified on the IMAP job board", "moderation/org_verified")
+    _tell_owners(
+        org, _l("%(employer)s is verified on the IMAP job board", employer=org.name), "moderation/org_verified"
+    )
 
 
 def suspend_org(admin: User, org: Organization, reason: str) -> None:
@@ -52,9 +69,17 @@ def suspend_org(admin: User, org: Organization, reason: str) -> None:
     _set_status(admin, org, OrgStatus.SUSPENDED, reason, "org.suspended")
     cancelled = cancel_for_suspension(admin, org)
     if cancelled:
-        audit.record("fair.bookings_cancelled", actor_id=admin.id, subject_type="organization", subject_id=org.id,
-                     org_id=org.id, count=cancelled)
-    _tell_owners(org, f"{org.name} is suspended on the IMAP job board", "moderation/org_suspended")
+        audit.record(
+            "fair.bookings_cancelled",
+            actor_id=admin.id,
+            subject_type="organization",
+            subject_id=org.id,
+            org_id=org.id,
+            count=cancelled,
+        )
+    _tell_owners(
+        org, _l("%(employer)s is suspended on the IMAP job board", employer=org.name), "moderation/org_suspended"
+    )
 
 
 def retry_outbox_message(admin: User, message_id: int) -> None:

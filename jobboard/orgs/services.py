@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import AccountKind, User
@@ -59,8 +60,13 @@ def unique_org_slug(name: str) -> str:
 def register_org(owner: User, fields: OrgFields) -> Organization:
     if owner.is_doctor:
         raise NotPermitted("A doctor's account cannot register an employer. Sign up the employer with a work address.")
-    org = Organization(slug=unique_org_slug(fields.name), name=fields.name, kind=fields.kind,
-                       website=fields.website or None, description=fields.description)
+    org = Organization(
+        slug=unique_org_slug(fields.name),
+        name=fields.name,
+        kind=fields.kind,
+        website=fields.website or None,
+        description=fields.description,
+    )
     db.session.add(org)
     db.session.flush()
     db.session.add(Membership(user_id=owner.id, org_id=org.id, role=Role.OWNER))
@@ -68,8 +74,9 @@ def register_org(owner: User, fields: OrgFields) -> Organization:
     for admin in db.session.scalars(select(User).where(User.is_admin.is_(True), User.is_deactivated.is_(False))):
         queue_mail(
             admin.email,
-            "A new employer is waiting for verification",
+            _l("A new employer is waiting for verification"),
             "orgs/new_org_for_admin",
+            language=admin.language,
             org=org,
             review_url=external_url("moderation.org_detail", org_id=org.id),
         )
@@ -85,8 +92,12 @@ def register_org_with_account(*, email: str, full_name: str, password: str, fiel
     existing = find_user_by_email(email)
     if existing is not None:
         queue_mail(
-            existing.email, "Registering an employer with your account", "orgs/register_existing_account",
-            user=existing, login_url=external_url("accounts.login", next="/employers/register"),
+            existing.email,
+            _l("Registering an employer with your account"),
+            "orgs/register_existing_account",
+            language=existing.language,
+            user=existing,
+            login_url=external_url("accounts.login", next="/employers/register"),
         )
         return None
     owner = create_user(email=email, full_name=full_name, password=password, kind=AccountKind.STAFF)
@@ -97,8 +108,9 @@ def register_org_with_account(*, email: str, full_name: str, password: str, fiel
 def update_profile(org: Organization, actor: User, *, website: str | None, description: str) -> None:
     org.website = website or None
     org.description = description
-    audit.record("org.profile_updated", actor_id=actor.id, subject_type="organization", subject_id=org.id,
-                 org_id=org.id)
+    audit.record(
+        "org.profile_updated", actor_id=actor.id, subject_type="organization", subject_id=org.id, org_id=org.id
+    )
 
 
 # --- members -------------------------------------------------------------------------------
@@ -130,8 +142,13 @@ def change_role(org: Organization, actor: User, membership: Membership, role: Ro
     if not role.includes(previous):
         membership.user.end_sessions()
     audit.record(
-        "member.role_changed", actor_id=actor.id, subject_type="user", subject_id=membership.user_id,
-        org_id=org.id, old_role=previous.value, new_role=role.value,
+        "member.role_changed",
+        actor_id=actor.id,
+        subject_type="user",
+        subject_id=membership.user_id,
+        org_id=org.id,
+        old_role=previous.value,
+        new_role=role.value,
     )
 
 
@@ -142,8 +159,12 @@ def remove_member(org: Organization, actor: User, membership: Membership) -> Non
     membership.user.end_sessions()
     db.session.delete(membership)
     audit.record(
-        "member.removed", actor_id=actor.id, subject_type="user", subject_id=membership.user_id,
-        org_id=org.id, role=membership.role.value,
+        "member.removed",
+        actor_id=actor.id,
+        subject_type="user",
+        subject_id=membership.user_id,
+        org_id=org.id,
+        role=membership.role.value,
     )
 
 
@@ -169,10 +190,14 @@ def invite(org: Organization, actor: User, *, email: str, role: Role) -> Invitat
     ):
         raise DomainError("This person is already a member.", field="email")
     # A new invitation replaces an open one, so an older link can't grant what its mail didn't say.
-    for earlier in db.session.scalars(select(Invitation).where(
-        Invitation.org_id == org.id, Invitation.email == email,
-        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
-    )):
+    for earlier in db.session.scalars(
+        select(Invitation).where(
+            Invitation.org_id == org.id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+    ):
         earlier.revoked_at = utcnow()
     invitation = Invitation(org_id=org.id, email=email, role=role, invited_by_id=actor.id)
     db.session.add(invitation)
@@ -180,16 +205,21 @@ def invite(org: Organization, actor: User, *, email: str, role: Role) -> Invitat
     token = make_token(INVITATION, {"i": invitation.id, "e": email})
     queue_mail(
         email,
-        "You are invited to join an employer's team on the IMAP Job Board",
+        _l("You are invited to join an employer's team on the IMAP Job Board"),
         "orgs/invitation",
+        language=None,
         org=org,
         inviter=actor,
         role=role,
         accept_url=external_url("orgs.accept_invitation", token=token),
     )
     audit.record(
-        "member.invited", actor_id=actor.id, subject_type="invitation", subject_id=invitation.id,
-        org_id=org.id, role=role.value,
+        "member.invited",
+        actor_id=actor.id,
+        subject_type="invitation",
+        subject_id=invitation.id,
+        org_id=org.id,
+        role=role.value,
     )
     return invitation
 
@@ -198,8 +228,13 @@ def revoke_invitation(org: Organization, actor: User, invitation: Invitation) ->
     if invitation.org_id != org.id or not invitation.is_open:
         raise Conflict("This invitation is no longer open.")
     invitation.revoked_at = utcnow()
-    audit.record("member.invitation_revoked", actor_id=actor.id, subject_type="invitation",
-                 subject_id=invitation.id, org_id=org.id)
+    audit.record(
+        "member.invitation_revoked",
+        actor_id=actor.id,
+        subject_type="invitation",
+        subject_id=invitation.id,
+        org_id=org.id,
+    )
 
 
 def invitation_from_token(token: str) -> Invitation:
@@ -229,8 +264,12 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()  # following the link proves the mailbox
     audit.record(
-        "member.joined", actor_id=user.id, subject_type="invitation", subject_id=invitation.id,
-        org_id=invitation.org_id, role=invitation.role.value,
+        "member.joined",
+        actor_id=user.id,
+        subject_type="invitation",
+        subject_id=invitation.id,
+        org_id=invitation.org_id,
+        role=invitation.role.value,
     )
     db.session.flush()
     return membership
@@ -254,8 +293,9 @@ def _placed(city_slug: str, lat: float | None, lon: float | None) -> tuple[City,
     if city is None:
         raise DomainError("Choose a city from the list.", field="city")
     if (lat is None) != (lon is None):
-        raise DomainError("Give both the latitude and the longitude, or neither.",
-                          field="lon" if lon is None else "lat")
+        raise DomainError(
+            "Give both the latitude and the longitude, or neither.", field="lon" if lon is None else "lat"
+        )
     if lat is None or lon is None:
         return city, city.lat, city.lon
     if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1]):

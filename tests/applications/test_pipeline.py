@@ -85,7 +85,7 @@ def test_a_recruiter_moves_an_application_with_the_plain_form(client, world, log
     assert "Miriam Zalcberg-Testperson" in column(client.get(board_url(world)).get_data(as_text=True), "screening")
     # The doctor hears of it.
     message = mailbox.last_to("doctor@example.org")
-    assert message["Subject"] == f"Your application for {world.posting.title}: screening"
+    assert message["Subject"] == f"Your application for {world.posting.title}: Screening"
     assert "has moved on: screening" in mailbox.text(message)
 
 

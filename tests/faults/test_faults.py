@@ -200,7 +200,7 @@ def test_smtp_down_while_applying_and_inviting(smtp_app, smtp_server, client, lo
 
 def test_a_replayed_delivery_is_the_same_message_to_the_recipient(smtp_app, smtp_server, db_session):
     """A worker that crashed between sending and recording sends again: same Message-ID."""
-    queued = queue_mail("doctor@example.org", "Reminder", "accounts/email_taken")
+    queued = queue_mail("doctor@example.org", "Reminder", "accounts/email_taken", language=None)
     db.session.commit()
     outbox.drain()
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == queued.id)
@@ -502,7 +502,7 @@ def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(da
         }
         try:
             with app.app_context():
-                ids = [queue_mail(f"doctor{n}@example.org", f"Message {n}", "accounts/email_taken").id
+                ids = [queue_mail(f"doctor{n}@example.org", f"Message {n}", "accounts/email_taken", language=None).id
                        for n in range(MESSAGES)]
                 db.session.commit()
 

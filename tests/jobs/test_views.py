@@ -461,7 +461,7 @@ def test_json_ld_has_the_job_posting_fields(client, world, db_session):
                                   "value": {"@type": "QuantitativeValue", "unitText": "MONTH",
                                             "minValue": 30_000, "maxValue": 45_000}}
     assert data["directApply"] is True
-    assert data["url"] == f"http://jobboard.test/en/jobs/{posting.id}-{posting.slug}"
+    assert data["url"] == f"http://jobboard.test/jobs/{posting.id}-{posting.slug}"
     assert data["jobStartDate"] == "2030-06-01"
 
 

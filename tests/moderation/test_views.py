@@ -294,7 +294,8 @@ def test_audit_log_survives_odd_page_numbers(client, login, admin, logged, page)
 @pytest.fixture
 def dead(db_session):
     message = queue_mail(
-        "bounced@example.org", "Lost message", "orgs/new_org_for_admin", org=OrganizationFactory(), review_url="http://x"
+        "bounced@example.org", "Lost message", "orgs/new_org_for_admin", language=None, org=OrganizationFactory(),
+        review_url="http://x",
     )
     message.status, message.attempts = OutboxStatus.DEAD, 10
     message.last_error = "SMTPRecipientsRefused: mailbox full"
