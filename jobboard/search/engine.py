@@ -40,7 +40,8 @@ def get_engine() -> SearchEngine:
 def create_engine() -> SearchEngine:
     config = current_app.config
     if config["MEILI_URL"]:
-        return MeilisearchEngine.connect(config["MEILI_URL"], config["MEILI_MASTER_KEY"], config["SEARCH_TIMEOUT_SECONDS"])
+        return MeilisearchEngine.connect(config["MEILI_URL"], config["MEILI_MASTER_KEY"],
+                                         config["SEARCH_TIMEOUT_SECONDS"])
     cities = [CityPoint(c.slug, c.lat, c.lon) for c in db.session.scalars(select(City))]
     return EmbeddedEngine(config["SEARCH_INDEX_DIR"], cities)
 

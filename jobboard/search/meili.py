@@ -12,7 +12,8 @@ behaviour (see ``research/search.md``, clauses C1–C16).
   Meilisearch's tokenizer, charabia, lower-cases, decomposes (NFKD) and drops non-spacing marks
   from Latin, Greek and Hebrew words (accents, niqqud), and spells out æ and œ (and, with its
   Vietnamese and Turkish features, đ, ð and ı); it has no rule for ł, ø, ß or þ (charabia 0.9.9,
-  ``normalizer/``), so "lodz" would not find "Łódź" there, nor "strasse" "Straße". So each searchable attribute is also sent folded, as ``folded_<name>``
+  ``normalizer/``), so "lodz" would not find "Łódź" there, nor "strasse" "Straße". So each
+  searchable attribute is also sent folded, as ``folded_<name>``
   (``indexed_document``); only these copies are searchable, in the same order, and the query is
   folded the same way. Charabia leaves such text as it is (a Cyrillic letter it decomposes, on
   both sides alike). The originals are displayed. An index filled before these copies existed
@@ -271,7 +272,8 @@ class MeilisearchEngine:
         distribution = raw.get("facetDistribution") or {}
         total = int(raw.get("totalHits", 0))
         return SearchResult(
-            hits=response_hits(raw, query), total=total, total_capped=total >= MAX_TOTAL_HITS, page=query.page, per_page=query.per_page,
+            hits=response_hits(raw, query), total=total, total_capped=total >= MAX_TOTAL_HITS,
+            page=query.page, per_page=query.per_page,
             facets={name: dict(distribution.get(name, {})) for name in query.facets},
             periphery_count=int(distribution.get("is_periphery", {}).get("true", 0)),
         )
