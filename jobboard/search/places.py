@@ -33,7 +33,7 @@ from collections import defaultdict
 from jobboard.search.text import words, written_words
 from jobboard.vocab.seed import vocabulary_data
 
-# What a query keeps as written: a quoted phrase, and an excluded word (see ``embedded.split_negated``).
+# What a query keeps as written: a quoted phrase, and an excluded word (see ``embedded.queries.split_negated``).
 _KEPT = re.compile(r'"[^"]*"|(?:^|(?<=\s))-\S+')
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from jobboard.search import embedded
-from jobboard.search.embedded import LIST_FACETS, EmbeddedEngine
+from jobboard.search.embedded import EmbeddedEngine, facet_columns, ranking, schema
+from jobboard.search.embedded.facet_columns import COUNTABLE, LIST_FACETS
+from jobboard.search.embedded.sorting import SortWindows
+from jobboard.search.embedded.vocabulary import Vocabulary
 from jobboard.search.port import AnyOf, Near, SearchQuery, Sort
 from tests.search.builders import CITIES, CITY_POINTS, NOW, document, offset_point
 
@@ -41,10 +43,14 @@ def test_list_facets_count_every_value_of_each_document(tmp_path):
 
 def test_facets_are_counted_one_by_one_when_their_combinations_outnumber_the_buckets(tmp_path, monkeypatch):
     engine = _engine(tmp_path)
-    query = SearchQuery(now=NOW, facets=tuple(sorted(embedded.COUNTABLE)))
+    query = SearchQuery(now=NOW, facets=tuple(sorted(COUNTABLE)))
     combined = engine.search(query)
-    monkeypatch.setattr(embedded, "MAX_COMBINATION_BUCKETS", 1)
-    separate = engine.search(query)
+    monkeypatch.setattr(facet_columns, "MAX_COMBINATION_BUCKETS", 1)
+    facet_columns._facet_plan.cache_clear()  # a plan holds the bucket count it was made with
+    try:
+        separate = engine.search(query)
+    finally:
+        facet_columns._facet_plan.cache_clear()
     for name in LIST_FACETS:
         assert separate.facets[name] == _expected_counts(name), name
     assert separate.facets == combined.facets
@@ -72,13 +78,13 @@ def test_a_query_with_too_many_typo_combinations_ranks_by_the_most_typos_of_any_
     engine.refresh()
     query = SearchQuery(text="cardiology radiology oncology", now=NOW)
     assert [hit.id for hit in engine.search(query).hits] == [2, 1]  # fewer typos in total first
-    monkeypatch.setattr(embedded, "MAX_TYPO_COMBINATIONS", 4)  # 2 × 2 × 2 combinations here
+    monkeypatch.setattr(ranking, "MAX_TYPO_COMBINATIONS", 4)  # 2 × 2 × 2 combinations here
     assert [hit.id for hit in engine.search(query).hits] == [1, 2]
 
 
 def test_an_index_built_with_another_schema_is_not_served(tmp_path, monkeypatch):
     _engine(tmp_path)
-    monkeypatch.setattr(embedded, "SCHEMA_VERSION", embedded.SCHEMA_VERSION + 1)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
     newer = EmbeddedEngine(tmp_path / "index", CITY_POINTS)
     assert newer.iter_ids() == set()
     newer.upsert(_documents()[:2])
@@ -105,14 +111,14 @@ def _spread_engine(tmp_path, count: int = 200) -> EmbeddedEngine:
 def _windows(monkeypatch) -> list[bool]:
     """Whether each sorted search of the engine first looked at a window of the index."""
     used: list[bool] = []
-    original = EmbeddedEngine._window
+    original = SortWindows.window
 
     def recording(self, *args, **kwargs):
         window = original(self, *args, **kwargs)
         used.append(window is not None)
         return window
 
-    monkeypatch.setattr(EmbeddedEngine, "_window", recording)
+    monkeypatch.setattr(SortWindows, "window", recording)
     return used
 
 
@@ -146,12 +152,12 @@ def test_postings_without_the_sort_value_follow_those_with_it(tmp_path):
 
 
 def test_a_vocabulary_keeps_each_words_expansion_and_hands_out_copies(monkeypatch):
-    vocabulary = embedded.Vocabulary({"pediatrics", "pediatric", "psychiatry"})
+    vocabulary = Vocabulary({"pediatrics", "pediatric", "psychiatry"})
     first = vocabulary.expand("pediatrcs", prefix=False)
     assert first == {"pediatrics": 1, "pediatric": 2}
     first["pediatrcspsychiatry"] = 1  # a caller adds a concatenation to its copy
     assert vocabulary.expand("pediatrcs", prefix=False) == {"pediatrics": 1, "pediatric": 2}
     assert vocabulary.expand("psych", prefix=True) == {"psychiatry": 0}
-    monkeypatch.setattr(embedded, "MAX_EXPANDED_WORDS", 2)
+    monkeypatch.setattr("jobboard.search.embedded.vocabulary.MAX_EXPANDED_WORDS", 2)
     assert vocabulary.expand("pediatric", prefix=False) == {"pediatric": 0, "pediatrics": 1}
     assert len(vocabulary._expanded) == 1  # full: emptied before keeping the new word

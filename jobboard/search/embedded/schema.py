@@ -1,0 +1,182 @@
+"""The fields of a postings index, opening and creating one, and a search document as the index
+stores it and gives it back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+import orjson
+import tantivy
+
+from jobboard.search.documents import LISTED_ATTRIBUTES, SEARCHABLE_ATTRIBUTES
+from jobboard.search.embedded.distances import CityPoint, haversine_m
+from jobboard.search.embedded.facet_columns import FACET_COLUMNS, LIST_FACETS, NO_VALUE, column_field, column_key
+from jobboard.search.port import KEYWORD_FACETS
+from jobboard.search.text import lead_end, normalise
+
+INT = tantivy.FieldType.Integer
+
+# Searchable fields of the Tantivy schema, each gathering document attributes, with boosts
+# spaced widely so that the attribute order beats BM25 (contract C5 v).
+TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
+    "t_title": (("title",), 1e6),
+    "t_specialty": (("specialty_label", "specialty_aliases"), 1e5),
+    "t_profession": (("profession_label",), 1e4),
+    "t_employer": (("employer_name",), 1e3),
+    "t_place": (("city_name", "city_aliases", "region_label"), 1e2),
+    "t_description": (("description_text",), 1.0),
+}
+# Every searchable word once more, in one field indexed without frequencies or positions: which
+# documents hold a word is read from it (the candidates that are counted, excluded words), as
+# counting the same documents through a union over the six fields cost up to twice as much. The
+# six fields serve the ranking.
+MATCH_FIELD = "t_any"
+INT_FIELDS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at", "expires_at")
+# An integer attribute without a value (no salary given) is stored as -1, below every value
+# (none is negative): a column with gaps costs several times as much to filter on, and the
+# descending sorts put -1 after every value, where Meilisearch puts documents without one.
+MISSING_NUMBER = -1
+ANALYZER = "folded"
+STORED_ONLY = "stored_only"  # an analyzer matching nothing
+# The document a hit shows is stored as ASCII JSON text, uncompressed, in small blocks (4 KB, not
+# 16): a page reads twenty documents from all over the store, and unpacking a compressed block
+# for each cost more than the rest of reading it. The store takes about twice the disk. The
+# attributes a list of hits shows are stored apart from the rest, so a search asking for no more
+# decodes half the JSON.
+LISTED_FIELD, REST_FIELD = "listed", "rest"  # the stored document: what lists of hits show, the rest
+LISTED = frozenset(LISTED_ATTRIBUTES)
+DOCSTORE_BLOCK_BYTES = 4_096
+SCHEMA_VERSION = 9
+META_FILE = "jobboard-meta.json"
+assert {a for attrs, _ in TEXT_FIELDS.values() for a in attrs} == set(SEARCHABLE_ATTRIBUTES)
+
+
+def step_field(field: str) -> str:
+    """The field holding a sort field's window steps (``sorting.SortWindows``)."""
+    return field + "__step"
+
+
+def _json(value: Any) -> str:
+    """ASCII JSON (other characters as \\u escapes): Python keeps an ASCII string as UTF-8 already,
+    so decoding it reads the stored text as it is, where a Hebrew alias would cost a re-encoding."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+class IndexSchema:
+    """The index of search documents that store their distance to each of ``cities``, and the
+    window step of each field in ``steps``."""
+
+    def __init__(self, cities: Iterable[CityPoint], steps: dict[str, int]):
+        self._cities = tuple(cities)
+        self._steps = steps
+        self.tantivy_schema = self._build()
+
+    def _build(self) -> tantivy.Schema:
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_integer_field("pk", indexed=True, fast=True)
+        for name in TEXT_FIELDS:
+            builder.add_text_field(name, tokenizer_name=ANALYZER)
+        builder.add_text_field(MATCH_FIELD, tokenizer_name=ANALYZER, index_option="basic")
+        for name in KEYWORD_FACETS:
+            builder.add_text_field(name, fast=True, tokenizer_name="raw")
+        for column in FACET_COLUMNS:
+            builder.add_text_field(column_field(column), fast=True, tokenizer_name="raw")
+        builder.add_boolean_field("is_periphery", indexed=True, fast=True)
+        for name in INT_FIELDS:
+            builder.add_integer_field(name, indexed=True, fast=True)
+        for city in self._cities:
+            builder.add_integer_field(city.field, indexed=True, fast=True)
+        for field in self._steps:
+            builder.add_integer_field(step_field(field), indexed=True)
+        # The document as stored JSON text, not bytes: Tantivy reads a stored string in one copy and
+        # bytes one by one. Its analyzer yields no token, so the text is stored and not indexed.
+        for name in (LISTED_FIELD, REST_FIELD):
+            builder.add_text_field(name, stored=True, index_option="basic", tokenizer_name=STORED_ONLY)
+        return builder.build()
+
+    def open(self, directory: Path) -> tantivy.Index:
+        index = tantivy.Index(self.tantivy_schema, path=str(directory), reuse=True)
+        # Text arrives folded (``document``): the analyzer only splits words, so that what is
+        # indexed and what queries, highlights and exclusions compare are folded by the one
+        # function, ``text.normalise`` (Tantivy's ASCII folding disagreed with it on letters such
+        # as ł and ß).
+        analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+        index.register_tokenizer(ANALYZER, analyzer.build())
+        index.register_tokenizer(STORED_ONLY, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"[^\s\S]")).build())
+        return index
+
+    def create(self, directory: Path) -> None:
+        """A new empty index in ``directory``, marked with this schema."""
+        self.open(directory)
+        # Tantivy keeps its index settings in meta.json, which the Python binding does not set:
+        # stored documents go uncompressed in smaller blocks than the default 16 KB.
+        tantivy_meta = directory / "meta.json"
+        settings = json.loads(tantivy_meta.read_text())
+        settings["index_settings"]["docstore_blocksize"] = DOCSTORE_BLOCK_BYTES
+        settings["index_settings"]["docstore_compression"] = "none"
+        tantivy_meta.write_text(json.dumps(settings))
+        (directory / META_FILE).write_text(json.dumps(self._meta()))
+
+    def matches(self, directory: Path) -> bool:
+        """Whether the index in ``directory`` was built with this schema and city vocabulary."""
+        meta_file = directory / META_FILE
+        return meta_file.exists() and json.loads(meta_file.read_text()) == self._meta()
+
+    def _meta(self) -> dict[str, Any]:
+        return {"schema": SCHEMA_VERSION, "cities": sorted(city.slug for city in self._cities)}
+
+    def document(self, document: dict[str, Any]) -> tantivy.Document:
+        """The search document as the index holds it."""
+        doc = tantivy.Document()
+        doc.add_text("id", str(document["id"]))
+        doc.add_integer("pk", document["id"])
+        for name, (attributes, _boost) in TEXT_FIELDS.items():
+            for attribute in attributes:
+                value = document.get(attribute)
+                for text in value if isinstance(value, list) else [value]:
+                    if text:
+                        folded = normalise(text)
+                        doc.add_text(name, folded)
+                        doc.add_text(MATCH_FIELD, folded)
+        for name in KEYWORD_FACETS:
+            value = document.get(name)
+            if name in LIST_FACETS:
+                for item in value or ():
+                    doc.add_text(name, str(item))
+            else:
+                doc.add_text(name, NO_VALUE if value is None else str(value))
+        for column in FACET_COLUMNS:
+            doc.add_text(column_field(column), column_key(document, column))
+        doc.add_boolean("is_periphery", bool(document["is_periphery"]))
+        for name in INT_FIELDS:
+            value = document.get(name)
+            self._add_number(doc, name, MISSING_NUMBER if value is None else int(value))
+        geo = document["_geo"]
+        for city in self._cities:
+            self._add_number(doc, city.field, haversine_m(city.lat, city.lon, geo["lat"], geo["lng"]))
+        # The description's crop for hits where no word matches is worked out once, here.
+        listed = {name: value for name, value in document.items() if name in LISTED}
+        rest = {name: value for name, value in document.items() if name not in LISTED}
+        doc.add_text(LISTED_FIELD, _json({"document": listed, "lead_end": lead_end(document["description_text"])}))
+        doc.add_text(REST_FIELD, _json(rest))
+        return doc
+
+    def _add_number(self, doc: tantivy.Document, field: str, number: int) -> None:
+        """The number, and for a sort field also its window step."""
+        doc.add_integer(field, number)
+        step = self._steps.get(field)
+        if step is not None:
+            doc.add_integer(step_field(field), number // step)
+
+
+def stored_document(found: tantivy.Document, listed_only: bool) -> tuple[dict[str, Any], int]:
+    """A hit's search document as stored (only the attributes lists of hits show if
+    ``listed_only``), and where its description's crop ends when no word matches."""
+    stored = orjson.loads(found.get_first(LISTED_FIELD))
+    document = stored["document"]
+    if not listed_only:
+        document.update(orjson.loads(found.get_first(REST_FIELD)))
+    return document, stored["lead_end"]
