@@ -3,7 +3,8 @@ in."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -7,9 +7,10 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import tantivy
 
@@ -95,7 +96,7 @@ class EmbeddedEngine:
                 if directory is None:
                     self.configure()
                     directory = self._current_directory()
-                assert directory is not None
+                assert directory is not None  # noqa: S101 - an invariant of the code, not input
                 generation = (directory / "GENERATION").read_text()
                 if self._loaded != (str(directory), generation):
                     if self._index is None or self._loaded is None or self._loaded[0] != str(directory):
@@ -105,7 +106,7 @@ class EmbeddedEngine:
                     self._windows.clear()
                     self._queries.clear()
                     self._loaded = (str(directory), generation)
-            assert self._index is not None and self._vocabulary is not None
+            assert self._index is not None and self._vocabulary is not None  # noqa: S101 - an invariant of the code, not input
             return self._index, self._vocabulary
 
     def search(self, query: SearchQuery) -> SearchResult:
@@ -125,8 +126,11 @@ class EmbeddedEngine:
 
         buckets: Iterable[Bucket]
         if not words:
-            candidates = all_of([tantivy.Query.all_query(), *filters], excluded_words) \
-                if filters or excluded_words else tantivy.Query.all_query()
+            candidates = (
+                all_of([tantivy.Query.all_query(), *filters], excluded_words)
+                if filters or excluded_words
+                else tantivy.Query.all_query()
+            )
             buckets = [lambda: candidates]
         elif not expansions[0] and not phrases:
             candidates = None
@@ -136,20 +140,29 @@ class EmbeddedEngine:
             # With a phrase, the phrase alone is required and every other word may drop out, the
             # first too: Meilisearch makes a phrase mandatory and every other term optional (its
             # query graph's removal order for the "last" strategy).
-            candidates = all_of(filters, excluded_words) if phrases else \
-                all_of([queries.word_match(expansions[0]), *filters], excluded_words)
+            candidates = (
+                all_of(filters, excluded_words)
+                if phrases
+                else all_of([queries.word_match(expansions[0]), *filters], excluded_words)
+            )
 
         if candidates is None:
             return SearchResult(hits=[], total=0, total_capped=False, page=query.page, per_page=query.per_page)
         facets, total, periphery = count_facets(searcher, candidates, query.facets)
         hits = self._page(searcher, buckets, query, matched_terms, total) if total else []
         return SearchResult(
-            hits=hits, total=min(total, MAX_TOTAL_HITS), total_capped=total > MAX_TOTAL_HITS,
-            page=query.page, per_page=query.per_page, facets=facets, periphery_count=periphery,
+            hits=hits,
+            total=min(total, MAX_TOTAL_HITS),
+            total_capped=total > MAX_TOTAL_HITS,
+            page=query.page,
+            per_page=query.per_page,
+            facets=facets,
+            periphery_count=periphery,
         )
 
-    def _page(self, searcher: tantivy.Searcher, buckets: Iterable[Bucket],
-              query: SearchQuery, matched: set[str], total: int) -> list[Hit]:
+    def _page(
+        self, searcher: tantivy.Searcher, buckets: Iterable[Bucket], query: SearchQuery, matched: set[str], total: int
+    ) -> list[Hit]:
         start = (query.page - 1) * query.per_page
         stop = min(start + query.per_page, MAX_TOTAL_HITS)
         if start >= stop:
@@ -175,11 +188,15 @@ class EmbeddedEngine:
     @staticmethod
     def _hit(found: tantivy.Document, listed_only: bool, query: SearchQuery, highlight: Highlighter | None) -> Hit:
         document, lead_end_at = stored_document(found, listed_only)
-        highlights = {
-            "title": highlight(document["title"]),
-            "specialty_label": highlight(document.get("specialty_label") or ""),
-            "description_text": highlight(document["description_text"], crop=True, lead_end_at=lead_end_at),
-        } if highlight is not None else {}
+        highlights = (
+            {
+                "title": highlight(document["title"]),
+                "specialty_label": highlight(document.get("specialty_label") or ""),
+                "description_text": highlight(document["description_text"], crop=True, lead_end_at=lead_end_at),
+            }
+            if highlight is not None
+            else {}
+        )
         distance = None
         if query.near is not None:
             geo = document["_geo"]
@@ -189,16 +206,23 @@ class EmbeddedEngine:
     # --- writing -------------------------------------------------------------------------
 
     @contextmanager
-    def _writer(self, directory: Path | None = None,
-                heap_size: int = WRITER_HEAP_BYTES) -> Iterator[tantivy.IndexWriter]:
+    def _writer(
+        self, directory: Path | None = None, heap_size: int = WRITER_HEAP_BYTES
+    ) -> Iterator[tantivy.IndexWriter]:
         with self._write_lock:
             target = directory or self._current_directory()
             if target is None:
                 self.configure()
                 target = self._current_directory()
-            assert target is not None
-            index = self._schema.open(target) if directory is not None or self._index is None \
-                or self._loaded is None or self._loaded[0] != str(target) else self._index
+            assert target is not None  # noqa: S101 - an invariant of the code, not input
+            index = (
+                self._schema.open(target)
+                if directory is not None
+                or self._index is None
+                or self._loaded is None
+                or self._loaded[0] != str(target)
+                else self._index
+            )
             try:
                 writer = index.writer(heap_size=heap_size, num_threads=1)
             except ValueError as error:  # another process holds the index's write lock
@@ -239,7 +263,11 @@ class EmbeddedEngine:
         if not searcher.num_docs:
             return set()
         found = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs, count=False)
-        return set(searcher.fast_field_values("pk", [address for _score, address in found.hits]))
+        return {
+            int(pk)
+            for pk in searcher.fast_field_values("pk", [address for _score, address in found.hits])
+            if pk is not None
+        }
 
     def rebuild(self, batches: Iterable[list[dict[str, Any]]], before_swap: LateChanges | None = None) -> int:
         """Fills a new directory and switches the ``CURRENT`` pointer, so the site keeps serving

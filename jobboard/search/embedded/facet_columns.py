@@ -39,7 +39,7 @@ SET_SEPARATOR = "\x1f"
 NO_VALUE = ""
 MAX_COMBINATION_BUCKETS = 10_000
 MAX_FACET_VALUES = 100  # as Meilisearch's maxValuesPerFacet
-assert COUNTABLE == {*KEYWORD_FACETS, "hebrew_level_min"}
+assert {*KEYWORD_FACETS, "hebrew_level_min"} == COUNTABLE  # noqa: S101 - an invariant of the code, not input
 
 # Each column's keys as parsed so far, looked up per bucket of every search.
 _COMBINATIONS: dict[tuple[str, ...], dict[str, tuple[tuple[str, str], ...]]] = {c: {} for c in FACET_COLUMNS}
@@ -67,9 +67,12 @@ def _facet_part(document: dict[str, Any], name: str) -> str:
 def _combination(column: tuple[str, ...], key: str) -> tuple[tuple[str, str], ...]:
     """A facet column's key as (facet, value) pairs, one per value of a list facet, leaving out
     the facets without a value."""
-    return tuple((part, value)
-                 for part, values in zip(column, key.split(PART_SEPARATOR)) if values != NO_VALUE
-                 for value in (values.split(SET_SEPARATOR) if part in LIST_FACETS else (values,)))
+    return tuple(
+        (part, value)
+        for part, values in zip(column, key.split(PART_SEPARATOR), strict=True)
+        if values != NO_VALUE
+        for value in (values.split(SET_SEPARATOR) if part in LIST_FACETS else (values,))
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -80,8 +83,10 @@ def _facet_plan(names: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], di
     if unknown:
         raise InvalidQuery(f"cannot count on {', '.join(sorted(unknown))}")
     columns = (FACET_COLUMNS[0], *(c for c in FACET_COLUMNS[1:] if set(c) & set(names)))
-    return columns, {column_field(column): {"terms": {"field": column_field(column), "size": MAX_COMBINATION_BUCKETS}}
-                     for column in columns}
+    return columns, {
+        column_field(column): {"terms": {"field": column_field(column), "size": MAX_COMBINATION_BUCKETS}}
+        for column in columns
+    }
 
 
 def _facet_key(key: Any) -> str:
@@ -89,15 +94,16 @@ def _facet_key(key: Any) -> str:
     return str(int(key)) if isinstance(key, float) else str(key)
 
 
-def count_facets(searcher: tantivy.Searcher, candidates: tantivy.Query,
-                 names: tuple[str, ...]) -> tuple[dict[str, dict[str, int]], int, int]:
+def count_facets(
+    searcher: tantivy.Searcher, candidates: tantivy.Query, names: tuple[str, ...]
+) -> tuple[dict[str, dict[str, int]], int, int]:
     """The counts of each value of the facets ``names`` among the candidates (the
     MAX_FACET_VALUES most frequent of a facet with more), how many candidates there are, and how
     many of them are in the periphery."""
     columns, request = _facet_plan(names)
     result = searcher.aggregate(candidates, request)
     tallies: dict[str, dict[str, int]] = {part: {} for column in columns for part in column}
-    for column, field in zip(columns, request):
+    for column, field in zip(columns, request, strict=True):
         found = result[field]
         if found.get("sum_other_doc_count"):  # more combinations than buckets: count part by part
             _count_parts(searcher, candidates, list(column), tallies)
@@ -113,18 +119,22 @@ def count_facets(searcher: tantivy.Searcher, candidates: tantivy.Query,
                 tally = tallies[part]
                 tally[value] = tally.get(value, 0) + count
     periphery = tallies["is_periphery"]
-    facets = {name: tallies[name] if len(tallies[name]) <= MAX_FACET_VALUES else
-              dict(sorted(tallies[name].items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES])
-              for name in names}
+    facets = {
+        name: tallies[name]
+        if len(tallies[name]) <= MAX_FACET_VALUES
+        else dict(sorted(tallies[name].items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES])
+        for name in names
+    }
     return facets, sum(periphery.values()), periphery.get("true", 0)
 
 
-def _count_parts(searcher: tantivy.Searcher, candidates: tantivy.Query, parts: list[str],
-                 tallies: dict[str, dict[str, int]]) -> None:
+def _count_parts(
+    searcher: tantivy.Searcher, candidates: tantivy.Query, parts: list[str], tallies: dict[str, dict[str, int]]
+) -> None:
     """Counts from each facet's own field (multi-valued for a list facet)."""
-    result = searcher.aggregate(candidates, {
-        part: {"terms": {"field": part, "size": MAX_FACET_VALUES}} for part in parts
-    })
+    result = searcher.aggregate(
+        candidates, {part: {"terms": {"field": part, "size": MAX_FACET_VALUES}} for part in parts}
+    )
     for part in parts:
         for bucket in result[part]["buckets"]:
             key = bucket.get("key_as_string") if part == "is_periphery" else _facet_key(bucket["key"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import tantivy
 
@@ -35,9 +36,7 @@ def split_phrases(text: str) -> tuple[str, list[list[str]]]:
 
 
 def all_of(clauses: list[tantivy.Query], excluded: list[tantivy.Query] = ()) -> tantivy.Query:  # type: ignore[assignment]
-    return tantivy.Query.boolean_query(
-        [(Occur.Must, c) for c in clauses] + [(Occur.MustNot, c) for c in excluded]
-    )
+    return tantivy.Query.boolean_query([(Occur.Must, c) for c in clauses] + [(Occur.MustNot, c) for c in excluded])
 
 
 class QueryBuilder:
@@ -65,19 +64,28 @@ class QueryBuilder:
             elif isinstance(condition, Range):
                 if condition.attribute not in INT_FIELDS:
                     raise InvalidQuery(f"cannot filter on {condition.attribute}")
-                clauses.append(tantivy.Query.range_query(
-                    schema, condition.attribute, INT,
-                    lower_bound=max(0, math.ceil(condition.minimum or 0)),  # never MISSING_NUMBER
-                    upper_bound=None if condition.maximum is None else math.floor(condition.maximum),
-                ))
+                clauses.append(
+                    tantivy.Query.range_query(
+                        schema,
+                        condition.attribute,
+                        INT,
+                        lower_bound=max(0, math.ceil(condition.minimum or 0)),  # never MISSING_NUMBER
+                        upper_bound=None if condition.maximum is None else math.floor(condition.maximum),
+                    )
+                )
             elif isinstance(condition, IsTrue):
                 if condition.attribute != "is_periphery":
                     raise InvalidQuery(f"cannot filter on {condition.attribute}")
                 clauses.append(tantivy.Query.term_query(schema, "is_periphery", True))
         if query.near is not None and query.near.radius_km is not None:
-            clauses.append(tantivy.Query.range_query(
-                schema, city_point(self._cities, query.near).field, INT, upper_bound=int(query.near.radius_km * 1000)
-            ))
+            clauses.append(
+                tantivy.Query.range_query(
+                    schema,
+                    city_point(self._cities, query.near).field,
+                    INT,
+                    upper_bound=int(query.near.radius_km * 1000),
+                )
+            )
         return clauses
 
     def _any_term(self, field: str, values: list[Any]) -> tantivy.Query:
@@ -106,16 +114,20 @@ class QueryBuilder:
         return kept(self._match_queries, chosen, MAX_EXPANDED_WORDS, self._any_term, MATCH_FIELD, list(chosen))
 
     def _any_text_field(self, terms: tuple[str, ...]) -> tantivy.Query:
-        return tantivy.Query.boolean_query([
-            (Occur.Should, tantivy.Query.boost_query(self._any_term(name, list(terms)), boost))
-            for name, (_attrs, boost) in TEXT_FIELDS.items()
-        ])
+        return tantivy.Query.boolean_query(
+            [
+                (Occur.Should, tantivy.Query.boost_query(self._any_term(name, list(terms)), boost))
+                for name, (_attrs, boost) in TEXT_FIELDS.items()
+            ]
+        )
 
     def phrase_query(self, phrase: list[str]) -> tantivy.Query:
         """The words in this order, next to each other and without typos, in any searchable field."""
+
         def in_field(name: str) -> tantivy.Query:
             if len(phrase) == 1:
                 return tantivy.Query.term_query(self._schema, name, phrase[0])
-            return tantivy.Query.phrase_query(self._schema, name, phrase)
+            terms: list[str | tuple[int, str]] = list(phrase)
+            return tantivy.Query.phrase_query(self._schema, name, terms)
 
         return tantivy.Query.boolean_query([(Occur.Should, in_field(name)) for name in TEXT_FIELDS])

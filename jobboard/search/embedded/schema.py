@@ -4,8 +4,9 @@ stores it and gives it back."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
 import tantivy
@@ -50,7 +51,7 @@ LISTED = frozenset(LISTED_ATTRIBUTES)
 DOCSTORE_BLOCK_BYTES = 4_096
 SCHEMA_VERSION = 9
 META_FILE = "jobboard-meta.json"
-assert {a for attrs, _ in TEXT_FIELDS.values() for a in attrs} == set(SEARCHABLE_ATTRIBUTES)
+assert {a for attrs, _ in TEXT_FIELDS.values() for a in attrs} == set(SEARCHABLE_ATTRIBUTES)  # noqa: S101 - an invariant of the code, not input
 
 
 def step_field(field: str) -> str:
@@ -172,11 +173,18 @@ class IndexSchema:
             doc.add_integer(step_field(field), number // step)
 
 
+def _stored_text(found: tantivy.Document, field: str) -> str:
+    text = found.get_first(field)
+    if not isinstance(text, str):
+        raise ValueError(f"A search document without its stored {field!r}: rebuild the index.")
+    return text
+
+
 def stored_document(found: tantivy.Document, listed_only: bool) -> tuple[dict[str, Any], int]:
     """A hit's search document as stored (only the attributes lists of hits show if
     ``listed_only``), and where its description's crop ends when no word matches."""
-    stored = orjson.loads(found.get_first(LISTED_FIELD))
+    stored = orjson.loads(_stored_text(found, LISTED_FIELD))
     document = stored["document"]
     if not listed_only:
-        document.update(orjson.loads(found.get_first(REST_FIELD)))
+        document.update(orjson.loads(_stored_text(found, REST_FIELD)))
     return document, stored["lead_end"]

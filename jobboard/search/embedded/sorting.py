@@ -3,7 +3,8 @@ sorting end of the field first."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import tantivy
 
@@ -13,7 +14,9 @@ from jobboard.search.embedded.schema import INT, step_field
 from jobboard.search.port import InvalidQuery, SearchQuery, Sort
 
 SORT_FIELDS = {  # the field and whether it sorts descending
-    Sort.NEWEST: ("posted_at", True), Sort.SALARY: ("salary_top_ils", True), Sort.GRANT: ("grant_max_ils", True),
+    Sort.NEWEST: ("posted_at", True),
+    Sort.SALARY: ("salary_top_ils", True),
+    Sort.GRANT: ("grant_max_ils", True),
 }
 # Sorting a broad search looks first at a window of the index sized to hold this many times the
 # documents a page needs (``SortWindows.window``), in steps of its sort field. Each sort field's
@@ -59,23 +62,36 @@ class SortWindows:
     def clear(self) -> None:
         self._histograms = {}
 
-    def sorted(self, searcher: tantivy.Searcher, query: tantivy.Query, field: str, descending: bool,
-               needed: int, matching: int | None) -> list[Any]:
+    def sorted(
+        self,
+        searcher: tantivy.Searcher,
+        query: tantivy.Query,
+        field: str,
+        descending: bool,
+        needed: int,
+        matching: int | None,
+    ) -> list[Any]:
         """The first ``needed`` documents of ``query`` by ``field``, looking at a window first when
         how many documents match is known. Documents without a value come after those with one:
         they hold MISSING_NUMBER, and the one field sorted ascending, a distance, is never missing."""
         order = tantivy.Order.Desc if descending else tantivy.Order.Asc
         window = self.window(searcher, field, descending, needed, matching) if matching else None
         if window is not None:
-            found = searcher.search(all_of([query, window]), limit=needed, count=False,
-                                    order_by_field=field, order=order).hits
+            found = searcher.search(
+                all_of([query, window]), limit=needed, count=False, order_by_field=field, order=order
+            ).hits
             if len(found) == needed:  # every candidate outside the window comes after these
                 return [address for _value, address in found]
-        return [address for _value, address in searcher.search(
-            query, limit=needed, count=False, order_by_field=field, order=order).hits]
+        return [
+            address
+            for _value, address in searcher.search(
+                query, limit=needed, count=False, order_by_field=field, order=order
+            ).hits
+        ]
 
-    def window(self, searcher: tantivy.Searcher, field: str, descending: bool, needed: int,
-               matching: int) -> tantivy.Query | None:
+    def window(
+        self, searcher: tantivy.Searcher, field: str, descending: bool, needed: int, matching: int
+    ) -> tantivy.Query | None:
         """The steps of ``field`` at its sorting end that should hold ``needed`` of the ``matching``
         candidates WINDOW_SLACK times over, if they are spread over the index like all documents:
         sorting within them costs a fraction of sorting all the candidates of a broad search. None
@@ -88,8 +104,14 @@ class SortWindows:
         for key, count in reversed(counts) if descending else counts:
             seen += count
             if seen >= wanted:
-                bounds = {"lower_bound" if descending else "upper_bound": key // step}
-                return tantivy.Query.range_query(self._schema, step_field(field), INT, **bounds)
+                bound = key // step
+                return tantivy.Query.range_query(
+                    self._schema,
+                    step_field(field),
+                    INT,
+                    lower_bound=bound if descending else None,
+                    upper_bound=None if descending else bound,
+                )
         return None
 
     def _histogram(self, searcher: tantivy.Searcher, field: str) -> tuple[int, list[tuple[int, int]]]:
@@ -98,8 +120,9 @@ class SortWindows:
         found = self._histograms.get(field)
         if found is None:
             step = self._steps[field]
-            result = searcher.aggregate(tantivy.Query.all_query(),
-                                        {field: {"histogram": {"field": field, "interval": step}}})
+            result = searcher.aggregate(
+                tantivy.Query.all_query(), {field: {"histogram": {"field": field, "interval": step}}}
+            )
             found = step, [(int(b["key"]), b["doc_count"]) for b in result[field]["buckets"]]
             self._histograms[field] = found
         return found

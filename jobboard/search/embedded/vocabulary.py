@@ -44,7 +44,8 @@ class Vocabulary:
     def expand(self, word: str, *, prefix: bool) -> dict[str, int]:
         """Concrete terms the word may stand for, each with its typo count (a new dict: the caller
         may add to it). Kept per word, as searches repeat words while the vocabulary stays."""
-        return dict(kept(self._expanded, (word, prefix), MAX_EXPANDED_WORDS, self._expand, word, prefix))
+        expanded: dict[str, int] = kept(self._expanded, (word, prefix), MAX_EXPANDED_WORDS, self._expand, word, prefix)
+        return dict(expanded)
 
     def _expand(self, word: str, prefix: bool) -> dict[str, int]:
         budget = typo_budget(word)
@@ -62,7 +63,7 @@ class Vocabulary:
             if prefix:  # the last word may also be the start of a longer term
                 comparisons.append([t for t in bucket if len(t) > len(word)])
             for kind, candidates in enumerate(comparisons):
-                texts = [t[1:len(word)] if kind else t[1:] for t in candidates]
+                texts = [t[1 : len(word)] if kind else t[1:] for t in candidates]
                 for _, distance, position in process.extract(
                     tail, texts, scorer=OSA.distance, score_cutoff=budget, limit=None
                 ):
@@ -82,7 +83,7 @@ class Vocabulary:
         stand for each of those words, at the cost of one typo in all: the first word bears it."""
         for start in range(len(words)):
             for length in (2, 3):
-                joined = "".join(words[start:start + length])
+                joined = "".join(words[start : start + length])
                 if start + length <= len(words) and joined in self.terms:
-                    for position, expansion in enumerate(expansions[start:start + length]):
+                    for position, expansion in enumerate(expansions[start : start + length]):
                         expansion.setdefault(joined, 0 if position else 1)
