@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 VENDOR := static/vendor
 
-.PHONY: run test install assets worker
+.PHONY: run test install assets catalogues translations worker
 
-run: install assets
+run: install assets catalogues
 	$(FLASK) db upgrade
 	$(FLASK) jobboard seed-demo
 	$(FLASK) jobboard reindex
@@ -21,12 +21,12 @@ TEST_WORKERS ?= 2
 # files go to a RAM disk where there is one.
 TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 
-test: install assets
+test: install assets catalogues
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	TMPDIR=$(or $(TEST_TMPDIR),$(TMPDIR)) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-worker: install
+worker: install catalogues
 	$(FLASK) jobboard worker
 
 install: $(VENV)/.installed
@@ -51,3 +51,17 @@ $(VENDOR)/.copied: node_modules/.installed
 	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
 	   $(VENDOR)/bootstrap/
 	touch $@
+
+# The compiled catalogues (.mo) are built from the translations (.po) in the package.
+TRANSLATIONS := jobboard/translations
+catalogues: $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@ -l $*
+
+# After marking new strings: the template catalogue afresh, and each language's brought up to it.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output \
+	   --project jobboard --copyright-holder "International Medical Aliyah Program" \
+	   -o $(TRANSLATIONS)/messages.pot jobboard templates
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)

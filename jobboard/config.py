@@ -59,6 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_USE_TLS", False, _bool, "STARTTLS on the SMTP connection"),
     Setting("MAIL_USE_SSL", False, _bool, "SMTP over TLS from the start"),
     Setting("MAIL_DEFAULT_SENDER", "IMAP Job Board <jobs@imap.example.org>", str, "From address of every e-mail"),
+    Setting("DEMO_POSTINGS", 240, int, "how many postings `flask jobboard seed-demo` creates"),
     Setting("CONTACT_EMAIL", "jobs@imap.example.org", str,
             "the program administrators' address, shown where people are told to contact them"),
     Setting("OUTBOX_EAGER", None, _bool,

@@ -25,7 +25,8 @@ ACCOUNT_LINE = re.compile(r"^\s+(\S+@" + re.escape(DEMO_DOMAIN) + r")\s+(\S+)\s+
 
 
 @pytest.fixture
-def runner(app, db_session):
+def runner(app, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "DEMO_POSTINGS", 12)  # these tests look at accounts and employers
     return app.test_cli_runner()
 
 

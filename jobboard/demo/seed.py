@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from jobboard.accounts import two_factor
@@ -127,7 +128,7 @@ def seed_demo(*, reset_passwords: bool = False) -> tuple[dict[str, int], list[tu
     if admin is None:
         raise LookupError("the demo administrator's account is missing")
     counts["grant programs"] = len(seed_grant_programs(admin))
-    counts["new postings"] = seed_postings(admin)
+    counts["new postings"] = seed_postings(admin, current_app.config["DEMO_POSTINGS"])
     counts["new fairs"] = seed_fairs(admin)
     return counts, accounts
 
