@@ -160,9 +160,3 @@ def text_of(response) -> str:
     """The page's text, tags removed and whitespace collapsed."""
     body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", response.get_data(as_text=True), flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
-
-
-def sign_in_for_real(client, user, password: str) -> None:
-    """A real sign-in through the form (a fresh login, for @fresh_login_required views)."""
-    response = client.post("/account/login", data={"email": user.email, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]

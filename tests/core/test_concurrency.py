@@ -41,6 +41,7 @@ from tests.applications.conftest import make_posting, ready_doctor
 from tests.factories import PASSWORD, DoctorFactory, OrganizationFactory, SiteFactory
 from tests.apps import migrated_app, own_database
 from tests.serving import free_port, rate_limits_off, serve
+from tests.threads import all_at_once
 
 WRITERS = 20
 READERS = 50
@@ -75,26 +76,9 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def fire(sends: list[Callable[[], requests.Response]]) -> list[requests.Response]:
-    """Run every request in a thread of its own, all released at once."""
-    barrier = threading.Barrier(len(sends))
-    answers: list[requests.Response | BaseException | None] = [None] * len(sends)
-
-    def run(index: int, send: Callable[[], requests.Response]) -> None:
-        barrier.wait(timeout=30)
-        try:
-            answers[index] = send()
-        except BaseException as error:  # noqa: BLE001 - reported below
-            answers[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, send)) for i, send in enumerate(sends)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    failed = [a for a in answers if not isinstance(a, requests.Response)]
-    assert failed == [], failed
-    return answers  # type: ignore[return-value]
+    """Run every request in a thread of its own, all released at once; a request that raises
+    fails the test."""
+    return all_at_once(sends, timeout=120)
 
 
 def improper(answers: list[requests.Response]) -> list[str]:

@@ -112,13 +112,6 @@ def audit_rows(action: str) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 

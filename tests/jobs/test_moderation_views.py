@@ -25,10 +25,10 @@ from tests.jobs.helpers import (
     parse,
     text_of,
     published,
-    sign_in,
     submitted,
     transitions_of,
 )
+from tests.signing_in import sign_in
 
 S = PostingStatus
 
