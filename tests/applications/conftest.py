@@ -137,6 +137,15 @@ def world(db_session):
     return make_world(db_session)
 
 
+@pytest.fixture
+def doctor(db_session, login):
+    """A new doctor, with no profile and no CV yet, signed in."""
+    user = DoctorFactory(email="new.doctor@example.org")
+    db_session.commit()
+    login(user)
+    return user
+
+
 @pytest.fixture(autouse=True)
 def uploads(app, tmp_path, monkeypatch) -> Path:
     """This test's UPLOAD_DIR (empty at the start)."""

@@ -234,10 +234,16 @@ def wait_for_views(served: Served, expected: int, timeout: float = 10.0) -> None
         time.sleep(0.05)
 
 
-def test_counted_views_are_written_after_the_interval(served):
+def new_counter(served: Served, *, every: float, batch: int) -> tuple[view_counts.ViewCounter, int]:
+    """A view counter of its own, and the views stored before it counts any (what was counted
+    earlier is written first)."""
     flushed(served)
     before = stored_views(served)
-    counter = view_counts.ViewCounter(served.app, every=0.2, batch=1000)
+    return view_counts.ViewCounter(served.app, every=every, batch=batch), before
+
+
+def test_counted_views_are_written_after_the_interval(served):
+    counter, before = new_counter(served, every=0.2, batch=1000)
 
     for _ in range(3):
         counter.add(served.posting_id)
@@ -246,9 +252,7 @@ def test_counted_views_are_written_after_the_interval(served):
 
 
 def test_counted_views_are_written_as_soon_as_enough_wait(served):
-    flushed(served)
-    before = stored_views(served)
-    counter = view_counts.ViewCounter(served.app, every=3600, batch=10)
+    counter, before = new_counter(served, every=3600, batch=10)
 
     for _ in range(9):
         counter.add(served.posting_id)

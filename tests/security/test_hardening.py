@@ -68,6 +68,16 @@ def user(world: authz.World, persona: str) -> User:
     return db.session.get(User, world.users[persona].id)
 
 
+def applicant_named(world: authz.World, name: str, *, posting_title: str) -> User:
+    """Tenant A's applicant, renamed ``name``, and the posting they applied to, retitled: stored
+    as they are (older data, an import) and committed. Returns the applicant."""
+    applicant = user(world, "applicant")
+    applicant.full_name = name
+    db.session.get(Posting, world.values["posting_id"]).title = posting_title
+    db.session.commit()
+    return applicant
+
+
 def parse(body: str):  # noqa: ANN201 - an ElementTree element
     return html5lib.parse(body, namespaceHTMLElements=False)
 
@@ -387,11 +397,7 @@ def test_line_breaks_never_reach_a_mail_header(app, client, login, db_session, w
     assert mailbox.messages() == []
 
     slug = world.values["org_slug"]
-    applicant = user(world, "applicant")
-    applicant.full_name = "Dana\r\nBcc: victim@evil.test"
-    posting = db.session.get(Posting, world.values["posting_id"])
-    posting.title = "Pediatrician\nX-Injected: yes"
-    db.session.commit()
+    applicant = applicant_named(world, "Dana\r\nBcc: victim@evil.test", posting_title="Pediatrician\nX-Injected: yes")
     login(world.users["owner_a"])
     response = client.post(f"/org/{slug}/rejection-template",
                            data={"subject": "About {title}, {name}", "body": "Dear {name}, no."})
@@ -414,11 +420,7 @@ def test_line_breaks_never_reach_a_mail_header(app, client, login, db_session, w
 
 
 def test_csv_export_neutralises_formula_cells(app, client, login, db_session, world):
-    applicant = user(world, "applicant")
-    applicant.full_name = "=HYPERLINK(\"http://evil.test\",\"x\")"
-    posting = db.session.get(Posting, world.values["posting_id"])
-    posting.title = "@SUM(A1:A9)"
-    db.session.commit()
+    applicant_named(world, "=HYPERLINK(\"http://evil.test\",\"x\")", posting_title="@SUM(A1:A9)")
     login(world.users["viewer_a"])
     slug = world.values["org_slug"]
     response = client.get(f"/org/{slug}/fairs/{world.values['fair_id']}/agenda.csv")
