@@ -1,5 +1,6 @@
 """Test fixtures: the app on SQLite and on PostgreSQL (``tests.apps``), a rolled-back
-transaction per test, the development mailbox, and helpers to sign in.
+transaction per test, the development mailbox (``tests.mailbox``), signing in
+(``tests.signing_in``), a real SMTP server (``tests.smtp``) and the search engine.
 
 Every test that uses the ``app`` fixture (directly or through ``client``/``db_session``) runs
 once per database; a module that needs an app of its own makes it on ``database_kind`` with
@@ -8,11 +9,8 @@ once per database; a module that needs an app of its own makes it on ``database_
 
 from __future__ import annotations
 
-import email
-import email.policy
-import re
-from collections.abc import Iterator
-from email.message import EmailMessage
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,8 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from jobboard.extensions import db, limiter, login_manager
+from jobboard.extensions import db, limiter, mail
 from tests.apps import migrated_app, own_database
+from tests.mailbox import Mailbox
+from tests.signing_in import sign_in
+from tests.smtp import SMTPServer
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -68,46 +69,6 @@ def client(app: Flask, db_session: scoped_session) -> FlaskClient:
     return app.test_client()
 
 
-class Mailbox:
-    """The development mail backend's folder: each delivered message is one .eml file."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def clear(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for path in self.folder.glob("*.eml"):
-            path.unlink()
-
-    def messages(self) -> list[EmailMessage]:
-        return [
-            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
-            for path in sorted(self.folder.glob("*.eml"))
-        ]
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages() if address in m["To"]]
-
-    def last_to(self, address: str) -> EmailMessage:
-        found = self.to(address)
-        assert found, f"no mail to {address}; mailbox holds {[m['To'] for m in self.messages()]}"
-        return found[-1]
-
-    @staticmethod
-    def text(message: EmailMessage) -> str:
-        part = message.get_body(preferencelist=("plain",))
-        assert part is not None
-        return part.get_content()
-
-    def link(self, message: EmailMessage, path_start: str) -> str:
-        """The path (and query) of the first link in the message whose path starts with ``path_start``."""
-        for url in re.findall(r"https?://\S+", self.text(message)):
-            path = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
-            if path.startswith(path_start):
-                return path
-        raise AssertionError(f"no link starting with {path_start} in:\n{self.text(message)}")
-
-
 @pytest.fixture
 def mailbox(app: Flask, db_session: scoped_session) -> Mailbox:
     box = Mailbox(Path(app.config["MAIL_FILE_DIR"]))
@@ -116,27 +77,49 @@ def mailbox(app: Flask, db_session: scoped_session) -> Mailbox:
 
 
 @pytest.fixture
-def login(client: FlaskClient):
-    """``login(user)`` signs the test client in as ``user`` (a fresh session, as after a real sign-in)."""
-
-    def sign_in(user: object) -> None:
-        # The session identifier Flask-Login keeps after a real sign-in (without it, the
-        # session counts as not fresh); it derives from this client's address and user agent.
-        with client.application.test_request_context(environ_base=client.environ_base):
-            identifier = login_manager._session_identifier_generator()
-        with client.session_transaction() as session:
-            session.clear()
-            session["_user_id"] = user.get_id()  # type: ignore[attr-defined]
-            session["_fresh"] = True
-            session["_id"] = identifier
-
-    return sign_in
+def login(client: FlaskClient) -> Callable[[object | None], None]:
+    """``login(user)`` signs the test client in as ``user`` (``tests.signing_in.sign_in``: a fresh
+    session, as after a real sign-in); ``login(None)`` signs it out."""
+    return partial(sign_in, client)
 
 
 @pytest.fixture
-def search_engine(app: Flask, db_session: scoped_session):
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_app(app: Flask, db_session: scoped_session, monkeypatch: pytest.MonkeyPatch, smtp_server: SMTPServer) -> Flask:
+    """The session's app sending over SMTP to ``smtp_server`` for this test. Flask-Mail reads its
+    settings when it is initialised (``app.extensions["mail"]``) and suppresses sending when
+    TESTING is on, so a fresh state is built from the patched config; monkeypatch puts the
+    original config and state back."""
+    for key, value in (("MAIL_BACKEND", "smtp"), ("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", smtp_server.port),
+                       ("MAIL_USE_TLS", False), ("MAIL_USE_SSL", False), ("MAIL_SUPPRESS_SEND", False)):
+        monkeypatch.setitem(app.config, key, value)
+    monkeypatch.setitem(app.extensions, "mail", mail.init_mail(app.config, app.debug, app.testing))
+    return app
+
+
+@pytest.fixture
+def fresh_search_state(app: Flask) -> Iterator[None]:
+    """The search breaker and the employers' label cache live on the (session-wide) app: start
+    and end the test with neither, so a tripped breaker or a stale list cannot leak between
+    tests."""
+    for key in ("search_breaker", "search_catalogue"):
+        app.extensions.pop(key, None)
+    yield
+    for key in ("search_breaker", "search_catalogue"):
+        app.extensions.pop(key, None)
+
+
+@pytest.fixture
+def search_engine(app: Flask, db_session: scoped_session, fresh_search_state: None):
     """The app's configured search engine, emptied for this test (the index outlives the
-    rolled-back transaction, so each test starts from an empty one)."""
+    rolled-back transaction, so each test starts from an empty one), with a fresh search state."""
     from jobboard.search.engine import get_engine
 
     engine = get_engine()

@@ -18,7 +18,8 @@ from jobboard.extensions import db
 from jobboard.orgs.models import Membership, Organization, OrgStatus
 from jobboard.vocab.models import City, Language
 from jobboard.vocab.seed import vocabulary_data
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
+from tests.signing_in import sign_in_with_password
 
 STRONG = "copper lantern orchard mosaic"
 ACCOUNT_LINE = re.compile(r"^\s+(\S+@" + re.escape(DEMO_DOMAIN) + r")\s+(\S+)\s+(.+)$", re.MULTILINE)
@@ -64,7 +65,7 @@ def test_create_admin_with_the_password_on_stdin(runner, client, mailbox):
 
     # The new administrator can sign in, and is sent to set up two-factor sign-in before the
     # admin area opens.
-    response = client.post("/account/login", data={"email": "root@example.org", "password": STRONG})
+    response = sign_in_with_password(client, "root@example.org", STRONG)
     assert response.status_code == 302
     admin_page = client.get("/admin/")
     assert admin_page.status_code == 302
@@ -227,5 +228,5 @@ def test_factory_password_still_signs_in_after_cli_commits(runner, client):
     user = UserFactory(email="neighbour@example.org")
     db.session.commit()
     runner.invoke(args=["jobboard", "create-admin", "another@example.org"], input=STRONG + "\n")
-    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    response = sign_in_with_password(client, user.email)
     assert response.status_code == 302

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -26,6 +25,7 @@ from jobboard.accounts.passwords import verify_password
 from jobboard.core.outbox import OutboxMessage
 from jobboard.extensions import db
 from tests.factories import PASSWORD, DoctorFactory
+from tests.signing_in import sign_in_with_password
 
 NEW_PASSWORD = "copper lantern meadow violin"
 
@@ -87,16 +87,6 @@ def signup(client: FlaskClient, **fields: str) -> TestResponse:
     data = {"full_name": "Noa Friedman", "email": "noa@example.org", "password": PASSWORD, "accept_privacy": "y"}
     data.update(fields)
     return client.post("/account/signup", data={k: v for k, v in data.items() if v is not None})
-
-
-def sign_in(
-    client: FlaskClient, email: str, password: str = PASSWORD, *, remember: bool = False, next: str | None = None
-) -> TestResponse:
-    url = "/account/login" + (f"?next={quote(next, safe='')}" if next is not None else "")
-    data = {"email": email, "password": password}
-    if remember:
-        data["remember"] = "y"
-    return client.post(url, data=data)
 
 
 def signed_in(client: FlaskClient) -> bool:
@@ -295,7 +285,7 @@ def test_signup_strips_bidi_and_invisible_characters_from_the_name(client, mailb
 
 def test_login_with_correct_credentials_goes_to_the_dashboard(client, doctor):
     assert stored(doctor).last_login_at is None
-    response = sign_in(client, "  DANA@example.org ")
+    response = sign_in_with_password(client, "  DANA@example.org ")
     assert redirects_to(response, "/dashboard")
     assert client.get("/dashboard").status_code == 200
     assert signed_in(client)
@@ -306,9 +296,9 @@ def test_login_with_correct_credentials_goes_to_the_dashboard(client, doctor):
 def test_wrong_password_unknown_address_and_deactivated_account_look_the_same(client, db_session, doctor):
     make_account(db_session, email="former@example.org", is_deactivated=True)
     attempts = {
-        "dana@example.org": sign_in(client, "dana@example.org", "wrong but long passphrase"),
-        "nobody@example.org": sign_in(client, "nobody@example.org", "wrong but long passphrase"),
-        "former@example.org": sign_in(client, "former@example.org", PASSWORD),
+        "dana@example.org": sign_in_with_password(client, "dana@example.org", "wrong but long passphrase"),
+        "nobody@example.org": sign_in_with_password(client, "nobody@example.org", "wrong but long passphrase"),
+        "former@example.org": sign_in_with_password(client, "former@example.org", PASSWORD),
     }
     bodies = set()
     for address, response in attempts.items():
@@ -332,7 +322,7 @@ def test_login_with_incomplete_form_is_refused(client, doctor, data):
 
 
 def test_remember_me_sets_a_cookie_that_signs_in_a_new_browser_session(app, client, doctor):
-    sign_in(client, doctor.email, remember=True)
+    sign_in_with_password(client, doctor.email, remember=True)
     remembered = cookie(client, "remember_token")
     assert remembered is not None
     assert signed_in(new_client(app, remember_token=remembered))
@@ -343,7 +333,7 @@ def test_login_starts_a_new_session(app, client, doctor):
         session["planted"] = "before sign-in"
     before = cookie(client, "session")
 
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
 
     with client.session_transaction() as session:
         assert "planted" not in session
@@ -355,7 +345,7 @@ def test_login_starts_a_new_session(app, client, doctor):
 
 @pytest.mark.parametrize("target", ["/account/settings", "/dashboard?tab=2"])
 def test_login_follows_a_local_next(client, doctor, target):
-    assert redirects_to(sign_in(client, doctor.email, next=target), target)
+    assert redirects_to(sign_in_with_password(client, doctor.email, next=target), target)
 
 
 @pytest.mark.parametrize(
@@ -373,7 +363,7 @@ def test_login_follows_a_local_next(client, doctor, target):
     ],
 )
 def test_login_ignores_a_foreign_next(client, doctor, target):
-    assert redirects_to(sign_in(client, doctor.email, next=target), "/dashboard")
+    assert redirects_to(sign_in_with_password(client, doctor.email, next=target), "/dashboard")
 
 
 def test_a_protected_page_sends_to_login_and_back(client, doctor):
@@ -385,7 +375,7 @@ def test_a_protected_page_sends_to_login_and_back(client, doctor):
 
 
 def test_a_deactivated_account_loses_its_live_session(client, db_session, doctor):
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
     assert signed_in(client)
     stored(doctor).is_deactivated = True
     db_session.commit()
@@ -409,7 +399,7 @@ def test_logout_needs_a_session(client):
 
 
 def test_logout_ends_the_session_and_copied_cookies(app, client, doctor):
-    sign_in(client, doctor.email, remember=True)
+    sign_in_with_password(client, doctor.email, remember=True)
     copied_session = cookie(client, "session")
     copied_remember = cookie(client, "remember_token")
     version = stored(doctor).session_version
@@ -431,17 +421,17 @@ def test_logout_ends_the_session_and_copied_cookies(app, client, doctor):
 
 def test_sixth_login_for_one_address_within_a_minute_is_refused(client, doctor):
     for _ in range(5):
-        assert sign_in(client, doctor.email, "wrong but long passphrase").status_code == 422
+        assert sign_in_with_password(client, doctor.email, "wrong but long passphrase").status_code == 422
 
-    refused = sign_in(client, doctor.email)  # even with the right password
+    refused = sign_in_with_password(client, doctor.email)  # even with the right password
 
     assert refused.status_code == 429
     assert b"Too many requests" in refused.data and b"Wait a little and try again." in refused.data
     assert int(refused.headers["Retry-After"]) > 0
     assert not signed_in(client)
-    assert sign_in(client, "someone.else@example.org", "wrong but long passphrase").status_code == 422
+    assert sign_in_with_password(client, "someone.else@example.org", "wrong but long passphrase").status_code == 422
     with time_machine.travel(timedelta(minutes=1, seconds=5)):
-        assert redirects_to(sign_in(client, doctor.email), "/dashboard")
+        assert redirects_to(sign_in_with_password(client, doctor.email), "/dashboard")
 
 
 @pytest.mark.parametrize(
@@ -451,8 +441,8 @@ def test_sixth_login_for_one_address_within_a_minute_is_refused(client, doctor):
 )
 def test_spellings_of_one_address_share_the_login_limit(client, doctor, variant):
     for _ in range(5):
-        sign_in(client, doctor.email, "wrong but long passphrase")
-    assert sign_in(client, variant, "wrong but long passphrase").status_code == 429
+        sign_in_with_password(client, doctor.email, "wrong but long passphrase")
+    assert sign_in_with_password(client, variant, "wrong but long passphrase").status_code == 429
 
 
 def test_fourth_reset_request_for_one_address_within_an_hour_is_refused(client, mailbox, doctor):
@@ -507,8 +497,8 @@ def test_reset_link_sets_a_new_password_once(client, mailbox, doctor):
         assert reused.status_code == 400
         assert b"This reset link has already been used or is no longer valid." in reused.data
     assert verify_password(stored(doctor).password_hash, NEW_PASSWORD)
-    assert sign_in(client, doctor.email, PASSWORD).status_code == 422
-    assert redirects_to(sign_in(client, doctor.email, NEW_PASSWORD), "/dashboard")
+    assert sign_in_with_password(client, doctor.email, PASSWORD).status_code == 422
+    assert redirects_to(sign_in_with_password(client, doctor.email, NEW_PASSWORD), "/dashboard")
 
 
 def test_expired_reset_link_is_refused(client, mailbox, doctor):
@@ -526,7 +516,7 @@ def test_tampered_and_foreign_tokens_are_refused_at_the_reset_address(client, ma
     tampered = link[:-3] + ("xyz" if not link.endswith("xyz") else "abc")
 
     unconfirmed = make_account(db_session, email="new.one@example.org", email_confirmed_at=None)
-    client.post("/account/login", data={"email": unconfirmed.email, "password": PASSWORD})
+    sign_in_with_password(client, unconfirmed.email)
     client.post("/account/confirm/resend")
     confirm_token = mailbox.link(mailbox.last_to(unconfirmed.email), "/account/confirm/").rsplit("/", 1)[1]
 
@@ -559,7 +549,7 @@ def test_reset_refuses_a_bad_new_password_and_keeps_the_link(client, mailbox, do
 
 def test_reset_ends_existing_sessions_and_sends_a_notice(app, client, mailbox, doctor):
     elsewhere = new_client(app)
-    sign_in(elsewhere, doctor.email, remember=True)
+    sign_in_with_password(elsewhere, doctor.email, remember=True)
     assert signed_in(elsewhere)
 
     reset(client, request_reset(client, mailbox, doctor.email))
@@ -585,10 +575,10 @@ def change_password(
 
 
 def test_change_password_ends_other_sessions_and_keeps_this_one(app, client, mailbox, doctor):
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
     copied = cookie(client, "session")
     other_device = new_client(app)
-    sign_in(other_device, doctor.email)
+    sign_in_with_password(other_device, doctor.email)
 
     response = change_password(client)
 
@@ -614,7 +604,7 @@ def test_change_password_ends_other_sessions_and_keeps_this_one(app, client, mai
     ids=["wrong-current", "weak", "own-address", "short", "mismatch"],
 )
 def test_change_password_refuses(client, mailbox, doctor, current, new, confirm, message):
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
     response = change_password(client, current, new, confirm)
     assert response.status_code == 422
     assert message in response.data
@@ -624,7 +614,7 @@ def test_change_password_refuses(client, mailbox, doctor, current, new, confirm,
 
 
 def test_change_password_needs_a_fresh_sign_in(client, doctor):
-    sign_in(client, doctor.email, remember=True)
+    sign_in_with_password(client, doctor.email, remember=True)
     client.delete_cookie("session")  # a new browser session: signed in by the remember cookie only
     assert signed_in(client)
 
@@ -633,7 +623,7 @@ def test_change_password_needs_a_fresh_sign_in(client, doctor):
     assert response.status_code == 302
     assert response.headers["Location"] == "/account/login?next=%2Faccount%2Fsettings%2Fpassword"
     assert verify_password(stored(doctor).password_hash, PASSWORD)
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
     assert redirects_to(change_password(client), "/account/settings")
 
 
@@ -651,7 +641,7 @@ def change_email(client: FlaskClient, new_email: str, password: str = PASSWORD) 
 
 
 def test_change_email_takes_effect_only_when_confirmed(client, mailbox, doctor):
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
 
     assert redirects_to(change_email(client, "Dana.New@Example.org"), "/account/settings")
     assert stored(doctor).email == "dana@example.org"
@@ -673,8 +663,8 @@ def test_change_email_takes_effect_only_when_confirmed(client, mailbox, doctor):
     for reused in (client.get(link), client.post(link)):
         assert reused.status_code == 400
         assert b"This link has already been used or is no longer valid." in reused.data
-    assert sign_in(client, "dana@example.org").status_code == 422
-    assert redirects_to(sign_in(client, "dana.new@example.org"), "/dashboard")
+    assert sign_in_with_password(client, "dana@example.org").status_code == 422
+    assert redirects_to(sign_in_with_password(client, "dana.new@example.org"), "/dashboard")
 
 
 @pytest.mark.parametrize(
@@ -688,7 +678,7 @@ def test_change_email_takes_effect_only_when_confirmed(client, mailbox, doctor):
     ids=["wrong-password", "same-address", "bad-address", "empty"],
 )
 def test_change_email_refuses(client, mailbox, doctor, new_email, password, message):
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
     response = change_email(client, new_email, password)
     assert response.status_code == 422
     assert message in response.data
@@ -698,7 +688,7 @@ def test_change_email_refuses(client, mailbox, doctor, new_email, password, mess
 
 def test_change_email_to_a_taken_address_reveals_nothing(client, mailbox, db_session, doctor):
     other = make_account(db_session, email="taken@example.org")
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
 
     free = change_email(client, "free@example.org")
     free_page = comparable(client.get("/account/settings").data)
@@ -715,7 +705,7 @@ def test_change_email_to_a_taken_address_reveals_nothing(client, mailbox, db_ses
 
 
 def test_change_email_link_refused_when_the_address_was_taken_meanwhile(client, mailbox, db_session, doctor):
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
     change_email(client, "wanted@example.org")
     link = mailbox.link(mailbox.last_to("wanted@example.org"), "/account/email/confirm/")
     make_account(db_session, email="wanted@example.org")
@@ -728,7 +718,7 @@ def test_change_email_link_refused_when_the_address_was_taken_meanwhile(client, 
 
 
 def test_change_email_needs_a_fresh_sign_in(client, mailbox, doctor):
-    sign_in(client, doctor.email, remember=True)
+    sign_in_with_password(client, doctor.email, remember=True)
     client.delete_cookie("session")
     response = change_email(client, "dana.new@example.org")
     assert response.status_code == 302
@@ -741,7 +731,7 @@ def test_change_email_needs_a_fresh_sign_in(client, mailbox, doctor):
 
 def test_resend_confirmation_mails_a_working_link(client, mailbox, db_session):
     account = make_account(db_session, email="late@example.org", email_confirmed_at=None)
-    sign_in(client, account.email)
+    sign_in_with_password(client, account.email)
     settings = client.get("/account/settings")
     assert b"not confirmed" in settings.data and b"Send the link again" in settings.data
 
@@ -755,7 +745,7 @@ def test_resend_confirmation_mails_a_working_link(client, mailbox, db_session):
 
 
 def test_resend_confirmation_does_nothing_for_a_confirmed_account(client, mailbox, doctor):
-    sign_in(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
     assert redirects_to(client.post("/account/confirm/resend"), "/account/settings")
     assert mailbox.messages() == []
 

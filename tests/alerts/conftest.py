@@ -9,12 +9,8 @@ from tests.jobs.helpers import make_world
 
 
 @pytest.fixture(autouse=True)
-def _fresh_search_state(app):
-    for key in ("search_breaker", "search_catalogue"):
-        app.extensions.pop(key, None)
-    yield
-    for key in ("search_breaker", "search_catalogue"):
-        app.extensions.pop(key, None)
+def _fresh_search_state(fresh_search_state):
+    """Every alerts test, with or without the world."""
 
 
 @pytest.fixture

@@ -22,17 +22,9 @@ from jobboard.applications.models import CvDocument, LicenceStatus
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
 from jobboard.jobs.models import PostingStatus, Seniority
-from jobboard.orgs.models import Role
 from jobboard.vocab.models import HebrewLevel
-from tests.factories import (
-    AdminFactory,
-    DoctorFactory,
-    MembershipFactory,
-    OrganizationFactory,
-    PostingFactory,
-    SiteFactory,
-    StaffFactory,
-)
+from tests.factories import DoctorFactory, PostingFactory, SiteFactory
+from tests.jobs.helpers import make_world as postings_world
 
 # --- PDFs ----------------------------------------------------------------------------------
 
@@ -111,22 +103,14 @@ def stored_cv(doctor, name: str = "cv.pdf", data: bytes | None = None, *, defaul
 
 
 def make_world(db_session) -> SimpleNamespace:
-    org = OrganizationFactory(name="Negev Test Medical Center", slug="negev-test-mc")
-    other = OrganizationFactory(name="Other Test Hospital", slug="other-test-hospital")
-    site = SiteFactory(org=org, name="Beersheba Campus", city_slug="beersheba")
-    w = SimpleNamespace(
-        org=org, other=other, site=site,
-        owner=MembershipFactory(org=org, role=Role.OWNER, user=StaffFactory(email="owner@negev.example.org")).user,
-        recruiter=MembershipFactory(org=org, role=Role.RECRUITER,
-                                    user=StaffFactory(email="recruiter@negev.example.org")).user,
-        viewer=MembershipFactory(org=org, role=Role.VIEWER, user=StaffFactory(email="viewer@negev.example.org")).user,
-        other_recruiter=MembershipFactory(org=other, role=Role.RECRUITER,
-                                          user=StaffFactory(email="recruiter@other.example.org")).user,
-        admin=AdminFactory(email="admin@example.org"),
-    )
-    w.posting = make_posting(org, site, title="Senior pediatrician, children's ward")
-    w.other_posting = make_posting(other, SiteFactory(org=other), title="Other hospital's internist")
-    w.doctor, w.cv = ready_doctor(email="doctor@example.org", full_name="Miriam Zalcberg-Testperson")
+    """The postings' two-tenant world (``tests.jobs.helpers.make_world``) with a published
+    posting at each organisation, and its doctor and another ready to apply."""
+    w = postings_world(db_session)
+    w.posting = make_posting(w.org, w.site, title="Senior pediatrician, children's ward")
+    w.other_posting = make_posting(w.other, w.other_site, title="Other hospital's internist")
+    w.doctor.full_name = "Miriam Zalcberg-Testperson"
+    complete_profile(w.doctor)
+    w.cv = stored_cv(w.doctor)
     w.other_doctor, w.other_cv = ready_doctor(email="ilan@elsewhere.example.net", full_name="Ilan Otherdoc")
     db_session.commit()
     return w
@@ -135,6 +119,15 @@ def make_world(db_session) -> SimpleNamespace:
 @pytest.fixture
 def world(db_session):
     return make_world(db_session)
+
+
+@pytest.fixture
+def doctor(db_session, login):
+    """A new doctor, with no profile and no CV yet, signed in."""
+    user = DoctorFactory(email="new.doctor@example.org")
+    db_session.commit()
+    login(user)
+    return user
 
 
 @pytest.fixture(autouse=True)
@@ -160,9 +153,3 @@ def text_of(response) -> str:
     """The page's text, tags removed and whitespace collapsed."""
     body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", response.get_data(as_text=True), flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
-
-
-def sign_in_for_real(client, user, password: str) -> None:
-    """A real sign-in through the form (a fresh login, for @fresh_login_required views)."""
-    response = client.post("/account/login", data={"email": user.email, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]

@@ -37,14 +37,6 @@ def upload(client, data: bytes, filename: str = "cv.pdf", content_type: str = "a
                        content_type="multipart/form-data")
 
 
-@pytest.fixture
-def doctor(db_session, login):
-    user = DoctorFactory(email="uploader@example.org")
-    db_session.commit()
-    login(user)
-    return user
-
-
 def cvs_of(user) -> list[CvDocument]:
     return list(db.session.scalars(select(CvDocument).where(CvDocument.owner_id == user.id).order_by(CvDocument.id)))
 

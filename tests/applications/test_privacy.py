@@ -32,8 +32,9 @@ from jobboard.extensions import db
 from jobboard.fairs import interviews, invitations, notices
 from jobboard.fairs.models import Booking, BookingStatus
 from tests import factories
-from tests.applications.conftest import count, make_posting, sign_in_for_real, stored_cv, stored_files, text_of
+from tests.applications.conftest import count, make_posting, stored_cv, stored_files, text_of
 from tests.fairs.conftest import NOW, add_slots, make_fair, register_employer
+from tests.signing_in import sign_in, sign_in_with_password
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def export(client):
 
 
 def test_the_export_holds_profile_applications_and_every_cv_file(client, world, history, uploads):
-    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+    assert sign_in_with_password(client, world.doctor.email).status_code == 302
 
     response = export(client)
 
@@ -105,7 +106,7 @@ def test_the_export_holds_what_the_doctor_wrote_and_was_told_never_a_staff_note(
     """The note a recruiter writes with a stage change is internal (it is never mailed); the
     history says which stage the application reached and whether the doctor or the employer
     moved it, never who on the staff did."""
-    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+    assert sign_in_with_password(client, world.doctor.email).status_code == 302
 
     data = json.loads(zipfile.ZipFile(io.BytesIO(export(client).data)).read("data.json"))
 
@@ -121,21 +122,19 @@ def test_the_export_holds_what_the_doctor_wrote_and_was_told_never_a_staff_note(
 
 
 def test_the_export_needs_a_fresh_sign_in_and_a_doctor(client, world, login):
-    with client.session_transaction() as session:
-        session["_user_id"] = world.doctor.get_id()
-        session["_fresh"] = False
+    sign_in(client, world.doctor, fresh=False)  # a remembered session, not a fresh sign-in
     stale = export(client)
     assert stale.status_code in (302, 401)
     assert stale.mimetype != "application/zip"
 
     client.post("/account/logout")
-    sign_in_for_real(client, world.recruiter, factories.PASSWORD)
+    assert sign_in_with_password(client, world.recruiter.email).status_code == 302
     assert export(client).status_code == 403
     assert client.get("/me/privacy").status_code == 403
 
 
 def test_deleting_the_account_needs_the_password_and_the_tick(client, world, history, uploads):
-    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+    assert sign_in_with_password(client, world.doctor.email).status_code == 302
     files = stored_files(uploads)
 
     wrong = client.post("/me/privacy/delete", data={"password": "not it", "confirm": "y"})
@@ -149,7 +148,7 @@ def test_deleting_the_account_needs_the_password_and_the_tick(client, world, his
 
 
 def test_staff_accounts_cannot_use_the_doctors_deletion(client, world):
-    sign_in_for_real(client, world.recruiter, factories.PASSWORD)
+    assert sign_in_with_password(client, world.recruiter.email).status_code == 302
     response = client.post("/me/privacy/delete", data={"password": factories.PASSWORD, "confirm": "y"})
     assert response.status_code == 403
     assert db.session.get(User, world.recruiter.id) is not None
@@ -185,7 +184,7 @@ def test_deleting_the_account_erases_the_doctor_and_anonymises_the_applications(
     assert own_files | other_files <= stored_files(uploads)
     # The trace scan would find the name and address now.
     assert _traces("doctor@example.org") and _traces("Miriam Zalcberg-Testperson")
-    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+    assert sign_in_with_password(client, world.doctor.email).status_code == 302
 
     response = client.post("/me/privacy/delete", data={"password": factories.PASSWORD, "confirm": "y"})
 
@@ -289,7 +288,7 @@ def more(world, history):
 
 
 def test_the_export_holds_the_bookings_and_the_alerts(frozen, client, world, history, more):
-    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+    assert sign_in_with_password(client, world.doctor.email).status_code == 302
 
     data = json.loads(zipfile.ZipFile(io.BytesIO(export(client).data)).read("data.json"))
 
@@ -325,7 +324,7 @@ def test_deleting_the_account_leaves_no_trace_in_any_table(frozen, client, world
     doctor_id, booking_ids = world.doctor.id, {more.cancelled.id, more.booked.id}
     alert_ids = [more.alert.id, more.visitor.id]
     assert {m.payload["booking_id"] for m in _reminders()} == booking_ids | {more.kept.id}
-    sign_in_for_real(client, world.doctor, factories.PASSWORD)
+    assert sign_in_with_password(client, world.doctor.email).status_code == 302
     mailbox.clear()
 
     response = client.post("/me/privacy/delete", data={"password": factories.PASSWORD, "confirm": "y"})

@@ -14,7 +14,7 @@ from jobboard.extensions import db
 from jobboard.jobs.models import Seniority
 from jobboard.vocab.models import HebrewLevel
 from tests.applications.conftest import count, stored_cv, text_of
-from tests.factories import DoctorFactory, StaffFactory
+from tests.factories import StaffFactory
 
 FULL = {
     "profession_slug": "physician", "specialty_slug": "pediatrics", "seniority": "specialist",
@@ -23,14 +23,6 @@ FULL = {
     "move_month": "2027-08", "region_slugs": ["negev", "galilee-north"], "open_to_periphery": "y",
     "summary": "Paediatric emergency physician.", "phone": "+49 151 2345 6789",
 }
-
-
-@pytest.fixture
-def doctor(db_session, login):
-    user = DoctorFactory(email="profile@example.org")
-    db_session.commit()
-    login(user)
-    return user
 
 
 def test_every_field_is_saved(client, doctor):

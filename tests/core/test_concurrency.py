@@ -41,6 +41,7 @@ from tests.applications.conftest import make_posting, ready_doctor
 from tests.apps import migrated_app, own_database
 from tests.factories import PASSWORD, DoctorFactory, OrganizationFactory, SiteFactory
 from tests.serving import free_port, rate_limits_off, serve
+from tests.threads import all_at_once
 
 WRITERS = 20
 READERS = 50
@@ -75,26 +76,9 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def fire(sends: list[Callable[[], requests.Response]]) -> list[requests.Response]:
-    """Run every request in a thread of its own, all released at once."""
-    barrier = threading.Barrier(len(sends))
-    answers: list[requests.Response | BaseException | None] = [None] * len(sends)
-
-    def run(index: int, send: Callable[[], requests.Response]) -> None:
-        barrier.wait(timeout=30)
-        try:
-            answers[index] = send()
-        except BaseException as error:  # noqa: BLE001 - reported below
-            answers[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, send)) for i, send in enumerate(sends)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    failed = [a for a in answers if not isinstance(a, requests.Response)]
-    assert failed == [], failed
-    return answers  # type: ignore[return-value]
+    """Run every request in a thread of its own, all released at once; a request that raises
+    fails the test."""
+    return all_at_once(sends, timeout=120)
 
 
 def improper(answers: list[requests.Response]) -> list[str]:
@@ -250,10 +234,16 @@ def wait_for_views(served: Served, expected: int, timeout: float = 10.0) -> None
         time.sleep(0.05)
 
 
-def test_counted_views_are_written_after_the_interval(served):
+def new_counter(served: Served, *, every: float, batch: int) -> tuple[view_counts.ViewCounter, int]:
+    """A view counter of its own, and the views stored before it counts any (what was counted
+    earlier is written first)."""
     flushed(served)
     before = stored_views(served)
-    counter = view_counts.ViewCounter(served.app, every=0.2, batch=1000)
+    return view_counts.ViewCounter(served.app, every=every, batch=batch), before
+
+
+def test_counted_views_are_written_after_the_interval(served):
+    counter, before = new_counter(served, every=0.2, batch=1000)
 
     for _ in range(3):
         counter.add(served.posting_id)
@@ -262,9 +252,7 @@ def test_counted_views_are_written_after_the_interval(served):
 
 
 def test_counted_views_are_written_as_soon_as_enough_wait(served):
-    flushed(served)
-    before = stored_views(served)
-    counter = view_counts.ViewCounter(served.app, every=3600, batch=10)
+    counter, before = new_counter(served, every=3600, batch=10)
 
     for _ in range(9):
         counter.add(served.posting_id)

@@ -14,8 +14,6 @@ chromium through Playwright.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
 import re
 import shutil
@@ -24,7 +22,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as clock
-from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -32,6 +29,8 @@ from zoneinfo import ZoneInfo
 import pyotp
 import pytest
 from playwright.sync_api import expect
+
+from tests.mailbox import Mailbox
 
 # Signing in hashes passwords with Argon2 and each step may send mail: give the assertions room.
 expect.set_options(timeout=10_000)
@@ -47,49 +46,6 @@ ADMIN_EMAIL = "admin.e2e@imap-jobs.example"
 ADMIN_PASSWORD = "umbrella-Quartz-harbour-71"
 FAIR_NAME = "MedEx London"
 FAIR_ZONE = "Europe/London"
-
-
-# --- the mailbox -------------------------------------------------------------------------------
-
-
-class Mailbox:
-    """The development mail backend's folder: one .eml file per delivered message."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def messages(self) -> list[EmailMessage]:
-        return [
-            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
-            for path in sorted(self.folder.glob("*.eml"))
-        ]
-
-    def wait_for(self, to: str, subject_contains: str, timeout: float = 10.0) -> EmailMessage:
-        """The newest message to ``to`` whose subject contains the text (polling: delivery is
-        eager, but the browser may see the redirect a moment before the file is there)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [m for m in self.messages() if to in str(m["To"]) and subject_contains in str(m["Subject"])]
-            if found:
-                return found[-1]
-            if time.monotonic() > deadline:
-                seen = [(str(m["To"]), str(m["Subject"])) for m in self.messages()]
-                raise AssertionError(f"no mail to {to} about “{subject_contains}”; the mailbox holds {seen}")
-            time.sleep(0.1)
-
-    @staticmethod
-    def text(message: EmailMessage) -> str:
-        part = message.get_body(preferencelist=("plain",))
-        assert part is not None, "the message has no text part"
-        return part.get_content()
-
-    def link(self, message: EmailMessage, path_start: str) -> str:
-        """The first absolute link in the message whose path starts with ``path_start``."""
-        text = self.text(message)
-        for url in re.findall(r"https?://\S+", text):
-            if urlsplit(url).path.startswith(path_start):
-                return url
-        raise AssertionError(f"no link to {path_start}… in:\n{text}")
 
 
 # --- the server --------------------------------------------------------------------------------

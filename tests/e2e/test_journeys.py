@@ -65,7 +65,7 @@ def sign_in_admin(page: Page, server: LiveServer) -> None:
 
 def confirm_address(page: Page, server: LiveServer, address: str) -> None:
     message = server.mail.wait_for(address, "Confirm your e-mail address")
-    page.goto(server.mail.link(message, "/account/confirm/"))
+    page.goto(server.mail.url(message, "/account/confirm/"))
     page.get_by_role("button", name="Confirm my address").click()
     expect(page.get_by_text("Your e-mail address is confirmed.")).to_be_visible()
 
@@ -133,7 +133,7 @@ def test_journey_1_employer_signs_up_and_publishes(page: Page, open_page, live_s
     sign_in_admin(admin, server)
     notice = server.mail.wait_for(server.admin_email, "A new employer is waiting for verification")
     assert ORG_NAME in server.mail.text(notice)
-    review_url = server.mail.link(notice, "/admin/orgs/")
+    review_url = server.mail.url(notice, "/admin/orgs/")
     assert re.search(r"/admin/orgs/\d+$", review_url), review_url
     admin.goto(review_url)
     expect(admin.get_by_role("heading", name=ORG_NAME)).to_be_visible()
@@ -364,7 +364,7 @@ def test_journey_2_doctor_applies_and_is_invited(page: Page, open_page, live_ser
     flash(recruiter, f"{DOCTOR['name']} is invited to book an interview at MedEx London.")
     shot(recruiter, "application-invited")
     invitation = server.mail.wait_for(DOCTOR["email"], "Book your interview with")
-    STATE["invitation_url"] = server.mail.link(invitation, f"/fairs/{server.fair_slug}")
+    STATE["invitation_url"] = server.mail.url(invitation, f"/fairs/{server.fair_slug}")
 
 
 # --- journey 3 -----------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ from jobboard.mail.compose import MAIL_KIND
 from tests.apps import app_on_own_database
 from tests.factories import AdminFactory
 from tests.fairs.conftest import consistency_problems, give_profile, make_employer, make_fair, register_employer
+from tests.signing_in import sign_in
+from tests.threads import run_together
 
 DOCTORS = 50
 EMPLOYERS = 20
@@ -92,41 +94,79 @@ def make_doctors(app, count: int) -> list[int]:
     return ids
 
 
-def run_together(app, attempts, *, dialect: str) -> list[tuple[str, str]]:
-    """Run each attempt (a function of no arguments that works on ``db.session``) in its own
-    thread and app context, all released at once; returns (outcome, message) per attempt."""
-    barrier = threading.Barrier(len(attempts))
-    results: list[tuple[str, str] | None] = [None] * len(attempts)
-
-    def worker(index: int, attempt) -> None:
+def attempt_in_app(app, attempt, *, dialect: str, prepare=None):
+    """A racer for ``run_together``: in its own app context (and, on PostgreSQL, holding a
+    connection, so that all start at once) it runs ``prepare()`` if given, waits at the start
+    line, then runs ``attempt()`` under the write lock and commits; (outcome, message)."""
+    def racer(start) -> tuple[str, object]:
         with app.app_context():
             try:
+                if prepare is not None:
+                    prepare()
                 if dialect == "postgresql":
-                    db.session.execute(text("SELECT 1"))  # hold a connection, so all start at once
-                barrier.wait(timeout=60)
+                    db.session.execute(text("SELECT 1"))
+                start()
                 with write_lock():
                     message = attempt()
                     db.session.commit()
-                results[index] = ("ok", message or "")
+                return ("ok", message or "")
             except Conflict as error:
                 db.session.rollback()
-                results[index] = ("conflict", error.message)
+                return ("conflict", error.message)
             except OperationalError as error:
                 db.session.rollback()
-                results[index] = ("locked" if "locked" in str(error.orig) else "operational", str(error.orig))
-            except Exception as error:  # noqa: BLE001 - reported below
+                return ("locked" if "locked" in str(error.orig) else "operational", str(error.orig))
+            except Exception as error:  # noqa: BLE001 - reported by the test
                 db.session.rollback()
-                results[index] = ("error", repr(error))
+                return ("error", repr(error))
+            finally:
+                db.session.remove()
+    return racer
+
+
+def race_in_app(app, attempts, *, dialect: str) -> list[tuple[str, object]]:
+    """Every attempt (a function of no arguments that works on ``db.session``) released at once;
+    (outcome, message) per attempt."""
+    return run_together([attempt_in_app(app, attempt, dialect=dialect) for attempt in attempts], timeout=240)
+
+
+def while_held(app, hold, load, write) -> DomainError | None:
+    """A deterministic interleaving on PostgreSQL. In one thread ``hold()`` writes (taking row
+    locks) and flushes without committing. In another, ``load()`` then reads what the other
+    request needs, and ``write(loaded)`` makes its change, which has to wait for those locks; half
+    a second after it starts, the holder commits. Returns the error the waiting write was refused
+    with, or None when it went through and committed."""
+    held, started = threading.Event(), threading.Event()
+
+    def holder(start) -> None:
+        start()
+        with app.app_context():
+            try:
+                hold()
+                db.session.flush()
+                held.set()
+                started.wait(10)
+                time_module.sleep(0.5)  # let the other reach the lock and wait on it
+                db.session.commit()
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=240)
-    assert all(not t.is_alive() for t in threads), "a racing thread hung"
-    return results  # type: ignore[return-value]
+    def waiter(start) -> DomainError | None:
+        start()
+        with app.app_context():
+            try:
+                held.wait(10)
+                loaded = load()
+                started.set()
+                write(loaded)
+                db.session.commit()
+                return None
+            except DomainError as error:
+                return error
+            finally:
+                db.session.remove()
+
+    return run_together([holder, waiter], timeout=30)[1]
 
 
 def check_outcomes(results, *, dialect: str, loser_message: str) -> None:
@@ -162,7 +202,7 @@ def test_c1_fifty_doctors_race_for_one_slot_and_exactly_one_wins(race_app, race)
     doctors = make_doctors(race_app, DOCTORS)
     slot_id = race.slot_ids[0]
 
-    results = run_together(race_app, [book_attempt(d, slot_id) for d in doctors], dialect=race.dialect)
+    results = race_in_app(race_app, [book_attempt(d, slot_id) for d in doctors], dialect=race.dialect)
 
     check_outcomes(results, dialect=race.dialect, loser_message="This slot was just taken. Choose another one.")
     assert_consistent(race_app)
@@ -202,7 +242,7 @@ def test_c2_one_doctor_races_for_overlapping_slots_at_twenty_employers(race_app,
         db.session.commit()
         db.session.remove()
 
-    results = run_together(race_app, [book_attempt(doctor_id, s) for s in slot_ids], dialect=race.dialect)
+    results = race_in_app(race_app, [book_attempt(doctor_id, s) for s in slot_ids], dialect=race.dialect)
 
     check_outcomes(results, dialect=race.dialect, loser_message="at that time")
     for outcome, message in results:
@@ -245,7 +285,7 @@ def test_c4_a_reschedule_races_another_doctor_booking_the_target_slot(race_app, 
     slot_a, slot_b = race.slot_ids[0], race.slot_ids[4]
     booking_id = _book_now(race_app, mover, slot_a)
 
-    results = run_together(race_app, [_reschedule_with_stale_view(booking_id, slot_b, mover),
+    results = race_in_app(race_app, [_reschedule_with_stale_view(booking_id, slot_b, mover),
                                       book_attempt(rival, slot_b)], dialect=race.dialect)
 
     outcomes = [outcome for outcome, _ in results]
@@ -270,40 +310,27 @@ def test_c5_two_concurrent_reschedules_of_one_booking_apply_once(race_app, race,
     [doctor] = make_doctors(race_app, 1)
     slot_a, slot_b, slot_c = race.slot_ids[0], race.slot_ids[4], race.slot_ids[6]
     booking_id = _book_now(race_app, doctor, slot_a)
-    barrier = threading.Barrier(2)
-    results: list = [None, None]
 
-    def worker(index: int, target: int) -> None:
-        with race_app.app_context():
-            try:
-                # Both requests read the booking (sequence 0) before either commits …
-                booking = db.session.get(Booking, booking_id)
-                doctor_user = db.session.get(User, doctor)
-                assert booking.sequence == 0
-                db.session.expunge_all()
-                db.session.rollback()
-                barrier.wait(timeout=30)
-                # … then each tries to move it, under the write lock on SQLite.
-                with write_lock():
-                    db.session.add(booking)
-                    db.session.add(doctor_user)
-                    interviews.reschedule(booking, target, doctor_user)
-                    db.session.commit()
-                results[index] = ("ok", target)
-            except Conflict as error:
-                db.session.rollback()
-                results[index] = ("conflict", error.message)
-            except OperationalError as error:
-                db.session.rollback()
-                results[index] = ("locked", str(error.orig))
-            finally:
-                db.session.remove()
+    def stale_reschedule(target: int):
+        """Both requests read the booking (sequence 0) before either commits; then each tries to
+        move it, under the write lock on SQLite."""
+        read = {}
 
-    threads = [threading.Thread(target=worker, args=(0, slot_b)), threading.Thread(target=worker, args=(1, slot_c))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+        def prepare() -> None:
+            read["booking"], read["doctor"] = db.session.get(Booking, booking_id), db.session.get(User, doctor)
+            assert read["booking"].sequence == 0
+            db.session.expunge_all()
+            db.session.rollback()
+
+        def attempt() -> int:
+            db.session.add(read["booking"])
+            db.session.add(read["doctor"])
+            interviews.reschedule(read["booking"], target, read["doctor"])
+            return target
+
+        return attempt_in_app(race_app, attempt, dialect=race.dialect, prepare=prepare)
+
+    results = run_together([stale_reschedule(slot_b), stale_reschedule(slot_c)], timeout=60)
 
     outcomes = sorted(outcome for outcome, _ in results)
     assert outcomes in (["conflict", "ok"], ["locked", "ok"]), results
@@ -333,7 +360,7 @@ def test_c7_blocking_and_booking_one_slot_never_leaves_a_booking_on_a_blocked_sl
         registrations.set_slot_blocked(slot, db.session.get(User, race.recruiter_id), True)
         return "blocked"
 
-    results = run_together(race_app, [block, book_attempt(doctor, slot_id)], dialect=race.dialect)
+    results = race_in_app(race_app, [block, book_attempt(doctor, slot_id)], dialect=race.dialect)
 
     with race_app.app_context():
         slot = db.session.get(Slot, slot_id)
@@ -352,42 +379,15 @@ def test_c7_a_booking_waiting_on_the_slot_lock_sees_the_block_committed_before_i
         pytest.skip("row locks: PostgreSQL only (SQLite runs the whole transaction under the write lock)")
     [doctor] = make_doctors(race_app, 1)
     slot_id = race.slot_ids[3]
-    outcome: dict = {}
-    blocker_ready, booking_started = threading.Event(), threading.Event()
 
-    def blocker() -> None:
-        with race_app.app_context():
-            slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update())
-            slot.status = SlotStatus.BLOCKED
-            db.session.flush()
-            blocker_ready.set()
-            booking_started.wait(10)
-            time_module.sleep(0.5)  # let the booking reach the lock and wait on it
-            db.session.commit()
-            db.session.remove()
+    def block() -> None:
+        slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update())
+        slot.status = SlotStatus.BLOCKED
 
-    def booker() -> None:
-        with race_app.app_context():
-            blocker_ready.wait(10)
-            doctor_user = db.session.get(User, doctor)
-            booking_started.set()
-            try:
-                interviews.book(doctor_user, slot_id, doctor_user)
-                db.session.commit()
-                outcome["result"] = "booked"
-            except Conflict as error:
-                db.session.rollback()
-                outcome["result"] = error.message
-            finally:
-                db.session.remove()
+    refused = while_held(race_app, block, load=lambda: db.session.get(User, doctor),
+                         write=lambda doctor_user: interviews.book(doctor_user, slot_id, doctor_user))
 
-    threads = [threading.Thread(target=blocker), threading.Thread(target=booker)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-
-    assert outcome["result"] == "This slot is not available."
+    assert isinstance(refused, Conflict) and refused.message == "This slot is not available.", refused
 
 
 def test_a_fair_cancelled_while_a_booking_waits_refuses_the_booking(race_app, race):
@@ -397,46 +397,24 @@ def test_a_fair_cancelled_while_a_booking_waits_refuses_the_booking(race_app, ra
         pytest.skip("row locks: PostgreSQL only")
     [doctor] = make_doctors(race_app, 1)
     slot_id = race.slot_ids[5]
-    outcome: dict = {}
-    cancel_holding, booking_started = threading.Event(), threading.Event()
 
-    def canceller() -> None:
-        with race_app.app_context():
-            fair = db.session.get(Fair, race.fair_id)
-            admin = AdminFactory(password_hash=PASSWORD_HASH)
-            organising.cancel_fair(admin, fair, "The venue flooded.")
-            db.session.flush()
-            cancel_holding.set()
-            booking_started.wait(10)
-            time_module.sleep(0.5)
-            db.session.commit()
-            db.session.remove()
+    def cancel() -> None:
+        fair = db.session.get(Fair, race.fair_id)
+        organising.cancel_fair(AdminFactory(password_hash=PASSWORD_HASH), fair, "The venue flooded.")
 
-    def booker() -> None:
-        with race_app.app_context():
-            cancel_holding.wait(10)
-            doctor_user = db.session.get(User, doctor)
-            # As the booking view does (public_fair), and keeps it: the session holds it weakly.
-            fair_seen = db.session.get(Fair, race.fair_id)
-            assert fair_seen.status.value == "published"
-            booking_started.set()
-            try:
-                interviews.book(doctor_user, slot_id, doctor_user)
-                db.session.commit()
-                outcome["result"] = "booked"
-            except DomainError as error:
-                db.session.rollback()
-                outcome["result"] = (error.status_code, error.message)
-            finally:
-                db.session.remove()
+    def load() -> tuple[User, Fair]:
+        # As the booking view does (public_fair), and keeps it: the session holds it weakly.
+        fair_seen = db.session.get(Fair, race.fair_id)
+        assert fair_seen.status.value == "published"
+        return db.session.get(User, doctor), fair_seen
 
-    threads = [threading.Thread(target=canceller), threading.Thread(target=booker)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    def book(loaded: tuple[User, Fair]) -> None:
+        doctor_user, _fair_seen = loaded
+        interviews.book(doctor_user, slot_id, doctor_user)
 
-    assert outcome["result"] == (410, "This fair is cancelled.")
+    refused = while_held(race_app, cancel, load, book)
+
+    assert refused is not None and (refused.status_code, refused.message) == (410, "This fair is cancelled.")
     with race_app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Booking).where(
             Booking.fair_id == race.fair_id, Booking.status == BookingStatus.CONFIRMED)) == 0
@@ -451,25 +429,19 @@ def test_http_race_many_doctors_one_slot(race_app, race):
     slot_id = race.slot_ids[1]
     with race_app.app_context():
         slug = db.session.get(Fair, race.fair_id).slug
-        session_ids = [db.session.get(User, d).get_id() for d in doctors]
-        db.session.remove()
-    barrier = threading.Barrier(len(doctors))
-    responses: list = [None] * len(doctors)
+        users = [db.session.get(User, d) for d in doctors]
+        db.session.remove()  # loaded: enough for their session ids
 
-    def worker(index: int) -> None:
-        client = race_app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = session_ids[index]
-            session["_fresh"] = True
-        barrier.wait(timeout=60)
-        response = client.post(f"/fairs/{slug}/slots/{slot_id}/book", headers={"HX-Request": "true"})
-        responses[index] = (response.status_code, response.get_data(as_text=True))
+    def doctor_books(user: User):
+        def racer(start) -> tuple[int, str]:
+            client = race_app.test_client()
+            sign_in(client, user)
+            start()
+            response = client.post(f"/fairs/{slug}/slots/{slot_id}/book", headers={"HX-Request": "true"})
+            return (response.status_code, response.get_data(as_text=True))
+        return racer
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(doctors))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=240)
+    responses = run_together([doctor_books(user) for user in users], timeout=240)
 
     statuses = Counter(status for status, _ in responses)
     assert statuses == {200: 1, 409: len(doctors) - 1}, statuses
@@ -491,43 +463,21 @@ def test_two_concurrent_cancellations_of_one_booking_cancel_and_mail_once(race_a
         pytest.skip("row locks: PostgreSQL only")
     [doctor] = make_doctors(race_app, 1)
     booking_id = _book_now(race_app, doctor, race.slot_ids[7])
-    outcome: dict = {}
-    first_written, second_started = threading.Event(), threading.Event()
 
-    def employer() -> None:
-        with race_app.app_context():
-            booking = db.session.get(Booking, booking_id)
-            interviews.cancel(booking, db.session.get(User, race.recruiter_id), "Our interviewer is ill.")
-            db.session.flush()
-            first_written.set()
-            second_started.wait(10)
-            time_module.sleep(0.5)
-            db.session.commit()
-            db.session.remove()
+    def employer_cancels() -> None:
+        booking = db.session.get(Booking, booking_id)
+        interviews.cancel(booking, db.session.get(User, race.recruiter_id), "Our interviewer is ill.")
 
-    def doctor_cancels() -> None:
-        with race_app.app_context():
-            first_written.wait(10)
-            booking = db.session.get(Booking, booking_id)
-            doctor_user = db.session.get(User, doctor)
-            second_started.set()
-            try:
-                interviews.cancel(booking, doctor_user)
-                db.session.commit()
-                outcome["result"] = "cancelled"
-            except Conflict as error:
-                db.session.rollback()
-                outcome["result"] = error.message
-            finally:
-                db.session.remove()
+    def load() -> tuple[Booking, User]:
+        return db.session.get(Booking, booking_id), db.session.get(User, doctor)
 
-    threads = [threading.Thread(target=employer), threading.Thread(target=doctor_cancels)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    def doctor_cancels(loaded: tuple[Booking, User]) -> None:
+        booking, doctor_user = loaded
+        interviews.cancel(booking, doctor_user)
 
-    assert outcome["result"] == "This booking is already cancelled."
+    refused = while_held(race_app, employer_cancels, load, doctor_cancels)
+
+    assert isinstance(refused, Conflict) and refused.message == "This booking is already cancelled.", refused
     with race_app.app_context():
         booking = db.session.get(Booking, booking_id)
         assert (booking.status, booking.sequence, booking.cancel_message) == (

@@ -7,31 +7,28 @@ half-written; every side effect stays in the outbox and is delivered once the pa
 exactly once as the recipient can tell (the mail's Message-ID is the outbox id; the search index
 holds one document per posting, rebuilt from the database on each sync).
 
-Faults are injected at the boundary only: a real aiosmtpd server that is stopped, the engine
-object's methods replaced by ones that raise, a trigger in the database that refuses the insert,
-``pg_terminate_backend`` from a second connection, a second SQLite connection holding
+Faults are injected at the boundary only: a real aiosmtpd server that is stopped (``tests.smtp``),
+the engine object's methods replaced by ones that raise, a trigger in the database that refuses the
+insert, ``pg_terminate_backend`` from a second connection, a second SQLite connection holding
 ``BEGIN IMMEDIATE``, and SIGKILL for the worker process.
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from jobboard import ROOT
@@ -40,7 +37,7 @@ from jobboard.core import db as core_db
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
-from jobboard.extensions import db, mail
+from jobboard.extensions import db
 from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.jobs.models import Posting, PostingStatus
 from jobboard.mail import queue_mail
@@ -50,67 +47,11 @@ from tests.apps import app_on_own_database
 from tests.factories import DoctorFactory
 from tests.jobs.helpers import make_world, submitted
 from tests.security import test_authorization as authz
+from tests.signing_in import sign_in
+from tests.smtp import SMTPServer
 
-# --- a real SMTP server that records what it accepts -----------------------------------------
-
-
-class RecordingHandler:
-    def __init__(self, delay: float = 0.0) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.delay = delay
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
-        if self.delay:
-            import asyncio
-
-            await asyncio.sleep(self.delay)
-        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        with self.lock:
-            self.messages.append(parsed)
-        return "250 Message accepted for delivery"
-
-    def message_ids(self) -> list[str]:
-        with self.lock:
-            return [m["Message-ID"] for m in self.messages]
-
-
-class SMTPServer:
-    """On 127.0.0.1, stoppable and restartable on the same port."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.handler = RecordingHandler(delay)
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SMTPServer]:
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp_app(app, db_session, monkeypatch, smtp_server):
-    """The session's app, sending over SMTP for this test (as tests/mail/test_smtp.py does)."""
-    for key, value in (("MAIL_BACKEND", "smtp"), ("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", smtp_server.port),
-                       ("MAIL_USE_TLS", False), ("MAIL_USE_SSL", False), ("MAIL_SUPPRESS_SEND", False)):
-        monkeypatch.setitem(app.config, key, value)
-    monkeypatch.setitem(app.extensions, "mail", mail.init_mail(app.config, app.debug, app.testing))
-    return app
+# No tripped search breaker or stale label cache at the start or end of any test here.
+pytestmark = pytest.mark.usefixtures("fresh_search_state")
 
 
 def pending_mail() -> list[OutboxMessage]:
@@ -169,7 +110,7 @@ def test_smtp_down_while_applying_and_inviting(smtp_app, smtp_server, client, lo
     each arrives exactly once, with the outbox id as Message-ID, once the server is back."""
     w, posting, cv = _apply_setup(db_session)
     smtp_server.stop()
-    before = len(smtp_server.handler.messages)
+    before = len(smtp_server.envelopes)
 
     login(w.doctor)
     response = client.post(f"/jobs/{posting.id}/apply", data={"cv_id": str(cv.id), "cover_note": "Hello"})
@@ -191,11 +132,11 @@ def test_smtp_down_while_applying_and_inviting(smtp_app, smtp_server, client, lo
     make_due([m.id for m in waiting])
     stats = outbox.drain()
     assert (stats.delivered, stats.failed) == (len(waiting), 0)
-    received = smtp_server.handler.message_ids()[before:]
+    received = smtp_server.message_ids()[before:]
     assert sorted(received) == sorted(message_id(m.id) for m in waiting)
     make_due([m.id for m in waiting])
     assert outbox.drain().handled == 0
-    assert len(smtp_server.handler.messages) - before == len(waiting)
+    assert len(smtp_server.envelopes) - before == len(waiting)
 
 
 def test_a_replayed_delivery_is_the_same_message_to_the_recipient(smtp_app, smtp_server, db_session):
@@ -207,20 +148,11 @@ def test_a_replayed_delivery_is_the_same_message_to_the_recipient(smtp_app, smtp
                        .values(status=OutboxStatus.PENDING, processed_at=None))
     db.session.commit()
     outbox.drain()
-    ids = [i for i in smtp_server.handler.message_ids() if i == message_id(queued.id)]
+    ids = [i for i in smtp_server.message_ids() if i == message_id(queued.id)]
     assert ids == [message_id(queued.id)] * 2  # a client that dedupes by Message-ID shows one
 
 
 # --- the search engine failing --------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _fresh_search_state(app):
-    for key in ("search_breaker", "search_catalogue"):
-        app.extensions.pop(key, None)
-    yield
-    for key in ("search_breaker", "search_catalogue"):
-        app.extensions.pop(key, None)
 
 
 def break_engine(monkeypatch, engine) -> None:
@@ -350,50 +282,58 @@ def committing_app(database_kind: str, tmp_path_factory: pytest.TempPathFactory)
         yield application
 
 
-def _signed_in(app: Flask, persona) -> object:
-    from jobboard.extensions import login_manager
+@dataclass
+class Applicant:
+    """A new doctor with a complete profile and a CV, signed in on a test client of their own,
+    about to apply to tenant A's posting."""
 
-    client = app.test_client()
-    with client.session_transaction() as session:
-        with app.test_request_context(environ_base=client.environ_base):
-            identifier = login_manager._session_identifier_generator()
-        session.update(_user_id=persona.get_id(), _fresh=True, _id=identifier)
-    return client
+    app: Flask
+    doctor_id: int
+    cv_id: int
+    posting_id: int
+    client: FlaskClient
+
+    @classmethod
+    def new(cls, app: Flask) -> Applicant:
+        from jobboard.applications.cvs import upload_cv
+
+        with app.app_context():
+            doctor = DoctorFactory()
+            complete_profile(doctor)
+            cv = upload_cv(doctor, "cv.pdf", authz.pdf_bytes())
+            db.session.commit()
+            persona = authz.Persona(doctor.id, doctor.get_id())
+            cv_id = cv.id
+            db.session.remove()
+        client = app.test_client()
+        sign_in(client, persona)
+        return cls(app, persona.id, cv_id, app.extensions["fault_world"].values["posting_id"], client)
+
+    def apply(self):
+        return self.client.post(f"/jobs/{self.posting_id}/apply", data={"cv_id": str(self.cv_id), "cover_note": "Hello"})
+
+    def counts(self) -> tuple[int, int]:
+        """This doctor's applications to the posting, and the outbox's messages."""
+        with self.app.app_context():
+            applications = db.session.scalar(select(func.count()).select_from(Application).where(
+                Application.posting_id == self.posting_id, Application.doctor_id == self.doctor_id))
+            messages = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+            db.session.remove()
+            return applications, messages
 
 
-def _counts(app: Flask, posting_id: int) -> tuple[int, int]:
-    with app.app_context():
-        applications = db.session.scalar(select(func.count()).select_from(Application).where(
-            Application.posting_id == posting_id, Application.doctor_id == app.extensions["fault_doctor"]))
-        messages = db.session.scalar(select(func.count()).select_from(OutboxMessage))
-        db.session.remove()
-        return applications, messages
-
-
-def _fresh_doctor(app: Flask):
-    from jobboard.applications.cvs import upload_cv
-
-    with app.app_context():
-        doctor = DoctorFactory()
-        complete_profile(doctor)
-        cv = upload_cv(doctor, "cv.pdf", authz.pdf_bytes())
-        db.session.commit()
-        app.extensions["fault_doctor"] = doctor.id
-        persona = authz.Persona(doctor.id, doctor.get_id())
-        cv_id = cv.id
-        db.session.remove()
-    return persona, cv_id
+def assert_unavailable(response) -> None:
+    assert response.status_code == 503, response.status_code
+    assert response.headers["Retry-After"]
+    assert "Temporarily unavailable" in response.get_data(as_text=True)
 
 
 def test_connection_lost_before_commit_on_postgresql(committing_app):
     app = committing_app
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite's lock is the next test")
-    world = app.extensions["fault_world"]
-    posting_id = world.values["posting_id"]
-    persona, cv_id = _fresh_doctor(app)
-    client = _signed_in(app, persona)
-    before = _counts(app, posting_id)
+    applicant = Applicant.new(app)
+    before = applicant.counts()
 
     with app.app_context():
         engine = db.engine
@@ -410,19 +350,17 @@ def test_connection_lost_before_commit_on_postgresql(committing_app):
 
     sa.event.listen(engine, "commit", kill_before_commit)
     try:
-        response = client.post(f"/jobs/{posting_id}/apply", data={"cv_id": str(cv_id), "cover_note": "Hello"})
+        response = applicant.apply()
     finally:
         sa.event.remove(engine, "commit", kill_before_commit)
         killer.dispose()
     assert killed, "the commit hook never ran"
-    assert response.status_code == 503, response.status_code
-    assert response.headers["Retry-After"]
-    assert "Temporarily unavailable" in response.get_data(as_text=True)
-    assert _counts(app, posting_id) == before  # neither the application nor its mails
+    assert_unavailable(response)
+    assert applicant.counts() == before  # neither the application nor its mails
 
-    retry = client.post(f"/jobs/{posting_id}/apply", data={"cv_id": str(cv_id), "cover_note": "Hello"})
+    retry = applicant.apply()
     assert retry.status_code == 302, retry.status_code  # pool_pre_ping replaced the dead connection
-    applications, messages = _counts(app, posting_id)
+    applications, messages = applicant.counts()
     assert applications == before[0] + 1 and messages > before[1]
 
 
@@ -441,11 +379,8 @@ def test_sqlite_locked_by_another_writer(committing_app, short_busy_timeout):
     app = committing_app
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("the file lock is SQLite's; PostgreSQL's lost connection is the test above")
-    world = app.extensions["fault_world"]
-    posting_id = world.values["posting_id"]
-    persona, cv_id = _fresh_doctor(app)
-    client = _signed_in(app, persona)
-    before = _counts(app, posting_id)
+    applicant = Applicant.new(app)
+    before = applicant.counts()
 
     import sqlite3
 
@@ -454,20 +389,18 @@ def test_sqlite_locked_by_another_writer(committing_app, short_busy_timeout):
     holder.execute("BEGIN IMMEDIATE")
     try:
         started = time.monotonic()
-        response = client.post(f"/jobs/{posting_id}/apply", data={"cv_id": str(cv_id), "cover_note": "Hello"})
+        response = applicant.apply()
         waited = time.monotonic() - started
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert response.status_code == 503, response.status_code
-    assert response.headers["Retry-After"]
-    assert "Temporarily unavailable" in response.get_data(as_text=True)
+    assert_unavailable(response)
     assert waited < 30
-    assert _counts(app, posting_id) == before
+    assert applicant.counts() == before
 
-    retry = client.post(f"/jobs/{posting_id}/apply", data={"cv_id": str(cv_id), "cover_note": "Hello"})
+    retry = applicant.apply()
     assert retry.status_code == 302, retry.status_code
-    assert _counts(app, posting_id)[0] == before[0] + 1
+    assert applicant.counts()[0] == before[0] + 1
 
 
 # --- the worker killed mid-batch ------------------------------------------------------------
@@ -508,13 +441,13 @@ def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(da
 
             first = _worker(env, "--batch-size", "50", "--interval", "0.2")
             deadline = time.monotonic() + 60
-            while len(server.handler.messages) < 15 and time.monotonic() < deadline and first.poll() is None:
+            while len(server.envelopes) < 15 and time.monotonic() < deadline and first.poll() is None:
                 time.sleep(0.01)
             assert first.poll() is None, f"the worker stopped early: {first.stdout.read()}"
             os.kill(first.pid, signal.SIGKILL)
             first.wait(10)
             time.sleep(0.3)  # a message whose DATA was complete is still being accepted
-            at_kill = len(server.handler.messages)
+            at_kill = len(server.envelopes)
             assert 0 < at_kill < MESSAGES, at_kill
 
             with app.app_context():
@@ -526,7 +459,7 @@ def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(da
             second = _worker(env, "--once", "--batch-size", "50")
             output, _ = second.communicate(timeout=120)
             assert second.returncode == 0, output
-            after_restart = server.handler.message_ids()[at_kill:]
+            after_restart = server.message_ids()[at_kill:]
             assert after_restart, "the restarted worker delivered nothing"
             assert not {message_id(i) for i in leased} & set(after_restart), \
                 "a restarted worker took rows still leased to the killed one"
@@ -540,7 +473,7 @@ def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(da
             output, _ = third.communicate(timeout=120)
             assert third.returncode == 0, output
 
-            got = server.handler.message_ids()
+            got = server.message_ids()
             expected = {message_id(i) for i in ids}
             assert set(got) == expected, f"lost: {sorted(expected - set(got))[:5]}"
             duplicates = {m for m in got if got.count(m) > 1}

@@ -112,13 +112,6 @@ def audit_rows(action: str) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
@@ -155,12 +148,12 @@ def form_data(site, **overrides) -> dict:
         "duration_days": "60",
         "description_md": "We are looking for a **pediatrician** to join a busy ward in the Negev.",
     }
-    for key, value in overrides.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return changed(data, overrides)
+
+
+def changed(data: dict, overrides: dict) -> dict:
+    """The form ``data`` with ``overrides``: a value replaces the field's, None leaves the field out."""
+    return {key: value for key, value in (data | overrides).items() if value is not None}
 
 
 def error_message(response) -> str:

@@ -17,6 +17,7 @@ from tests.factories import GrantProgramFactory
 from tests.jobs.helpers import (
     HTML_NS,
     audit_rows,
+    changed,
     content,
     count,
     create,
@@ -24,11 +25,11 @@ from tests.jobs.helpers import (
     page_text,
     parse,
     published,
-    sign_in,
     submitted,
     text_of,
     transitions_of,
 )
+from tests.signing_in import sign_in
 
 S = PostingStatus
 
@@ -52,12 +53,7 @@ def grant_form(**overrides) -> dict:
             "amount_note": "ILS 50,000", "amount_min_ils": "20000", "amount_max_ils": "50000",
             "commitment_years": "3", "url": "https://www.gov.il/grant", "valid_from": "2030-01-01",
             "valid_to": "2031-12-31"}
-    for key, value in overrides.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return changed(data, overrides)
 
 
 @pytest.fixture

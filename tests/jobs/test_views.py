@@ -26,10 +26,10 @@ from tests.jobs.helpers import (
     page_text,
     parse,
     published,
-    sign_in,
     submitted,
     transitions_of,
 )
+from tests.signing_in import sign_in
 
 S = PostingStatus
 T0 = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)

@@ -1,88 +1,24 @@
-"""Mail delivery over a real SMTP connection: an aiosmtpd server on the loopback interface.
-
-The app is pointed at it for the test only. Flask-Mail reads its settings when it is initialised
-(``app.extensions["mail"]``) and suppresses sending when TESTING is on, so the fixture builds a
-fresh state from the patched config; monkeypatch puts the original config and state back.
-"""
+"""Mail delivery over a real SMTP connection: an aiosmtpd server on the loopback interface
+(``tests.smtp``), the app pointed at it for the test only (the ``smtp_app`` fixture)."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 from datetime import timedelta
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus, drain, enqueue
-from jobboard.extensions import db, mail
+from jobboard.extensions import db
 from jobboard.mail import queue_mail
 from jobboard.mail.compose import MAIL_KIND
 from tests.factories import DoctorFactory
+from tests.smtp import SMTPServer
 
 TEMPLATE = "accounts/email_taken"
 TEMPLATE_TEXT = "Someone asked to move an IMAP Job Board account to this address."
-
-
-class RecordingHandler:
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-class SMTPServer:
-    """A real SMTP server on 127.0.0.1 that can be stopped and started again on the same port."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.handler = RecordingHandler()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def envelopes(self) -> list:
-        return self.handler.envelopes
-
-    def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in self.envelopes]
-
-
-@pytest.fixture
-def smtp_server():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp_app(app, db_session, monkeypatch, smtp_server):
-    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
-    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
-    monkeypatch.setitem(app.config, "MAIL_USE_SSL", False)
-    monkeypatch.setitem(app.config, "MAIL_SUPPRESS_SEND", False)
-    monkeypatch.setitem(app.extensions, "mail", mail.init_mail(app.config, app.debug, app.testing))
-    return app
 
 
 def _row(message_id: int) -> OutboxMessage:

@@ -166,14 +166,19 @@ def test_verify_without_a_note(client, login, admin, db_session, pending_org):
     assert (pending_org.status, pending_org.status_reason) == (OrgStatus.VERIFIED, None)
 
 
-def test_verifying_a_verified_org_is_409(client, login, admin, db_session, mailbox):
-    org = OrganizationFactory(status=OrgStatus.VERIFIED)
+@pytest.mark.parametrize(("action", "status", "reason"), [
+    ("verify", OrgStatus.VERIFIED, None),
+    ("suspend", OrgStatus.SUSPENDED, "first"),
+])
+def test_verifying_a_verified_or_suspending_a_suspended_org_is_409(client, login, admin, db_session, mailbox, action,
+                                                                   status, reason):
+    org = OrganizationFactory(status=status, status_reason=reason)
     db_session.commit()
     login(admin)
     before = org_state(db_session, org)
-    response = client.post(f"/admin/orgs/{org.id}/verify", data={"reason": "again"})
+    response = client.post(f"/admin/orgs/{org.id}/{action}", data={"reason": "again"})
     assert response.status_code == 409
-    assert "already verified" in page_text(response)
+    assert f"already {status.value}" in page_text(response)
     assert org_state(db_session, org) == before
     assert mailbox.messages() == []
 
@@ -201,18 +206,6 @@ def test_admin_suspends_with_a_reason(client, login, admin, db_session, pending_
     assert mail["Subject"] == "Pending Hospital is suspended on the IMAP job board"
     assert "Reason: No licence on file." in mailbox.text(mail)
     assert mailbox.to("recruiter@pending.example.org") == []
-
-
-def test_suspending_a_suspended_org_is_409(client, login, admin, db_session, mailbox):
-    org = OrganizationFactory(status=OrgStatus.SUSPENDED, status_reason="first")
-    db_session.commit()
-    login(admin)
-    before = org_state(db_session, org)
-    response = client.post(f"/admin/orgs/{org.id}/suspend", data={"reason": "second"})
-    assert response.status_code == 409
-    assert "already suspended" in page_text(response)
-    assert org_state(db_session, org) == before
-    assert mailbox.messages() == []
 
 
 @pytest.mark.parametrize("action", ["verify", "suspend"])

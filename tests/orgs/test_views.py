@@ -25,16 +25,9 @@ from tests.factories import (
     SiteFactory,
     StaffFactory,
 )
+from tests.signing_in import sign_in, sign_in_with_password
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def sign_in(client, user) -> None:
-    """Like the ``login`` fixture, for any test client (a second browser)."""
-    with client.session_transaction() as session:
-        session.clear()
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def count(db_session, model, *where) -> int:
@@ -257,7 +250,7 @@ def test_visitor_registers_employer_and_becomes_owner(client, db_session, mailbo
 
     # The new owner signs in (not automatically: the answer must not differ for a known address)
     # and sees the pending notice.
-    client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    sign_in_with_password(client, user.email)
     dashboard = client.get(f"/org/{org.slug}/")
     assert dashboard.status_code == 200
     assert "waiting for an administrator to verify it" in page_text(dashboard)

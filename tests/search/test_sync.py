@@ -24,7 +24,8 @@ from jobboard.moderation.services import suspend_org, verify_org
 from jobboard.search.documents import posting_document
 from jobboard.search.engine import check, listed_ids, reindex
 from jobboard.search.port import EngineUnavailable, SearchQuery
-from tests.jobs.helpers import content, create, make_world, published, sign_in
+from tests.jobs.helpers import content, create, make_world, published
+from tests.signing_in import sign_in
 
 
 @pytest.fixture

@@ -28,22 +28,13 @@ from tests.jobs.helpers import create, make_world, published, submitted
 from tests.statements import recorded_statements
 
 LIMITED = "Search is temporarily limited"
+# No tripped search breaker or stale employer list at the start or end of any test here.
+pytestmark = pytest.mark.usefixtures("fresh_search_state")
 
 
 @pytest.fixture
 def world(db_session):
     return make_world(db_session)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_search_state(app):
-    """The breaker and the label cache live on the (session-wide) app: start and end each test
-    with neither, so a tripped breaker or a stale employer list cannot leak between tests."""
-    for key in ("search_breaker", "search_catalogue"):
-        app.extensions.pop(key, None)
-    yield
-    for key in ("search_breaker", "search_catalogue"):
-        app.extensions.pop(key, None)
 
 
 def listed(w, title: str, *, site=None, days_ago: int = 1, drain: bool = True, **fields):

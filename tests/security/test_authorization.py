@@ -244,15 +244,6 @@ def outcome(response: object, access: str) -> str:
     return {403: "forbidden", 404: "not_found", 400: "bad_token"}.get(status, "answered" if status < 500 else "error")
 
 
-
-def sign_in(client: object, login: object, user: object) -> None:
-    if user is None:
-        with client.session_transaction() as session:  # type: ignore[attr-defined]
-            session.clear()
-    else:
-        login(user)  # type: ignore[operator]
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for name in ("route", "member_route"):
         if name in metafunc.fixturenames:
@@ -316,7 +307,7 @@ def check_visit(app: Flask, client: object, login: object, world: World, route: 
     endpoint, rule, method = route
     access = app.view_functions[endpoint].access_class
     url = _url(app, endpoint, rule, world.values)
-    sign_in(client, login, as_user or world.users[persona])
+    login(as_user or world.users[persona])  # type: ignore[operator] - None signs out
     want = expected(access, persona, endpoint, rule, method)
     if method == "POST" and want != "answered":
         before.take()

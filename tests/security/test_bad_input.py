@@ -67,12 +67,13 @@ from jobboard.accounts.services import CONFIRM_EMAIL, RESET_PASSWORD
 from jobboard.accounts.views import PENDING_TWO_FACTOR
 from jobboard.core.tokens import fingerprint as token_fingerprint
 from jobboard.core.tokens import make_token
-from jobboard.extensions import db, limiter, login_manager
+from jobboard.extensions import db, limiter
 from jobboard.orgs.services import INVITATION
 from jobboard.search.params import FACET_PARAMS, SINGLE_PARAMS
 from tests.apps import app_on_own_database
 from tests.factories import PASSWORD
 from tests.security import test_authorization as authz
+from tests.signing_in import sign_in
 from tests.statements import Statements, recorded_statements
 
 # --- the app, the world and the per-example transaction -------------------------------------
@@ -509,13 +510,9 @@ def test_generated_input_never_breaks_a_route(app, world, world_digest, route):
         with rolled_back(app):
             limiter.reset()  # each example starts with no request counted
             client = app.test_client()
-            with client.session_transaction() as session:
-                session.clear()
-                if persona is not None:
-                    with app.test_request_context(environ_base=client.environ_base):
-                        identifier = login_manager._session_identifier_generator()
-                    session.update(_user_id=persona.get_id(), _fresh=True, _id=identifier)
-                if endpoint == "accounts.two_factor":  # the second step of the admin's sign-in
+            sign_in(client, persona)
+            if endpoint == "accounts.two_factor":  # the second step of the admin's sign-in
+                with client.session_transaction() as session:
                     session[PENDING_TWO_FACTOR] = {"u": admin.id, "v": 1, "r": False, "n": "/"}
             headers = {"HX-Request": "true"} if htmx else {}
             with recorded_statements() as statements:
@@ -554,9 +551,7 @@ FOUND = [
 def client_of(app: Flask, user: User | None) -> FlaskClient:
     """A test client signed in as ``user`` (anonymous for None)."""
     client = app.test_client()
-    if user is not None:
-        with client.session_transaction() as session:
-            session.update(_user_id=user.get_id(), _fresh=True)
+    sign_in(client, user)
     return client
 
 

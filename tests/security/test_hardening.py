@@ -33,6 +33,7 @@ from jobboard.jobs.models import Posting
 from jobboard.orgs.models import Organization
 from tests.factories import PASSWORD, AdminFactory, DoctorFactory, StaffFactory
 from tests.security import test_authorization as authz
+from tests.signing_in import sign_in_with_password
 
 HTMX = {"HX-Request": "true"}
 
@@ -66,6 +67,16 @@ def persona_for(access: str) -> str:
 
 def user(world: authz.World, persona: str) -> User:
     return db.session.get(User, world.users[persona].id)
+
+
+def applicant_named(world: authz.World, name: str, *, posting_title: str) -> User:
+    """Tenant A's applicant, renamed ``name``, and the posting they applied to, retitled: stored
+    as they are (older data, an import) and committed. Returns the applicant."""
+    applicant = user(world, "applicant")
+    applicant.full_name = name
+    db.session.get(Posting, world.values["posting_id"]).title = posting_title
+    db.session.commit()
+    return applicant
 
 
 def parse(body: str):
@@ -144,7 +155,7 @@ def test_every_state_changing_route_refuses_a_post_without_the_token(app, client
         foreign_token = generate_csrf()  # signed for a session that is not the client's
     for endpoint, rule, method in routes:
         access = app.view_functions[endpoint].access_class
-        authz.sign_in(client, login, world.users[persona_for(access)])
+        login(world.users[persona_for(access)])
         url = url_of(app, endpoint, rule, world.values)
         before = authz.fingerprint()
         plain = client.open(url, method=method, data={"reason": "x"})
@@ -387,11 +398,7 @@ def test_line_breaks_never_reach_a_mail_header(app, client, login, db_session, w
     assert mailbox.messages() == []
 
     slug = world.values["org_slug"]
-    applicant = user(world, "applicant")
-    applicant.full_name = "Dana\r\nBcc: victim@evil.test"
-    posting = db.session.get(Posting, world.values["posting_id"])
-    posting.title = "Pediatrician\nX-Injected: yes"
-    db.session.commit()
+    applicant = applicant_named(world, "Dana\r\nBcc: victim@evil.test", posting_title="Pediatrician\nX-Injected: yes")
     login(world.users["owner_a"])
     response = client.post(f"/org/{slug}/rejection-template",
                            data={"subject": "About {title}, {name}", "body": "Dear {name}, no."})
@@ -414,11 +421,7 @@ def test_line_breaks_never_reach_a_mail_header(app, client, login, db_session, w
 
 
 def test_csv_export_neutralises_formula_cells(app, client, login, db_session, world):
-    applicant = user(world, "applicant")
-    applicant.full_name = "=HYPERLINK(\"http://evil.test\",\"x\")"
-    posting = db.session.get(Posting, world.values["posting_id"])
-    posting.title = "@SUM(A1:A9)"
-    db.session.commit()
+    applicant_named(world, "=HYPERLINK(\"http://evil.test\",\"x\")", posting_title="@SUM(A1:A9)")
     login(world.users["viewer_a"])
     slug = world.values["org_slug"]
     response = client.get(f"/org/{slug}/fairs/{world.values['fair_id']}/agenda.csv")
@@ -463,10 +466,6 @@ def session_cookie(client) -> str | None:
     return cookie.value if cookie else None
 
 
-def password_login(client, email: str, password: str = PASSWORD):
-    return client.post("/account/login", data={"email": email, "password": password})
-
-
 def is_signed_in(app: Flask, cookie: str | None) -> bool:
     other = app.test_client()
     if cookie:
@@ -482,7 +481,7 @@ def test_session_rotates_on_login(app, client, db_session):
         session["planted"] = "by an attacker"
     before = session_cookie(client)
     assert before and not is_signed_in(app, before)
-    assert password_login(client, doctor.email).status_code == 302
+    assert sign_in_with_password(client, doctor.email).status_code == 302
     after = session_cookie(client)
     assert after and after != before
     assert is_signed_in(app, after)
@@ -494,7 +493,7 @@ def test_session_rotates_on_login(app, client, db_session):
 def test_logout_invalidates_a_copied_cookie(app, client, db_session):
     doctor = DoctorFactory()
     db.session.commit()
-    password_login(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
     copied = session_cookie(client)
     assert is_signed_in(app, copied)
     assert client.post("/account/logout").status_code == 302
@@ -504,7 +503,7 @@ def test_logout_invalidates_a_copied_cookie(app, client, db_session):
 def test_a_deactivated_users_session_stops_at_the_next_request(app, client, db_session):
     doctor = DoctorFactory()
     db.session.commit()
-    password_login(client, doctor.email)
+    sign_in_with_password(client, doctor.email)
     assert client.get("/dashboard").status_code == 200
     doctor.is_deactivated = True
     db.session.commit()
@@ -516,7 +515,7 @@ def test_removing_a_member_ends_their_session(app, client, login, db_session, wo
     slug = world.values["org_slug"]
     member = app.test_client()
     viewer = user(world, "viewer_a")
-    password_login(member, viewer.email)
+    sign_in_with_password(member, viewer.email)
     assert member.get(f"/org/{slug}/").status_code == 200
     copied = session_cookie(member)
     login(world.users["owner_a"])
@@ -566,8 +565,8 @@ def test_turning_two_factor_on_ends_the_sessions_begun_without_it(app, client, d
     staff = StaffFactory()
     db.session.commit()
     earlier = app.test_client()
-    password_login(earlier, staff.email)
-    password_login(client, staff.email)
+    sign_in_with_password(earlier, staff.email)
+    sign_in_with_password(client, staff.email)
     assert is_signed_in(app, session_cookie(earlier))
 
     _set_up_two_factor(client)
@@ -586,7 +585,7 @@ def test_an_admin_enrols_only_from_the_link_mailed_to_them(app, client, db_sessi
     admin = AdminFactory(totp_secret=None)
     other_admin = AdminFactory(totp_secret=None)
     db.session.commit()
-    password_login(client, admin.email)
+    sign_in_with_password(client, admin.email)
 
     page = client.get("/account/two-factor/setup")
     assert page.status_code == 200 and "E-mail me the set-up link" in page.get_data(as_text=True)
@@ -597,7 +596,7 @@ def test_an_admin_enrols_only_from_the_link_mailed_to_them(app, client, db_sessi
 
     # The link alone is not enough: another administrator's session cannot use it.
     intruder = app.test_client()
-    password_login(intruder, other_admin.email)
+    sign_in_with_password(intruder, other_admin.email)
     refused = intruder.get(link)
     assert refused.status_code == 403 and "This link was sent to another account." in refused.get_data(as_text=True)
 
@@ -612,14 +611,14 @@ def test_an_admin_enrols_only_from_the_link_mailed_to_them(app, client, db_sessi
     assert client.get(link).status_code == 400
     fresh = AdminFactory(totp_secret=None)
     db.session.commit()
-    password_login(client, fresh.email)
+    sign_in_with_password(client, fresh.email)
     assert client.get(link).status_code == 403
 
 
 def test_an_admin_setup_link_dies_with_a_password_change(app, client, db_session, mailbox):
     admin = AdminFactory(totp_secret=None)
     db.session.commit()
-    password_login(client, admin.email)
+    sign_in_with_password(client, admin.email)
     link = _admin_setup_link(client, mailbox, admin.email)
     admin.password_hash = admin.password_hash + "x"  # a new password, the session kept
     db.session.commit()
@@ -646,7 +645,7 @@ def _set_up_two_factor(client) -> tuple[pyotp.TOTP, list[str], int]:
 def test_two_factor_is_offered_and_then_asked_for(app, client, db_session, kind):
     account = StaffFactory() if kind == "staff" else DoctorFactory()
     db.session.commit()
-    password_login(client, account.email)
+    sign_in_with_password(client, account.email)
     settings_page = client.get("/account/settings").get_data(as_text=True)
     assert "/account/two-factor/setup" in settings_page
     totp, codes, step = _set_up_two_factor(client)
@@ -655,7 +654,7 @@ def test_two_factor_is_offered_and_then_asked_for(app, client, db_session, kind)
 
     # The code the set-up used is spent; the next one works once.
     fresh = app.test_client()
-    response = password_login(fresh, account.email)
+    response = sign_in_with_password(fresh, account.email)
     assert response.headers["Location"] == "/account/two-factor"
     assert not is_signed_in(app, session_cookie(fresh))
     assert fresh.post("/account/two-factor", data={"code": totp.at(step * 30)}).status_code == 422
@@ -667,14 +666,14 @@ def test_two_factor_is_offered_and_then_asked_for(app, client, db_session, kind)
     assert is_signed_in(app, session_cookie(fresh))
 
     again = app.test_client()
-    password_login(again, account.email)
+    sign_in_with_password(again, account.email)
     assert again.post("/account/two-factor", data={"code": next_code}).status_code == 422
     # A recovery code works once.
     assert again.post("/account/two-factor", data={"code": codes[0]}).status_code == 302
     assert is_signed_in(app, session_cookie(again))
     limiter.reset()  # five tries a minute per account: the next ones are not about the limit
     third = app.test_client()
-    password_login(third, account.email)
+    sign_in_with_password(third, account.email)
     assert third.post("/account/two-factor", data={"code": codes[0]}).status_code == 422
     assert third.post("/account/two-factor", data={"code": codes[1].upper()}).status_code == 302
 
@@ -697,15 +696,15 @@ def assert_limited(response) -> None:
 def test_login_is_limited_per_account_and_per_address(app, db_session):
     target = "victim@example.org"
     for n in range(5):
-        assert password_login(from_address(app, f"10.1.0.{n}"), target, "wrong").status_code == 422
-    assert_limited(password_login(from_address(app, "10.1.0.99"), target, "wrong"))
-    assert password_login(from_address(app, "10.1.0.99"), "someone.else@example.org", "wrong").status_code == 422
+        assert sign_in_with_password(from_address(app, f"10.1.0.{n}"), target, "wrong").status_code == 422
+    assert_limited(sign_in_with_password(from_address(app, "10.1.0.99"), target, "wrong"))
+    assert sign_in_with_password(from_address(app, "10.1.0.99"), "someone.else@example.org", "wrong").status_code == 422
     limiter.reset()
     one = from_address(app, "10.2.0.1")
     for n in range(30):
-        assert password_login(one, f"person{n}@example.org", "wrong").status_code == 422, n
-    assert_limited(password_login(one, "person-last@example.org", "wrong"))
-    assert password_login(from_address(app, "10.2.0.2"), "person-last@example.org", "wrong").status_code == 422
+        assert sign_in_with_password(one, f"person{n}@example.org", "wrong").status_code == 422, n
+    assert_limited(sign_in_with_password(one, "person-last@example.org", "wrong"))
+    assert sign_in_with_password(from_address(app, "10.2.0.2"), "person-last@example.org", "wrong").status_code == 422
 
 
 def test_failed_codes_from_elsewhere_do_not_lock_the_owner_out_of_the_second_step(app, db_session):
@@ -715,13 +714,13 @@ def test_failed_codes_from_elsewhere_do_not_lock_the_owner_out_of_the_second_ste
     db.session.commit()
     wrong = "000000" if totp.now() != "000000" else "111111"
     attacker = from_address(app, "10.9.0.1")
-    password_login(attacker, account.email)
+    sign_in_with_password(attacker, account.email)
     for _ in range(5):
         assert attacker.post("/account/two-factor", data={"code": wrong}).status_code == 422
     assert_limited(attacker.post("/account/two-factor", data={"code": wrong}))
 
     owner = from_address(app, "10.9.0.2")
-    password_login(owner, account.email)
+    sign_in_with_password(owner, account.email)
     assert owner.post("/account/two-factor", data={"code": totp.now()}).status_code == 302
     assert owner.get("/admin/").status_code == 200
 
@@ -767,7 +766,7 @@ def test_applying_is_limited_per_account(app, client, login, db_session, world):
     other.environ_base["REMOTE_ADDR"] = client.environ_base["REMOTE_ADDR"]
     login_other = DoctorFactory()
     db.session.commit()
-    password_login(other, login_other.email)
+    sign_in_with_password(other, login_other.email)
     assert other.post(url, data={"cv_id": "not-a-cv"}).status_code < 429
 
 
@@ -780,7 +779,7 @@ def test_booking_is_limited_per_account(app, client, login, db_session, world):
     other = app.test_client()
     second = DoctorFactory()
     db.session.commit()
-    password_login(other, second.email)
+    sign_in_with_password(other, second.email)
     assert other.post(url).status_code < 429
 
 
@@ -819,9 +818,9 @@ def test_rate_limits_count_in_redis(app, redis_db, monkeypatch):
         assert "redis" in type(limiter._storage).__name__.lower(), type(limiter._storage)
         client = redis_app.test_client()
         for _ in range(5):
-            assert password_login(client, "redis.victim@example.org", "wrong").status_code == 422
+            assert sign_in_with_password(client, "redis.victim@example.org", "wrong").status_code == 422
         assert redis_db.dbsize() > 0, "nothing was counted in Redis"
-        assert_limited(password_login(client, "redis.victim@example.org", "wrong"))
+        assert_limited(sign_in_with_password(client, "redis.victim@example.org", "wrong"))
     finally:
         with redis_app.app_context():
             db.engine.dispose()
