@@ -84,7 +84,6 @@ def test_a_visitors_alert_sends_nothing_until_the_confirmation_link_is_followed(
     assert digest_titles(mailbox, digest) == ["Pediatrician after confirmation"]
 
 
-
 def test_a_strangers_words_reach_neither_a_subject_nor_the_confirmation(world, client, mailbox):
     """Anyone can subscribe any address: the confirmation says only what the board says, and no
     subject ever carries the name a visitor typed."""
@@ -230,11 +229,6 @@ def test_the_alerts_page_lists_the_alerts_with_last_sent_and_how_many_found(worl
     assert second.status == AlertStatus.ACTIVE
 
 
-def test_the_alerts_page_needs_a_sign_in(world, client):
-    response = client.get("/alerts")
-    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
-
-
 def test_rename_and_change_frequency(world, client, login):
     alert = save_alert(world.doctor, name="Old name", frequency=Frequency.DAILY)
     login(world.doctor)
@@ -250,15 +244,6 @@ def test_rename_and_change_frequency(world, client, login):
     assert bad.status_code == 422
     db.session.refresh(alert)
     assert alert.name == "New name" and alert.frequency == Frequency.INSTANT
-
-
-def test_someone_elses_alert_cannot_be_changed(world, client, login):
-    alert = save_alert(DoctorFactory(email="owner.of.alert@example.org"), name="Theirs")
-    login(world.doctor)
-    for path in (f"/alerts/{alert.id}", f"/alerts/{alert.id}/pause", f"/alerts/{alert.id}/delete"):
-        assert client.post(path, data={"name": "Mine", "frequency": "daily"}).status_code == 404
-    db.session.refresh(alert)
-    assert alert.name == "Theirs" and alert.status == AlertStatus.ACTIVE
 
 
 def test_nothing_is_sent_while_paused_and_what_was_published_meanwhile_is_not_sent_after_resuming(

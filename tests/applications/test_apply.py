@@ -146,25 +146,6 @@ def test_a_posting_never_published_cannot_be_applied_to(client, world, login, st
     assert applications_of(world.doctor) == []
 
 
-def test_an_unknown_posting_is_not_found(client, world, login):
-    login(world.doctor)
-    assert client.get("/jobs/987654/apply").status_code == 404
-    assert apply_via_form(client, type("P", (), {"id": 987654})(), world.cv).status_code == 404
-
-
-@pytest.mark.parametrize("who", ["recruiter", "owner", "viewer", "admin", "other_recruiter"])
-def test_employer_and_admin_accounts_cannot_apply(client, world, login, uploads, who):
-    user = getattr(world, who)
-    login(user)
-    files = stored_files(uploads)
-
-    response = apply_via_form(client, world.posting, world.cv)
-
-    assert response.status_code == 403
-    assert count(Application) == 0
-    assert stored_files(uploads) == files
-
-
 def test_the_service_refuses_staff_too(world):
     with pytest.raises(NotPermitted):
         applying.apply(world.recruiter, world.posting, world.cv, "")

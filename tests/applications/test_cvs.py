@@ -27,7 +27,6 @@ from tests.applications.conftest import (
     stored_files,
     text_of,
 )
-from tests.factories import DoctorFactory, StaffFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -235,38 +234,6 @@ def test_at_most_ten_cvs(client, doctor, uploads):
     assert f"at most {MAX_CVS} CVs" in text_of(response)
     assert count(CvDocument, CvDocument.owner_id == doctor.id) == MAX_CVS
     assert stored_files(uploads) == before
-
-
-def test_another_doctors_cv_is_not_found(client, db_session, login, uploads):
-    owner, intruder = DoctorFactory(), DoctorFactory()
-    cv = stored_cv(owner)
-    db_session.commit()
-    login(intruder)
-
-    assert client.get(f"/me/cvs/{cv.id}/download").status_code == 404
-    assert client.post(f"/me/cvs/{cv.id}/default").status_code == 404
-    assert client.post(f"/me/cvs/{cv.id}/delete").status_code == 404
-    assert client.get("/me/cvs/999999/download").status_code == 404
-    assert count(CvDocument, CvDocument.id == cv.id) == 1
-    assert (uploads / cv.stored_name).exists()
-
-
-def test_employer_staff_cannot_upload(client, db_session, login, uploads):
-    staff = StaffFactory()
-    db_session.commit()
-    login(staff)
-
-    response = upload(client, pdf_bytes())
-
-    assert response.status_code == 403
-    assert count(CvDocument) == 0
-    assert stored_files(uploads) == set()
-
-
-def test_signed_out_visitors_are_sent_to_sign_in(client, db_session, uploads):
-    response = upload(client, pdf_bytes())
-    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
-    assert stored_files(uploads) == set()
 
 
 def test_the_upload_is_rate_limited(client, doctor, uploads):

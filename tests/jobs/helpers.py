@@ -116,10 +116,6 @@ def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def is_login_redirect(response) -> bool:
-    return response.status_code == 302 and response.headers["Location"].startswith("/account/login")
-
-
 def parse(response):
     return html5lib.parse(response.get_data(as_text=True))
 
