@@ -6,7 +6,6 @@ the same either way, and the owner of an existing address learns of the attempt 
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import AccountKind, User
@@ -17,6 +16,7 @@ from jobboard.core.tokens import Purpose, fingerprint, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.i18n import current_language
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 
 CONFIRM_EMAIL = Purpose("confirm-email", 7 * 24 * 3600)

@@ -19,7 +19,6 @@ import time
 
 import pyotp
 import segno
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from jobboard.accounts.models import RecoveryCode, User
@@ -30,6 +29,7 @@ from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitt
 from jobboard.core.tokens import Purpose, fingerprint, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 
 ISSUER = "IMAP Job Board"

@@ -22,8 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
-from flask_babel import LazyString, lazy_ngettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -34,7 +33,8 @@ from jobboard.core.errors import DomainError, InvalidToken, NotFound, NotPermitt
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.i18n import current_language
+from jobboard.i18n import current_language, lazy_ngettext
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import Posting
 from jobboard.jobs.queries import listed_condition
 from jobboard.mail import queue_mail

@@ -9,7 +9,6 @@ was sent. The doctor gets a receipt; the organisation's staff hear of it as they
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -21,6 +20,7 @@ from jobboard.applications.profiles import completeness, profile_of
 from jobboard.core.errors import Conflict, DomainError, NotFound, NotPermitted
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import Posting
 from jobboard.mail import queue_mail
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -20,6 +18,8 @@ from jobboard.applications.models import Application, MailMode, NotificationPref
 from jobboard.core.db import utcnow
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
+from jobboard.i18n import lazy_ngettext
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus
 from jobboard.orgs.queries import acting_staff

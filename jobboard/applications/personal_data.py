@@ -18,7 +18,6 @@ part, then the account goes. Employer and administrator accounts are closed by a
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from jobboard.accounts.models import User
@@ -32,6 +31,7 @@ from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError, NotPermitted
 from jobboard.core.personal_data import Exported, ExportedFile, erase, iso, register_attribution, register_section
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.vocab.models import HebrewLevel
 

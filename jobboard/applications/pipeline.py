@@ -11,14 +11,13 @@ is in the audit log.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from jobboard.accounts.models import User
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, RejectionTemplate, Stage
 from jobboard.core import audit
 from jobboard.core.errors import Conflict, DomainError
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Organization
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import LazyString, format_datetime
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +37,7 @@ from jobboard.fairs.models import (
     SlotStatus,
 )
 from jobboard.fairs.notices import local_times, schedule_reminders, send_booking_mail
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import Organization, OrgStatus

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -19,6 +18,7 @@ from jobboard.fairs.models import (
     Fair,
     FairStatus,
 )
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 
 BOOKING_INVITATION = Purpose("fair-booking-invitation", 60 * 24 * 3600)

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 
 from jobboard.accounts.models import User
 from jobboard.core.outbox import OutboxMessage, enqueue
@@ -22,6 +21,7 @@ from jobboard.fairs.models import (
     Fair,
 )
 from jobboard.i18n import in_language
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 
 REMINDER = "fairs.reminder"

@@ -6,7 +6,6 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -23,6 +22,7 @@ from jobboard.fairs.models import (
     FairRegistration,
     FairStatus,
 )
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, current_app, redirect, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext
 from flask_login import current_user
+from markupsafe import escape
 from werkzeug.wrappers import Response
 
 # The board's languages, each named in itself (how the switcher offers them).
@@ -40,6 +41,24 @@ class LanguagePrefix:
             environ["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '')}/{parts[1]}"
             environ["PATH_INFO"] = "/" + (parts[2] if len(parts) > 2 else "")
         return self.app(environ, start_response)
+
+
+class LazyText(LazyString):
+    """A translation made when it is shown, in the language of that moment. Flask-Babel's lazy
+    strings tell Jinja they are safe markup, so a value formatted into one (an employer's name)
+    would reach a page unescaped; this one is escaped like any other text."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyText:
+    """For text fixed at import time (form labels, choices) or shown later (mail subjects)."""
+    return LazyText(gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **variables: Any) -> LazyText:
+    return LazyText(ngettext, singular, plural, num, **variables)
 
 
 def known(code: object) -> str | None:

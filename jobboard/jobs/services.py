@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz
 from sqlalchemy import delete, select
 
@@ -19,6 +18,7 @@ from jobboard.core.outbox import enqueue
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.lifecycle import (
     MAX_LISTING_DAYS,
     SEARCH_SYNC,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -14,6 +13,7 @@ from jobboard.core.outbox import OutboxMessage, OutboxStatus, retry_dead
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.fairs.interviews import cancel_for_suspension
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.services import sync_org_postings
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Membership, Organization, OrgStatus, Role

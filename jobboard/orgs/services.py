@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jobboard.accounts.models import AccountKind, User
@@ -20,6 +19,7 @@ from jobboard.core.slugs import unique_slug
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Invitation, Membership, Organization, OrgKind, OrgStatus, Role, Site
 from jobboard.vocab.models import City

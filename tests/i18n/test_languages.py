@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import render_template_string
 
 from jobboard.accounts.services import find_user_by_email
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.i18n import in_language
+from jobboard.i18n import in_language, lazy_gettext
 from tests.factories import DoctorFactory
 
 
@@ -108,3 +109,9 @@ def test_every_page_names_its_address_in_each_language_and_its_canonical_one(cli
 def test_links_in_mail_name_no_language_so_each_reader_opens_them_in_their_own(app, db_session):
     with app.test_request_context("/jobs", headers={"Accept-Language": "he"}), in_language("fr"):
         assert external_url("pages.privacy") == "http://jobboard.test/privacy"
+
+
+def test_a_lazy_translation_is_escaped_like_any_text_on_a_page(app):
+    with app.test_request_context():
+        shown = render_template_string("{{ label }}", label=lazy_gettext("Posted by %(name)s", name="<b>Evil</b>"))
+    assert shown == "Posted by &lt;b&gt;Evil&lt;/b&gt;"
