@@ -17,6 +17,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
@@ -87,8 +88,9 @@ def _erase(user: User) -> None:
 
 def register(app: Flask) -> None:
     register_section(
-        app, "fairs", "Your interviews at fairs: the employer, the times (in UTC and in the fair's time zone), the "
-        "status, who booked or cancelled them, and the calendar identifier; and your invitations to book.",
+        app, "fairs", _l("Your interviews at fairs: the employer, the times (in UTC and in the fair's time zone), "
+                         "the status, who booked or cancelled them, and the calendar identifier; and your "
+                         "invitations to book."),
         covers=(Booking.doctor_id, BookingInvitation.doctor_id), export=_export, erase=_erase,
     )
     register_attribution(app, "the staff member who booked for the doctor (the doctor's own bookings go with them)",
