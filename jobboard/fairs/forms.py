@@ -10,6 +10,7 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
@@ -19,29 +20,30 @@ from jobboard.applications.models import Application
 from jobboard.core.forms import IntegerField, filled, text_field, textarea_field, time_zone_choices, url_field
 from jobboard.fairs.models import Attendance, Booking, BookingMode, Fair, FairRegistration, Slot, SlotStatus
 from jobboard.fairs.organising import FairFields
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import Posting
 from jobboard.vocab.queries import profession_choices
 
 
 class FairForm(FlaskForm):
-    name = text_field("Name", max_length=160, render_kw={"placeholder": "MedEx London"})
-    city = text_field("City", max_length=120)
-    country = SelectField("Country", choices=COUNTRIES, validators=[InputRequired()])
-    venue = text_field("Venue", max_length=200)
-    address = text_field("Address", max_length=300, required=False)
-    time_zone = SelectField("Time zone", choices=time_zone_choices(), validators=[InputRequired()])
-    starts_on = DateField("First day", validators=[InputRequired()])
-    ends_on = DateField("Last day", validators=[InputRequired()])
-    opens_at = TimeField("Opens (local time)", validators=[InputRequired()])
-    closes_at = TimeField("Closes (local time)", validators=[InputRequired()])
-    booking_opens_at = DateTimeLocalField("Booking opens (the fair's local time)", format="%Y-%m-%dT%H:%M",
+    name = text_field(_l("Name"), max_length=160, render_kw={"placeholder": _l("MedEx London")})
+    city = text_field(_l("City"), max_length=120)
+    country = SelectField(_l("Country"), choices=COUNTRIES, validators=[InputRequired()])
+    venue = text_field(_l("Venue"), max_length=200)
+    address = text_field(_l("Address"), max_length=300, required=False)
+    time_zone = SelectField(_l("Time zone"), choices=time_zone_choices(), validators=[InputRequired()])
+    starts_on = DateField(_l("First day"), validators=[InputRequired()])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired()])
+    opens_at = TimeField(_l("Opens (local time)"), validators=[InputRequired()])
+    closes_at = TimeField(_l("Closes (local time)"), validators=[InputRequired()])
+    booking_opens_at = DateTimeLocalField(_l("Booking opens (the fair's local time)"), format="%Y-%m-%dT%H:%M",
                                           validators=[InputRequired()])
-    booking_closes_at = DateTimeLocalField("Booking closes (the fair's local time)", format="%Y-%m-%dT%H:%M",
+    booking_closes_at = DateTimeLocalField(_l("Booking closes (the fair's local time)"), format="%Y-%m-%dT%H:%M",
                                            validators=[InputRequired()])
-    remote_option = BooleanField("Remote option: slots may carry a video-call link")
-    min_gap_minutes = IntegerField("Minutes to walk between two employers' tables", default=5,
+    remote_option = BooleanField(_l("Remote option: slots may carry a video-call link"))
+    min_gap_minutes = IntegerField(_l("Minutes to walk between two employers' tables"), default=5,
                                    validators=[InputRequired(), NumberRange(0, 60)])
-    cancel_cutoff_hours = IntegerField("Doctors may cancel or move until (hours before)", default=24,
+    cancel_cutoff_hours = IntegerField(_l("Doctors may cancel or move until (hours before)"), default=24,
                                        validators=[InputRequired(), NumberRange(0, 336)])
 
     @classmethod
@@ -68,16 +70,17 @@ class FairForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = textarea_field("Reason (everyone booked reads it)", max_length=2000, required=True)
+    reason = textarea_field(_l("Reason (everyone booked reads it)"), max_length=2000, required=True)
 
 
 class _WhoMayBook(FlaskForm):
-    mode = SelectField("Who can book", choices=[(m.value, m.label) for m in BookingMode], validators=[InputRequired()])
-    profession_slug = SelectField("Profession interviewed (open booking)", validators=[Optional()])
+    mode = SelectField(_l("Who can book"), validators=[InputRequired()])
+    profession_slug = SelectField(_l("Profession interviewed (open booking)"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.profession_slug.choices = [("", "Any profession"), *profession_choices()]
+        self.mode.choices = [(m.value, m.label) for m in BookingMode]
+        self.profession_slug.choices = [("", _("Any profession")), *profession_choices()]
 
     def booking_mode(self) -> BookingMode:
         return BookingMode(self.mode.data)
@@ -85,15 +88,15 @@ class _WhoMayBook(FlaskForm):
 
 class RegistrationForm(_WhoMayBook):
     tables = textarea_field(
-        "Interview tables", max_length=4000, required=True,
-        description="One per line: a label, then optionally “|” and the interviewers' names. "
-                    "E.g. “Table 1 | Dr. Levi, Ms. Cohen”.",
+        _l("Interview tables"), max_length=4000, required=True,
+        description=_l("One per line: a label, then optionally “|” and the interviewers' names. "
+                       "E.g. “Table 1 | Dr. Levi, Ms. Cohen”."),
     )
 
     def table_rows(self) -> list[tuple[str, str]]:
         rows = []
         for line in (self.tables.data or "").splitlines():
-            label, _, interviewers = line.partition("|")
+            label, _bar, interviewers = line.partition("|")
             if label.strip():
                 rows.append((label.strip()[:60], interviewers.strip()[:300]))
         return rows
@@ -112,16 +115,16 @@ def _break(part: str) -> tuple[time, time]:
 
 
 class SlotsForm(FlaskForm):
-    table_id = SelectField("Table", coerce=int, validators=[InputRequired()])
-    day = SelectField("Day", validators=[InputRequired()])
-    start = TimeField("From", validators=[InputRequired()])
-    end = TimeField("Until", validators=[InputRequired()])
-    minutes = IntegerField("Minutes per interview", default=20, validators=[InputRequired(), NumberRange(5, 240)])
-    breaks = text_field("Breaks", max_length=200, required=False,
-                        description="E.g. 12:30-13:15, 15:00-15:15", render_kw={"placeholder": "12:30-13:15"})
-    posting_id = SelectField("For the posting (optional)", coerce=lambda v: int(v) if v else None,
+    table_id = SelectField(_l("Table"), coerce=int, validators=[InputRequired()])
+    day = SelectField(_l("Day"), validators=[InputRequired()])
+    start = TimeField(_l("From"), validators=[InputRequired()])
+    end = TimeField(_l("Until"), validators=[InputRequired()])
+    minutes = IntegerField(_l("Minutes per interview"), default=20, validators=[InputRequired(), NumberRange(5, 240)])
+    breaks = text_field(_l("Breaks"), max_length=200, required=False,
+                        description=_l("E.g. 12:30-13:15, 15:00-15:15"), render_kw={"placeholder": "12:30-13:15"})
+    posting_id = SelectField(_l("For the posting (optional)"), coerce=lambda v: int(v) if v else None,
                              validators=[Optional()])
-    video_link = url_field("Video-call link for remote interviews (optional)")
+    video_link = url_field(_l("Video-call link for remote interviews (optional)"))
 
     @classmethod
     def for_registration(cls, fair: Fair, registration: FairRegistration, postings: Iterable[Posting],
@@ -140,26 +143,29 @@ class SlotsForm(FlaskForm):
             try:
                 _break(part)
             except ValueError:
-                raise ValidationError(f"Write breaks as 12:30-13:15; “{part}” is not understood.") from None
+                raise ValidationError(
+                    _("Write breaks as 12:30-13:15; “%(part)s” is not understood.", part=part)
+                ) from None
 
     def break_times(self) -> list[tuple[time, time]]:
         return [_break(part) for part in self._parts()]
 
 
 class MessageForm(FlaskForm):
-    message = textarea_field("Message to the doctor", max_length=2000, required=True)
+    message = textarea_field(_l("Message to the doctor"), max_length=2000, required=True)
 
 
 class AttendanceForm(FlaskForm):
     attendance = SelectField(
-        "Attendance", choices=[(Attendance.ATTENDED.value, "Attended"), (Attendance.NO_SHOW.value, "No-show")],
+        _l("Attendance"),
+        choices=[(Attendance.ATTENDED.value, _l("Attended")), (Attendance.NO_SHOW.value, _l("No-show"))],
         validators=[InputRequired()],
     )
 
 
 class BookForApplicantForm(FlaskForm):
-    application_id = SelectField("Applicant", coerce=int, validators=[InputRequired()])
-    slot_id = SelectField("Slot", coerce=int, validators=[InputRequired()])
+    application_id = SelectField(_l("Applicant"), coerce=int, validators=[InputRequired()])
+    slot_id = SelectField(_l("Slot"), coerce=int, validators=[InputRequired()])
 
     @classmethod
     def offering(cls, applications: Iterable[Application], slots: Iterable[tuple[Slot, Booking | None]],

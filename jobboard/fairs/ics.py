@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from jobboard.core.db import utcnow
@@ -39,14 +40,16 @@ def _event(booking: Booking, *, cancelled: bool) -> Event:
     event.add("sequence", booking.sequence)
     event.add("dtstart", booking.starts_at.astimezone(zone))
     event.add("dtend", booking.ends_at.astimezone(zone))
-    event.add("summary", f"Interview with {booking.org.name} – {fair.name}")
+    event.add("summary", _("Interview with %(employer)s – %(fair)s", employer=booking.org.name, fair=fair.name))
     location = f"{fair.venue}, {fair.address} – {slot.table.label}".replace(", –", " –")
     event.add("location", vText(location))
-    description = f"Interview at {slot.table.label}"
     if slot.table.interviewers:
-        description += f" with {slot.table.interviewers}"
+        description = _("Interview at %(table)s with %(interviewers)s", table=slot.table.label,
+                        interviewers=slot.table.interviewers)
+    else:
+        description = _("Interview at %(table)s", table=slot.table.label)
     if slot.video_link:
-        description += f"\nVideo call for remote participation: {slot.video_link}"
+        description += "\n" + _("Video call for remote participation: %(link)s", link=slot.video_link)
     event.add("description", description)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{current_app.config['MAIL_DEFAULT_SENDER'].rsplit('<', 1)[-1].rstrip('>')}")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import LazyString, format_datetime
+from flask_babel import LazyString, format_datetime, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,6 +38,7 @@ from jobboard.fairs.models import (
     SlotStatus,
 )
 from jobboard.fairs.notices import local_times, schedule_reminders, send_booking_mail
+from jobboard.i18n import in_language
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
@@ -45,26 +47,27 @@ from jobboard.orgs.models import Organization, OrgStatus
 
 def _check_time(fair: Fair, slot: Slot, now: datetime) -> None:
     if fair.status == FairStatus.CANCELLED:
-        raise Gone("This fair is cancelled.")
+        raise Gone(_("This fair is cancelled."))
     if fair.status != FairStatus.PUBLISHED:
-        raise NotFound("There is no such fair.")
+        raise NotFound(_("There is no such fair."))
     if now < fair.booking_opens_at:
         opens = fair.booking_opens_at.astimezone(ZoneInfo(fair.time_zone))
-        raise Conflict(f"Booking opens on {opens:%d %B %Y at %H:%M} ({fair.time_zone}).")
+        raise Conflict(_("Booking opens on %(date)s at %(time)s (%(zone)s).", date=opens.strftime("%d %B %Y"),
+                         time=opens.strftime("%H:%M"), zone=fair.time_zone))
     if now >= fair.booking_closes_at:
-        raise Conflict("Booking for this fair has closed.")
+        raise Conflict(_("Booking for this fair has closed."))
     if slot.starts_at <= now:
-        raise Conflict("This slot has already started.")
+        raise Conflict(_("This slot has already started."))
     if slot.status == SlotStatus.BLOCKED:
-        raise Conflict("This slot is not available.")
+        raise Conflict(_("This slot is not available."))
 
 
 def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | None) -> None:
     holder = confirmed_booking(slot)
     if holder is not None and holder is not ignore:
         if holder.doctor_id == doctor.id:
-            raise Conflict("You have already booked this slot.")
-        raise Conflict("This slot was just taken. Choose another one.")
+            raise Conflict(_("You have already booked this slot."))
+        raise Conflict(_("This slot was just taken. Choose another one."))
     gap = timedelta(minutes=fair.min_gap_minutes)
     clash = db.session.scalar(
         select(Booking)
@@ -78,10 +81,15 @@ def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | N
         .limit(1)
     )
     if clash is not None:
-        raise Conflict(
-            f"You already have an interview with {clash.org.name} at that time"
-            + (f" (allow {fair.min_gap_minutes} minutes to walk between tables)." if fair.min_gap_minutes else ".")
-        )
+        if fair.min_gap_minutes:
+            raise Conflict(ngettext(
+                "You already have an interview with %(employer)s at that time "
+                "(allow %(num)d minute to walk between tables).",
+                "You already have an interview with %(employer)s at that time "
+                "(allow %(num)d minutes to walk between tables).",
+                fair.min_gap_minutes, employer=clash.org.name,
+            ))
+        raise Conflict(_("You already have an interview with %(employer)s at that time.", employer=clash.org.name))
     same_employer = db.session.scalar(
         select(Booking).where(
             Booking.doctor_id == doctor.id,
@@ -92,9 +100,10 @@ def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | N
         )
     )
     if same_employer is not None:
-        raise Conflict(
-            f"You already have an interview with {same_employer.org.name} at this fair. Move that one instead."
-        )
+        raise Conflict(_(
+            "You already have an interview with %(employer)s at this fair. Move that one instead.",
+            employer=same_employer.org.name,
+        ))
 
 
 def interviewing_registration(fair: Fair, org_id: int) -> FairRegistration:
@@ -109,7 +118,7 @@ def interviewing_registration(fair: Fair, org_id: int) -> FairRegistration:
         )
     )
     if registration is None:
-        raise NotFound("There is no such slot.")
+        raise NotFound(_("There is no such slot."))
     return registration
 
 
@@ -132,19 +141,20 @@ def open_invitation(doctor: User, fair: Fair, org_id: int) -> BookingInvitation 
 def eligibility_problem(doctor: User, registration: FairRegistration) -> str | None:
     """Why this doctor may not book with this employer at this fair, or None."""
     if not doctor.is_doctor:
-        return "Only doctors' accounts book interviews."
+        return _("Only doctors' accounts book interviews.")
     if not doctor.is_confirmed:
-        return "Confirm your e-mail address first."
+        return _("Confirm your e-mail address first.")
     if registration.booking_mode == BookingMode.INVITED:
         if open_invitation(doctor, registration.fair, registration.org_id) is None:
-            return f"{registration.org.name} interviews invited applicants only."
+            return _("%(employer)s interviews invited applicants only.", employer=registration.org.name)
         return None
     profile = profile_of(doctor)
     # The profile must be complete; a CV is not needed to meet an employer at a fair.
     if profile is None or not completeness(profile, cv_count=1).can_apply:
-        return "Complete your profile to book interviews."
+        return _("Complete your profile to book interviews.")
     if registration.profession_slug and profile.profession_slug != registration.profession_slug:
-        return f"{registration.org.name} interviews {registration.profession_slug.replace('-', ' ')}s at this fair."
+        return _("%(employer)s interviews %(profession)ss at this fair.", employer=registration.org.name,
+                 profession=registration.profession_slug.replace("-", " "))
     return None
 
 
@@ -153,7 +163,7 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
     employer booking for one of its applicants (the same rules bind both)."""
     slot_row = db.session.get(Slot, slot_id)
     if slot_row is None:
-        raise NotFound("There is no such slot.")
+        raise NotFound(_("There is no such slot."))
     fair = lock_fair(slot_row.fair_id)
     slot = lock_slot(slot_id)
     lock_doctor(doctor)
@@ -167,12 +177,12 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
             raise NotPermitted(problem)
         invitation = open_invitation(doctor, fair, slot.org_id)
     elif application is None or application.org_id != slot.org_id or application.doctor_id != doctor.id:
-        raise NotPermitted("Employers book only for their own applicants.")
+        raise NotPermitted(_("Employers book only for their own applicants."))
     elif application.stage not in INTERVIEW_STAGES:
-        raise Conflict(
-            f"This application is {application.stage.label.lower()}; book interviews for applicants "
-            "in screening, interview or offer."
-        )
+        raise Conflict(_(
+            "This application is %(stage)s; book interviews for applicants in screening, interview or offer.",
+            stage=application.stage.label.lower(),
+        ))
     _check_doctor_free(doctor, fair, slot, ignore=None)
     booking = Booking(
         slot_id=slot.id,
@@ -221,10 +231,13 @@ def _check_cutoff(booking: Booking, actor: User, now: datetime, *, cancelling: b
         return
     allowed = doctor_may_cancel(booking, now) if cancelling else doctor_may_move(booking, now)
     if not allowed:
-        raise Conflict(
-            f"Interviews can be changed by you until {booking.fair.cancel_cutoff_hours} hours before they start. "
-            f"Contact {booking.org.name} to change this one."
-        )
+        raise Conflict(ngettext(
+            "Interviews can be changed by you until %(num)d hour before they start. "
+            "Contact %(employer)s to change this one.",
+            "Interviews can be changed by you until %(num)d hours before they start. "
+            "Contact %(employer)s to change this one.",
+            booking.fair.cancel_cutoff_hours, employer=booking.org.name,
+        ))
 
 
 def _may_manage(booking: Booking, actor: User) -> bool:
@@ -237,10 +250,10 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
     """Move the booking to another free slot of the same employer, in place: the same row and
     calendar UID, a higher SEQUENCE. Until the new slot is secured the old one stays booked."""
     if not _may_manage(booking, actor):
-        raise NotFound("There is no such booking.")
+        raise NotFound(_("There is no such booking."))
     target = db.session.get(Slot, new_slot_id)
     if target is None or target.org_id != booking.org_id or target.fair_id != booking.fair_id:
-        raise NotFound("Choose another slot of the same employer at this fair.")
+        raise NotFound(_("Choose another slot of the same employer at this fair."))
     fair = lock_fair(booking.fair_id)
     slot = lock_slot(new_slot_id)
     interviewing_registration(fair, slot.org_id)
@@ -249,12 +262,12 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
     seen_sequence = booking.sequence
     db.session.refresh(booking, with_for_update=True)
     if booking.status != BookingStatus.CONFIRMED or booking.sequence != seen_sequence:
-        raise Conflict("This booking has just changed. Reload the page.")
+        raise Conflict(_("This booking has just changed. Reload the page."))
     now = utcnow()
     _check_cutoff(booking, actor, now, cancelling=False)
     _check_time(fair, slot, now)
     if slot.id == booking.slot_id:
-        raise Conflict("The booking is already in this slot.")
+        raise Conflict(_("The booking is already in this slot."))
     _check_doctor_free(doctor, fair, slot, ignore=booking)
     booking.slot_id, booking.starts_at, booking.ends_at = slot.id, slot.starts_at, slot.ends_at
     booking.busy_until = slot.ends_at + timedelta(minutes=fair.min_gap_minutes)
@@ -263,7 +276,7 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise Conflict("This slot was just taken. Your interview stays where it was.") from None
+        raise Conflict(_("This slot was just taken. Your interview stays where it was.")) from None
     db.session.refresh(booking, ["slot"])
     send_booking_mail(
         booking,
@@ -292,15 +305,15 @@ def call_off(booking: Booking, actor: User, message: str | None) -> None:
 
 def cancel(booking: Booking, actor: User, message: str | None = None) -> None:
     if not _may_manage(booking, actor):
-        raise NotFound("There is no such booking.")
+        raise NotFound(_("There is no such booking."))
     lock_fair(booking.fair_id)
     # Locked, so a concurrent cancel or move of this booking waits and then sees what it did.
     db.session.refresh(booking, with_for_update=True)
     if booking.status != BookingStatus.CONFIRMED:
-        raise Conflict("This booking is already cancelled.")
+        raise Conflict(_("This booking is already cancelled."))
     _check_cutoff(booking, actor, utcnow(), cancelling=True)
     if actor.id != booking.doctor_id and not (message or "").strip():
-        raise DomainError("Write a message to the doctor explaining the cancellation.", field="message")
+        raise DomainError(_("Write a message to the doctor explaining the cancellation."), field="message")
     call_off(booking, actor, (message or "").strip() or None)
 
 
@@ -317,7 +330,10 @@ def cancel_for_suspension(admin: User, org: Organization) -> int:
         )
     )
     for booking in bookings:
-        call_off(booking, admin, f"{org.name} no longer holds interviews at {booking.fair.name}.")
+        with in_language(booking.doctor.language):  # the message goes to the doctor
+            message = _("%(employer)s no longer holds interviews at %(fair)s.", employer=org.name,
+                        fair=booking.fair.name)
+        call_off(booking, admin, message)
     return len(bookings)
 
 
@@ -357,7 +373,7 @@ def cancel_for_deleted_account(doctor: User) -> None:
 
 def mark_attendance(booking: Booking, actor: User, attendance: Attendance) -> None:
     if booking.status != BookingStatus.CONFIRMED:
-        raise Conflict("A cancelled booking cannot be marked.")
+        raise Conflict(_("A cancelled booking cannot be marked."))
     if booking.starts_at > utcnow():
-        raise Conflict("Attendance can be marked once the interview has started.")
+        raise Conflict(_("Attendance can be marked once the interview has started."))
     booking.attendance = attendance

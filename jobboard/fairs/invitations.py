@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -26,13 +27,13 @@ BOOKING_INVITATION = Purpose("fair-booking-invitation", 60 * 24 * 3600)
 
 def invite(application: Application, actor: User, fair: Fair) -> BookingInvitation:
     if application.stage not in INTERVIEW_STAGES:
-        raise Conflict("Invite applicants in screening, interview or offer.")
+        raise Conflict(_("Invite applicants in screening, interview or offer."))
     doctor = application.doctor
     if doctor is None:
-        raise Conflict("The doctor has deleted their account.")
+        raise Conflict(_("The doctor has deleted their account."))
     registration = interviewing_registration(fair, application.org_id)
     if fair.status != FairStatus.PUBLISHED or utcnow() >= fair.booking_closes_at:
-        raise Conflict("Booking for this fair is not open.")
+        raise Conflict(_("Booking for this fair is not open."))
     invitation = db.session.scalar(select(BookingInvitation).where(
         BookingInvitation.application_id == application.id, BookingInvitation.fair_id == fair.id))
     if invitation is None:
@@ -58,6 +59,6 @@ def invitation_from_token(token: str, doctor: User) -> BookingInvitation:
     payload = read_token(BOOKING_INVITATION, token)
     invitation = db.session.get(BookingInvitation, payload.get("i"))
     if invitation is None or payload.get("d") != doctor.id:
-        raise NotPermitted("This invitation is for another account. Sign in with the address it was sent to.")
+        raise NotPermitted(_("This invitation is for another account. Sign in with the address it was sent to."))
     return invitation
 

@@ -10,6 +10,7 @@ a booking that loses a race sends nothing.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -31,7 +32,7 @@ def lock_fair(fair_id: int, *, exclusive: bool = False) -> Fair:
     # the lock, so a cancellation committed while we waited is seen.
     fair = db.session.scalar(query.execution_options(populate_existing=True))
     if fair is None:
-        raise NotFound("There is no such fair.")
+        raise NotFound(_("There is no such fair."))
     return fair
 
 
@@ -41,7 +42,7 @@ def lock_slot(slot_id: int) -> Slot:
     slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update()
                              .execution_options(populate_existing=True))
     if slot is None:
-        raise NotFound("There is no such slot.")
+        raise NotFound(_("There is no such slot."))
     return slot
 
 
@@ -65,10 +66,10 @@ def insert_or_conflict(booking: Booking) -> None:
     except IntegrityError as error:
         detail = str(error.orig)
         if "doctor_no_overlap" in detail or "exclusion" in detail.lower():
-            raise Conflict("You already have an interview at that time.") from None
+            raise Conflict(_("You already have an interview at that time.")) from None
         if "doctor_id" in detail or "doctor_employer" in detail:
             raise Conflict(
-                "You already have an interview with this employer at this fair. Move that one instead."
+                _("You already have an interview with this employer at this fair. Move that one instead.")
             ) from None
-        raise Conflict("This slot was just taken. Choose another one.") from None
+        raise Conflict(_("This slot was just taken. Choose another one.")) from None
 

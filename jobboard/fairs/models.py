@@ -16,6 +16,7 @@ import enum
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +32,10 @@ class FairStatus(enum.StrEnum):
     PUBLISHED = "published"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        return {"draft": _("draft"), "published": _("published"), "cancelled": _("cancelled")}[self.value]
+
 
 class BookingMode(enum.StrEnum):
     INVITED = "invited"  # only applicants the employer invited
@@ -38,7 +43,9 @@ class BookingMode(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"invited": "Invited applicants only", "open": "Any doctor with a complete profile"}[self.value]
+        return {
+            "invited": _("Invited applicants only"), "open": _("Any doctor with a complete profile"),
+        }[self.value]
 
 
 class SlotStatus(enum.StrEnum):
@@ -57,7 +64,7 @@ class Attendance(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"attended": "Attended", "no_show": "No-show"}[self.value]
+        return {"attended": _("Attended"), "no_show": _("No-show")}[self.value]
 
 
 class Fair(TimestampMixin, Model):

@@ -27,6 +27,7 @@ from jobboard.core.personal_data import Exported, iso, register_attribution, reg
 from jobboard.extensions import db
 from jobboard.fairs import interviews, notices
 from jobboard.fairs.models import Booking, BookingInvitation, BookingStatus, Fair, Slot
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import Posting
 from jobboard.orgs.models import Organization
 
@@ -87,8 +88,9 @@ def _erase(user: User) -> None:
 
 def register(app: Flask) -> None:
     register_section(
-        app, "fairs", "Your interviews at fairs: the employer, the times (in UTC and in the fair's time zone), the "
-        "status, who booked or cancelled them, and the calendar identifier; and your invitations to book.",
+        app, "fairs", _l("Your interviews at fairs: the employer, the times (in UTC and in the fair's time zone), "
+                         "the status, who booked or cancelled them, and the calendar identifier; and your "
+                         "invitations to book."),
         covers=(Booking.doctor_id, BookingInvitation.doctor_id), export=_export, erase=_erase,
     )
     register_attribution(app, "the staff member who booked for the doctor (the doctor's own bookings go with them)",

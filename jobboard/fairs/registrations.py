@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -29,17 +30,17 @@ from jobboard.orgs.models import Organization
 def register(org: Organization, actor: User, fair: Fair, *, tables: list[tuple[str, str]], mode: BookingMode,
              profession_slug: str | None) -> FairRegistration:
     if fair.status != FairStatus.PUBLISHED:
-        raise Conflict("Employers can register only for a published fair.")
+        raise Conflict(_("Employers can register only for a published fair."))
     if not org.is_verified:
-        raise NotPermitted("Your organisation must be verified to take part in a fair.")
+        raise NotPermitted(_("Your organisation must be verified to take part in a fair."))
     if db.session.scalar(select(FairRegistration.id).where(FairRegistration.fair_id == fair.id,
                                                            FairRegistration.org_id == org.id)):
-        raise Conflict("Your organisation is already registered for this fair.")
-    labels = [label for label, _ in tables]
+        raise Conflict(_("Your organisation is already registered for this fair."))
+    labels = [label for label, _interviewers in tables]
     if not tables or len(tables) > 30:
-        raise DomainError("Give between 1 and 30 interview tables.", field="tables")
+        raise DomainError(_("Give between 1 and 30 interview tables."), field="tables")
     if len(set(label.casefold() for label in labels)) != len(labels):
-        raise DomainError("Each table needs its own label.", field="tables")
+        raise DomainError(_("Each table needs its own label."), field="tables")
     registration = FairRegistration(fair_id=fair.id, org_id=org.id, booking_mode=mode, profession_slug=profession_slug)
     db.session.add(registration)
     db.session.flush()
@@ -88,22 +89,23 @@ def generate_slots(table: InterviewTable, actor: User, *, day: date, start: time
                    breaks: list[tuple[time, time]], posting: Posting | None, video_link: str | None) -> int:
     fair = db.session.get(Fair, table.fair_id)
     if fair is None or fair.status == FairStatus.CANCELLED:
-        raise Conflict("This fair is cancelled.")
+        raise Conflict(_("This fair is cancelled."))
     if not fair.starts_on <= day <= fair.ends_on:
-        raise DomainError("Choose a day of the fair.", field="day")
+        raise DomainError(_("Choose a day of the fair."), field="day")
     if not 5 <= minutes <= 240:
-        raise DomainError("A slot lasts between 5 and 240 minutes.", field="minutes")
+        raise DomainError(_("A slot lasts between 5 and 240 minutes."), field="minutes")
     if end <= start:
-        raise DomainError("The end must be after the start.", field="end")
+        raise DomainError(_("The end must be after the start."), field="end")
     if start < fair.opens_at or end > fair.closes_at:
-        raise DomainError(f"The fair is open from {fair.opens_at:%H:%M} to {fair.closes_at:%H:%M}.", field="start")
+        raise DomainError(_("The fair is open from %(opens)s to %(closes)s.", opens=fair.opens_at.strftime("%H:%M"),
+                            closes=fair.closes_at.strftime("%H:%M")), field="start")
     for break_start, break_end in breaks:
         if break_end <= break_start:
-            raise DomainError("Each break must end after it starts.", field="breaks")
+            raise DomainError(_("Each break must end after it starts."), field="breaks")
     if posting is not None and posting.org_id != table.org_id:
-        raise NotFound("There is no such posting.")
+        raise NotFound(_("There is no such posting."))
     if video_link and not fair.remote_option:
-        raise DomainError("This fair has no remote option.", field="video_link")
+        raise DomainError(_("This fair has no remote option."), field="video_link")
     existing = list(db.session.execute(select(Slot.starts_at, Slot.ends_at).where(Slot.table_id == table.id)).tuples())
     created = 0
     for starts_at, ends_at in slot_times(fair, day, start, end, minutes, breaks):
@@ -121,13 +123,13 @@ def generate_slots(table: InterviewTable, actor: User, *, day: date, start: time
 def set_slot_blocked(slot: Slot, actor: User, blocked: bool) -> None:
     slot = lock_slot(slot.id)
     if blocked and confirmed_booking(slot) is not None:
-        raise Conflict("This slot is booked: cancel the booking (with a message to the doctor) first.")
+        raise Conflict(_("This slot is booked: cancel the booking (with a message to the doctor) first."))
     slot.status = SlotStatus.BLOCKED if blocked else SlotStatus.OPEN
 
 
 def delete_slot(slot: Slot, actor: User) -> None:
     slot = lock_slot(slot.id)
     if db.session.scalar(select(Booking.id).where(Booking.slot_id == slot.id).limit(1)):
-        raise Conflict("This slot has bookings (past or present); block it instead of deleting it.")
+        raise Conflict(_("This slot has bookings (past or present); block it instead of deleting it."))
     db.session.delete(slot)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -27,7 +29,7 @@ def _save_fair(form: FairForm, fair: Fair | None) -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             saved = organising.save_fair(current_user, form.to_fields(), fair)
-            flash(f"{saved.name} is saved.", "success")
+            flash(_("%(fair)s is saved.", fair=saved.name), "success")
             return redirect(url_for("fairs.admin_list"))
     return form_page("fairs/admin_form.html", form, fair=fair)
 
@@ -50,7 +52,7 @@ def admin_edit(fair_id: int) -> Response:
 def admin_publish(fair_id: int) -> Response:
     fair = or_404(db.session.get(Fair, fair_id))
     organising.publish_fair(current_user, fair)
-    flash(f"{fair.name} is published.", "success")
+    flash(_("%(fair)s is published.", fair=fair.name), "success")
     return redirect(url_for("fairs.admin_list"))
 
 
@@ -60,8 +62,9 @@ def admin_cancel(fair_id: int) -> Response:
     fair = or_404(db.session.get(Fair, fair_id))
     form = ReasonForm()
     if not form.validate_on_submit():
-        abort(422, "Give the reason for the cancellation.")
+        abort(422, _("Give the reason for the cancellation."))
     count = organising.cancel_fair(current_user, fair, filled(form.reason.data))
-    flash(f"{fair.name} is cancelled; {count} booking{'s' if count != 1 else ''} cancelled and everyone told.",
+    flash(ngettext("%(fair)s is cancelled; %(num)d booking cancelled and everyone told.",
+                   "%(fair)s is cancelled; %(num)d bookings cancelled and everyone told.", count, fair=fair.name),
           "success")
     return redirect(url_for("fairs.admin_list"))

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -78,7 +79,8 @@ def book(fair_slug: str, slot_id: int) -> Response:
     fair = or_404(queries.public_fair(fair_slug))
     booking = interviews.book(current_user, slot_id, current_user)
     local = notices.local_times(booking.starts_at, fair, current_user)
-    flash(f"Booked: {booking.org.name}, {local.fair:%A %d %B, %H:%M}.", "success")
+    flash(_("Booked: %(employer)s, %(time)s.", employer=booking.org.name, time=local.fair.strftime("%A %d %B, %H:%M")),
+          "success")
     return _grid_response(fair, booking.org_id)
 
 
@@ -89,9 +91,9 @@ def move(booking_id: int) -> Response:
     booking = or_404(queries.doctor_booking(current_user, booking_id))
     slot_id = posted_id("slot_id")
     if slot_id is None:
-        abort(422, "Choose the slot to move to.")
+        abort(422, _("Choose the slot to move to."))
     interviews.reschedule(booking, slot_id, current_user)
-    flash("Your interview is moved; the new calendar invitation is in your mailbox.", "success")
+    flash(_("Your interview is moved; the new calendar invitation is in your mailbox."), "success")
     return _grid_response(booking.fair, booking.org_id)
 
 
@@ -100,7 +102,7 @@ def move(booking_id: int) -> Response:
 def cancel(booking_id: int) -> Response:
     booking = or_404(queries.doctor_booking(current_user, booking_id))
     interviews.cancel(booking, current_user)
-    flash("Your interview is cancelled.", "info")
+    flash(_("Your interview is cancelled."), "info")
     if request.form.get("from") == "schedule":
         return redirect(url_for("fairs.my_schedule"))
     return _grid_response(booking.fair, booking.org_id)

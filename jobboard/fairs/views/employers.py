@@ -10,6 +10,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -56,12 +58,12 @@ def org_index() -> Response:
 @member_required(Role.RECRUITER)
 def org_register(fair_id: int) -> Response:
     fair = _fair_or_404(fair_id)
-    form = RegistrationForm(data={"tables": "Table 1\nTable 2"})
+    form = RegistrationForm(data={"tables": "\n".join((_("Table %(num)d", num=1), _("Table %(num)d", num=2)))})
     if form.validate_on_submit():
         with errors_on(form):
             registrations.register(current_org(), current_user, fair, tables=form.table_rows(),
                                    mode=form.booking_mode(), profession_slug=form.profession_slug.data or None)
-            flash(f"You are registered for {fair.name}. Now add the interview slots.", "success")
+            flash(_("You are registered for %(fair)s. Now add the interview slots.", fair=fair.name), "success")
             return redirect(url_for("fairs.org_manage", fair_id=fair.id))
     return form_page("fairs/org_register.html", form, org=current_org(), fair=fair)
 
@@ -102,10 +104,10 @@ def org_settings(fair_id: int) -> Response:
     registration = _registration_or_404(fair)
     form = SettingsForm()
     if not form.validate_on_submit():
-        abort(422, "Choose who may book.")
+        abort(422, _("Choose who may book."))
     registrations.update_registration(registration, current_user, mode=form.booking_mode(),
                                  profession_slug=form.profession_slug.data or None)
-    flash("Saved.", "success")
+    flash(_("Saved."), "success")
     return redirect(url_for("fairs.org_manage", fair_id=fair.id))
 
 
@@ -118,14 +120,15 @@ def org_generate(fair_id: int) -> Response:
         with errors_on(form):
             table = queries.org_table(current_org(), form.table_id.data)
             if table is None:
-                raise DomainError("Choose one of your tables.", field="table_id")
+                raise DomainError(_("Choose one of your tables."), field="table_id")
             count = registrations.generate_slots(
                 table, current_user, day=date.fromisoformat(form.day.data), start=filled(form.start.data),
                 end=filled(form.end.data), minutes=filled(form.minutes.data), breaks=form.break_times(),
                 video_link=form.video_link.data,
                 posting=queries.slot_posting(current_org(), form.posting_id.data),
             )
-            flash(f"{count} slot{'s' if count != 1 else ''} added to {table.label}.", "success")
+            flash(ngettext("%(num)d slot added to %(table)s.", "%(num)d slots added to %(table)s.", count,
+                           table=table.label), "success")
             return redirect(url_for("fairs.org_manage", fair_id=fair.id))
     return _manage_page(fair, slots_form=form)
 
@@ -138,7 +141,8 @@ def org_slot_action(slot_id: int, action: str) -> Response:
         registrations.delete_slot(slot, current_user)
     else:
         registrations.set_slot_blocked(slot, current_user, action == "block")
-    messages = {"block": "The slot is blocked.", "unblock": "The slot is open again.", "delete": "The slot is deleted."}
+    messages = {"block": _("The slot is blocked."), "unblock": _("The slot is open again."),
+                "delete": _("The slot is deleted.")}
     flash(messages[action], "success")
     return redirect(url_for("fairs.org_manage", fair_id=slot.fair_id))
 
@@ -149,9 +153,9 @@ def org_cancel(booking_id: int) -> Response:
     booking = or_404(queries.org_booking(current_org(), booking_id))
     form = MessageForm()
     if not form.validate_on_submit():
-        abort(422, "Write a message to the doctor explaining the cancellation.")
+        abort(422, _("Write a message to the doctor explaining the cancellation."))
     interviews.cancel(booking, current_user, form.message.data)
-    flash("The interview is cancelled and the doctor told.", "success")
+    flash(_("The interview is cancelled and the doctor told."), "success")
     return redirect(url_for("fairs.org_manage", fair_id=booking.fair_id))
 
 
@@ -161,7 +165,7 @@ def org_attendance(booking_id: int) -> Response:
     booking = or_404(queries.org_booking(current_org(), booking_id))
     form = AttendanceForm()
     if not form.validate_on_submit():
-        abort(422, "Choose attended or no-show.")
+        abort(422, _("Choose attended or no-show."))
     interviews.mark_attendance(booking, current_user, Attendance(form.attendance.data))
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                     else url_for("fairs.org_agenda", fair_id=booking.fair_id))
@@ -173,13 +177,14 @@ def org_book(fair_id: int) -> Response:
     fair = _fair_or_404(fair_id)
     application_id, slot_id = posted_id("application_id"), posted_id("slot_id")
     if application_id is None or slot_id is None:
-        abort(422, "Choose the applicant and the slot.")
+        abort(422, _("Choose the applicant and the slot."))
     application = org_application(current_org(), application_id)
     slot = queries.org_slot(current_org(), slot_id)
     if application is None or slot is None or slot.fair_id != fair.id or application.doctor is None:
         abort(404)
     interviews.book(application.doctor, slot.id, current_user, application=application)
-    flash(f"Booked for {application.doctor.full_name}; they have the calendar invitation.", "success")
+    flash(_("Booked for %(doctor)s; they have the calendar invitation.", doctor=application.doctor.full_name),
+          "success")
     return redirect(url_for("fairs.org_manage", fair_id=fair.id))
 
 
@@ -217,7 +222,8 @@ def org_agenda_csv(fair_id: int) -> Response:
     zone = ZoneInfo(fair.time_zone)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["date", "start", "end", "table", "doctor", "email", "posting", "attendance"])
+    writer.writerow([_("date"), _("start"), _("end"), _("table"), _("doctor"), _("email"), _("posting"),
+                     _("attendance")])
     for day in fair.days:
         for table, bookings in queries.agenda(fair, current_org(), _day_window(fair, day)):
             for booking in bookings:
@@ -237,13 +243,14 @@ def org_invite(application_id: int) -> Response:
     application = or_404(org_application(current_org(), application_id))
     fair_id = posted_id("fair_id")
     if fair_id is None:
-        abort(422, "Choose the fair.")
+        abort(422, _("Choose the fair."))
     fair = queries.public_fair_by_id(fair_id)
     if fair is None or queries.registration_of(fair, current_org()) is None:
         abort(404)
     invitations.invite(application, current_user, fair)
     doctor = application.doctor
     if doctor is None:  # invite() refuses an application whose doctor has deleted their account
-        raise Conflict("The doctor has deleted their account.")
-    flash(f"{doctor.full_name} is invited to book an interview at {fair.name}.", "success")
+        raise Conflict(_("The doctor has deleted their account."))
+    flash(_("%(doctor)s is invited to book an interview at %(fair)s.", doctor=doctor.full_name, fair=fair.name),
+          "success")
     return redirect(url_for("applications.detail", application_id=application.id))
