@@ -6,6 +6,7 @@ member or administrator acted: the organisation's record, emptied when that acco
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -34,7 +35,7 @@ def _erase(user: User) -> None:
 
 
 def register(app: Flask) -> None:
-    register_section(app, "reports", "The postings you reported, with your reason and note.",
+    register_section(app, "reports", _l("The postings you reported, with your reason and note."),
                      covers=(PostingReport.reporter_id,), export=_export, erase=_erase)
     register_attribution(app, "the staff member who wrote the posting", Posting.created_by_id)
     register_attribution(app, "who changed the posting's status", PostingTransition.actor_id)
