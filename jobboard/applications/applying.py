@@ -9,6 +9,7 @@ was sent. The doctor gets a receipt; the organisation's staff hear of it as they
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -27,7 +28,7 @@ from jobboard.mail import queue_mail
 
 class AlreadyApplied(Conflict):
     def __init__(self, application: Application):
-        super().__init__("You have already applied for this position.")
+        super().__init__(_("You have already applied for this position."))
         self.application = application
 
 
@@ -39,18 +40,18 @@ def existing_application(doctor: User, posting: Posting) -> Application | None:
 
 def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Application:
     if not doctor.is_doctor:
-        raise NotPermitted("Only doctors' accounts can apply. Employer staff cannot apply with their work account.")
+        raise NotPermitted(_("Only doctors' accounts can apply. Employer staff cannot apply with their work account."))
     if not doctor.is_confirmed:
-        raise NotPermitted("Confirm your e-mail address before applying.")
+        raise NotPermitted(_("Confirm your e-mail address before applying."))
     if not posting.is_listed:
-        raise Conflict("This position is no longer open for applications.")
+        raise Conflict(_("This position is no longer open for applications."))
     previous = existing_application(doctor, posting)
     if previous is not None:
         raise AlreadyApplied(previous)
     if cv.owner_id != doctor.id:
-        raise NotFound("There is no such CV.")
+        raise NotFound(_("There is no such CV."))
     if not completeness(profile_of(doctor), 1).can_apply:
-        raise DomainError("Complete your profile before applying.", field="cv_id")
+        raise DomainError(_("Complete your profile before applying."), field="cv_id")
     source = file_path(cv.stored_name).read_bytes()
     application = Application(
         posting_id=posting.id, org_id=posting.org_id, doctor_id=doctor.id, cover_note=cover_note.strip(),
@@ -69,8 +70,8 @@ def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Ap
 
 def withdraw(doctor: User, application: Application, reason: str | None) -> None:
     if application.doctor_id != doctor.id:
-        raise NotFound("There is no such application.")
+        raise NotFound(_("There is no such application."))
     if application.stage in CLOSED_STAGES:
-        raise Conflict(f"This application is already {application.stage.label.lower()}.")
+        raise Conflict(_("This application is already %(stage)s.", stage=application.stage.label.lower()))
     record_move(application, doctor, Stage.WITHDRAWN, reason)
     application.withdrawal_reason = (reason or "").strip() or None

@@ -23,23 +23,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from jobboard.core.errors import DomainError
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 
 MAX_BYTES = 5 * 1024 * 1024
 CHECK_TIMEOUT_SECONDS = 15
 REASONS = {
-    "encrypted": "This PDF is protected by a password. Upload a version without protection.",
-    "unreadable": "This file is not a readable PDF.",
-    "too_many_pages": "A CV may have at most 100 pages.",
-    "active_content": (
+    "encrypted": _l("This PDF is protected by a password. Upload a version without protection."),
+    "unreadable": _l("This file is not a readable PDF."),
+    "too_many_pages": _l("A CV may have at most 100 pages."),
+    "active_content": _l(
         "This PDF contains scripts, form fields or attached files that could not be removed. "
         "Save it again as a plain PDF (print to PDF) and upload that."
     ),
-    "timeout": "This PDF could not be checked in time. Save it again as a plain PDF and upload that.",
+    "timeout": _l("This PDF could not be checked in time. Save it again as a plain PDF and upload that."),
 }
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -73,12 +75,12 @@ def display_name(filename: str) -> str:
 
 def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     if not data:
-        raise InvalidCv("The file is empty.")
+        raise InvalidCv(_("The file is empty."))
     if len(data) > MAX_BYTES:
-        raise InvalidCv("The file is larger than 5 MB.")
+        raise InvalidCv(_("The file is larger than 5 MB."))
     name = display_name(filename or "")
     if not name.lower().endswith(".pdf") or not data.startswith(b"%PDF-"):
-        raise InvalidCv("Upload your CV as a PDF file.")
+        raise InvalidCv(_("Upload your CV as a PDF file."))
     clean = clean_pdf(data)
     return CheckedPdf(data=clean.data, pages=clean.pages, sha256=clean.sha256, display_name=name)
 
@@ -99,7 +101,7 @@ def clean_pdf(data: bytes) -> CleanPdf:
     except ValueError:
         verdict, copy = {"ok": False, "reason": "unreadable"}, b""
     if not verdict.get("ok"):
-        raise InvalidCv(REASONS.get(str(verdict.get("reason")), REASONS["unreadable"]))
+        raise InvalidCv(str(REASONS.get(str(verdict.get("reason")), REASONS["unreadable"])))
     return CleanPdf(data=copy, pages=int(verdict["pages"]), sha256=hashlib.sha256(copy).hexdigest())
 
 

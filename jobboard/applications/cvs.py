@@ -14,6 +14,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from jobboard.accounts.models import User
@@ -44,10 +46,11 @@ def cvs_of(user: User) -> list[CvDocument]:
 
 def upload_cv(user: User, filename: str, data: bytes) -> CvDocument:
     if not user.is_doctor:
-        raise NotPermitted("Only doctors' accounts keep CVs.")
+        raise NotPermitted(_("Only doctors' accounts keep CVs."))
     count = db.session.scalar(select(func.count()).select_from(CvDocument).where(CvDocument.owner_id == user.id)) or 0
     if count >= MAX_CVS:
-        raise DomainError(f"You can keep at most {MAX_CVS} CVs. Delete one first.", field="file")
+        raise DomainError(ngettext("You can keep at most %(num)d CV. Delete it first.",
+                                   "You can keep at most %(num)d CVs. Delete one first.", MAX_CVS), field="file")
     checked = check_pdf(filename, data)
     cv = CvDocument(
         owner_id=user.id, stored_name=write_file(checked.data), original_name=checked.display_name,
@@ -60,7 +63,7 @@ def upload_cv(user: User, filename: str, data: bytes) -> CvDocument:
 
 def set_default_cv(user: User, cv: CvDocument) -> None:
     if cv.owner_id != user.id:
-        raise NotFound("There is no such CV.")
+        raise NotFound(_("There is no such CV."))
     db.session.execute(update(CvDocument).where(CvDocument.owner_id == user.id).values(is_default=False))
     cv.is_default = True
 
@@ -68,7 +71,7 @@ def set_default_cv(user: User, cv: CvDocument) -> None:
 def delete_cv(user: User, cv: CvDocument) -> None:
     """Applications keep their own copy, so deleting a CV changes nothing an employer received."""
     if cv.owner_id != user.id:
-        raise NotFound("There is no such CV.")
+        raise NotFound(_("There is no such CV."))
     was_default = cv.is_default
     remove_file(cv.stored_name)
     db.session.delete(cv)

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 import pycountry
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, PasswordField, SelectField
@@ -13,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from jobboard.applications.models import PIPELINE, LicenceStatus, MailMode, Stage
 from jobboard.applications.profiles import ProfileFields
 from jobboard.core.forms import IntegerField, text_field, textarea_field
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.forms import CheckboxesField
 from jobboard.jobs.models import Seniority
 from jobboard.vocab.models import HebrewLevel
@@ -25,26 +27,54 @@ def _blank(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
+# Choices named by an enum's label are built when a form is made, in the reader's language.
+def _seniorities() -> list[tuple[str, str]]:
+    return _blank("—", [(s.value, s.label) for s in Seniority])
+
+
+def _licence_statuses() -> list[tuple[str, str]]:
+    return [(s.value, s.label) for s in LicenceStatus]
+
+
+def _hebrew_levels() -> list[tuple[int, str]]:
+    return [(int(level), level.label) for level in HebrewLevel]
+
+
+def _pipeline_stages() -> list[tuple[str, str]]:
+    return [(s.value, s.label) for s in PIPELINE]
+
+
+def _any_stage() -> list[tuple[str, str]]:
+    return _blank(_("Any stage"), [(s.value, s.label) for s in Stage])
+
+
+def _any_licence_status() -> list[tuple[str, str]]:
+    return _blank(_("Any licence status"), _licence_statuses())
+
+
+def _any_hebrew_level() -> list[tuple[str, str]]:
+    return [("", _("Any")), *((str(int(level)), level.label) for level in HebrewLevel)]
+
+
 class ProfileForm(FlaskForm):
-    profession_slug = SelectField("Profession", validators=[Optional()])
-    specialty_slug = SelectField("Specialty", validators=[Optional()], description="For physicians.")
-    seniority = SelectField("Seniority", choices=_blank("—", [(s.value, s.label) for s in Seniority]),
-                            validators=[Optional()])
-    years_experience = IntegerField("Years of experience", validators=[Optional(), NumberRange(0, 70)])
-    training_country = SelectField("Country of medical training", choices=_blank("—", COUNTRIES),
+    profession_slug = SelectField(_l("Profession"), validators=[Optional()])
+    specialty_slug = SelectField(_l("Specialty"), validators=[Optional()], description=_l("For physicians."))
+    seniority = SelectField(_l("Seniority"), choices=_seniorities, validators=[Optional()])
+    years_experience = IntegerField(_l("Years of experience"), validators=[Optional(), NumberRange(0, 70)])
+    training_country = SelectField(_l("Country of medical training"), choices=_blank("—", COUNTRIES),
                                    validators=[Optional()])
-    residence_country = SelectField("Country of residence", choices=_blank("—", COUNTRIES), validators=[Optional()])
-    licence_status = SelectField("Israeli licence", choices=[(s.value, s.label) for s in LicenceStatus],
-                                 validators=[InputRequired()])
-    hebrew_level = SelectField("Hebrew", coerce=int, choices=[(int(level), level.label) for level in HebrewLevel])
-    language_codes = CheckboxesField("Other languages you work in", validators=[Optional()])
-    move_month = DateField("Planned move (month)", format="%Y-%m", validators=[Optional()],
+    residence_country = SelectField(_l("Country of residence"), choices=_blank("—", COUNTRIES),
+                                    validators=[Optional()])
+    licence_status = SelectField(_l("Israeli licence"), choices=_licence_statuses, validators=[InputRequired()])
+    hebrew_level = SelectField(_l("Hebrew"), coerce=int, choices=_hebrew_levels)
+    language_codes = CheckboxesField(_l("Other languages you work in"), validators=[Optional()])
+    move_month = DateField(_l("Planned move (month)"), format="%Y-%m", validators=[Optional()],
                            render_kw={"type": "month"})
-    region_slugs = CheckboxesField("Regions you would like to work in", validators=[Optional()])
-    open_to_periphery = BooleanField("Open to positions in the periphery")
-    summary = textarea_field("Short summary", max_length=2000)
-    phone = text_field("Phone (optional)", max_length=40, required=False,
-                       validators=(Regexp(r"^\+?[0-9 ()\-]{6,40}$", message="Digits, spaces and + only."),))
+    region_slugs = CheckboxesField(_l("Regions you would like to work in"), validators=[Optional()])
+    open_to_periphery = BooleanField(_l("Open to positions in the periphery"))
+    summary = textarea_field(_l("Short summary"), max_length=2000)
+    phone = text_field(_l("Phone (optional)"), max_length=40, required=False,
+                       validators=(Regexp(r"^\+?[0-9 ()\-]{6,40}$", message=_l("Digits, spaces and + only.")),))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,54 +109,54 @@ class ProfileForm(FlaskForm):
 
 
 class CvUploadForm(FlaskForm):
-    file = FileField("CV (PDF, at most 5 MB)", validators=[FileRequired("Choose a PDF file.")])
+    file = FileField(_l("CV (PDF, at most 5 MB)"), validators=[FileRequired(_l("Choose a PDF file."))])
 
 
 class ApplyForm(FlaskForm):
-    cv_id = SelectField("CV", coerce=int, validators=[InputRequired("Choose the CV to send.")])
-    cover_note = textarea_field("Cover note", max_length=5000,
-                                description="Why this position? When could you start?")
+    cv_id = SelectField(_l("CV"), coerce=int, validators=[InputRequired(_l("Choose the CV to send."))])
+    cover_note = textarea_field(_l("Cover note"), max_length=5000,
+                                description=_l("Why this position? When could you start?"))
 
 
 class WithdrawForm(FlaskForm):
-    reason = textarea_field("Reason (optional; the employer sees it)", max_length=1000)
+    reason = textarea_field(_l("Reason (optional; the employer sees it)"), max_length=1000)
 
 
 class MoveForm(FlaskForm):
-    stage = SelectField("Move to", choices=[(s.value, s.label) for s in PIPELINE], validators=[InputRequired()])
-    note = textarea_field("Note (optional)", max_length=1000)
-    send_rejection = BooleanField("Send the rejection e-mail")
+    stage = SelectField(_l("Move to"), choices=_pipeline_stages, validators=[InputRequired()])
+    note = textarea_field(_l("Note (optional)"), max_length=1000)
+    send_rejection = BooleanField(_l("Send the rejection e-mail"))
 
 
 class NoteForm(FlaskForm):
-    body = textarea_field("Private note", max_length=5000, required=True)
+    body = textarea_field(_l("Private note"), max_length=5000, required=True)
 
 
 class RatingForm(FlaskForm):
-    rating = SelectField("Rating", coerce=lambda v: int(v) if v else None,
+    rating = SelectField(_l("Rating"), coerce=lambda v: int(v) if v else None,
                          choices=[("", "—"), *((str(n), "★" * n) for n in range(1, 6))], validators=[Optional()])
 
 
 class RejectionTemplateForm(FlaskForm):
-    subject = text_field("Subject", max_length=200)
-    body = textarea_field("Text", max_length=8000, required=True,
-                          description="{name}, {title} and {employer} are replaced by the doctor's name, "
-                                      "the posting's title and your organisation's name.")
+    subject = text_field(_l("Subject"), max_length=200)
+    body = textarea_field(_l("Text"), max_length=8000, required=True,
+                          description=_l("{name}, {title} and {employer} are replaced by the doctor's name, "
+                                         "the posting's title and your organisation's name."))
 
 
 class MailModeForm(FlaskForm):
-    mode = SelectField("New applications", choices=[
-        (MailMode.IMMEDIATE.value, "An e-mail for each new application"),
-        (MailMode.DAILY.value, "One summary a day"),
-        (MailMode.OFF.value, "No e-mail"),
+    mode = SelectField(_l("New applications"), choices=[
+        (MailMode.IMMEDIATE.value, _l("An e-mail for each new application")),
+        (MailMode.DAILY.value, _l("One summary a day")),
+        (MailMode.OFF.value, _l("No e-mail")),
     ], validators=[InputRequired()])
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Your password", validators=[InputRequired(), Length(max=1024)],
+    password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
-    confirm = BooleanField("I understand that this cannot be undone",
-                           validators=[DataRequired("Tick the box to confirm.")])
+    confirm = BooleanField(_l("I understand that this cannot be undone"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 class ApplicantFilterForm(FlaskForm):
@@ -135,18 +165,16 @@ class ApplicantFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    posting = SelectField("Posting", coerce=lambda v: int(v) if v else None, validators=[Optional()])
-    stage = SelectField("Stage", choices=_blank("Any stage", [(s.value, s.label) for s in Stage]),
-                        validators=[Optional()])
-    specialty = SelectField("Specialty", validators=[Optional()])
-    licence = SelectField("Licence", choices=_blank("Any licence status", [(s.value, s.label) for s in LicenceStatus]),
-                          validators=[Optional()])
-    hebrew = SelectField("Hebrew at least", coerce=lambda v: int(v) if v not in (None, "") else None,
-                         choices=[("", "Any"), *((str(int(level)), level.label) for level in HebrewLevel)],
-                         validators=[Optional()])
-    move_before = DateField("Moving by", format="%Y-%m", validators=[Optional()], render_kw={"type": "month"})
-    sort = SelectField("Sort", choices=[("newest", "Newest first"), ("oldest", "Oldest first"),
-                                        ("rating", "Best rated"), ("move", "Moving soonest"), ("name", "Name")],
+    posting = SelectField(_l("Posting"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    stage = SelectField(_l("Stage"), choices=_any_stage, validators=[Optional()])
+    specialty = SelectField(_l("Specialty"), validators=[Optional()])
+    licence = SelectField(_l("Licence"), choices=_any_licence_status, validators=[Optional()])
+    hebrew = SelectField(_l("Hebrew at least"), coerce=lambda v: int(v) if v not in (None, "") else None,
+                         choices=_any_hebrew_level, validators=[Optional()])
+    move_before = DateField(_l("Moving by"), format="%Y-%m", validators=[Optional()], render_kw={"type": "month"})
+    sort = SelectField(_l("Sort"), choices=[("newest", _l("Newest first")), ("oldest", _l("Oldest first")),
+                                            ("rating", _l("Best rated")), ("move", _l("Moving soonest")),
+                                            ("name", _l("Name"))],
                        default="newest", validators=[Optional()])
 
 

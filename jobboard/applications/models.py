@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,8 +28,9 @@ class LicenceStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "not_started": "Not started", "file_submitted": "File submitted", "exam_scheduled": "Exam scheduled",
-            "exam_exemption_granted": "Exam exemption granted", "licensed": "Israeli licence held",
+            "not_started": _("Not started"), "file_submitted": _("File submitted"),
+            "exam_scheduled": _("Exam scheduled"), "exam_exemption_granted": _("Exam exemption granted"),
+            "licensed": _("Israeli licence held"),
         }[self.value]
 
 
@@ -42,7 +45,15 @@ class Stage(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return {
+            "applied": pgettext("application stage", "Applied"),
+            "screening": pgettext("application stage", "Screening"),
+            "interview": pgettext("application stage", "Interview"),
+            "offer": pgettext("application stage", "Offer"),
+            "hired": pgettext("application stage", "Hired"),
+            "rejected": pgettext("application stage", "Rejected"),
+            "withdrawn": pgettext("application stage", "Withdrawn"),
+        }[self.value]
 
 
 # The board's columns, in order; withdrawn is the doctor's doing and sits apart.

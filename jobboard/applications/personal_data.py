@@ -18,6 +18,7 @@ part, then the account goes. Employer and administrator accounts are closed by a
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from jobboard.accounts.models import User
@@ -132,9 +133,9 @@ def delete_account(user: User, password: str) -> None:
     sections of ``core.personal_data``), then the account goes; the confirmation is erased
     from the outbox once it is delivered."""
     if not user.is_doctor:
-        raise NotPermitted("Employer and administrator accounts are closed by an administrator.")
+        raise NotPermitted(_("Employer and administrator accounts are closed by an administrator."))
     if not verify_password(user.password_hash, password):
-        raise DomainError("Your password is not correct.", field="password")
+        raise DomainError(_("Your password is not correct."), field="password")
     email, user_id, language = user.email, user.id, user.language
     erase(user)
     audit.record("account.deleted", actor_id=None, subject_type="user", subject_id=user_id)
@@ -145,13 +146,13 @@ def delete_account(user: User, password: str) -> None:
 
 
 def register(app: Flask) -> None:
-    register_section(app, "profile", "Your profile.", covers=(DoctorProfile.user_id,), export=_export_profile,
+    register_section(app, "profile", _l("Your profile."), covers=(DoctorProfile.user_id,), export=_export_profile,
                      erase=_erase_profile)
-    register_section(app, "cvs", "Every CV you uploaded (the files are in the zip).", covers=(CvDocument.owner_id,),
+    register_section(app, "cvs", _l("Every CV you uploaded (the files are in the zip)."), covers=(CvDocument.owner_id,),
                      export=_export_cvs, erase=_erase_cvs)
     register_section(
-        app, "applications", "Your applications: your cover note, the CV you sent (in the zip), your reasons for "
-        "withdrawing, and each stage they reached.",
+        app, "applications", _l("Your applications: your cover note, the CV you sent (in the zip), your reasons for "
+                                "withdrawing, and each stage they reached."),
         covers=(Application.doctor_id, ApplicationEvent.actor_id), export=_export_applications,
         erase=_erase_applications,
     )

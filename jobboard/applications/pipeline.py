@@ -11,18 +11,24 @@ is in the audit log.
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+
 from jobboard.accounts.models import User
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, RejectionTemplate, Stage
 from jobboard.core import audit
 from jobboard.core.errors import Conflict, DomainError
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import in_language
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Organization
 
-DEFAULT_REJECTION_SUBJECT = "Your application for {title}"
-DEFAULT_REJECTION_BODY = (
+# The text an organisation starts from, in the language of whoever reads it: the recruiter on the
+# form, the doctor in the mail. {name}, {title} and {employer} stay as they are in a translation.
+DEFAULT_REJECTION_SUBJECT = _l("Your application for {title}")
+DEFAULT_REJECTION_BODY = _l(
     "Dear {name},\n\n"
     "Thank you for applying for the position of {title} at {employer}, and for the time you gave us.\n\n"
     "After careful consideration we have decided not to take your application further. This is no judgement "
@@ -50,19 +56,20 @@ def move(
 ) -> None:
     """A recruiter moves an application along the board; the doctor hears of it by e-mail."""
     if stage == Stage.WITHDRAWN:
-        raise DomainError("Only the doctor can withdraw an application.", field="stage")
+        raise DomainError(_("Only the doctor can withdraw an application."), field="stage")
     if application.stage == Stage.WITHDRAWN:
-        raise Conflict("The doctor has withdrawn this application.")
+        raise Conflict(_("The doctor has withdrawn this application."))
     doctor = application.doctor
     if doctor is None:
-        raise Conflict("The doctor has deleted their account; this application is kept only for statistics.")
+        raise Conflict(_("The doctor has deleted their account; this application is kept only for statistics."))
     if stage == application.stage:
         return
     record_move(application, actor, stage, note)
     posting = application.posting
     if stage == Stage.REJECTED:
         if send_rejection:
-            template = rejection_template(posting.org)
+            with in_language(doctor.language):  # the default text, unless the organisation wrote its own
+                template = rejection_template(posting.org)
             values = {"{name}": doctor.full_name, "{title}": posting.title, "{employer}": posting.org.name}
             queue_mail(
                 doctor.email,
@@ -74,7 +81,7 @@ def move(
         return
     queue_mail(
         doctor.email,
-        _l("Your application for %(title)s: %(stage)s", title=posting.title, stage=stage.label),
+        _l("Your application for %(title)s: %(stage)s", title=posting.title, stage=LazyString(lambda: stage.label)),
         "applications/stage_changed",
         language=doctor.language,
         user=doctor,
@@ -92,7 +99,7 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 def rejection_template(org: Organization) -> RejectionTemplate:
     return db.session.get(RejectionTemplate, org.id) or RejectionTemplate(
-        org_id=org.id, subject=DEFAULT_REJECTION_SUBJECT, body=DEFAULT_REJECTION_BODY
+        org_id=org.id, subject=str(DEFAULT_REJECTION_SUBJECT), body=str(DEFAULT_REJECTION_BODY)
     )
 
 
@@ -113,7 +120,7 @@ def add_note(application: Application, author: User, body: str) -> ApplicationNo
 
 def rate(application: Application, rating: int | None) -> None:
     if rating is not None and not 1 <= rating <= 5:
-        raise DomainError("A rating is from 1 to 5.", field="rating")
+        raise DomainError(_("A rating is from 1 to 5."), field="rating")
     application.rating = rating
 
 

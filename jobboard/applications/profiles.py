@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -59,14 +60,14 @@ def profile_of(user: User) -> DoctorProfile | None:
 
 def save_profile(user: User, fields: ProfileFields) -> DoctorProfile:
     if not user.is_doctor:
-        raise NotPermitted("Only doctors' accounts have a profile.")
+        raise NotPermitted(_("Only doctors' accounts have a profile."))
     check_profession_and_specialty(fields.profession_slug, fields.specialty_slug)
     languages = list(db.session.scalars(select(Language).where(Language.code.in_(fields.language_codes))))
     if len(languages) != len(set(fields.language_codes)):
-        raise DomainError("Choose languages from the list.", field="language_codes")
+        raise DomainError(_("Choose languages from the list."), field="language_codes")
     regions = list(db.session.scalars(select(Region).where(Region.slug.in_(fields.region_slugs))))
     if len(regions) != len(set(fields.region_slugs)):
-        raise DomainError("Choose regions from the list.", field="region_slugs")
+        raise DomainError(_("Choose regions from the list."), field="region_slugs")
     profile = profile_of(user) or DoctorProfile(user_id=user.id)
     for name in ("profession_slug", "specialty_slug", "seniority", "years_experience", "training_country",
                  "residence_country", "licence_status", "move_month", "open_to_periphery", "summary", "phone"):
@@ -84,29 +85,30 @@ class Completeness:
     percent: int
     missing: list[str]  # what is still needed, in words
     can_apply: bool
+    has_cv: bool
 
 
 def completeness(profile: DoctorProfile | None, cv_count: int) -> Completeness:
     """How complete the profile is; applying needs a profession (and a specialty for
     physicians), the country of training, the licence status, the move date and a CV."""
-    required = {
-        "your profession": bool(profile and profile.profession_slug),
-        "your specialty": bool(profile and (profile.specialty_slug or profile.profession_slug != PHYSICIAN)),
-        "the country where you trained": bool(profile and profile.training_country),
-        "when you plan to move": bool(profile and profile.move_month),
-        "a CV": cv_count > 0,
-    }
-    optional = {
-        "your seniority": bool(profile and profile.seniority),
-        "years of experience": bool(profile and profile.years_experience is not None),
-        "your country of residence": bool(profile and profile.residence_country),
-        "the languages you speak": bool(profile and profile.languages),
-        "a short summary": bool(profile and profile.summary),
-    }
-    done = sum(required.values()) + sum(optional.values())
-    missing = [name for name, ok in {**required, **optional}.items() if not ok]
+    required = [
+        (_("your profession"), bool(profile and profile.profession_slug)),
+        (_("your specialty"), bool(profile and (profile.specialty_slug or profile.profession_slug != PHYSICIAN))),
+        (_("the country where you trained"), bool(profile and profile.training_country)),
+        (_("when you plan to move"), bool(profile and profile.move_month)),
+        (_("a CV"), cv_count > 0),
+    ]
+    optional = [
+        (_("your seniority"), bool(profile and profile.seniority)),
+        (_("years of experience"), bool(profile and profile.years_experience is not None)),
+        (_("your country of residence"), bool(profile and profile.residence_country)),
+        (_("the languages you speak"), bool(profile and profile.languages)),
+        (_("a short summary"), bool(profile and profile.summary)),
+    ]
+    items = required + optional
     return Completeness(
-        percent=round(100 * done / (len(required) + len(optional))),
-        missing=missing,
-        can_apply=all(required.values()),
+        percent=round(100 * sum(ok for _name, ok in items) / len(items)),
+        missing=[name for name, ok in items if not ok],
+        can_apply=all(ok for _name, ok in required),
+        has_cv=cv_count > 0,
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, fresh_login_required, logout_user
 from werkzeug.wrappers import Response
 
@@ -52,7 +53,7 @@ def _application_helpers() -> dict[str, object]:
 
 def _download(path: Path, name: str) -> Response:
     if not path.is_file():
-        abort(404, "This file is no longer available.")
+        abort(404, _("This file is no longer available."))
     return private_download(path, "application/pdf", name)
 
 
@@ -67,7 +68,7 @@ def profile() -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             profiles.save_profile(current_user, form.to_fields())
-            flash("Your profile is saved.", "success")
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("applications.profile"))
     return form_page("applications/profile.html", form,
                      completeness=profiles.completeness(current, len(cv_service.cvs_of(current_user))))
@@ -88,7 +89,7 @@ def cvs() -> Response:
             upload = form.file.data
             with errors_on(form):
                 cv_service.upload_cv(current_user, upload.filename or "", upload.read(MAX_BYTES + 1))
-                flash("The CV is uploaded.", "success")
+                flash(_("The CV is uploaded."), "success")
                 return redirect(url_for("applications.cvs"))
         return _cvs_page(form, status=422)
     return _cvs_page()
@@ -102,7 +103,7 @@ def _my_cv(cv_id: int) -> CvDocument:
 @doctor_required
 def default_cv(cv_id: int) -> Response:
     cv_service.set_default_cv(current_user, _my_cv(cv_id))
-    flash("This CV is now your default.", "success")
+    flash(_("This CV is now your default."), "success")
     return redirect(url_for("applications.cvs"))
 
 
@@ -110,7 +111,7 @@ def default_cv(cv_id: int) -> Response:
 @doctor_required
 def delete_cv(cv_id: int) -> Response:
     cv_service.delete_cv(current_user, _my_cv(cv_id))
-    flash("The CV is deleted. Applications you sent keep the CV they were sent with.", "success")
+    flash(_("The CV is deleted. Applications you sent keep the CV they were sent with."), "success")
     return redirect(url_for("applications.cvs"))
 
 
@@ -130,10 +131,10 @@ def apply(posting_id: int) -> Response:
         abort(404)
     existing = applying.existing_application(current_user, posting)
     if existing is not None:
-        flash("You have already applied for this position.", "info")
+        flash(_("You have already applied for this position."), "info")
         return redirect(url_for("applications.mine", _anchor=f"application-{existing.id}"))
     if not posting.is_listed:
-        abort(410, "This position is no longer open for applications.")
+        abort(410, _("This position is no longer open for applications."))
     cvs = cv_service.cvs_of(current_user)
     form = ApplyForm(data={"cv_id": next((cv.id for cv in cvs if cv.is_default), None)})
     form.cv_id.choices = [(cv.id, cv.original_name) for cv in cvs]
@@ -143,12 +144,12 @@ def apply(posting_id: int) -> Response:
             with errors_on(form, passing=(applying.AlreadyApplied,)):
                 cv = queries.my_cv(current_user, form.cv_id.data)
                 if cv is None:
-                    raise DomainError("Choose one of your CVs.", field="cv_id")
+                    raise DomainError(_("Choose one of your CVs."), field="cv_id")
                 applying.apply(current_user, posting, cv, form.cover_note.data or "")
-                flash("Your application is sent. You will get an e-mail when it moves on.", "success")
+                flash(_("Your application is sent. You will get an e-mail when it moves on."), "success")
                 return redirect(url_for("applications.mine"))
         except applying.AlreadyApplied:  # sent twice at once: the other request's application stands
-            flash("You have already applied for this position.", "info")
+            flash(_("You have already applied for this position."), "info")
             return redirect(url_for("applications.mine"))
     return form_page("applications/apply.html", form, posting=posting, completeness=completeness)
 
@@ -170,9 +171,9 @@ def withdraw(application_id: int) -> Response:
     application = or_404(queries.my_application(current_user, application_id))
     form = WithdrawForm()
     if not form.validate_on_submit():
-        abort(422, "The reason is too long or contains control characters.")
+        abort(422, _("The reason is too long or contains control characters."))
     applying.withdraw(current_user, application, form.reason.data)
-    flash("Your application is withdrawn.", "info")
+    flash(_("Your application is withdrawn."), "info")
     return redirect(url_for("applications.mine"))
 
 
@@ -207,7 +208,7 @@ def delete_account() -> Response:
         with errors_on(form):
             delete_doctor_account(current_user._get_current_object(), filled(form.password.data))
             logout_user()
-            flash("Your account and your data are deleted. We sent a confirmation to your address.", "info")
+            flash(_("Your account and your data are deleted. We sent a confirmation to your address."), "info")
             return redirect(url_for("pages.home"))
     return _privacy_page(form, status=422)
 
@@ -239,12 +240,12 @@ def move(application_id: int) -> Response:
     application = _application_or_404(application_id)
     form = MoveForm()
     if not form.validate_on_submit():
-        abort(422, "Choose one of the pipeline's stages.")
+        abort(422, _("Choose one of the pipeline's stages."))
     pipeline_service.move(application, current_user, Stage(form.stage.data), note=form.note.data,
                           send_rejection=form.send_rejection.data)
     if is_htmx() and request.form.get("from") == "board":
         return pipeline(application.posting_id)
-    flash(f"Moved to {Stage(form.stage.data).label.lower()}.", "success")
+    flash(_("Moved to %(stage)s.", stage=Stage(form.stage.data).label.lower()), "success")
     if request.form.get("from") == "board":
         return redirect(url_for("applications.pipeline", posting_id=application.posting_id))
     return redirect(url_for("applications.detail", application_id=application.id))
@@ -256,9 +257,9 @@ def applicants() -> Response:
     org = current_org()
     form = ApplicantFilterForm(request.args)
     form.posting.choices = [
-        ("", "All postings"), *((str(i), t) for i, t in queries.org_postings_with_applications(org)),
+        ("", _("All postings")), *((str(i), t) for i, t in queries.org_postings_with_applications(org)),
     ]
-    form.specialty.choices = [("", "Any specialty"), *specialty_choices()]
+    form.specialty.choices = [("", _("Any specialty")), *specialty_choices()]
     chosen = queries.ApplicantFilter()
     notices = []
     if form.validate():
@@ -270,7 +271,8 @@ def applicants() -> Response:
             sort=form.sort.data or "newest",
         )
     else:
-        notices = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()]
+        notices = [_("%(field)s: %(error)s", field=form[name].label.text, error=errors[0])
+                   for name, errors in form.errors.items()]
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     return render_page(
         "applications/applicants.html", org=org, membership=current_membership(), form=form, notices=notices,
@@ -307,9 +309,9 @@ def add_note(application_id: int) -> Response:
     application = _application_or_404(application_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        abort(422, "Write the note (at most 5,000 characters).")
+        abort(422, _("Write the note (at most 5,000 characters)."))
     pipeline_service.add_note(application, current_user, filled(form.body.data))
-    flash("The note is saved.", "success")
+    flash(_("The note is saved."), "success")
     return redirect(url_for("applications.detail", application_id=application.id))
 
 
@@ -319,9 +321,9 @@ def rate(application_id: int) -> Response:
     application = _application_or_404(application_id)
     form = RatingForm()
     if not form.validate_on_submit():
-        abort(422, "A rating is from 1 to 5.")
+        abort(422, _("A rating is from 1 to 5."))
     pipeline_service.rate(application, form.rating.data)
-    flash("The rating is saved.", "success")
+    flash(_("The rating is saved."), "success")
     return redirect(url_for("applications.detail", application_id=application.id))
 
 
@@ -333,7 +335,7 @@ def rejection_template() -> Response:
     if form.validate_on_submit():
         pipeline_service.save_rejection_template(current_org(), current_user, filled(form.subject.data),
                                                   filled(form.body.data))
-        flash("The rejection e-mail is saved.", "success")
+        flash(_("The rejection e-mail is saved."), "success")
         return redirect(url_for("applications.rejection_template"))
     return form_page("applications/rejection_template.html", form, org=current_org(), membership=current_membership())
 
@@ -345,6 +347,6 @@ def notifications() -> Response:
     form = MailModeForm(data={"mode": notification_service.mail_mode(membership).value})
     if form.validate_on_submit():
         notification_service.set_mail_mode(membership, MailMode(form.mode.data))
-        flash("Your e-mail setting is saved.", "success")
+        flash(_("Your e-mail setting is saved."), "success")
         return redirect(url_for("applications.notifications"))
     return form_page("applications/notifications.html", form, org=current_org(), membership=membership)

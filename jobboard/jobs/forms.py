@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from jobboard.core.db import utcnow
 from jobboard.core.forms import IntegerField, filled, text_field, textarea_field, url_field
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.grants import GrantFields
 from jobboard.jobs.models import CloseReason, EmploymentType, GrantProgram, LicenceRequirement, ReportReason, Seniority
 from jobboard.jobs.queries import grants_offerable
@@ -28,31 +29,52 @@ def _optional_int(value: str | int | None) -> int | None:
     return int(value) if value is not None and value != "" else None
 
 
+# Choices named by an enum's label are built when a form is made, in the reader's language.
+def _seniorities() -> list[tuple[str, str]]:
+    return [(s.value, s.label) for s in Seniority]
+
+
+def _employment_types() -> list[tuple[str, str]]:
+    return [(e.value, e.label) for e in EmploymentType]
+
+
+def _licence_requirements() -> list[tuple[str, str]]:
+    return [(r.value, r.label) for r in LicenceRequirement]
+
+
+def _hebrew_levels() -> list[tuple[int, str]]:
+    return [(int(level), level.label) for level in HebrewLevel]
+
+
+def _report_reasons() -> list[tuple[str, str]]:
+    return [(r.value, r.label) for r in ReportReason]
+
+
 class PostingForm(FlaskForm):
-    title = text_field("Title", max_length=160, render_kw={"placeholder": "e.g. Senior physician, internal medicine"})
-    profession_slug = SelectField("Profession", validators=[InputRequired()])
-    specialty_slug = SelectField("Specialty", validators=[Optional()], coerce=str,
-                                 description="Required for physicians.")
-    seniority = SelectField("Seniority", choices=[(s.value, s.label) for s in Seniority], validators=[InputRequired()])
-    employment_type = SelectField("Employment", choices=[(e.value, e.label) for e in EmploymentType],
-                                  validators=[InputRequired()])
-    site_id = SelectField("Site", coerce=_optional_int, validators=[InputRequired()],
-                          description="The site fixes the city and the region, and which grant programs apply.")
-    grant_ids = CheckboxesField("Grant programs", coerce=int, validators=[Optional()])
-    licence_requirement = SelectField("Licence", choices=[(r.value, r.label) for r in LicenceRequirement],
-                                      validators=[InputRequired()])
-    hebrew_level = SelectField("Hebrew needed", coerce=int,
-                               choices=[(int(level), level.label) for level in HebrewLevel],
+    title = text_field(_l("Title"), max_length=160,
+                       render_kw={"placeholder": _l("e.g. Senior physician, internal medicine")})
+    profession_slug = SelectField(_l("Profession"), validators=[InputRequired()])
+    specialty_slug = SelectField(_l("Specialty"), validators=[Optional()], coerce=str,
+                                 description=_l("Required for physicians."))
+    seniority = SelectField(_l("Seniority"), choices=_seniorities, validators=[InputRequired()])
+    employment_type = SelectField(_l("Employment"), choices=_employment_types, validators=[InputRequired()])
+    site_id = SelectField(_l("Site"), coerce=_optional_int, validators=[InputRequired()],
+                          description=_l("The site fixes the city and the region, and which grant programs apply."))
+    grant_ids = CheckboxesField(_l("Grant programs"), coerce=int, validators=[Optional()])
+    licence_requirement = SelectField(_l("Licence"), choices=_licence_requirements, validators=[InputRequired()])
+    hebrew_level = SelectField(_l("Hebrew needed"), coerce=int, choices=_hebrew_levels,
                                default=int(HebrewLevel.NONE))
-    language_codes = CheckboxesField("Other working languages of the team", validators=[Optional()])
-    salary_min_ils = IntegerField("Monthly salary from (ILS)", validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
-    salary_max_ils = IntegerField("Monthly salary up to (ILS)", validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
-    start_date = DateField("Start date", validators=[Optional()])
-    duration_days = IntegerField("Days listed after approval", default=60,
+    language_codes = CheckboxesField(_l("Other working languages of the team"), validators=[Optional()])
+    salary_min_ils = IntegerField(_l("Monthly salary from (ILS)"),
+                                  validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
+    salary_max_ils = IntegerField(_l("Monthly salary up to (ILS)"),
+                                  validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    duration_days = IntegerField(_l("Days listed after approval"), default=60,
                                  validators=[InputRequired(), NumberRange(7, 180)],
-                                 description="At most 180. Recruiters get a renewal link a week before it ends.")
-    description_md = textarea_field("Description", max_length=20000, required=True,
-                                    description="Markdown: **bold**, *italic*, lists, links.")
+                                 description=_l("At most 180. Recruiters get a renewal link a week before it ends."))
+    description_md = textarea_field(_l("Description"), max_length=20000, required=True,
+                                    description=_l("Markdown: **bold**, *italic*, lists, links."))
 
     @classmethod
     def for_org(cls, org: Organization, *, site_id: int | None = None, kept: tuple[GrantProgram, ...] = (),
@@ -92,39 +114,38 @@ class PostingForm(FlaskForm):
 
 
 class SubmitForm(FlaskForm):
-    acknowledge_duplicate = BooleanField("This is a different position from the similar one")
+    acknowledge_duplicate = BooleanField(_l("This is a different position from the similar one"))
 
 
 class CloseForm(FlaskForm):
-    reason = SelectField("Why", choices=[(CloseReason.FILLED.value, "The position is filled"),
-                                         (CloseReason.WITHDRAWN.value, "We withdraw it")],
+    reason = SelectField(_l("Why"), choices=[(CloseReason.FILLED.value, _l("The position is filled")),
+                                             (CloseReason.WITHDRAWN.value, _l("We withdraw it"))],
                          validators=[InputRequired()])
 
 
 class ReportForm(FlaskForm):
-    reason = SelectField("What is wrong", choices=[(r.value, r.label) for r in ReportReason],
-                         validators=[InputRequired()])
-    note = textarea_field("Details (optional)", max_length=2000)
+    reason = SelectField(_l("What is wrong"), choices=_report_reasons, validators=[InputRequired()])
+    note = textarea_field(_l("Details (optional)"), max_length=2000)
 
 
 class DecisionForm(FlaskForm):
-    reason = textarea_field("Comment for the employer", max_length=4000)
+    reason = textarea_field(_l("Comment for the employer"), max_length=4000)
 
 
 class GrantForm(FlaskForm):
     """The grant catalogue's record (``GrantFields``)."""
 
-    name = text_field("Name", max_length=200)
-    funder = text_field("Funder", max_length=300)
-    region_slugs = CheckboxesField("Regions", validators=[InputRequired("Choose at least one region.")])
-    summary = textarea_field("Summary (who is eligible, conditions)", max_length=4000, required=True)
-    amount_note = textarea_field("What it offers", max_length=2000)
-    amount_min_ils = IntegerField("Amount from (ILS)", validators=[Optional(), NumberRange(0, 10_000_000)])
-    amount_max_ils = IntegerField("Amount up to (ILS)", validators=[Optional(), NumberRange(0, 10_000_000)])
-    commitment_years = IntegerField("Years of commitment", validators=[Optional(), NumberRange(0, 20)])
-    url = url_field("Source link")
-    valid_from = DateField("Valid from", validators=[Optional()])
-    valid_to = DateField("Valid to", validators=[Optional()])
+    name = text_field(_l("Name"), max_length=200)
+    funder = text_field(_l("Funder"), max_length=300)
+    region_slugs = CheckboxesField(_l("Regions"), validators=[InputRequired(_l("Choose at least one region."))])
+    summary = textarea_field(_l("Summary (who is eligible, conditions)"), max_length=4000, required=True)
+    amount_note = textarea_field(_l("What it offers"), max_length=2000)
+    amount_min_ils = IntegerField(_l("Amount from (ILS)"), validators=[Optional(), NumberRange(0, 10_000_000)])
+    amount_max_ils = IntegerField(_l("Amount up to (ILS)"), validators=[Optional(), NumberRange(0, 10_000_000)])
+    commitment_years = IntegerField(_l("Years of commitment"), validators=[Optional(), NumberRange(0, 20)])
+    url = url_field(_l("Source link"))
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_to = DateField(_l("Valid to"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

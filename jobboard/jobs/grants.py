@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -43,17 +44,17 @@ class GrantFields:
 
 def _validate(fields: GrantFields) -> list[Region]:
     if not fields.region_slugs:
-        raise DomainError("Choose at least one region.", field="region_slugs")
+        raise DomainError(_("Choose at least one region."), field="region_slugs")
     regions = list(db.session.scalars(select(Region).where(Region.slug.in_(fields.region_slugs))))
     if len(regions) != len(set(fields.region_slugs)):
-        raise DomainError("Choose regions from the list.", field="region_slugs")
+        raise DomainError(_("Choose regions from the list."), field="region_slugs")
     low, high = fields.amount_min_ils, fields.amount_max_ils
     if (low is not None and low < 0) or (high is not None and high < 0):
-        raise DomainError("Amounts cannot be negative.", field="amount_min_ils")
+        raise DomainError(_("Amounts cannot be negative."), field="amount_min_ils")
     if low is not None and high is not None and low > high:
-        raise DomainError("The lowest amount cannot be above the highest.", field="amount_max_ils")
+        raise DomainError(_("The lowest amount cannot be above the highest."), field="amount_max_ils")
     if fields.valid_from and fields.valid_to and fields.valid_from > fields.valid_to:
-        raise DomainError("A program cannot end before it starts.", field="valid_to")
+        raise DomainError(_("A program cannot end before it starts."), field="valid_to")
     return regions
 
 

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import LazyString
+from flask_babel import gettext as _
 
 from jobboard.accounts.models import User
 from jobboard.core.db import utcnow
@@ -30,7 +31,7 @@ from jobboard.core.errors import Conflict, DomainError, NotPermitted
 from jobboard.core.outbox import enqueue
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.jobs.models import CloseReason, Posting, PostingStatus, PostingTransition
+from jobboard.jobs.models import EXPIRY_REASON, RENEWAL_REASON, CloseReason, Posting, PostingStatus, PostingTransition
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import OrgStatus
@@ -94,16 +95,16 @@ def allowed_actions(posting: Posting, actor: Actor) -> set[Action]:
 def _check_actor(posting: Posting, user: User | None, actor: Actor) -> None:
     if actor == Actor.SYSTEM:
         if user is not None:
-            raise NotPermitted("Only the system makes this change.")
+            raise NotPermitted(_("Only the system makes this change."))
         return
     if user is None:
-        raise NotPermitted("Sign in to do this.")
+        raise NotPermitted(_("Sign in to do this."))
     if actor == Actor.ADMIN:
         if not user.can_administer:
-            raise NotPermitted("Only administrators moderate postings.")
+            raise NotPermitted(_("Only administrators moderate postings."))
         return
     if not org_queries.acts_for(user, posting.org_id):
-        raise NotPermitted("Only the organisation's recruiters and owners manage its postings.")
+        raise NotPermitted(_("Only the organisation's recruiters and owners manage its postings."))
 
 
 def transition(posting: Posting, action: Action, user: User | None, *, reason: str | None = None) -> Rule:
@@ -112,13 +113,11 @@ def transition(posting: Posting, action: Action, user: User | None, *, reason: s
     if (action == Action.MERGE and not posting.is_revision) or (action == Action.APPROVE and posting.is_revision):
         rule = None
     if rule is None:
-        raise IllegalTransition(
-            f"A posting that is {posting.status.label.lower()} cannot be {_past(action)}."
-        )
+        raise IllegalTransition(_refusal(action, posting.status.label.lower()))
     _check_actor(posting, user, rule.actor)
     reason = (reason or "").strip() or None
     if rule.needs_reason and not reason:
-        raise DomainError("Give a reason; the employer will read it.", field="reason")
+        raise DomainError(_("Give a reason; the employer will read it."), field="reason")
     db.session.add(PostingTransition(
         posting_id=posting.id, actor_id=user.id if user else None, action=action.value,
         from_status=posting.status, to_status=rule.target, reason=reason,
@@ -127,12 +126,19 @@ def transition(posting: Posting, action: Action, user: User | None, *, reason: s
     return rule
 
 
-def _past(action: Action) -> str:
+def _refusal(action: Action, status: str) -> str:
+    """Why the action cannot be done from ``status`` (the status's label, in lower case)."""
     return {
-        Action.SUBMIT: "submitted", Action.WITHDRAW: "withdrawn from review", Action.APPROVE: "approved",
-        Action.MERGE: "merged into its published version",
-        Action.REQUEST_CHANGES: "sent back for changes", Action.REJECT: "rejected", Action.CLOSE: "closed",
-        Action.EXPIRE: "expired", Action.UNPUBLISH: "unpublished", Action.RENEW: "renewed",
+        Action.SUBMIT: _("A posting that is %(status)s cannot be submitted.", status=status),
+        Action.WITHDRAW: _("A posting that is %(status)s cannot be withdrawn from review.", status=status),
+        Action.APPROVE: _("A posting that is %(status)s cannot be approved.", status=status),
+        Action.MERGE: _("A posting that is %(status)s cannot be merged into its published version.", status=status),
+        Action.REQUEST_CHANGES: _("A posting that is %(status)s cannot be sent back for changes.", status=status),
+        Action.REJECT: _("A posting that is %(status)s cannot be rejected.", status=status),
+        Action.CLOSE: _("A posting that is %(status)s cannot be closed.", status=status),
+        Action.EXPIRE: _("A posting that is %(status)s cannot be expired.", status=status),
+        Action.UNPUBLISH: _("A posting that is %(status)s cannot be unpublished.", status=status),
+        Action.RENEW: _("A posting that is %(status)s cannot be renewed.", status=status),
     }[action]
 
 
@@ -149,12 +155,13 @@ def notify_staff(posting: Posting, subject: LazyString, template: str, **context
 
 def require_verified_org(posting: Posting) -> None:
     if posting.org.status == OrgStatus.PENDING:
-        raise NotPermitted(
-            f"{posting.org.name} is waiting for verification. "
-            "Postings can be submitted once an administrator has verified it."
-        )
+        raise NotPermitted(_(
+            "%(employer)s is waiting for verification. "
+            "Postings can be submitted once an administrator has verified it.", employer=posting.org.name
+        ))
     if posting.org.status == OrgStatus.SUSPENDED:
-        raise NotPermitted(f"{posting.org.name} is suspended; its postings cannot be submitted or published.")
+        raise NotPermitted(_("%(employer)s is suspended; its postings cannot be submitted or published.",
+                             employer=posting.org.name))
 
 
 def close(posting: Posting, user: User, reason: CloseReason) -> None:
@@ -164,7 +171,7 @@ def close(posting: Posting, user: User, reason: CloseReason) -> None:
 
 
 def expire(posting: Posting) -> None:
-    transition(posting, Action.EXPIRE, None, reason="expiry date reached")
+    transition(posting, Action.EXPIRE, None, reason=EXPIRY_REASON)
     sync_search(posting)
 
 
@@ -172,15 +179,15 @@ def renew(posting: Posting, user: User) -> None:
     """Extend a published posting by its duration, never past 180 days after its last approval."""
     approved_at, expires_at = posting.approved_at, posting.expires_at
     if not posting.is_listed or approved_at is None or expires_at is None:
-        raise IllegalTransition("Only a posting that is still listed can be renewed.")
+        raise IllegalTransition(_("Only a posting that is still listed can be renewed."))
     now = utcnow()
     limit = approved_at + timedelta(days=MAX_LISTING_DAYS)
     new_expiry = min(now + timedelta(days=posting.duration_days), limit)
     if new_expiry <= expires_at:
-        raise Conflict(
+        raise Conflict(_(
             "This posting has reached the 180-day limit since it was approved. "
             "Edit it and submit it for review to keep it up."
-        )
-    transition(posting, Action.RENEW, user, reason=f"until {new_expiry:%Y-%m-%d}")
+        ))
+    transition(posting, Action.RENEW, user, reason=RENEWAL_REASON.format(new_expiry))
     posting.expires_at = new_expiry
     sync_search(posting)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import pgettext
 from slugify import slugify
 from sqlalchemy import JSON, CheckConstraint, Column, ColumnElement, ForeignKey, Index, String, Table, Text, func
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -35,7 +37,10 @@ class Seniority(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "intern": _("Intern"), "resident": _("Resident"), "specialist": _("Specialist"),
+            "senior_specialist": _("Senior specialist"), "head_of_department": _("Head of department"),
+        }[self.value]
 
 
 class EmploymentType(enum.StrEnum):
@@ -45,7 +50,7 @@ class EmploymentType(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"full_time": "Full-time", "part_time": "Part-time", "shifts": "Shifts / on-call"}[self.value]
+        return {"full_time": _("Full-time"), "part_time": _("Part-time"), "shifts": _("Shifts / on-call")}[self.value]
 
     @property
     def schema_org(self) -> str:
@@ -60,9 +65,9 @@ class LicenceRequirement(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "israeli_licence": "Israeli licence required",
-            "conversion_in_progress": "Licence conversion in progress accepted",
-            "exam_exemption": "Eligible for exam exemption",
+            "israeli_licence": _("Israeli licence required"),
+            "conversion_in_progress": _("Licence conversion in progress accepted"),
+            "exam_exemption": _("Eligible for exam exemption"),
         }[self.value]
 
 
@@ -80,7 +85,17 @@ class PostingStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "draft": pgettext("posting status", "Draft"),
+            "pending_review": pgettext("posting status", "Pending review"),
+            "changes_requested": pgettext("posting status", "Changes requested"),
+            "published": pgettext("posting status", "Published"),
+            "rejected": pgettext("posting status", "Rejected"),
+            "closed": pgettext("posting status", "Closed"),
+            "expired": pgettext("posting status", "Expired"),
+            "unpublished": pgettext("posting status", "Unpublished"),
+            "merged": pgettext("posting status", "Merged"),
+        }[self.value]
 
 
 # Named groups, so queries say what they mean.
@@ -95,7 +110,11 @@ class CloseReason(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value
+        """Why a closed posting is no longer open, as the page says it: "(filled)"."""
+        return {
+            "filled": pgettext("why a posting closed", "filled"),
+            "withdrawn": pgettext("why a posting closed", "withdrawn"),
+        }[self.value]
 
 
 grant_program_regions = Table(
@@ -274,12 +293,20 @@ class Posting(TimestampMixin, Model):
         if low is None and high is None:
             return None
         if low is not None and high is not None:
-            return f"₪{low:,} – ₪{high:,} a month"
-        return f"from ₪{low:,} a month" if low is not None else f"up to ₪{high:,} a month"
+            return _("₪%(low)s – ₪%(high)s a month", low=f"{low:,}", high=f"{high:,}")
+        if low is not None:
+            return _("from ₪%(low)s a month", low=f"{low:,}")
+        return _("up to ₪%(high)s a month", high=f"{high:,}")
 
     @property
     def hebrew_level_label(self) -> str:
         return HebrewLevel(self.hebrew_level).label
+
+
+# The reasons the board itself gives a transition (people's reasons are kept as they wrote them).
+EXPIRY_REASON = "expiry date reached"
+RENEWAL_PREFIX = "until "
+RENEWAL_REASON = RENEWAL_PREFIX + "{:%Y-%m-%d}"
 
 
 class PostingTransition(Model):
@@ -295,6 +322,36 @@ class PostingTransition(Model):
     to_status: Mapped[PostingStatus] = mapped_column(enum_type(PostingStatus, "transition_to_status"))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def action_label(self) -> str:
+        """What was done, as the posting's history names it."""
+        return {
+            "submit": pgettext("posting history", "submit"),
+            "withdraw": pgettext("posting history", "withdraw"),
+            "approve": pgettext("posting history", "approve"),
+            "merge": pgettext("posting history", "merge"),
+            "request_changes": pgettext("posting history", "request changes"),
+            "reject": pgettext("posting history", "reject"),
+            "close": pgettext("posting history", "close"),
+            "expire": pgettext("posting history", "expire"),
+            "unpublish": pgettext("posting history", "unpublish"),
+            "renew": pgettext("posting history", "renew"),
+        }.get(self.action, self.action.replace("_", " "))
+
+    @property
+    def reason_text(self) -> str | None:
+        """The reason as the history shows it: the board's own in the reader's language, a person's as written."""
+        reason = self.reason
+        if reason is None:
+            return None
+        if self.action == "expire" and reason == EXPIRY_REASON:
+            return _("expiry date reached")
+        if self.action == "renew" and reason.startswith(RENEWAL_PREFIX):
+            return _("until %(date)s", date=reason.removeprefix(RENEWAL_PREFIX))
+        if self.action == "close" and reason in {r.value for r in CloseReason}:
+            return CloseReason(reason).label
+        return reason
 
 
 class PostingVersion(Model):
@@ -330,11 +387,11 @@ class ReportReason(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "scam": "Looks like a scam or asks for money",
-            "inaccurate": "Wrong or misleading information",
-            "discriminatory": "Discriminatory or offensive",
-            "filled": "The position is already filled",
-            "other": "Something else",
+            "scam": _("Looks like a scam or asks for money"),
+            "inaccurate": _("Wrong or misleading information"),
+            "discriminatory": _("Discriminatory or offensive"),
+            "filled": _("The position is already filled"),
+            "other": _("Something else"),
         }[self.value]
 
 

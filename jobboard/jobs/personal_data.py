@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from jobboard.accounts.models import User
 from jobboard.core.personal_data import Exported, iso, register_attribution, register_section
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import Posting, PostingReport, PostingTransition, PostingVersion
 
 
@@ -34,7 +35,7 @@ def _erase(user: User) -> None:
 
 
 def register(app: Flask) -> None:
-    register_section(app, "reports", "The postings you reported, with your reason and note.",
+    register_section(app, "reports", _l("The postings you reported, with your reason and note."),
                      covers=(PostingReport.reporter_id,), export=_export, erase=_erase)
     register_attribution(app, "the staff member who wrote the posting", Posting.created_by_id)
     register_attribution(app, "who changed the posting's status", PostingTransition.actor_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
 from flask_babel import LazyString
+from flask_babel import gettext as _
 from rapidfuzz import fuzz
 from sqlalchemy import delete, select
 
@@ -18,6 +19,7 @@ from jobboard.core.outbox import enqueue
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import in_language
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.lifecycle import (
     MAX_LISTING_DAYS,
@@ -101,10 +103,10 @@ class PostingContent:
 
 class LikelyDuplicate(Conflict):
     def __init__(self, duplicate: Posting):
-        super().__init__(
-            f"This looks like your posting #{duplicate.id} “{duplicate.title}” at the same site. "
-            "Confirm that it is a different position to submit it anyway."
-        )
+        super().__init__(_(
+            "This looks like your posting #%(id)s “%(title)s” at the same site. "
+            "Confirm that it is a different position to submit it anyway.", id=duplicate.id, title=duplicate.title
+        ))
         self.duplicate = duplicate
 
 
@@ -116,35 +118,39 @@ def _validate(org: Organization, content: PostingContent, kept_grant_ids: frozen
     """``kept_grant_ids``: grants the posting already has, which stay allowed after they end."""
     site = db.session.get(Site, content.site_id)
     if site is None or site.org_id != org.id:
-        raise DomainError("Choose one of your organisation's sites.", field="site_id")
+        raise DomainError(_("Choose one of your organisation's sites."), field="site_id")
     if not content.profession_slug:
-        raise DomainError("Choose a profession from the list.", field="profession_slug")
+        raise DomainError(_("Choose a profession from the list."), field="profession_slug")
     check_profession_and_specialty(content.profession_slug, content.specialty_slug)
     if content.profession_slug == PHYSICIAN and not content.specialty_slug:
-        raise DomainError("A physician's position needs a specialty.", field="specialty_slug")
+        raise DomainError(_("A physician's position needs a specialty."), field="specialty_slug")
     for name in ("salary_min_ils", "salary_max_ils"):
         value = getattr(content, name)
         if value is not None and not 0 <= value <= MAX_SALARY_ILS:
-            raise DomainError(f"A monthly salary is between 0 and {MAX_SALARY_ILS:,} ILS.", field=name)
+            raise DomainError(_("A monthly salary is between 0 and %(max)s ILS.", max=f"{MAX_SALARY_ILS:,}"),
+                              field=name)
     if content.salary_min_ils is not None and content.salary_max_ils is not None \
             and content.salary_min_ils > content.salary_max_ils:
-        raise DomainError("The lowest salary cannot be above the highest.", field="salary_max_ils")
+        raise DomainError(_("The lowest salary cannot be above the highest."), field="salary_max_ils")
     if not 7 <= content.duration_days <= MAX_LISTING_DAYS:
-        raise DomainError(f"A posting stays up between 7 and {MAX_LISTING_DAYS} days.", field="duration_days")
+        raise DomainError(_("A posting stays up between 7 and %(max)d days.", max=MAX_LISTING_DAYS),
+                          field="duration_days")
     grants = list(db.session.scalars(select(GrantProgram).where(GrantProgram.id.in_(content.grant_ids))))
     if len(grants) != len(set(content.grant_ids)):
-        raise DomainError("Choose grant programs from the list.", field="grant_ids")
+        raise DomainError(_("Choose grant programs from the list."), field="grant_ids")
     today = utcnow().date()
     for grant in grants:
         if grant.valid_to is not None and grant.valid_to < today and grant.id not in kept_grant_ids:
-            raise DomainError(f"“{grant.name}” has ended and can no longer be offered.", field="grant_ids")
+            raise DomainError(_("“%(grant)s” has ended and can no longer be offered.", grant=grant.name),
+                              field="grant_ids")
         if not grant.covers(site.city.region_slug):
-            raise DomainError(
-                f"“{grant.name}” does not cover {site.city.region.name}, where {site.name} is.", field="grant_ids"
-            )
+            raise DomainError(_(
+                "“%(grant)s” does not cover %(region)s, where %(site)s is.",
+                grant=grant.name, region=site.city.region.name, site=site.name,
+            ), field="grant_ids")
     languages = list(db.session.scalars(select(Language).where(Language.code.in_(content.language_codes))))
     if len(languages) != len(set(content.language_codes)):
-        raise DomainError("Choose languages from the list.", field="language_codes")
+        raise DomainError(_("Choose languages from the list."), field="language_codes")
     return site, grants, languages
 
 
@@ -176,9 +182,10 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
         _apply(posting, content, grants, languages)
         return posting
     if posting.is_pending_review:
-        raise Conflict("This posting is waiting for review. Withdraw it from review to edit it.")
+        raise Conflict(_("This posting is waiting for review. Withdraw it from review to edit it."))
     if not posting.is_editable:
-        raise Conflict(f"A posting that is {posting.status.label.lower()} cannot be edited. Duplicate it instead.")
+        raise Conflict(_("A posting that is %(status)s cannot be edited. Duplicate it instead.",
+                         status=posting.status.label.lower()))
     if PostingContent.of(posting).changed_fields(content) <= UNREVIEWED_FIELDS:
         _apply(posting, content, grants, languages)
         audit.record("posting.edited", actor_id=user.id, subject_type="posting", subject_id=posting.id,
@@ -187,7 +194,8 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
         return posting
     revision = open_revision(posting)
     if revision is not None and revision.is_pending_review:
-        raise Conflict("An edit of this posting is already waiting for review. Withdraw it from review to change it.")
+        raise Conflict(_("An edit of this posting is already waiting for review. "
+                         "Withdraw it from review to change it."))
     if revision is None:
         revision = Posting(org_id=posting.org_id, created_by_id=user.id, revision_of=posting,
                            status=PostingStatus.DRAFT)
@@ -207,7 +215,7 @@ def duplicate_posting(posting: Posting, user: User) -> Posting:
 
 def delete_posting(posting: Posting, user: User) -> None:
     if not posting.is_deletable:
-        raise Conflict("Only drafts can be deleted. Close a published posting instead.")
+        raise Conflict(_("Only drafts can be deleted. Close a published posting instead."))
     audit.record("posting.deleted", actor_id=user.id, subject_type="posting", subject_id=posting.id,
                  org_id=posting.org_id)
     db.session.delete(posting)
@@ -256,7 +264,23 @@ def withdraw_submission(posting: Posting, user: User) -> None:
 
 
 def snapshot(posting: Posting) -> dict[str, object]:
-    """The posting's content in readable form, for versions and the moderators' diff."""
+    """The posting's content in readable form, for versions and the moderators' diff: in English
+    whoever approves, so that a version compares with the next one (``SNAPSHOT_FIELDS`` names the
+    fields in the moderator's language)."""
+    with in_language(None):
+        return _snapshot(posting)
+
+
+# The snapshot's fields, by the names versions store them under.
+SNAPSHOT_FIELDS = {
+    "Title": _l("Title"), "Profession": _l("Profession"), "Specialty": _l("Specialty"),
+    "Seniority": _l("Seniority"), "Employment": _l("Employment"), "Site": _l("Site"), "Licence": _l("Licence"),
+    "Hebrew": _l("Hebrew"), "Languages": _l("Languages"), "Salary": _l("Salary"), "Start date": _l("Start date"),
+    "Listed for": _l("Listed for"), "Grants": _l("Grants"), "Description": _l("Description"),
+}
+
+
+def _snapshot(posting: Posting) -> dict[str, object]:
     return {
         "Title": posting.title,
         "Profession": posting.profession.name,
@@ -290,7 +314,7 @@ def last_approved_version(posting: Posting) -> PostingVersion | None:
 def _merge_revision(revision: Posting, admin: User) -> Posting:
     live = revision.revision_of
     if live is None or not live.is_listed:
-        raise Conflict("The published posting this edit belongs to is no longer listed.")
+        raise Conflict(_("The published posting this edit belongs to is no longer listed."))
     content = PostingContent.of(revision)
     _apply(live, content, list(revision.grants), list(revision.languages))
     transition(revision, Action.MERGE, admin)
@@ -335,13 +359,13 @@ def _announce(posting: Posting, admin: User, event: str, subject: LazyString, te
 
 def request_changes(posting: Posting, admin: User, comment: str) -> None:
     _decide(posting, admin, Action.REQUEST_CHANGES, comment)
-    _announce(posting, admin, "posting.changes_requested", f"Changes requested: {posting.title}",
+    _announce(posting, admin, "posting.changes_requested", _l("Changes requested: %(title)s", title=posting.title),
               "jobs/changes_requested")
 
 
 def reject(posting: Posting, admin: User, reason: str) -> None:
     _decide(posting, admin, Action.REJECT, reason)
-    _announce(posting, admin, "posting.rejected", f"Not published: {posting.title}", "jobs/rejected")
+    _announce(posting, admin, "posting.rejected", _l("Not published: %(title)s", title=posting.title), "jobs/rejected")
 
 
 def unpublish(posting: Posting, admin: User, reason: str) -> None:
@@ -349,8 +373,8 @@ def unpublish(posting: Posting, admin: User, reason: str) -> None:
     _discard_revisions(posting)
     resolved = _resolve_reports(posting, admin, "unpublished")
     sync_search(posting)
-    _announce(posting, admin, "posting.unpublished", f"Unpublished: {posting.title}", "jobs/unpublished",
-              reports_resolved=resolved)
+    _announce(posting, admin, "posting.unpublished", _l("Unpublished: %(title)s", title=posting.title),
+              "jobs/unpublished", reports_resolved=resolved)
 
 
 def _discard_revisions(posting: Posting) -> None:
@@ -369,7 +393,7 @@ def renew_with_token(token: str) -> Posting:
     user = db.session.get(User, payload.get("u"))
     if posting is None or user is None or posting.expires_at is None \
             or payload.get("e") != posting.expires_at.isoformat():
-        raise InvalidToken("This renewal link has been used or is out of date. Renew the posting from its page.")
+        raise InvalidToken(_("This renewal link has been used or is out of date. Renew the posting from its page."))
     renew(posting, user)
     return posting
 
@@ -378,7 +402,7 @@ def renewal_for_token(token: str) -> Posting:
     payload = read_token(RENEW_POSTING, token)
     posting = db.session.get(Posting, payload.get("p"))
     if posting is None or posting.expires_at is None or payload.get("e") != posting.expires_at.isoformat():
-        raise InvalidToken("This renewal link has been used or is out of date. Renew the posting from its page.")
+        raise InvalidToken(_("This renewal link has been used or is out of date. Renew the posting from its page."))
     return posting
 
 
@@ -441,7 +465,7 @@ def send_expiry_reminders(now: datetime | None = None) -> int:
 
 def report_posting(posting: Posting, reporter: User | None, reason: ReportReason, note: str | None) -> PostingReport:
     if not posting.is_listed:
-        raise IllegalTransition("Only a published posting can be reported.")
+        raise IllegalTransition(_("Only a published posting can be reported."))
     report = PostingReport(posting_id=posting.id, reporter_id=reporter.id if reporter else None, reason=reason,
                            note=note or None)
     db.session.add(report)
@@ -462,7 +486,7 @@ def _resolve_reports(posting: Posting, admin: User, resolution: str) -> int:
 def dismiss_reports(posting: Posting, admin: User) -> None:
     count = _resolve_reports(posting, admin, "dismissed")
     if not count:
-        raise Conflict("There are no open reports about this posting.")
+        raise Conflict(_("There are no open reports about this posting."))
     audit.record("posting.reports_dismissed", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
                  org_id=posting.org_id, count=count)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -55,7 +56,7 @@ def new() -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             posting = services.create_posting(current_org(), current_user, form.to_fields())
-            flash("The draft is saved. Check it, then submit it for review.", "success")
+            flash(_("The draft is saved. Check it, then submit it for review."), "success")
             return redirect(url_for("jobs.manage", posting_id=posting.id))
     return _form_page(form, None)
 
@@ -93,10 +94,10 @@ def edit(posting_id: int) -> Response:
         with errors_on(form):
             saved = services.update_posting(posting, current_user, form.to_fields())
             if saved is not posting:
-                flash("Your changes are submitted for review. "
-                      "The published version stays up until they are approved.", "info")
+                flash(_("Your changes are submitted for review. "
+                        "The published version stays up until they are approved."), "info")
             else:
-                flash("The posting is saved.", "success")
+                flash(_("The posting is saved."), "success")
             return redirect(url_for("jobs.manage", posting_id=posting.id))
     return _form_page(form, posting)
 
@@ -107,7 +108,7 @@ def submit(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     acknowledged = SubmitForm().acknowledge_duplicate.data
     services.submit(posting, current_user, acknowledge_duplicate=acknowledged)
-    flash("Submitted for review. You will get an e-mail when it is decided.", "success")
+    flash(_("Submitted for review. You will get an e-mail when it is decided."), "success")
     return redirect(url_for("jobs.manage", posting_id=posting.id))
 
 
@@ -117,9 +118,9 @@ def withdraw(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     target = queries.open_revision(posting) if posting.is_published else posting
     if target is None:
-        abort(409, "There is nothing waiting for review.")
+        abort(409, _("There is nothing waiting for review."))
     services.withdraw_submission(target, current_user)
-    flash("Withdrawn from review; you can edit it again.", "info")
+    flash(_("Withdrawn from review; you can edit it again."), "info")
     return redirect(url_for("jobs.manage", posting_id=posting.id))
 
 
@@ -129,9 +130,9 @@ def close(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     form = CloseForm()
     if not form.validate_on_submit():
-        abort(422, "Say whether the position is filled or withdrawn.")
+        abort(422, _("Say whether the position is filled or withdrawn."))
     services.close_posting(posting, current_user, CloseReason(form.reason.data))
-    flash("The posting is closed and no longer listed.", "success")
+    flash(_("The posting is closed and no longer listed."), "success")
     return redirect(url_for("jobs.manage", posting_id=posting.id))
 
 
@@ -140,7 +141,7 @@ def close(posting_id: int) -> Response:
 def renew(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     lifecycle.renew(posting, current_user)
-    flash(f"Renewed until {posting.expires_at:%d %B %Y}.", "success")
+    flash(_("Renewed until %(date)s.", date=f"{posting.expires_at:%d %B %Y}"), "success")
     return redirect(url_for("jobs.manage", posting_id=posting.id))
 
 
@@ -148,7 +149,7 @@ def renew(posting_id: int) -> Response:
 @member_required(Role.RECRUITER)
 def duplicate(posting_id: int) -> Response:
     copy = services.duplicate_posting(_posting_or_404(posting_id), current_user)
-    flash("A new draft is made from this posting.", "success")
+    flash(_("A new draft is made from this posting."), "success")
     return redirect(url_for("jobs.edit", posting_id=copy.id))
 
 
@@ -158,7 +159,7 @@ def delete(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     target = queries.open_revision(posting) or posting
     services.delete_posting(target, current_user)
-    flash("The edit is discarded." if target is not posting else "The draft is deleted.", "success")
+    flash(_("The edit is discarded.") if target is not posting else _("The draft is deleted."), "success")
     if target is not posting:
         return redirect(url_for("jobs.manage", posting_id=posting.id))
     return redirect(url_for("jobs.index"))
@@ -172,7 +173,8 @@ def renew_from_mail(token: str) -> Response:
     posting = services.renewal_for_token(token)
     if request.method == "POST":
         posting = services.renew_with_token(token)
-        flash(f"“{posting.title}” is renewed until {posting.expires_at:%d %B %Y}.", "success")
+        flash(_("“%(title)s” is renewed until %(date)s.", title=posting.title, date=f"{posting.expires_at:%d %B %Y}"),
+              "success")
         return redirect(url_for("jobs.detail", posting_id=posting.id))
     return render_page("jobs/renew.html", posting=posting)
 
@@ -216,9 +218,9 @@ def report(posting_id: int) -> Response:
         abort(404)
     form = ReportForm()
     if not form.validate_on_submit():
-        abort(422, "Choose what is wrong with the posting.")
+        abort(422, _("Choose what is wrong with the posting."))
     services.report_posting(posting, current_user if current_user.is_authenticated else None,
                             ReportReason(form.reason.data), form.note.data)
-    flash("Thank you. The program's administrators will look at this posting.", "success")
+    flash(_("Thank you. The program's administrators will look at this posting."), "success")
     return redirect(url_for("jobs.detail", posting_id=posting.id, slug=posting.slug))
 

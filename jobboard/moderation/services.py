@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import LazyString
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
@@ -54,7 +55,7 @@ def _set_status(admin: User, org: Organization, status: OrgStatus, reason: str |
 
 def verify_org(admin: User, org: Organization, reason: str | None = None) -> None:
     if org.status == OrgStatus.VERIFIED:
-        raise Conflict("This organisation is already verified.")
+        raise Conflict(_("This organisation is already verified."))
     _set_status(admin, org, OrgStatus.VERIFIED, reason, "org.verified")
     _tell_owners(
         org, _l("%(employer)s is verified on the IMAP job board", employer=org.name), "moderation/org_verified"
@@ -63,9 +64,9 @@ def verify_org(admin: User, org: Organization, reason: str | None = None) -> Non
 
 def suspend_org(admin: User, org: Organization, reason: str) -> None:
     if not reason.strip():
-        raise DomainError("Give the reason for the suspension; the owners will read it.", field="reason")
+        raise DomainError(_("Give the reason for the suspension; the owners will read it."), field="reason")
     if org.status == OrgStatus.SUSPENDED:
-        raise Conflict("This organisation is already suspended.")
+        raise Conflict(_("This organisation is already suspended."))
     _set_status(admin, org, OrgStatus.SUSPENDED, reason, "org.suspended")
     cancelled = cancel_for_suspension(admin, org)
     if cancelled:
@@ -85,8 +86,8 @@ def suspend_org(admin: User, org: Organization, reason: str) -> None:
 def retry_outbox_message(admin: User, message_id: int) -> None:
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotFound("There is no such message.")
+        raise NotFound(_("There is no such message."))
     if message.status != OutboxStatus.DEAD:
-        raise Conflict("Only a message given up after repeated failures can be retried.")
+        raise Conflict(_("Only a message given up after repeated failures can be retried."))
     retry_dead(message_id)
     audit.record("outbox.retried", actor_id=admin.id, subject_type="outbox", subject_id=message_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -75,7 +76,7 @@ def verify_org(org_id: int) -> Response:
     form = VerifyForm()
     if form.validate_on_submit():
         services.verify_org(current_user, org, form.reason.data or None)
-        flash(f"{org.name} is verified.", "success")
+        flash(_("%(employer)s is verified.", employer=org.name), "success")
         return redirect(url_for("moderation.org_detail", org_id=org.id))
     return _org_page(org, verify_form=form, status=422)
 
@@ -88,7 +89,7 @@ def suspend_org(org_id: int) -> Response:
     if form.validate_on_submit():
         with errors_on(form, passing=(Conflict,)):
             services.suspend_org(current_user, org, filled(form.reason.data))
-            flash(f"{org.name} is suspended.", "success")
+            flash(_("%(employer)s is suspended.", employer=org.name), "success")
             return redirect(url_for("moderation.org_detail", org_id=org.id))
     return _org_page(org, suspend_form=form, status=422)
 
@@ -117,7 +118,7 @@ def outbox_messages() -> Response:
 @admin_required
 def retry_outbox_message(message_id: int) -> Response:
     services.retry_outbox_message(current_user, message_id)
-    flash("The message is queued again.", "success")
+    flash(_("The message is queued again."), "success")
     return redirect(url_for("moderation.outbox_messages"))
 
 
@@ -140,6 +141,7 @@ def _review_page(posting: Posting, form: DecisionForm | None = None, status: int
         live=posting.revision_of,
         content=current,
         diff=changes(baseline.content, current) if baseline else None,
+        field_names=job_services.SNAPSHOT_FIELDS,
         baseline=baseline,
         duplicate=db.session.get(Posting, posting.likely_duplicate_of_id) if posting.likely_duplicate_of_id else None,
         reports=job_queries.open_reports(posting),
@@ -160,17 +162,17 @@ def review(posting_id: int) -> Response:
 def approve(posting_id: int) -> Response:
     posting = or_404(job_queries.posting_with_details(posting_id))
     live = job_services.approve(posting, current_user)
-    flash(f"“{live.title}” is published.", "success")
+    flash(_("“%(title)s” is published.", title=live.title), "success")
     return redirect(url_for("moderation.queue"))
 
 
-def _decide(posting_id: int, decide: Callable[[Posting, User, str], None], done: str) -> Response:
+def _decide(posting_id: int, decide: Callable[[Posting, User, str], None], done: Callable[[str], str]) -> Response:
     posting = or_404(job_queries.posting_with_details(posting_id))
     form = DecisionForm()
     if form.validate_on_submit():
         with errors_on(form, passing=(Conflict,)):
             decide(posting, current_user, form.reason.data or "")
-            flash(done.format(title=posting.title), "success")
+            flash(done(posting.title), "success")
             return redirect(url_for("moderation.queue"))
     return _review_page(posting, form, status=422)
 
@@ -178,19 +180,20 @@ def _decide(posting_id: int, decide: Callable[[Posting, User, str], None], done:
 @bp.route("/postings/<int:posting_id>/request-changes", methods=["POST"])
 @admin_required
 def request_changes(posting_id: int) -> Response:
-    return _decide(posting_id, job_services.request_changes, "Changes requested for “{title}”.")
+    return _decide(posting_id, job_services.request_changes,
+                   lambda title: _("Changes requested for “%(title)s”.", title=title))
 
 
 @bp.route("/postings/<int:posting_id>/reject", methods=["POST"])
 @admin_required
 def reject(posting_id: int) -> Response:
-    return _decide(posting_id, job_services.reject, "“{title}” is rejected.")
+    return _decide(posting_id, job_services.reject, lambda title: _("“%(title)s” is rejected.", title=title))
 
 
 @bp.route("/postings/<int:posting_id>/unpublish", methods=["POST"])
 @admin_required
 def unpublish(posting_id: int) -> Response:
-    return _decide(posting_id, job_services.unpublish, "“{title}” is unpublished.")
+    return _decide(posting_id, job_services.unpublish, lambda title: _("“%(title)s” is unpublished.", title=title))
 
 
 @bp.route("/postings/<int:posting_id>/dismiss-reports", methods=["POST"])
@@ -198,7 +201,7 @@ def unpublish(posting_id: int) -> Response:
 def dismiss_reports(posting_id: int) -> Response:
     posting = or_404(job_queries.posting_with_details(posting_id))
     job_services.dismiss_reports(posting, current_user)
-    flash("The reports are dismissed.", "success")
+    flash(_("The reports are dismissed."), "success")
     return redirect(url_for("moderation.queue"))
 
 
@@ -215,7 +218,7 @@ def _save_grant(form: GrantForm, grant: GrantProgram | None) -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             saved = save_grant(current_user, form.to_fields(), grant)
-            flash(f"“{saved.name}” is saved.", "success")
+            flash(_("“%(grant)s” is saved.", grant=saved.name), "success")
             return redirect(url_for("moderation.grants"))
     return form_page("moderation/grant_form.html", form, grant=grant)
 
