@@ -29,7 +29,8 @@ from jobboard.jobs.models import (
     Seniority,
 )
 from jobboard.jobs.queries import grants_offerable
-from jobboard.jobs.services import PostingContent, create_posting, snapshot
+from jobboard.jobs.reviewing import snapshot
+from jobboard.jobs.services import PostingContent, create_posting
 from jobboard.orgs.models import Organization, OrgKind, OrgStatus, Site
 from jobboard.vocab.models import HebrewLevel, Specialty
 

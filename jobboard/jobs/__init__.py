@@ -7,7 +7,7 @@ from flask import Flask
 
 from jobboard.core.schedule import register_periodic
 from jobboard.jobs import personal_data, view_counts
-from jobboard.jobs.services import expire_due_postings, send_expiry_reminders
+from jobboard.jobs.renewal import expire_due_postings, send_expiry_reminders
 
 
 def init_app(app: Flask) -> None:

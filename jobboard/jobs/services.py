@@ -1,12 +1,12 @@
-"""Posting rules: writing and editing postings, submitting them, moderators' decisions,
-renewal, expiry and reports. Status changes go through ``lifecycle.transition``."""
+"""Posting rules: writing and editing postings, submitting them for review and closing them
+(moderators' decisions are in ``review``, expiry and renewal in ``renewal``). Status changes go
+through ``lifecycle.transition``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from flask_babel import LazyString
 from flask_babel import gettext as _
 from rapidfuzz import fuzz
 from sqlalchemy import delete, select
@@ -14,22 +14,14 @@ from sqlalchemy import delete, select
 from jobboard.accounts.models import User
 from jobboard.core import audit
 from jobboard.core.db import utcnow
-from jobboard.core.errors import Conflict, DomainError, InvalidToken
+from jobboard.core.errors import Conflict, DomainError
 from jobboard.core.outbox import enqueue
-from jobboard.core.tokens import Purpose, make_token, read_token
-from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.i18n import in_language
-from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.lifecycle import (
     MAX_LISTING_DAYS,
     SEARCH_SYNC,
     Action,
-    IllegalTransition,
     close,
-    expire,
-    notify_staff,
-    renew,
     require_verified_org,
     sync_search,
     transition,
@@ -42,21 +34,14 @@ from jobboard.jobs.models import (
     GrantProgram,
     LicenceRequirement,
     Posting,
-    PostingReport,
     PostingStatus,
-    PostingVersion,
-    ReportReason,
     Seniority,
 )
 from jobboard.jobs.queries import open_revision
-from jobboard.mail import queue_mail
-from jobboard.orgs import queries as org_queries
-from jobboard.orgs.models import Organization, OrgStatus, Site
+from jobboard.orgs.models import Organization, Site
 from jobboard.vocab.models import HebrewLevel, Language
 from jobboard.vocab.rules import check_profession_and_specialty
 
-RENEW_POSTING = Purpose("renew-posting", 14 * 24 * 3600)
-REMINDER_DAYS = 7
 MAX_SALARY_ILS = 1_000_000
 # Title and description of two postings at one site for one specialty this similar (0–100,
 # rapidfuzz's token sort ratio) make the newer one a likely duplicate.
@@ -88,11 +73,19 @@ class PostingContent:
     @classmethod
     def of(cls, posting: Posting) -> PostingContent:
         return cls(
-            title=posting.title, profession_slug=posting.profession_slug, specialty_slug=posting.specialty_slug,
-            seniority=posting.seniority, employment_type=posting.employment_type, site_id=posting.site_id,
-            licence_requirement=posting.licence_requirement, hebrew_level=HebrewLevel(posting.hebrew_level),
-            description_md=posting.description_md, salary_min_ils=posting.salary_min_ils,
-            salary_max_ils=posting.salary_max_ils, start_date=posting.start_date, duration_days=posting.duration_days,
+            title=posting.title,
+            profession_slug=posting.profession_slug,
+            specialty_slug=posting.specialty_slug,
+            seniority=posting.seniority,
+            employment_type=posting.employment_type,
+            site_id=posting.site_id,
+            licence_requirement=posting.licence_requirement,
+            hebrew_level=HebrewLevel(posting.hebrew_level),
+            description_md=posting.description_md,
+            salary_min_ils=posting.salary_min_ils,
+            salary_max_ils=posting.salary_max_ils,
+            start_date=posting.start_date,
+            duration_days=posting.duration_days,
             grant_ids=sorted(g.id for g in posting.grants),
             language_codes=sorted(lang.code for lang in posting.languages),
         )
@@ -103,18 +96,23 @@ class PostingContent:
 
 class LikelyDuplicate(Conflict):
     def __init__(self, duplicate: Posting):
-        super().__init__(_(
-            "This looks like your posting #%(id)s “%(title)s” at the same site. "
-            "Confirm that it is a different position to submit it anyway.", id=duplicate.id, title=duplicate.title
-        ))
+        super().__init__(
+            _(
+                "This looks like your posting #%(id)s “%(title)s” at the same site. "
+                "Confirm that it is a different position to submit it anyway.",
+                id=duplicate.id,
+                title=duplicate.title,
+            )
+        )
         self.duplicate = duplicate
 
 
 # --- content -------------------------------------------------------------------------------
 
 
-def _validate(org: Organization, content: PostingContent, kept_grant_ids: frozenset[int] = frozenset()
-              ) -> tuple[Site, list[GrantProgram], list[Language]]:
+def _validate(
+    org: Organization, content: PostingContent, kept_grant_ids: frozenset[int] = frozenset()
+) -> tuple[Site, list[GrantProgram], list[Language]]:
     """``kept_grant_ids``: grants the posting already has, which stay allowed after they end."""
     site = db.session.get(Site, content.site_id)
     if site is None or site.org_id != org.id:
@@ -127,37 +125,61 @@ def _validate(org: Organization, content: PostingContent, kept_grant_ids: frozen
     for name in ("salary_min_ils", "salary_max_ils"):
         value = getattr(content, name)
         if value is not None and not 0 <= value <= MAX_SALARY_ILS:
-            raise DomainError(_("A monthly salary is between 0 and %(max)s ILS.", max=f"{MAX_SALARY_ILS:,}"),
-                              field=name)
-    if content.salary_min_ils is not None and content.salary_max_ils is not None \
-            and content.salary_min_ils > content.salary_max_ils:
+            raise DomainError(
+                _("A monthly salary is between 0 and %(max)s ILS.", max=f"{MAX_SALARY_ILS:,}"), field=name
+            )
+    if (
+        content.salary_min_ils is not None
+        and content.salary_max_ils is not None
+        and content.salary_min_ils > content.salary_max_ils
+    ):
         raise DomainError(_("The lowest salary cannot be above the highest."), field="salary_max_ils")
     if not 7 <= content.duration_days <= MAX_LISTING_DAYS:
-        raise DomainError(_("A posting stays up between 7 and %(max)d days.", max=MAX_LISTING_DAYS),
-                          field="duration_days")
+        raise DomainError(
+            _("A posting stays up between 7 and %(max)d days.", max=MAX_LISTING_DAYS), field="duration_days"
+        )
     grants = list(db.session.scalars(select(GrantProgram).where(GrantProgram.id.in_(content.grant_ids))))
     if len(grants) != len(set(content.grant_ids)):
         raise DomainError(_("Choose grant programs from the list."), field="grant_ids")
     today = utcnow().date()
     for grant in grants:
         if grant.valid_to is not None and grant.valid_to < today and grant.id not in kept_grant_ids:
-            raise DomainError(_("“%(grant)s” has ended and can no longer be offered.", grant=grant.name),
-                              field="grant_ids")
+            raise DomainError(
+                _("“%(grant)s” has ended and can no longer be offered.", grant=grant.name), field="grant_ids"
+            )
         if not grant.covers(site.city.region_slug):
-            raise DomainError(_(
-                "“%(grant)s” does not cover %(region)s, where %(site)s is.",
-                grant=grant.name, region=site.city.region.name, site=site.name,
-            ), field="grant_ids")
+            raise DomainError(
+                _(
+                    "“%(grant)s” does not cover %(region)s, where %(site)s is.",
+                    grant=grant.name,
+                    region=site.city.region.name,
+                    site=site.name,
+                ),
+                field="grant_ids",
+            )
     languages = list(db.session.scalars(select(Language).where(Language.code.in_(content.language_codes))))
     if len(languages) != len(set(content.language_codes)):
         raise DomainError(_("Choose languages from the list."), field="language_codes")
     return site, grants, languages
 
 
-def _apply(posting: Posting, content: PostingContent, grants: list[GrantProgram], languages: list[Language]) -> None:
-    for name in ("title", "profession_slug", "specialty_slug", "seniority", "employment_type", "site_id",
-                 "licence_requirement", "description_md", "salary_min_ils", "salary_max_ils", "start_date",
-                 "duration_days"):
+def apply_content(
+    posting: Posting, content: PostingContent, grants: list[GrantProgram], languages: list[Language]
+) -> None:
+    for name in (
+        "title",
+        "profession_slug",
+        "specialty_slug",
+        "seniority",
+        "employment_type",
+        "site_id",
+        "licence_requirement",
+        "description_md",
+        "salary_min_ils",
+        "salary_max_ils",
+        "start_date",
+        "duration_days",
+    ):
         setattr(posting, name, getattr(content, name))
     posting.hebrew_level = int(content.hebrew_level)
     posting.grants = grants
@@ -167,7 +189,7 @@ def _apply(posting: Posting, content: PostingContent, grants: list[GrantProgram]
 def create_posting(org: Organization, user: User, content: PostingContent) -> Posting:
     _site, grants, languages = _validate(org, content)
     posting = Posting(org_id=org.id, created_by_id=user.id, status=PostingStatus.DRAFT)
-    _apply(posting, content, grants, languages)
+    apply_content(posting, content, grants, languages)
     db.session.add(posting)
     db.session.flush()
     return posting
@@ -179,28 +201,35 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
     version stays visible until the revision is approved)."""
     _site, grants, languages = _validate(posting.org, content, frozenset(g.id for g in posting.grants))
     if posting.status in EDITABLE:
-        _apply(posting, content, grants, languages)
+        apply_content(posting, content, grants, languages)
         return posting
     if posting.is_pending_review:
         raise Conflict(_("This posting is waiting for review. Withdraw it from review to edit it."))
     if not posting.is_editable:
-        raise Conflict(_("A posting that is %(status)s cannot be edited. Duplicate it instead.",
-                         status=posting.status.label.lower()))
+        raise Conflict(
+            _(
+                "A posting that is %(status)s cannot be edited. Duplicate it instead.",
+                status=posting.status.label.lower(),
+            )
+        )
     if PostingContent.of(posting).changed_fields(content) <= UNREVIEWED_FIELDS:
-        _apply(posting, content, grants, languages)
-        audit.record("posting.edited", actor_id=user.id, subject_type="posting", subject_id=posting.id,
-                 org_id=posting.org_id)
+        apply_content(posting, content, grants, languages)
+        audit.record(
+            "posting.edited", actor_id=user.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id
+        )
         sync_search(posting)
         return posting
     revision = open_revision(posting)
     if revision is not None and revision.is_pending_review:
-        raise Conflict(_("An edit of this posting is already waiting for review. "
-                         "Withdraw it from review to change it."))
+        raise Conflict(
+            _("An edit of this posting is already waiting for review. Withdraw it from review to change it.")
+        )
     if revision is None:
-        revision = Posting(org_id=posting.org_id, created_by_id=user.id, revision_of=posting,
-                           status=PostingStatus.DRAFT)
+        revision = Posting(
+            org_id=posting.org_id, created_by_id=user.id, revision_of=posting, status=PostingStatus.DRAFT
+        )
         db.session.add(revision)
-    _apply(revision, content, grants, languages)
+    apply_content(revision, content, grants, languages)
     db.session.flush()
     submit(revision, user, acknowledge_duplicate=True)
     return revision
@@ -216,12 +245,13 @@ def duplicate_posting(posting: Posting, user: User) -> Posting:
 def delete_posting(posting: Posting, user: User) -> None:
     if not posting.is_deletable:
         raise Conflict(_("Only drafts can be deleted. Close a published posting instead."))
-    audit.record("posting.deleted", actor_id=user.id, subject_type="posting", subject_id=posting.id,
-                 org_id=posting.org_id)
+    audit.record(
+        "posting.deleted", actor_id=user.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id
+    )
     db.session.delete(posting)
 
 
-# --- submission and moderation -------------------------------------------------------------
+# --- submission, closing, the search index -------------------------------------------------
 
 
 def _comparable_text(posting: Posting) -> str:
@@ -235,7 +265,8 @@ def find_likely_duplicate(posting: Posting) -> Posting | None:
         select(Posting).where(
             Posting.org_id == posting.org_id,
             Posting.site_id == posting.site_id,
-            Posting.specialty_slug.is_(None) if posting.specialty_slug is None
+            Posting.specialty_slug.is_(None)
+            if posting.specialty_slug is None
             else Posting.specialty_slug == posting.specialty_slug,
             Posting.status.in_(OPEN),
             Posting.live_id != posting.live_id,
@@ -263,230 +294,24 @@ def withdraw_submission(posting: Posting, user: User) -> None:
     transition(posting, Action.WITHDRAW, user)
 
 
-def snapshot(posting: Posting) -> dict[str, object]:
-    """The posting's content in readable form, for versions and the moderators' diff: in English
-    whoever approves, so that a version compares with the next one (``SNAPSHOT_FIELDS`` names the
-    fields in the moderator's language)."""
-    with in_language(None):
-        return _snapshot(posting)
-
-
-# The snapshot's fields, by the names versions store them under.
-SNAPSHOT_FIELDS = {
-    "Title": _l("Title"), "Profession": _l("Profession"), "Specialty": _l("Specialty"),
-    "Seniority": _l("Seniority"), "Employment": _l("Employment"), "Site": _l("Site"), "Licence": _l("Licence"),
-    "Hebrew": _l("Hebrew"), "Languages": _l("Languages"), "Salary": _l("Salary"), "Start date": _l("Start date"),
-    "Listed for": _l("Listed for"), "Grants": _l("Grants"), "Description": _l("Description"),
-}
-
-
-def _snapshot(posting: Posting) -> dict[str, object]:
-    return {
-        "Title": posting.title,
-        "Profession": posting.profession.name,
-        "Specialty": posting.specialty.name if posting.specialty else "",
-        "Seniority": posting.seniority.label,
-        "Employment": posting.employment_type.label,
-        "Site": f"{posting.site.name}, {posting.site.city.name}",
-        "Licence": posting.licence_requirement.label,
-        "Hebrew": posting.hebrew_level_label,
-        "Languages": ", ".join(lang.name for lang in posting.languages),
-        "Salary": posting.salary_text or "",
-        "Start date": posting.start_date.isoformat() if posting.start_date else "",
-        "Listed for": f"{posting.duration_days} days",
-        "Grants": "\n".join(g.name for g in posting.grants),
-        "Description": posting.description_md,
-    }
-
-
-def _record_version(posting: Posting, admin: User) -> None:
-    db.session.add(PostingVersion(posting_id=posting.id, content=snapshot(posting), approved_by_id=admin.id))
-
-
-def last_approved_version(posting: Posting) -> PostingVersion | None:
-    """What a moderator compares a submission with: the live posting's latest approved content."""
-    return db.session.scalar(
-        select(PostingVersion).where(PostingVersion.posting_id == posting.live_id)
-        .order_by(PostingVersion.id.desc()).limit(1)
-    )
-
-
-def _merge_revision(revision: Posting, admin: User) -> Posting:
-    live = revision.revision_of
-    if live is None or not live.is_listed:
-        raise Conflict(_("The published posting this edit belongs to is no longer listed."))
-    content = PostingContent.of(revision)
-    _apply(live, content, list(revision.grants), list(revision.languages))
-    transition(revision, Action.MERGE, admin)
-    live.approved_at = utcnow()
-    return live
-
-
-def approve(posting: Posting, admin: User) -> Posting:
-    """Publish the posting (or merge an edit into its live posting); returns the live posting."""
-    require_verified_org(posting)
-    if posting.is_revision and posting.is_pending_review:
-        live = _merge_revision(posting, admin)
-    else:
-        transition(posting, Action.APPROVE, admin)
-        now = utcnow()
-        posting.approved_at = now
-        posting.first_published_at = posting.first_published_at or now
-        posting.expires_at = now + timedelta(days=posting.duration_days)
-        live = posting
-    posting.moderator_comment = None
-    db.session.flush()
-    _record_version(live, admin)
-    audit.record("posting.approved", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
-                 org_id=posting.org_id)
-    sync_search(live)
-    notify_staff(live, _l("Published: %(title)s", title=live.title), "jobs/approved", revision=posting is not live)
-    return live
-
-
-def _decide(posting: Posting, admin: User, action: Action, reason: str) -> None:
-    """A moderator's decision that needs a reason; the employer reads the reason."""
-    transition(posting, action, admin, reason=reason)
-    posting.moderator_comment = reason.strip()
-
-
-def _announce(posting: Posting, admin: User, event: str, subject: LazyString, template: str,
-              **details: object) -> None:
-    audit.record(event, actor_id=admin.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id,
-                 reason=posting.moderator_comment, **details)
-    notify_staff(posting, subject, template, reason=posting.moderator_comment)
-
-
-def request_changes(posting: Posting, admin: User, comment: str) -> None:
-    _decide(posting, admin, Action.REQUEST_CHANGES, comment)
-    _announce(posting, admin, "posting.changes_requested", _l("Changes requested: %(title)s", title=posting.title),
-              "jobs/changes_requested")
-
-
-def reject(posting: Posting, admin: User, reason: str) -> None:
-    _decide(posting, admin, Action.REJECT, reason)
-    _announce(posting, admin, "posting.rejected", _l("Not published: %(title)s", title=posting.title), "jobs/rejected")
-
-
-def unpublish(posting: Posting, admin: User, reason: str) -> None:
-    _decide(posting, admin, Action.UNPUBLISH, reason)
-    _discard_revisions(posting)
-    resolved = _resolve_reports(posting, admin, "unpublished")
-    sync_search(posting)
-    _announce(posting, admin, "posting.unpublished", _l("Unpublished: %(title)s", title=posting.title),
-              "jobs/unpublished", reports_resolved=resolved)
-
-
-def _discard_revisions(posting: Posting) -> None:
+def discard_revisions(posting: Posting) -> None:
     """Pending edits of a posting that is no longer listed have nothing left to change."""
     db.session.execute(delete(Posting).where(Posting.revisions_of(posting), Posting.status != PostingStatus.MERGED))
 
 
 def close_posting(posting: Posting, user: User, reason: CloseReason) -> None:
     close(posting, user, reason)
-    _discard_revisions(posting)
-
-
-def renew_with_token(token: str) -> Posting:
-    payload = read_token(RENEW_POSTING, token)
-    posting = db.session.get(Posting, payload.get("p"))
-    user = db.session.get(User, payload.get("u"))
-    if posting is None or user is None or posting.expires_at is None \
-            or payload.get("e") != posting.expires_at.isoformat():
-        raise InvalidToken(_("This renewal link has been used or is out of date. Renew the posting from its page."))
-    renew(posting, user)
-    return posting
-
-
-def renewal_for_token(token: str) -> Posting:
-    payload = read_token(RENEW_POSTING, token)
-    posting = db.session.get(Posting, payload.get("p"))
-    if posting is None or posting.expires_at is None or payload.get("e") != posting.expires_at.isoformat():
-        raise InvalidToken(_("This renewal link has been used or is out of date. Renew the posting from its page."))
-    return posting
+    discard_revisions(posting)
 
 
 def sync_org_postings(org: Organization) -> int:
     """Queue index updates for the organisation's published postings (its standing decides
     whether they are listed)."""
-    ids = list(db.session.scalars(
-        select(Posting.id).where(Posting.org_id == org.id, Posting.status == PostingStatus.PUBLISHED)
-    ))
+    ids = list(
+        db.session.scalars(
+            select(Posting.id).where(Posting.org_id == org.id, Posting.status == PostingStatus.PUBLISHED)
+        )
+    )
     for posting_id in ids:
         enqueue(SEARCH_SYNC, {"posting_id": posting_id})
     return len(ids)
-
-
-# --- the worker's periodic jobs ------------------------------------------------------------
-
-
-def expire_due_postings(now: datetime | None = None) -> int:
-    now = now or utcnow()
-    due = list(db.session.scalars(
-        select(Posting).where(Posting.status == PostingStatus.PUBLISHED, Posting.expires_at <= now)
-    ))
-    for posting in due:
-        expire(posting)
-        _discard_revisions(posting)
-    return len(due)
-
-
-def send_expiry_reminders(now: datetime | None = None) -> int:
-    """Once per expiry date, seven days before it, each recruiter and owner gets a renew link."""
-    now = now or utcnow()
-    due = db.session.scalars(
-        select(Posting).where(
-            Posting.status == PostingStatus.PUBLISHED,
-            Posting.org.has(Organization.status == OrgStatus.VERIFIED),
-            Posting.expires_at > now,
-            Posting.expires_at <= now + timedelta(days=REMINDER_DAYS),
-            (Posting.expiry_reminder_sent_for.is_(None)) | (Posting.expiry_reminder_sent_for != Posting.expires_at),
-        )
-    )
-    sent = 0
-    for posting in due:
-        if posting.expires_at is None:  # the query asked for a date
-            continue
-        for user in org_queries.staff(posting.org_id):
-            token = make_token(RENEW_POSTING, {"p": posting.id, "u": user.id, "e": posting.expires_at.isoformat()})
-            queue_mail(
-                user.email, _l("Expires in a week: %(title)s", title=posting.title), "jobs/expiry_reminder",
-                language=user.language, posting=posting, user=user,
-                renew_url=external_url("jobs.renew_from_mail", token=token),
-                posting_url=external_url("jobs.manage", org_slug=posting.org.slug, posting_id=posting.id),
-            )
-        posting.expiry_reminder_sent_for = posting.expires_at
-        sent += 1
-    return sent
-
-
-# --- reports -------------------------------------------------------------------------------
-
-
-def report_posting(posting: Posting, reporter: User | None, reason: ReportReason, note: str | None) -> PostingReport:
-    if not posting.is_listed:
-        raise IllegalTransition(_("Only a published posting can be reported."))
-    report = PostingReport(posting_id=posting.id, reporter_id=reporter.id if reporter else None, reason=reason,
-                           note=note or None)
-    db.session.add(report)
-    return report
-
-
-def _resolve_reports(posting: Posting, admin: User, resolution: str) -> int:
-    reports = db.session.scalars(
-        select(PostingReport).where(PostingReport.posting_id == posting.id, PostingReport.resolved_at.is_(None))
-    )
-    count = 0
-    for report in reports:
-        report.resolved_at, report.resolved_by_id, report.resolution = utcnow(), admin.id, resolution
-        count += 1
-    return count
-
-
-def dismiss_reports(posting: Posting, admin: User) -> None:
-    count = _resolve_reports(posting, admin, "dismissed")
-    if not count:
-        raise Conflict(_("There are no open reports about this posting."))
-    audit.record("posting.reports_dismissed", actor_id=admin.id, subject_type="posting", subject_id=posting.id,
-                 org_id=posting.org_id, count=count)
-

@@ -10,7 +10,7 @@ from jobboard.core.db import utcnow
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import limiter
-from jobboard.jobs import lifecycle, queries, services, view_counts
+from jobboard.jobs import lifecycle, queries, renewal, reviewing, services, view_counts
 from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
 from jobboard.jobs.lifecycle import Action, Actor
 from jobboard.jobs.models import EDITABLE, CloseReason, Posting, ReportReason
@@ -170,9 +170,9 @@ def delete(posting_id: int) -> Response:
 def renew_from_mail(token: str) -> Response:
     """The one-click renewal in the reminder e-mail: the signed link is the authority, bound
     to the recruiter and to the current expiry, so it works once."""
-    posting = services.renewal_for_token(token)
+    posting = renewal.renewal_for_token(token)
     if request.method == "POST":
-        posting = services.renew_with_token(token)
+        posting = renewal.renew_with_token(token)
         flash(_("“%(title)s” is renewed until %(date)s.", title=posting.title, date=f"{posting.expires_at:%d %B %Y}"),
               "success")
         return redirect(url_for("jobs.detail", posting_id=posting.id))
@@ -219,7 +219,7 @@ def report(posting_id: int) -> Response:
     form = ReportForm()
     if not form.validate_on_submit():
         abort(422, _("Choose what is wrong with the posting."))
-    services.report_posting(posting, current_user if current_user.is_authenticated else None,
+    reviewing.report_posting(posting, current_user if current_user.is_authenticated else None,
                             ReportReason(form.reason.data), form.note.data)
     flash(_("Thank you. The program's administrators will look at this posting."), "success")
     return redirect(url_for("jobs.detail", posting_id=posting.id, slug=posting.slug))

@@ -16,7 +16,7 @@ from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import db
 from jobboard.jobs import queries as job_queries
-from jobboard.jobs import services as job_services
+from jobboard.jobs import reviewing
 from jobboard.jobs.forms import DecisionForm, GrantForm
 from jobboard.jobs.grants import GrantFields, save_grant
 from jobboard.jobs.models import GrantProgram, Posting
@@ -133,15 +133,15 @@ def queue() -> Response:
 
 
 def _review_page(posting: Posting, form: DecisionForm | None = None, status: int = 200) -> Response:
-    baseline = job_services.last_approved_version(posting)
-    current = job_services.snapshot(posting)
+    baseline = reviewing.last_approved_version(posting)
+    current = reviewing.snapshot(posting)
     return render_page(
         "moderation/review.html",
         posting=posting,
         live=posting.revision_of,
         content=current,
         diff=changes(baseline.content, current) if baseline else None,
-        field_names=job_services.SNAPSHOT_FIELDS,
+        field_names=reviewing.SNAPSHOT_FIELDS,
         baseline=baseline,
         duplicate=db.session.get(Posting, posting.likely_duplicate_of_id) if posting.likely_duplicate_of_id else None,
         reports=job_queries.open_reports(posting),
@@ -161,7 +161,7 @@ def review(posting_id: int) -> Response:
 @admin_required
 def approve(posting_id: int) -> Response:
     posting = or_404(job_queries.posting_with_details(posting_id))
-    live = job_services.approve(posting, current_user)
+    live = reviewing.approve(posting, current_user)
     flash(_("“%(title)s” is published.", title=live.title), "success")
     return redirect(url_for("moderation.queue"))
 
@@ -180,27 +180,27 @@ def _decide(posting_id: int, decide: Callable[[Posting, User, str], None], done:
 @bp.route("/postings/<int:posting_id>/request-changes", methods=["POST"])
 @admin_required
 def request_changes(posting_id: int) -> Response:
-    return _decide(posting_id, job_services.request_changes,
+    return _decide(posting_id, reviewing.request_changes,
                    lambda title: _("Changes requested for “%(title)s”.", title=title))
 
 
 @bp.route("/postings/<int:posting_id>/reject", methods=["POST"])
 @admin_required
 def reject(posting_id: int) -> Response:
-    return _decide(posting_id, job_services.reject, lambda title: _("“%(title)s” is rejected.", title=title))
+    return _decide(posting_id, reviewing.reject, lambda title: _("“%(title)s” is rejected.", title=title))
 
 
 @bp.route("/postings/<int:posting_id>/unpublish", methods=["POST"])
 @admin_required
 def unpublish(posting_id: int) -> Response:
-    return _decide(posting_id, job_services.unpublish, lambda title: _("“%(title)s” is unpublished.", title=title))
+    return _decide(posting_id, reviewing.unpublish, lambda title: _("“%(title)s” is unpublished.", title=title))
 
 
 @bp.route("/postings/<int:posting_id>/dismiss-reports", methods=["POST"])
 @admin_required
 def dismiss_reports(posting_id: int) -> Response:
     posting = or_404(job_queries.posting_with_details(posting_id))
-    job_services.dismiss_reports(posting, current_user)
+    reviewing.dismiss_reports(posting, current_user)
     flash(_("The reports are dismissed."), "success")
     return redirect(url_for("moderation.queue"))
 

@@ -15,6 +15,7 @@ from jobboard.alerts.models import Alert, AlertSent, Frequency
 from jobboard.core import outbox
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.extensions import db
+from jobboard.jobs import reviewing
 from jobboard.jobs import services as jobs
 from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.search.engine import get_engine
@@ -37,7 +38,7 @@ def publish(w, title: str, *, site=None, org=None, recruiter=None, sync_now: boo
     overrides.setdefault("description_md", f"Position number {next(_serial)} in a friendly team: {title}.")
     posting = jobs.create_posting(org, recruiter, content(site, title=title, **overrides))
     jobs.submit(posting, recruiter, acknowledge_duplicate=True)
-    jobs.approve(posting, w.admin)
+    reviewing.approve(posting, w.admin)
     if sync_now:
         sync()
     else:

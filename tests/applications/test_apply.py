@@ -15,6 +15,7 @@ from jobboard.applications.models import Application, ApplicationEvent, CvDocume
 from jobboard.core.db import utcnow
 from jobboard.core.errors import NotPermitted
 from jobboard.extensions import db
+from jobboard.jobs import renewal, reviewing
 from jobboard.jobs import services as job_services
 from jobboard.jobs.models import CloseReason, PostingStatus
 from jobboard.orgs.models import Membership, OrgStatus
@@ -101,7 +102,7 @@ def _close(w, posting):
 
 
 def _unpublish(w, posting):
-    job_services.unpublish(posting, w.admin, "Misleading salary")
+    reviewing.unpublish(posting, w.admin, "Misleading salary")
 
 
 def _expire_by_clock(w, posting):
@@ -110,7 +111,7 @@ def _expire_by_clock(w, posting):
 
 def _expire_by_worker(w, posting):
     posting.expires_at = utcnow() - timedelta(minutes=1)
-    job_services.expire_due_postings()
+    renewal.expire_due_postings()
 
 
 def _suspend_employer(w, posting):

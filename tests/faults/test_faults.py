@@ -95,9 +95,9 @@ def _apply_setup(db_session):
 
     w = make_world(db_session)
     posting = submitted(w)
-    from jobboard.jobs import services as jobs
+    from jobboard.jobs import reviewing
 
-    jobs.approve(posting, w.admin)
+    reviewing.approve(posting, w.admin)
     complete_profile(w.doctor)
     cv = upload_cv(w.doctor, "cv.pdf", pdf_bytes())
     db_session.commit()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from jobboard.core.audit import AuditEntry
 from jobboard.extensions import db
-from jobboard.jobs import services
+from jobboard.jobs import reviewing, services
 from jobboard.jobs.models import (
     EmploymentType,
     LicenceRequirement,
@@ -93,7 +93,7 @@ def submitted(w, **overrides) -> Posting:
 
 def published(w, **overrides) -> Posting:
     posting = submitted(w, **overrides)
-    services.approve(posting, w.admin)
+    reviewing.approve(posting, w.admin)
     db.session.flush()
     return posting
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError, NotPermitted
-from jobboard.jobs import lifecycle, queries, services
+from jobboard.jobs import lifecycle, queries, renewal, reviewing, services
 from jobboard.jobs.lifecycle import TRANSITIONS, Action, Actor, IllegalTransition
 from jobboard.jobs.models import CloseReason, OrgStatus, Posting, PostingStatus, PostingTransition, PostingVersion
 from tests.factories import PostingFactory, SiteFactory
@@ -185,7 +185,7 @@ def test_submit_and_approve_set_the_dates_and_record_the_version(world, db_sessi
     services.submit(posting, world.recruiter)
     assert posting.status == S.PENDING_REVIEW and posting.submitted_at is not None
     before = utcnow()
-    live = services.approve(posting, world.admin)
+    live = reviewing.approve(posting, world.admin)
     db_session.flush()
     assert live is posting and posting.status == S.PUBLISHED
     assert before <= posting.approved_at <= utcnow()
@@ -202,7 +202,7 @@ def test_submit_and_approve_set_the_dates_and_record_the_version(world, db_sessi
 
 def test_changes_requested_then_resubmitted(world, db_session):
     posting = submitted(world)
-    services.request_changes(posting, world.admin, "  Say which shifts are involved.  ")
+    reviewing.request_changes(posting, world.admin, "  Say which shifts are involved.  ")
     assert posting.status == S.CHANGES_REQUESTED
     assert posting.moderator_comment == "Say which shifts are involved."
     [entry] = audit_rows("posting.changes_requested")
@@ -216,7 +216,7 @@ def test_changes_requested_then_resubmitted(world, db_session):
 
 def test_rejection_is_final(world, db_session):
     posting = submitted(world)
-    services.reject(posting, world.admin, "Not a medical position.")
+    reviewing.reject(posting, world.admin, "Not a medical position.")
     assert posting.status == S.REJECTED and posting.moderator_comment == "Not a medical position."
     with pytest.raises(IllegalTransition):
         services.submit(posting, world.recruiter)
@@ -249,11 +249,11 @@ def test_close_records_filled_or_withdrawn(world, db_session):
 
 def test_unpublished_posting_can_be_edited_and_resubmitted(world, db_session):
     posting = published(world)
-    services.unpublish(posting, world.admin, "Salary is misleading.")
+    reviewing.unpublish(posting, world.admin, "Salary is misleading.")
     assert posting.status == S.UNPUBLISHED and not posting.is_listed and not posting.is_gone
     services.update_posting(posting, world.recruiter, content(world.site, salary_min_ils=20_000))
     services.submit(posting, world.recruiter)
-    services.approve(posting, world.admin)
+    reviewing.approve(posting, world.admin)
     assert posting.status == S.PUBLISHED and posting.salary_min_ils == 20_000
     assert [t.action for t in transitions_of(posting)] == ["submit", "approve", "unpublish", "submit", "approve"]
 
@@ -274,7 +274,7 @@ def test_a_suspended_orgs_pending_posting_is_not_approved(world, db_session):
     posting = submitted(world)
     world.org.status = OrgStatus.SUSPENDED
     with pytest.raises(NotPermitted):
-        services.approve(posting, world.admin)
+        reviewing.approve(posting, world.admin)
     assert posting.status == S.PENDING_REVIEW
 
 
@@ -282,15 +282,15 @@ def test_only_admins_moderate_through_the_services(world, db_session):
     posting = submitted(world)
     for user in (world.recruiter, world.owner, world.doctor, world.other_recruiter):
         with pytest.raises(NotPermitted):
-            services.approve(posting, user)
+            reviewing.approve(posting, user)
         with pytest.raises(NotPermitted):
-            services.request_changes(posting, user, "x")
+            reviewing.request_changes(posting, user, "x")
         with pytest.raises(NotPermitted):
-            services.reject(posting, user, "x")
+            reviewing.reject(posting, user, "x")
     live = published(world, site=world.tlv_site, title="Nurse", profession_slug="nurse", specialty_slug=None)
     for user in (world.recruiter, world.owner, world.doctor):
         with pytest.raises(NotPermitted):
-            services.unpublish(live, user, "x")
+            reviewing.unpublish(live, user, "x")
     assert (posting.status, live.status) == (S.PENDING_REVIEW, S.PUBLISHED)
 
 
@@ -344,22 +344,22 @@ def _run(action: str, target: Posting, live: Posting, user, reason: str | None, 
     elif action == "withdraw":
         services.withdraw_submission(target, user)
     elif action == "approve":
-        services.approve(target, user)
+        reviewing.approve(target, user)
     elif action == "request_changes":
-        services.request_changes(target, user, reason or "")
+        reviewing.request_changes(target, user, reason or "")
     elif action == "reject":
-        services.reject(target, user, reason or "")
+        reviewing.reject(target, user, reason or "")
     elif action == "close":
         services.close_posting(target, user, CloseReason.WITHDRAWN)
     elif action == "expire":
         if user is None:  # the worker: everything due by the target's expiry (earlier examples' too)
             if target.status != S.PUBLISHED or target.expires_at is None:
                 lifecycle.expire(target)  # refused by the machine
-            services.expire_due_postings(now=target.expires_at)
+            renewal.expire_due_postings(now=target.expires_at)
         else:
             lifecycle.transition(target, Action.EXPIRE, user)
     elif action == "unpublish":
-        services.unpublish(target, user, reason or "")
+        reviewing.unpublish(target, user, reason or "")
     elif action == "renew":
         lifecycle.renew(target, user)
     elif action == "edit_title":

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from jobboard.core.audit import AuditEntry
 from jobboard.core.db import utcnow
-from jobboard.jobs import services
+from jobboard.jobs import reviewing, services
 from jobboard.jobs.models import GrantProgram, Posting, PostingReport, PostingStatus, PostingTransition, ReportReason
 from tests.factories import GrantProgramFactory
 from tests.jobs.helpers import (
@@ -61,7 +61,7 @@ def admin_world(world, db_session):
     live = published(world, site=world.tlv_site, title="Nurse in Tel Aviv", profession_slug="nurse", specialty_slug=None,
                      description_md="A nursing position in the center.")
     grant = GrantProgramFactory(name="Existing grant")
-    services.report_posting(live, None, ReportReason.SCAM, "Asks for money")
+    reviewing.report_posting(live, None, ReportReason.SCAM, "Asks for money")
     db_session.commit()
     return pending, live, grant
 
@@ -188,7 +188,7 @@ def test_the_review_page_shows_the_diff_of_an_edit(client, world, db_session):
 
 def test_a_resubmission_after_unpublishing_is_compared_with_the_approved_version(client, world, db_session):
     live = published(world)
-    services.unpublish(live, world.admin, "Fix the salary.")
+    reviewing.unpublish(live, world.admin, "Fix the salary.")
     services.update_posting(live, world.recruiter, content(world.site, salary_min_ils=28_000))
     services.submit(live, world.recruiter)
     db_session.commit()
@@ -293,7 +293,7 @@ def test_illegal_decisions_are_clear_4xx(client, world, db_session, stage, path,
                "pending": lambda: submitted(world)}.get(stage, lambda: None)()
     if stage == "rejected":
         posting = submitted(world)
-        services.reject(posting, world.admin, "No.")
+        reviewing.reject(posting, world.admin, "No.")
     db_session.commit()
     sign_in(client, world.admin)
     before = state(db_session)
@@ -338,7 +338,7 @@ def test_reports_show_in_the_queue_and_unpublishing_resolves_them(client, world,
 
 def test_dismissing_reports_keeps_the_posting_up(client, world, db_session):
     posting = published(world)
-    services.report_posting(posting, None, ReportReason.OTHER, None)
+    reviewing.report_posting(posting, None, ReportReason.OTHER, None)
     db_session.commit()
     sign_in(client, world.admin)
     assert client.post(f"/admin/postings/{posting.id}/dismiss-reports").status_code == 302

@@ -14,7 +14,7 @@ from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, InvalidToken, NotPermitted
 from jobboard.core.tokens import make_token
-from jobboard.jobs import lifecycle, queries, services
+from jobboard.jobs import lifecycle, queries, renewal, reviewing, services
 from jobboard.jobs.grants import GrantFields, save_grant
 from jobboard.jobs.lifecycle import IllegalTransition
 from jobboard.jobs.models import (
@@ -28,7 +28,8 @@ from jobboard.jobs.models import (
     ReportReason,
     Seniority,
 )
-from jobboard.jobs.services import RENEW_POSTING, LikelyDuplicate
+from jobboard.jobs.renewal import RENEW_POSTING
+from jobboard.jobs.services import LikelyDuplicate
 from jobboard.orgs.models import OrgStatus
 from jobboard.vocab.models import HebrewLevel
 from tests.factories import GrantProgramFactory, SiteFactory
@@ -255,7 +256,7 @@ def test_approving_an_edit_merges_it_into_the_live_posting(world, db_session):
     with time_machine.travel(utcnow() + timedelta(days=3), tick=False):
         revision = services.update_posting(live, world.recruiter, content(
             world.site, title="Head of pediatrics", salary_max_ils=55_000, grant_ids=[grant.id], hebrew_level=HebrewLevel.C2))
-        result = services.approve(revision, world.admin)
+        result = reviewing.approve(revision, world.admin)
         merged_at = utcnow()
     db_session.flush()
     assert result is live
@@ -275,7 +276,7 @@ def test_approving_an_edit_merges_it_into_the_live_posting(world, db_session):
 def test_an_edit_sent_back_for_changes_is_edited_and_resubmitted(world, db_session):
     live = published(world)
     revision = services.update_posting(live, world.recruiter, content(world.site, title="Head of pediatrics"))
-    services.request_changes(revision, world.admin, "Keep the old title.")
+    reviewing.request_changes(revision, world.admin, "Keep the old title.")
     assert revision.status == S.CHANGES_REQUESTED
     again = services.update_posting(live, world.recruiter, content(world.site, title="Senior pediatrician (night)"))
     assert again.id == revision.id and again.status == S.PENDING_REVIEW and again.title == "Senior pediatrician (night)"
@@ -292,7 +293,7 @@ def test_a_second_edit_while_one_waits_for_review_is_refused(world, db_session):
 def test_a_rejected_edit_leaves_the_live_posting_alone(world, db_session):
     live = published(world)
     revision = services.update_posting(live, world.recruiter, content(world.site, title="Free iPhones"))
-    services.reject(revision, world.admin, "Not a job title.")
+    reviewing.reject(revision, world.admin, "Not a job title.")
     assert live.title == "Senior pediatrician, children's ward" and live.status == S.PUBLISHED
     assert queries.open_revision(live) is None
     # The employer can start a new edit.
@@ -307,9 +308,9 @@ def test_pending_edits_are_discarded_when_the_posting_leaves_the_board(world, db
     if end == "close":
         services.close_posting(live, world.recruiter, CloseReason.WITHDRAWN)
     elif end == "unpublish":
-        services.unpublish(live, world.admin, "Misleading.")
+        reviewing.unpublish(live, world.admin, "Misleading.")
     else:
-        assert services.expire_due_postings(now=live.expires_at) >= 1
+        assert renewal.expire_due_postings(now=live.expires_at) >= 1
     db_session.flush()
     db_session.expire_all()
     assert db_session.get(Posting, revision_id) is None
@@ -320,7 +321,7 @@ def test_merging_into_a_posting_no_longer_listed_is_refused(world, db_session):
     live = published(world)
     revision = services.update_posting(live, world.recruiter, content(world.site, title="Head of pediatrics"))
     with time_machine.travel(live.expires_at + timedelta(minutes=1), tick=False), pytest.raises(Conflict):
-        services.approve(revision, world.admin)
+        reviewing.approve(revision, world.admin)
     assert revision.status == S.PENDING_REVIEW and live.title != "Head of pediatrics"
 
 
@@ -380,16 +381,16 @@ def test_expiry_moves_due_postings_and_only_those(world, db_session):
                              specialty_slug=None)
     assert due.expires_at == T0 + timedelta(days=60)
     with time_machine.travel(T0 + timedelta(days=60) - timedelta(seconds=1), tick=False):
-        assert services.expire_due_postings() == 0
+        assert renewal.expire_due_postings() == 0
         assert due.is_listed
     with time_machine.travel(T0 + timedelta(days=60), tick=False):
         assert not due.is_listed and due.is_gone  # the clock, before the worker runs
-        assert services.expire_due_postings() == 1
+        assert renewal.expire_due_postings() == 1
     assert (due.status, later.status) == (S.EXPIRED, S.PUBLISHED)
     [row] = [t for t in transitions_of(due) if t.action == "expire"]
     assert row.actor_id is None and row.from_status == S.PUBLISHED and row.reason
     with time_machine.travel(T0 + timedelta(days=61), tick=False):
-        assert services.expire_due_postings() == 0
+        assert renewal.expire_due_postings() == 0
         listed_ids = [p.id for p in queries.fallback_search("", 1).items]
     assert due.id not in listed_ids and later.id in listed_ids
 
@@ -402,10 +403,10 @@ def _drain_mail(mailbox, address):
 def test_reminders_go_to_recruiters_and_owners_once_per_expiry_date(world, db_session, mailbox):
     posting = _published_at_t0(world)
     with time_machine.travel(T0 + timedelta(days=52), tick=False):  # 8 days before
-        assert services.send_expiry_reminders() == 0
+        assert renewal.send_expiry_reminders() == 0
     with time_machine.travel(T0 + timedelta(days=53, minutes=1), tick=False):
-        assert services.send_expiry_reminders() == 1
-        assert services.send_expiry_reminders() == 0
+        assert renewal.send_expiry_reminders() == 1
+        assert renewal.send_expiry_reminders() == 0
         outbox.drain()
     for address in ("recruiter@negev.example.org", "owner@negev.example.org"):
         [message] = [m for m in mailbox.to(address) if m["Subject"].startswith("Expires in a week")]
@@ -415,36 +416,36 @@ def test_reminders_go_to_recruiters_and_owners_once_per_expiry_date(world, db_se
     assert mailbox.to("recruiter@other.example.org") == []
     assert {m["Subject"] for m in mailbox.messages()} <= {f"Expires in a week: {posting.title}", f"Published: {posting.title}"}
     with time_machine.travel(T0 + timedelta(days=55), tick=False):
-        assert services.send_expiry_reminders() == 0
+        assert renewal.send_expiry_reminders() == 0
         lifecycle.renew(posting, world.recruiter)
     # A new expiry date gets its own reminder.
     with time_machine.travel(posting.expires_at - timedelta(days=6), tick=False):
-        assert services.send_expiry_reminders() == 1
+        assert renewal.send_expiry_reminders() == 1
 
 
 def test_a_suspended_employer_gets_no_renewal_reminders(world, db_session, mailbox):
     _published_at_t0(world)
     world.org.status = OrgStatus.SUSPENDED
     with time_machine.travel(T0 + timedelta(days=53, minutes=1), tick=False):
-        assert services.send_expiry_reminders() == 0
+        assert renewal.send_expiry_reminders() == 0
 
 
 def test_the_renew_link_works_once(world, db_session, mailbox):
     posting = _published_at_t0(world)
     with time_machine.travel(T0 + timedelta(days=54), tick=False):
-        services.send_expiry_reminders()
+        renewal.send_expiry_reminders()
         outbox.drain()
         [reminder] = [m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].startswith("Expires")]
         token = mailbox.link(reminder, "/postings/renew/").rsplit("/", 1)[1]
-        assert services.renewal_for_token(token).id == posting.id
-        renewed = services.renew_with_token(token)
+        assert renewal.renewal_for_token(token).id == posting.id
+        renewed = renewal.renew_with_token(token)
         assert renewed.id == posting.id
         assert posting.expires_at == T0 + timedelta(days=54 + 60)
         assert [t.actor_id for t in transitions_of(posting) if t.action == "renew"] == [world.recruiter.id]
         with pytest.raises(InvalidToken):
-            services.renew_with_token(token)
+            renewal.renew_with_token(token)
         with pytest.raises(InvalidToken):
-            services.renewal_for_token(token)
+            renewal.renewal_for_token(token)
     assert posting.expires_at == T0 + timedelta(days=114)
 
 
@@ -455,11 +456,11 @@ def test_a_renew_link_of_a_removed_recruiter_does_not_renew(world, db_session):
     with time_machine.travel(T0 + timedelta(days=54), tick=False):
         expiry = posting.expires_at.isoformat()
         with pytest.raises(NotPermitted):
-            services.renew_with_token(make_token(RENEW_POSTING, {"p": posting.id, "u": world.viewer.id, "e": expiry}))
+            renewal.renew_with_token(make_token(RENEW_POSTING, {"p": posting.id, "u": world.viewer.id, "e": expiry}))
         token = make_token(RENEW_POSTING, {"p": posting.id, "u": world.recruiter.id, "e": expiry})
         db_session.delete(db_session.scalar(select(Membership).where(Membership.user_id == world.recruiter.id)))
         with pytest.raises(NotPermitted):
-            services.renew_with_token(token)
+            renewal.renew_with_token(token)
     assert posting.expires_at == T0 + timedelta(days=60)
 
 
@@ -469,9 +470,9 @@ def test_a_forged_or_foreign_token_is_refused(world, db_session):
         good = make_token(RENEW_POSTING, {"p": posting.id, "u": world.recruiter.id, "e": posting.expires_at.isoformat()})
         for token in (good[:-2] + "xx", "not-a-token", good.replace(".", "", 1)):
             with pytest.raises(InvalidToken):
-                services.renew_with_token(token)
+                renewal.renew_with_token(token)
     with time_machine.travel(T0 + timedelta(days=54 + 15), tick=False), pytest.raises(InvalidToken):
-        services.renewal_for_token(good)  # older than two weeks
+        renewal.renewal_for_token(good)  # older than two weeks
     assert posting.expires_at == T0 + timedelta(days=60)
 
 
@@ -493,7 +494,7 @@ def test_renewal_never_goes_past_180_days_after_the_last_approval(world, db_sess
     with time_machine.travel(T0 + timedelta(days=176), tick=False):
         revision = services.update_posting(posting, world.recruiter, content(world.site, title="Renewed and edited",
                                                                              duration_days=90))
-        services.approve(revision, world.admin)
+        reviewing.approve(revision, world.admin)
         lifecycle.renew(posting, world.recruiter)
     assert posting.expires_at == T0 + timedelta(days=176 + 90)
 
@@ -503,10 +504,10 @@ def test_an_expired_posting_cannot_be_renewed(world, db_session):
     with time_machine.travel(T0 + timedelta(days=53), tick=False):
         token = make_token(RENEW_POSTING, {"p": posting.id, "u": world.recruiter.id, "e": posting.expires_at.isoformat()})
     with time_machine.travel(T0 + timedelta(days=61), tick=False):
-        assert services.renewal_for_token(token).id == posting.id
+        assert renewal.renewal_for_token(token).id == posting.id
         with pytest.raises(IllegalTransition):
-            services.renew_with_token(token)
-        services.expire_due_postings()
+            renewal.renew_with_token(token)
+        renewal.expire_due_postings()
         with pytest.raises(IllegalTransition):
             lifecycle.renew(posting, world.recruiter)
     assert posting.status == S.EXPIRED
@@ -518,19 +519,19 @@ def test_an_expired_posting_cannot_be_renewed(world, db_session):
 def test_reports_are_for_listed_postings_and_are_resolved_by_decisions(world, db_session):
     draft = create(world, title="Something else entirely", site=world.tlv_site)
     with pytest.raises(DomainError):
-        services.report_posting(draft, None, ReportReason.SCAM, None)
+        reviewing.report_posting(draft, None, ReportReason.SCAM, None)
     live = published(world)
-    services.report_posting(live, None, ReportReason.SCAM, "Asks for a fee")
-    services.report_posting(live, world.doctor, ReportReason.FILLED, "")
+    reviewing.report_posting(live, None, ReportReason.SCAM, "Asks for a fee")
+    reviewing.report_posting(live, world.doctor, ReportReason.FILLED, "")
     db_session.flush()
     assert [(p.id, n) for p, n in queries.open_report_counts()] == [(live.id, 2)]
     assert [r.note for r in queries.open_reports(live)] == ["Asks for a fee", None]
-    services.dismiss_reports(live, world.admin)
+    reviewing.dismiss_reports(live, world.admin)
     assert queries.open_report_counts() == []
     with pytest.raises(Conflict):
-        services.dismiss_reports(live, world.admin)
-    services.report_posting(live, None, ReportReason.INACCURATE, None)
-    services.unpublish(live, world.admin, "Confirmed inaccurate.")
+        reviewing.dismiss_reports(live, world.admin)
+    reviewing.report_posting(live, None, ReportReason.INACCURATE, None)
+    reviewing.unpublish(live, world.admin, "Confirmed inaccurate.")
     db_session.flush()
     reports = db_session.scalars(select(PostingReport).order_by(PostingReport.id)).all()
     assert [r.resolution for r in reports] == ["dismissed", "dismissed", "unpublished"]

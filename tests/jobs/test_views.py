@@ -13,7 +13,7 @@ import time_machine
 from sqlalchemy import select
 
 from jobboard.core.db import utcnow
-from jobboard.jobs import queries, services, view_counts
+from jobboard.jobs import queries, renewal, reviewing, services, view_counts
 from jobboard.jobs.models import CloseReason, Posting, PostingReport, PostingStatus, PostingTransition, PostingViewCount
 from jobboard.orgs.models import OrgStatus
 from tests.factories import GrantProgramFactory
@@ -295,7 +295,7 @@ def test_the_whole_employer_flow(client, world, postings, db_session):
     assert client.post(f"{base}/withdraw").status_code == 302
     assert draft.status == S.DRAFT
     client.post(f"{base}/submit")
-    services.approve(draft, world.admin)
+    reviewing.approve(draft, world.admin)
     db_session.commit()
     manage = page_text(client.get(base))
     assert "Close the posting" in manage and "Renew" in manage and "Public page" in manage
@@ -502,7 +502,7 @@ def test_an_expired_posting_answers_410_before_and_after_the_worker(client, worl
         db_session.commit()
     with time_machine.travel(T0 + timedelta(days=60, seconds=1), tick=False):
         assert client.get(f"/jobs/{posting.id}-{posting.slug}").status_code == 410
-        services.expire_due_postings()
+        renewal.expire_due_postings()
         db_session.commit()
         response = client.get(f"/jobs/{posting.id}-{posting.slug}")
         assert response.status_code == 410 and "no longer open" in page_text(response)
@@ -515,13 +515,13 @@ def test_unpublished_postings_are_previews_for_members_and_admins_only(client, w
         posting = create(world)
     elif stage == "unpublished":
         posting = published(world)
-        services.unpublish(posting, world.admin, "Check the salary.")
+        reviewing.unpublish(posting, world.admin, "Check the salary.")
     else:
         posting = submitted(world)
         if stage == "changes_requested":
-            services.request_changes(posting, world.admin, "More detail.")
+            reviewing.request_changes(posting, world.admin, "More detail.")
         elif stage == "rejected":
-            services.reject(posting, world.admin, "No.")
+            reviewing.reject(posting, world.admin, "No.")
     db_session.commit()
     url = f"/jobs/{posting.id}-{posting.slug}"
     assert client.get(url).status_code == 404
@@ -565,7 +565,7 @@ def test_the_renew_link_shows_a_button_renews_once(client, world, db_session, ma
         posting = published(world)
         db_session.commit()
     with time_machine.travel(T0 + timedelta(days=54), tick=False):
-        services.send_expiry_reminders()
+        renewal.send_expiry_reminders()
         db_session.commit()
         outbox.drain()
         [reminder] = [m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].startswith("Expires")]

@@ -16,7 +16,7 @@ from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus, backoff
 from jobboard.extensions import db
-from jobboard.jobs import services
+from jobboard.jobs import renewal, reviewing, services
 from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.jobs.models import CloseReason, Posting, PostingStatus
 from jobboard.jobs.queries import postings_with_details
@@ -73,7 +73,7 @@ def test_approving_puts_the_posting_in_the_index(world, search_engine):
     assert sync_rows(posting.id) == []  # a draft or a submission is nothing public
     assert search_ids(search_engine, "zebrafish") == set()
 
-    services.approve(posting, world.admin)
+    reviewing.approve(posting, world.admin)
     db.session.commit()
     assert [row.status for row in sync_rows(posting.id)] == [OutboxStatus.PENDING]
     assert search_ids(search_engine, "zebrafish") == set()  # not before the outbox is delivered
@@ -118,13 +118,13 @@ def test_closing_expiring_and_unpublishing_remove_the_document(world, search_eng
     assert search_ids(search_engine, "okapi") == {expired.id, unpublished.id, kept.id}
 
     expired.expires_at = utcnow() - timedelta(minutes=1)
-    assert services.expire_due_postings() == 1
+    assert renewal.expire_due_postings() == 1
     db.session.commit()
     outbox.drain()
     assert expired.status == PostingStatus.EXPIRED
     assert indexed(search_engine) == {unpublished.id, kept.id}
 
-    services.unpublish(unpublished, world.admin, "Misleading salary.")
+    reviewing.unpublish(unpublished, world.admin, "Misleading salary.")
     db.session.commit()
     outbox.drain()
     assert indexed(search_engine) == {kept.id}
@@ -142,7 +142,7 @@ def test_an_approved_edit_updates_the_document(world, search_engine):
     assert search_ids(search_engine, "narwhal") == {posting.id}
     assert search_ids(search_engine, "walrus") == set()
 
-    services.approve(revision, world.admin)
+    reviewing.approve(revision, world.admin)
     db.session.commit()
     outbox.drain()
     assert search_ids(search_engine, "walrus") == {posting.id}

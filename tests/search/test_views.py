@@ -17,7 +17,7 @@ from jinja2 import meta, nodes
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
-from jobboard.jobs import services
+from jobboard.jobs import reviewing, services
 from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.jobs.models import CloseReason, PostingStatus
 from jobboard.moderation.services import suspend_org
@@ -332,18 +332,18 @@ def test_only_published_unexpired_postings_of_verified_employers_are_ever_found(
     draft = create(world, title="Marmoset draft", specialty_slug="neurology")
     pending = submitted(world, title="Marmoset pending", specialty_slug="urology")
     rejected = submitted(world, title="Marmoset rejected", specialty_slug="psychiatry")
-    services.reject(rejected, world.admin, "Not a real position.")
+    reviewing.reject(rejected, world.admin, "Not a real position.")
     closed = published(world, title="Marmoset closed", specialty_slug="geriatrics")
     services.close_posting(closed, world.recruiter, CloseReason.FILLED)
     unpublished = published(world, title="Marmoset unpublished", specialty_slug="dermatology-and-venereology")
-    services.unpublish(unpublished, world.admin, "Misleading.")
+    reviewing.unpublish(unpublished, world.admin, "Misleading.")
     # Listed when indexed; its expiry date passes before the worker has expired it.
     expiring = published(world, title="Marmoset expiring", specialty_slug="hematology", duration_days=7)
     suspended_site = SiteFactory(org=world.other, city_slug="haifa", lat=32.79, lon=34.99)
     of_suspended = services.create_posting(world.other, world.other_recruiter,
                                            _content(suspended_site, "Marmoset suspended", "oncology"))
     services.submit(of_suspended, world.other_recruiter)
-    services.approve(of_suspended, world.admin)
+    reviewing.approve(of_suspended, world.admin)
     sync_all()
     suspend_org(world.admin, world.other, "Fraud.")
     sync_all()

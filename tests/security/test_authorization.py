@@ -41,6 +41,7 @@ from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.extensions import db
 from jobboard.fairs import interviews, organising, registrations
 from jobboard.fairs.models import BookingMode, Slot
+from jobboard.jobs import reviewing
 from jobboard.jobs import services as jobs
 from jobboard.jobs.models import Seniority
 from jobboard.orgs import services as orgs
@@ -150,7 +151,7 @@ def build_world() -> World:
 
     posting = PostingFactory(org=org_a, site=site_a)
     jobs.submit(posting, members["recruiter_a"].user)
-    jobs.approve(posting, admin)
+    reviewing.approve(posting, admin)
     posting_b = PostingFactory(org=org_b, site=site_b)
 
     applicant = DoctorFactory()
