@@ -5,6 +5,7 @@ not exported. The account row itself is deleted by the caller, after every secti
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 
 from jobboard.accounts.models import RecoveryCode, User
@@ -27,6 +28,6 @@ def _erase(user: User) -> None:
 
 def register(app: Flask) -> None:
     register_section(
-        app, "account", "Your account: address, name, time zone, when it was made and last used, and whether "
-        "two-factor sign-in is on.", covers=(RecoveryCode.user_id,), export=_export, erase=_erase,
+        app, "account", _l("Your account: address, name, time zone, when it was made and last used, and whether "
+                           "two-factor sign-in is on."), covers=(RecoveryCode.user_id,), export=_export, erase=_erase,
     )

@@ -7,6 +7,7 @@ deletes the alerts with their sent-log.
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, delete, func, select
 
 from jobboard.accounts.models import User
@@ -48,6 +49,6 @@ def _erase(user: User) -> None:
 
 def register(app: Flask) -> None:
     register_section(
-        app, "alerts", "Your job alerts, those saved with your address alone too: the search, how often, and what "
-        "each has sent.", covers=(Alert.user_id,), export=_export, erase=_erase,
+        app, "alerts", _l("Your job alerts, those saved with your address alone too: the search, how often, and "
+                          "what each has sent."), covers=(Alert.user_id,), export=_export, erase=_erase,
     )

@@ -4,6 +4,7 @@ invitation's sender is the organisation's record of who invited whom."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
@@ -27,6 +28,6 @@ def _erase(user: User) -> None:
 
 
 def register(app: Flask) -> None:
-    register_section(app, "memberships", "The organisations you work for, if any, and your role in each.",
+    register_section(app, "memberships", _l("The organisations you work for, if any, and your role in each."),
                      covers=(Membership.user_id,), export=_export, erase=_erase)
     register_attribution(app, "the staff member who sent the invitation", Invitation.invited_by_id)
