@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 
 from jobboard.accounts.passwords import MAX_LENGTH
 from jobboard.core.forms import email_field, text_field, time_zone_choices
+from jobboard.i18n import lazy_gettext as _l
 
 
 def password_field(label: str, *, autocomplete: str = "new-password") -> PasswordField:
@@ -17,26 +18,26 @@ def password_field(label: str, *, autocomplete: str = "new-password") -> Passwor
 
 
 def full_name_field() -> StringField:
-    return text_field("Full name", max_length=120, render_kw={"autocomplete": "name"})
+    return text_field(_l("Full name"), max_length=120, render_kw={"autocomplete": "name"})
 
 
 class AccountFields(FlaskForm):
     full_name = full_name_field()
     email = email_field()
-    password = password_field("Password")
+    password = password_field(_l("Password"))
 
 
 class SignUpForm(AccountFields):
     accept_privacy = BooleanField(
-        "I have read the privacy notice and agree that my account data is processed to run my account.",
-        validators=[DataRequired("You need to accept the privacy notice to open an account.")],
+        _l("I have read the privacy notice and agree that my account data is processed to run my account."),
+        validators=[DataRequired(_l("You need to accept the privacy notice to open an account."))],
     )
 
 
 class LoginForm(FlaskForm):
     email = email_field()
-    password = password_field("Password", autocomplete="current-password")
-    remember = BooleanField("Keep me signed in on this device")
+    password = password_field(_l("Password"), autocomplete="current-password")
+    remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -44,37 +45,38 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = password_field("New password")
+    password = password_field(_l("New password"))
     confirm = PasswordField(
-        "Repeat the new password", validators=[EqualTo("password", "The two passwords differ.")]
+        _l("Repeat the new password"), validators=[EqualTo("password", _l("The two passwords differ."))]
     )
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = password_field("Current password", autocomplete="current-password")
-    new_password = password_field("New password")
+    current_password = password_field(_l("Current password"), autocomplete="current-password")
+    new_password = password_field(_l("New password"))
     confirm = PasswordField(
-        "Repeat the new password", validators=[EqualTo("new_password", "The two passwords differ.")]
+        _l("Repeat the new password"), validators=[EqualTo("new_password", _l("The two passwords differ."))]
     )
 
 
 class ChangeEmailForm(FlaskForm):
-    new_email = email_field("New e-mail address")
-    password = password_field("Your password", autocomplete="current-password")
+    new_email = email_field(_l("New e-mail address"))
+    password = password_field(_l("Your password"), autocomplete="current-password")
 
 
 class TimeZoneForm(FlaskForm):
-    time_zone = SelectField("Your time zone", choices=[("", "Not set"), *time_zone_choices()], validators=[Optional()],
-                            description="Fair times are shown in it beside the fair's own.")
+    time_zone = SelectField(_l("Your time zone"), choices=[("", _l("Not set")), *time_zone_choices()],
+                            validators=[Optional()],
+                            description=_l("Fair times are shown in it beside the fair's own."))
 
 
 class TwoFactorForm(FlaskForm):
-    code = StringField("Code", validators=[InputRequired(), Length(max=20)],
+    code = StringField(_l("Code"), validators=[InputRequired(), Length(max=20)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
 class PasswordConfirmForm(FlaskForm):
-    password = password_field("Your password", autocomplete="current-password")
+    password = password_field(_l("Your password"), autocomplete="current-password")
 
 
 class ConfirmForm(FlaskForm):

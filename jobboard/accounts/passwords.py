@@ -12,6 +12,8 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
@@ -59,19 +61,20 @@ def dummy_verify(password: str) -> None:
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why the password is refused, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_LENGTH)
     personal = [part for part in re.split(r"[^a-z0-9]+", f"{email} {name}".lower()) if len(part) > 2]
     letters_only = re.sub(r"[^a-z]", "", password.lower())
     if letters_only in (*CONTEXT_WORDS, *personal):
-        return "Do not base the password on your name, e-mail or the names of this site or its employers."
+        return _("Do not base the password on your name, e-mail or the names of this site or its employers.")
     # The whole address and name too: zxcvbn matches user inputs as whole tokens, so the parts
     # alone let "<own e-mail address>" or "<first><last>2024!" through.
     whole = [value for value in (email.lower(), re.sub(r"\s+", "", name.lower())) if value]
     # zxcvbn raises ValueError beyond its max_length (72 by default): a 500 for a long password.
     result = zxcvbn(password[:100], user_inputs=[*CONTEXT_WORDS, *personal, *whole], max_length=100)
     if result["score"] < 3:
-        warning = result["feedback"]["warning"] or "It would be easy to guess."
-        return f"This password is too weak. {warning} A few unrelated words make a strong password."
+        warning = result["feedback"]["warning"] or _("It would be easy to guess.")
+        return _("This password is too weak. %(warning)s A few unrelated words make a strong password.",
+                 warning=warning)
     return None

@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from jobboard.accounts.models import RecoveryCode, User
 from jobboard.core.personal_data import Exported, iso, register_section
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 
 
 def _export(user: User) -> Exported:
@@ -27,6 +28,6 @@ def _erase(user: User) -> None:
 
 def register(app: Flask) -> None:
     register_section(
-        app, "account", "Your account: address, name, time zone, when it was made and last used, and whether "
-        "two-factor sign-in is on.", covers=(RecoveryCode.user_id,), export=_export, erase=_erase,
+        app, "account", _l("Your account: address, name, time zone, when it was made and last used, and whether "
+                           "two-factor sign-in is on."), covers=(RecoveryCode.user_id,), export=_export, erase=_erase,
     )

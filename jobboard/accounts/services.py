@@ -6,6 +6,7 @@ the same either way, and the owner of an existing address learns of the attempt 
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobboard.accounts.models import AccountKind, User
@@ -107,7 +108,7 @@ def user_for_confirmation(token: str) -> User:
     payload = read_token(CONFIRM_EMAIL, token)
     user = db.session.get(User, payload.get("u"))
     if user is None or payload.get("e") != fingerprint(user.email):
-        raise InvalidToken("This confirmation link is no longer valid. Sign in to ask for a new one.")
+        raise InvalidToken(_("This confirmation link is no longer valid. Sign in to ask for a new one."))
     return user
 
 
@@ -161,7 +162,7 @@ def user_for_reset(token: str) -> User:
     payload = read_token(RESET_PASSWORD, token)
     user = db.session.get(User, payload.get("u"))
     if user is None or not user.is_active or payload.get("f") != fingerprint(user.password_hash):
-        raise InvalidToken("This reset link has already been used or is no longer valid. Ask for a new one.")
+        raise InvalidToken(_("This reset link has already been used or is no longer valid. Ask for a new one."))
     return user
 
 
@@ -187,16 +188,16 @@ def reset_password(token: str, new_password: str) -> User:
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
-        raise DomainError("Your current password is not correct.", field="current_password")
+        raise DomainError(_("Your current password is not correct."), field="current_password")
     _set_password(user, new_password, field="new_password")
 
 
 def request_email_change(user: User, new_email: str, password: str) -> None:
     if not verify_password(user.password_hash, password):
-        raise DomainError("Your password is not correct.", field="password")
+        raise DomainError(_("Your password is not correct."), field="password")
     new_email = new_email.lower()
     if new_email == user.email:
-        raise DomainError("That is already your address.", field="new_email")
+        raise DomainError(_("That is already your address."), field="new_email")
     holder = find_user_by_email(new_email)
     if holder is not None:
         queue_mail(new_email, _l("Someone tried to move an account to your address"), "accounts/email_taken",
@@ -221,14 +222,14 @@ def pending_email_change(token: str) -> tuple[User, str]:
     new_email = payload.get("e")
     if (user is None or not user.is_active or not isinstance(new_email, str)
             or payload.get("f") != fingerprint(user.email + user.password_hash)):
-        raise InvalidToken("This link has already been used or is no longer valid.")
+        raise InvalidToken(_("This link has already been used or is no longer valid."))
     return user, new_email
 
 
 def confirm_email_change(token: str) -> User:
     user, new_email = pending_email_change(token)
     if find_user_by_email(new_email) is not None:
-        raise Conflict("Another account now uses that address.")
+        raise Conflict(_("Another account now uses that address."))
     old_email = user.email
     user.email = new_email
     user.email_confirmed_at = utcnow()

@@ -19,6 +19,7 @@ import time
 
 import pyotp
 import segno
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from jobboard.accounts.models import RecoveryCode, User
@@ -79,10 +80,10 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     """Turn two-factor sign-in on once the app shows a valid code; returns the recovery codes
     (shown once). Every other session of the account ends: it was begun with the password alone."""
     if user.has_two_factor:
-        raise Conflict("Two-factor sign-in is already on.")
+        raise Conflict(_("Two-factor sign-in is already on."))
     step = _accepted_step(secret, code, None)
     if step is None:
-        raise DomainError("That code is not right. Check the time on your phone and try the current code.",
+        raise DomainError(_("That code is not right. Check the time on your phone and try the current code."),
                           field="code")
     user.totp_secret, user.totp_last_step = secret, step
     user.end_sessions()
@@ -97,7 +98,7 @@ def _admin_setup_binding(user: User) -> str:
 
 def send_admin_setup_link(user: User) -> None:
     if not user.is_admin or user.has_two_factor:
-        raise Conflict("This account needs no set-up link.")
+        raise Conflict(_("This account needs no set-up link."))
     token = make_token(ADMIN_SETUP, {"u": user.id, "f": _admin_setup_binding(user)})
     queue_mail(user.email, _l("Set up two-factor sign-in for your administrator account"),
                "accounts/admin_two_factor_setup", language=user.language, user=user,
@@ -108,9 +109,9 @@ def admin_for_setup(token: str, user: User) -> User:
     """The signed-in administrator the set-up link was mailed to."""
     payload = read_token(ADMIN_SETUP, token)
     if payload.get("u") != user.id:
-        raise NotPermitted("This link was sent to another account. Sign in as the administrator it was sent to.")
+        raise NotPermitted(_("This link was sent to another account. Sign in as the administrator it was sent to."))
     if not user.is_admin or payload.get("f") != _admin_setup_binding(user):
-        raise InvalidToken("This link has been used or is out of date. Ask for a new one.")
+        raise InvalidToken(_("This link has been used or is out of date. Ask for a new one."))
     return user
 
 
@@ -134,9 +135,9 @@ def verify(user: User, code: str) -> bool:
 
 def disable(user: User, password: str) -> None:
     if user.is_admin:
-        raise Conflict("Administrators must keep two-factor sign-in on.")
+        raise Conflict(_("Administrators must keep two-factor sign-in on."))
     if not verify_password(user.password_hash, password):
-        raise DomainError("Your password is not correct.", field="password")
+        raise DomainError(_("Your password is not correct."), field="password")
     user.totp_secret = user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.end_sessions()
@@ -145,7 +146,7 @@ def disable(user: User, password: str) -> None:
 
 def regenerate_recovery_codes(user: User) -> list[str]:
     if not user.has_two_factor:
-        raise Conflict("Turn two-factor sign-in on first.")
+        raise Conflict(_("Turn two-factor sign-in on first."))
     return _new_recovery_codes(user)
 
 

@@ -4,6 +4,7 @@ from contextlib import suppress
 
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, fresh_login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -78,7 +79,7 @@ def confirm_email(token: str) -> Response:
     user = services.user_for_confirmation(token)
     if form.validate_on_submit():
         services.confirm_email(token)
-        flash("Your e-mail address is confirmed.", "success")
+        flash(_("Your e-mail address is confirmed."), "success")
         return redirect(url_for("pages.dashboard") if current_user.is_authenticated else url_for("accounts.login"))
     return render_page("accounts/confirm_email.html", form=form, user=user)
 
@@ -89,7 +90,7 @@ def confirm_email(token: str) -> Response:
 def resend_confirmation() -> Response:
     if not current_user.is_confirmed:
         services.send_confirmation(current_user)
-        flash("We sent you a new confirmation link.", "info")
+        flash(_("We sent you a new confirmation link."), "info")
     return redirect(url_for("accounts.settings"))
 
 
@@ -110,7 +111,7 @@ def login() -> Response:
                 return redirect(url_for("accounts.two_factor"))
             start_session(user, remember=form.remember.data)
             return redirect(target)
-        form.form_errors.append("The e-mail address or the password is not correct.")
+        form.form_errors.append(_("The e-mail address or the password is not correct."))
     return form_page("accounts/login.html", form)
 
 
@@ -148,7 +149,7 @@ def two_factor() -> Response:
         if two_factor_service.verify(user, filled(form.code.data)):
             start_session(user, remember=bool(pending.get("r")))
             return redirect(safe_next(str(pending.get("n") or ""), url_for("pages.dashboard")))
-        form.code.errors = ["That code is not right (each code works once). Try the next one, or a recovery code."]
+        form.code.errors = [_("That code is not right (each code works once). Try the next one, or a recovery code.")]
     return form_page("accounts/two_factor.html", form)
 
 
@@ -176,7 +177,7 @@ def two_factor_setup() -> Response:
         return redirect(url_for("accounts.settings"))
     if current_user.is_admin:
         if request.method == "POST":
-            abort(403, "Administrators set up two-factor sign-in from the link mailed to them.")
+            abort(403, _("Administrators set up two-factor sign-in from the link mailed to them."))
         return render_page("accounts/admin_two_factor_link.html", form=ConfirmForm(formdata=None))
     return _enrol()
 
@@ -189,7 +190,7 @@ def admin_two_factor_link() -> Response:
     if not form.validate_on_submit():
         abort(400)
     two_factor_service.send_admin_setup_link(current_user)
-    flash(f"We sent the link to {current_user.email}. Open it in this browser.", "info")
+    flash(_("We sent the link to %(email)s. Open it in this browser.", email=current_user.email), "info")
     return redirect(url_for("accounts.two_factor_setup"))
 
 
@@ -219,10 +220,10 @@ classify(recovery_codes, "user")
 def two_factor_disable() -> Response:
     form = PasswordConfirmForm()
     if not form.validate_on_submit():
-        abort(422, "Give your password to turn two-factor sign-in off.")
+        abort(422, _("Give your password to turn two-factor sign-in off."))
     two_factor_service.disable(current_user, filled(form.password.data))
     start_session(current_user._get_current_object())
-    flash("Two-factor sign-in is off.", "info")
+    flash(_("Two-factor sign-in is off."), "info")
     return redirect(url_for("accounts.settings"))
 
 
@@ -236,7 +237,7 @@ def logout() -> Response:
     # Clear first: logout_user marks the remember cookie for deletion in the session.
     session.clear()
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     response = redirect(url_for("pages.home"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
@@ -262,7 +263,7 @@ def reset_password(token: str) -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             services.reset_password(token, filled(form.password.data))
-            flash("Your password is changed. Sign in with the new one.", "success")
+            flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("accounts.login"))
     response = form_page("accounts/reset_password.html", form)
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -299,7 +300,7 @@ def change_password() -> Response:
             # the request's user, and a proxy that resolves to itself recurses forever.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             start_session(current_user._get_current_object(), remember=remembered)
-            flash("Your password is changed. Other devices are signed out.", "success")
+            flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(password_form=form)
 
@@ -314,7 +315,8 @@ def change_email() -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             services.request_email_change(current_user, filled(form.new_email.data), filled(form.password.data))
-            flash("We sent a confirmation link to the new address. The change takes effect once you follow it.", "info")
+            flash(_("We sent a confirmation link to the new address. The change takes effect once you follow it."),
+                  "info")
             return redirect(url_for("accounts.settings"))
     return _settings_page(email_form=form)
 
@@ -327,9 +329,9 @@ classify(change_email, "user")
 def change_time_zone() -> Response:
     form = TimeZoneForm()
     if not form.validate_on_submit():
-        abort(422, "Choose a time zone from the list.")
+        abort(422, _("Choose a time zone from the list."))
     services.set_time_zone(current_user, form.time_zone.data)
-    flash("Your time zone is saved.", "success")
+    flash(_("Your time zone is saved."), "success")
     return redirect(url_for("accounts.settings"))
 
 
@@ -340,6 +342,6 @@ def confirm_email_change(token: str) -> Response:
     _user, new_email = services.pending_email_change(token)
     if form.validate_on_submit():
         services.confirm_email_change(token)
-        flash("Your e-mail address is changed.", "success")
+        flash(_("Your e-mail address is changed."), "success")
         return redirect(url_for("pages.dashboard") if current_user.is_authenticated else url_for("accounts.login"))
     return render_page("accounts/confirm_email_change.html", form=form, new_email=new_email)

@@ -6,21 +6,25 @@ from wtforms.validators import InputRequired, Length
 
 from jobboard.alerts.models import Frequency
 from jobboard.core.forms import email_field, text_field
+from jobboard.i18n import lazy_gettext as _l
 
-FREQUENCY_CHOICES = [(f.value, f.label) for f in Frequency]
+
+def frequency_choices() -> list[tuple[str, str]]:
+    """In the reader's language: each form built asks again."""
+    return [(frequency.value, frequency.label) for frequency in Frequency]
 
 
 class AlertForm(FlaskForm):
-    name = text_field("Name of the alert", max_length=120)
-    frequency = SelectField("How often", choices=FREQUENCY_CHOICES, default=Frequency.DAILY.value,
+    name = text_field(_l("Name of the alert"), max_length=120)
+    frequency = SelectField(_l("How often"), choices=frequency_choices, default=Frequency.DAILY.value,
                             validators=[InputRequired()])
     query = HiddenField(validators=[Length(max=4000)])
 
 
 class VisitorAlertForm(AlertForm):
-    email = email_field("Your e-mail")
+    email = email_field(_l("Your e-mail"))
 
 
 class AlertSettingsForm(FlaskForm):
-    name = text_field("Name", max_length=120)
-    frequency = SelectField("How often", choices=FREQUENCY_CHOICES, validators=[InputRequired()])
+    name = text_field(_l("Name"), max_length=120)
+    frequency = SelectField(_l("How often"), choices=frequency_choices, validators=[InputRequired()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,7 +22,7 @@ class Frequency(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "instant": "As they come (within the hour)", "daily": "Daily digest", "weekly": "Weekly digest",
+            "instant": _("As they come (within the hour)"), "daily": _("Daily digest"), "weekly": _("Weekly digest"),
         }[self.value]
 
 

@@ -13,6 +13,7 @@ from jobboard.accounts.models import User
 from jobboard.alerts.models import Alert, AlertSent
 from jobboard.core.personal_data import Exported, iso, register_section
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import Posting
 
 
@@ -48,6 +49,6 @@ def _erase(user: User) -> None:
 
 def register(app: Flask) -> None:
     register_section(
-        app, "alerts", "Your job alerts, those saved with your address alone too: the search, how often, and what "
-        "each has sent.", covers=(Alert.user_id,), export=_export, erase=_erase,
+        app, "alerts", _l("Your job alerts, those saved with your address alone too: the search, how often, and "
+                          "what each has sent."), covers=(Alert.user_id,), export=_export, erase=_erase,
     )

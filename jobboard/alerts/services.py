@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
-from flask_babel import LazyString
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -33,14 +34,14 @@ from jobboard.core.errors import DomainError, InvalidToken, NotFound, NotPermitt
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.i18n import current_language, lazy_ngettext
+from jobboard.i18n import current_language, in_language, lazy_ngettext
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import Posting
 from jobboard.jobs.queries import listed_condition
 from jobboard.mail import queue_mail
 from jobboard.search.engine import get_engine
 from jobboard.search.facets import catalogue
-from jobboard.search.params import parse, to_query
+from jobboard.search.params import SearchState, parse, to_query
 from jobboard.search.port import Range, SearchQuery, Sort
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ MAX_ALERTS = 20
 
 class InvalidSavedSearch(DomainError):
     def __init__(self, problems: list[str]):
-        super().__init__("This search cannot be saved: " + " ".join(problems), field="query")
+        super().__init__(_("This search cannot be saved: %(problems)s", problems=" ".join(problems)), field="query")
 
 
 def normalise_query(query_string: str) -> str:
@@ -99,11 +100,12 @@ def _count_for(user: User | None, email: str | None) -> int:
 def create_alert(*, user: User | None, email: str | None, name: str, query_string: str, frequency: Frequency) -> Alert:
     query = normalise_query(query_string)
     if user is not None and not user.is_confirmed:
-        raise NotPermitted("Confirm your e-mail address before saving alerts.")
+        raise NotPermitted(_("Confirm your e-mail address before saving alerts."))
     if user is None and not email:
-        raise DomainError("Give the address the alerts should go to.", field="email")
+        raise DomainError(_("Give the address the alerts should go to."), field="email")
     if _count_for(user, email) >= MAX_ALERTS:
-        raise DomainError(f"You can keep at most {MAX_ALERTS} alerts. Delete one first.", field="name")
+        raise DomainError(ngettext("You can keep at most %(num)d alert. Delete one first.",
+                                   "You can keep at most %(num)d alerts. Delete one first.", MAX_ALERTS), field="name")
     now = utcnow()
     alert = Alert(
         user_id=user.id if user else None,
@@ -137,7 +139,7 @@ def create_alert(*, user: User | None, email: str | None, name: str, query_strin
 def alert_for_confirmation(token: str) -> Alert:
     alert = db.session.get(Alert, read_token(CONFIRM_ALERT, token).get("a"))
     if alert is None or alert.status == AlertStatus.UNSUBSCRIBED:
-        raise InvalidToken("This alert no longer exists.")
+        raise InvalidToken(_("This alert no longer exists."))
     return alert
 
 
@@ -157,7 +159,7 @@ def unsubscribe_token(alert: Alert) -> str:
 def alert_for_unsubscribe(token: str) -> Alert:
     alert = db.session.get(Alert, read_token(UNSUBSCRIBE, token).get("a"))
     if alert is None:
-        raise InvalidToken("This alert no longer exists.")
+        raise InvalidToken(_("This alert no longer exists."))
     return alert
 
 
@@ -170,7 +172,7 @@ def unsubscribe(token: str) -> Alert:
 def own_alert(user: User, alert_id: int) -> Alert:
     alert = db.session.get(Alert, alert_id)
     if alert is None or alert.user_id != user.id or alert.status == AlertStatus.UNSUBSCRIBED:
-        raise NotFound("There is no such alert.")
+        raise NotFound(_("There is no such alert."))
     return alert
 
 
@@ -225,10 +227,16 @@ class SavedSearchOutdated(Exception):
         self.notices = notices
 
 
+def _saved_state(
+    alert: Alert, cities: dict[str, tuple[float, float]], labels: dict[str, dict[str, str]]
+) -> SearchState:
+    return parse(MultiDict(parse_qsl(alert.query_string)), {p: set(v) for p, v in labels.items()}, cities)
+
+
 def _candidates(
     alert: Alert, cities: dict[str, tuple[float, float]], labels: dict[str, dict[str, str]], now: datetime
 ) -> list[dict[str, Any]]:
-    state = parse(MultiDict(parse_qsl(alert.query_string)), {p: set(v) for p, v in labels.items()}, cities)
+    state = _saved_state(alert, cities, labels)
     if state.notices:
         raise SavedSearchOutdated(state.notices)
     base = to_query(state, cities, int(now.timestamp()))
@@ -276,8 +284,8 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
         for alert in list(alerts):
             try:
                 found[alert.id] = _candidates(alert, known.cities, known.labels, now)
-            except SavedSearchOutdated as outdated:
-                _pause_outdated(alert, outdated.notices)
+            except SavedSearchOutdated:
+                _pause_outdated(alert, known.cities, known.labels)
                 alerts.remove(alert)
         ids = {int(doc["id"]) for docs in found.values() for doc in docs}
         published = (
@@ -351,8 +359,10 @@ def _unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def _pause_outdated(alert: Alert, notices: list[str]) -> None:
+def _pause_outdated(alert: Alert, cities: dict[str, tuple[float, float]], labels: dict[str, dict[str, str]]) -> None:
     alert.status = AlertStatus.PAUSED
+    with in_language(alert.recipient_language):  # what is wrong with the search, told as the mail speaks
+        notices = _saved_state(alert, cities, labels).notices
     unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
     queue_mail(
         alert.recipient or "",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -21,14 +22,14 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 def create() -> Response:
     form = AlertForm() if current_user.is_authenticated else VisitorAlertForm()
     if not form.validate_on_submit():
-        abort(422, " ".join(error for errors in form.errors.values() for error in errors))
+        abort(422, " ".join(str(error) for errors in form.errors.values() for error in errors))
     services.create_alert(
         user=current_user if current_user.is_authenticated else None,
         email=None if current_user.is_authenticated else form.email.data,
         name=filled(form.name.data), query_string=form.query.data or "", frequency=Frequency(form.frequency.data),
     )
     if current_user.is_authenticated:
-        flash(f"Alert “{form.name.data}” saved.", "success")
+        flash(_("Alert “%(name)s” saved.", name=form.name.data), "success")
         return redirect(url_for("alerts.index"))
     return render_page("alerts/check_email.html")
 
@@ -70,9 +71,9 @@ def update(alert_id: int) -> Response:
     alert = services.own_alert(current_user, alert_id)
     form = AlertSettingsForm()
     if not form.validate_on_submit():
-        abort(422, " ".join(error for errors in form.errors.values() for error in errors))
+        abort(422, " ".join(str(error) for errors in form.errors.values() for error in errors))
     services.update(alert, name=filled(form.name.data), frequency=Frequency(form.frequency.data))
-    flash("The alert is saved.", "success")
+    flash(_("The alert is saved."), "success")
     return redirect(url_for("alerts.index"))
 
 
@@ -81,6 +82,7 @@ def update(alert_id: int) -> Response:
 def change(alert_id: int, action: str) -> Response:
     alert = services.own_alert(current_user, alert_id)
     {"pause": services.pause, "resume": services.resume, "delete": services.delete}[action](alert)
-    messages = {"pause": "The alert is paused.", "resume": "The alert is on again.", "delete": "The alert is deleted."}
+    messages = {"pause": _("The alert is paused."), "resume": _("The alert is on again."),
+                "delete": _("The alert is deleted.")}
     flash(messages[action], "success")
     return redirect(url_for("alerts.index"))

@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required as _login_required
 
@@ -59,7 +60,7 @@ def admin_required(view: F) -> F:
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if not current_user.can_administer:
-            flash("Administrators sign in with two factors. Set it up to continue.", "warning")
+            flash(_("Administrators sign in with two factors. Set it up to continue."), "warning")
             return redirect(url_for("accounts.two_factor_setup"))
         return view(*args, **kwargs)
 

@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from wtforms import IntegerField as _IntegerField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from jobboard.core.text import CONTROL_MULTI_LINE, CONTROL_SINGLE_LINE, clean_text
+from jobboard.i18n import lazy_gettext as _l
 
 T = TypeVar("T")
 
@@ -39,7 +41,7 @@ class NoControlCharacters:
 
     def __call__(self, _form: Any, field: Any) -> None:
         if isinstance(field.data, str) and self.pattern.search(field.data):
-            raise ValidationError("Remove the control characters from this text.")
+            raise ValidationError(_("Remove the control characters from this text."))
 
 
 class Finite:
@@ -48,7 +50,7 @@ class Finite:
 
     def __call__(self, _form: Any, field: Any) -> None:
         if isinstance(field.data, float) and not math.isfinite(field.data):
-            raise StopValidation("Enter an ordinary number.")
+            raise StopValidation(_("Enter an ordinary number."))
 
 
 class IntegerField(_IntegerField):
@@ -61,7 +63,7 @@ class IntegerField(_IntegerField):
         super().process_formdata(valuelist)
         if self.data is not None and abs(self.data) > self.LIMIT:
             self.data = None
-            raise ValueError("Enter a smaller number.")
+            raise ValueError(_("Enter a smaller number."))
 
 
 class Email:
@@ -73,7 +75,7 @@ class Email:
         try:
             result = validate_email(field.data, check_deliverability=False)
         except EmailNotValidError:
-            raise ValidationError("Enter a valid e-mail address.") from None
+            raise ValidationError(_("Enter a valid e-mail address.")) from None
         field.data = result.normalized.lower()
 
 
@@ -87,7 +89,7 @@ def text_field(label: str, *, max_length: int, required: bool = True, validators
 class WebAddress:
     """A full http(s) address with a host name: no other scheme (javascript:, data:, ftp:)."""
 
-    message = "Enter a full address starting with https://"
+    message = _l("Enter a full address starting with https://")
 
     def __call__(self, _form: Any, field: Any) -> None:
         if not field.data:
@@ -95,7 +97,7 @@ class WebAddress:
         parts = urlsplit(field.data)
         host = parts.hostname or ""
         if parts.scheme not in ("http", "https") or "." not in host or not re.fullmatch(r"[a-z0-9.\-]+", host):
-            raise ValidationError(self.message)
+            raise ValidationError(str(self.message))
 
 
 def url_field(label: str, *, max_length: int = 500) -> StringField:
@@ -116,7 +118,7 @@ def textarea_field(label: str, *, max_length: int, required: bool = False, **kwa
     return TextAreaField(label, validators=validators, filters=[clean_text], **kwargs)
 
 
-def email_field(label: str = "E-mail", **kwargs: Any) -> StringField:
+def email_field(label: str = _l("E-mail"), **kwargs: Any) -> StringField:
     return StringField(
         label,
         validators=[DataRequired(), Length(max=254), NoControlCharacters(), Email()],

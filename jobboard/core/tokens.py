@@ -11,6 +11,7 @@ import hashlib
 from typing import Any, NamedTuple
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from jobboard.core.errors import InvalidToken
@@ -33,11 +34,12 @@ def read_token(purpose: Purpose, token: str) -> dict[str, Any]:
     try:
         payload = _serializer(purpose).loads(token, max_age=purpose.max_age_seconds)
     except SignatureExpired:
-        raise InvalidToken("This link has expired. Ask for a new one.") from None
+        raise InvalidToken(_("This link has expired. Ask for a new one.")) from None
     except BadSignature:
-        raise InvalidToken("This link is not valid. Check that you copied all of it, or ask for a new one.") from None
+        raise InvalidToken(
+            _("This link is not valid. Check that you copied all of it, or ask for a new one.")) from None
     if not isinstance(payload, dict):
-        raise InvalidToken("This link is not valid.")
+        raise InvalidToken(_("This link is not valid."))
     return payload
 
 

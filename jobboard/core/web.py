@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request, request_started, send_file
 from flask.wrappers import Request, Response
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -27,23 +28,24 @@ from jobboard.core.errors import DomainError
 from jobboard.core.htmx import is_htmx
 from jobboard.core.markdown import render_markdown
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 ERROR_TEXTS: dict[int, tuple[str, str]] = {
-    400: ("Bad request", "The request could not be understood. Check the link or the form and try again."),
-    403: ("Not allowed", "Your account may not do this."),
-    404: ("Not found", "There is nothing at this address."),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
-    409: ("Conflict", "This clashes with another change. Reload the page and try again."),
-    410: ("Gone", "This is no longer available."),
-    413: ("Too large", "The upload is larger than allowed (a CV may be at most 5 MB)."),
-    422: ("Cannot be processed", "Some of the information given is not valid."),
-    429: ("Too many requests", "You have tried this too often. Wait a little and try again."),
-    500: ("Something went wrong", "An unexpected error occurred on our side. It has been logged."),
-    503: ("Temporarily unavailable", "The service is busy. Try again in a moment."),
+    400: (_l("Bad request"), _l("The request could not be understood. Check the link or the form and try again.")),
+    403: (_l("Not allowed"), _l("Your account may not do this.")),
+    404: (_l("Not found"), _l("There is nothing at this address.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("This clashes with another change. Reload the page and try again.")),
+    410: (_l("Gone"), _l("This is no longer available.")),
+    413: (_l("Too large"), _l("The upload is larger than allowed (a CV may be at most 5 MB).")),
+    422: (_l("Cannot be processed"), _l("Some of the information given is not valid.")),
+    429: (_l("Too many requests"), _l("You have tried this too often. Wait a little and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred on our side. It has been logged.")),
+    503: (_l("Temporarily unavailable"), _l("The service is busy. Try again in a moment.")),
 }
 
 CONTENT_SECURITY_POLICY = (
@@ -84,7 +86,8 @@ def _has_own_text(exc: HTTPException) -> bool:
 
 def _handle_csrf(exc: CSRFError) -> Response:
     log.warning("csrf_failure path=%s reason=%s", request.path, exc.description)
-    return error_response(400, "The form has expired or was not sent from this site. Reload the page and try again.")
+    return error_response(
+        400, _("The form has expired or was not sent from this site. Reload the page and try again."))
 
 
 def _handle_domain_error(exc: DomainError) -> Response:
@@ -210,7 +213,7 @@ class StrictRequest(Request):
         try:
             return super().args
         except UnicodeDecodeError:
-            raise BadRequest("The address holds characters that are not valid text. Check the link.") from None
+            raise BadRequest(_("The address holds characters that are not valid text. Check the link.")) from None
 
 
 def init_app(app: Flask) -> None:

@@ -8,25 +8,31 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from jobboard.accounts.forms import AccountFields, full_name_field, password_field
 from jobboard.core.forms import Finite, email_field, filled, text_field, textarea_field, url_field
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.orgs.models import OrgKind, Role
 from jobboard.orgs.services import OrgFields, SiteFields
 from jobboard.vocab.queries import city_choices
 
 ROLE_CHOICES = [
-    (Role.OWNER.value, "Owner – manages members, sites and everything else"),
-    (Role.RECRUITER.value, "Recruiter – postings, applicants and interview slots"),
-    (Role.VIEWER.value, "Viewer – reads only"),
+    (Role.OWNER.value, _l("Owner – manages members, sites and everything else")),
+    (Role.RECRUITER.value, _l("Recruiter – postings, applicants and interview slots")),
+    (Role.VIEWER.value, _l("Viewer – reads only")),
 ]
 
 
+def kind_choices() -> list[tuple[str, str]]:
+    """In the reader's language: each form built asks again."""
+    return [(kind.value, kind.label) for kind in OrgKind]
+
+
 class ProfileForm(FlaskForm):
-    website = url_field("Website", max_length=300)
-    description = textarea_field("Short description", max_length=2000)
+    website = url_field(_l("Website"), max_length=300)
+    description = textarea_field(_l("Short description"), max_length=2000)
 
 
 class OrgForm(ProfileForm):
-    name = text_field("Organisation name", max_length=160)
-    kind = SelectField("Kind", choices=[(k.value, k.label) for k in OrgKind], validators=[InputRequired()])
+    name = text_field(_l("Organisation name"), max_length=160)
+    kind = SelectField(_l("Kind"), choices=kind_choices, validators=[InputRequired()])
 
     def to_fields(self) -> OrgFields:
         return OrgFields(name=filled(self.name.data), kind=OrgKind(self.kind.data), website=self.website.data,
@@ -38,20 +44,20 @@ class OrgSignUpForm(OrgForm, AccountFields):
 
 
 class InviteForm(FlaskForm):
-    email = email_field("Colleague's e-mail")
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.RECRUITER.value, validators=[InputRequired()])
+    email = email_field(_l("Colleague's e-mail"))
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.RECRUITER.value, validators=[InputRequired()])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired()])
 
 
 class SiteForm(FlaskForm):
-    name = text_field("Site name", max_length=160)
-    city = SelectField("City", validators=[InputRequired()])
-    address = text_field("Street address", max_length=200, required=False)
-    lat = FloatField("Latitude", validators=[Optional(), Finite(), NumberRange(-90, 90)])
-    lon = FloatField("Longitude", validators=[Optional(), Finite(), NumberRange(-180, 180)])
+    name = text_field(_l("Site name"), max_length=160)
+    city = SelectField(_l("City"), validators=[InputRequired()])
+    address = text_field(_l("Street address"), max_length=200, required=False)
+    lat = FloatField(_l("Latitude"), validators=[Optional(), Finite(), NumberRange(-90, 90)])
+    lon = FloatField(_l("Longitude"), validators=[Optional(), Finite(), NumberRange(-180, 180)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,4 +75,4 @@ class SiteForm(FlaskForm):
 
 class NewAccountForm(FlaskForm):
     full_name = full_name_field()
-    password = password_field("Choose a password")
+    password = password_field(_l("Choose a password"))

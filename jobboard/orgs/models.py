@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,13 +23,17 @@ class OrgKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"hospital": "Hospital", "health_fund": "Health fund", "clinic": "Clinic"}[self.value]
+        return {"hospital": _("Hospital"), "health_fund": _("Health fund"), "clinic": _("Clinic")}[self.value]
 
 
 class OrgStatus(enum.StrEnum):
     PENDING = "pending"
     VERIFIED = "verified"
     SUSPENDED = "suspended"
+
+    @property
+    def label(self) -> str:
+        return {"pending": _("pending"), "verified": _("verified"), "suspended": _("suspended")}[self.value]
 
 
 class Role(enum.StrEnum):
@@ -37,6 +42,10 @@ class Role(enum.StrEnum):
     VIEWER = "viewer"
     RECRUITER = "recruiter"
     OWNER = "owner"
+
+    @property
+    def label(self) -> str:
+        return {"viewer": _("viewer"), "recruiter": _("recruiter"), "owner": _("owner")}[self.value]
 
     @property
     def rank(self) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from jobboard.accounts.models import User
 from jobboard.core.personal_data import Exported, iso, register_attribution, register_section
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.orgs.models import Invitation, Membership
 
 
@@ -27,6 +28,6 @@ def _erase(user: User) -> None:
 
 
 def register(app: Flask) -> None:
-    register_section(app, "memberships", "The organisations you work for, if any, and your role in each.",
+    register_section(app, "memberships", _l("The organisations you work for, if any, and your role in each."),
                      covers=(Membership.user_id,), export=_export, erase=_erase)
     register_attribution(app, "the staff member who sent the invitation", Invitation.invited_by_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobboard.accounts.models import AccountKind, User
@@ -59,7 +60,8 @@ def unique_org_slug(name: str) -> str:
 
 def register_org(owner: User, fields: OrgFields) -> Organization:
     if owner.is_doctor:
-        raise NotPermitted("A doctor's account cannot register an employer. Sign up the employer with a work address.")
+        raise NotPermitted(
+            _("A doctor's account cannot register an employer. Sign up the employer with a work address."))
     org = Organization(
         slug=unique_org_slug(fields.name),
         name=fields.name,
@@ -127,12 +129,12 @@ def _owner_count(org: Organization) -> int:
 
 def _ensure_another_owner(org: Organization, membership: Membership) -> None:
     if membership.role == Role.OWNER and _owner_count(org) <= 1:
-        raise Conflict("An organisation needs at least one owner. Make someone else an owner first.")
+        raise Conflict(_("An organisation needs at least one owner. Make someone else an owner first."))
 
 
 def change_role(org: Organization, actor: User, membership: Membership, role: Role) -> None:
     if membership.org_id != org.id:
-        raise NotPermitted("That person is not a member of this organisation.")
+        raise NotPermitted(_("That person is not a member of this organisation."))
     if role == membership.role:
         return
     if role != Role.OWNER:
@@ -154,7 +156,7 @@ def change_role(org: Organization, actor: User, membership: Membership, role: Ro
 
 def remove_member(org: Organization, actor: User, membership: Membership) -> None:
     if membership.org_id != org.id:
-        raise NotPermitted("That person is not a member of this organisation.")
+        raise NotPermitted(_("That person is not a member of this organisation."))
     _ensure_another_owner(org, membership)
     membership.user.end_sessions()
     db.session.delete(membership)
@@ -173,9 +175,9 @@ def invitation_problem(org: Organization, actor: User) -> str | None:
     is mail to any address the inviter types: only a confirmed member of a verified employer
     sends it."""
     if not actor.is_confirmed:
-        return "Confirm your e-mail address before inviting colleagues."
+        return _("Confirm your e-mail address before inviting colleagues.")
     if not org.is_verified:
-        return f"Invitations can be sent once an administrator has verified {org.name}."
+        return _("Invitations can be sent once an administrator has verified %(org)s.", org=org.name)
     return None
 
 
@@ -188,7 +190,7 @@ def invite(org: Organization, actor: User, *, email: str, role: Role) -> Invitat
     if existing_user is not None and db.session.scalar(
         select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == existing_user.id)
     ):
-        raise DomainError("This person is already a member.", field="email")
+        raise DomainError(_("This person is already a member."), field="email")
     # A new invitation replaces an open one, so an older link can't grant what its mail didn't say.
     for earlier in db.session.scalars(
         select(Invitation).where(
@@ -226,7 +228,7 @@ def invite(org: Organization, actor: User, *, email: str, role: Role) -> Invitat
 
 def revoke_invitation(org: Organization, actor: User, invitation: Invitation) -> None:
     if invitation.org_id != org.id or not invitation.is_open:
-        raise Conflict("This invitation is no longer open.")
+        raise Conflict(_("This invitation is no longer open."))
     invitation.revoked_at = utcnow()
     audit.record(
         "member.invitation_revoked",
@@ -241,19 +243,20 @@ def invitation_from_token(token: str) -> Invitation:
     payload = read_token(INVITATION, token)
     invitation = db.session.get(Invitation, payload.get("i"))
     if invitation is None or invitation.email != payload.get("e") or not invitation.is_open:
-        raise InvalidToken("This invitation has been used, withdrawn or replaced. Ask for a new one.")
+        raise InvalidToken(_("This invitation has been used, withdrawn or replaced. Ask for a new one."))
     return invitation
 
 
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
     if not invitation.is_open:
-        raise InvalidToken("This invitation has been used or withdrawn.")
+        raise InvalidToken(_("This invitation has been used or withdrawn."))
     if invitation.org.status == OrgStatus.SUSPENDED:
-        raise NotPermitted(f"{invitation.org.name} is suspended; the invitation cannot be accepted now.")
+        raise NotPermitted(_("%(org)s is suspended; the invitation cannot be accepted now.", org=invitation.org.name))
     if user.email != invitation.email:
-        raise NotPermitted(f"This invitation was sent to another address. Sign in as {invitation.email} to accept it.")
+        raise NotPermitted(_("This invitation was sent to another address. Sign in as %(email)s to accept it.",
+                              email=invitation.email))
     if user.is_doctor:
-        raise NotPermitted("This address belongs to a doctor's account. Ask to be invited with a work address.")
+        raise NotPermitted(_("This address belongs to a doctor's account. Ask to be invited with a work address."))
     membership = db.session.scalar(
         select(Membership).where(Membership.org_id == invitation.org_id, Membership.user_id == user.id)
     )
@@ -277,7 +280,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
 
 def accept_invitation_with_new_account(invitation: Invitation, *, full_name: str, password: str) -> User:
     if find_user_by_email(invitation.email) is not None:
-        raise Conflict("An account with this address exists. Sign in to accept the invitation.")
+        raise Conflict(_("An account with this address exists. Sign in to accept the invitation."))
     user = create_user(
         email=invitation.email, full_name=full_name, password=password, kind=AccountKind.STAFF, confirmed=True
     )
@@ -291,17 +294,17 @@ def accept_invitation_with_new_account(invitation: Invitation, *, full_name: str
 def _placed(city_slug: str, lat: float | None, lon: float | None) -> tuple[City, float, float]:
     city = db.session.get(City, city_slug)
     if city is None:
-        raise DomainError("Choose a city from the list.", field="city")
+        raise DomainError(_("Choose a city from the list."), field="city")
     if (lat is None) != (lon is None):
         raise DomainError(
-            "Give both the latitude and the longitude, or neither.", field="lon" if lon is None else "lat"
+            _("Give both the latitude and the longitude, or neither."), field="lon" if lon is None else "lat"
         )
     if lat is None or lon is None:
         return city, city.lat, city.lon
     if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
-        raise DomainError("The latitude must be within Israel (29.4 to 33.4).", field="lat")
+        raise DomainError(_("The latitude must be within Israel (29.4 to 33.4)."), field="lat")
     if not (LON_RANGE[0] <= lon <= LON_RANGE[1]):
-        raise DomainError("The longitude must be within Israel (34.2 to 35.9).", field="lon")
+        raise DomainError(_("The longitude must be within Israel (34.2 to 35.9)."), field="lon")
     return city, lat, lon
 
 
@@ -310,7 +313,7 @@ def _ensure_site_name_free(org: Organization, name: str, site_id: int | None = N
         select(Site.id).where(Site.org_id == org.id, Site.name == name, Site.id != (site_id or 0))
     )
     if clash:
-        raise DomainError("Another site of this organisation has that name.", field="name")
+        raise DomainError(_("Another site of this organisation has that name."), field="name")
 
 
 def add_site(org: Organization, actor: User, fields: SiteFields) -> Site:

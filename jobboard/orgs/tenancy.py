@@ -16,6 +16,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, g
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required as _login_required
 from werkzeug.wrappers import Response
@@ -53,7 +54,7 @@ def member_required(min_role: Role) -> Callable[[F], F]:
             if membership.org.status == OrgStatus.SUSPENDED:
                 return _suspended(membership.org)
             if not membership.role.includes(min_role):
-                abort(403, "Your role in this organisation does not allow this.")
+                abort(403, _("Your role in this organisation does not allow this."))
             g.org, g.membership = membership.org, membership
             return view(*args, **kwargs)
 
@@ -65,7 +66,8 @@ def member_required(min_role: Role) -> Callable[[F], F]:
 
 
 def _suspended(org: Organization) -> Response:
-    message = f"{org.name} is suspended on the job board. Write to {current_app.config['CONTACT_EMAIL']}."
+    message = _("%(org)s is suspended on the job board. Write to %(contact)s.", org=org.name,
+                contact=current_app.config["CONTACT_EMAIL"])
     if is_htmx():
         return error_response(403, message)
     return render_page("orgs/suspended.html", org=org, contact=current_app.config["CONTACT_EMAIL"], status=403)

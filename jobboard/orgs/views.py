@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -32,7 +33,7 @@ def _navigation() -> dict[str, object]:
 @public
 def register() -> Response:
     if current_user.is_authenticated and current_user.is_doctor:
-        abort(403, "A doctor's account cannot register an employer. Sign up the employer with a work address.")
+        abort(403, _("A doctor's account cannot register an employer. Sign up the employer with a work address."))
     form = OrgForm() if current_user.is_authenticated else OrgSignUpForm()
     if form.validate_on_submit():
         with errors_on(form):
@@ -41,7 +42,7 @@ def register() -> Response:
                                                    password=form.password.data, fields=form.to_fields())
                 return redirect(url_for("accounts.check_email", reason="employer"))
             org = services.register_org(current_user, form.to_fields())
-            flash("Your organisation is registered. An administrator will verify it shortly.", "success")
+            flash(_("Your organisation is registered. An administrator will verify it shortly."), "success")
             return redirect(url_for("orgs.dashboard", org_slug=org.slug))
     return form_page("orgs/register.html", form)
 
@@ -59,7 +60,7 @@ def profile() -> Response:
     form = ProfileForm(obj=org)
     if form.validate_on_submit():
         services.update_profile(org, current_user, website=form.website.data, description=form.description.data or "")
-        flash("The profile is saved.", "success")
+        flash(_("The profile is saved."), "success")
         return redirect(url_for("orgs.dashboard"))
     return form_page("orgs/profile.html", form, org=org, membership=current_membership())
 
@@ -77,7 +78,7 @@ def _members_page(invite_form: InviteForm | None = None, status: int = 200) -> R
         invitations=queries.open_invitations(org),
         invite_form=invite_form or InviteForm(formdata=None),
         invitation_problem=services.invitation_problem(org, current_user),
-        role_choices=RoleForm.role.kwargs["choices"],
+        role_choices=[(role.value, role.label) for role in reversed(Role)],
         status=status,
     )
 
@@ -96,7 +97,7 @@ def invite() -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             services.invite(current_org(), current_user, email=filled(form.email.data), role=Role(form.role.data))
-            flash(f"Invitation sent to {form.email.data}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("orgs.members"))
     return _members_page(form, status=422)
 
@@ -107,9 +108,9 @@ def change_role(membership_id: int) -> Response:
     membership = or_404(queries.member(current_org(), membership_id))
     form = RoleForm()
     if not form.validate_on_submit():
-        abort(422, "Choose one of the listed roles.")
+        abort(422, _("Choose one of the listed roles."))
     services.change_role(current_org(), current_user, membership, Role(form.role.data))
-    flash(f"{membership.user.full_name} is now {form.role.data}.", "success")
+    flash(_("%(name)s is now %(role)s.", name=membership.user.full_name, role=Role(form.role.data).label), "success")
     return redirect(url_for("orgs.members"))
 
 
@@ -118,7 +119,7 @@ def change_role(membership_id: int) -> Response:
 def remove_member(membership_id: int) -> Response:
     membership = or_404(queries.member(current_org(), membership_id))
     services.remove_member(current_org(), current_user, membership)
-    flash(f"{membership.user.full_name} no longer belongs to the organisation.", "success")
+    flash(_("%(name)s no longer belongs to the organisation.", name=membership.user.full_name), "success")
     return redirect(url_for("orgs.members"))
 
 
@@ -127,7 +128,7 @@ def remove_member(membership_id: int) -> Response:
 def revoke_invitation(invitation_id: int) -> Response:
     invitation = or_404(queries.invitation(current_org(), invitation_id))
     services.revoke_invitation(current_org(), current_user, invitation)
-    flash(f"The invitation to {invitation.email} is withdrawn.", "success")
+    flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "success")
     return redirect(url_for("orgs.members"))
 
 
@@ -140,7 +141,7 @@ def accept_invitation(token: str) -> Response:
     account_exists = find_user_by_email(invitation.email) is not None
     form = ConfirmForm() if current_user.is_authenticated else NewAccountForm()
     if request.method == "POST" and not current_user.is_authenticated and account_exists:
-        abort(409, "An account with this address exists. Sign in to accept the invitation.")
+        abort(409, _("An account with this address exists. Sign in to accept the invitation."))
     if form.validate_on_submit():
         with errors_on(form):
             if current_user.is_authenticated:
@@ -150,7 +151,7 @@ def accept_invitation(token: str) -> Response:
                     invitation, full_name=filled(form.full_name.data), password=filled(form.password.data)
                 )
                 start_session(user)
-            flash(f"Welcome to {invitation.org.name}.", "success")
+            flash(_("Welcome to %(org)s.", org=invitation.org.name), "success")
             return redirect(url_for("orgs.dashboard", org_slug=invitation.org.slug))
     return form_page("orgs/accept_invitation.html", form, invitation=invitation, account_exists=account_exists,
                      token=token)
@@ -173,7 +174,7 @@ def new_site() -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             services.add_site(current_org(), current_user, form.to_fields())
-            flash("The site is added.", "success")
+            flash(_("The site is added."), "success")
             return redirect(url_for("orgs.sites"))
     return form_page("orgs/site_form.html", form, org=current_org(), site=None)
 
@@ -186,7 +187,7 @@ def edit_site(site_id: int) -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             services.update_site(current_org(), current_user, site, form.to_fields())
-            flash("The site is saved.", "success")
+            flash(_("The site is saved."), "success")
             return redirect(url_for("orgs.sites"))
     return form_page("orgs/site_form.html", form, org=current_org(), site=site)
 
@@ -196,5 +197,5 @@ def edit_site(site_id: int) -> Response:
 def delete_site(site_id: int) -> Response:
     site = or_404(queries.site(current_org(), site_id))
     services.delete_site(current_org(), current_user, site)
-    flash(f"{site.name} is removed.", "success")
+    flash(_("%(site)s is removed.", site=site.name), "success")
     return redirect(url_for("orgs.sites"))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -52,7 +53,7 @@ def language() -> Response:
     (on the account too when signed in). ``next`` is the page's address without its language."""
     code = known(request.form.get("lang"))
     if code is None:
-        abort(422, "Choose one of the board's languages.")
+        abort(422, _("Choose one of the board's languages."))
     response = redirect(f"/{code}{safe_next(request.form.get('next'), '/')}")
     response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     if current_user.is_authenticated:

@@ -11,15 +11,23 @@ import functools
 import time
 from html import escape
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
+from jobboard.i18n import current_language
 from jobboard.search.port import Hit
 from jobboard.search.text import ascii_html
 
 
 def posted_date(timestamp: int | None) -> str:
     """As "05 Mar 2026" (UTC)."""
-    return _day(timestamp // 86_400) if timestamp else ""
+    day = posted_day(timestamp)
+    return "" if day is None else _day(day)
+
+
+def posted_day(timestamp: int | None) -> int | None:
+    """The UTC day (days since the epoch), or None without a date."""
+    return timestamp // 86_400 if timestamp else None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -28,7 +36,8 @@ def _day(day: int) -> str:
 
 
 # Written as entities, like every character beyond ASCII in labels (see ``text.CROP_MARKER``).
-DOT, SHEQEL = "&middot;", "&#8362;"
+DOT = "&middot;"
+SHEQEL = "\u20aa"  # a character reference once the salary is written
 # Labels (employers, places, professions, specialties, grants) come from small vocabularies and
 # recur on every page, so their escaped forms are kept.
 _label = functools.lru_cache(maxsize=4096)(ascii_html)
@@ -42,14 +51,36 @@ def _grants_line(names: tuple[str, ...]) -> str:
     return f'    <p class="mb-1">{badges}</p>\n'
 
 
-def _card(hit: Hit, detail_prefix: str) -> str:
+# The cards' own words, in the reader's language (the first argument), escaped and in ASCII;
+# each is kept, like the labels, for the values that recur (days, distances, salaries).
+@functools.lru_cache(maxsize=8)
+def _periphery_badge(_language: str) -> str:
+    return f' <span class="badge text-bg-success">{ascii_html(_("Periphery"))}</span>'
+
+
+@functools.lru_cache(maxsize=2048)
+def _distance(_language: str, km: str) -> str:
+    return ascii_html(_("%(km)s km", km=km))
+
+
+@functools.lru_cache(maxsize=4096)
+def _salary(_language: str, amount: int) -> str:
+    return ascii_html(_("up to %(amount)s a month", amount=f"{SHEQEL}{amount:,}"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _posted(_language: str, day: int | None) -> str:
+    return ascii_html(_("Posted %(date)s", date="" if day is None else _day(day)))
+
+
+def _card(hit: Hit, detail_prefix: str, language: str) -> str:
     doc, marked = hit.document, hit.highlights
-    periphery = ' <span class="badge text-bg-success">Periphery</span>' if doc["is_periphery"] else ""
-    distance = f' <span class="small text-body-secondary">{DOT} {hit.distance_km:.0f} km</span>' \
-        if hit.distance_km is not None else ""
+    periphery = _periphery_badge(language) if doc["is_periphery"] else ""
+    distance = "" if hit.distance_km is None else \
+        f' <span class="small text-body-secondary">{DOT} {_distance(language, f"{hit.distance_km:.0f}")}</span>'
     specialty_label, salary_top = doc.get("specialty_label"), doc.get("salary_top_ils")
     specialty = f" {DOT} {marked.get('specialty_label') or _label(specialty_label)}" if specialty_label else ""
-    salary = f" {DOT} up to {SHEQEL}{salary_top:,} a month" if salary_top else ""
+    salary = f" {DOT} {_salary(language, salary_top)}" if salary_top else ""
     return (
         '<article class="card mb-3">\n  <div class="card-body">\n'
         f'    <h2 class="h5 card-title mb-1"><a href="{detail_prefix}{int(hit.id)}-{escape(doc["slug"])}">'
@@ -59,7 +90,7 @@ def _card(hit: Hit, detail_prefix: str) -> str:
         f'    <p class="mb-1 small">{_label(doc["profession_label"])}{specialty}{salary}</p>\n'
         f'{_grants_line(tuple(doc["grant_names"]))}'
         f'    <p class="small mb-1">{marked.get("description_text") or escape(doc["description_text"])}</p>\n'
-        f'    <p class="small text-body-secondary mb-0">Posted {posted_date(doc["posted_at"])}</p>\n'
+        f'    <p class="small text-body-secondary mb-0">{_posted(language, posted_day(doc["posted_at"]))}</p>\n'
         "  </div>\n</article>"
     )
 
@@ -67,5 +98,5 @@ def _card(hit: Hit, detail_prefix: str) -> str:
 def hit_cards(hits: list[Hit], detail_prefix: str) -> Markup:
     """One card per hit: title (linked as ``<detail_prefix><id>-<slug>``), employer, place,
     periphery badge, distance, profession and specialty, salary, grants, description, date."""
-    prefix = escape(detail_prefix)
-    return Markup("\n".join(_card(hit, prefix) for hit in hits))  # noqa: S704 - every value was escaped
+    prefix, language = escape(detail_prefix), current_language()
+    return Markup("\n".join(_card(hit, prefix, language) for hit in hits))  # noqa: S704 - every value was escaped

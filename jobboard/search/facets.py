@@ -4,13 +4,14 @@ lists are written here, not in the template: the column holds a few hundred of t
 on every keystroke, and a template expression per attribute cost more than the search itself.
 
 Display names come from the vocabularies, the employers and the grant catalogue; they are kept
-per process for a minute, with each value's checkbox or option already escaped, so a search
-costs no database query for them and escapes none of them. Labels are written in ASCII, other
-characters as references (see ``text.CROP_MARKER``).
+per process and language for a minute, with each value's checkbox or option already escaped, so
+a search costs no database query for them and escapes none of them. Labels are written in ASCII,
+other characters as references (see ``text.CROP_MARKER``).
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,10 +19,13 @@ from html import escape
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
 from jobboard.extensions import db
+from jobboard.i18n import current_language
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import EmploymentType, GrantProgram, LicenceRequirement, Seniority
 from jobboard.orgs.models import Organization
 from jobboard.search.params import FACET_PARAMS, OPENED_PARAM, RADII_KM, SearchState
@@ -31,8 +35,9 @@ from jobboard.vocab.models import City, HebrewLevel, Profession, Region, Special
 
 LABELS_TTL_SECONDS = 60.0
 GROUPS = (  # (query-string parameter, title), in the column's order
-    ("region", "Region"), ("profession", "Profession"), ("specialty", "Specialty"), ("grant", "Grant program"),
-    ("employer", "Employer"), ("employment", "Employment"), ("seniority", "Seniority"), ("licence", "Licence"),
+    ("region", _l("Region")), ("profession", _l("Profession")), ("specialty", _l("Specialty")),
+    ("grant", _l("Grant program")), ("employer", _l("Employer")), ("employment", _l("Employment")),
+    ("seniority", _l("Seniority")), ("licence", _l("Licence")),
 )
 
 
@@ -91,12 +96,25 @@ class FacetGroup:
         return self.opening is None
 
 
-def _opening(title: str, href: str) -> Markup:
-    href, title = escape(href), escape(title)
+class GroupTitle(NamedTuple):
+    text: str
+    escaped: str
+    opening_label: str  # escaped
+
+
+@functools.lru_cache(maxsize=8)
+def _group_titles(_language: str) -> dict[str, GroupTitle]:
+    """Each group's title, in the reader's language (the argument), and its opening link's label."""
+    return {param: GroupTitle(str(title), escape(str(title)), escape(_("%(group)s: show the choices", group=title)))
+            for param, title in GROUPS}
+
+
+def _opening(title: GroupTitle, href: str) -> Markup:
+    href = escape(href)
     return Markup(  # noqa: S704 - escaped
         f'<p class="mb-3"><a class="facet-opening fw-semibold link-body-emphasis text-decoration-none" href="{href}" '
         f'hx-get="{href}" hx-target="#search-results" hx-select="#search-results" hx-swap="outerHTML" '
-        f'hx-push-url="true" aria-label="{title}: show the choices">{title}</a></p>'
+        f'hx-push-url="true" aria-label="{title.opening_label}">{title.escaped}</a></p>'
     )
 
 
@@ -105,16 +123,23 @@ def option_list(choices: Iterable[Choice], selected: object) -> Markup:
     return Markup("".join(c.chosen if c.value == selected else c.plain for c in choices))  # noqa: S704 - escaped
 
 
-_RADIUS_CHOICES = tuple(_option(km, f"within {km} km of") for km in RADII_KM)
-# A Hebrew level's option, up to the opening bracket of its count of positions.
-_HEBREW_CHOICES = tuple(
-    _choice(int(level), f'<option value="{int(level)}"', "selected", f">{ascii_html(level.label)} (")
-    for level in HebrewLevel
-)
+# The options of the fixed lists, written once per language (the argument: the reader's).
+@functools.lru_cache(maxsize=8)
+def _radius_choices(_language: str) -> tuple[Choice, ...]:
+    return tuple(_option(km, _("within %(km)d km of", km=km)) for km in RADII_KM)
+
+
+@functools.lru_cache(maxsize=8)
+def _hebrew_choices(_language: str) -> tuple[Choice, ...]:
+    """Each Hebrew level's option, up to the opening bracket of its count of positions."""
+    return tuple(
+        _choice(int(level), f'<option value="{int(level)}"', "selected", f">{ascii_html(level.label)} (")
+        for level in HebrewLevel
+    )
 
 
 def radius_options(selected: int | None) -> Markup:
-    return option_list(_RADIUS_CHOICES, selected)
+    return option_list(_radius_choices(current_language()), selected)
 
 
 def build_catalogue(labels: dict[str, dict[str, str]], cities: Iterable[tuple[str, str, float, float]]) -> Catalogue:
@@ -152,11 +177,12 @@ def _load_catalogue() -> Catalogue:
 
 
 def catalogue() -> Catalogue:
-    cached = current_app.extensions.get("search_catalogue")
-    now = time.monotonic()
+    """The catalogue in the reader's language: the fixed lists' display names are translated."""
+    kept: dict[str, tuple[float, Catalogue]] = current_app.extensions.setdefault("search_catalogue", {})
+    language, now = current_language(), time.monotonic()
+    cached = kept.get(language)
     if cached is None or now - cached[0] > LABELS_TTL_SECONDS:
-        cached = (now, _load_catalogue())
-        current_app.extensions["search_catalogue"] = cached
+        cached = kept[language] = (now, _load_catalogue())
     return cached[1]
 
 
@@ -170,10 +196,10 @@ def facet_groups(state: SearchState, result: SearchResult | None, known: Catalog
     # The same search from its first page, encoded once for every link; group names need no encoding.
     unopened = state.link(path, page=None, **{OPENED_PARAM: None})
     joiner = "&" if "?" in unopened else "?"
-    for param, title in GROUPS:
+    for param, title in _group_titles(current_language()).items():  # in the order of GROUPS
         if param not in counted:
             opened = "&".join(f"{OPENED_PARAM}={p}" for p in FACET_PARAMS if p in state.opened or p == param)
-            groups.append(FacetGroup(param, title, opening=_opening(title, f"{unopened}{joiner}{opened}")))
+            groups.append(FacetGroup(param, title.text, opening=_opening(title, f"{unopened}{joiner}{opened}")))
             continue
         counts = result.facets.get(FACET_PARAMS[param], {}) if result else {}
         chosen = state.selected.get(param, [])
@@ -186,7 +212,7 @@ def facet_groups(state: SearchState, result: SearchResult | None, known: Catalog
                 f'{c.chosen if c.value in chosen else c.plain}{counts.get(str(c.value), 0)})</span></label>'
                 for c in shown
             ))
-            groups.append(FacetGroup(param, title, checkboxes=checkboxes))
+            groups.append(FacetGroup(param, title.text, checkboxes=checkboxes))
     return groups
 
 
@@ -194,7 +220,7 @@ def hebrew_options(result: SearchResult | None, selected: int | None) -> Markup:
     """Each level's option, labelled with how many positions ask for at most that level."""
     counts = result.facets.get("hebrew_level_min", {}) if result else {}
     options, running = [], 0
-    for choice in _HEBREW_CHOICES:
+    for choice in _hebrew_choices(current_language()):
         running += counts.get(str(choice.value), 0)
         options.append(f'{choice.chosen if choice.value == selected else choice.plain}{running})</option>')
     return Markup("".join(options))  # noqa: S704 - choices are escaped, counts are ints

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.search.documents import LISTED_ATTRIBUTES
 from jobboard.search.port import AnyOf, IsTrue, Near, Range, SearchQuery, Sort
 
@@ -45,6 +48,29 @@ ALWAYS_COUNTED = ("hebrew_level_min",)  # the Hebrew list shows its counts
 # Names and values recur from link to link and page to page (slugs, numbers, the same words), so
 # their encodings are kept: ``urlencode`` costs more than the rest of building a link.
 _encoded = functools.lru_cache(maxsize=4096)(quote_plus)
+# What the page says of a value it ignored, by parameter.
+_UNKNOWN_VALUE = {
+    "profession": _l("Ignored an unknown profession “%(value)s”."),
+    "specialty": _l("Ignored an unknown specialty “%(value)s”."),
+    "region": _l("Ignored an unknown region “%(value)s”."),
+    "employer": _l("Ignored an unknown employer “%(value)s”."),
+    "employment": _l("Ignored an unknown employment “%(value)s”."),
+    "seniority": _l("Ignored an unknown seniority “%(value)s”."),
+    "licence": _l("Ignored an unknown licence “%(value)s”."),
+    "grant": _l("Ignored an unknown grant “%(value)s”."),
+}
+_NOT_A_WHOLE_NUMBER = {
+    "min_salary": _l("Ignored the minimum salary: “%(value)s” is not a whole number."),
+    "hebrew": _l("Ignored the Hebrew level: “%(value)s” is not a whole number."),
+    "km": _l("Ignored the distance: “%(value)s” is not a whole number."),
+    "page": _l("Ignored the page number: “%(value)s” is not a whole number."),
+}
+_OUT_OF_RANGE = {
+    "min_salary": _l("Ignored the minimum salary: it must be between %(low)s and %(high)s."),
+    "hebrew": _l("Ignored the Hebrew level: it must be between %(low)s and %(high)s."),
+    "km": _l("Ignored the distance: it must be between %(low)s and %(high)s."),
+    "page": _l("Ignored the page number: it must be between %(low)s and %(high)s."),
+}
 
 
 @dataclass
@@ -92,17 +118,17 @@ class SearchState:
         return f"{path}?{'&'.join(pairs)}" if pairs else path
 
 
-def _integer(first: dict[str, str], name: str, low: int, high: int, state: SearchState, label: str) -> int | None:
+def _integer(first: dict[str, str], name: str, low: int, high: int, state: SearchState) -> int | None:
     raw = (first.get(name) or "").strip()
     if not raw:
         return None
     try:
         value = int(raw)
     except ValueError:
-        state.notices.append(f"Ignored the {label}: “{raw[:20]}” is not a whole number.")
+        state.notices.append(_NOT_A_WHOLE_NUMBER[name] % {"value": raw[:20]})
         return None
     if not low <= value <= high:
-        state.notices.append(f"Ignored the {label}: it must be between {low:,} and {high:,}.")
+        state.notices.append(_OUT_OF_RANGE[name] % {"low": f"{low:,}", "high": f"{high:,}"})
         return None
     return value
 
@@ -116,10 +142,11 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
     # HTTP error for every absent key that ``get`` is asked for, most of them on every search.
     first = args.to_dict()
     for name in sorted(set(first) - KNOWN_PARAMS):
-        state.notices.append(f"Ignored an unknown filter “{name[:30]}”.")
+        state.notices.append(_("Ignored an unknown filter “%(name)s”.", name=name[:30]))
     text = (first.get("q") or "").replace("\x00", "").strip()
     if len(text) > MAX_TEXT:
-        state.notices.append(f"The search text was cut to {MAX_TEXT} characters.")
+        state.notices.append(ngettext("The search text was cut to %(num)d character.",
+                                       "The search text was cut to %(num)d characters.", MAX_TEXT))
         text = text[:MAX_TEXT]
     state.text = text
     for param in FACET_PARAMS:
@@ -129,28 +156,28 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
                 if value not in values:
                     values.append(value)
             elif value:
-                state.notices.append(f"Ignored an unknown {param} “{value[:40]}”.")
+                state.notices.append(_UNKNOWN_VALUE[param] % {"value": value[:40]})
         if values:
             state.selected[param] = values
     state.periphery = first.get("periphery") in ("1", "on", "true")
-    state.min_salary = _integer(first, "min_salary", 0, MAX_SALARY, state, "minimum salary")
-    state.hebrew = _integer(first, "hebrew", 0, 6, state, "Hebrew level")
+    state.min_salary = _integer(first, "min_salary", 0, MAX_SALARY, state)
+    state.hebrew = _integer(first, "hebrew", 0, 6, state)
     city = first.get("city") or None
     if city and city not in cities:
-        state.notices.append(f"Ignored an unknown city “{city[:40]}”.")
+        state.notices.append(_("Ignored an unknown city “%(value)s”.", value=city[:40]))
         city = None
     state.city = city
-    km = _integer(first, "km", 1, 500, state, "distance")
+    km = _integer(first, "km", 1, 500, state)
     state.km = km if city else None
     sort = first.get("sort") or Sort.RELEVANCE.value
     if sort not in SORTS:
-        state.notices.append(f"Ignored an unknown order “{sort[:20]}”.")
+        state.notices.append(_("Ignored an unknown order “%(value)s”.", value=sort[:20]))
         sort = Sort.RELEVANCE.value
     state.sort = SORTS[sort]
     if state.sort == Sort.DISTANCE and not city:
-        state.notices.append("Choose a city to sort by distance.")
+        state.notices.append(_("Choose a city to sort by distance."))
         state.sort = Sort.RELEVANCE
-    state.page = _integer(first, "page", 1, 50, state, "page number") or 1
+    state.page = _integer(first, "page", 1, 50, state) or 1
     # What the visitor opened is how the page looks, not what it finds: an unknown group is
     # dropped without a notice.
     opened = set(args.getlist(OPENED_PARAM))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 MAX_TOTAL_HITS = 1000
@@ -34,8 +35,8 @@ class Sort(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"relevance": "Best match", "newest": "Newest", "salary": "Highest salary", "grant": "Largest grant",
-                "distance": "Nearest"}[self.value]
+        return {"relevance": _("Best match"), "newest": _("Newest"), "salary": _("Highest salary"),
+                "grant": _("Largest grant"), "distance": _("Nearest")}[self.value]
 
     @property
     def needs_city(self) -> bool:

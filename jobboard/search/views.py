@@ -6,11 +6,13 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from jobboard.core.access import public
 from jobboard.core.htmx import render_page
 from jobboard.core.urls import external_url
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.queries import fallback_search
 from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
 from jobboard.search.engine import breaker, get_engine
@@ -22,9 +24,10 @@ bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
 
 
-_PARAM_NAMES = {"profession": "Profession", "specialty": "Specialty", "region": "Region", "employer": "Employer",
-                "employment": "Employment", "seniority": "Seniority", "licence": "Licence", "grant": "Grant",
-                "periphery": "Periphery only", "min_salary": "Minimum salary", "hebrew": "Hebrew", "km": "Distance"}
+_PARAM_NAMES = {"profession": _l("Profession"), "specialty": _l("Specialty"), "region": _l("Region"),
+                "employer": _l("Employer"), "employment": _l("Employment"), "seniority": _l("Seniority"),
+                "licence": _l("Licence"), "grant": _l("Grant"), "periphery": _l("Periphery only"),
+                "min_salary": _l("Minimum salary"), "hebrew": _l("Hebrew"), "km": _l("Distance")}
 
 
 def _suggestions(state: SearchState, cities: dict[str, tuple[float, float]], now: int,
@@ -44,7 +47,7 @@ def _suggestions(state: SearchState, cities: dict[str, tuple[float, float]], now
             label = labels.get(param, {}).get(value, value)
             remaining = {p: [v for v in vs if (p, v) != (param, value)] for p, vs in state.selected.items()}
             args = state.to_args(**remaining, page=None, **{param: None} if param not in FACET_PARAMS else {})
-            found.append((f"{_PARAM_NAMES.get(param, param)}: {label}", args, total))
+            found.append((_("%(filter)s: %(value)s", filter=_PARAM_NAMES.get(param, param), value=label), args, total))
     return sorted(found, key=lambda item: -item[2])
 
 
@@ -76,7 +79,7 @@ def index() -> Response:
             breaker().trip()
             result = None
         except InvalidQuery as error:  # the engine refuses what it cannot filter on (contract C6): not a 500
-            abort(400, description=f"This search cannot be run: {error}.")
+            abort(400, description=_("This search cannot be run: %(error)s.", error=error))
     search_path = request.script_root + request.path
     # The address bar gets the search as its own links write it, not the form as sent (every empty
     # field, the default order, a value the page ignored): a shorter link to share.
@@ -126,11 +129,12 @@ def feed() -> Response:
     """The search page's results (the same filters) as an Atom feed, newest first."""
     known = catalogue()
     state = parse(request.args, known.labels, known.cities)
-    return _feed(state, f"IMAP Job Board: {state.text}" if state.text else "IMAP Job Board: positions")
+    title = _("IMAP Job Board: %(search)s", search=state.text) if state.text else _("IMAP Job Board: positions")
+    return _feed(state, title)
 
 
 @bp.route("/feed.atom")
 @public
 def site_feed() -> Response:
     """Every new posting, newest first."""
-    return _feed(SearchState(), "IMAP Job Board: new positions")
+    return _feed(SearchState(), _("IMAP Job Board: new positions"))

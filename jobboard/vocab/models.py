@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import gettext as _
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,15 +79,12 @@ class HebrewLevel(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return HEBREW_LEVEL_LABELS[self]
-
-
-HEBREW_LEVEL_LABELS = {
-    HebrewLevel.NONE: "None",
-    HebrewLevel.A1: "A1 – beginner",
-    HebrewLevel.A2: "A2 – elementary",
-    HebrewLevel.B1: "B1 – intermediate",
-    HebrewLevel.B2: "B2 – upper intermediate",
-    HebrewLevel.C1: "C1 – advanced",
-    HebrewLevel.C2: "C2 – proficient",
-}
+        return {
+            0: _("None"),
+            1: _("A1 – beginner"),
+            2: _("A2 – elementary"),
+            3: _("B1 – intermediate"),
+            4: _("B2 – upper intermediate"),
+            5: _("C1 – advanced"),
+            6: _("C2 – proficient"),
+        }[self.value]
