@@ -123,11 +123,20 @@ def _send_home_in_the_readers_language() -> Response | None:
     return None
 
 
+def _vary_by_the_readers_choice(response: Response) -> Response:
+    """An address without a language is answered in the reader's: caches must keep one copy
+    per choice (the account's is behind the session cookie)."""
+    if address_language() is None:
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
     Babel(app, locale_selector=_select_locale, timezone_selector=_select_time_zone,
           default_translation_directories="translations", default_domain="messages")
     app.before_request(_send_home_in_the_readers_language)
+    app.after_request(_vary_by_the_readers_choice)
 
     @app.context_processor
     def _language_context() -> dict[str, object]:

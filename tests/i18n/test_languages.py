@@ -60,9 +60,11 @@ def test_a_saved_choice_wins_over_the_browser_and_a_forged_one_is_ignored(client
     assert html_lang(client.get("/account/login")) == ("en", "ltr")
 
 
-def test_an_address_without_a_language_speaks_the_readers(client, db_session):
+def test_an_address_without_a_language_speaks_the_readers_and_caches_keep_one_copy_per_choice(client, db_session):
     response = client.get("/account/login", headers={"Accept-Language": "he"})
     assert html_lang(response) == ("he", "rtl")
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
+    assert "Accept-Language" not in client.get("/he/account/login").vary
 
 
 def test_the_switcher_opens_the_same_page_and_search_in_the_chosen_language(client, db_session):
