@@ -23,6 +23,7 @@ TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 
 test: install assets catalogues
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	TMPDIR=$(or $(TEST_TMPDIR),$(TMPDIR)) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 

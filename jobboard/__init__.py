@@ -69,8 +69,17 @@ def register_blueprints(app: Flask) -> None:
     from jobboard.pages.views import bp as pages_bp
     from jobboard.search.views import bp as search_bp
 
-    for blueprint in (pages_bp, accounts_bp, orgs_bp, jobs_bp, search_bp, applications_bp, fairs_bp, alerts_bp,
-                      moderation_bp):
+    for blueprint in (
+        pages_bp,
+        accounts_bp,
+        orgs_bp,
+        jobs_bp,
+        search_bp,
+        applications_bp,
+        fairs_bp,
+        alerts_bp,
+        moderation_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -42,16 +42,19 @@ def create_admin(email: str, name: str) -> None:
         raise click.ClickException(f"An account with {email} exists already.")
     password = _read_password()
     try:
-        admin = create_user(email=email, full_name=name, password=password, kind=AccountKind.STAFF, confirmed=True,
-                            is_admin=True)
+        admin = create_user(
+            email=email, full_name=name, password=password, kind=AccountKind.STAFF, confirmed=True, is_admin=True
+        )
     except WeakPassword as error:
         raise click.ClickException(error.message) from None
     two_factor.send_admin_setup_link(admin)
     db.session.commit()
     if current_app.config["OUTBOX_EAGER"]:
         outbox.drain()
-    click.echo(f"Administrator {email} created. The link to set up two-factor sign-in is mailed to that address;"
-               " the account has no admin powers until it is done.")
+    click.echo(
+        f"Administrator {email} created. The link to set up two-factor sign-in is mailed to that address;"
+        " the account has no admin powers until it is done."
+    )
 
 
 @jobboard_cli.command("seed-vocab")

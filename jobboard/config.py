@@ -35,19 +35,40 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("JOBBOARD_ENV", "development", str,
-            "development, production or testing; production demands SECRET_KEY and secure cookies"),
-    Setting("SECRET_KEY", None, str,
-            "signs sessions and links; required in production (development keeps one in instance/secret_key)"),
-    Setting("DATABASE_URL", None, str,
-            "SQLAlchemy URL, e.g. postgresql://user:pass@host/db; default: SQLite file instance/jobboard.db"),
-    Setting("BASE_URL", "http://127.0.0.1:5000", str,
-            "public address of the site, used for links in e-mails (never the request's Host header)"),
-    Setting("MEILI_URL", None, str,
-            "Meilisearch address, e.g. http://127.0.0.1:7700; when unset the embedded engine is used"),
+    Setting(
+        "JOBBOARD_ENV",
+        "development",
+        str,
+        "development, production or testing; production demands SECRET_KEY and secure cookies",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        str,
+        "signs sessions and links; required in production (development keeps one in instance/secret_key)",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        str,
+        "SQLAlchemy URL, e.g. postgresql://user:pass@host/db; default: SQLite file instance/jobboard.db",
+    ),
+    Setting(
+        "BASE_URL",
+        "http://127.0.0.1:5000",
+        str,
+        "public address of the site, used for links in e-mails (never the request's Host header)",
+    ),
+    Setting(
+        "MEILI_URL",
+        None,
+        str,
+        "Meilisearch address, e.g. http://127.0.0.1:7700; when unset the embedded engine is used",
+    ),
     Setting("MEILI_MASTER_KEY", None, str, "Meilisearch API key"),
-    Setting("SEARCH_TIMEOUT_SECONDS", 2.0, float,
-            "how long the site waits for Meilisearch before showing a limited search"),
+    Setting(
+        "SEARCH_TIMEOUT_SECONDS", 2.0, float, "how long the site waits for Meilisearch before showing a limited search"
+    ),
     Setting("SEARCH_INDEX_DIR", None, str, "the embedded engine's index folder; default instance/search-index"),
     Setting("UPLOAD_DIR", None, str, "where CVs are kept, outside static/; default instance/uploads"),
     Setting("MAIL_BACKEND", "file", str, "smtp in production; file writes .eml files under MAIL_FILE_DIR"),
@@ -60,13 +81,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_USE_SSL", False, _bool, "SMTP over TLS from the start"),
     Setting("MAIL_DEFAULT_SENDER", "IMAP Job Board <jobs@imap.example.org>", str, "From address of every e-mail"),
     Setting("DEMO_POSTINGS", 240, int, "how many postings `flask jobboard seed-demo` creates"),
-    Setting("CONTACT_EMAIL", "jobs@imap.example.org", str,
-            "the program administrators' address, shown where people are told to contact them"),
-    Setting("OUTBOX_EAGER", None, _bool,
-            "drain the outbox right after each request; default on in development and testing, off in production"),
+    Setting(
+        "CONTACT_EMAIL",
+        "jobs@imap.example.org",
+        str,
+        "the program administrators' address, shown where people are told to contact them",
+    ),
+    Setting(
+        "OUTBOX_EAGER",
+        None,
+        _bool,
+        "drain the outbox right after each request; default on in development and testing, off in production",
+    ),
     Setting("OUTBOX_MAX_ATTEMPTS", 10, int, "delivery attempts before an outbox message is marked dead"),
-    Setting("VIEW_COUNT_FLUSH_SECONDS", None, float,
-            "how often a web process writes the posting views it counted; default 30, in testing 0 (only when asked)"),
+    Setting(
+        "VIEW_COUNT_FLUSH_SECONDS",
+        None,
+        float,
+        "how often a web process writes the posting views it counted; default 30, in testing 0 (only when asked)",
+    ),
     Setting("VIEW_COUNT_FLUSH_VIEWS", 500, int, "views counted that make a web process write them at once"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", str, "Flask-Limiter storage, e.g. redis://127.0.0.1:6379/0"),
     Setting("RATELIMIT_ENABLED", True, _bool, "turn rate limits off (never in production)"),
@@ -81,7 +114,7 @@ def _normalise_database_url(url: str) -> str:
     # SQLAlchemy maps a bare postgresql:// to psycopg2; we ship psycopg 3.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -51,7 +51,8 @@ def create_postgres_database() -> str:
     except sa.exc.OperationalError as error:
         _unreachable(str(error.orig).strip().splitlines()[0])
     return admin_url.set(database=name, query={"options": "-c synchronous_commit=off"}).render_as_string(
-        hide_password=False)
+        hide_password=False
+    )
 
 
 def drop_postgres_database(url: str) -> None:

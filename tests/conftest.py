@@ -97,8 +97,14 @@ def smtp_app(app: Flask, db_session: scoped_session, monkeypatch: pytest.MonkeyP
     settings when it is initialised (``app.extensions["mail"]``) and suppresses sending when
     TESTING is on, so a fresh state is built from the patched config; monkeypatch puts the
     original config and state back."""
-    for key, value in (("MAIL_BACKEND", "smtp"), ("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", smtp_server.port),
-                       ("MAIL_USE_TLS", False), ("MAIL_USE_SSL", False), ("MAIL_SUPPRESS_SEND", False)):
+    for key, value in (
+        ("MAIL_BACKEND", "smtp"),
+        ("MAIL_SERVER", "127.0.0.1"),
+        ("MAIL_PORT", smtp_server.port),
+        ("MAIL_USE_TLS", False),
+        ("MAIL_USE_SSL", False),
+        ("MAIL_SUPPRESS_SEND", False),
+    ):
         monkeypatch.setitem(app.config, key, value)
     monkeypatch.setitem(app.extensions, "mail", mail.init_mail(app.config, app.debug, app.testing))
     return app

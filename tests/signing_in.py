@@ -37,8 +37,9 @@ def sign_in(client: FlaskClient, user: object | None, *, fresh: bool = True) -> 
         session["_id"] = identifier
 
 
-def sign_in_with_password(client: FlaskClient, email: str, password: str = PASSWORD, *, remember: bool = False,
-                          next: str | None = None) -> TestResponse:
+def sign_in_with_password(
+    client: FlaskClient, email: str, password: str = PASSWORD, *, remember: bool = False, next: str | None = None
+) -> TestResponse:
     url = "/account/login" + (f"?next={quote(next, safe='')}" if next is not None else "")
     data = {"email": email, "password": password}
     if remember:

@@ -65,9 +65,10 @@ class SMTPServer:
             return list(self.handler.envelopes)
 
     def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(envelope.original_content, policy=email.policy.default)  # type: ignore[misc]
-                for envelope in self.envelopes]
+        return [
+            email.message_from_bytes(envelope.original_content, policy=email.policy.default)  # type: ignore[misc]
+            for envelope in self.envelopes
+        ]
 
     def message_ids(self) -> list[str]:
         return [message["Message-ID"] for message in self.messages()]
-

@@ -77,7 +77,9 @@ def test_create_admin_with_the_password_on_stdin(runner, client, mailbox):
 
 
 def test_create_admin_takes_a_name(runner):
-    result = runner.invoke(args=["jobboard", "create-admin", "ops@example.org", "--name", "Ops Person"], input=STRONG + "\n")
+    result = runner.invoke(
+        args=["jobboard", "create-admin", "ops@example.org", "--name", "Ops Person"], input=STRONG + "\n"
+    )
     assert result.exit_code == 0, result.output
     assert find_user_by_email("ops@example.org").full_name == "Ops Person"
 
@@ -142,10 +144,14 @@ def test_seed_demo_loads_vocabularies_organisations_and_accounts(runner):
     employers = json.loads(EMPLOYERS_FILE.read_text(encoding="utf-8"))["organizations"]
     names = set(db.session.scalars(select(Organization.name)))
     assert {row["name"] for row in employers} <= names
-    assert db.session.scalar(select(Organization.status).where(Organization.name == "Laniado Hospital")) == OrgStatus.PENDING
-    assert db.session.scalar(
-        select(Organization.status).where(Organization.name == "Soroka University Medical Center")
-    ) == OrgStatus.VERIFIED
+    assert (
+        db.session.scalar(select(Organization.status).where(Organization.name == "Laniado Hospital"))
+        == OrgStatus.PENDING
+    )
+    assert (
+        db.session.scalar(select(Organization.status).where(Organization.name == "Soroka University Medical Center"))
+        == OrgStatus.VERIFIED
+    )
 
     printed = printed_accounts(result.output)
     assert set(printed) == {account.email for account in DEMO_ACCOUNTS}
@@ -161,7 +167,9 @@ def test_seed_demo_loads_vocabularies_organisations_and_accounts(runner):
         assert authenticate(account.email, printed[account.email]) is not None, account.email
         if account.org:
             membership = db.session.scalar(
-                select(Membership).join(Organization).where(Membership.user_id == user.id, Organization.name == account.org)
+                select(Membership)
+                .join(Organization)
+                .where(Membership.user_id == user.id, Organization.name == account.org)
             )
             assert membership is not None and membership.role == account.role
 

@@ -65,7 +65,10 @@ def test_readme_defaults_match_the_code():
     ("given", "expected"),
     [
         ("postgresql://jobs:secret@db.internal/jobboard", "postgresql+psycopg://jobs:secret@db.internal/jobboard"),
-        ("postgres://jobs:secret@db.internal:5433/jobboard", "postgresql+psycopg://jobs:secret@db.internal:5433/jobboard"),
+        (
+            "postgres://jobs:secret@db.internal:5433/jobboard",
+            "postgresql+psycopg://jobs:secret@db.internal:5433/jobboard",
+        ),
         ("postgresql+psycopg://jobs@db/jobboard", "postgresql+psycopg://jobs@db/jobboard"),
         ("sqlite:////var/lib/jobboard.db", "sqlite:////var/lib/jobboard.db"),
     ],
@@ -91,8 +94,16 @@ def test_default_database_is_the_sqlite_file_in_the_instance_folder(bare_app):
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("true", True), ("1", True), ("YES", True), (" on ", True), ("false", False), ("0", False), ("No", False),
-     ("off", False)],
+    [
+        ("true", True),
+        ("1", True),
+        ("YES", True),
+        (" on ", True),
+        ("false", False),
+        ("0", False),
+        ("No", False),
+        ("off", False),
+    ],
 )
 def test_booleans_are_parsed(bare_app, monkeypatch, raw, value):
     monkeypatch.setenv("MAIL_USE_TLS", raw)
@@ -156,8 +167,9 @@ def test_production_requires_a_secret_key(bare_app, monkeypatch):
         load_config(bare_app)
 
 
-@pytest.mark.parametrize(("env", "eager", "testing"), [("development", True, False), ("testing", True, True),
-                                                       ("production", False, False)])
+@pytest.mark.parametrize(
+    ("env", "eager", "testing"), [("development", True, False), ("testing", True, True), ("production", False, False)]
+)
 def test_environment_defaults(bare_app, monkeypatch, env, eager, testing):
     monkeypatch.setenv("JOBBOARD_ENV", env)
     monkeypatch.setenv("SECRET_KEY", "k" * 48)

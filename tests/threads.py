@@ -37,8 +37,9 @@ def run_together(racers: Sequence[Callable[[Start], T]], *, timeout: float = 120
             barrier.abort()  # releases those still waiting at the start line, if any
             errors[index] = error
 
-    threads = [threading.Thread(target=run, args=(i, racer), name=f"racer-{i}", daemon=True)
-               for i, racer in enumerate(racers)]
+    threads = [
+        threading.Thread(target=run, args=(i, racer), name=f"racer-{i}", daemon=True) for i, racer in enumerate(racers)
+    ]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + timeout
@@ -50,8 +51,10 @@ def run_together(racers: Sequence[Callable[[Start], T]], *, timeout: float = 120
     if failed:
         # The racers released by another's failure come last: the first is what went wrong.
         failed.sort(key=lambda item: isinstance(item[1], threading.BrokenBarrierError))
-        raise AssertionError(f"{len(failed)} of {len(racers)} racers raised: "
-                             + "; ".join(f"racer-{index}: {error!r}" for index, error in failed)) from failed[0][1]
+        raise AssertionError(
+            f"{len(failed)} of {len(racers)} racers raised: "
+            + "; ".join(f"racer-{index}: {error!r}" for index, error in failed)
+        ) from failed[0][1]
     return results  # type: ignore[return-value]
 
 
@@ -60,6 +63,7 @@ def all_at_once(calls: Sequence[Callable[[], T]], *, timeout: float = 120.0) -> 
         def race(start: Start) -> T:
             start()
             return call()
+
         return race
 
     return run_together([racer(call) for call in calls], timeout=timeout)

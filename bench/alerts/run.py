@@ -44,20 +44,42 @@ sys.path.insert(0, str(ROOT))
 
 # Saved searches as people make them on the search page (weights: how often each kind is saved).
 QUERY_MIX = [
-    ("region=negev", 8), ("region=galilee-north", 5), ("region=negev&profession=physician", 6),
-    ("profession=nurse", 5), ("profession=nurse&region=negev", 3), ("specialty=pediatrics", 5),
-    ("specialty=pediatrics&region=negev", 3), ("specialty=anesthesiology", 3), ("specialty=psychiatry", 3),
-    ("specialty=internal-medicine&region=galilee-north", 2), ("q=cardiology", 3), ("q=emergency", 3),
-    ("q=family+medicine", 3), ("q=pediatrcs", 1), ("q=nurse+intensive", 2), ("periphery=1", 5),
-    ("periphery=1&profession=physician&seniority=specialist", 3), ("min_salary=40000", 2),
-    ("hebrew=3", 2), ("licence=exam_exemption&hebrew=3", 1), ("city=beersheba&km=50", 3),
-    ("city=haifa&km=25", 2), ("city=tel-aviv&km=25&specialty=pediatrics", 1),
+    ("region=negev", 8),
+    ("region=galilee-north", 5),
+    ("region=negev&profession=physician", 6),
+    ("profession=nurse", 5),
+    ("profession=nurse&region=negev", 3),
+    ("specialty=pediatrics", 5),
+    ("specialty=pediatrics&region=negev", 3),
+    ("specialty=anesthesiology", 3),
+    ("specialty=psychiatry", 3),
+    ("specialty=internal-medicine&region=galilee-north", 2),
+    ("q=cardiology", 3),
+    ("q=emergency", 3),
+    ("q=family+medicine", 3),
+    ("q=pediatrcs", 1),
+    ("q=nurse+intensive", 2),
+    ("periphery=1", 5),
+    ("periphery=1&profession=physician&seniority=specialist", 3),
+    ("min_salary=40000", 2),
+    ("hebrew=3", 2),
+    ("licence=exam_exemption&hebrew=3", 1),
+    ("city=beersheba&km=50", 3),
+    ("city=haifa&km=25", 2),
+    ("city=tel-aviv&km=25&specialty=pediatrics", 1),
     ("grant=periphery-grant-package-for-immigrant-health-professionals", 2),
-    ("employer=clalit-health-services", 2), ("q=surgery&region=center", 2), ("", 2),
+    ("employer=clalit-health-services", 2),
+    ("q=surgery&region=center", 2),
+    ("", 2),
 ]
 FREQUENCIES = (("instant", 2), ("daily", 6), ("weekly", 2))
-ZONES = (("Asia/Jerusalem", 14), ("Europe/London", 2), ("America/New_York", 2), ("Europe/Paris", 1),
-         ("Europe/Moscow", 1))
+ZONES = (
+    ("Asia/Jerusalem", 14),
+    ("Europe/London", 2),
+    ("America/New_York", 2),
+    ("Europe/Paris", 1),
+    ("Europe/Moscow", 1),
+)
 LOOKBACK = {"instant": timedelta(minutes=15), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
@@ -90,11 +112,24 @@ def seed_alerts(app, alerts: int, users: int) -> dict[str, int]:  # noqa: ANN001
                 print(f"  (query mix: skipped {raw!r}: {error.message})")
         now = utcnow()
         first_user = (db.session.scalar(select(func.max(User.id))) or 0) + 1
-        db.session.execute(insert(User), [{
-            "id": first_user + n, "email": f"bench.doctor{n}@example.org", "full_name": f"Bench Doctor {n}",
-            "password_hash": "!", "kind": AccountKind.DOCTOR, "email_confirmed_at": now, "time_zone": None,
-            "is_admin": False, "is_deactivated": False, "session_version": 1,
-        } for n in range(users)])
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "id": first_user + n,
+                    "email": f"bench.doctor{n}@example.org",
+                    "full_name": f"Bench Doctor {n}",
+                    "password_hash": "!",
+                    "kind": AccountKind.DOCTOR,
+                    "email_confirmed_at": now,
+                    "time_zone": None,
+                    "is_admin": False,
+                    "is_deactivated": False,
+                    "session_version": 1,
+                }
+                for n in range(users)
+            ],
+        )
         counts = {name: 0 for name, _ in FREQUENCIES}
         rows = []
         for n in range(alerts):
@@ -102,15 +137,24 @@ def seed_alerts(app, alerts: int, users: int) -> dict[str, int]:  # noqa: ANN001
             counts[frequency] += 1
             signed_in = users and rng.random() < 0.5
             last_run = now - LOOKBACK[frequency]
-            rows.append({
-                "user_id": first_user + rng.randrange(users) if signed_in else None,
-                "email": None if signed_in else f"visitor{n}@example.net",
-                "name": f"Alert {n}", "query_string": rng.choices(queries, weights)[0], "frequency": frequency,
-                "status": AlertStatus.ACTIVE, "time_zone": rng.choices([z for z, _ in ZONES], [w for _, w in ZONES])[0],
-                "confirmed_at": last_run, "searched_until": last_run,
-                "next_run_at": now - timedelta(minutes=rng.randrange(1, 60)), "last_found": 0, "total_sent": 0,
-                "created_at": last_run, "updated_at": last_run,
-            })
+            rows.append(
+                {
+                    "user_id": first_user + rng.randrange(users) if signed_in else None,
+                    "email": None if signed_in else f"visitor{n}@example.net",
+                    "name": f"Alert {n}",
+                    "query_string": rng.choices(queries, weights)[0],
+                    "frequency": frequency,
+                    "status": AlertStatus.ACTIVE,
+                    "time_zone": rng.choices([z for z, _ in ZONES], [w for _, w in ZONES])[0],
+                    "confirmed_at": last_run,
+                    "searched_until": last_run,
+                    "next_run_at": now - timedelta(minutes=rng.randrange(1, 60)),
+                    "last_found": 0,
+                    "total_sent": 0,
+                    "created_at": last_run,
+                    "updated_at": last_run,
+                }
+            )
             if len(rows) == 2000:
                 db.session.execute(insert(Alert), rows)
                 rows = []
@@ -156,14 +200,17 @@ def main() -> None:
         print(f"seeded and indexed {seeded} postings ({written} listed) in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         counts = seed_alerts(app, args.alerts, args.users)
-        print(f"seeded {args.alerts} due alerts ({', '.join(f'{v} {k}' for k, v in counts.items())}) "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"seeded {args.alerts} due alerts ({', '.join(f'{v} {k}' for k, v in counts.items())}) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
 
         from jobboard.alerts.services import run_due_alerts
 
         with app.app_context():
-            mails_before = db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                             .where(OutboxMessage.kind == MAIL_KIND))
+            mails_before = db.session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND)
+            )
             db.session.remove()
             profiler = cProfile.Profile() if args.profile else None
             started = time.perf_counter()
@@ -173,12 +220,20 @@ def main() -> None:
             if profiler:
                 profiler.disable()
             elapsed = time.perf_counter() - started
-            mails = db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                      .where(OutboxMessage.kind == MAIL_KIND)) - mails_before
-        print(f"run_due_alerts: {stats.processed} alerts in {elapsed:.1f} s = "
-              f"{stats.processed / elapsed:,.0f} alerts/s (batch size {args.batch_size})")
-        print(f"  digests queued: {stats.mailed} ({mails} mail rows in the outbox), postings matched: {stats.postings} "
-              f"({stats.postings / max(stats.mailed, 1):.1f} per digest)")
+            mails = (
+                db.session.scalar(
+                    select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND)
+                )
+                - mails_before
+            )
+        print(
+            f"run_due_alerts: {stats.processed} alerts in {elapsed:.1f} s = "
+            f"{stats.processed / elapsed:,.0f} alerts/s (batch size {args.batch_size})"
+        )
+        print(
+            f"  digests queued: {stats.mailed} ({mails} mail rows in the outbox), postings matched: {stats.postings} "
+            f"({stats.postings / max(stats.mailed, 1):.1f} per digest)"
+        )
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     finally:

@@ -53,41 +53,105 @@ def seed(app, doctors: int) -> tuple[str, list[str]]:  # noqa: ANN001 - a Flask 
 
     with app.app_context():
         load_vocabularies()
-        admin = User(email="bench-admin@example.org", full_name="Bench Admin", password_hash=hash_password(PASSWORD),
-                     kind=AccountKind.STAFF, is_admin=True, email_confirmed_at=utcnow())
+        admin = User(
+            email="bench-admin@example.org",
+            full_name="Bench Admin",
+            password_hash=hash_password(PASSWORD),
+            kind=AccountKind.STAFF,
+            is_admin=True,
+            email_confirmed_at=utcnow(),
+        )
         db.session.add(admin)
         db.session.flush()
         day = (utcnow() + timedelta(days=30)).date()
-        fair = organising.save_fair(admin, organising.FairFields(
-            name="MedEx Bench", city="London", country="GB", venue="Hall", address="", time_zone="Europe/London",
-            starts_on=day, ends_on=day, opens_at=clock_time(8), closes_at=clock_time(18),
-            booking_opens_at=utcnow() - timedelta(days=1),
-            booking_closes_at=datetime.combine(day, clock_time(7)).astimezone(),
-        ))
+        fair = organising.save_fair(
+            admin,
+            organising.FairFields(
+                name="MedEx Bench",
+                city="London",
+                country="GB",
+                venue="Hall",
+                address="",
+                time_zone="Europe/London",
+                starts_on=day,
+                ends_on=day,
+                opens_at=clock_time(8),
+                closes_at=clock_time(18),
+                booking_opens_at=utcnow() - timedelta(days=1),
+                booking_closes_at=datetime.combine(day, clock_time(7)).astimezone(),
+            ),
+        )
         organising.publish_fair(admin, fair)
         for n in range(20):
-            org = Organization(slug=f"bench-employer-{n}", name=f"Bench Employer {n}", kind=OrgKind.HOSPITAL,
-                               status=OrgStatus.VERIFIED)
+            org = Organization(
+                slug=f"bench-employer-{n}", name=f"Bench Employer {n}", kind=OrgKind.HOSPITAL, status=OrgStatus.VERIFIED
+            )
             db.session.add(org)
             db.session.flush()
-            registration = registrations.register(org, admin, fair, tables=[(f"Table {t}", "") for t in range(1, 6)],
-                                          mode=BookingMode.OPEN, profession_slug=None)
+            registration = registrations.register(
+                org,
+                admin,
+                fair,
+                tables=[(f"Table {t}", "") for t in range(1, 6)],
+                mode=BookingMode.OPEN,
+                profession_slug=None,
+            )
             for table in registration.tables:  # 24 slots of 20 minutes, 09:00-17:00
-                registrations.generate_slots(table, admin, day=day, start=clock_time(9), end=clock_time(17), minutes=20,
-                                     breaks=[], posting=None, video_link=None)
+                registrations.generate_slots(
+                    table,
+                    admin,
+                    day=day,
+                    start=clock_time(9),
+                    end=clock_time(17),
+                    minutes=20,
+                    breaks=[],
+                    posting=None,
+                    video_link=None,
+                )
         password_hash = hash_password(PASSWORD)
         now = utcnow()
         emails = [f"bench-doctor-{n}@example.org" for n in range(doctors)]
-        ids = db.session.execute(insert(User).returning(User.id), [
-            {"email": e, "full_name": f"Doctor {n}", "password_hash": password_hash, "kind": AccountKind.DOCTOR,
-             "is_admin": False, "is_deactivated": False, "email_confirmed_at": now, "session_version": 1,
-             "created_at": now, "updated_at": now} for n, e in enumerate(emails)
-        ]).scalars().all()
-        db.session.execute(insert(DoctorProfile), [
-            {"user_id": i, "profession_slug": "physician", "specialty_slug": "pediatrics", "training_country": "FR",
-             "licence_status": LicenceStatus.FILE_SUBMITTED, "hebrew_level": 2, "move_month": now.date().replace(day=1),
-             "open_to_periphery": True, "summary": "", "created_at": now, "updated_at": now} for i in ids
-        ])
+        ids = (
+            db.session.execute(
+                insert(User).returning(User.id),
+                [
+                    {
+                        "email": e,
+                        "full_name": f"Doctor {n}",
+                        "password_hash": password_hash,
+                        "kind": AccountKind.DOCTOR,
+                        "is_admin": False,
+                        "is_deactivated": False,
+                        "email_confirmed_at": now,
+                        "session_version": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for n, e in enumerate(emails)
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        db.session.execute(
+            insert(DoctorProfile),
+            [
+                {
+                    "user_id": i,
+                    "profession_slug": "physician",
+                    "specialty_slug": "pediatrics",
+                    "training_country": "FR",
+                    "licence_status": LicenceStatus.FILE_SUBMITTED,
+                    "hebrew_level": 2,
+                    "move_month": now.date().replace(day=1),
+                    "open_to_periphery": True,
+                    "summary": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in ids
+            ],
+        )
         db.session.commit()
         return fair.slug, emails
 
@@ -100,8 +164,9 @@ def doctor_session(base: str, email: str, fair_slug: str) -> tuple[requests.Sess
     """Signed in over HTTP; the form token is read again after signing in (a new session)."""
     session = requests.Session()
     csrf = _csrf(session.get(f"{base}/account/login").text)
-    session.post(f"{base}/account/login", data={"csrf_token": csrf, "email": email, "password": PASSWORD},
-                 allow_redirects=False).raise_for_status()
+    session.post(
+        f"{base}/account/login", data={"csrf_token": csrf, "email": email, "password": PASSWORD}, allow_redirects=False
+    ).raise_for_status()
     return session, _csrf(session.get(f"{base}/fairs/{fair_slug}").text)
 
 
@@ -117,8 +182,15 @@ def main() -> None:
 
     url = create_postgres_database()
     instance = Path(tempfile.mkdtemp(prefix="bench-booking-"))
-    env = {**os.environ, "JOBBOARD_INSTANCE_PATH": str(instance), "DATABASE_URL": url, "SECRET_KEY": "bench",
-           "RATELIMIT_ENABLED": "false", "OUTBOX_EAGER": "false", "JOBBOARD_ENV": "development"}
+    env = {
+        **os.environ,
+        "JOBBOARD_INSTANCE_PATH": str(instance),
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "RATELIMIT_ENABLED": "false",
+        "OUTBOX_EAGER": "false",
+        "JOBBOARD_ENV": "development",
+    }
     os.environ.update(env)
     import flask_migrate
 
@@ -138,8 +210,20 @@ def main() -> None:
         db.session.remove()
 
     port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers),
-                               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     outcomes: dict[int, int] = {}
@@ -165,8 +249,11 @@ def main() -> None:
         def doctor(session: requests.Session, csrf: str) -> None:
             for slot_id in rng.sample(slot_ids, args.attempts):
                 start = time.perf_counter()
-                response = session.post(f"{base}/fairs/{fair_slug}/slots/{slot_id}/book",
-                                        data={"csrf_token": csrf}, headers={"HX-Request": "true"})
+                response = session.post(
+                    f"{base}/fairs/{fair_slug}/slots/{slot_id}/book",
+                    data={"csrf_token": csrf},
+                    headers={"HX-Request": "true"},
+                )
                 elapsed = (time.perf_counter() - start) * 1000
                 with lock:
                     latencies.append(elapsed)
@@ -199,26 +286,37 @@ def main() -> None:
     with app.app_context():
         from jobboard.extensions import db
 
-        doubled_slots = db.session.execute(db.text(
-            "SELECT count(*) FROM (SELECT slot_id FROM bookings WHERE status = 'confirmed' "
-            "GROUP BY slot_id HAVING count(*) > 1) AS d")).scalar_one()
-        overlaps = db.session.execute(db.text(
-            "SELECT count(*) FROM bookings a JOIN bookings b ON a.doctor_id = b.doctor_id AND a.id < b.id "
-            "WHERE a.status = 'confirmed' AND b.status = 'confirmed' "
-            "AND a.starts_at < b.busy_until AND b.starts_at < a.busy_until")).scalar_one()
+        doubled_slots = db.session.execute(
+            db.text(
+                "SELECT count(*) FROM (SELECT slot_id FROM bookings WHERE status = 'confirmed' "
+                "GROUP BY slot_id HAVING count(*) > 1) AS d"
+            )
+        ).scalar_one()
+        overlaps = db.session.execute(
+            db.text(
+                "SELECT count(*) FROM bookings a JOIN bookings b ON a.doctor_id = b.doctor_id AND a.id < b.id "
+                "WHERE a.status = 'confirmed' AND b.status = 'confirmed' "
+                "AND a.starts_at < b.busy_until AND b.starts_at < a.busy_until"
+            )
+        ).scalar_one()
         confirmed = db.session.execute(db.text("SELECT count(*) FROM bookings WHERE status = 'confirmed'")).scalar_one()
         db.session.remove()
         db.engine.dispose()
     drop_postgres_database(url)
     booked = outcomes.get(200, 0)
-    print(f"{args.doctors} doctors x {args.attempts} attempts, {args.concurrency} concurrent, "
-          f"{args.workers} gunicorn workers")
-    print(f"requests: {len(latencies)} in {elapsed_s:.1f} s ({len(latencies) / elapsed_s:.1f} req/s); "
-          f"outcomes {outcomes}")
+    print(
+        f"{args.doctors} doctors x {args.attempts} attempts, {args.concurrency} concurrent, "
+        f"{args.workers} gunicorn workers"
+    )
+    print(
+        f"requests: {len(latencies)} in {elapsed_s:.1f} s ({len(latencies) / elapsed_s:.1f} req/s); outcomes {outcomes}"
+    )
     print(f"bookings: {booked} confirmed by the app, {confirmed} in the database, {booked / elapsed_s:.1f} bookings/s")
     print(f"latency: p50 {percentile(latencies, 0.5):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms")
-    print(f"double bookings: {doubled_slots} slots with two confirmed bookings, "
-          f"{overlaps} overlapping pairs of one doctor")
+    print(
+        f"double bookings: {doubled_slots} slots with two confirmed bookings, "
+        f"{overlaps} overlapping pairs of one doctor"
+    )
 
 
 if __name__ == "__main__":

@@ -31,13 +31,28 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 ROUNDS = 4  # turns taken by the two sides of each comparison
+RANKS = ["Resident", "Specialist", "Senior physician"]
 QUERY_MIX = [
-    "q=pediatrcs", "q=anesthesiolgy", "q=Beershba", "q=psychi", "q=internal+medicine&region=negev",
-    "q=cardiology&sort=salary", "region=galilee-north&periphery=1", "profession=nurse&region=negev",
-    "city=beersheba&km=50&sort=distance", "city=haifa&km=25", "q=family+medicine&employer=clalit-health-services",
-    "specialty=pediatrics&seniority=resident", "min_salary=40000&sort=salary", "q=emergency", "sort=newest",
-    "q=senior+physician+surgery&page=2", "grant=periphery-grant-package-for-immigrant-health-professionals",
-    "q=ortho&city=tel-aviv&km=50", "licence=exam_exemption&hebrew=3", "q=nurse+intensive",
+    "q=pediatrcs",
+    "q=anesthesiolgy",
+    "q=Beershba",
+    "q=psychi",
+    "q=internal+medicine&region=negev",
+    "q=cardiology&sort=salary",
+    "region=galilee-north&periphery=1",
+    "profession=nurse&region=negev",
+    "city=beersheba&km=50&sort=distance",
+    "city=haifa&km=25",
+    "q=family+medicine&employer=clalit-health-services",
+    "specialty=pediatrics&seniority=resident",
+    "min_salary=40000&sort=salary",
+    "q=emergency",
+    "sort=newest",
+    "q=senior+physician+surgery&page=2",
+    "grant=periphery-grant-package-for-immigrant-health-professionals",
+    "q=ortho&city=tel-aviv&km=50",
+    "licence=exam_exemption&hebrew=3",
+    "q=nurse+intensive",
 ]
 
 
@@ -63,8 +78,9 @@ def seed(app, count: int) -> int:  # noqa: ANN001 - a Flask app
         db.session.commit()
         rng = random.Random(7)
         specialties = {s.slug: s for s in db.session.scalars(select(Specialty))}
-        sites = list(db.session.scalars(
-            select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED)))
+        sites = list(
+            db.session.scalars(select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED))
+        )
         next_id = (db.session.scalar(select(func.max(Posting.id))) or 0) + 1
         now = utcnow()
         rows, grant_rows, language_rows = [], [], []
@@ -73,19 +89,33 @@ def seed(app, count: int) -> int:  # noqa: ANN001 - a Flask app
             content = generate_content(rng, site.org, site, specialties)
             published = now - timedelta(days=rng.randrange(0, 50), minutes=rng.randrange(0, 1440))
             posting_id = next_id + n
-            rows.append({
-                "id": posting_id, "org_id": site.org_id, "status": PostingStatus.PUBLISHED,
-                "title": content.title, "profession_slug": content.profession_slug,
-                "specialty_slug": content.specialty_slug, "seniority": content.seniority,
-                "employment_type": content.employment_type, "site_id": site.id,
-                "licence_requirement": content.licence_requirement, "hebrew_level": int(content.hebrew_level),
-                "salary_min_ils": content.salary_min_ils, "salary_max_ils": content.salary_max_ils,
-                "start_date": content.start_date, "duration_days": content.duration_days,
-                "description_md": content.description_md, "created_by_id": None, "approved_at": published,
-                "first_published_at": published, "submitted_at": published,
-                "expires_at": published + timedelta(days=content.duration_days),
-                "created_at": published, "updated_at": published,
-            })
+            rows.append(
+                {
+                    "id": posting_id,
+                    "org_id": site.org_id,
+                    "status": PostingStatus.PUBLISHED,
+                    "title": content.title,
+                    "profession_slug": content.profession_slug,
+                    "specialty_slug": content.specialty_slug,
+                    "seniority": content.seniority,
+                    "employment_type": content.employment_type,
+                    "site_id": site.id,
+                    "licence_requirement": content.licence_requirement,
+                    "hebrew_level": int(content.hebrew_level),
+                    "salary_min_ils": content.salary_min_ils,
+                    "salary_max_ils": content.salary_max_ils,
+                    "start_date": content.start_date,
+                    "duration_days": content.duration_days,
+                    "description_md": content.description_md,
+                    "created_by_id": None,
+                    "approved_at": published,
+                    "first_published_at": published,
+                    "submitted_at": published,
+                    "expires_at": published + timedelta(days=content.duration_days),
+                    "created_at": published,
+                    "updated_at": published,
+                }
+            )
             grant_rows += [{"posting_id": posting_id, "grant_program_id": g} for g in content.grant_ids]
             language_rows += [{"posting_id": posting_id, "language_code": c} for c in content.language_codes]
             if len(rows) == 2000 or n == count - 1:
@@ -143,8 +173,11 @@ class Load:
 
     def summary(self) -> dict[str, float]:
         return {
-            "requests": len(self.latencies), "errors": self.errors, "rps": len(self.latencies) / self.seconds,
-            "p50_ms": percentile(self.latencies, 0.5), "p95_ms": percentile(self.latencies, 0.95),
+            "requests": len(self.latencies),
+            "errors": self.errors,
+            "rps": len(self.latencies) / self.seconds,
+            "p50_ms": percentile(self.latencies, 0.5),
+            "p95_ms": percentile(self.latencies, 0.95),
         }
 
 
@@ -206,21 +239,45 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
     cities = [CityPoint(c["slug"], c["lat"], c["lon"]) for c in vocabulary["cities"]]
     city_rows = vocabulary["cities"]
     specialties = vocabulary["specialties"]
-    words = ["department", "team", "patients", "ward", "clinic", "night", "shifts", "teaching", "research",
-             "hospital", "community", "care", "emergency", "surgery", "residents", "students", "on-call",
-             "relocation", "ulpan", "hebrew", "support"]
+    words = [
+        "department",
+        "team",
+        "patients",
+        "ward",
+        "clinic",
+        "night",
+        "shifts",
+        "teaching",
+        "research",
+        "hospital",
+        "community",
+        "care",
+        "emergency",
+        "surgery",
+        "residents",
+        "students",
+        "on-call",
+        "relocation",
+        "ulpan",
+        "hebrew",
+        "support",
+    ]
     beersheba = next(c for c in cities if c.slug == "beersheba")
     # As the search page asks them: counting the facets its filter column shows at first.
     facets = to_query(SearchState(), {}, 0).facets
     queries = [
-        SearchQuery(text="pediatrcs", now=0, facets=facets), SearchQuery(text="anesthesiolgy", now=0, facets=facets),
-        SearchQuery(text="Beershba", now=0, facets=facets), SearchQuery(text="psychi", now=0, facets=facets),
+        SearchQuery(text="pediatrcs", now=0, facets=facets),
+        SearchQuery(text="anesthesiolgy", now=0, facets=facets),
+        SearchQuery(text="Beershba", now=0, facets=facets),
+        SearchQuery(text="psychi", now=0, facets=facets),
         SearchQuery(text="internal medicine", filters=(AnyOf("region", ("negev",)),), now=0, facets=facets),
         SearchQuery(text="", filters=(IsTrue("is_periphery"),), sort=Sort.NEWEST, now=0, facets=facets),
-        SearchQuery(text="", near=Near("beersheba", beersheba.lat, beersheba.lon, 50), sort=Sort.DISTANCE, now=0,
-                    facets=facets),
-        SearchQuery(text="cardiology", filters=(Range("salary_top_ils", minimum=40000),), sort=Sort.SALARY, now=0,
-                    facets=facets),
+        SearchQuery(
+            text="", near=Near("beersheba", beersheba.lat, beersheba.lon, 50), sort=Sort.DISTANCE, now=0, facets=facets
+        ),
+        SearchQuery(
+            text="cardiology", filters=(Range("salary_top_ils", minimum=40000),), sort=Sort.SALARY, now=0, facets=facets
+        ),
     ]
     engines = {}
     for size in sizes:
@@ -234,24 +291,45 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
                 for i in range(start, min(size, start + 5000)):
                     city, specialty = rng.choice(city_rows), rng.choice(specialties)
                     salary = rng.randrange(15000, 90000, 500) if rng.random() < 0.7 else None
-                    batch.append({
-                        "id": i + 1, "slug": "p",
-                        "title": f"{rng.choice(['Resident', 'Specialist', 'Senior physician'])}, {specialty['name']}",
-                        "description_text": " ".join(rng.choices(words, k=60)), "profession": "physician",
-                        "profession_label": "Physician", "specialty": specialty["slug"],
-                        "specialty_label": specialty["name"],
-                        "specialty_aliases": specialty["aliases"], "employer": f"employer-{i % 40}",
-                        "employer_name": f"Employer {i % 40}", "site_name": "Site", "region": city["region"],
-                        "region_label": city["region"], "is_periphery": city["is_periphery"], "city": city["slug"],
-                        "city_name": city["name"], "city_aliases": city["aliases"],
-                        "_geo": {"lat": city["lat"] + rng.uniform(-0.05, 0.05),
-                                 "lng": city["lon"] + rng.uniform(-0.05, 0.05)},
-                        "grant_programs": [], "grant_names": [], "grant_max_ils": None, "languages_required": [],
-                        "hebrew_level_min": rng.randrange(0, 5), "licence_requirements": ["israeli_licence"],
-                        "salary_min_ils": salary, "salary_max_ils": None, "salary_top_ils": salary,
-                        "employment_type": "full_time", "seniority": "resident", "posted_at": 1_700_000_000 + i,
-                        "expires_at": 4_000_000_000,
-                    })
+                    batch.append(
+                        {
+                            "id": i + 1,
+                            "slug": "p",
+                            "title": f"{rng.choice(RANKS)}, {specialty['name']}",
+                            "description_text": " ".join(rng.choices(words, k=60)),
+                            "profession": "physician",
+                            "profession_label": "Physician",
+                            "specialty": specialty["slug"],
+                            "specialty_label": specialty["name"],
+                            "specialty_aliases": specialty["aliases"],
+                            "employer": f"employer-{i % 40}",
+                            "employer_name": f"Employer {i % 40}",
+                            "site_name": "Site",
+                            "region": city["region"],
+                            "region_label": city["region"],
+                            "is_periphery": city["is_periphery"],
+                            "city": city["slug"],
+                            "city_name": city["name"],
+                            "city_aliases": city["aliases"],
+                            "_geo": {
+                                "lat": city["lat"] + rng.uniform(-0.05, 0.05),
+                                "lng": city["lon"] + rng.uniform(-0.05, 0.05),
+                            },
+                            "grant_programs": [],
+                            "grant_names": [],
+                            "grant_max_ils": None,
+                            "languages_required": [],
+                            "hebrew_level_min": rng.randrange(0, 5),
+                            "licence_requirements": ["israeli_licence"],
+                            "salary_min_ils": salary,
+                            "salary_max_ils": None,
+                            "salary_top_ils": salary,
+                            "employment_type": "full_time",
+                            "seniority": "resident",
+                            "posted_at": 1_700_000_000 + i,
+                            "expires_at": 4_000_000_000,
+                        }
+                    )
                 yield batch
 
         engine.rebuild(batches(size, rng))
@@ -299,16 +377,26 @@ def main() -> None:
         started = time.perf_counter()
         written, indexed = reindex()
         elapsed = time.perf_counter() - started
-    print(f"indexing: {written} postings in {elapsed:.1f} s = {written / elapsed:,.0f} postings/s "
-          f"(index holds {indexed})")
+    print(
+        f"indexing: {written} postings in {elapsed:.1f} s = {written / elapsed:,.0f} postings/s (index holds {indexed})"
+    )
     p50, p95 = engine_latency(app, 2000)
     print(f"engine query over the mix: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
 
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=os.environ.copy(),
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
     )
     try:
         wait_until_up(port)
@@ -326,14 +414,20 @@ def main() -> None:
         server.terminate()
         server.wait()
     for name, figures in (("trivial /healthz", trivial.summary()), ("search fragment", fragment.summary())):
-        print(f"{name:18} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms"
-              f"  ({figures['requests']} requests, {figures['errors']} errors)")
-    print(f"throughput ratio search/trivial: {fragment.summary()['rps'] / trivial.summary()['rps']:.1%} "
-          f"(rounds: {', '.join(f'{ratio:.1%}' for ratio in round_ratios)})")
+        print(
+            f"{name:18} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms"
+            f"  ({figures['requests']} requests, {figures['errors']} errors)"
+        )
+    print(
+        f"throughput ratio search/trivial: {fragment.summary()['rps'] / trivial.summary()['rps']:.1%} "
+        f"(rounds: {', '.join(f'{ratio:.1%}' for ratio in round_ratios)})"
+    )
     if not args.skip_scaling:
         scaling = engine_scaling([10_000, 100_000], 1000)
-        print(f"engine p95 at 10,000: {scaling[10_000]:.2f} ms; at 100,000: {scaling[100_000]:.2f} ms; "
-              f"ratio {scaling[100_000] / scaling[10_000]:.2f}")
+        print(
+            f"engine p95 at 10,000: {scaling[10_000]:.2f} ms; at 100,000: {scaling[100_000]:.2f} ms; "
+            f"ratio {scaling[100_000] / scaling[10_000]:.2f}"
+        )
 
 
 if __name__ == "__main__":

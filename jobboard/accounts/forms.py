@@ -65,14 +65,20 @@ class ChangeEmailForm(FlaskForm):
 
 
 class TimeZoneForm(FlaskForm):
-    time_zone = SelectField(_l("Your time zone"), choices=[("", _l("Not set")), *time_zone_choices()],
-                            validators=[Optional()],
-                            description=_l("Fair times are shown in it beside the fair's own."))
+    time_zone = SelectField(
+        _l("Your time zone"),
+        choices=[("", _l("Not set")), *time_zone_choices()],
+        validators=[Optional()],
+        description=_l("Fair times are shown in it beside the fair's own."),
+    )
 
 
 class TwoFactorForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[InputRequired(), Length(max=20)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class PasswordConfirmForm(FlaskForm):

@@ -19,8 +19,22 @@ from zxcvbn import zxcvbn
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
 CONTEXT_WORDS = (
-    "imap", "medex", "jobboard", "aliyah", "nefesh", "clalit", "maccabi", "meuhedet", "leumit",
-    "hadassah", "ichilov", "sheba", "soroka", "rambam", "doctor", "password",
+    "imap",
+    "medex",
+    "jobboard",
+    "aliyah",
+    "nefesh",
+    "clalit",
+    "maccabi",
+    "meuhedet",
+    "leumit",
+    "hadassah",
+    "ichilov",
+    "sheba",
+    "soroka",
+    "rambam",
+    "doctor",
+    "password",
 )
 
 
@@ -75,6 +89,7 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     result = zxcvbn(password[:100], user_inputs=[*CONTEXT_WORDS, *personal, *whole], max_length=100)
     if result["score"] < 3:
         warning = result["feedback"]["warning"] or _("It would be easy to guess.")
-        return _("This password is too weak. %(warning)s A few unrelated words make a strong password.",
-                 warning=warning)
+        return _(
+            "This password is too weak. %(warning)s A few unrelated words make a strong password.", warning=warning
+        )
     return None

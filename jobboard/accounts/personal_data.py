@@ -14,12 +14,19 @@ from jobboard.i18n import lazy_gettext as _l
 
 
 def _export(user: User) -> Exported:
-    return Exported({
-        "email": user.email, "full_name": user.full_name, "kind": user.kind.value,
-        "created_at": iso(user.created_at), "email_confirmed_at": iso(user.email_confirmed_at),
-        "last_login_at": iso(user.last_login_at), "time_zone": user.time_zone, "language": user.language,
-        "two_factor": user.has_two_factor,
-    })
+    return Exported(
+        {
+            "email": user.email,
+            "full_name": user.full_name,
+            "kind": user.kind.value,
+            "created_at": iso(user.created_at),
+            "email_confirmed_at": iso(user.email_confirmed_at),
+            "last_login_at": iso(user.last_login_at),
+            "time_zone": user.time_zone,
+            "language": user.language,
+            "two_factor": user.has_two_factor,
+        }
+    )
 
 
 def _erase(user: User) -> None:
@@ -28,6 +35,13 @@ def _erase(user: User) -> None:
 
 def register(app: Flask) -> None:
     register_section(
-        app, "account", _l("Your account: address, name, time zone, when it was made and last used, and whether "
-                           "two-factor sign-in is on."), covers=(RecoveryCode.user_id,), export=_export, erase=_erase,
+        app,
+        "account",
+        _l(
+            "Your account: address, name, time zone, when it was made and last used, and whether "
+            "two-factor sign-in is on."
+        ),
+        covers=(RecoveryCode.user_id,),
+        export=_export,
+        erase=_erase,
     )

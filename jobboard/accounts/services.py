@@ -44,12 +44,23 @@ def create_user(
     *, email: str, full_name: str, password: str, kind: AccountKind, confirmed: bool = False, is_admin: bool = False
 ) -> User:
     check_password_policy(password, email=email, name=full_name)
-    return _add_user(email=email, full_name=full_name, password_hash=hash_password(password), kind=kind,
-                     confirmed=confirmed, is_admin=is_admin)
+    return _add_user(
+        email=email,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        kind=kind,
+        confirmed=confirmed,
+        is_admin=is_admin,
+    )
 
 
 def _add_user(
-    *, email: str, full_name: str, password_hash: str, kind: AccountKind, confirmed: bool = False,
+    *,
+    email: str,
+    full_name: str,
+    password_hash: str,
+    kind: AccountKind,
+    confirmed: bool = False,
     is_admin: bool = False,
 ) -> User:
     user = User(
@@ -200,8 +211,12 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
         raise DomainError(_("That is already your address."), field="new_email")
     holder = find_user_by_email(new_email)
     if holder is not None:
-        queue_mail(new_email, _l("Someone tried to move an account to your address"), "accounts/email_taken",
-                   language=holder.language)
+        queue_mail(
+            new_email,
+            _l("Someone tried to move an account to your address"),
+            "accounts/email_taken",
+            language=holder.language,
+        )
         return
     # Bound to the current address and password: a password reset (say, after the account was
     # taken over) kills every e-mail change asked for before it.
@@ -220,8 +235,12 @@ def pending_email_change(token: str) -> tuple[User, str]:
     payload = read_token(CHANGE_EMAIL, token)
     user = db.session.get(User, payload.get("u"))
     new_email = payload.get("e")
-    if (user is None or not user.is_active or not isinstance(new_email, str)
-            or payload.get("f") != fingerprint(user.email + user.password_hash)):
+    if (
+        user is None
+        or not user.is_active
+        or not isinstance(new_email, str)
+        or payload.get("f") != fingerprint(user.email + user.password_hash)
+    ):
         raise InvalidToken(_("This link has already been used or is no longer valid."))
     return user, new_email
 
@@ -233,8 +252,14 @@ def confirm_email_change(token: str) -> User:
     old_email = user.email
     user.email = new_email
     user.email_confirmed_at = utcnow()
-    queue_mail(old_email, _l("Your e-mail address was changed"), "accounts/email_changed", language=user.language,
-               user=user, new_email=new_email)
+    queue_mail(
+        old_email,
+        _l("Your e-mail address was changed"),
+        "accounts/email_changed",
+        language=user.language,
+        user=user,
+        new_email=new_email,
+    )
     return user
 
 
@@ -261,4 +286,3 @@ def load_session_user(user_id: str) -> User | None:
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
-

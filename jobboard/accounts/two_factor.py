@@ -83,8 +83,9 @@ def enable(user: User, secret: str, code: str) -> list[str]:
         raise Conflict(_("Two-factor sign-in is already on."))
     step = _accepted_step(secret, code, None)
     if step is None:
-        raise DomainError(_("That code is not right. Check the time on your phone and try the current code."),
-                          field="code")
+        raise DomainError(
+            _("That code is not right. Check the time on your phone and try the current code."), field="code"
+        )
     user.totp_secret, user.totp_last_step = secret, step
     user.end_sessions()
     audit.record("two_factor.enabled", actor_id=user.id, subject_type="user", subject_id=user.id)
@@ -100,9 +101,14 @@ def send_admin_setup_link(user: User) -> None:
     if not user.is_admin or user.has_two_factor:
         raise Conflict(_("This account needs no set-up link."))
     token = make_token(ADMIN_SETUP, {"u": user.id, "f": _admin_setup_binding(user)})
-    queue_mail(user.email, _l("Set up two-factor sign-in for your administrator account"),
-               "accounts/admin_two_factor_setup", language=user.language, user=user,
-               setup_url=external_url("accounts.admin_two_factor_setup", token=token))
+    queue_mail(
+        user.email,
+        _l("Set up two-factor sign-in for your administrator account"),
+        "accounts/admin_two_factor_setup",
+        language=user.language,
+        user=user,
+        setup_url=external_url("accounts.admin_two_factor_setup", token=token),
+    )
 
 
 def admin_for_setup(token: str, user: User) -> User:
@@ -124,8 +130,11 @@ def verify(user: User, code: str) -> bool:
     if step is not None:
         user.totp_last_step = step
         return True
-    recovery = db.session.scalar(select(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code), RecoveryCode.used_at.is_(None)))
+    recovery = db.session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code), RecoveryCode.used_at.is_(None)
+        )
+    )
     if recovery is not None:
         recovery.used_at = utcnow()
         audit.record("two_factor.recovery_code_used", actor_id=user.id, subject_type="user", subject_id=user.id)
@@ -151,5 +160,10 @@ def regenerate_recovery_codes(user: User) -> list[str]:
 
 
 def remaining_recovery_codes(user: User) -> int:
-    return len(list(db.session.scalars(select(RecoveryCode.id).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))))
+    return len(
+        list(
+            db.session.scalars(
+                select(RecoveryCode.id).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+            )
+        )
+    )

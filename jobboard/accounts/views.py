@@ -59,8 +59,10 @@ def signup() -> Response | str:
     if form.validate_on_submit():
         with errors_on(form):
             services.sign_up(
-                email=filled(form.email.data), full_name=filled(form.full_name.data),
-                password=filled(form.password.data), kind=AccountKind.DOCTOR,
+                email=filled(form.email.data),
+                full_name=filled(form.full_name.data),
+                password=filled(form.password.data),
+                kind=AccountKind.DOCTOR,
             )
             return redirect(url_for("accounts.check_email", reason="signup"))
     return form_page("accounts/signup.html", form)
@@ -106,8 +108,12 @@ def login() -> Response:
             target = safe_next(request.args.get("next"), url_for("pages.dashboard"))
             if user.has_two_factor:
                 session.clear()
-                session[PENDING_TWO_FACTOR] = {"u": user.id, "v": user.session_version,
-                                               "r": bool(form.remember.data), "n": target}
+                session[PENDING_TWO_FACTOR] = {
+                    "u": user.id,
+                    "v": user.session_version,
+                    "r": bool(form.remember.data),
+                    "n": target,
+                }
                 return redirect(url_for("accounts.two_factor"))
             start_session(user, remember=form.remember.data)
             return redirect(target)
@@ -135,8 +141,13 @@ def _two_factor_limit_key() -> str:
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
-@limiter.limit("5/minute;30/hour", methods=["POST"], exempt_when=lambda: PENDING_TWO_FACTOR not in session,
-               key_func=_two_factor_limit_key, deduct_when=lambda response: response.status_code >= 400)
+@limiter.limit(
+    "5/minute;30/hour",
+    methods=["POST"],
+    exempt_when=lambda: PENDING_TWO_FACTOR not in session,
+    key_func=_two_factor_limit_key,
+    deduct_when=lambda response: response.status_code >= 400,
+)
 @public
 def two_factor() -> Response:
     """The second step of signing in, for accounts with two-factor sign-in."""
@@ -315,8 +326,9 @@ def change_email() -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             services.request_email_change(current_user, filled(form.new_email.data), filled(form.password.data))
-            flash(_("We sent a confirmation link to the new address. The change takes effect once you follow it."),
-                  "info")
+            flash(
+                _("We sent a confirmation link to the new address. The change takes effect once you follow it."), "info"
+            )
             return redirect(url_for("accounts.settings"))
     return _settings_page(email_form=form)
 

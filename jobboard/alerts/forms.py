@@ -16,8 +16,9 @@ def frequency_choices() -> list[tuple[str, str]]:
 
 class AlertForm(FlaskForm):
     name = text_field(_l("Name of the alert"), max_length=120)
-    frequency = SelectField(_l("How often"), choices=frequency_choices, default=Frequency.DAILY.value,
-                            validators=[InputRequired()])
+    frequency = SelectField(
+        _l("How often"), choices=frequency_choices, default=Frequency.DAILY.value, validators=[InputRequired()]
+    )
     query = HiddenField(validators=[Length(max=4000)])
 
 

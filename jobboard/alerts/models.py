@@ -22,7 +22,9 @@ class Frequency(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "instant": _("As they come (within the hour)"), "daily": _("Daily digest"), "weekly": _("Weekly digest"),
+            "instant": _("As they come (within the hour)"),
+            "daily": _("Daily digest"),
+            "weekly": _("Weekly digest"),
         }[self.value]
 
 

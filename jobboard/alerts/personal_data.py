@@ -23,18 +23,28 @@ def _of(user: User) -> ColumnElement[bool]:
 
 def _alert_data(alert: Alert) -> dict[str, object]:
     sent = db.session.execute(
-        select(AlertSent.posting_id, Posting.title, AlertSent.sent_at).join(Posting, Posting.id == AlertSent.posting_id)
-        .where(AlertSent.alert_id == alert.id).order_by(AlertSent.sent_at, AlertSent.id)
+        select(AlertSent.posting_id, Posting.title, AlertSent.sent_at)
+        .join(Posting, Posting.id == AlertSent.posting_id)
+        .where(AlertSent.alert_id == alert.id)
+        .order_by(AlertSent.sent_at, AlertSent.id)
     ).tuples()
     return {
-        "name": alert.name, "search": alert.query_string, "frequency": alert.frequency.value,
-        "status": alert.status.value, "time_zone": alert.time_zone, "language": alert.language,
+        "name": alert.name,
+        "search": alert.query_string,
+        "frequency": alert.frequency.value,
+        "status": alert.status.value,
+        "time_zone": alert.time_zone,
+        "language": alert.language,
         "saved_with_address_only": alert.email if alert.user_id is None else None,
-        "created_at": iso(alert.created_at), "confirmed_at": iso(alert.confirmed_at),
-        "last_sent_at": iso(alert.last_sent_at), "found_last_time": alert.last_found,
+        "created_at": iso(alert.created_at),
+        "confirmed_at": iso(alert.confirmed_at),
+        "last_sent_at": iso(alert.last_sent_at),
+        "found_last_time": alert.last_found,
         "postings_sent": alert.total_sent,
-        "sent": [{"posting": {"id": posting_id, "title": title}, "sent_at": iso(sent_at)}
-                 for posting_id, title, sent_at in sent],
+        "sent": [
+            {"posting": {"id": posting_id, "title": title}, "sent_at": iso(sent_at)}
+            for posting_id, title, sent_at in sent
+        ],
     }
 
 
@@ -49,6 +59,10 @@ def _erase(user: User) -> None:
 
 def register(app: Flask) -> None:
     register_section(
-        app, "alerts", _l("Your job alerts, those saved with your address alone too: the search, how often, and "
-                          "what each has sent."), covers=(Alert.user_id,), export=_export, erase=_erase,
+        app,
+        "alerts",
+        _l("Your job alerts, those saved with your address alone too: the search, how often, and what each has sent."),
+        covers=(Alert.user_id,),
+        export=_export,
+        erase=_erase,
     )

@@ -104,8 +104,14 @@ def create_alert(*, user: User | None, email: str | None, name: str, query_strin
     if user is None and not email:
         raise DomainError(_("Give the address the alerts should go to."), field="email")
     if _count_for(user, email) >= MAX_ALERTS:
-        raise DomainError(ngettext("You can keep at most %(num)d alert. Delete one first.",
-                                   "You can keep at most %(num)d alerts. Delete one first.", MAX_ALERTS), field="name")
+        raise DomainError(
+            ngettext(
+                "You can keep at most %(num)d alert. Delete one first.",
+                "You can keep at most %(num)d alerts. Delete one first.",
+                MAX_ALERTS,
+            ),
+            field="name",
+        )
     now = utcnow()
     alert = Alert(
         user_id=user.id if user else None,

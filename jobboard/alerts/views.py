@@ -26,7 +26,9 @@ def create() -> Response:
     services.create_alert(
         user=current_user if current_user.is_authenticated else None,
         email=None if current_user.is_authenticated else form.email.data,
-        name=filled(form.name.data), query_string=form.query.data or "", frequency=Frequency(form.frequency.data),
+        name=filled(form.name.data),
+        query_string=form.query.data or "",
+        frequency=Frequency(form.frequency.data),
     )
     if current_user.is_authenticated:
         flash(_("Alert “%(name)s” saved.", name=form.name.data), "success")
@@ -82,7 +84,10 @@ def update(alert_id: int) -> Response:
 def change(alert_id: int, action: str) -> Response:
     alert = services.own_alert(current_user, alert_id)
     {"pause": services.pause, "resume": services.resume, "delete": services.delete}[action](alert)
-    messages = {"pause": _("The alert is paused."), "resume": _("The alert is on again."),
-                "delete": _("The alert is deleted.")}
+    messages = {
+        "pause": _("The alert is paused."),
+        "resume": _("The alert is on again."),
+        "delete": _("The alert is deleted."),
+    }
     flash(messages[action], "success")
     return redirect(url_for("alerts.index"))

@@ -54,15 +54,25 @@ def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Ap
         raise DomainError(_("Complete your profile before applying."), field="cv_id")
     source = file_path(cv.stored_name).read_bytes()
     application = Application(
-        posting_id=posting.id, org_id=posting.org_id, doctor_id=doctor.id, cover_note=cover_note.strip(),
-        cv_stored_name=write_file(source), cv_original_name=cv.original_name, cv_size_bytes=cv.size_bytes,
+        posting_id=posting.id,
+        org_id=posting.org_id,
+        doctor_id=doctor.id,
+        cover_note=cover_note.strip(),
+        cv_stored_name=write_file(source),
+        cv_original_name=cv.original_name,
+        cv_size_bytes=cv.size_bytes,
     )
     db.session.add(application)
     db.session.flush()
     db.session.add(ApplicationEvent(application_id=application.id, actor_id=doctor.id, to_stage=Stage.APPLIED))
     queue_mail(
-        doctor.email, _l("Application received: %(title)s", title=posting.title), "applications/received",
-        language=doctor.language, user=doctor, posting=posting, applications_url=external_url("applications.mine"),
+        doctor.email,
+        _l("Application received: %(title)s", title=posting.title),
+        "applications/received",
+        language=doctor.language,
+        user=doctor,
+        posting=posting,
+        applications_url=external_url("applications.mine"),
     )
     send_immediate_notices(application)
     return application

@@ -92,7 +92,10 @@ def clean_pdf(data: bytes) -> CleanPdf:
         # Run as a plain script (-I: isolated), so the child loads pikepdf and nothing of the app.
         completed = subprocess.run(  # noqa: S603 - the app's own script, run by this interpreter
             [sys.executable, "-I", str(Path(__file__).with_name("pdfcheck.py"))],
-            input=data, capture_output=True, timeout=CHECK_TIMEOUT_SECONDS, check=False,
+            input=data,
+            capture_output=True,
+            timeout=CHECK_TIMEOUT_SECONDS,
+            check=False,
         )
         header, _, copy = completed.stdout.partition(b"\n")
         verdict = json.loads(header.decode() or "{}") if completed.returncode == 0 else {}

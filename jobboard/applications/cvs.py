@@ -39,9 +39,11 @@ MAX_CVS = 10
 
 
 def cvs_of(user: User) -> list[CvDocument]:
-    return list(db.session.scalars(
-        select(CvDocument).where(CvDocument.owner_id == user.id).order_by(CvDocument.uploaded_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(CvDocument).where(CvDocument.owner_id == user.id).order_by(CvDocument.uploaded_at.desc())
+        )
+    )
 
 
 def upload_cv(user: User, filename: str, data: bytes) -> CvDocument:
@@ -49,12 +51,23 @@ def upload_cv(user: User, filename: str, data: bytes) -> CvDocument:
         raise NotPermitted(_("Only doctors' accounts keep CVs."))
     count = db.session.scalar(select(func.count()).select_from(CvDocument).where(CvDocument.owner_id == user.id)) or 0
     if count >= MAX_CVS:
-        raise DomainError(ngettext("You can keep at most %(num)d CV. Delete it first.",
-                                   "You can keep at most %(num)d CVs. Delete one first.", MAX_CVS), field="file")
+        raise DomainError(
+            ngettext(
+                "You can keep at most %(num)d CV. Delete it first.",
+                "You can keep at most %(num)d CVs. Delete one first.",
+                MAX_CVS,
+            ),
+            field="file",
+        )
     checked = check_pdf(filename, data)
     cv = CvDocument(
-        owner_id=user.id, stored_name=write_file(checked.data), original_name=checked.display_name,
-        size_bytes=len(checked.data), page_count=checked.pages, sha256=checked.sha256, is_default=count == 0,
+        owner_id=user.id,
+        stored_name=write_file(checked.data),
+        original_name=checked.display_name,
+        size_bytes=len(checked.data),
+        page_count=checked.pages,
+        sha256=checked.sha256,
+        is_default=count == 0,
     )
     db.session.add(cv)
     db.session.flush()

@@ -61,20 +61,25 @@ class ProfileForm(FlaskForm):
     specialty_slug = SelectField(_l("Specialty"), validators=[Optional()], description=_l("For physicians."))
     seniority = SelectField(_l("Seniority"), choices=_seniorities, validators=[Optional()])
     years_experience = IntegerField(_l("Years of experience"), validators=[Optional(), NumberRange(0, 70)])
-    training_country = SelectField(_l("Country of medical training"), choices=_blank("—", COUNTRIES),
-                                   validators=[Optional()])
-    residence_country = SelectField(_l("Country of residence"), choices=_blank("—", COUNTRIES),
-                                    validators=[Optional()])
+    training_country = SelectField(
+        _l("Country of medical training"), choices=_blank("—", COUNTRIES), validators=[Optional()]
+    )
+    residence_country = SelectField(_l("Country of residence"), choices=_blank("—", COUNTRIES), validators=[Optional()])
     licence_status = SelectField(_l("Israeli licence"), choices=_licence_statuses, validators=[InputRequired()])
     hebrew_level = SelectField(_l("Hebrew"), coerce=int, choices=_hebrew_levels)
     language_codes = CheckboxesField(_l("Other languages you work in"), validators=[Optional()])
-    move_month = DateField(_l("Planned move (month)"), format="%Y-%m", validators=[Optional()],
-                           render_kw={"type": "month"})
+    move_month = DateField(
+        _l("Planned move (month)"), format="%Y-%m", validators=[Optional()], render_kw={"type": "month"}
+    )
     region_slugs = CheckboxesField(_l("Regions you would like to work in"), validators=[Optional()])
     open_to_periphery = BooleanField(_l("Open to positions in the periphery"))
     summary = textarea_field(_l("Short summary"), max_length=2000)
-    phone = text_field(_l("Phone (optional)"), max_length=40, required=False,
-                       validators=(Regexp(r"^\+?[0-9 ()\-]{6,40}$", message=_l("Digits, spaces and + only.")),))
+    phone = text_field(
+        _l("Phone (optional)"),
+        max_length=40,
+        required=False,
+        validators=(Regexp(r"^\+?[0-9 ()\-]{6,40}$", message=_l("Digits, spaces and + only.")),),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,23 +93,34 @@ class ProfileForm(FlaskForm):
         """A new profile starts open to the periphery."""
         if fields is None:
             return cls(data={"open_to_periphery": True})
-        data = {**asdict(fields), "profession_slug": fields.profession_slug or "",
-                "specialty_slug": fields.specialty_slug or "",
-                "seniority": fields.seniority.value if fields.seniority else "",
-                "training_country": fields.training_country or "", "residence_country": fields.residence_country or "",
-                "licence_status": fields.licence_status.value, "hebrew_level": int(fields.hebrew_level)}
+        data = {
+            **asdict(fields),
+            "profession_slug": fields.profession_slug or "",
+            "specialty_slug": fields.specialty_slug or "",
+            "seniority": fields.seniority.value if fields.seniority else "",
+            "training_country": fields.training_country or "",
+            "residence_country": fields.residence_country or "",
+            "licence_status": fields.licence_status.value,
+            "hebrew_level": int(fields.hebrew_level),
+        }
         return cls(data=data)
 
     def to_fields(self) -> ProfileFields:
         return ProfileFields(
-            profession_slug=self.profession_slug.data or None, specialty_slug=self.specialty_slug.data or None,
+            profession_slug=self.profession_slug.data or None,
+            specialty_slug=self.specialty_slug.data or None,
             seniority=Seniority(self.seniority.data) if self.seniority.data else None,
-            years_experience=self.years_experience.data, training_country=self.training_country.data or None,
+            years_experience=self.years_experience.data,
+            training_country=self.training_country.data or None,
             residence_country=self.residence_country.data or None,
-            licence_status=LicenceStatus(self.licence_status.data), hebrew_level=HebrewLevel(self.hebrew_level.data),
-            move_month=month_start(self.move_month.data), open_to_periphery=self.open_to_periphery.data,
-            summary=self.summary.data or "", phone=self.phone.data or None,
-            language_codes=self.language_codes.data or [], region_slugs=self.region_slugs.data or [],
+            licence_status=LicenceStatus(self.licence_status.data),
+            hebrew_level=HebrewLevel(self.hebrew_level.data),
+            move_month=month_start(self.move_month.data),
+            open_to_periphery=self.open_to_periphery.data,
+            summary=self.summary.data or "",
+            phone=self.phone.data or None,
+            language_codes=self.language_codes.data or [],
+            region_slugs=self.region_slugs.data or [],
         )
 
 
@@ -114,8 +130,9 @@ class CvUploadForm(FlaskForm):
 
 class ApplyForm(FlaskForm):
     cv_id = SelectField(_l("CV"), coerce=int, validators=[InputRequired(_l("Choose the CV to send."))])
-    cover_note = textarea_field(_l("Cover note"), max_length=5000,
-                                description=_l("Why this position? When could you start?"))
+    cover_note = textarea_field(
+        _l("Cover note"), max_length=5000, description=_l("Why this position? When could you start?")
+    )
 
 
 class WithdrawForm(FlaskForm):
@@ -133,30 +150,48 @@ class NoteForm(FlaskForm):
 
 
 class RatingForm(FlaskForm):
-    rating = SelectField(_l("Rating"), coerce=lambda v: int(v) if v else None,
-                         choices=[("", "—"), *((str(n), "★" * n) for n in range(1, 6))], validators=[Optional()])
+    rating = SelectField(
+        _l("Rating"),
+        coerce=lambda v: int(v) if v else None,
+        choices=[("", "—"), *((str(n), "★" * n) for n in range(1, 6))],
+        validators=[Optional()],
+    )
 
 
 class RejectionTemplateForm(FlaskForm):
     subject = text_field(_l("Subject"), max_length=200)
-    body = textarea_field(_l("Text"), max_length=8000, required=True,
-                          description=_l("{name}, {title} and {employer} are replaced by the doctor's name, "
-                                         "the posting's title and your organisation's name."))
+    body = textarea_field(
+        _l("Text"),
+        max_length=8000,
+        required=True,
+        description=_l(
+            "{name}, {title} and {employer} are replaced by the doctor's name, "
+            "the posting's title and your organisation's name."
+        ),
+    )
 
 
 class MailModeForm(FlaskForm):
-    mode = SelectField(_l("New applications"), choices=[
-        (MailMode.IMMEDIATE.value, _l("An e-mail for each new application")),
-        (MailMode.DAILY.value, _l("One summary a day")),
-        (MailMode.OFF.value, _l("No e-mail")),
-    ], validators=[InputRequired()])
+    mode = SelectField(
+        _l("New applications"),
+        choices=[
+            (MailMode.IMMEDIATE.value, _l("An e-mail for each new application")),
+            (MailMode.DAILY.value, _l("One summary a day")),
+            (MailMode.OFF.value, _l("No e-mail")),
+        ],
+        validators=[InputRequired()],
+    )
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=1024)],
-                             render_kw={"autocomplete": "current-password"})
-    confirm = BooleanField(_l("I understand that this cannot be undone"),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    password = PasswordField(
+        _l("Your password"),
+        validators=[InputRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        _l("I understand that this cannot be undone"), validators=[DataRequired(_l("Tick the box to confirm."))]
+    )
 
 
 class ApplicantFilterForm(FlaskForm):
@@ -169,15 +204,26 @@ class ApplicantFilterForm(FlaskForm):
     stage = SelectField(_l("Stage"), choices=_any_stage, validators=[Optional()])
     specialty = SelectField(_l("Specialty"), validators=[Optional()])
     licence = SelectField(_l("Licence"), choices=_any_licence_status, validators=[Optional()])
-    hebrew = SelectField(_l("Hebrew at least"), coerce=lambda v: int(v) if v not in (None, "") else None,
-                         choices=_any_hebrew_level, validators=[Optional()])
+    hebrew = SelectField(
+        _l("Hebrew at least"),
+        coerce=lambda v: int(v) if v not in (None, "") else None,
+        choices=_any_hebrew_level,
+        validators=[Optional()],
+    )
     move_before = DateField(_l("Moving by"), format="%Y-%m", validators=[Optional()], render_kw={"type": "month"})
-    sort = SelectField(_l("Sort"), choices=[("newest", _l("Newest first")), ("oldest", _l("Oldest first")),
-                                            ("rating", _l("Best rated")), ("move", _l("Moving soonest")),
-                                            ("name", _l("Name"))],
-                       default="newest", validators=[Optional()])
+    sort = SelectField(
+        _l("Sort"),
+        choices=[
+            ("newest", _l("Newest first")),
+            ("oldest", _l("Oldest first")),
+            ("rating", _l("Best rated")),
+            ("move", _l("Moving soonest")),
+            ("name", _l("Name")),
+        ],
+        default="newest",
+        validators=[Optional()],
+    )
 
 
 def month_start(value: date | None) -> date | None:
     return value.replace(day=1) if value else None
-

@@ -28,8 +28,10 @@ class LicenceStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "not_started": _("Not started"), "file_submitted": _("File submitted"),
-            "exam_scheduled": _("Exam scheduled"), "exam_exemption_granted": _("Exam exemption granted"),
+            "not_started": _("Not started"),
+            "file_submitted": _("File submitted"),
+            "exam_scheduled": _("Exam scheduled"),
+            "exam_exemption_granted": _("Exam exemption granted"),
             "licensed": _("Israeli licence held"),
         }[self.value]
 

@@ -27,7 +27,8 @@ from jobboard.orgs.queries import acting_staff
 
 def set_mail_mode(membership: Membership, mode: MailMode) -> None:
     preference = db.session.get(NotificationPreference, membership.id) or NotificationPreference(
-        membership_id=membership.id)
+        membership_id=membership.id
+    )
     preference.new_applications = mode
     db.session.add(preference)
 
@@ -48,10 +49,14 @@ def send_immediate_notices(application: Application) -> None:
     for user, mode in members:
         if mode == MailMode.IMMEDIATE:
             queue_mail(
-                user.email, _l("New application: %(title)s", title=application.posting.title),
-                "applications/new_for_staff", language=user.language, posting=application.posting,
-                url=external_url("applications.detail", org_slug=application.posting.org.slug,
-                                 application_id=application.id),
+                user.email,
+                _l("New application: %(title)s", title=application.posting.title),
+                "applications/new_for_staff",
+                language=user.language,
+                posting=application.posting,
+                url=external_url(
+                    "applications.detail", org_slug=application.posting.org.slug, application_id=application.id
+                ),
             )
 
 
@@ -62,30 +67,49 @@ def send_daily_digests(now: datetime | None = None) -> int:
     now = now or utcnow()
     sent = 0
     memberships = db.session.scalars(
-        select(Membership).join(User).join(Organization).where(
-            acting_staff(), Organization.status != OrgStatus.SUSPENDED,
+        select(Membership)
+        .join(User)
+        .join(Organization)
+        .where(
+            acting_staff(),
+            Organization.status != OrgStatus.SUSPENDED,
         )
     )
     for membership in memberships:
         preference = db.session.get(NotificationPreference, membership.id) or NotificationPreference(
-            membership_id=membership.id, new_applications=MailMode.DAILY)
+            membership_id=membership.id, new_applications=MailMode.DAILY
+        )
         if preference.new_applications != MailMode.DAILY:
             continue
         since = preference.last_digest_at or now - timedelta(days=1)
         if now - since < timedelta(hours=23):
             continue
-        fresh = list(db.session.scalars(
-            select(Application).where(Application.org_id == membership.org_id, Application.created_at > since,
-                                      Application.created_at <= now).order_by(Application.created_at)
-        ))
+        fresh = list(
+            db.session.scalars(
+                select(Application)
+                .where(
+                    Application.org_id == membership.org_id,
+                    Application.created_at > since,
+                    Application.created_at <= now,
+                )
+                .order_by(Application.created_at)
+            )
+        )
         preference.last_digest_at = now
         db.session.add(preference)
         if fresh:
             queue_mail(
                 membership.user.email,
-                lazy_ngettext("%(num)d new application at %(employer)s", "%(num)d new applications at %(employer)s",
-                              len(fresh), employer=membership.org.name),
-                "applications/daily_digest", language=membership.user.language, applications=fresh, org=membership.org,
+                lazy_ngettext(
+                    "%(num)d new application at %(employer)s",
+                    "%(num)d new applications at %(employer)s",
+                    len(fresh),
+                    employer=membership.org.name,
+                ),
+                "applications/daily_digest",
+                language=membership.user.language,
+                applications=fresh,
+                org=membership.org,
                 url=external_url("applications.applicants", org_slug=membership.org.slug),
             )
             sent += 1

@@ -34,25 +34,69 @@ import sys
 import pikepdf
 
 MAX_PAGES = 100
-CATALOG_KEYS = frozenset({
-    "/Type", "/Version", "/Extensions", "/Pages", "/PageLabels", "/Names", "/Dests", "/ViewerPreferences",
-    "/PageLayout", "/PageMode", "/Outlines", "/Threads", "/Metadata", "/StructTreeRoot", "/MarkInfo", "/Lang",
-    "/OutputIntents", "/OCProperties",
-})
+CATALOG_KEYS = frozenset(
+    {
+        "/Type",
+        "/Version",
+        "/Extensions",
+        "/Pages",
+        "/PageLabels",
+        "/Names",
+        "/Dests",
+        "/ViewerPreferences",
+        "/PageLayout",
+        "/PageMode",
+        "/Outlines",
+        "/Threads",
+        "/Metadata",
+        "/StructTreeRoot",
+        "/MarkInfo",
+        "/Lang",
+        "/OutputIntents",
+        "/OCProperties",
+    }
+)
 NAME_TREES = frozenset({"/Dests"})
 TRAILER_KEYS = frozenset({"/Root", "/Info", "/ID", "/Size"})
-PASSIVE_ANNOTATIONS = frozenset({
-    "/Link", "/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine", "/Highlight",
-    "/Underline", "/Squiggly", "/StrikeOut", "/Caret", "/Ink", "/Popup", "/Stamp",
-})
+PASSIVE_ANNOTATIONS = frozenset(
+    {
+        "/Link",
+        "/Text",
+        "/FreeText",
+        "/Line",
+        "/Square",
+        "/Circle",
+        "/Polygon",
+        "/PolyLine",
+        "/Highlight",
+        "/Underline",
+        "/Squiggly",
+        "/StrikeOut",
+        "/Caret",
+        "/Ink",
+        "/Popup",
+        "/Stamp",
+    }
+)
 # Printable ASCII without spaces or backslashes (a URI in a PDF is 7-bit ASCII).
 WEB_ADDRESS = re.compile(r"(?:https?://|mailto:)[!-\[\]-~]+", re.IGNORECASE)
 
 ACTIVE_KEYS = ("/JavaScript", "/JS", "/Launch", "/EmbeddedFiles", "/OpenAction", "/AA", "/RichMedia", "/XFA", "/EF")
-ACTIVE_ACTIONS = frozenset({
-    "/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE", "/Rendition", "/Movie", "/Sound",
-    "/RichMediaExecute", "/GoTo3DView",
-})
+ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+        "/Rendition",
+        "/Movie",
+        "/Sound",
+        "/RichMediaExecute",
+        "/GoTo3DView",
+    }
+)
 ACTIVE_ANNOTATIONS = frozenset({"/FileAttachment", "/Widget", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"})
 
 
@@ -76,9 +120,13 @@ def clean(data: bytes) -> tuple[dict[str, object], bytes]:
         try:
             disarm(pdf)
             copy = io.BytesIO()
-            pdf.save(copy, deterministic_id=True, compress_streams=False,
-                     stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                     object_stream_mode=pikepdf.ObjectStreamMode.disable)
+            pdf.save(
+                copy,
+                deterministic_id=True,
+                compress_streams=False,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                object_stream_mode=pikepdf.ObjectStreamMode.disable,
+            )
         except Exception:  # noqa: BLE001 - a structure too broken to rewrite is not a readable PDF
             return _refuse("unreadable"), b""
     verdict = inspect(copy.getvalue())
@@ -260,9 +308,11 @@ def _has_active_content(pdf: pikepdf.Pdf) -> bool:
             else:
                 continue
             # Indirect children are visited as top-level objects of their own.
-            pending.extend(child for child in children
-                           if isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))
-                           and not child.is_indirect)
+            pending.extend(
+                child
+                for child in children
+                if isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and not child.is_indirect
+            )
     return False
 
 

@@ -41,16 +41,24 @@ def _export_profile(user: User) -> Exported:
     profile = profile_of(user)
     if profile is None:
         return Exported(None)
-    return Exported({
-        "profession": profile.profession_slug, "specialty": profile.specialty_slug,
-        "seniority": profile.seniority.value if profile.seniority else None,
-        "years_experience": profile.years_experience, "training_country": profile.training_country,
-        "residence_country": profile.residence_country, "licence_status": profile.licence_status.value,
-        "hebrew_level": HebrewLevel(profile.hebrew_level).name, "languages": [lang.code for lang in profile.languages],
-        "move_month": profile.move_month.isoformat()[:7] if profile.move_month else None,
-        "preferred_regions": [r.slug for r in profile.preferred_regions],
-        "open_to_periphery": profile.open_to_periphery, "summary": profile.summary, "phone": profile.phone,
-    })
+    return Exported(
+        {
+            "profession": profile.profession_slug,
+            "specialty": profile.specialty_slug,
+            "seniority": profile.seniority.value if profile.seniority else None,
+            "years_experience": profile.years_experience,
+            "training_country": profile.training_country,
+            "residence_country": profile.residence_country,
+            "licence_status": profile.licence_status.value,
+            "hebrew_level": HebrewLevel(profile.hebrew_level).name,
+            "languages": [lang.code for lang in profile.languages],
+            "move_month": profile.move_month.isoformat()[:7] if profile.move_month else None,
+            "preferred_regions": [r.slug for r in profile.preferred_regions],
+            "open_to_periphery": profile.open_to_periphery,
+            "summary": profile.summary,
+            "phone": profile.phone,
+        }
+    )
 
 
 def _erase_profile(user: User) -> None:
@@ -66,8 +74,15 @@ def _cv_entry(cv: CvDocument) -> str:
 def _export_cvs(user: User) -> Exported:
     cvs = cvs_of(user)
     return Exported(
-        [{"file": _cv_entry(cv), "uploaded_at": iso(cv.uploaded_at), "pages": cv.page_count, "default": cv.is_default}
-         for cv in cvs],
+        [
+            {
+                "file": _cv_entry(cv),
+                "uploaded_at": iso(cv.uploaded_at),
+                "pages": cv.page_count,
+                "default": cv.is_default,
+            }
+            for cv in cvs
+        ],
         tuple(ExportedFile(_cv_entry(cv), file_path(cv.stored_name)) for cv in cvs),
     )
 
@@ -79,9 +94,9 @@ def _erase_cvs(user: User) -> None:
 
 
 def _applications_of(user: User) -> list[Application]:
-    return list(db.session.scalars(
-        select(Application).where(Application.doctor_id == user.id).order_by(Application.created_at)
-    ))
+    return list(
+        db.session.scalars(select(Application).where(Application.doctor_id == user.id).order_by(Application.created_at))
+    )
 
 
 def _sent_cv_entry(application: Application) -> str:
@@ -93,15 +108,26 @@ def _application_data(application: Application, doctor_id: int) -> dict[str, obj
         select(ApplicationEvent).where(ApplicationEvent.application_id == application.id).order_by(ApplicationEvent.id)
     )
     return {
-        "posting": {"id": application.posting_id, "title": application.posting.title,
-                    "employer": application.posting.org.name},
-        "applied_at": iso(application.created_at), "stage": application.stage.value,
+        "posting": {
+            "id": application.posting_id,
+            "title": application.posting.title,
+            "employer": application.posting.org.name,
+        },
+        "applied_at": iso(application.created_at),
+        "stage": application.stage.value,
         "cover_note": application.cover_note,
         "cv_sent": _sent_cv_entry(application) if application.cv_stored_name else None,
         "withdrawal_reason": application.withdrawal_reason,
-        "history": [{"at": iso(e.created_at), "from": e.from_stage.value if e.from_stage else None,
-                     "to": e.to_stage.value, "by": "you" if e.is_by(doctor_id) else "employer",
-                     "note": e.note_for_doctor(doctor_id)} for e in events],
+        "history": [
+            {
+                "at": iso(e.created_at),
+                "from": e.from_stage.value if e.from_stage else None,
+                "to": e.to_stage.value,
+                "by": "you" if e.is_by(doctor_id) else "employer",
+                "note": e.note_for_doctor(doctor_id),
+            }
+            for e in events
+        ],
     }
 
 
@@ -141,20 +167,43 @@ def delete_account(user: User, password: str) -> None:
     audit.record("account.deleted", actor_id=None, subject_type="user", subject_id=user_id)
     db.session.delete(user)
     db.session.flush()
-    queue_mail(email, _l("Your account is deleted"), "applications/account_deleted", language=language,
-               erase_after_delivery=True)
+    queue_mail(
+        email,
+        _l("Your account is deleted"),
+        "applications/account_deleted",
+        language=language,
+        erase_after_delivery=True,
+    )
 
 
 def register(app: Flask) -> None:
-    register_section(app, "profile", _l("Your profile."), covers=(DoctorProfile.user_id,), export=_export_profile,
-                     erase=_erase_profile)
-    register_section(app, "cvs", _l("Every CV you uploaded (the files are in the zip)."), covers=(CvDocument.owner_id,),
-                     export=_export_cvs, erase=_erase_cvs)
     register_section(
-        app, "applications", _l("Your applications: your cover note, the CV you sent (in the zip), your reasons for "
-                                "withdrawing, and each stage they reached."),
-        covers=(Application.doctor_id, ApplicationEvent.actor_id), export=_export_applications,
+        app,
+        "profile",
+        _l("Your profile."),
+        covers=(DoctorProfile.user_id,),
+        export=_export_profile,
+        erase=_erase_profile,
+    )
+    register_section(
+        app,
+        "cvs",
+        _l("Every CV you uploaded (the files are in the zip)."),
+        covers=(CvDocument.owner_id,),
+        export=_export_cvs,
+        erase=_erase_cvs,
+    )
+    register_section(
+        app,
+        "applications",
+        _l(
+            "Your applications: your cover note, the CV you sent (in the zip), your reasons for "
+            "withdrawing, and each stage they reached."
+        ),
+        covers=(Application.doctor_id, ApplicationEvent.actor_id),
+        export=_export_applications,
         erase=_erase_applications,
     )
-    register_attribution(app, "the staff member who wrote a private note about an application",
-                         ApplicationNote.author_id)
+    register_attribution(
+        app, "the staff member who wrote a private note about an application", ApplicationNote.author_id
+    )

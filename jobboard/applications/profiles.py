@@ -44,12 +44,19 @@ class ProfileFields:
     @classmethod
     def of(cls, profile: DoctorProfile) -> ProfileFields:
         return cls(
-            profession_slug=profile.profession_slug, specialty_slug=profile.specialty_slug,
-            seniority=profile.seniority, years_experience=profile.years_experience,
-            training_country=profile.training_country, residence_country=profile.residence_country,
-            licence_status=profile.licence_status, hebrew_level=HebrewLevel(profile.hebrew_level),
-            move_month=profile.move_month, open_to_periphery=profile.open_to_periphery, summary=profile.summary,
-            phone=profile.phone, language_codes=[lang.code for lang in profile.languages],
+            profession_slug=profile.profession_slug,
+            specialty_slug=profile.specialty_slug,
+            seniority=profile.seniority,
+            years_experience=profile.years_experience,
+            training_country=profile.training_country,
+            residence_country=profile.residence_country,
+            licence_status=profile.licence_status,
+            hebrew_level=HebrewLevel(profile.hebrew_level),
+            move_month=profile.move_month,
+            open_to_periphery=profile.open_to_periphery,
+            summary=profile.summary,
+            phone=profile.phone,
+            language_codes=[lang.code for lang in profile.languages],
             region_slugs=[r.slug for r in profile.preferred_regions],
         )
 
@@ -69,8 +76,19 @@ def save_profile(user: User, fields: ProfileFields) -> DoctorProfile:
     if len(regions) != len(set(fields.region_slugs)):
         raise DomainError(_("Choose regions from the list."), field="region_slugs")
     profile = profile_of(user) or DoctorProfile(user_id=user.id)
-    for name in ("profession_slug", "specialty_slug", "seniority", "years_experience", "training_country",
-                 "residence_country", "licence_status", "move_month", "open_to_periphery", "summary", "phone"):
+    for name in (
+        "profession_slug",
+        "specialty_slug",
+        "seniority",
+        "years_experience",
+        "training_country",
+        "residence_country",
+        "licence_status",
+        "move_month",
+        "open_to_periphery",
+        "summary",
+        "phone",
+    ):
         setattr(profile, name, getattr(fields, name))
     profile.hebrew_level = int(fields.hebrew_level)
     profile.languages = languages

@@ -26,12 +26,14 @@ from jobboard.orgs.models import Organization
 
 
 def my_applications(doctor: User) -> list[Application]:
-    return list(db.session.scalars(
-        select(Application)
-        .options(joinedload(Application.posting).joinedload(Posting.org))
-        .where(Application.doctor_id == doctor.id)
-        .order_by(Application.created_at.desc())
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(Application)
+            .options(joinedload(Application.posting).joinedload(Posting.org))
+            .where(Application.doctor_id == doctor.id)
+            .order_by(Application.created_at.desc())
+        ).unique()
+    )
 
 
 def my_application(doctor: User, application_id: int) -> Application | None:
@@ -66,17 +68,25 @@ def profile_for(application: Application) -> DoctorProfile | None:
         return None
     return db.session.scalar(
         select(DoctorProfile)
-        .options(selectinload(DoctorProfile.languages), selectinload(DoctorProfile.preferred_regions),
-                 joinedload(DoctorProfile.profession), joinedload(DoctorProfile.specialty))
+        .options(
+            selectinload(DoctorProfile.languages),
+            selectinload(DoctorProfile.preferred_regions),
+            joinedload(DoctorProfile.profession),
+            joinedload(DoctorProfile.specialty),
+        )
         .where(DoctorProfile.user_id == application.doctor_id)
     )
 
 
 def notes(application: Application) -> list[ApplicationNote]:
-    return list(db.session.scalars(
-        select(ApplicationNote).options(joinedload(ApplicationNote.author))
-        .where(ApplicationNote.application_id == application.id).order_by(ApplicationNote.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(ApplicationNote)
+            .options(joinedload(ApplicationNote.author))
+            .where(ApplicationNote.application_id == application.id)
+            .order_by(ApplicationNote.id)
+        )
+    )
 
 
 def pipeline(org: Organization, posting: Posting) -> dict[Stage, list[tuple[Application, DoctorProfile | None]]]:
@@ -143,16 +153,23 @@ def applicants(org: Organization, chosen: ApplicantFilter, page: int, per_page: 
 
 
 def application_counts(org_id: int) -> dict[int, int]:
-    rows = db.session.execute(
-        select(Application.posting_id, func.count())
-        .where(Application.org_id == org_id)
-        .group_by(Application.posting_id)
-    ).tuples().all()
+    rows = (
+        db.session.execute(
+            select(Application.posting_id, func.count())
+            .where(Application.org_id == org_id)
+            .group_by(Application.posting_id)
+        )
+        .tuples()
+        .all()
+    )
     return dict(rows)
 
 
 def org_postings_with_applications(org: Organization) -> list[tuple[int, str]]:
-    return list(db.session.execute(
-        select(Posting.id, Posting.title).where(Posting.org_id == org.id, ~Posting.is_revision)
-        .order_by(Posting.title)
-    ).tuples())
+    return list(
+        db.session.execute(
+            select(Posting.id, Posting.title)
+            .where(Posting.org_id == org.id, ~Posting.is_revision)
+            .order_by(Posting.title)
+        ).tuples()
+    )

@@ -70,13 +70,20 @@ def profile() -> Response:
             profiles.save_profile(current_user, form.to_fields())
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("applications.profile"))
-    return form_page("applications/profile.html", form,
-                     completeness=profiles.completeness(current, len(cv_service.cvs_of(current_user))))
+    return form_page(
+        "applications/profile.html",
+        form,
+        completeness=profiles.completeness(current, len(cv_service.cvs_of(current_user))),
+    )
 
 
 def _cvs_page(form: CvUploadForm | None = None, status: int = 200) -> Response:
-    return render_page("applications/cvs.html", cvs=cv_service.cvs_of(current_user),
-                       form=form or CvUploadForm(formdata=None), status=status)
+    return render_page(
+        "applications/cvs.html",
+        cvs=cv_service.cvs_of(current_user),
+        form=form or CvUploadForm(formdata=None),
+        status=status,
+    )
 
 
 @bp.route("/me/cvs", methods=["GET", "POST"])
@@ -159,7 +166,8 @@ def apply(posting_id: int) -> Response:
 def mine() -> Response:
     applications = queries.my_applications(current_user)
     return render_page(
-        "applications/mine.html", applications=applications,
+        "applications/mine.html",
+        applications=applications,
         events=queries.events_by_application([a.id for a in applications]),
         withdraw_form=WithdrawForm(formdata=None),
     )
@@ -229,8 +237,14 @@ def pipeline(posting_id: int) -> Response:
     posting = or_404(org_posting(current_org(), posting_id))
     board = queries.pipeline(current_org(), posting)
     return render_page(
-        "applications/pipeline.html", org=current_org(), membership=current_membership(), posting=posting,
-        board=board, columns=PIPELINE, withdrawn=board[Stage.WITHDRAWN], block="board",
+        "applications/pipeline.html",
+        org=current_org(),
+        membership=current_membership(),
+        posting=posting,
+        board=board,
+        columns=PIPELINE,
+        withdrawn=board[Stage.WITHDRAWN],
+        block="board",
     )
 
 
@@ -241,8 +255,9 @@ def move(application_id: int) -> Response:
     form = MoveForm()
     if not form.validate_on_submit():
         abort(422, _("Choose one of the pipeline's stages."))
-    pipeline_service.move(application, current_user, Stage(form.stage.data), note=form.note.data,
-                          send_rejection=form.send_rejection.data)
+    pipeline_service.move(
+        application, current_user, Stage(form.stage.data), note=form.note.data, send_rejection=form.send_rejection.data
+    )
     if is_htmx() and request.form.get("from") == "board":
         return pipeline(application.posting_id)
     flash(_("Moved to %(stage)s.", stage=Stage(form.stage.data).label.lower()), "success")
@@ -257,26 +272,37 @@ def applicants() -> Response:
     org = current_org()
     form = ApplicantFilterForm(request.args)
     form.posting.choices = [
-        ("", _("All postings")), *((str(i), t) for i, t in queries.org_postings_with_applications(org)),
+        ("", _("All postings")),
+        *((str(i), t) for i, t in queries.org_postings_with_applications(org)),
     ]
     form.specialty.choices = [("", _("Any specialty")), *specialty_choices()]
     chosen = queries.ApplicantFilter()
     notices = []
     if form.validate():
         chosen = queries.ApplicantFilter(
-            posting_id=form.posting.data, stage=Stage(form.stage.data) if form.stage.data else None,
+            posting_id=form.posting.data,
+            stage=Stage(form.stage.data) if form.stage.data else None,
             specialty=form.specialty.data or None,
             licence_status=LicenceStatus(form.licence.data) if form.licence.data else None,
-            min_hebrew=form.hebrew.data, move_before=month_start(form.move_before.data),
+            min_hebrew=form.hebrew.data,
+            move_before=month_start(form.move_before.data),
             sort=form.sort.data or "newest",
         )
     else:
-        notices = [_("%(field)s: %(error)s", field=form[name].label.text, error=errors[0])
-                   for name, errors in form.errors.items()]
+        notices = [
+            _("%(field)s: %(error)s", field=form[name].label.text, error=errors[0])
+            for name, errors in form.errors.items()
+        ]
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     return render_page(
-        "applications/applicants.html", org=org, membership=current_membership(), form=form, notices=notices,
-        page=queries.applicants(org, chosen, page), specialty_names=dict(specialty_choices()), block="results",
+        "applications/applicants.html",
+        org=org,
+        membership=current_membership(),
+        form=form,
+        notices=notices,
+        page=queries.applicants(org, chosen, page),
+        specialty_names=dict(specialty_choices()),
+        block="results",
     )
 
 
@@ -285,11 +311,16 @@ def applicants() -> Response:
 def detail(application_id: int) -> Response:
     application = _application_or_404(application_id)
     return render_page(
-        "applications/detail.html", org=current_org(), membership=current_membership(), application=application,
+        "applications/detail.html",
+        org=current_org(),
+        membership=current_membership(),
+        application=application,
         profile=queries.profile_for(application),
         events=queries.events_by_application([application.id])[application.id],
-        notes=queries.notes(application), move_form=MoveForm(formdata=None, data={"stage": application.stage.value}),
-        note_form=NoteForm(formdata=None), rating_form=RatingForm(formdata=None, data={"rating": application.rating}),
+        notes=queries.notes(application),
+        move_form=MoveForm(formdata=None, data={"stage": application.stage.value}),
+        note_form=NoteForm(formdata=None),
+        rating_form=RatingForm(formdata=None, data={"rating": application.rating}),
     )
 
 
@@ -333,8 +364,9 @@ def rejection_template() -> Response:
     template = pipeline_service.rejection_template(current_org())
     form = RejectionTemplateForm(data={"subject": template.subject, "body": template.body})
     if form.validate_on_submit():
-        pipeline_service.save_rejection_template(current_org(), current_user, filled(form.subject.data),
-                                                  filled(form.body.data))
+        pipeline_service.save_rejection_template(
+            current_org(), current_user, filled(form.subject.data), filled(form.body.data)
+        )
         flash(_("The rejection e-mail is saved."), "success")
         return redirect(url_for("applications.rejection_template"))
     return form_page("applications/rejection_template.html", form, org=current_org(), membership=current_membership())

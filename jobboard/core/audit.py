@@ -67,4 +67,3 @@ def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> N
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditLogIsAppendOnly("the audit log is append-only")
-

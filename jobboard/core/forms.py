@@ -79,8 +79,9 @@ class Email:
         field.data = result.normalized.lower()
 
 
-def text_field(label: str, *, max_length: int, required: bool = True, validators: tuple[Any, ...] = (),
-               **kwargs: Any) -> StringField:
+def text_field(
+    label: str, *, max_length: int, required: bool = True, validators: tuple[Any, ...] = (), **kwargs: Any
+) -> StringField:
     """A single-line text; ``validators`` come after the standard ones."""
     standard = [DataRequired() if required else Optional(), Length(max=max_length), NoControlCharacters()]
     return StringField(label, validators=[*standard, *validators], filters=[clean_text], **kwargs)
@@ -130,8 +131,11 @@ def email_field(label: str = _l("E-mail"), **kwargs: Any) -> StringField:
 
 def time_zone_choices() -> list[tuple[str, str]]:
     """IANA zones people live in (not the Etc/ and legacy aliases)."""
-    return [(zone, zone.replace("_", " ")) for zone in sorted(available_timezones())
-            if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))]
+    return [
+        (zone, zone.replace("_", " "))
+        for zone in sorted(available_timezones())
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))
+    ]
 
 
 def add_form_error(form: Any, error: Any) -> None:

@@ -21,8 +21,15 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
 
 
-def render_page(template: str, *, block: str | None = None, status: int = 200, plain_block: bool = False,
-                push_url: str | None = None, **context: Any) -> Response:
+def render_page(
+    template: str,
+    *,
+    block: str | None = None,
+    status: int = 200,
+    plain_block: bool = False,
+    push_url: str | None = None,
+    **context: Any,
+) -> Response:
     """With ``plain_block``, the block uses nothing the context processors add (the user, the
     navigation, ``request``) and is rendered from ``context`` alone, without running them. With
     ``push_url``, a fragment tells htmx to put that address in the history instead of the

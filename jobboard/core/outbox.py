@@ -49,9 +49,7 @@ class OutboxMessage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[OutboxStatus] = mapped_column(
-        enum_type(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
-    )
+    status: Mapped[OutboxStatus] = mapped_column(enum_type(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -109,9 +107,7 @@ def _claim(batch_size: int, now: datetime) -> list[int]:
     )
     ids = list(db.session.scalars(due))
     if ids:
-        db.session.execute(
-            db.update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(claimed_until=now + LEASE)
-        )
+        db.session.execute(db.update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(claimed_until=now + LEASE))
     db.session.commit()
     return ids
 

@@ -82,8 +82,15 @@ def registry(app: Flask | None = None) -> Registry:
     return found
 
 
-def register_section(app: Flask, name: str, summary: str, *, covers: tuple[UserKey, ...],
-                     export: Callable[[Any], Exported], erase: Callable[[Any], None]) -> None:
+def register_section(
+    app: Flask,
+    name: str,
+    summary: str,
+    *,
+    covers: tuple[UserKey, ...],
+    export: Callable[[Any], Exported],
+    erase: Callable[[Any], None],
+) -> None:
     registry(app).sections[name] = Section(name, summary, tuple(_name(c) for c in covers), export, erase)
 
 
@@ -122,18 +129,30 @@ def erase(user: Any) -> None:
 def user_keys(metadata: MetaData, users: str = "users.id") -> dict[str, ForeignKey]:
     """Every column of the schema (association tables included) with a foreign key to ``users``,
     by "table.column", with that foreign key."""
-    return {f"{table.name}.{key.parent.name}": key
-            for table in metadata.sorted_tables for key in table.foreign_keys if key.target_fullname == users}
+    return {
+        f"{table.name}.{key.parent.name}": key
+        for table in metadata.sorted_tables
+        for key in table.foreign_keys
+        if key.target_fullname == users
+    }
 
 
 def coverage_problems(metadata: MetaData, known: Registry, users: str = "users.id") -> list[str]:
     keys = user_keys(metadata, users)
     covered = {name for section in known.sections.values() for name in section.covers}
-    problems = [f"{name}: no section exports and erases it, and it is not declared as an attribution"
-                for name in keys if name not in covered and name not in known.attributions]
-    problems += [f"{name}: an attribution must be nullable with ON DELETE SET NULL"
-                 for name in known.attributions if name in keys
-                 and ((keys[name].ondelete or "").upper() != "SET NULL" or not keys[name].parent.nullable)]
-    problems += [f"{name}: declared, but not a user key of the schema"
-                 for name in sorted(covered | set(known.attributions)) if name not in keys]
+    problems = [
+        f"{name}: no section exports and erases it, and it is not declared as an attribution"
+        for name in keys
+        if name not in covered and name not in known.attributions
+    ]
+    problems += [
+        f"{name}: an attribution must be nullable with ON DELETE SET NULL"
+        for name in known.attributions
+        if name in keys and ((keys[name].ondelete or "").upper() != "SET NULL" or not keys[name].parent.nullable)
+    ]
+    problems += [
+        f"{name}: declared, but not a user key of the schema"
+        for name in sorted(covered | set(known.attributions))
+        if name not in keys
+    ]
     return problems

@@ -37,7 +37,8 @@ def read_token(purpose: Purpose, token: str) -> dict[str, Any]:
         raise InvalidToken(_("This link has expired. Ask for a new one.")) from None
     except BadSignature:
         raise InvalidToken(
-            _("This link is not valid. Check that you copied all of it, or ask for a new one.")) from None
+            _("This link is not valid. Check that you copied all of it, or ask for a new one.")
+        ) from None
     if not isinstance(payload, dict):
         raise InvalidToken(_("This link is not valid."))
     return payload

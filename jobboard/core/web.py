@@ -86,8 +86,7 @@ def _has_own_text(exc: HTTPException) -> bool:
 
 def _handle_csrf(exc: CSRFError) -> Response:
     log.warning("csrf_failure path=%s reason=%s", request.path, exc.description)
-    return error_response(
-        400, _("The form has expired or was not sent from this site. Reload the page and try again."))
+    return error_response(400, _("The form has expired or was not sent from this site. Reload the page and try again."))
 
 
 def _handle_domain_error(exc: DomainError) -> Response:

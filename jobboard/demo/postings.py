@@ -37,25 +37,76 @@ from jobboard.vocab.models import HebrewLevel, Specialty
 GRANTS_FILE = Path(__file__).with_name("grants.json")
 
 HOSPITAL_SPECIALTIES = [
-    "internal-medicine", "pediatrics", "anesthesiology", "general-surgery", "emergency-medicine", "psychiatry",
-    "obstetrics-and-gynecology", "cardiology", "neurology", "orthopedic-surgery", "diagnostic-radiology",
-    "geriatrics", "oncology", "intensive-care-medicine", "neonatology", "otorhinolaryngology", "urology",
-    "ophthalmology", "nephrology", "gastroenterology", "infectious-diseases", "pathology", "hematology",
-    "pulmonology", "endocrinology", "rheumatology", "vascular-surgery", "pediatric-emergency-medicine",
-    "child-and-adolescent-psychiatry", "physical-medicine-and-rehabilitation", "thoracic-surgery", "plastic-surgery",
+    "internal-medicine",
+    "pediatrics",
+    "anesthesiology",
+    "general-surgery",
+    "emergency-medicine",
+    "psychiatry",
+    "obstetrics-and-gynecology",
+    "cardiology",
+    "neurology",
+    "orthopedic-surgery",
+    "diagnostic-radiology",
+    "geriatrics",
+    "oncology",
+    "intensive-care-medicine",
+    "neonatology",
+    "otorhinolaryngology",
+    "urology",
+    "ophthalmology",
+    "nephrology",
+    "gastroenterology",
+    "infectious-diseases",
+    "pathology",
+    "hematology",
+    "pulmonology",
+    "endocrinology",
+    "rheumatology",
+    "vascular-surgery",
+    "pediatric-emergency-medicine",
+    "child-and-adolescent-psychiatry",
+    "physical-medicine-and-rehabilitation",
+    "thoracic-surgery",
+    "plastic-surgery",
 ]
-FUND_SPECIALTIES = ["family-medicine", "pediatrics", "psychiatry", "obstetrics-and-gynecology", "internal-medicine",
-                    "dermatology-and-venereology", "otorhinolaryngology", "ophthalmology", "geriatrics"]
-OTHER_PROFESSIONS = ["nurse", "dentist", "pharmacist", "physiotherapist", "psychologist", "midwife",
-                     "occupational-therapist", "dietitian-nutritionist", "medical-laboratory-professional",
-                     "dental-hygienist", "speech-therapist"]
+FUND_SPECIALTIES = [
+    "family-medicine",
+    "pediatrics",
+    "psychiatry",
+    "obstetrics-and-gynecology",
+    "internal-medicine",
+    "dermatology-and-venereology",
+    "otorhinolaryngology",
+    "ophthalmology",
+    "geriatrics",
+]
+OTHER_PROFESSIONS = [
+    "nurse",
+    "dentist",
+    "pharmacist",
+    "physiotherapist",
+    "psychologist",
+    "midwife",
+    "occupational-therapist",
+    "dietitian-nutritionist",
+    "medical-laboratory-professional",
+    "dental-hygienist",
+    "speech-therapist",
+]
 SALARY_BANDS = {  # monthly ILS, by seniority, for physicians
-    Seniority.INTERN: (14_000, 19_000), Seniority.RESIDENT: (21_000, 32_000), Seniority.SPECIALIST: (36_000, 55_000),
-    Seniority.SENIOR_SPECIALIST: (48_000, 70_000), Seniority.HEAD_OF_DEPARTMENT: (65_000, 95_000),
+    Seniority.INTERN: (14_000, 19_000),
+    Seniority.RESIDENT: (21_000, 32_000),
+    Seniority.SPECIALIST: (36_000, 55_000),
+    Seniority.SENIOR_SPECIALIST: (48_000, 70_000),
+    Seniority.HEAD_OF_DEPARTMENT: (65_000, 95_000),
 }
 TITLES = {
-    Seniority.INTERN: "Intern", Seniority.RESIDENT: "Resident", Seniority.SPECIALIST: "Specialist",
-    Seniority.SENIOR_SPECIALIST: "Senior physician", Seniority.HEAD_OF_DEPARTMENT: "Head of department",
+    Seniority.INTERN: "Intern",
+    Seniority.RESIDENT: "Resident",
+    Seniority.SPECIALIST: "Specialist",
+    Seniority.SENIOR_SPECIALIST: "Senior physician",
+    Seniority.HEAD_OF_DEPARTMENT: "Head of department",
 }
 OPENINGS = [
     "Our {dept} department serves a growing population in {city} and the surrounding communities.",
@@ -82,11 +133,13 @@ def seed_grant_programs(admin: User) -> dict[str, GrantProgram]:
     for row in json.loads(GRANTS_FILE.read_text(encoding="utf-8"))["grant_programs"]:
         if row["name"] in existing:
             continue
-        fields = GrantFields(**{
-            **row,
-            "valid_from": date.fromisoformat(row["valid_from"]) if row["valid_from"] else None,
-            "valid_to": date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
-        })
+        fields = GrantFields(
+            **{
+                **row,
+                "valid_from": date.fromisoformat(row["valid_from"]) if row["valid_from"] else None,
+                "valid_to": date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
+            }
+        )
         existing[row["name"]] = save_grant(admin, fields)
     return existing
 
@@ -106,7 +159,10 @@ def _description(rng: random.Random, site: Site, dept: str) -> str:
 
 
 def generate_content(
-    rng: random.Random, org: Organization, site: Site, specialties: dict[str, Specialty],
+    rng: random.Random,
+    org: Organization,
+    site: Site,
+    specialties: dict[str, Specialty],
 ) -> PostingContent:
     is_fund = org.kind == OrgKind.HEALTH_FUND
     if rng.random() < 0.72:
@@ -120,22 +176,31 @@ def generate_content(
         specialty, seniority = None, rng.choice([Seniority.SPECIALIST, Seniority.SENIOR_SPECIALIST])
         low, high = (12_000, 24_000)
         dept = {"nurse": "Nursing", "dentist": "Dental clinic", "pharmacist": "Pharmacy"}.get(
-            profession, profession.replace("-", " ").capitalize())
-        title = f"{profession.replace('-', ' ').capitalize()}, {dept.lower()}" if profession != "nurse" \
+            profession, profession.replace("-", " ").capitalize()
+        )
+        title = (
+            f"{profession.replace('-', ' ').capitalize()}, {dept.lower()}"
+            if profession != "nurse"
             else rng.choice(["Registered nurse, internal medicine", "Nurse, emergency department", "Community nurse"])
+        )
     salary_min = rng.randrange(low, high, 500) if rng.random() < 0.7 else None
     grants = grants_offerable(site.city.region_slug, utcnow().date())
     chosen = [g.id for g in grants if rng.random() < 0.55]
     return PostingContent(
-        title=title, profession_slug=profession, specialty_slug=specialty.slug if specialty else None,
-        seniority=seniority, employment_type=rng.choices(list(EmploymentType), weights=[7, 2, 1])[0],
-        site_id=site.id, licence_requirement=rng.choice(list(LicenceRequirement)),
+        title=title,
+        profession_slug=profession,
+        specialty_slug=specialty.slug if specialty else None,
+        seniority=seniority,
+        employment_type=rng.choices(list(EmploymentType), weights=[7, 2, 1])[0],
+        site_id=site.id,
+        licence_requirement=rng.choice(list(LicenceRequirement)),
         hebrew_level=rng.choice([HebrewLevel.NONE, HebrewLevel.A2, HebrewLevel.B1, HebrewLevel.B2]),
         description_md=_description(rng, site, dept),
         salary_min_ils=salary_min,
         salary_max_ils=(salary_min + rng.randrange(3_000, 15_000, 500)) if salary_min else None,
         start_date=utcnow().date() + timedelta(days=rng.randrange(30, 240)) if rng.random() < 0.6 else None,
-        duration_days=rng.choice([60, 60, 90, 120, 180]), grant_ids=chosen,
+        duration_days=rng.choice([60, 60, 90, 120, 180]),
+        grant_ids=chosen,
         language_codes=rng.sample(["en", "ru", "fr", "es", "ar"], rng.randrange(0, 3)),
     )
 
@@ -148,11 +213,19 @@ def _set_state(posting: Posting, state: PostingStatus, at: datetime, admin: User
         posting.approved_at = posting.first_published_at = at
         posting.expires_at = at + timedelta(days=posting.duration_days)
         db.session.flush()
-        db.session.add(PostingVersion(posting_id=posting.id, content=snapshot(posting), approved_at=at,
-                                      approved_by_id=admin.id))
-        db.session.add(PostingTransition(posting_id=posting.id, actor_id=admin.id, action="approve",
-                                         from_status=PostingStatus.PENDING_REVIEW, to_status=PostingStatus.PUBLISHED,
-                                         created_at=at))
+        db.session.add(
+            PostingVersion(posting_id=posting.id, content=snapshot(posting), approved_at=at, approved_by_id=admin.id)
+        )
+        db.session.add(
+            PostingTransition(
+                posting_id=posting.id,
+                actor_id=admin.id,
+                action="approve",
+                from_status=PostingStatus.PENDING_REVIEW,
+                to_status=PostingStatus.PUBLISHED,
+                created_at=at,
+            )
+        )
     if state == PostingStatus.CLOSED:
         posting.closed_reason = CloseReason.FILLED
     if state == PostingStatus.EXPIRED:
@@ -166,9 +239,7 @@ def seed_postings(admin: User, target: int = 240) -> int:
     specialties = {s.slug: s for s in db.session.scalars(select(Specialty))}
     sites = [
         site
-        for site in db.session.scalars(
-            select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED)
-        )
+        for site in db.session.scalars(select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED))
         if not db.session.scalar(select(func.count()).select_from(Posting).where(Posting.org_id == site.org_id))
     ]
     if not sites:
@@ -179,9 +250,17 @@ def seed_postings(admin: User, target: int = 240) -> int:
         site = sites[n % len(sites)] if n < len(sites) else rng.choice(sites)
         posting = create_posting(site.org, admin, generate_content(rng, site.org, site, specialties))
         roll = rng.random()
-        state = (PostingStatus.PUBLISHED if roll < 0.86 else PostingStatus.PENDING_REVIEW if roll < 0.92
-                 else PostingStatus.EXPIRED if roll < 0.96 else PostingStatus.CLOSED if roll < 0.98
-                 else PostingStatus.DRAFT)
+        state = (
+            PostingStatus.PUBLISHED
+            if roll < 0.86
+            else PostingStatus.PENDING_REVIEW
+            if roll < 0.92
+            else PostingStatus.EXPIRED
+            if roll < 0.96
+            else PostingStatus.CLOSED
+            if roll < 0.98
+            else PostingStatus.DRAFT
+        )
         if state != PostingStatus.DRAFT:
             published_at = now - timedelta(days=rng.randrange(0, 50), hours=rng.randrange(0, 24))
             _set_state(posting, state, published_at, admin)

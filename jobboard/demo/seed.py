@@ -46,16 +46,35 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     DemoAccount(f"admin@{DEMO_DOMAIN}", "Noa Admin", AccountKind.STAFF, is_admin=True),
     DemoAccount(f"doctor@{DEMO_DOMAIN}", "Dr. Rachel Cohen", AccountKind.DOCTOR),
-    DemoAccount(f"owner.soroka@{DEMO_DOMAIN}", "Yael Owner", AccountKind.STAFF,
-                org="Soroka University Medical Center", role=Role.OWNER),
-    DemoAccount(f"recruiter.soroka@{DEMO_DOMAIN}", "Avi Recruiter", AccountKind.STAFF,
-                org="Soroka University Medical Center", role=Role.RECRUITER),
-    DemoAccount(f"viewer.soroka@{DEMO_DOMAIN}", "Dana Viewer", AccountKind.STAFF,
-                org="Soroka University Medical Center", role=Role.VIEWER),
-    DemoAccount(f"recruiter.clalit@{DEMO_DOMAIN}", "Moshe Recruiter", AccountKind.STAFF,
-                org="Clalit Health Services", role=Role.RECRUITER),
-    DemoAccount(f"owner.laniado@{DEMO_DOMAIN}", "Eli Owner", AccountKind.STAFF,
-                org=PENDING_EMPLOYER, role=Role.OWNER),
+    DemoAccount(
+        f"owner.soroka@{DEMO_DOMAIN}",
+        "Yael Owner",
+        AccountKind.STAFF,
+        org="Soroka University Medical Center",
+        role=Role.OWNER,
+    ),
+    DemoAccount(
+        f"recruiter.soroka@{DEMO_DOMAIN}",
+        "Avi Recruiter",
+        AccountKind.STAFF,
+        org="Soroka University Medical Center",
+        role=Role.RECRUITER,
+    ),
+    DemoAccount(
+        f"viewer.soroka@{DEMO_DOMAIN}",
+        "Dana Viewer",
+        AccountKind.STAFF,
+        org="Soroka University Medical Center",
+        role=Role.VIEWER,
+    ),
+    DemoAccount(
+        f"recruiter.clalit@{DEMO_DOMAIN}",
+        "Moshe Recruiter",
+        AccountKind.STAFF,
+        org="Clalit Health Services",
+        role=Role.RECRUITER,
+    ),
+    DemoAccount(f"owner.laniado@{DEMO_DOMAIN}", "Eli Owner", AccountKind.STAFF, org=PENDING_EMPLOYER, role=Role.OWNER),
 )
 
 
@@ -67,7 +86,9 @@ def _seed_organizations() -> dict[str, Organization]:
             continue
         pending = row["name"] == PENDING_EMPLOYER
         org = Organization(
-            slug=unique_org_slug(row["name"]), name=row["name"], kind=OrgKind(row["kind"]),
+            slug=unique_org_slug(row["name"]),
+            name=row["name"],
+            kind=OrgKind(row["kind"]),
             description=row["description"],
             status=OrgStatus.PENDING if pending else OrgStatus.VERIFIED,
             status_changed_at=None if pending else utcnow(),
@@ -76,10 +97,15 @@ def _seed_organizations() -> dict[str, Organization]:
         db.session.flush()
         for site in row["sites"]:
             city = db.session.get_one(City, site["city"])
-            db.session.add(Site(
-                org_id=org.id, name=site["name"], city_slug=city.slug,
-                lat=site.get("lat", city.lat), lon=site.get("lon", city.lon),
-            ))
+            db.session.add(
+                Site(
+                    org_id=org.id,
+                    name=site["name"],
+                    city_slug=city.slug,
+                    lat=site.get("lat", city.lat),
+                    lon=site.get("lon", city.lon),
+                )
+            )
         existing[org.name] = org
     db.session.flush()
     return existing
@@ -98,8 +124,12 @@ def _seed_account(account: DemoAccount, orgs: dict[str, Organization], reset_pas
     password = secrets.token_urlsafe(12)
     if user is None:
         user = create_user(
-            email=account.email, full_name=account.full_name, password=password, kind=account.kind,
-            confirmed=True, is_admin=account.is_admin,
+            email=account.email,
+            full_name=account.full_name,
+            password=password,
+            kind=account.kind,
+            confirmed=True,
+            is_admin=account.is_admin,
         )
     elif reset_password:
         user.password_hash = hash_password(password)
@@ -131,4 +161,3 @@ def seed_demo(*, reset_passwords: bool = False) -> tuple[dict[str, int], list[tu
     counts["new postings"] = seed_postings(admin, current_app.config["DEMO_POSTINGS"])
     counts["new fairs"] = seed_fairs(admin)
     return counts, accounts
-

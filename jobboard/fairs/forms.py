@@ -36,15 +36,21 @@ class FairForm(FlaskForm):
     ends_on = DateField(_l("Last day"), validators=[InputRequired()])
     opens_at = TimeField(_l("Opens (local time)"), validators=[InputRequired()])
     closes_at = TimeField(_l("Closes (local time)"), validators=[InputRequired()])
-    booking_opens_at = DateTimeLocalField(_l("Booking opens (the fair's local time)"), format="%Y-%m-%dT%H:%M",
-                                          validators=[InputRequired()])
-    booking_closes_at = DateTimeLocalField(_l("Booking closes (the fair's local time)"), format="%Y-%m-%dT%H:%M",
-                                           validators=[InputRequired()])
+    booking_opens_at = DateTimeLocalField(
+        _l("Booking opens (the fair's local time)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    booking_closes_at = DateTimeLocalField(
+        _l("Booking closes (the fair's local time)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
     remote_option = BooleanField(_l("Remote option: slots may carry a video-call link"))
-    min_gap_minutes = IntegerField(_l("Minutes to walk between two employers' tables"), default=5,
-                                   validators=[InputRequired(), NumberRange(0, 60)])
-    cancel_cutoff_hours = IntegerField(_l("Doctors may cancel or move until (hours before)"), default=24,
-                                       validators=[InputRequired(), NumberRange(0, 336)])
+    min_gap_minutes = IntegerField(
+        _l("Minutes to walk between two employers' tables"), default=5, validators=[InputRequired(), NumberRange(0, 60)]
+    )
+    cancel_cutoff_hours = IntegerField(
+        _l("Doctors may cancel or move until (hours before)"),
+        default=24,
+        validators=[InputRequired(), NumberRange(0, 336)],
+    )
 
     @classmethod
     def of(cls, fields: FairFields) -> FairForm:
@@ -58,13 +64,20 @@ class FairForm(FlaskForm):
     def to_fields(self) -> FairFields:
         zone = ZoneInfo(self.time_zone.data)
         return FairFields(
-            name=filled(self.name.data), city=filled(self.city.data), country=self.country.data,
-            venue=filled(self.venue.data), address=self.address.data or "", time_zone=self.time_zone.data,
-            starts_on=filled(self.starts_on.data), ends_on=filled(self.ends_on.data),
-            opens_at=filled(self.opens_at.data), closes_at=filled(self.closes_at.data),
+            name=filled(self.name.data),
+            city=filled(self.city.data),
+            country=self.country.data,
+            venue=filled(self.venue.data),
+            address=self.address.data or "",
+            time_zone=self.time_zone.data,
+            starts_on=filled(self.starts_on.data),
+            ends_on=filled(self.ends_on.data),
+            opens_at=filled(self.opens_at.data),
+            closes_at=filled(self.closes_at.data),
             booking_opens_at=filled(self.booking_opens_at.data).replace(tzinfo=zone),
             booking_closes_at=filled(self.booking_closes_at.data).replace(tzinfo=zone),
-            remote_option=self.remote_option.data, min_gap_minutes=filled(self.min_gap_minutes.data),
+            remote_option=self.remote_option.data,
+            min_gap_minutes=filled(self.min_gap_minutes.data),
             cancel_cutoff_hours=filled(self.cancel_cutoff_hours.data),
         )
 
@@ -88,9 +101,13 @@ class _WhoMayBook(FlaskForm):
 
 class RegistrationForm(_WhoMayBook):
     tables = textarea_field(
-        _l("Interview tables"), max_length=4000, required=True,
-        description=_l("One per line: a label, then optionally “|” and the interviewers' names. "
-                       "E.g. “Table 1 | Dr. Levi, Ms. Cohen”."),
+        _l("Interview tables"),
+        max_length=4000,
+        required=True,
+        description=_l(
+            "One per line: a label, then optionally “|” and the interviewers' names. "
+            "E.g. “Table 1 | Dr. Levi, Ms. Cohen”."
+        ),
     )
 
     def table_rows(self) -> list[tuple[str, str]]:
@@ -105,8 +122,10 @@ class RegistrationForm(_WhoMayBook):
 class SettingsForm(_WhoMayBook):
     @classmethod
     def of(cls, registration: FairRegistration) -> SettingsForm:
-        return cls(formdata=None, data={"mode": registration.booking_mode.value,
-                                        "profession_slug": registration.profession_slug or ""})
+        return cls(
+            formdata=None,
+            data={"mode": registration.booking_mode.value, "profession_slug": registration.profession_slug or ""},
+        )
 
 
 def _break(part: str) -> tuple[time, time]:
@@ -120,15 +139,22 @@ class SlotsForm(FlaskForm):
     start = TimeField(_l("From"), validators=[InputRequired()])
     end = TimeField(_l("Until"), validators=[InputRequired()])
     minutes = IntegerField(_l("Minutes per interview"), default=20, validators=[InputRequired(), NumberRange(5, 240)])
-    breaks = text_field(_l("Breaks"), max_length=200, required=False,
-                        description=_l("E.g. 12:30-13:15, 15:00-15:15"), render_kw={"placeholder": "12:30-13:15"})
-    posting_id = SelectField(_l("For the posting (optional)"), coerce=lambda v: int(v) if v else None,
-                             validators=[Optional()])
+    breaks = text_field(
+        _l("Breaks"),
+        max_length=200,
+        required=False,
+        description=_l("E.g. 12:30-13:15, 15:00-15:15"),
+        render_kw={"placeholder": "12:30-13:15"},
+    )
+    posting_id = SelectField(
+        _l("For the posting (optional)"), coerce=lambda v: int(v) if v else None, validators=[Optional()]
+    )
     video_link = url_field(_l("Video-call link for remote interviews (optional)"))
 
     @classmethod
-    def for_registration(cls, fair: Fair, registration: FairRegistration, postings: Iterable[Posting],
-                         **kwargs: Any) -> SlotsForm:
+    def for_registration(
+        cls, fair: Fair, registration: FairRegistration, postings: Iterable[Posting], **kwargs: Any
+    ) -> SlotsForm:
         form = cls(**kwargs)
         form.table_id.choices = [(t.id, t.label) for t in registration.tables]
         form.day.choices = [(d.isoformat(), f"{d:%A %d %B %Y}") for d in fair.days]
@@ -168,13 +194,21 @@ class BookForApplicantForm(FlaskForm):
     slot_id = SelectField(_l("Slot"), coerce=int, validators=[InputRequired()])
 
     @classmethod
-    def offering(cls, applications: Iterable[Application], slots: Iterable[tuple[Slot, Booking | None]],
-                 zone: ZoneInfo, now: datetime) -> BookForApplicantForm:
+    def offering(
+        cls,
+        applications: Iterable[Application],
+        slots: Iterable[tuple[Slot, Booking | None]],
+        zone: ZoneInfo,
+        now: datetime,
+    ) -> BookForApplicantForm:
         """The applicants to book for, and the free open slots still to come."""
         form = cls(formdata=None)
-        form.application_id.choices = [(a.id, f"{a.doctor.full_name} – {a.posting.title}") for a in applications
-                                       if a.doctor is not None]
-        form.slot_id.choices = [(s.id, f"{s.starts_at.astimezone(zone):%a %d %b %H:%M} – {s.table.label}")
-                                for s, booking in slots
-                                if booking is None and s.status == SlotStatus.OPEN and s.starts_at > now]
+        form.application_id.choices = [
+            (a.id, f"{a.doctor.full_name} – {a.posting.title}") for a in applications if a.doctor is not None
+        ]
+        form.slot_id.choices = [
+            (s.id, f"{s.starts_at.astimezone(zone):%a %d %b %H:%M} – {s.table.label}")
+            for s, booking in slots
+            if booking is None and s.status == SlotStatus.OPEN and s.starts_at > now
+        ]
         return form

@@ -44,8 +44,9 @@ def _event(booking: Booking, *, cancelled: bool) -> Event:
     location = f"{fair.venue}, {fair.address} – {slot.table.label}".replace(", –", " –")
     event.add("location", vText(location))
     if slot.table.interviewers:
-        description = _("Interview at %(table)s with %(interviewers)s", table=slot.table.label,
-                        interviewers=slot.table.interviewers)
+        description = _(
+            "Interview at %(table)s with %(interviewers)s", table=slot.table.label, interviewers=slot.table.interviewers
+        )
     else:
         description = _("Interview at %(table)s", table=slot.table.label)
     if slot.video_link:
@@ -72,8 +73,9 @@ def _calendar(method: str, events: list[Event], bookings: list[Booking]) -> byte
     # The zone's rules around the interviews only (the default spans 1970-2038: kilobytes of
     # transitions no client needs).
     dates = [b.starts_at.date() for b in bookings] or [utcnow().date()]
-    calendar.add_missing_timezones(first_date=min(dates) - timedelta(days=366),
-                                   last_date=max(dates) + timedelta(days=366))
+    calendar.add_missing_timezones(
+        first_date=min(dates) - timedelta(days=366), last_date=max(dates) + timedelta(days=366)
+    )
     return calendar.to_ical()
 
 

@@ -52,8 +52,14 @@ def _check_time(fair: Fair, slot: Slot, now: datetime) -> None:
         raise NotFound(_("There is no such fair."))
     if now < fair.booking_opens_at:
         opens = fair.booking_opens_at.astimezone(ZoneInfo(fair.time_zone))
-        raise Conflict(_("Booking opens on %(date)s at %(time)s (%(zone)s).", date=opens.strftime("%d %B %Y"),
-                         time=opens.strftime("%H:%M"), zone=fair.time_zone))
+        raise Conflict(
+            _(
+                "Booking opens on %(date)s at %(time)s (%(zone)s).",
+                date=opens.strftime("%d %B %Y"),
+                time=opens.strftime("%H:%M"),
+                zone=fair.time_zone,
+            )
+        )
     if now >= fair.booking_closes_at:
         raise Conflict(_("Booking for this fair has closed."))
     if slot.starts_at <= now:
@@ -82,13 +88,16 @@ def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | N
     )
     if clash is not None:
         if fair.min_gap_minutes:
-            raise Conflict(ngettext(
-                "You already have an interview with %(employer)s at that time "
-                "(allow %(num)d minute to walk between tables).",
-                "You already have an interview with %(employer)s at that time "
-                "(allow %(num)d minutes to walk between tables).",
-                fair.min_gap_minutes, employer=clash.org.name,
-            ))
+            raise Conflict(
+                ngettext(
+                    "You already have an interview with %(employer)s at that time "
+                    "(allow %(num)d minute to walk between tables).",
+                    "You already have an interview with %(employer)s at that time "
+                    "(allow %(num)d minutes to walk between tables).",
+                    fair.min_gap_minutes,
+                    employer=clash.org.name,
+                )
+            )
         raise Conflict(_("You already have an interview with %(employer)s at that time.", employer=clash.org.name))
     same_employer = db.session.scalar(
         select(Booking).where(
@@ -100,10 +109,12 @@ def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | N
         )
     )
     if same_employer is not None:
-        raise Conflict(_(
-            "You already have an interview with %(employer)s at this fair. Move that one instead.",
-            employer=same_employer.org.name,
-        ))
+        raise Conflict(
+            _(
+                "You already have an interview with %(employer)s at this fair. Move that one instead.",
+                employer=same_employer.org.name,
+            )
+        )
 
 
 def interviewing_registration(fair: Fair, org_id: int) -> FairRegistration:
@@ -153,8 +164,11 @@ def eligibility_problem(doctor: User, registration: FairRegistration) -> str | N
     if profile is None or not completeness(profile, cv_count=1).can_apply:
         return _("Complete your profile to book interviews.")
     if registration.profession_slug and profile.profession_slug != registration.profession_slug:
-        return _("%(employer)s interviews %(profession)ss at this fair.", employer=registration.org.name,
-                 profession=registration.profession_slug.replace("-", " "))
+        return _(
+            "%(employer)s interviews %(profession)ss at this fair.",
+            employer=registration.org.name,
+            profession=registration.profession_slug.replace("-", " "),
+        )
     return None
 
 
@@ -179,10 +193,12 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
     elif application is None or application.org_id != slot.org_id or application.doctor_id != doctor.id:
         raise NotPermitted(_("Employers book only for their own applicants."))
     elif application.stage not in INTERVIEW_STAGES:
-        raise Conflict(_(
-            "This application is %(stage)s; book interviews for applicants in screening, interview or offer.",
-            stage=application.stage.label.lower(),
-        ))
+        raise Conflict(
+            _(
+                "This application is %(stage)s; book interviews for applicants in screening, interview or offer.",
+                stage=application.stage.label.lower(),
+            )
+        )
     _check_doctor_free(doctor, fair, slot, ignore=None)
     booking = Booking(
         slot_id=slot.id,
@@ -231,13 +247,16 @@ def _check_cutoff(booking: Booking, actor: User, now: datetime, *, cancelling: b
         return
     allowed = doctor_may_cancel(booking, now) if cancelling else doctor_may_move(booking, now)
     if not allowed:
-        raise Conflict(ngettext(
-            "Interviews can be changed by you until %(num)d hour before they start. "
-            "Contact %(employer)s to change this one.",
-            "Interviews can be changed by you until %(num)d hours before they start. "
-            "Contact %(employer)s to change this one.",
-            booking.fair.cancel_cutoff_hours, employer=booking.org.name,
-        ))
+        raise Conflict(
+            ngettext(
+                "Interviews can be changed by you until %(num)d hour before they start. "
+                "Contact %(employer)s to change this one.",
+                "Interviews can be changed by you until %(num)d hours before they start. "
+                "Contact %(employer)s to change this one.",
+                booking.fair.cancel_cutoff_hours,
+                employer=booking.org.name,
+            )
+        )
 
 
 def _may_manage(booking: Booking, actor: User) -> bool:
@@ -331,8 +350,9 @@ def cancel_for_suspension(admin: User, org: Organization) -> int:
     )
     for booking in bookings:
         with in_language(booking.doctor.language):  # the message goes to the doctor
-            message = _("%(employer)s no longer holds interviews at %(fair)s.", employer=org.name,
-                        fair=booking.fair.name)
+            message = _(
+                "%(employer)s no longer holds interviews at %(fair)s.", employer=org.name, fair=booking.fair.name
+            )
         call_off(booking, admin, message)
     return len(bookings)
 

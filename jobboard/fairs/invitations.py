@@ -34,24 +34,42 @@ def invite(application: Application, actor: User, fair: Fair) -> BookingInvitati
     registration = interviewing_registration(fair, application.org_id)
     if fair.status != FairStatus.PUBLISHED or utcnow() >= fair.booking_closes_at:
         raise Conflict(_("Booking for this fair is not open."))
-    invitation = db.session.scalar(select(BookingInvitation).where(
-        BookingInvitation.application_id == application.id, BookingInvitation.fair_id == fair.id))
+    invitation = db.session.scalar(
+        select(BookingInvitation).where(
+            BookingInvitation.application_id == application.id, BookingInvitation.fair_id == fair.id
+        )
+    )
     if invitation is None:
-        invitation = BookingInvitation(application_id=application.id, fair_id=fair.id, org_id=application.org_id,
-                                       doctor_id=application.doctor_id, invited_by_id=actor.id)
+        invitation = BookingInvitation(
+            application_id=application.id,
+            fair_id=fair.id,
+            org_id=application.org_id,
+            doctor_id=application.doctor_id,
+            invited_by_id=actor.id,
+        )
         db.session.add(invitation)
     else:
         invitation.used_at = None
     db.session.flush()
     token = make_token(BOOKING_INVITATION, {"i": invitation.id, "d": application.doctor_id})
     queue_mail(
-        doctor.email, _l("Book your interview with %(employer)s at %(fair)s", employer=registration.org.name,
-                         fair=fair.name),
-        "fairs/invitation", language=doctor.language, fair=fair, org=registration.org, posting=application.posting,
+        doctor.email,
+        _l("Book your interview with %(employer)s at %(fair)s", employer=registration.org.name, fair=fair.name),
+        "fairs/invitation",
+        language=doctor.language,
+        fair=fair,
+        org=registration.org,
+        posting=application.posting,
         book_url=external_url("fairs.detail", fair_slug=fair.slug, invitation=token),
     )
-    audit.record("fair.invited", actor_id=actor.id, subject_type="application", subject_id=application.id,
-                 org_id=application.org_id, fair_id=fair.id)
+    audit.record(
+        "fair.invited",
+        actor_id=actor.id,
+        subject_type="application",
+        subject_id=application.id,
+        org_id=application.org_id,
+        fair_id=fair.id,
+    )
     return invitation
 
 
@@ -61,4 +79,3 @@ def invitation_from_token(token: str, doctor: User) -> BookingInvitation:
     if invitation is None or payload.get("d") != doctor.id:
         raise NotPermitted(_("This invitation is for another account. Sign in with the address it was sent to."))
     return invitation
-

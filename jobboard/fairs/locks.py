@@ -39,8 +39,9 @@ def lock_fair(fair_id: int, *, exclusive: bool = False) -> Fair:
 def lock_slot(slot_id: int) -> Slot:
     # populate_existing: the slot may already be in the session, read before the lock was
     # granted; the rules must be checked on the row as it is now (e.g. blocked meanwhile).
-    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    slot = db.session.scalar(
+        select(Slot).where(Slot.id == slot_id).with_for_update().execution_options(populate_existing=True)
+    )
     if slot is None:
         raise NotFound(_("There is no such slot."))
     return slot
@@ -72,4 +73,3 @@ def insert_or_conflict(booking: Booking) -> None:
                 _("You already have an interview with this employer at this fair. Move that one instead.")
             ) from None
         raise Conflict(_("This slot was just taken. Choose another one.")) from None
-

@@ -44,7 +44,8 @@ class BookingMode(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "invited": _("Invited applicants only"), "open": _("Any doctor with a complete profile"),
+            "invited": _("Invited applicants only"),
+            "open": _("Any doctor with a complete profile"),
         }[self.value]
 
 
@@ -180,10 +181,16 @@ CONFIRMED = text("status = 'confirmed'")
 class Booking(TimestampMixin, Model):
     __tablename__ = "bookings"
     __table_args__ = (
-        Index("uq_bookings_confirmed_slot", "slot_id", unique=True,
-              sqlite_where=CONFIRMED, postgresql_where=CONFIRMED),
-        Index("uq_bookings_confirmed_doctor_employer", "doctor_id", "fair_id", "org_id", unique=True,
-              sqlite_where=CONFIRMED, postgresql_where=CONFIRMED),
+        Index("uq_bookings_confirmed_slot", "slot_id", unique=True, sqlite_where=CONFIRMED, postgresql_where=CONFIRMED),
+        Index(
+            "uq_bookings_confirmed_doctor_employer",
+            "doctor_id",
+            "fair_id",
+            "org_id",
+            unique=True,
+            sqlite_where=CONFIRMED,
+            postgresql_where=CONFIRMED,
+        ),
         Index("ix_bookings_doctor_time", "doctor_id", "starts_at"),
     )
 
@@ -199,8 +206,9 @@ class Booking(TimestampMixin, Model):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     busy_until: Mapped[datetime]  # ends_at plus the fair's walking gap
-    status: Mapped[BookingStatus] = mapped_column(enum_type(BookingStatus, "booking_status"),
-                                                  default=BookingStatus.CONFIRMED)
+    status: Mapped[BookingStatus] = mapped_column(
+        enum_type(BookingStatus, "booking_status"), default=BookingStatus.CONFIRMED
+    )
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancel_message: Mapped[str | None] = mapped_column(Text)

@@ -85,8 +85,9 @@ def save_fair(admin: User, fields: FairFields, fair: Fair | None = None) -> Fair
         setattr(fair, name, value)
     db.session.add(fair)
     db.session.flush()
-    audit.record("fair.created" if created else "fair.updated", actor_id=admin.id, subject_type="fair",
-                 subject_id=fair.id)
+    audit.record(
+        "fair.created" if created else "fair.updated", actor_id=admin.id, subject_type="fair", subject_id=fair.id
+    )
     return fair
 
 
@@ -107,9 +108,9 @@ def cancel_fair(admin: User, fair: Fair, reason: str) -> int:
         raise Conflict(_("This fair is already cancelled."))
     fair.status = FairStatus.CANCELLED
     fair.cancel_reason = reason.strip()
-    bookings = list(db.session.scalars(
-        select(Booking).where(Booking.fair_id == fair.id, Booking.status == BookingStatus.CONFIRMED)
-    ))
+    bookings = list(
+        db.session.scalars(select(Booking).where(Booking.fair_id == fair.id, Booking.status == BookingStatus.CONFIRMED))
+    )
     for booking in bookings:
         with in_language(booking.doctor.language):  # the message goes to the doctor
             message = _("The fair is cancelled: %(reason)s", reason=fair.cancel_reason)
@@ -117,10 +118,20 @@ def cancel_fair(admin: User, fair: Fair, reason: str) -> int:
     registrations = db.session.scalars(select(FairRegistration).where(FairRegistration.fair_id == fair.id))
     for registration in registrations:
         for user in org_queries.staff(registration.org_id):
-            queue_mail(user.email, _l("%(fair)s is cancelled", fair=fair.name), "fairs/fair_cancelled_staff",
-                       language=user.language, fair=fair,
-                       org=registration.org)
-    audit.record("fair.cancelled", actor_id=admin.id, subject_type="fair", subject_id=fair.id, reason=reason,
-                 bookings_cancelled=len(bookings))
+            queue_mail(
+                user.email,
+                _l("%(fair)s is cancelled", fair=fair.name),
+                "fairs/fair_cancelled_staff",
+                language=user.language,
+                fair=fair,
+                org=registration.org,
+            )
+    audit.record(
+        "fair.cancelled",
+        actor_id=admin.id,
+        subject_type="fair",
+        subject_id=fair.id,
+        reason=reason,
+        bookings_cancelled=len(bookings),
+    )
     return len(bookings)
-

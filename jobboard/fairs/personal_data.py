@@ -40,26 +40,40 @@ def _booking_data(booking: Booking, doctor: User) -> dict[str, object]:
     zone = ZoneInfo(booking.fair.time_zone)
     cancelled = booking.status == BookingStatus.CANCELLED
     return {
-        "fair": {"name": booking.fair.name, "city": booking.fair.city, "venue": booking.fair.venue,
-                 "time_zone": booking.fair.time_zone},
-        "employer": booking.org.name, "table": booking.slot.table.label,
+        "fair": {
+            "name": booking.fair.name,
+            "city": booking.fair.city,
+            "venue": booking.fair.venue,
+            "time_zone": booking.fair.time_zone,
+        },
+        "employer": booking.org.name,
+        "table": booking.slot.table.label,
         "posting": booking.slot.posting.title if booking.slot.posting else None,
-        "starts_at_utc": iso(booking.starts_at), "ends_at_utc": iso(booking.ends_at),
+        "starts_at_utc": iso(booking.starts_at),
+        "ends_at_utc": iso(booking.ends_at),
         "starts_at_local": iso(booking.starts_at.astimezone(zone)),
         "ends_at_local": iso(booking.ends_at.astimezone(zone)),
-        "video_link": booking.slot.video_link, "status": booking.status.value, "booked_at": iso(booking.created_at),
+        "video_link": booking.slot.video_link,
+        "status": booking.status.value,
+        "booked_at": iso(booking.created_at),
         "booked_by": _by(booking.booked_by_id, doctor),
         "cancelled_by": _by(booking.cancelled_by_id, doctor) if cancelled else None,
-        "cancel_message": booking.cancel_message, "calendar_uid": booking.uid,
+        "cancel_message": booking.cancel_message,
+        "calendar_uid": booking.uid,
     }
 
 
 def _export(user: User) -> Exported:
     bookings = db.session.scalars(
         select(Booking)
-        .options(joinedload(Booking.fair), joinedload(Booking.org),
-                 joinedload(Booking.slot).joinedload(Slot.table), joinedload(Booking.slot).joinedload(Slot.posting))
-        .where(Booking.doctor_id == user.id).order_by(Booking.starts_at)
+        .options(
+            joinedload(Booking.fair),
+            joinedload(Booking.org),
+            joinedload(Booking.slot).joinedload(Slot.table),
+            joinedload(Booking.slot).joinedload(Slot.posting),
+        )
+        .where(Booking.doctor_id == user.id)
+        .order_by(Booking.starts_at)
     ).unique()
     invitations = db.session.execute(
         select(Fair.name, Organization.name, Posting.title, BookingInvitation.created_at, BookingInvitation.used_at)
@@ -67,13 +81,24 @@ def _export(user: User) -> Exported:
         .join(Organization, Organization.id == BookingInvitation.org_id)
         .join(Application, Application.id == BookingInvitation.application_id)
         .join(Posting, Posting.id == Application.posting_id)
-        .where(BookingInvitation.doctor_id == user.id).order_by(BookingInvitation.id)
+        .where(BookingInvitation.doctor_id == user.id)
+        .order_by(BookingInvitation.id)
     ).tuples()
-    return Exported({
-        "bookings": [_booking_data(b, user) for b in bookings],
-        "invitations": [{"fair": fair, "employer": employer, "posting": posting, "invited_at": iso(invited_at),
-                         "used_at": iso(used_at)} for fair, employer, posting, invited_at, used_at in invitations],
-    })
+    return Exported(
+        {
+            "bookings": [_booking_data(b, user) for b in bookings],
+            "invitations": [
+                {
+                    "fair": fair,
+                    "employer": employer,
+                    "posting": posting,
+                    "invited_at": iso(invited_at),
+                    "used_at": iso(used_at),
+                }
+                for fair, employer, posting, invited_at, used_at in invitations
+            ],
+        }
+    )
 
 
 def _erase(user: User) -> None:
@@ -88,13 +113,21 @@ def _erase(user: User) -> None:
 
 def register(app: Flask) -> None:
     register_section(
-        app, "fairs", _l("Your interviews at fairs: the employer, the times (in UTC and in the fair's time zone), "
-                         "the status, who booked or cancelled them, and the calendar identifier; and your "
-                         "invitations to book."),
-        covers=(Booking.doctor_id, BookingInvitation.doctor_id), export=_export, erase=_erase,
+        app,
+        "fairs",
+        _l(
+            "Your interviews at fairs: the employer, the times (in UTC and in the fair's time zone), "
+            "the status, who booked or cancelled them, and the calendar identifier; and your "
+            "invitations to book."
+        ),
+        covers=(Booking.doctor_id, BookingInvitation.doctor_id),
+        export=_export,
+        erase=_erase,
     )
-    register_attribution(app, "the staff member who booked for the doctor (the doctor's own bookings go with them)",
-                         Booking.booked_by_id)
-    register_attribution(app, "the staff member who cancelled (the doctor's own bookings go with them)",
-                         Booking.cancelled_by_id)
+    register_attribution(
+        app, "the staff member who booked for the doctor (the doctor's own bookings go with them)", Booking.booked_by_id
+    )
+    register_attribution(
+        app, "the staff member who cancelled (the doctor's own bookings go with them)", Booking.cancelled_by_id
+    )
     register_attribution(app, "the recruiter who sent the invitation", BookingInvitation.invited_by_id)

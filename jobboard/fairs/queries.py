@@ -28,10 +28,13 @@ from jobboard.orgs.models import Organization, OrgStatus
 
 
 def upcoming_fairs() -> list[Fair]:
-    return list(db.session.scalars(
-        select(Fair).where(Fair.status.in_([FairStatus.PUBLISHED, FairStatus.CANCELLED]),
-                           Fair.ends_on >= utcnow().date()).order_by(Fair.starts_on)
-    ))
+    return list(
+        db.session.scalars(
+            select(Fair)
+            .where(Fair.status.in_([FairStatus.PUBLISHED, FairStatus.CANCELLED]), Fair.ends_on >= utcnow().date())
+            .order_by(Fair.starts_on)
+        )
+    )
 
 
 def all_fairs() -> list[Fair]:
@@ -48,17 +51,21 @@ def public_fair_by_id(fair_id: int) -> Fair | None:
 
 def registrations(fair: Fair) -> list[FairRegistration]:
     """The employers interviewing at the fair: a suspended one's table is closed."""
-    return list(db.session.scalars(
-        select(FairRegistration)
-        .options(joinedload(FairRegistration.org), selectinload(FairRegistration.tables))
-        .join(Organization).where(FairRegistration.fair_id == fair.id, Organization.status == OrgStatus.VERIFIED)
-        .order_by(Organization.name)
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(FairRegistration)
+            .options(joinedload(FairRegistration.org), selectinload(FairRegistration.tables))
+            .join(Organization)
+            .where(FairRegistration.fair_id == fair.id, Organization.status == OrgStatus.VERIFIED)
+            .order_by(Organization.name)
+        ).unique()
+    )
 
 
 def registration_of(fair: Fair, org: Organization) -> FairRegistration | None:
     return db.session.scalar(
-        select(FairRegistration).options(selectinload(FairRegistration.tables))
+        select(FairRegistration)
+        .options(selectinload(FairRegistration.tables))
         .where(FairRegistration.fair_id == fair.id, FairRegistration.org_id == org.id)
     )
 
@@ -95,8 +102,13 @@ def free_times(fair: Fair, org_id: int | None = None) -> dict[int, list[FreeTime
         select(Slot.org_id, Slot.starts_at, Slot.id, InterviewTable.label)
         .join(InterviewTable, InterviewTable.id == Slot.table_id)
         .join(Organization, Organization.id == Slot.org_id)
-        .where(Slot.fair_id == fair.id, Slot.status == SlotStatus.OPEN, Slot.starts_at > utcnow(),
-               Slot.id.not_in(booked), Organization.status == OrgStatus.VERIFIED)
+        .where(
+            Slot.fair_id == fair.id,
+            Slot.status == SlotStatus.OPEN,
+            Slot.starts_at > utcnow(),
+            Slot.id.not_in(booked),
+            Organization.status == OrgStatus.VERIFIED,
+        )
         .order_by(Slot.org_id, Slot.starts_at, InterviewTable.label)
     )
     if org_id is not None:
@@ -140,7 +152,9 @@ def doctor_bookings(doctor: User, fair: Fair | None = None) -> list[Booking]:
 
 
 def agenda(
-    fair: Fair, org: Organization, window: tuple[datetime, datetime],
+    fair: Fair,
+    org: Organization,
+    window: tuple[datetime, datetime],
 ) -> list[tuple[InterviewTable, list[Booking]]]:
     """Each of the employer's tables with its confirmed bookings between the two instants."""
     registration = registration_of(fair, org)
@@ -150,8 +164,13 @@ def agenda(
         select(Booking)
         .options(joinedload(Booking.doctor), joinedload(Booking.slot).joinedload(Slot.posting))
         .join(Slot, Slot.id == Booking.slot_id)
-        .where(Booking.fair_id == fair.id, Booking.org_id == org.id, Booking.status == BookingStatus.CONFIRMED,
-               Booking.starts_at >= window[0], Booking.starts_at < window[1])
+        .where(
+            Booking.fair_id == fair.id,
+            Booking.org_id == org.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.starts_at >= window[0],
+            Booking.starts_at < window[1],
+        )
         .order_by(Booking.starts_at)
     ).unique()
     by_table: dict[int, list[Booking]] = defaultdict(list)
@@ -171,18 +190,26 @@ def fairs_for_org(org: Organization) -> list[tuple[Fair, FairRegistration | None
 
 
 def fairs_taking_bookings(org: Organization) -> list[Fair]:
-    return list(db.session.scalars(
-        select(Fair).join(FairRegistration, FairRegistration.fair_id == Fair.id)
-        .where(FairRegistration.org_id == org.id, Fair.status == FairStatus.PUBLISHED,
-               Fair.booking_closes_at > utcnow()).order_by(Fair.starts_on)
-    ))
+    return list(
+        db.session.scalars(
+            select(Fair)
+            .join(FairRegistration, FairRegistration.fair_id == Fair.id)
+            .where(
+                FairRegistration.org_id == org.id,
+                Fair.status == FairStatus.PUBLISHED,
+                Fair.booking_closes_at > utcnow(),
+            )
+            .order_by(Fair.starts_on)
+        )
+    )
 
 
 def interviews_for(application_ids: list[int]) -> dict[int, list[Booking]]:
     """Confirmed interviews booked through each application."""
     grouped: dict[int, list[Booking]] = defaultdict(list)
     for booking in db.session.scalars(
-        select(Booking).options(joinedload(Booking.fair), joinedload(Booking.slot).joinedload(Slot.table))
+        select(Booking)
+        .options(joinedload(Booking.fair), joinedload(Booking.slot).joinedload(Slot.table))
         .where(Booking.application_id.in_(application_ids), Booking.status == BookingStatus.CONFIRMED)
         .order_by(Booking.starts_at)
     ).unique():
@@ -193,21 +220,29 @@ def interviews_for(application_ids: list[int]) -> dict[int, list[Booking]]:
 
 def bookable_applications(org: Organization) -> list[Application]:
     """The employer's applicants it may book an interview for, oldest first."""
-    return list(db.session.scalars(
-        select(Application).options(joinedload(Application.doctor), joinedload(Application.posting))
-        .where(Application.org_id == org.id, Application.doctor_id.is_not(None),
-               Application.stage.in_(INTERVIEW_STAGES))
-        .order_by(Application.created_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(Application)
+            .options(joinedload(Application.doctor), joinedload(Application.posting))
+            .where(
+                Application.org_id == org.id,
+                Application.doctor_id.is_not(None),
+                Application.stage.in_(INTERVIEW_STAGES),
+            )
+            .order_by(Application.created_at)
+        )
+    )
 
 
 def slot_postings(org: Organization) -> list[Posting]:
     """The employer's published postings a slot may be for."""
-    return list(db.session.scalars(
-        select(Posting)
-        .where(Posting.org_id == org.id, Posting.status == PostingStatus.PUBLISHED)
-        .order_by(Posting.title)
-    ))
+    return list(
+        db.session.scalars(
+            select(Posting)
+            .where(Posting.org_id == org.id, Posting.status == PostingStatus.PUBLISHED)
+            .order_by(Posting.title)
+        )
+    )
 
 
 def slot_posting(org: Organization, posting_id: int | None) -> Posting | None:

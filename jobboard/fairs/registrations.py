@@ -27,14 +27,22 @@ from jobboard.jobs.models import Posting
 from jobboard.orgs.models import Organization
 
 
-def register(org: Organization, actor: User, fair: Fair, *, tables: list[tuple[str, str]], mode: BookingMode,
-             profession_slug: str | None) -> FairRegistration:
+def register(
+    org: Organization,
+    actor: User,
+    fair: Fair,
+    *,
+    tables: list[tuple[str, str]],
+    mode: BookingMode,
+    profession_slug: str | None,
+) -> FairRegistration:
     if fair.status != FairStatus.PUBLISHED:
         raise Conflict(_("Employers can register only for a published fair."))
     if not org.is_verified:
         raise NotPermitted(_("Your organisation must be verified to take part in a fair."))
-    if db.session.scalar(select(FairRegistration.id).where(FairRegistration.fair_id == fair.id,
-                                                           FairRegistration.org_id == org.id)):
+    if db.session.scalar(
+        select(FairRegistration.id).where(FairRegistration.fair_id == fair.id, FairRegistration.org_id == org.id)
+    ):
         raise Conflict(_("Your organisation is already registered for this fair."))
     labels = [label for label, _interviewers in tables]
     if not tables or len(tables) > 30:
@@ -45,20 +53,37 @@ def register(org: Organization, actor: User, fair: Fair, *, tables: list[tuple[s
     db.session.add(registration)
     db.session.flush()
     for label, interviewers in tables:
-        db.session.add(InterviewTable(registration_id=registration.id, fair_id=fair.id, org_id=org.id,
-                                      label=label, interviewers=interviewers))
-    audit.record("fair.registered", actor_id=actor.id, subject_type="fair", subject_id=fair.id, org_id=org.id,
-                 tables=len(tables), mode=mode.value)
+        db.session.add(
+            InterviewTable(
+                registration_id=registration.id, fair_id=fair.id, org_id=org.id, label=label, interviewers=interviewers
+            )
+        )
+    audit.record(
+        "fair.registered",
+        actor_id=actor.id,
+        subject_type="fair",
+        subject_id=fair.id,
+        org_id=org.id,
+        tables=len(tables),
+        mode=mode.value,
+    )
     db.session.flush()
     return registration
 
 
-def update_registration(registration: FairRegistration, actor: User, *, mode: BookingMode,
-                        profession_slug: str | None) -> None:
+def update_registration(
+    registration: FairRegistration, actor: User, *, mode: BookingMode, profession_slug: str | None
+) -> None:
     registration.booking_mode = mode
     registration.profession_slug = profession_slug
-    audit.record("fair.registration_updated", actor_id=actor.id, subject_type="fair",
-                 subject_id=registration.fair_id, org_id=registration.org_id, mode=mode.value)
+    audit.record(
+        "fair.registration_updated",
+        actor_id=actor.id,
+        subject_type="fair",
+        subject_id=registration.fair_id,
+        org_id=registration.org_id,
+        mode=mode.value,
+    )
 
 
 def local_to_utc(day: date, moment: time, zone: ZoneInfo) -> datetime:
@@ -68,8 +93,9 @@ def local_to_utc(day: date, moment: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, moment, zone).astimezone(ZoneInfo("UTC"))
 
 
-def slot_times(fair: Fair, day: date, start: time, end: time, minutes: int,
-               breaks: list[tuple[time, time]]) -> list[tuple[datetime, datetime]]:
+def slot_times(
+    fair: Fair, day: date, start: time, end: time, minutes: int, breaks: list[tuple[time, time]]
+) -> list[tuple[datetime, datetime]]:
     """Slots of ``minutes`` from ``start`` to ``end`` local time, stepped in elapsed time (so a
     day with a clock change has as many slots as hours really pass), skipping breaks."""
     zone = ZoneInfo(fair.time_zone)
@@ -85,8 +111,18 @@ def slot_times(fair: Fair, day: date, start: time, end: time, minutes: int,
     return result
 
 
-def generate_slots(table: InterviewTable, actor: User, *, day: date, start: time, end: time, minutes: int,
-                   breaks: list[tuple[time, time]], posting: Posting | None, video_link: str | None) -> int:
+def generate_slots(
+    table: InterviewTable,
+    actor: User,
+    *,
+    day: date,
+    start: time,
+    end: time,
+    minutes: int,
+    breaks: list[tuple[time, time]],
+    posting: Posting | None,
+    video_link: str | None,
+) -> int:
     fair = db.session.get(Fair, table.fair_id)
     if fair is None or fair.status == FairStatus.CANCELLED:
         raise Conflict(_("This fair is cancelled."))
@@ -97,8 +133,14 @@ def generate_slots(table: InterviewTable, actor: User, *, day: date, start: time
     if end <= start:
         raise DomainError(_("The end must be after the start."), field="end")
     if start < fair.opens_at or end > fair.closes_at:
-        raise DomainError(_("The fair is open from %(opens)s to %(closes)s.", opens=fair.opens_at.strftime("%H:%M"),
-                            closes=fair.closes_at.strftime("%H:%M")), field="start")
+        raise DomainError(
+            _(
+                "The fair is open from %(opens)s to %(closes)s.",
+                opens=fair.opens_at.strftime("%H:%M"),
+                closes=fair.closes_at.strftime("%H:%M"),
+            ),
+            field="start",
+        )
     for break_start, break_end in breaks:
         if break_end <= break_start:
             raise DomainError(_("Each break must end after it starts."), field="breaks")
@@ -111,12 +153,27 @@ def generate_slots(table: InterviewTable, actor: User, *, day: date, start: time
     for starts_at, ends_at in slot_times(fair, day, start, end, minutes, breaks):
         if any(starts_at < other_end and other_start < ends_at for other_start, other_end in existing):
             continue  # slots already there are never replaced
-        db.session.add(Slot(table_id=table.id, fair_id=fair.id, org_id=table.org_id, starts_at=starts_at,
-                            ends_at=ends_at, posting_id=posting.id if posting else None, video_link=video_link or None))
+        db.session.add(
+            Slot(
+                table_id=table.id,
+                fair_id=fair.id,
+                org_id=table.org_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                posting_id=posting.id if posting else None,
+                video_link=video_link or None,
+            )
+        )
         existing.append((starts_at, ends_at))
         created += 1
-    audit.record("fair.slots_generated", actor_id=actor.id, subject_type="interview_table", subject_id=table.id,
-                 org_id=table.org_id, count=created)
+    audit.record(
+        "fair.slots_generated",
+        actor_id=actor.id,
+        subject_type="interview_table",
+        subject_id=table.id,
+        org_id=table.org_id,
+        count=created,
+    )
     return created
 
 
@@ -132,4 +189,3 @@ def delete_slot(slot: Slot, actor: User) -> None:
     if db.session.scalar(select(Booking.id).where(Booking.slot_id == slot.id).limit(1)):
         raise Conflict(_("This slot has bookings (past or present); block it instead of deleting it."))
     db.session.delete(slot)
-

@@ -133,8 +133,13 @@ def _vary_by_the_readers_choice(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
-    Babel(app, locale_selector=_select_locale, timezone_selector=_select_time_zone,
-          default_translation_directories="translations", default_domain="messages")
+    Babel(
+        app,
+        locale_selector=_select_locale,
+        timezone_selector=_select_time_zone,
+        default_translation_directories="translations",
+        default_domain="messages",
+    )
     app.before_request(_send_home_in_the_readers_language)
     app.after_request(_vary_by_the_readers_choice)
 
@@ -142,6 +147,9 @@ def init_app(app: Flask) -> None:
     def _language_context() -> dict[str, object]:
         code = current_language()
         return {
-            "html_lang": code, "html_dir": "rtl" if is_right_to_left(code) else "ltr",
-            "languages": LANGUAGES, "page_in": page_in, "page_path": page_path,
+            "html_lang": code,
+            "html_dir": "rtl" if is_right_to_left(code) else "ltr",
+            "languages": LANGUAGES,
+            "page_in": page_in,
+            "page_path": page_path,
         }

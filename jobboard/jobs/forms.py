@@ -51,34 +51,49 @@ def _report_reasons() -> list[tuple[str, str]]:
 
 
 class PostingForm(FlaskForm):
-    title = text_field(_l("Title"), max_length=160,
-                       render_kw={"placeholder": _l("e.g. Senior physician, internal medicine")})
+    title = text_field(
+        _l("Title"), max_length=160, render_kw={"placeholder": _l("e.g. Senior physician, internal medicine")}
+    )
     profession_slug = SelectField(_l("Profession"), validators=[InputRequired()])
-    specialty_slug = SelectField(_l("Specialty"), validators=[Optional()], coerce=str,
-                                 description=_l("Required for physicians."))
+    specialty_slug = SelectField(
+        _l("Specialty"), validators=[Optional()], coerce=str, description=_l("Required for physicians.")
+    )
     seniority = SelectField(_l("Seniority"), choices=_seniorities, validators=[InputRequired()])
     employment_type = SelectField(_l("Employment"), choices=_employment_types, validators=[InputRequired()])
-    site_id = SelectField(_l("Site"), coerce=_optional_int, validators=[InputRequired()],
-                          description=_l("The site fixes the city and the region, and which grant programs apply."))
+    site_id = SelectField(
+        _l("Site"),
+        coerce=_optional_int,
+        validators=[InputRequired()],
+        description=_l("The site fixes the city and the region, and which grant programs apply."),
+    )
     grant_ids = CheckboxesField(_l("Grant programs"), coerce=int, validators=[Optional()])
     licence_requirement = SelectField(_l("Licence"), choices=_licence_requirements, validators=[InputRequired()])
-    hebrew_level = SelectField(_l("Hebrew needed"), coerce=int, choices=_hebrew_levels,
-                               default=int(HebrewLevel.NONE))
+    hebrew_level = SelectField(_l("Hebrew needed"), coerce=int, choices=_hebrew_levels, default=int(HebrewLevel.NONE))
     language_codes = CheckboxesField(_l("Other working languages of the team"), validators=[Optional()])
-    salary_min_ils = IntegerField(_l("Monthly salary from (ILS)"),
-                                  validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
-    salary_max_ils = IntegerField(_l("Monthly salary up to (ILS)"),
-                                  validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)])
+    salary_min_ils = IntegerField(
+        _l("Monthly salary from (ILS)"), validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)]
+    )
+    salary_max_ils = IntegerField(
+        _l("Monthly salary up to (ILS)"), validators=[Optional(), NumberRange(0, MAX_SALARY_ILS)]
+    )
     start_date = DateField(_l("Start date"), validators=[Optional()])
-    duration_days = IntegerField(_l("Days listed after approval"), default=60,
-                                 validators=[InputRequired(), NumberRange(7, 180)],
-                                 description=_l("At most 180. Recruiters get a renewal link a week before it ends."))
-    description_md = textarea_field(_l("Description"), max_length=20000, required=True,
-                                    description=_l("Markdown: **bold**, *italic*, lists, links."))
+    duration_days = IntegerField(
+        _l("Days listed after approval"),
+        default=60,
+        validators=[InputRequired(), NumberRange(7, 180)],
+        description=_l("At most 180. Recruiters get a renewal link a week before it ends."),
+    )
+    description_md = textarea_field(
+        _l("Description"),
+        max_length=20000,
+        required=True,
+        description=_l("Markdown: **bold**, *italic*, lists, links."),
+    )
 
     @classmethod
-    def for_org(cls, org: Organization, *, site_id: int | None = None, kept: tuple[GrantProgram, ...] = (),
-                **kwargs: Any) -> PostingForm:
+    def for_org(
+        cls, org: Organization, *, site_id: int | None = None, kept: tuple[GrantProgram, ...] = (), **kwargs: Any
+    ) -> PostingForm:
         """The form with the organisation's sites, and the grant programs the chosen site's region
         may be tagged with (``kept``: those the posting has, offered even if they have ended)."""
         form = cls(**kwargs)
@@ -94,22 +109,33 @@ class PostingForm(FlaskForm):
 
     @classmethod
     def of(cls, content: PostingContent, org: Organization, *, kept: tuple[GrantProgram, ...] = ()) -> PostingForm:
-        data = {**asdict(content), "seniority": content.seniority.value,
-                "employment_type": content.employment_type.value,
-                "licence_requirement": content.licence_requirement.value, "hebrew_level": int(content.hebrew_level),
-                "specialty_slug": content.specialty_slug or ""}
+        data = {
+            **asdict(content),
+            "seniority": content.seniority.value,
+            "employment_type": content.employment_type.value,
+            "licence_requirement": content.licence_requirement.value,
+            "hebrew_level": int(content.hebrew_level),
+            "specialty_slug": content.specialty_slug or "",
+        }
         return cls.for_org(org, kept=kept, data=data)
 
     def to_fields(self) -> PostingContent:
         return PostingContent(
-            title=filled(self.title.data), profession_slug=self.profession_slug.data,
-            specialty_slug=self.specialty_slug.data or None, seniority=Seniority(self.seniority.data),
-            employment_type=EmploymentType(self.employment_type.data), site_id=self.site_id.data,
+            title=filled(self.title.data),
+            profession_slug=self.profession_slug.data,
+            specialty_slug=self.specialty_slug.data or None,
+            seniority=Seniority(self.seniority.data),
+            employment_type=EmploymentType(self.employment_type.data),
+            site_id=self.site_id.data,
             licence_requirement=LicenceRequirement(self.licence_requirement.data),
-            hebrew_level=HebrewLevel(self.hebrew_level.data), description_md=filled(self.description_md.data),
-            salary_min_ils=self.salary_min_ils.data, salary_max_ils=self.salary_max_ils.data,
-            start_date=self.start_date.data, duration_days=filled(self.duration_days.data),
-            grant_ids=sorted(self.grant_ids.data or []), language_codes=sorted(self.language_codes.data or []),
+            hebrew_level=HebrewLevel(self.hebrew_level.data),
+            description_md=filled(self.description_md.data),
+            salary_min_ils=self.salary_min_ils.data,
+            salary_max_ils=self.salary_max_ils.data,
+            start_date=self.start_date.data,
+            duration_days=filled(self.duration_days.data),
+            grant_ids=sorted(self.grant_ids.data or []),
+            language_codes=sorted(self.language_codes.data or []),
         )
 
 
@@ -118,9 +144,14 @@ class SubmitForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    reason = SelectField(_l("Why"), choices=[(CloseReason.FILLED.value, _l("The position is filled")),
-                                             (CloseReason.WITHDRAWN.value, _l("We withdraw it"))],
-                         validators=[InputRequired()])
+    reason = SelectField(
+        _l("Why"),
+        choices=[
+            (CloseReason.FILLED.value, _l("The position is filled")),
+            (CloseReason.WITHDRAWN.value, _l("We withdraw it")),
+        ],
+        validators=[InputRequired()],
+    )
 
 
 class ReportForm(FlaskForm):
@@ -157,9 +188,15 @@ class GrantForm(FlaskForm):
 
     def to_fields(self) -> GrantFields:
         return GrantFields(
-            name=filled(self.name.data), funder=filled(self.funder.data), summary=filled(self.summary.data),
+            name=filled(self.name.data),
+            funder=filled(self.funder.data),
+            summary=filled(self.summary.data),
             region_slugs=filled(self.region_slugs.data),
-            amount_note=self.amount_note.data or "", amount_min_ils=self.amount_min_ils.data,
-            amount_max_ils=self.amount_max_ils.data, commitment_years=self.commitment_years.data,
-            url=self.url.data or None, valid_from=self.valid_from.data, valid_to=self.valid_to.data,
+            amount_note=self.amount_note.data or "",
+            amount_min_ils=self.amount_min_ils.data,
+            amount_max_ils=self.amount_max_ils.data,
+            commitment_years=self.commitment_years.data,
+            url=self.url.data or None,
+            valid_from=self.valid_from.data,
+            valid_to=self.valid_to.data,
         )

@@ -35,9 +35,16 @@ class GrantFields:
     @classmethod
     def of(cls, grant: GrantProgram) -> GrantFields:
         return cls(
-            name=grant.name, funder=grant.funder, summary=grant.summary, region_slugs=[r.slug for r in grant.regions],
-            amount_note=grant.amount_note, amount_min_ils=grant.amount_min_ils, amount_max_ils=grant.amount_max_ils,
-            commitment_years=grant.commitment_years, url=grant.url, valid_from=grant.valid_from,
+            name=grant.name,
+            funder=grant.funder,
+            summary=grant.summary,
+            region_slugs=[r.slug for r in grant.regions],
+            amount_note=grant.amount_note,
+            amount_min_ils=grant.amount_min_ils,
+            amount_max_ils=grant.amount_max_ils,
+            commitment_years=grant.commitment_years,
+            url=grant.url,
+            valid_from=grant.valid_from,
             valid_to=grant.valid_to,
         )
 
@@ -63,22 +70,38 @@ def save_grant(admin: User, fields: GrantFields, grant: GrantProgram | None = No
     created = grant is None
     if grant is None:
         grant = GrantProgram(slug=unique_slug(GrantProgram.slug, fields.name, fallback="grant", max_length=70))
-    for name in ("name", "funder", "summary", "amount_note", "amount_min_ils", "amount_max_ils", "commitment_years",
-                 "url", "valid_from", "valid_to"):
+    for name in (
+        "name",
+        "funder",
+        "summary",
+        "amount_note",
+        "amount_min_ils",
+        "amount_max_ils",
+        "commitment_years",
+        "url",
+        "valid_from",
+        "valid_to",
+    ):
         setattr(grant, name, getattr(fields, name))
     grant.regions = regions
     db.session.add(grant)
     db.session.flush()
-    audit.record("grant.created" if created else "grant.updated", actor_id=admin.id, subject_type="grant_program",
-                 subject_id=grant.id)
+    audit.record(
+        "grant.created" if created else "grant.updated",
+        actor_id=admin.id,
+        subject_type="grant_program",
+        subject_id=grant.id,
+    )
     for posting in grant_postings_listed(grant):
         sync_search(posting)
     return grant
 
 
 def grant_postings_listed(grant: GrantProgram) -> list[Posting]:
-    return list(db.session.scalars(
-        select(Posting).join(posting_grants).where(
-            posting_grants.c.grant_program_id == grant.id, Posting.status == PostingStatus.PUBLISHED
+    return list(
+        db.session.scalars(
+            select(Posting)
+            .join(posting_grants)
+            .where(posting_grants.c.grant_program_id == grant.id, Posting.status == PostingStatus.PUBLISHED)
         )
-    ))
+    )

@@ -82,6 +82,7 @@ TRANSITIONS: dict[tuple[PostingStatus, Action], Rule] = {
     (S.PUBLISHED, Action.RENEW): Rule(S.PUBLISHED, Actor.EMPLOYER),
 }
 
+
 class IllegalTransition(Conflict):
     pass
 
@@ -118,10 +119,16 @@ def transition(posting: Posting, action: Action, user: User | None, *, reason: s
     reason = (reason or "").strip() or None
     if rule.needs_reason and not reason:
         raise DomainError(_("Give a reason; the employer will read it."), field="reason")
-    db.session.add(PostingTransition(
-        posting_id=posting.id, actor_id=user.id if user else None, action=action.value,
-        from_status=posting.status, to_status=rule.target, reason=reason,
-    ))
+    db.session.add(
+        PostingTransition(
+            posting_id=posting.id,
+            actor_id=user.id if user else None,
+            action=action.value,
+            from_status=posting.status,
+            to_status=rule.target,
+            reason=reason,
+        )
+    )
     posting.status = rule.target
     return rule
 
@@ -155,13 +162,17 @@ def notify_staff(posting: Posting, subject: LazyString, template: str, **context
 
 def require_verified_org(posting: Posting) -> None:
     if posting.org.status == OrgStatus.PENDING:
-        raise NotPermitted(_(
-            "%(employer)s is waiting for verification. "
-            "Postings can be submitted once an administrator has verified it.", employer=posting.org.name
-        ))
+        raise NotPermitted(
+            _(
+                "%(employer)s is waiting for verification. "
+                "Postings can be submitted once an administrator has verified it.",
+                employer=posting.org.name,
+            )
+        )
     if posting.org.status == OrgStatus.SUSPENDED:
-        raise NotPermitted(_("%(employer)s is suspended; its postings cannot be submitted or published.",
-                             employer=posting.org.name))
+        raise NotPermitted(
+            _("%(employer)s is suspended; its postings cannot be submitted or published.", employer=posting.org.name)
+        )
 
 
 def close(posting: Posting, user: User, reason: CloseReason) -> None:
@@ -184,10 +195,12 @@ def renew(posting: Posting, user: User) -> None:
     limit = approved_at + timedelta(days=MAX_LISTING_DAYS)
     new_expiry = min(now + timedelta(days=posting.duration_days), limit)
     if new_expiry <= expires_at:
-        raise Conflict(_(
-            "This posting has reached the 180-day limit since it was approved. "
-            "Edit it and submit it for review to keep it up."
-        ))
+        raise Conflict(
+            _(
+                "This posting has reached the 180-day limit since it was approved. "
+                "Edit it and submit it for review to keep it up."
+            )
+        )
     transition(posting, Action.RENEW, user, reason=RENEWAL_REASON.format(new_expiry))
     posting.expires_at = new_expiry
     sync_search(posting)

@@ -38,8 +38,11 @@ class Seniority(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "intern": _("Intern"), "resident": _("Resident"), "specialist": _("Specialist"),
-            "senior_specialist": _("Senior specialist"), "head_of_department": _("Head of department"),
+            "intern": _("Intern"),
+            "resident": _("Resident"),
+            "specialist": _("Specialist"),
+            "senior_specialist": _("Senior specialist"),
+            "head_of_department": _("Head of department"),
         }[self.value]
 
 
@@ -142,8 +145,9 @@ posting_languages = Table(
 class GrantProgram(TimestampMixin, Model):
     __tablename__ = "grant_programs"
     __table_args__ = (
-        CheckConstraint("amount_min_ils IS NULL OR amount_max_ils IS NULL OR amount_min_ils <= amount_max_ils",
-                        name="amount_range"),
+        CheckConstraint(
+            "amount_min_ils IS NULL OR amount_max_ils IS NULL OR amount_min_ils <= amount_max_ils", name="amount_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,8 +175,9 @@ class GrantProgram(TimestampMixin, Model):
 class Posting(TimestampMixin, Model):
     __tablename__ = "postings"
     __table_args__ = (
-        CheckConstraint("salary_min_ils IS NULL OR salary_max_ils IS NULL OR salary_min_ils <= salary_max_ils",
-                        name="salary_range"),
+        CheckConstraint(
+            "salary_min_ils IS NULL OR salary_max_ils IS NULL OR salary_min_ils <= salary_max_ils", name="salary_range"
+        ),
         CheckConstraint("salary_min_ils IS NULL OR salary_min_ils >= 0", name="salary_not_negative"),
         CheckConstraint("hebrew_level BETWEEN 0 AND 6", name="hebrew_level_range"),
         Index("ix_postings_org_status", "org_id", "status"),
@@ -276,7 +281,8 @@ class Posting(TimestampMixin, Model):
     def is_deletable(self) -> bool:
         """A draft, or an edit of a published posting that is not waiting for review (it is discarded)."""
         return self.status == PostingStatus.DRAFT or (
-            self.is_revision and self.status == PostingStatus.CHANGES_REQUESTED)
+            self.is_revision and self.status == PostingStatus.CHANGES_REQUESTED
+        )
 
     @property
     def is_gone(self) -> bool:

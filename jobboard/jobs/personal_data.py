@@ -18,14 +18,22 @@ from jobboard.jobs.models import Posting, PostingReport, PostingTransition, Post
 
 def _export(user: User) -> Exported:
     reports = db.session.scalars(
-        select(PostingReport).options(joinedload(PostingReport.posting))
-        .where(PostingReport.reporter_id == user.id).order_by(PostingReport.id)
+        select(PostingReport)
+        .options(joinedload(PostingReport.posting))
+        .where(PostingReport.reporter_id == user.id)
+        .order_by(PostingReport.id)
     )
-    return Exported([
-        {"posting": {"id": r.posting_id, "title": r.posting.title}, "reason": r.reason.value, "note": r.note,
-         "reported_at": iso(r.created_at)}
-        for r in reports
-    ])
+    return Exported(
+        [
+            {
+                "posting": {"id": r.posting_id, "title": r.posting.title},
+                "reason": r.reason.value,
+                "note": r.note,
+                "reported_at": iso(r.created_at),
+            }
+            for r in reports
+        ]
+    )
 
 
 def _erase(user: User) -> None:
@@ -35,8 +43,14 @@ def _erase(user: User) -> None:
 
 
 def register(app: Flask) -> None:
-    register_section(app, "reports", _l("The postings you reported, with your reason and note."),
-                     covers=(PostingReport.reporter_id,), export=_export, erase=_erase)
+    register_section(
+        app,
+        "reports",
+        _l("The postings you reported, with your reason and note."),
+        covers=(PostingReport.reporter_id,),
+        export=_export,
+        erase=_erase,
+    )
     register_attribution(app, "the staff member who wrote the posting", Posting.created_by_id)
     register_attribution(app, "who changed the posting's status", PostingTransition.actor_id)
     register_attribution(app, "the administrator who approved this version", PostingVersion.approved_by_id)

@@ -46,11 +46,13 @@ def listed_condition() -> ColumnElement[bool]:
 
 def org_postings(org: Organization) -> list[Posting]:
     """The organisation's postings (edits under review are shown with the posting they change)."""
-    return list(db.session.scalars(
-        _with_details(select(Posting))
-        .where(Posting.org_id == org.id, ~Posting.is_revision)
-        .order_by(Posting.updated_at.desc())
-    ).unique())
+    return list(
+        db.session.scalars(
+            _with_details(select(Posting))
+            .where(Posting.org_id == org.id, ~Posting.is_revision)
+            .order_by(Posting.updated_at.desc())
+        ).unique()
+    )
 
 
 def _open_revisions() -> Select[tuple[Posting]]:
@@ -83,9 +85,7 @@ def view_totals(org: Organization) -> dict[int, int]:
 
 
 def org_posting(org: Organization, posting_id: int) -> Posting | None:
-    return db.session.scalar(
-        _with_details(select(Posting)).where(Posting.org_id == org.id, Posting.id == posting_id)
-    )
+    return db.session.scalar(_with_details(select(Posting)).where(Posting.org_id == org.id, Posting.id == posting_id))
 
 
 def posting_with_details(posting_id: int) -> Posting | None:
@@ -110,47 +110,59 @@ def fallback_search(text: str, page: int, per_page: int = 20) -> Pagination:
 
 def transitions(posting: Posting) -> list[PostingTransition]:
     ids = [posting.id, *db.session.scalars(select(Posting.id).where(Posting.revisions_of(posting)))]
-    return list(db.session.scalars(
-        select(PostingTransition).where(PostingTransition.posting_id.in_(ids)).order_by(PostingTransition.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(PostingTransition).where(PostingTransition.posting_id.in_(ids)).order_by(PostingTransition.id)
+        )
+    )
 
 
 def moderation_queue() -> list[Posting]:
     """Pending postings, the longest waiting first."""
-    return list(db.session.scalars(
-        _with_details(select(Posting))
-        .where(Posting.status == PostingStatus.PENDING_REVIEW)
-        .order_by(Posting.submitted_at, Posting.id)
-    ).unique())
+    return list(
+        db.session.scalars(
+            _with_details(select(Posting))
+            .where(Posting.status == PostingStatus.PENDING_REVIEW)
+            .order_by(Posting.submitted_at, Posting.id)
+        ).unique()
+    )
 
 
 def open_report_counts() -> list[tuple[Posting, int]]:
-    rows = db.session.execute(
-        select(PostingReport.posting_id, func.count())
-        .where(PostingReport.resolved_at.is_(None))
-        .group_by(PostingReport.posting_id)
-    ).tuples().all()
+    rows = (
+        db.session.execute(
+            select(PostingReport.posting_id, func.count())
+            .where(PostingReport.resolved_at.is_(None))
+            .group_by(PostingReport.posting_id)
+        )
+        .tuples()
+        .all()
+    )
     counts = dict(rows)
     postings = db.session.scalars(_with_details(select(Posting)).where(Posting.id.in_(counts))).unique()
     return sorted(((p, counts[p.id]) for p in postings), key=lambda pair: -pair[1])
 
 
 def open_reports(posting: Posting) -> list[PostingReport]:
-    return list(db.session.scalars(
-        select(PostingReport).where(PostingReport.posting_id == posting.id, PostingReport.resolved_at.is_(None))
-        .order_by(PostingReport.created_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(PostingReport)
+            .where(PostingReport.posting_id == posting.id, PostingReport.resolved_at.is_(None))
+            .order_by(PostingReport.created_at)
+        )
+    )
 
 
 def grant_programs() -> list[GrantProgram]:
-    return list(db.session.scalars(
-        select(GrantProgram).options(selectinload(GrantProgram.regions)).order_by(GrantProgram.name)
-    ))
+    return list(
+        db.session.scalars(select(GrantProgram).options(selectinload(GrantProgram.regions)).order_by(GrantProgram.name))
+    )
 
 
 def grants_offerable(region_slug: str | None, today: date) -> list[GrantProgram]:
     """Programs a new posting in this region may be tagged with: covering it, and not ended."""
     return [
-        grant for grant in grant_programs()
+        grant
+        for grant in grant_programs()
         if (grant.valid_to is None or grant.valid_to >= today) and (region_slug is None or grant.covers(region_slug))
     ]

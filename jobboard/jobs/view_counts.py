@@ -110,8 +110,13 @@ def _store(counts: Counts) -> int:
             existing = set(db.session.scalars(select(Posting.id).where(Posting.id.in_(ids))))
             kept = {key: views for key, views in counts.items() if key[0] in existing}
             if kept:
-                db.session.execute(_upsert(), [{"posting_id": posting_id, "day": day, "views": views}
-                                               for (posting_id, day), views in kept.items()])
+                db.session.execute(
+                    _upsert(),
+                    [
+                        {"posting_id": posting_id, "day": day, "views": views}
+                        for (posting_id, day), views in kept.items()
+                    ],
+                )
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -124,7 +129,8 @@ def _upsert() -> Insert:
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(table)
     return statement.on_conflict_do_update(
-        index_elements=[table.c.posting_id, table.c.day], set_={"views": table.c.views + statement.excluded.views},
+        index_elements=[table.c.posting_id, table.c.day],
+        set_={"views": table.c.views + statement.excluded.views},
     )
 
 

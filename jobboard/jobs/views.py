@@ -32,8 +32,12 @@ def _posting_or_404(posting_id: int) -> Posting:
 
 def _form_page(form: PostingForm, posting: Posting | None) -> Response:
     return form_page(
-        "jobs/posting_form.html", form, org=current_org(), posting=posting,
-        grants={g.id: g for g in queries.grant_programs()}, has_sites=bool(form.site_id.choices),
+        "jobs/posting_form.html",
+        form,
+        org=current_org(),
+        posting=posting,
+        grants={g.id: g for g in queries.grant_programs()},
+        has_sites=bool(form.site_id.choices),
         # Only a GET swaps the grant choices in: an htmx POST gets the whole form with its errors.
         block="grant_choices" if request.method == "GET" else None,
     )
@@ -44,8 +48,13 @@ def _form_page(form: PostingForm, posting: Posting | None) -> Response:
 def index() -> Response:
     org = current_org()
     return render_page(
-        "jobs/org_postings.html", org=org, membership=current_membership(), postings=queries.org_postings(org),
-        revisions=queries.open_revisions_by_posting(org), views=queries.view_totals(org), now=utcnow(),
+        "jobs/org_postings.html",
+        org=org,
+        membership=current_membership(),
+        postings=queries.org_postings(org),
+        revisions=queries.open_revisions_by_posting(org),
+        views=queries.view_totals(org),
+        now=utcnow(),
     )
 
 
@@ -66,8 +75,15 @@ def new() -> Response:
 def grant_choices() -> Response:
     """The grant checkboxes for the chosen site's region (the form swaps them in when the site changes)."""
     form = PostingForm.for_org(current_org(), site_id=request.args.get("site_id", type=int), formdata=None)
-    return render_page("jobs/posting_form.html", org=current_org(), form=form, posting=None,
-                       grants={g.id: g for g in queries.grant_programs()}, has_sites=True, block="grant_choices")
+    return render_page(
+        "jobs/posting_form.html",
+        org=current_org(),
+        form=form,
+        posting=None,
+        grants={g.id: g for g in queries.grant_programs()},
+        has_sites=True,
+        block="grant_choices",
+    )
 
 
 @bp.route("/org/<org_slug>/postings/<int:posting_id>")
@@ -76,11 +92,17 @@ def manage(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     membership = current_membership()
     return render_page(
-        "jobs/manage.html", org=current_org(), posting=posting, membership=membership,
+        "jobs/manage.html",
+        org=current_org(),
+        posting=posting,
+        membership=membership,
         actions=lifecycle.allowed_actions(posting, Actor.EMPLOYER) if membership.can_act else set(),
-        revision=queries.open_revision(posting), history=queries.transitions(posting),
+        revision=queries.open_revision(posting),
+        history=queries.transitions(posting),
         duplicate=services.find_likely_duplicate(posting) if posting.status in EDITABLE else None,
-        submit_form=SubmitForm(formdata=None), close_form=CloseForm(formdata=None), Action=Action,
+        submit_form=SubmitForm(formdata=None),
+        close_form=CloseForm(formdata=None),
+        Action=Action,
     )
 
 
@@ -94,8 +116,10 @@ def edit(posting_id: int) -> Response:
         with errors_on(form):
             saved = services.update_posting(posting, current_user, form.to_fields())
             if saved is not posting:
-                flash(_("Your changes are submitted for review. "
-                        "The published version stays up until they are approved."), "info")
+                flash(
+                    _("Your changes are submitted for review. The published version stays up until they are approved."),
+                    "info",
+                )
             else:
                 flash(_("The posting is saved."), "success")
             return redirect(url_for("jobs.manage", posting_id=posting.id))
@@ -173,8 +197,10 @@ def renew_from_mail(token: str) -> Response:
     posting = renewal.renewal_for_token(token)
     if request.method == "POST":
         posting = renewal.renew_with_token(token)
-        flash(_("“%(title)s” is renewed until %(date)s.", title=posting.title, date=f"{posting.expires_at:%d %B %Y}"),
-              "success")
+        flash(
+            _("“%(title)s” is renewed until %(date)s.", title=posting.title, date=f"{posting.expires_at:%d %B %Y}"),
+            "success",
+        )
         return redirect(url_for("jobs.detail", posting_id=posting.id))
     return render_page("jobs/renew.html", posting=posting)
 
@@ -200,8 +226,12 @@ def detail(posting_id: int, slug: str | None = None) -> Response:
         if slug != canonical:
             return redirect(url_for("jobs.detail", posting_id=posting.id, slug=canonical), 301)
         view_counts.count_view(posting.id)
-        return render_page("jobs/detail.html", posting=posting, json_ld=job_posting_json_ld(posting),
-                           report_form=ReportForm(formdata=None))
+        return render_page(
+            "jobs/detail.html",
+            posting=posting,
+            json_ld=job_posting_json_ld(posting),
+            report_form=ReportForm(formdata=None),
+        )
     if posting.is_gone and posting.first_published_at is not None:
         return render_page("jobs/gone.html", posting=posting, status=410)
     if _can_preview(posting):
@@ -219,8 +249,8 @@ def report(posting_id: int) -> Response:
     form = ReportForm()
     if not form.validate_on_submit():
         abort(422, _("Choose what is wrong with the posting."))
-    reviewing.report_posting(posting, current_user if current_user.is_authenticated else None,
-                            ReportReason(form.reason.data), form.note.data)
+    reviewing.report_posting(
+        posting, current_user if current_user.is_authenticated else None, ReportReason(form.reason.data), form.note.data
+    )
     flash(_("Thank you. The program's administrators will look at this posting."), "success")
     return redirect(url_for("jobs.detail", posting_id=posting.id, slug=posting.slug))
-

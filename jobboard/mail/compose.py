@@ -65,4 +65,3 @@ def queue_mail(
         "erase_after_delivery": erase_after_delivery,
     }
     return enqueue(MAIL_KIND, payload)
-

@@ -41,7 +41,8 @@ def build_message(outbox_message: OutboxMessage) -> Message:
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         extra_headers={
             strip_header_breaks(k): strip_header_breaks(v) for k, v in (payload.get("headers") or {}).items()
-        } or None,
+        }
+        or None,
         attachments=[
             Attachment(
                 filename=item["filename"],

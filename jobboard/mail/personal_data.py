@@ -36,11 +36,17 @@ LINK_LEFT_OUT = "[link left out]"
 
 
 def _export(user: User) -> Exported:
-    return Exported([
-        {"subject": m.payload["subject"], "queued_at": iso(m.created_at), "sent_at": iso(m.processed_at),
-         "text": _LINK.sub(LINK_LEFT_OUT, m.payload["text"])}
-        for m in _messages_to(user.email)
-    ])
+    return Exported(
+        [
+            {
+                "subject": m.payload["subject"],
+                "queued_at": iso(m.created_at),
+                "sent_at": iso(m.processed_at),
+                "text": _LINK.sub(LINK_LEFT_OUT, m.payload["text"]),
+            }
+            for m in _messages_to(user.email)
+        ]
+    )
 
 
 def _erase(user: User) -> None:
@@ -49,5 +55,11 @@ def _erase(user: User) -> None:
 
 
 def register(app: Flask) -> None:
-    register_section(app, "mail", "The e-mails we sent you that we still keep: subject, date and text.", covers=(),
-                     export=_export, erase=_erase)
+    register_section(
+        app,
+        "mail",
+        "The e-mails we sent you that we still keep: subject, date and text.",
+        covers=(),
+        export=_export,
+        erase=_erase,
+    )

@@ -49,8 +49,9 @@ def orgs() -> Response:
     )
 
 
-def _org_page(org: Organization, verify_form: VerifyForm | None = None, suspend_form: SuspendForm | None = None,
-              status: int = 200) -> Response:
+def _org_page(
+    org: Organization, verify_form: VerifyForm | None = None, suspend_form: SuspendForm | None = None, status: int = 200
+) -> Response:
     return render_page(
         "moderation/org_detail.html",
         org=org,
@@ -128,8 +129,12 @@ def retry_outbox_message(message_id: int) -> Response:
 @bp.route("/postings")
 @admin_required
 def queue() -> Response:
-    return render_page("moderation/queue.html", postings=job_queries.moderation_queue(),
-                       reported=job_queries.open_report_counts(), now=utcnow())
+    return render_page(
+        "moderation/queue.html",
+        postings=job_queries.moderation_queue(),
+        reported=job_queries.open_report_counts(),
+        now=utcnow(),
+    )
 
 
 def _review_page(posting: Posting, form: DecisionForm | None = None, status: int = 200) -> Response:
@@ -180,8 +185,9 @@ def _decide(posting_id: int, decide: Callable[[Posting, User, str], None], done:
 @bp.route("/postings/<int:posting_id>/request-changes", methods=["POST"])
 @admin_required
 def request_changes(posting_id: int) -> Response:
-    return _decide(posting_id, reviewing.request_changes,
-                   lambda title: _("Changes requested for “%(title)s”.", title=title))
+    return _decide(
+        posting_id, reviewing.request_changes, lambda title: _("Changes requested for “%(title)s”.", title=title)
+    )
 
 
 @bp.route("/postings/<int:posting_id>/reject", methods=["POST"])

@@ -35,8 +35,12 @@ class OrgForm(ProfileForm):
     kind = SelectField(_l("Kind"), choices=kind_choices, validators=[InputRequired()])
 
     def to_fields(self) -> OrgFields:
-        return OrgFields(name=filled(self.name.data), kind=OrgKind(self.kind.data), website=self.website.data,
-                         description=self.description.data or "")
+        return OrgFields(
+            name=filled(self.name.data),
+            kind=OrgKind(self.kind.data),
+            website=self.website.data,
+            description=self.description.data or "",
+        )
 
 
 class OrgSignUpForm(OrgForm, AccountFields):
@@ -65,12 +69,24 @@ class SiteForm(FlaskForm):
 
     @classmethod
     def of(cls, fields: SiteFields) -> SiteForm:
-        return cls(data={"name": fields.name, "city": fields.city_slug, "address": fields.address,
-                         "lat": fields.lat, "lon": fields.lon})
+        return cls(
+            data={
+                "name": fields.name,
+                "city": fields.city_slug,
+                "address": fields.address,
+                "lat": fields.lat,
+                "lon": fields.lon,
+            }
+        )
 
     def to_fields(self) -> SiteFields:
-        return SiteFields(name=filled(self.name.data), city_slug=self.city.data, address=self.address.data,
-                          lat=self.lat.data, lon=self.lon.data)
+        return SiteFields(
+            name=filled(self.name.data),
+            city_slug=self.city.data,
+            address=self.address.data,
+            lat=self.lat.data,
+            lon=self.lon.data,
+        )
 
 
 class NewAccountForm(FlaskForm):

@@ -16,11 +16,14 @@ from jobboard.orgs.models import Invitation, Membership
 
 def _export(user: User) -> Exported:
     memberships = db.session.scalars(
-        select(Membership).options(joinedload(Membership.org)).where(Membership.user_id == user.id)
+        select(Membership)
+        .options(joinedload(Membership.org))
+        .where(Membership.user_id == user.id)
         .order_by(Membership.id)
     )
-    return Exported([{"organisation": m.org.name, "role": m.role.value, "since": iso(m.created_at)}
-                     for m in memberships])
+    return Exported(
+        [{"organisation": m.org.name, "role": m.role.value, "since": iso(m.created_at)} for m in memberships]
+    )
 
 
 def _erase(user: User) -> None:
@@ -28,6 +31,12 @@ def _erase(user: User) -> None:
 
 
 def register(app: Flask) -> None:
-    register_section(app, "memberships", _l("The organisations you work for, if any, and your role in each."),
-                     covers=(Membership.user_id,), export=_export, erase=_erase)
+    register_section(
+        app,
+        "memberships",
+        _l("The organisations you work for, if any, and your role in each."),
+        covers=(Membership.user_id,),
+        export=_export,
+        erase=_erase,
+    )
     register_attribution(app, "the staff member who sent the invitation", Invitation.invited_by_id)

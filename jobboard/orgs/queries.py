@@ -21,8 +21,14 @@ def staff(org_id: int) -> list[User]:
 
 
 def acts_for(user: User, org_id: int) -> bool:
-    return db.session.scalar(select(Membership.id).join(User).where(
-        Membership.org_id == org_id, Membership.user_id == user.id, acting_staff())) is not None
+    return (
+        db.session.scalar(
+            select(Membership.id)
+            .join(User)
+            .where(Membership.org_id == org_id, Membership.user_id == user.id, acting_staff())
+        )
+        is not None
+    )
 
 
 def membership_in(user_id: int, org_slug: str) -> Membership | None:
@@ -37,7 +43,9 @@ def membership_in(user_id: int, org_slug: str) -> Membership | None:
 def memberships_of(user: User) -> list[Membership]:
     return list(
         db.session.scalars(
-            select(Membership).options(joinedload(Membership.org)).where(Membership.user_id == user.id)
+            select(Membership)
+            .options(joinedload(Membership.org))
+            .where(Membership.user_id == user.id)
             .order_by(Membership.created_at)
         )
     )

@@ -61,7 +61,8 @@ def unique_org_slug(name: str) -> str:
 def register_org(owner: User, fields: OrgFields) -> Organization:
     if owner.is_doctor:
         raise NotPermitted(
-            _("A doctor's account cannot register an employer. Sign up the employer with a work address."))
+            _("A doctor's account cannot register an employer. Sign up the employer with a work address.")
+        )
     org = Organization(
         slug=unique_org_slug(fields.name),
         name=fields.name,
@@ -253,8 +254,9 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     if invitation.org.status == OrgStatus.SUSPENDED:
         raise NotPermitted(_("%(org)s is suspended; the invitation cannot be accepted now.", org=invitation.org.name))
     if user.email != invitation.email:
-        raise NotPermitted(_("This invitation was sent to another address. Sign in as %(email)s to accept it.",
-                              email=invitation.email))
+        raise NotPermitted(
+            _("This invitation was sent to another address. Sign in as %(email)s to accept it.", email=invitation.email)
+        )
     if user.is_doctor:
         raise NotPermitted(_("This address belongs to a doctor's account. Ask to be invited with a work address."))
     membership = db.session.scalar(

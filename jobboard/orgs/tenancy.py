@@ -66,8 +66,11 @@ def member_required(min_role: Role) -> Callable[[F], F]:
 
 
 def _suspended(org: Organization) -> Response:
-    message = _("%(org)s is suspended on the job board. Write to %(contact)s.", org=org.name,
-                contact=current_app.config["CONTACT_EMAIL"])
+    message = _(
+        "%(org)s is suspended on the job board. Write to %(contact)s.",
+        org=org.name,
+        contact=current_app.config["CONTACT_EMAIL"],
+    )
     if is_htmx():
         return error_response(403, message)
     return render_page("orgs/suspended.html", org=org, contact=current_app.config["CONTACT_EMAIL"], status=403)

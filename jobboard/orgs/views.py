@@ -38,8 +38,12 @@ def register() -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             if not current_user.is_authenticated:
-                services.register_org_with_account(email=form.email.data, full_name=form.full_name.data,
-                                                   password=form.password.data, fields=form.to_fields())
+                services.register_org_with_account(
+                    email=form.email.data,
+                    full_name=form.full_name.data,
+                    password=form.password.data,
+                    fields=form.to_fields(),
+                )
                 return redirect(url_for("accounts.check_email", reason="employer"))
             org = services.register_org(current_user, form.to_fields())
             flash(_("Your organisation is registered. An administrator will verify it shortly."), "success")
@@ -153,8 +157,9 @@ def accept_invitation(token: str) -> Response:
                 start_session(user)
             flash(_("Welcome to %(org)s.", org=invitation.org.name), "success")
             return redirect(url_for("orgs.dashboard", org_slug=invitation.org.slug))
-    return form_page("orgs/accept_invitation.html", form, invitation=invitation, account_exists=account_exists,
-                     token=token)
+    return form_page(
+        "orgs/accept_invitation.html", form, invitation=invitation, account_exists=account_exists, token=token
+    )
 
 
 # --- sites ---------------------------------------------------------------------------------

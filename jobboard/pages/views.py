@@ -14,6 +14,7 @@ from jobboard.orgs.queries import memberships_of
 
 bp = Blueprint("pages", __name__)
 
+
 @bp.route("/")
 @public
 def home() -> Response:

@@ -76,19 +76,22 @@ def _posted(_language: str, day: int | None) -> str:
 def _card(hit: Hit, detail_prefix: str, language: str) -> str:
     doc, marked = hit.document, hit.highlights
     periphery = _periphery_badge(language) if doc["is_periphery"] else ""
-    distance = "" if hit.distance_km is None else \
-        f' <span class="small text-body-secondary">{DOT} {_distance(language, f"{hit.distance_km:.0f}")}</span>'
+    distance = (
+        ""
+        if hit.distance_km is None
+        else f' <span class="small text-body-secondary">{DOT} {_distance(language, f"{hit.distance_km:.0f}")}</span>'
+    )
     specialty_label, salary_top = doc.get("specialty_label"), doc.get("salary_top_ils")
     specialty = f" {DOT} {marked.get('specialty_label') or _label(specialty_label)}" if specialty_label else ""
     salary = f" {DOT} {_salary(language, salary_top)}" if salary_top else ""
     return (
         '<article class="card mb-3">\n  <div class="card-body">\n'
         f'    <h2 class="h5 card-title mb-1"><a href="{detail_prefix}{int(hit.id)}-{escape(doc["slug"])}">'
-        f'{marked.get("title") or escape(doc["title"])}</a></h2>\n'
+        f"{marked.get('title') or escape(doc['title'])}</a></h2>\n"
         f'    <p class="mb-1">{_label(doc["employer_name"])} {DOT} {_label(doc["city_name"])}, '
-        f'{_label(doc["region_label"])}{periphery}{distance}</p>\n'
+        f"{_label(doc['region_label'])}{periphery}{distance}</p>\n"
         f'    <p class="mb-1 small">{_label(doc["profession_label"])}{specialty}{salary}</p>\n'
-        f'{_grants_line(tuple(doc["grant_names"]))}'
+        f"{_grants_line(tuple(doc['grant_names']))}"
         f'    <p class="small mb-1">{marked.get("description_text") or escape(doc["description_text"])}</p>\n'
         f'    <p class="small text-body-secondary mb-0">{_posted(language, posted_day(doc["posted_at"]))}</p>\n'
         "  </div>\n</article>"

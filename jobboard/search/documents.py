@@ -17,21 +17,53 @@ DESCRIPTION_CHARS = 2000
 
 # In order of importance: a match in the title outranks one in the description.
 SEARCHABLE_ATTRIBUTES = (
-    "title", "specialty_label", "specialty_aliases", "profession_label", "employer_name",
-    "city_name", "city_aliases", "region_label", "description_text",
+    "title",
+    "specialty_label",
+    "specialty_aliases",
+    "profession_label",
+    "employer_name",
+    "city_name",
+    "city_aliases",
+    "region_label",
+    "description_text",
 )
 FILTERABLE_ATTRIBUTES = (
-    "profession", "specialty", "region", "is_periphery", "grant_programs", "employer", "employment_type",
-    "seniority", "hebrew_level_min", "licence_requirements", "languages_required", "salary_top_ils",
-    "grant_max_ils", "posted_at", "expires_at", "_geo",
+    "profession",
+    "specialty",
+    "region",
+    "is_periphery",
+    "grant_programs",
+    "employer",
+    "employment_type",
+    "seniority",
+    "hebrew_level_min",
+    "licence_requirements",
+    "languages_required",
+    "salary_top_ils",
+    "grant_max_ils",
+    "posted_at",
+    "expires_at",
+    "_geo",
 )
 SORTABLE_ATTRIBUTES = ("posted_at", "salary_top_ils", "grant_max_ils", "_geo")
 RANKING_RULES = ("words", "typo", "sort", "proximity", "attribute", "exactness")
 # What a list of hits shows of each (the search page's cards, the Atom feed): a search for these
 # only (``SearchQuery.attributes``) reads less of each document.
 LISTED_ATTRIBUTES = (
-    "id", "slug", "title", "description_text", "profession_label", "specialty_label", "employer_name",
-    "city_name", "region_label", "is_periphery", "_geo", "grant_names", "salary_top_ils", "posted_at",
+    "id",
+    "slug",
+    "title",
+    "description_text",
+    "profession_label",
+    "specialty_label",
+    "employer_name",
+    "city_name",
+    "region_label",
+    "is_periphery",
+    "_geo",
+    "grant_names",
+    "salary_top_ils",
+    "posted_at",
 )
 
 

@@ -40,8 +40,9 @@ def get_engine() -> SearchEngine:
 def create_engine() -> SearchEngine:
     config = current_app.config
     if config["MEILI_URL"]:
-        return MeilisearchEngine.connect(config["MEILI_URL"], config["MEILI_MASTER_KEY"],
-                                         config["SEARCH_TIMEOUT_SECONDS"])
+        return MeilisearchEngine.connect(
+            config["MEILI_URL"], config["MEILI_MASTER_KEY"], config["SEARCH_TIMEOUT_SECONDS"]
+        )
     cities = [CityPoint(c.slug, c.lat, c.lon) for c in db.session.scalars(select(City))]
     return EmbeddedEngine(config["SEARCH_INDEX_DIR"], cities)
 
@@ -79,7 +80,7 @@ def listed_ids() -> list[int]:
 
 def _documents(ids: list[int], progress: Callable[[int], None] | None) -> Iterator[list[dict[str, object]]]:
     for start in range(0, len(ids), BATCH_SIZE):
-        chunk = ids[start:start + BATCH_SIZE]
+        chunk = ids[start : start + BATCH_SIZE]
         yield [posting_document(p) for p in postings_with_details(chunk)]
         if progress:
             progress(len(chunk))
@@ -96,7 +97,8 @@ def reindex(progress: Callable[[int], None] | None = None) -> tuple[int, int]:
 
     def replay(upsert: Callable[[list[dict[str, object]]], None], delete: Callable[[list[int]], None]) -> None:
         changed = {
-            int(row.payload["posting_id"]) for row in db.session.scalars(
+            int(row.payload["posting_id"])
+            for row in db.session.scalars(
                 select(OutboxMessage).where(OutboxMessage.kind == SEARCH_SYNC, OutboxMessage.id > mark)
             )
         }

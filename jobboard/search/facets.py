@@ -35,9 +35,14 @@ from jobboard.vocab.models import City, HebrewLevel, Profession, Region, Special
 
 LABELS_TTL_SECONDS = 60.0
 GROUPS = (  # (query-string parameter, title), in the column's order
-    ("region", _l("Region")), ("profession", _l("Profession")), ("specialty", _l("Specialty")),
-    ("grant", _l("Grant program")), ("employer", _l("Employer")), ("employment", _l("Employment")),
-    ("seniority", _l("Seniority")), ("licence", _l("Licence")),
+    ("region", _l("Region")),
+    ("profession", _l("Profession")),
+    ("specialty", _l("Specialty")),
+    ("grant", _l("Grant program")),
+    ("employer", _l("Employer")),
+    ("employment", _l("Employment")),
+    ("seniority", _l("Seniority")),
+    ("licence", _l("Licence")),
 )
 
 
@@ -56,9 +61,13 @@ def _choice(value: object, opening: str, marker: str, closing: str) -> Choice:
 
 def _checkbox(param: str, value: str, label: str) -> Choice:
     """A checkbox inside its label, up to the opening bracket of its count."""
-    return _choice(value, f'<label class="form-check"><input class="form-check-input" type="checkbox" '
-                          f'name="{escape(param)}" value="{escape(value)}"',
-                   "checked", f'> {ascii_html(label)} <span class="text-body-secondary small">(')
+    return _choice(
+        value,
+        f'<label class="form-check"><input class="form-check-input" type="checkbox" '
+        f'name="{escape(param)}" value="{escape(value)}"',
+        "checked",
+        f'> {ascii_html(label)} <span class="text-body-secondary small">(',
+    )
 
 
 def _option(value: object, label: str) -> Choice:
@@ -105,8 +114,10 @@ class GroupTitle(NamedTuple):
 @functools.lru_cache(maxsize=8)
 def _group_titles(_language: str) -> dict[str, GroupTitle]:
     """Each group's title, in the reader's language (the argument), and its opening link's label."""
-    return {param: GroupTitle(str(title), escape(str(title)), escape(_("%(group)s: show the choices", group=title)))
-            for param, title in GROUPS}
+    return {
+        param: GroupTitle(str(title), escape(str(title)), escape(_("%(group)s: show the choices", group=title)))
+        for param, title in GROUPS
+    }
 
 
 def _opening(title: GroupTitle, href: str) -> Markup:
@@ -150,8 +161,10 @@ def build_catalogue(labels: dict[str, dict[str, str]], cities: Iterable[tuple[st
         cities={slug: (lat, lon) for slug, _name, lat, lon in cities},
         city_options=[_option(slug, name) for slug, name, _lat, _lon in cities],
         checkboxes={
-            param: [_checkbox(param, value, label)
-                    for value, label in sorted(names.items(), key=lambda item: item[1].casefold())]
+            param: [
+                _checkbox(param, value, label)
+                for value, label in sorted(names.items(), key=lambda item: item[1].casefold())
+            ]
             for param, names in labels.items()
         },
     )
@@ -208,10 +221,12 @@ def facet_groups(state: SearchState, result: SearchResult | None, known: Catalog
             unknown = {*counts, *chosen} - known.labels.get(param, {}).keys()
             shown += [_checkbox(param, value, value) for value in sorted(unknown)]
         if shown or param in state.opened:  # a group the visitor opened stays, if only to say it is empty
-            checkboxes = Markup("\n".join(  # noqa: S704 - choices are escaped, counts are ints
-                f'{c.chosen if c.value in chosen else c.plain}{counts.get(str(c.value), 0)})</span></label>'
-                for c in shown
-            ))
+            checkboxes = Markup(  # noqa: S704 - choices are escaped, counts are ints
+                "\n".join(
+                    f"{c.chosen if c.value in chosen else c.plain}{counts.get(str(c.value), 0)})</span></label>"
+                    for c in shown
+                )
+            )
             groups.append(FacetGroup(param, title.text, checkboxes=checkboxes))
     return groups
 
@@ -222,5 +237,5 @@ def hebrew_options(result: SearchResult | None, selected: int | None) -> Markup:
     options, running = [], 0
     for choice in _hebrew_choices(current_language()):
         running += counts.get(str(choice.value), 0)
-        options.append(f'{choice.chosen if choice.value == selected else choice.plain}{running})</option>')
+        options.append(f"{choice.chosen if choice.value == selected else choice.plain}{running})</option>")
     return Markup("".join(options))  # noqa: S704 - choices are escaped, counts are ints

@@ -174,7 +174,7 @@ def matched_words(item: dict[str, Any]) -> set[str]:
         folded, bounds = item.get(FOLDED[name]), positions.get(FOLDED[name])
         if folded and bounds:
             encoded = folded.encode()
-            found |= words_at(folded, [len(encoded[:bound["start"]].decode(errors="ignore")) for bound in bounds])
+            found |= words_at(folded, [len(encoded[: bound["start"]].decode(errors="ignore")) for bound in bounds])
     return found
 
 
@@ -183,16 +183,22 @@ def response_hits(raw: dict[str, Any], query: SearchQuery) -> list[Hit]:
     highlight = Highlighter(set().union(*map(matched_words, raw["hits"]))) if query.highlight else None
     found = []
     for item in raw["hits"]:
-        document = {name: value for name, value in item.items()
-                    if name not in FOLDED_NAMES and (not name.startswith("_") or name == "_geo")}
+        document = {
+            name: value
+            for name, value in item.items()
+            if name not in FOLDED_NAMES and (not name.startswith("_") or name == "_geo")
+        }
         distance = item.get("_geoDistance")
-        found.append(Hit(
-            id=int(document["id"]),
-            document=document,
-            highlights={name: highlight(document.get(name) or "", crop=name == CROPPED) for name in HIGHLIGHTED}
-            if highlight is not None else {},
-            distance_km=distance / 1000 if distance is not None else None,
-        ))
+        found.append(
+            Hit(
+                id=int(document["id"]),
+                document=document,
+                highlights={name: highlight(document.get(name) or "", crop=name == CROPPED) for name in HIGHLIGHTED}
+                if highlight is not None
+                else {},
+                distance_km=distance / 1000 if distance is not None else None,
+            )
+        )
     return found
 
 
@@ -240,7 +246,8 @@ class MeilisearchEngine:
         index = self.client.index(uid)
         current = self._call(index.get_settings)
         wanted = {
-            key: value for key, value in SETTINGS.items()
+            key: value
+            for key, value in SETTINGS.items()
             if _differs(current.get(key), value, unordered=key in ("filterableAttributes", "sortableAttributes"))
         }
         if wanted:
@@ -273,8 +280,11 @@ class MeilisearchEngine:
         distribution = raw.get("facetDistribution") or {}
         total = int(raw.get("totalHits", 0))
         return SearchResult(
-            hits=response_hits(raw, query), total=total, total_capped=total >= MAX_TOTAL_HITS,
-            page=query.page, per_page=query.per_page,
+            hits=response_hits(raw, query),
+            total=total,
+            total_capped=total >= MAX_TOTAL_HITS,
+            page=query.page,
+            per_page=query.per_page,
             facets={name: dict(distribution.get(name, {})) for name in query.facets},
             periphery_count=int(distribution.get("is_periphery", {}).get("true", 0)),
         )

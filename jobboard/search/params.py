@@ -92,16 +92,22 @@ class SearchState:
     def counted_groups(self) -> list[str]:
         """The filter groups whose values are counted and shown: open at first, opened, or with a
         value chosen."""
-        return [param for param in FACET_PARAMS
-                if param in SHOWN_OPEN or param in self.opened or self.selected.get(param)]
+        return [
+            param for param in FACET_PARAMS if param in SHOWN_OPEN or param in self.opened or self.selected.get(param)
+        ]
 
     def to_args(self, **changes: Any) -> dict[str, Any]:
         """The query string of this state (with changes), for links."""
         args: dict[str, Any] = {"q": self.text or None, **{k: v for k, v in self.selected.items() if v}}
-        args.update(periphery="1" if self.periphery else None, min_salary=self.min_salary, hebrew=self.hebrew,
-                    city=self.city, km=self.km if self.city else None,
-                    sort=None if self.sort == Sort.RELEVANCE else self.sort.value,
-                    page=self.page if self.page > 1 else None)
+        args.update(
+            periphery="1" if self.periphery else None,
+            min_salary=self.min_salary,
+            hebrew=self.hebrew,
+            city=self.city,
+            km=self.km if self.city else None,
+            sort=None if self.sort == Sort.RELEVANCE else self.sort.value,
+            page=self.page if self.page > 1 else None,
+        )
         args[OPENED_PARAM] = self.opened
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
@@ -113,8 +119,11 @@ class SearchState:
     def link(self, path: str, **changes: Any) -> str:
         """``path`` with the query string of this state (with changes): what ``url_for`` would
         build, for the page's own links, at a fraction of its cost."""
-        pairs = [f"{_encoded(name)}={_encoded(str(value))}" for name, values in self.to_args(**changes).items()
-                 for value in (values if isinstance(values, list) else (values,))]
+        pairs = [
+            f"{_encoded(name)}={_encoded(str(value))}"
+            for name, values in self.to_args(**changes).items()
+            for value in (values if isinstance(values, list) else (values,))
+        ]
         return f"{path}?{'&'.join(pairs)}" if pairs else path
 
 
@@ -133,8 +142,9 @@ def _integer(first: dict[str, str], name: str, low: int, high: int, state: Searc
     return value
 
 
-def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
-          cities: dict[str, tuple[float, float]]) -> SearchState:
+def parse(
+    args: MultiDict[str, str], known: Mapping[str, Container[str]], cities: dict[str, tuple[float, float]]
+) -> SearchState:
     """``known`` maps each facet parameter to its valid values (a set, or a dict keyed by them);
     ``cities`` maps city slugs to coordinates."""
     state = SearchState()
@@ -145,8 +155,13 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
         state.notices.append(_("Ignored an unknown filter “%(name)s”.", name=name[:30]))
     text = (first.get("q") or "").replace("\x00", "").strip()
     if len(text) > MAX_TEXT:
-        state.notices.append(ngettext("The search text was cut to %(num)d character.",
-                                       "The search text was cut to %(num)d characters.", MAX_TEXT))
+        state.notices.append(
+            ngettext(
+                "The search text was cut to %(num)d character.",
+                "The search text was cut to %(num)d characters.",
+                MAX_TEXT,
+            )
+        )
         text = text[:MAX_TEXT]
     state.text = text
     for param in FACET_PARAMS:
@@ -185,8 +200,9 @@ def parse(args: MultiDict[str, str], known: Mapping[str, Container[str]],
     return state
 
 
-def to_query(state: SearchState, cities: dict[str, tuple[float, float]], now: int,
-             without: tuple[str, str] | None = None) -> SearchQuery:
+def to_query(
+    state: SearchState, cities: dict[str, tuple[float, float]], now: int, without: tuple[str, str] | None = None
+) -> SearchQuery:
     """The engine query for this state; ``without`` leaves out one (parameter, value)."""
     filters: list[Any] = []
     for param, values in state.selected.items():
@@ -205,7 +221,13 @@ def to_query(state: SearchState, cities: dict[str, tuple[float, float]], now: in
         radius = state.km if without != ("km", str(state.km)) else None
         near = Near(state.city, lat, lon, radius)
     return SearchQuery(
-        text=state.text, filters=tuple(filters), near=near, sort=state.sort,
+        text=state.text,
+        filters=tuple(filters),
+        near=near,
+        sort=state.sort,
         facets=(*(FACET_PARAMS[param] for param in state.counted_groups()), *ALWAYS_COUNTED),
-        page=state.page, per_page=PER_PAGE, now=now, attributes=LISTED_ATTRIBUTES,
+        page=state.page,
+        per_page=PER_PAGE,
+        now=now,
+        attributes=LISTED_ATTRIBUTES,
     )

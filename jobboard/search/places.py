@@ -75,8 +75,8 @@ class PlaceNames:
         """The longest run of the free words from ``position`` that spells a name: how many words
         it takes, and the phrase to quote."""
         run = [free[position]]
-        for match in free[position + 1:position + self.longest]:
-            if '"' in text[run[-1].end():match.start()]:
+        for match in free[position + 1 : position + self.longest]:
+            if '"' in text[run[-1].end() : match.start()]:
                 break
             run.append(match)
         for length in range(len(run), 1, -1):
@@ -90,8 +90,9 @@ class PlaceNames:
 @functools.cache
 def city_names() -> PlaceNames:
     """The vocabulary cities' names, Hebrew names and aliases."""
-    return PlaceNames([name for city in vocabulary_data()["cities"]
-                       for name in (city["name"], city["name_he"], *city["aliases"])])
+    return PlaceNames(
+        [name for city in vocabulary_data()["cities"] for name in (city["name"], city["name_he"], *city["aliases"])]
+    )
 
 
 def quote_city_names(text: str) -> str:

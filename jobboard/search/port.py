@@ -20,8 +20,15 @@ MAX_QUERY_WORDS = 10
 
 # Attributes a query may filter and count on, and their kind.
 KEYWORD_FACETS = (
-    "profession", "specialty", "region", "employer", "employment_type", "seniority",
-    "licence_requirements", "grant_programs", "languages_required",
+    "profession",
+    "specialty",
+    "region",
+    "employer",
+    "employment_type",
+    "seniority",
+    "licence_requirements",
+    "grant_programs",
+    "languages_required",
 )
 NUMERIC_FILTERS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at", "expires_at")
 
@@ -35,8 +42,13 @@ class Sort(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"relevance": _("Best match"), "newest": _("Newest"), "salary": _("Highest salary"),
-                "grant": _("Largest grant"), "distance": _("Nearest")}[self.value]
+        return {
+            "relevance": _("Best match"),
+            "newest": _("Newest"),
+            "salary": _("Highest salary"),
+            "grant": _("Largest grant"),
+            "distance": _("Nearest"),
+        }[self.value]
 
     @property
     def needs_city(self) -> bool:

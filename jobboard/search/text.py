@@ -75,8 +75,19 @@ _CYRILLIC = "\u0400-\u052f\u1c80-\u1c8f\ua640-\ua69f"
 _MARKS_OFF_CYRILLIC = re.compile(f"(?<![{_CYRILLIC}{_MARKS}])[{_MARKS}]+")
 _ANY_MARKS = re.compile(f"[{_MARKS}]+")
 # Lower-case letters that decompose into no base letter and mark, in ASCII.
-_SPELLED_OUT = {"ł": "l", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
-                "ħ": "h", "ŧ": "t"}
+_SPELLED_OUT = {
+    "ł": "l",
+    "ß": "ss",
+    "ø": "o",
+    "æ": "ae",
+    "œ": "oe",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "ı": "i",
+    "ħ": "h",
+    "ŧ": "t",
+}
 _UNDECOMPOSED = re.compile(f"[{''.join(_SPELLED_OUT)}]")
 
 
@@ -184,8 +195,11 @@ def _whole_word_spans(pattern: re.Pattern[str], folded: str, first: int, end: in
     """The spans of the matches from ``first`` (where the first whole-word match starts) to
     ``end`` that start a word (terms are letters and digits only, so a match inside a word, which
     ``finditer`` steps over, hides no match that starts one)."""
-    return [match.span() for match in pattern.finditer(folded, first, end)
-            if match.start() == first or not folded[match.start() - 1].isalnum()]
+    return [
+        match.span()
+        for match in pattern.finditer(folded, first, end)
+        if match.start() == first or not folded[match.start() - 1].isalnum()
+    ]
 
 
 class Highlighter:
@@ -246,7 +260,7 @@ class Highlighter:
             return None
         if not crop:
             return 0, len(text), _whole_word_spans(self._pattern, folded, first, len(text))
-        before = _ASCII_WORDS_BACK.match(text[first - 1::-1]) if first else None
+        before = _ASCII_WORDS_BACK.match(text[first - 1 :: -1]) if first else None
         first_word = first - before.end() if before else first
         crop_match = _ASCII_CROP.match(text, first_word)
         assert crop_match is not None  # noqa: S101 - first_word starts a word

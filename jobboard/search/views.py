@@ -24,21 +24,39 @@ bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
 
 
-_PARAM_NAMES = {"profession": _l("Profession"), "specialty": _l("Specialty"), "region": _l("Region"),
-                "employer": _l("Employer"), "employment": _l("Employment"), "seniority": _l("Seniority"),
-                "licence": _l("Licence"), "grant": _l("Grant"), "periphery": _l("Periphery only"),
-                "min_salary": _l("Minimum salary"), "hebrew": _l("Hebrew"), "km": _l("Distance")}
+_PARAM_NAMES = {
+    "profession": _l("Profession"),
+    "specialty": _l("Specialty"),
+    "region": _l("Region"),
+    "employer": _l("Employer"),
+    "employment": _l("Employment"),
+    "seniority": _l("Seniority"),
+    "licence": _l("Licence"),
+    "grant": _l("Grant"),
+    "periphery": _l("Periphery only"),
+    "min_salary": _l("Minimum salary"),
+    "hebrew": _l("Hebrew"),
+    "km": _l("Distance"),
+}
 
 
-def _suggestions(state: SearchState, cities: dict[str, tuple[float, float]], now: int,
-                 labels: dict[str, dict[str, str]]) -> list[tuple[str, dict[str, object], int]]:
+def _suggestions(
+    state: SearchState, cities: dict[str, tuple[float, float]], now: int, labels: dict[str, dict[str, str]]
+) -> list[tuple[str, dict[str, object], int]]:
     """For an empty result: each active filter with how many positions its removal would show,
     the most rewarding first."""
     engine = get_engine()
     active = [(param, value) for param, values in state.selected.items() for value in values]
-    active += [(name, str(value)) for name, value in
-               (("periphery", "1" if state.periphery else None), ("min_salary", state.min_salary),
-                ("hebrew", state.hebrew), ("km", state.km)) if value is not None]
+    active += [
+        (name, str(value))
+        for name, value in (
+            ("periphery", "1" if state.periphery else None),
+            ("min_salary", state.min_salary),
+            ("hebrew", state.hebrew),
+            ("km", state.km),
+        )
+        if value is not None
+    ]
     found = []
     for param, value in active[:8]:
         query = replace(to_query(state, cities, now, without=(param, value)), facets=(), per_page=1, highlight=False)
@@ -84,11 +102,21 @@ def index() -> Response:
     # The address bar gets the search as its own links write it, not the form as sent (every empty
     # field, the default order, a value the page ignored): a shorter link to share.
     return render_page(
-        "search/index.html", block="results", plain_block=True, push_url=state.link(search_path), state=state,
-        result=result, fallback=fallback_search(state.text, state.page) if result is None else None,
-        groups=facet_groups(state, result, known, search_path), hebrew_options=hebrew_options(result, state.hebrew),
-        radius_options=radius_options(state.km), city_options=known.city_list(state.city), suggestions=suggestions,
-        sorts=list(Sort), posting_path_prefix=_posting_path_prefix(), search_path=search_path,
+        "search/index.html",
+        block="results",
+        plain_block=True,
+        push_url=state.link(search_path),
+        state=state,
+        result=result,
+        fallback=fallback_search(state.text, state.page) if result is None else None,
+        groups=facet_groups(state, result, known, search_path),
+        hebrew_options=hebrew_options(result, state.hebrew),
+        radius_options=radius_options(state.km),
+        city_options=known.city_list(state.city),
+        suggestions=suggestions,
+        sorts=list(Sort),
+        posting_path_prefix=_posting_path_prefix(),
+        search_path=search_path,
     )
 
 
@@ -99,8 +127,17 @@ def _feed(state: SearchState, title: str) -> Response:
     known = catalogue()
     now = int(time.time())
     base = to_query(state, known.cities, now)
-    query = SearchQuery(text=base.text, filters=base.filters, near=base.near, sort=Sort.NEWEST, facets=(),
-                        per_page=FEED_SIZE, now=now, highlight=False, attributes=LISTED_ATTRIBUTES)
+    query = SearchQuery(
+        text=base.text,
+        filters=base.filters,
+        near=base.near,
+        sort=Sort.NEWEST,
+        facets=(),
+        per_page=FEED_SIZE,
+        now=now,
+        highlight=False,
+        attributes=LISTED_ATTRIBUTES,
+    )
     try:
         documents = [hit.document for hit in get_engine().search(query).hits]
     except EngineUnavailable:
@@ -111,12 +148,15 @@ def _feed(state: SearchState, title: str) -> Response:
         documents = [posting_document(p) for p in fallback_search(state.text, 1, FEED_SIZE).items]
     # Links come from BASE_URL, not the Host header: the feed is cached publicly.
     body = render_template(
-        "search/feed.xml", title=title, documents=documents,
+        "search/feed.xml",
+        title=title,
+        documents=documents,
         self_url=external_url(request.endpoint or "search.site_feed", **state.to_args()),
         page_url=external_url("search.index", **state.to_args()),
         posting_url=lambda d: external_url("jobs.detail", posting_id=d["id"], slug=d["slug"]),
         updated=max((d["posted_at"] for d in documents), default=now),
-        host=urlsplit(current_app.config["BASE_URL"]).hostname, summary=lambda d: str(d["description_text"])[:600],
+        host=urlsplit(current_app.config["BASE_URL"]).hostname,
+        summary=lambda d: str(d["description_text"])[:600],
     )
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "public, max-age=300"

@@ -22,5 +22,11 @@ def check_profession_and_specialty(profession_slug: str | None, specialty_slug: 
     if profession is None:
         raise DomainError(_("Choose the profession this specialty belongs to."), field="profession_slug")
     if not specialty.suits(profession.slug):
-        raise DomainError(_("%(specialty)s is not a specialty of %(profession)s.", specialty=specialty.name,
-                            profession=f"{profession.name.lower()}s"), field="specialty_slug")
+        raise DomainError(
+            _(
+                "%(specialty)s is not a specialty of %(profession)s.",
+                specialty=specialty.name,
+                profession=f"{profession.name.lower()}s",
+            ),
+            field="specialty_slug",
+        )

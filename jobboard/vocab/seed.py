@@ -24,8 +24,14 @@ def load_vocabularies() -> dict[str, int]:
     for row in data["cities"]:
         db.session.merge(
             City(
-                slug=row["slug"], name=row["name"], name_he=row["name_he"], region_slug=row["region"],
-                lat=row["lat"], lon=row["lon"], is_periphery=row["is_periphery"], aliases=row["aliases"],
+                slug=row["slug"],
+                name=row["name"],
+                name_he=row["name_he"],
+                region_slug=row["region"],
+                lat=row["lat"],
+                lon=row["lon"],
+                is_periphery=row["is_periphery"],
+                aliases=row["aliases"],
             )
         )
     for position, row in enumerate(data["professions"]):

@@ -28,9 +28,7 @@ NEW_PASSWORD = "copper lantern meadow violin"
 
 def queued_mail(to: str | None = None) -> list[dict]:
     """Payloads of the mails queued in this test, oldest first (optionally only those to ``to``)."""
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.kind == "mail.send").order_by(OutboxMessage.id)
-    )
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "mail.send").order_by(OutboxMessage.id))
     return [row.payload for row in rows if to is None or row.payload["to"] == to]
 
 
@@ -101,8 +99,12 @@ def test_create_user_stores_a_lower_case_address_and_a_hash(db_session):
 
 def test_create_user_can_create_a_confirmed_admin(db_session):
     user = services.create_user(
-        email="boss@example.org", full_name="The Boss", password=PASSWORD, kind=AccountKind.STAFF,
-        confirmed=True, is_admin=True,
+        email="boss@example.org",
+        full_name="The Boss",
+        password=PASSWORD,
+        kind=AccountKind.STAFF,
+        confirmed=True,
+        is_admin=True,
     )
     assert user.is_confirmed and user.is_admin and not user.is_doctor
 

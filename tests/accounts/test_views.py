@@ -736,5 +736,3 @@ def test_resend_confirmation_does_nothing_for_a_confirmed_account(client, mailbo
     sign_in_with_password(client, doctor.email)
     assert redirects_to(client.post("/account/confirm/resend"), "/account/settings")
     assert mailbox.messages() == []
-
-

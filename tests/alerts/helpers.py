@@ -48,16 +48,23 @@ def publish(w, title: str, *, site=None, org=None, recruiter=None, sync_now: boo
 
 def hold_sync(posting) -> None:
     """Leave the posting's pending search updates undelivered (the worker has not got to them)."""
-    rows = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == SEARCH_SYNC, OutboxMessage.status == OutboxStatus.PENDING))
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == SEARCH_SYNC, OutboxMessage.status == OutboxStatus.PENDING)
+    )
     for row in rows:
         if row.payload["posting_id"] == posting.id:
             row.next_attempt_at = datetime(2100, 1, 1, tzinfo=UTC)
     db.session.flush()
 
 
-def save_alert(user=None, *, email: str | None = None, query: str = "", frequency: Frequency = Frequency.DAILY,
-               name: str = "My alert") -> Alert:
+def save_alert(
+    user=None,
+    *,
+    email: str | None = None,
+    query: str = "",
+    frequency: Frequency = Frequency.DAILY,
+    name: str = "My alert",
+) -> Alert:
     alert = alerts.create_alert(user=user, email=email, name=name, query_string=query, frequency=frequency)
     db.session.commit()
     return alert

@@ -66,7 +66,7 @@ def test_each_posting_shows_title_employer_city_region_grants_and_a_link(world, 
     [digest] = digests(mailbox, world.doctor.email)
     assert digest["Subject"] == "1 new position: Negev"
     text = mailbox.text(digest)
-    block = text[text.index("* Senior neonatologist"):text.index("All matching positions")]
+    block = text[text.index("* Senior neonatologist") : text.index("All matching positions")]
     assert "Negev Test Medical Center · Beersheba, Negev (periphery)" in block
     assert "Grants: Negev relocation grant; Periphery housing grant" in block
     link = mailbox.link(digest, f"/jobs/{posting.id}-")
@@ -122,7 +122,9 @@ def test_another_alert_still_gets_what_one_alert_already_sent(world, mailbox):
     run()
     assert sent_log(one) == sent_log(other) == {posting.id}
     assert sorted(m["Subject"] for m in digests(mailbox, world.doctor.email)) == [
-        "1 new position: One", "1 new position: Other"]
+        "1 new position: One",
+        "1 new position: Other",
+    ]
 
 
 def test_a_posting_closed_between_runs_is_left_out_even_while_the_index_still_has_it(world, mailbox):
@@ -146,8 +148,9 @@ def test_a_posting_closed_between_runs_is_left_out_even_while_the_index_still_ha
 def test_a_posting_of_a_suspended_employer_still_in_the_index_is_left_out(world, mailbox):
     alert = save_alert(world.doctor, query="q=pediatrician")
     publish(world, "Pediatrician at a suspended employer")
-    kept = publish(world, "Pediatrician elsewhere", org=world.other, site=world.other_site,
-                   recruiter=world.other_recruiter)
+    kept = publish(
+        world, "Pediatrician elsewhere", org=world.other, site=world.other_site, recruiter=world.other_recruiter
+    )
     world.org.status = OrgStatus.SUSPENDED  # set directly: no index update queued
     db.session.commit()
     make_due(alert, utcnow())
@@ -166,6 +169,7 @@ def test_a_posting_published_before_a_run_but_indexed_after_it_goes_in_the_next_
     assert run().mailed == 0  # the engine does not know it yet
     with time_machine.travel(utcnow() + timedelta(minutes=20), tick=False):
         from jobboard.core.outbox import OutboxMessage
+
         for row in db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")):
             row.next_attempt_at = utcnow()
         on_time = publish(world, "Pediatrician indexed at once")  # delivers the late update too
@@ -260,10 +264,10 @@ def test_the_alert_records_what_it_sent_newest_first(world, mailbox):
 # --- the unsubscribe link and headers -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("base_url", ["http://jobboard.test",
-                                      "https://jobs.international-medical-aliyah-program.example.org/board"])
-def test_every_digest_has_the_unsubscribe_link_and_the_list_unsubscribe_headers(world, app, client, mailbox,
-                                                                                base_url):
+@pytest.mark.parametrize(
+    "base_url", ["http://jobboard.test", "https://jobs.international-medical-aliyah-program.example.org/board"]
+)
+def test_every_digest_has_the_unsubscribe_link_and_the_list_unsubscribe_headers(world, app, client, mailbox, base_url):
     visitor_alert = save_alert(email="visitor@example.net", name="Visitor’s “alert” with a long name " * 2)
     visitor_alert.status = AlertStatus.ACTIVE
     user_alert = save_alert(world.doctor, query="q=pediatrician", frequency=Frequency.INSTANT)
@@ -291,9 +295,13 @@ def test_every_digest_has_the_unsubscribe_link_and_the_list_unsubscribe_headers(
         unfolded = re.sub(r"\r?\n[ \t]", " ", headers)
         assert "=?" not in next(line for line in unfolded.splitlines() if line.startswith("List-Unsubscribe:"))
         # and the link works
-        path = expected[len(base_url):]
-        assert client.post(path, data="List-Unsubscribe=One-Click",
-                           content_type="application/x-www-form-urlencoded").status_code == 200
+        path = expected[len(base_url) :]
+        assert (
+            client.post(
+                path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+            ).status_code
+            == 200
+        )
         db.session.refresh(alert)
         assert alert.status == AlertStatus.UNSUBSCRIBED
 
@@ -303,8 +311,10 @@ def test_every_digest_has_the_unsubscribe_link_and_the_list_unsubscribe_headers(
 
 def test_digests_are_computed_in_batches_with_one_commit_per_batch(world, mailbox):
     people = [DoctorFactory(email=f"batch{n}@example.org") for n in range(4)]
-    alerts = [save_alert(people[n % 4], name=f"Alert {n}", query=("region=negev" if n % 2 else "q=pediatrician"))
-              for n in range(11)]
+    alerts = [
+        save_alert(people[n % 4], name=f"Alert {n}", query=("region=negev" if n % 2 else "q=pediatrician"))
+        for n in range(11)
+    ]
     quiet = save_alert(people[0], name="Nothing", query="region=haifa")
     paused = save_alert(people[1], name="Paused", query="region=negev")
     paused.status = AlertStatus.PAUSED

@@ -45,11 +45,20 @@ def postings(world):
     db.session.commit()
     made = {}
     specs = [
-        ("negev", "Pediatrician in Beersheba", {
-            "grant_ids": [grant.id],
-            "description_md": "Join our **children's ward** in the Negev. Night shifts and teaching."}),
+        (
+            "negev",
+            "Pediatrician in Beersheba",
+            {
+                "grant_ids": [grant.id],
+                "description_md": "Join our **children's ward** in the Negev. Night shifts and teaching.",
+            },
+        ),
         ("haifa", "Pediatrician in Haifa", {"site": haifa_site}),
-        ("tlv_nurse", "Intensive care nurse", {"site": world.tlv_site, "profession_slug": "nurse", "specialty_slug": None}),
+        (
+            "tlv_nurse",
+            "Intensive care nurse",
+            {"site": world.tlv_site, "profession_slug": "nurse", "specialty_slug": None},
+        ),
         ("closed", "Pediatrician filled already", {}),
     ]
     start = utcnow() - timedelta(minutes=10)
@@ -109,23 +118,27 @@ def test_each_entry_has_the_postings_summary_link_and_dates(world, client, posti
     assert "Join our children's ward in the Negev. Night shifts and teaching." in entry.summary
     assert entry.author == "Negev Test Medical Center"
     assert entry.published_parsed is not None and entry.id.endswith(f":posting-{posting.id}")
-    assert (parsed.feed.links[0].rel, parsed.feed.links[0].href) == ("self", "http://jobboard.test/jobs/feed.atom?region=negev")
+    assert (parsed.feed.links[0].rel, parsed.feed.links[0].href) == (
+        "self",
+        "http://jobboard.test/jobs/feed.atom?region=negev",
+    )
     assert "evil.example" not in str(parsed)
     html = client.get("/jobs?region=negev").get_data(as_text=True)
-    link = next(a for a in html5lib.parse(html, namespaceHTMLElements=False).iter("a")
-                if a.get("id") == "search-feed-link")
+    link = next(
+        a for a in html5lib.parse(html, namespaceHTMLElements=False).iter("a") if a.get("id") == "search-feed-link"
+    )
     assert link.get("href") == "/jobs/feed.atom?region=negev"
 
 
 @pytest.mark.parametrize("path", ["/jobs/feed.atom", "/feed.atom", "/jobs/feed.atom?q=script"])
 def test_hostile_titles_and_names_keep_the_feed_valid(world, client, path):
-    world.org.name = "O'Brien & <Sons> \"Hospital\""
+    world.org.name = 'O\'Brien & <Sons> "Hospital"'
     db.session.commit()
     posting = publish(world, HOSTILE, description_md="Text with <b>tags</b> & ampersands <script>x</script>.")
     parsed = fetch(client, path)
     [entry] = parsed.entries
     assert entry.title.startswith(HOSTILE)
-    assert entry.author == "O'Brien & <Sons> \"Hospital\""
+    assert entry.author == 'O\'Brien & <Sons> "Hospital"'
     assert urlsplit(entry.link).path == f"/jobs/{posting.id}-{posting.slug}"
     raw = client.get(path).get_data(as_text=True)
     assert "<script>" not in raw
@@ -142,8 +155,9 @@ def test_a_feed_with_an_unknown_filter_still_parses(world, client, postings):
     assert len(parsed.entries) == 3
 
 
-def test_with_the_engine_down_a_feed_never_lists_positions_outside_its_search(world, client, postings, search_engine,
-                                                                             monkeypatch):
+def test_with_the_engine_down_a_feed_never_lists_positions_outside_its_search(
+    world, client, postings, search_engine, monkeypatch
+):
     def down(query):
         raise EngineUnavailable("connection refused")
 
@@ -151,7 +165,10 @@ def test_with_the_engine_down_a_feed_never_lists_positions_outside_its_search(wo
     # the site feed falls back to the database: every listed posting, still a valid feed
     site = fetch(client, "/feed.atom")
     assert sorted(e.title.split(" – ")[0] for e in site.entries) == [
-        "Intensive care nurse", "Pediatrician in Beersheba", "Pediatrician in Haifa"]
+        "Intensive care nurse",
+        "Pediatrician in Beersheba",
+        "Pediatrician in Haifa",
+    ]
     # a filtered feed cannot be answered from the title-only fallback: "try again later", not
     # positions outside the search that a feed reader would keep
     response = client.get("/jobs/feed.atom?region=haifa")

@@ -22,8 +22,9 @@ def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def drive(world, alerts: list[Alert], start: datetime, end: datetime, step: timedelta,
-          publish_at_hour: int | None = 12) -> dict[int, list[datetime]]:
+def drive(
+    world, alerts: list[Alert], start: datetime, end: datetime, step: timedelta, publish_at_hour: int | None = 12
+) -> dict[int, list[datetime]]:
     """Move the clock from ``start`` to ``end`` in steps, running the due alerts at each step (and
     publishing one matching posting a minute past ``publish_at_hour`` UTC each day). Returns, per
     alert, the instants it was processed."""
@@ -55,27 +56,53 @@ def people_in(*zones: str) -> list:
     return users
 
 
-@pytest.mark.parametrize(("start", "end", "expected"), [
-    pytest.param(at(2027, 3, 24, 12), at(2027, 3, 30, 0), {
-        # London: summer time from 28 March 01:00 UTC
-        "Europe/London": [at(2027, 3, 25, 7), at(2027, 3, 26, 7), at(2027, 3, 27, 7), at(2027, 3, 28, 6),
-                          at(2027, 3, 29, 6)],
-        # Israel: summer time from Friday 26 March 02:00 local (00:00 UTC)
-        "Asia/Jerusalem": [at(2027, 3, 25, 5), at(2027, 3, 26, 4), at(2027, 3, 27, 4), at(2027, 3, 28, 4),
-                           at(2027, 3, 29, 4)],
-    }, id="spring"),
-    pytest.param(at(2027, 10, 29, 12), at(2027, 11, 2, 0), {
-        # both end summer time on Sunday 31 October
-        "Europe/London": [at(2027, 10, 30, 6), at(2027, 10, 31, 7), at(2027, 11, 1, 7)],
-        "Asia/Jerusalem": [at(2027, 10, 30, 4), at(2027, 10, 31, 5), at(2027, 11, 1, 5)],
-    }, id="autumn"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        pytest.param(
+            at(2027, 3, 24, 12),
+            at(2027, 3, 30, 0),
+            {
+                # London: summer time from 28 March 01:00 UTC
+                "Europe/London": [
+                    at(2027, 3, 25, 7),
+                    at(2027, 3, 26, 7),
+                    at(2027, 3, 27, 7),
+                    at(2027, 3, 28, 6),
+                    at(2027, 3, 29, 6),
+                ],
+                # Israel: summer time from Friday 26 March 02:00 local (00:00 UTC)
+                "Asia/Jerusalem": [
+                    at(2027, 3, 25, 5),
+                    at(2027, 3, 26, 4),
+                    at(2027, 3, 27, 4),
+                    at(2027, 3, 28, 4),
+                    at(2027, 3, 29, 4),
+                ],
+            },
+            id="spring",
+        ),
+        pytest.param(
+            at(2027, 10, 29, 12),
+            at(2027, 11, 2, 0),
+            {
+                # both end summer time on Sunday 31 October
+                "Europe/London": [at(2027, 10, 30, 6), at(2027, 10, 31, 7), at(2027, 11, 1, 7)],
+                "Asia/Jerusalem": [at(2027, 10, 30, 4), at(2027, 10, 31, 5), at(2027, 11, 1, 5)],
+            },
+            id="autumn",
+        ),
+    ],
+)
 def test_daily_digests_go_out_at_seven_local_exactly_once_a_day_across_daylight_saving(
-        world, mailbox, start, end, expected):
+    world, mailbox, start, end, expected
+):
     london, jerusalem = people_in("Europe/London", "Asia/Jerusalem")
     with time_machine.travel(start, tick=False):
-        alerts = {zone: save_alert(user, query="region=negev", name=zone)
-                  for zone, user in (("Europe/London", london), ("Asia/Jerusalem", jerusalem))}
+        alerts = {
+            zone: save_alert(user, query="region=negev", name=zone)
+            for zone, user in (("Europe/London", london), ("Asia/Jerusalem", jerusalem))
+        }
 
     runs = drive(world, list(alerts.values()), start, end, timedelta(minutes=15))
 
@@ -130,16 +157,19 @@ def test_instant_alerts_run_every_quarter_hour(world, mailbox):
     assert digest_titles(mailbox, digest) == ["Pediatrician published 03 May 12:00"]
 
 
-@pytest.mark.parametrize(("zone", "after", "frequency", "expected"), [
-    ("Asia/Jerusalem", at(2027, 3, 25, 4, 59), Frequency.DAILY, at(2027, 3, 25, 5)),  # 06:59 local
-    ("Asia/Jerusalem", at(2027, 3, 25, 5), Frequency.DAILY, at(2027, 3, 26, 4)),  # 07:00 local: the next day
-    ("Europe/London", at(2027, 3, 27, 23, 30), Frequency.DAILY, at(2027, 3, 28, 6)),
-    ("Europe/London", at(2027, 10, 31, 1, 30), Frequency.DAILY, at(2027, 10, 31, 7)),  # in the repeated hour
-    ("Asia/Jerusalem", at(2027, 3, 29, 3, 59), Frequency.WEEKLY, at(2027, 3, 29, 4)),  # a Monday, before 07:00
-    ("Asia/Jerusalem", at(2027, 3, 29, 4), Frequency.WEEKLY, at(2027, 4, 5, 4)),  # a Monday at 07:00
-    ("Europe/London", at(2027, 3, 28, 12), Frequency.WEEKLY, at(2027, 3, 29, 6)),  # a Sunday
-    ("Asia/Jerusalem", at(2027, 3, 25, 4, 59), Frequency.INSTANT, at(2027, 3, 25, 5, 14)),
-])
+@pytest.mark.parametrize(
+    ("zone", "after", "frequency", "expected"),
+    [
+        ("Asia/Jerusalem", at(2027, 3, 25, 4, 59), Frequency.DAILY, at(2027, 3, 25, 5)),  # 06:59 local
+        ("Asia/Jerusalem", at(2027, 3, 25, 5), Frequency.DAILY, at(2027, 3, 26, 4)),  # 07:00 local: the next day
+        ("Europe/London", at(2027, 3, 27, 23, 30), Frequency.DAILY, at(2027, 3, 28, 6)),
+        ("Europe/London", at(2027, 10, 31, 1, 30), Frequency.DAILY, at(2027, 10, 31, 7)),  # in the repeated hour
+        ("Asia/Jerusalem", at(2027, 3, 29, 3, 59), Frequency.WEEKLY, at(2027, 3, 29, 4)),  # a Monday, before 07:00
+        ("Asia/Jerusalem", at(2027, 3, 29, 4), Frequency.WEEKLY, at(2027, 4, 5, 4)),  # a Monday at 07:00
+        ("Europe/London", at(2027, 3, 28, 12), Frequency.WEEKLY, at(2027, 3, 29, 6)),  # a Sunday
+        ("Asia/Jerusalem", at(2027, 3, 25, 4, 59), Frequency.INSTANT, at(2027, 3, 25, 5, 14)),
+    ],
+)
 def test_next_run(zone, after, frequency, expected):
     alert = Alert(frequency=frequency, time_zone=zone)
     assert next_run(alert, after) == expected

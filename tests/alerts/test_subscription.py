@@ -102,6 +102,7 @@ def test_a_strangers_words_reach_neither_a_subject_nor_the_confirmation(world, c
     [digest] = digests(mailbox, VISITOR)
     assert digest["Subject"] == "1 new position (your job alert)"
 
+
 def test_confirming_twice_changes_nothing(world, client, mailbox):
     post_alert(client, email=VISITOR)
     link = mailbox.link(mailbox.last_to(VISITOR), "/alerts/confirm/")
@@ -161,16 +162,20 @@ def test_the_alert_takes_the_accounts_time_zone(world, client, login):
 # --- saved searches the page only runs with notices are refused ---------------------------------
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("region=negev&colour=blue", "unknown filter “colour”"),
-    ("region=atlantis", "unknown region “atlantis”"),
-    ("min_salary=lots", "“lots” is not a whole number"),
-    ("hebrew=99", "Hebrew level: it must be between"),
-    ("city=gotham&km=10", "unknown city “gotham”"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("region=negev&colour=blue", "unknown filter “colour”"),
+        ("region=atlantis", "unknown region “atlantis”"),
+        ("min_salary=lots", "“lots” is not a whole number"),
+        ("hebrew=99", "Hebrew level: it must be between"),
+        ("city=gotham&km=10", "unknown city “gotham”"),
+    ],
+)
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_a_malformed_saved_search_is_a_clear_422_and_never_saved(world, client, login, mailbox, query, message,
-                                                                 signed_in):
+def test_a_malformed_saved_search_is_a_clear_422_and_never_saved(
+    world, client, login, mailbox, query, message, signed_in
+):
     if signed_in:
         login(world.doctor)
     response = post_alert(client, query=query, **({} if signed_in else {"email": VISITOR}))
@@ -217,13 +222,13 @@ def test_the_alerts_page_lists_the_alerts_with_last_sent_and_how_many_found(worl
     login(world.doctor)
     page = text_of(client.get("/alerts"))
     assert "Somebody else's" not in page
-    first_card = page[page.index("Negev pediatrics"):page.index("Haifa anything")]
+    first_card = page[page.index("Negev pediatrics") : page.index("Haifa anything")]
     db.session.refresh(first)
     local = first.last_sent_at.astimezone(ZoneInfo("Asia/Jerusalem"))
     assert f"last sent {local:%d %b %Y %H:%M} (2 new" in first_card and "times in Asia/Jerusalem" in first_card
     assert f"next look {first.next_run_at.astimezone(ZoneInfo('Asia/Jerusalem')):%d %b %Y} 07:00" in first_card
     assert "Daily digest" in first_card
-    second_card = page[page.index("Haifa anything"):]
+    second_card = page[page.index("Haifa anything") :]
     assert "Weekly digest" in second_card and "nothing sent yet" in second_card
     assert 'href="/jobs?region=haifa"' in client.get("/alerts").get_data(as_text=True)
     assert second.status == AlertStatus.ACTIVE
@@ -247,7 +252,8 @@ def test_rename_and_change_frequency(world, client, login):
 
 
 def test_nothing_is_sent_while_paused_and_what_was_published_meanwhile_is_not_sent_after_resuming(
-        world, client, login, mailbox):
+    world, client, login, mailbox
+):
     alert = save_alert(world.doctor, query="region=negev")
     login(world.doctor)
     assert client.post(f"/alerts/{alert.id}/pause").status_code == 302
@@ -315,8 +321,11 @@ def test_one_click_unsubscribe_needs_no_csrf_token(world, app, client):
         # CSRF is really on: a form post elsewhere without a token is refused
         refused = post_alert(client, email=VISITOR)
         assert refused.status_code == 400 and "not sent from this site" in page_text(refused)
-        response = client.post(f"/alerts/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
-                               content_type="application/x-www-form-urlencoded")
+        response = client.post(
+            f"/alerts/unsubscribe/{token}",
+            data="List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 200
@@ -328,10 +337,17 @@ def test_one_click_unsubscribe_needs_no_csrf_token(world, app, client):
 def test_tampered_tokens_are_a_400(world, client, mailbox, kind):
     post_alert(client, email=VISITOR)
     alert = only_alert()
-    token = (unsubscribe_token(alert) if kind == "unsubscribe"
-             else mailbox.link(mailbox.last_to(VISITOR), "/alerts/confirm/").rsplit("/", 1)[1])
-    forged = [token[:-2] + ("AA" if not token.endswith("AA") else "BB"), token + "x", "garbage",
-              re.sub(r"^[^.]+", "eyJhIjo5OTk5fQ", token)]  # another alert id, the old signature
+    token = (
+        unsubscribe_token(alert)
+        if kind == "unsubscribe"
+        else mailbox.link(mailbox.last_to(VISITOR), "/alerts/confirm/").rsplit("/", 1)[1]
+    )
+    forged = [
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        token + "x",
+        "garbage",
+        re.sub(r"^[^.]+", "eyJhIjo5OTk5fQ", token),
+    ]  # another alert id, the old signature
     for bad in forged:
         for method in ("get", "post"):
             response = getattr(client, method)(f"/alerts/{kind}/{bad}")

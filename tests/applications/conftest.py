@@ -74,11 +74,20 @@ def make_posting(org, site=None, *, status: PostingStatus = PostingStatus.PUBLIS
 
 def complete_profile(user, **overrides):
     fields = dict(
-        profession_slug="physician", specialty_slug="pediatrics", seniority=Seniority.SPECIALIST,
-        years_experience=8, training_country="FR", residence_country="FR",
-        licence_status=LicenceStatus.FILE_SUBMITTED, hebrew_level=HebrewLevel.B1,
-        move_month=date(2027, 3, 1), open_to_periphery=True, summary="Paediatrician from Lyon.",
-        phone="+33 6 12 34 56 78", language_codes=["en", "fr"], region_slugs=["negev"],
+        profession_slug="physician",
+        specialty_slug="pediatrics",
+        seniority=Seniority.SPECIALIST,
+        years_experience=8,
+        training_country="FR",
+        residence_country="FR",
+        licence_status=LicenceStatus.FILE_SUBMITTED,
+        hebrew_level=HebrewLevel.B1,
+        move_month=date(2027, 3, 1),
+        open_to_periphery=True,
+        summary="Paediatrician from Lyon.",
+        phone="+33 6 12 34 56 78",
+        language_codes=["en", "fr"],
+        region_slugs=["negev"],
     )
     fields.update(overrides)
     return profiles.save_profile(user, profiles.ProfileFields(**fields))
@@ -95,8 +104,15 @@ def stored_cv(doctor, name: str = "cv.pdf", data: bytes | None = None, *, defaul
     """A CV row and its file, written directly (the upload check, a subprocess taking about a
     second, is tested in test_cvs.py; fixtures skip it)."""
     data = data or pdf_bytes(marker=f"cv of {doctor.email}")
-    cv = CvDocument(owner_id=doctor.id, stored_name=write_file(data), original_name=name, size_bytes=len(data),
-                    page_count=1, sha256=hashlib.sha256(data).hexdigest(), is_default=default)
+    cv = CvDocument(
+        owner_id=doctor.id,
+        stored_name=write_file(data),
+        original_name=name,
+        size_bytes=len(data),
+        page_count=1,
+        sha256=hashlib.sha256(data).hexdigest(),
+        is_default=default,
+    )
     db.session.add(cv)
     db.session.flush()
     return cv

@@ -31,14 +31,30 @@ def applicants(world):
     """Four applications to two postings of this organisation, one to the other organisation."""
     second = make_posting(world.org, world.site, title="Internist, night shifts")
     people = {
-        "Avi Alpha": dict(specialty_slug="pediatrics", licence_status=LicenceStatus.LICENSED,
-                          hebrew_level=HebrewLevel.C1, move_month=date(2027, 1, 1)),
-        "Bella Beta": dict(specialty_slug="internal-medicine", licence_status=LicenceStatus.NOT_STARTED,
-                           hebrew_level=HebrewLevel.A1, move_month=date(2027, 9, 1)),
-        "Carmi Gamma": dict(specialty_slug="pediatrics", licence_status=LicenceStatus.EXAM_SCHEDULED,
-                            hebrew_level=HebrewLevel.B2, move_month=None),
-        "Dana Delta": dict(specialty_slug="anesthesiology", licence_status=LicenceStatus.LICENSED,
-                           hebrew_level=HebrewLevel.NONE, move_month=date(2026, 12, 1)),
+        "Avi Alpha": dict(
+            specialty_slug="pediatrics",
+            licence_status=LicenceStatus.LICENSED,
+            hebrew_level=HebrewLevel.C1,
+            move_month=date(2027, 1, 1),
+        ),
+        "Bella Beta": dict(
+            specialty_slug="internal-medicine",
+            licence_status=LicenceStatus.NOT_STARTED,
+            hebrew_level=HebrewLevel.A1,
+            move_month=date(2027, 9, 1),
+        ),
+        "Carmi Gamma": dict(
+            specialty_slug="pediatrics",
+            licence_status=LicenceStatus.EXAM_SCHEDULED,
+            hebrew_level=HebrewLevel.B2,
+            move_month=None,
+        ),
+        "Dana Delta": dict(
+            specialty_slug="anesthesiology",
+            licence_status=LicenceStatus.LICENSED,
+            hebrew_level=HebrewLevel.NONE,
+            move_month=date(2026, 12, 1),
+        ),
     }
     plan = {  # posting, stage, rating, days ago
         "Avi Alpha": (world.posting, Stage.INTERVIEW, 5, 4),
@@ -78,17 +94,20 @@ def test_the_list_shows_every_application_of_the_organisation_only(client, world
     assert "Israeli licence held" in page and "Interview" in page and "Jan 2027" in page
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"stage": "applied"}, {"Bella Beta", "Carmi Gamma"}),
-    ({"stage": "rejected"}, {"Dana Delta"}),
-    ({"specialty": "pediatrics"}, {"Avi Alpha", "Carmi Gamma"}),
-    ({"licence": "licensed"}, {"Avi Alpha", "Dana Delta"}),
-    ({"hebrew": str(int(HebrewLevel.B2))}, {"Avi Alpha", "Carmi Gamma"}),
-    ({"hebrew": "0"}, {"Avi Alpha", "Bella Beta", "Carmi Gamma", "Dana Delta"}),
-    ({"move_before": "2027-01"}, {"Avi Alpha", "Dana Delta"}),
-    ({"specialty": "pediatrics", "licence": "licensed"}, {"Avi Alpha"}),
-    ({"stage": "offer"}, set()),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"stage": "applied"}, {"Bella Beta", "Carmi Gamma"}),
+        ({"stage": "rejected"}, {"Dana Delta"}),
+        ({"specialty": "pediatrics"}, {"Avi Alpha", "Carmi Gamma"}),
+        ({"licence": "licensed"}, {"Avi Alpha", "Dana Delta"}),
+        ({"hebrew": str(int(HebrewLevel.B2))}, {"Avi Alpha", "Carmi Gamma"}),
+        ({"hebrew": "0"}, {"Avi Alpha", "Bella Beta", "Carmi Gamma", "Dana Delta"}),
+        ({"move_before": "2027-01"}, {"Avi Alpha", "Dana Delta"}),
+        ({"specialty": "pediatrics", "licence": "licensed"}, {"Avi Alpha"}),
+        ({"stage": "offer"}, set()),
+    ],
+)
 def test_filters(client, world, login, applicants, params, expected):
     login(world.recruiter)
     assert set(names_in(listing(client, world, **params))) == expected
@@ -107,20 +126,32 @@ def test_another_organisations_posting_cannot_be_used_as_a_filter(client, world,
     assert "Ignored" in text_of(response)
 
 
-@pytest.mark.parametrize(("sort", "expected"), [
-    ("newest", ["Dana Delta", "Carmi Gamma", "Bella Beta", "Avi Alpha"]),
-    ("oldest", ["Avi Alpha", "Bella Beta", "Carmi Gamma", "Dana Delta"]),
-    ("rating", ["Avi Alpha", "Dana Delta", "Carmi Gamma", "Bella Beta"]),
-    ("move", ["Dana Delta", "Avi Alpha", "Bella Beta", "Carmi Gamma"]),
-    ("name", ["Avi Alpha", "Bella Beta", "Carmi Gamma", "Dana Delta"]),
-])
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("newest", ["Dana Delta", "Carmi Gamma", "Bella Beta", "Avi Alpha"]),
+        ("oldest", ["Avi Alpha", "Bella Beta", "Carmi Gamma", "Dana Delta"]),
+        ("rating", ["Avi Alpha", "Dana Delta", "Carmi Gamma", "Bella Beta"]),
+        ("move", ["Dana Delta", "Avi Alpha", "Bella Beta", "Carmi Gamma"]),
+        ("name", ["Avi Alpha", "Bella Beta", "Carmi Gamma", "Dana Delta"]),
+    ],
+)
 def test_sorting(client, world, login, applicants, sort, expected):
     login(world.recruiter)
     assert names_in(listing(client, world, sort=sort)) == expected
 
 
-@pytest.mark.parametrize("params", [{"sort": "password_hash"}, {"hebrew": "9"}, {"stage": "x"},
-                                    {"move_before": "soon"}, {"page": "-5"}, {"page": "abc"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "password_hash"},
+        {"hebrew": "9"},
+        {"stage": "x"},
+        {"move_before": "soon"},
+        {"page": "-5"},
+        {"page": "abc"},
+    ],
+)
 def test_nonsense_parameters_are_ignored_not_errors(client, world, login, applicants, params):
     login(world.recruiter)
     response = listing(client, world, **params)
@@ -129,8 +160,9 @@ def test_nonsense_parameters_are_ignored_not_errors(client, world, login, applic
 
 def test_an_htmx_request_gets_only_the_results(client, world, login, applicants):
     login(world.recruiter)
-    response = client.get(f"/org/{world.org.slug}/applicants", query_string={"stage": "applied"},
-                          headers={"HX-Request": "true"})
+    response = client.get(
+        f"/org/{world.org.slug}/applicants", query_string={"stage": "applied"}, headers={"HX-Request": "true"}
+    )
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="applicant-results">')
     assert "<form" not in body and "Bella Beta" in body
@@ -143,29 +175,64 @@ def bulk_applications(world, start: int, stop: int) -> None:
     """Doctors ``start``..``stop - 1``, each with a profile and an application, inserted with Core."""
     now = utcnow()
     connection = db.session.connection()
-    connection.execute(insert(User.__table__), [
-        dict(email=f"bulk{n}@example.org", full_name=f"Bulk Doctor {n:05d}", password_hash="x",
-             kind=AccountKind.DOCTOR.value, email_confirmed_at=now, is_admin=False, is_deactivated=False,
-             session_version=1, created_at=now, updated_at=now)
-        for n in range(start, stop)
-    ])
-    ids = dict(connection.execute(
-        select(User.email, User.id).where(User.email.like("bulk%@example.org"))).tuples().all())
+    connection.execute(
+        insert(User.__table__),
+        [
+            dict(
+                email=f"bulk{n}@example.org",
+                full_name=f"Bulk Doctor {n:05d}",
+                password_hash="x",
+                kind=AccountKind.DOCTOR.value,
+                email_confirmed_at=now,
+                is_admin=False,
+                is_deactivated=False,
+                session_version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(start, stop)
+        ],
+    )
+    ids = dict(
+        connection.execute(select(User.email, User.id).where(User.email.like("bulk%@example.org"))).tuples().all()
+    )
     specialties = ["pediatrics", "internal-medicine", "anesthesiology", None]
-    connection.execute(insert(DoctorProfile.__table__), [
-        dict(user_id=ids[f"bulk{n}@example.org"], profession_slug="physician", specialty_slug=specialties[n % 4],
-             licence_status=list(LicenceStatus)[n % 5].value, hebrew_level=n % 7,
-             move_month=date(2027, 1 + n % 12, 1) if n % 3 else None, open_to_periphery=True, summary="",
-             created_at=now, updated_at=now)
-        for n in range(start, stop)
-    ])
+    connection.execute(
+        insert(DoctorProfile.__table__),
+        [
+            dict(
+                user_id=ids[f"bulk{n}@example.org"],
+                profession_slug="physician",
+                specialty_slug=specialties[n % 4],
+                licence_status=list(LicenceStatus)[n % 5].value,
+                hebrew_level=n % 7,
+                move_month=date(2027, 1 + n % 12, 1) if n % 3 else None,
+                open_to_periphery=True,
+                summary="",
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(start, stop)
+        ],
+    )
     postings = [world.posting.id, world.second_posting.id]
-    connection.execute(insert(Application.__table__), [
-        dict(posting_id=postings[n % 2], org_id=world.org.id, doctor_id=ids[f"bulk{n}@example.org"],
-             stage=list(Stage)[n % 7].value, cover_note="", rating=(n % 5) + 1 if n % 2 else None,
-             cv_stored_name=None, created_at=now - timedelta(minutes=n), updated_at=now)
-        for n in range(start, stop)
-    ])
+    connection.execute(
+        insert(Application.__table__),
+        [
+            dict(
+                posting_id=postings[n % 2],
+                org_id=world.org.id,
+                doctor_id=ids[f"bulk{n}@example.org"],
+                stage=list(Stage)[n % 7].value,
+                cover_note="",
+                rating=(n % 5) + 1 if n % 2 else None,
+                cv_stored_name=None,
+                created_at=now - timedelta(minutes=n),
+                updated_at=now,
+            )
+            for n in range(start, stop)
+        ],
+    )
 
 
 def statements_for(client, url: str) -> int:

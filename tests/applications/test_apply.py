@@ -118,10 +118,12 @@ def _suspend_employer(w, posting):
     w.org.status = OrgStatus.SUSPENDED
 
 
-@pytest.mark.parametrize("make_unavailable", [_close, _unpublish, _expire_by_clock, _expire_by_worker,
-                                              _suspend_employer])
-def test_applying_to_a_posting_no_longer_open_is_refused_with_a_message(client, world, login, uploads,
-                                                                       make_unavailable):
+@pytest.mark.parametrize(
+    "make_unavailable", [_close, _unpublish, _expire_by_clock, _expire_by_worker, _suspend_employer]
+)
+def test_applying_to_a_posting_no_longer_open_is_refused_with_a_message(
+    client, world, login, uploads, make_unavailable
+):
     make_unavailable(world, world.posting)
     db.session.commit()
     assert not world.posting.is_listed
@@ -216,10 +218,14 @@ def test_the_cv_sent_is_a_snapshot(client, world, login, uploads):
     [application] = applications_of(world.doctor)
 
     # The doctor replaces the CV (a new default) and deletes the one sent.
-    client.post("/me/cvs", data={"file": (__import__("io").BytesIO(pdf_bytes(marker="v2")), "cv.pdf")},
-                content_type="multipart/form-data")
-    newer = db.session.scalar(select(CvDocument).where(CvDocument.owner_id == world.doctor.id,
-                                                       CvDocument.id != world.cv.id))
+    client.post(
+        "/me/cvs",
+        data={"file": (__import__("io").BytesIO(pdf_bytes(marker="v2")), "cv.pdf")},
+        content_type="multipart/form-data",
+    )
+    newer = db.session.scalar(
+        select(CvDocument).where(CvDocument.owner_id == world.doctor.id, CvDocument.id != world.cv.id)
+    )
     client.post(f"/me/cvs/{newer.id}/default")
     assert client.post(f"/me/cvs/{world.cv.id}/delete").status_code == 302
     assert not (uploads / world.cv.stored_name).exists()
@@ -253,8 +259,7 @@ def test_staff_on_the_immediate_setting_hear_of_each_application(client, world, 
 
 def test_the_apply_form_is_rate_limited(client, world, login):
     login(world.doctor)
-    statuses = [client.post(f"/jobs/{world.posting.id}/apply", data={"cv_id": "abc"}).status_code
-                for _ in range(21)]
+    statuses = [client.post(f"/jobs/{world.posting.id}/apply", data={"cv_id": "abc"}).status_code for _ in range(21)]
     assert set(statuses[:20]) == {422}
     assert statuses[20] == 429
 

@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def upload(client, data: bytes, filename: str = "cv.pdf", content_type: str = "application/pdf"):
-    return client.post("/me/cvs", data={"file": (io.BytesIO(data), filename, content_type)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/me/cvs", data={"file": (io.BytesIO(data), filename, content_type)}, content_type="multipart/form-data"
+    )
 
 
 def cvs_of(user) -> list[CvDocument]:
@@ -72,21 +73,37 @@ def test_the_default_upload_folder_is_outside_static(app):
 
 
 BAD_FILES = {
-    "renamed executable": (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 500, "cv.pdf", "application/pdf",
-                           "Upload your CV as a PDF file."),
+    "renamed executable": (
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 500,
+        "cv.pdf",
+        "application/pdf",
+        "Upload your CV as a PDF file.",
+    ),
     "real pdf named .exe": (pdf_bytes(), "cv.exe", "application/pdf", "Upload your CV as a PDF file."),
     "pdf with a .docx name": (pdf_bytes(), "cv.docx", "application/pdf", "Upload your CV as a PDF file."),
     "word document": (b"PK\x03\x04" + b"\x00" * 300, "cv.pdf", "application/pdf", "Upload your CV as a PDF file."),
-    "html sent as pdf": (b"<html><script>alert(1)</script></html>", "cv.pdf", "application/pdf",
-                         "Upload your CV as a PDF file."),
-    "pdf header, garbage body": (b"%PDF-1.7\n" + b"garbage " * 100, "cv.pdf", "application/pdf",
-                                 "This file is not a readable PDF."),
+    "html sent as pdf": (
+        b"<html><script>alert(1)</script></html>",
+        "cv.pdf",
+        "application/pdf",
+        "Upload your CV as a PDF file.",
+    ),
+    "pdf header, garbage body": (
+        b"%PDF-1.7\n" + b"garbage " * 100,
+        "cv.pdf",
+        "application/pdf",
+        "This file is not a readable PDF.",
+    ),
     "truncated pdf": (pdf_bytes()[:60], "cv.pdf", "application/pdf", "This file is not a readable PDF."),
     "encrypted": (encrypted_pdf(), "cv.pdf", "application/pdf", "protected by a password"),
     "more than 100 pages": (pdf_bytes(pages=101), "cv.pdf", "application/pdf", "at most 100 pages"),
     "empty file": (b"", "cv.pdf", "application/pdf", "The file is empty."),
-    "over 5 MB, under the request limit": (padded_pdf(5 * 1024 * 1024 + 10), "cv.pdf", "application/pdf",
-                                           "larger than 5 MB"),
+    "over 5 MB, under the request limit": (
+        padded_pdf(5 * 1024 * 1024 + 10),
+        "cv.pdf",
+        "application/pdf",
+        "larger than 5 MB",
+    ),
 }
 
 
@@ -135,13 +152,16 @@ def test_no_file_at_all_is_refused(client, doctor, uploads):
     assert cvs_of(doctor) == []
 
 
-@pytest.mark.parametrize(("sent", "shown"), [
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    ("..\\x.pdf", "x.pdf"),
-    ("/absolute/path/cv.pdf", "cv.pdf"),
-    ("cv\u202egpj.pdf", "cvgpj.pdf"),  # a right-to-left override that would disguise the extension
-    ("cv\x00\x1b.pdf", "cv.pdf"),
-])
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\x.pdf", "x.pdf"),
+        ("/absolute/path/cv.pdf", "cv.pdf"),
+        ("cv\u202egpj.pdf", "cvgpj.pdf"),  # a right-to-left override that would disguise the extension
+        ("cv\x00\x1b.pdf", "cv.pdf"),
+    ],
+)
 def test_path_tricks_in_file_names_are_neutralised(client, doctor, uploads, sent, shown):
     response = upload(client, pdf_bytes(), sent)
 
@@ -156,17 +176,20 @@ def test_path_tricks_in_file_names_are_neutralised(client, doctor, uploads, sent
     assert "/" not in download.headers["Content-Disposition"] and "\\" not in download.headers["Content-Disposition"]
 
 
-@pytest.mark.parametrize(("sent", "shown"), [
-    ("C:\\Users\\miriam\\Documents\\cv.pdf", "cv.pdf"),  # what old browsers sent
-    ("..\\..\\x.pdf", "x.pdf"),
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    (".hidden.pdf", "hidden.pdf"),
-    ("cv\u200f\u2066.pdf", "cv.pdf"),
-    ("cv\r\n\x00.pdf", "cv.pdf"),
-    ("", "cv.pdf"),
-    ("../", "cv.pdf"),
-    ("cafe\u0301.pdf", "caf\u00e9.pdf"),  # NFC
-])
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("C:\\Users\\miriam\\Documents\\cv.pdf", "cv.pdf"),  # what old browsers sent
+        ("..\\..\\x.pdf", "x.pdf"),
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        (".hidden.pdf", "hidden.pdf"),
+        ("cv\u200f\u2066.pdf", "cv.pdf"),
+        ("cv\r\n\x00.pdf", "cv.pdf"),
+        ("", "cv.pdf"),
+        ("../", "cv.pdf"),
+        ("cafe\u0301.pdf", "caf\u00e9.pdf"),  # NFC
+    ],
+)
 def test_display_name_keeps_only_a_harmless_base_name(sent, shown):
     assert display_name(sent) == shown
 
@@ -198,7 +221,7 @@ def test_the_download_is_an_attachment_of_type_pdf(client, doctor, uploads):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment")
-    assert 'filename=cv.pdf' in response.headers["Content-Disposition"]
+    assert "filename=cv.pdf" in response.headers["Content-Disposition"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response.headers["Cache-Control"]
     assert response.data == (uploads / cv.stored_name).read_bytes()

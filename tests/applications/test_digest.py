@@ -107,7 +107,9 @@ def test_the_immediate_setting_mails_each_application_and_skips_the_digest(world
     clock.move_to(START - timedelta(hours=2))
     apply_new_doctor(world)
     deliver()
-    assert len([m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].startswith("New application")]) == 1
+    assert (
+        len([m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].startswith("New application")]) == 1
+    )
 
     clock.move_to(START)
     notifications.send_daily_digests()
@@ -130,7 +132,9 @@ def test_the_off_setting_sends_nothing(world, mailbox, clock):
 def test_each_member_sets_their_own_mode_through_the_page(client, world, login):
     login(world.recruiter)
     page = client.get(f"/org/{world.org.slug}/notifications")
-    assert 'value="daily" selected' in page.get_data(as_text=True) or "selected value=\"daily\"" in page.get_data(as_text=True)
+    assert 'value="daily" selected' in page.get_data(as_text=True) or 'selected value="daily"' in page.get_data(
+        as_text=True
+    )
 
     assert client.post(f"/org/{world.org.slug}/notifications", data={"mode": "immediate"}).status_code == 302
     assert client.post(f"/org/{world.org.slug}/notifications", data={"mode": "hourly"}).status_code == 422

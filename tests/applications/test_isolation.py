@@ -33,5 +33,6 @@ def test_an_employer_sees_a_profile_only_through_an_application_to_it(client, wo
     assert client.get(f"/org/{world.org.slug}/applications/{elsewhere.id}/cv").status_code == 404
     assert "Ilan Otherdoc" not in client.get(f"/org/{world.org.slug}/applicants").get_data(as_text=True)
     # While their own applicant is visible with the profile.
-    assert "Miriam Zalcberg-Testperson" in client.get(
-        f"/org/{world.org.slug}/applications/{application.id}").get_data(as_text=True)
+    assert "Miriam Zalcberg-Testperson" in client.get(f"/org/{world.org.slug}/applications/{application.id}").get_data(
+        as_text=True
+    )

@@ -46,10 +46,17 @@ def test_withdraw_with_a_reason(client, world, login, mailbox, application):
     db.session.refresh(application)
     assert application.stage == Stage.WITHDRAWN
     assert application.withdrawal_reason == "Moving to Haifa instead"
-    last = db.session.scalars(select(ApplicationEvent).where(ApplicationEvent.application_id == application.id)
-                              .order_by(ApplicationEvent.id.desc())).first()
+    last = db.session.scalars(
+        select(ApplicationEvent)
+        .where(ApplicationEvent.application_id == application.id)
+        .order_by(ApplicationEvent.id.desc())
+    ).first()
     assert (last.from_stage, last.to_stage, last.actor_id, last.note) == (
-        Stage.SCREENING, Stage.WITHDRAWN, world.doctor.id, "Moving to Haifa instead")
+        Stage.SCREENING,
+        Stage.WITHDRAWN,
+        world.doctor.id,
+        "Moving to Haifa instead",
+    )
     page = text_of(client.get("/me/applications"))
     assert "Withdrawn" in page and "(Moving to Haifa instead)" in page
     assert "Withdraw this application" not in page
@@ -88,4 +95,3 @@ def test_an_overlong_reason_is_refused(client, world, login, application):
     assert response.status_code == 422
     db.session.refresh(application)
     assert application.stage == Stage.SCREENING
-

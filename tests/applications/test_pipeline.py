@@ -41,9 +41,13 @@ def move_url(w, application, slug=None) -> str:
 
 
 def events(application) -> list[ApplicationEvent]:
-    return list(db.session.scalars(
-        select(ApplicationEvent).where(ApplicationEvent.application_id == application.id).order_by(ApplicationEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(ApplicationEvent)
+            .where(ApplicationEvent.application_id == application.id)
+            .order_by(ApplicationEvent.id)
+        )
+    )
 
 
 def column(page_html: str, stage: str) -> str:
@@ -73,15 +77,20 @@ def test_a_recruiter_moves_an_application_with_the_plain_form(client, world, log
     login(world.recruiter)
     assert f'action="{move_url(world, application)}"' in client.get(board_url(world)).get_data(as_text=True)
 
-    response = client.post(move_url(world, application),
-                           data={"stage": "screening", "note": "Strong CV", "from": "board"})
+    response = client.post(
+        move_url(world, application), data={"stage": "screening", "note": "Strong CV", "from": "board"}
+    )
 
     assert response.status_code == 302 and response.headers["Location"].endswith(board_url(world))
     db.session.refresh(application)
     assert application.stage == Stage.SCREENING
     last = events(application)[-1]
     assert (last.from_stage, last.to_stage, last.actor_id, last.note) == (
-        Stage.APPLIED, Stage.SCREENING, world.recruiter.id, "Strong CV")
+        Stage.APPLIED,
+        Stage.SCREENING,
+        world.recruiter.id,
+        "Strong CV",
+    )
     assert last.created_at is not None
     assert "Miriam Zalcberg-Testperson" in column(client.get(board_url(world)).get_data(as_text=True), "screening")
     # The doctor hears of it.
@@ -93,8 +102,9 @@ def test_a_recruiter_moves_an_application_with_the_plain_form(client, world, log
 def test_an_htmx_move_returns_the_updated_board_fragment(client, world, login, application):
     login(world.recruiter)
 
-    response = client.post(move_url(world, application), data={"stage": "interview", "from": "board"},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        move_url(world, application), data={"stage": "interview", "from": "board"}, headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
@@ -152,10 +162,13 @@ def test_a_rejection_without_the_e_mail_sends_nothing(client, world, login, mail
 
 def test_a_rejection_can_send_the_edited_rejection_e_mail(client, world, login, mailbox, application):
     login(world.recruiter)
-    saved = client.post(f"/org/{world.org.slug}/rejection-template", data={
-        "subject": "About {title}",
-        "body": "Dear {name},\nthank you for applying for {title}. {employer} has chosen another candidate.",
-    })
+    saved = client.post(
+        f"/org/{world.org.slug}/rejection-template",
+        data={
+            "subject": "About {title}",
+            "body": "Dear {name},\nthank you for applying for {title}. {employer} has chosen another candidate.",
+        },
+    )
     assert saved.status_code == 302
 
     client.post(move_url(world, application), data={"stage": "rejected", "send_rejection": "y"})
@@ -163,8 +176,10 @@ def test_a_rejection_can_send_the_edited_rejection_e_mail(client, world, login, 
     message = mailbox.last_to("doctor@example.org")
     assert message["Subject"] == f"About {world.posting.title}"
     body = mailbox.text(message).replace("\r\n", "\n")
-    assert (f"Dear Miriam Zalcberg-Testperson,\nthank you for applying for {world.posting.title}. "
-            f"Negev Test Medical Center has chosen another candidate.") in body
+    assert (
+        f"Dear Miriam Zalcberg-Testperson,\nthank you for applying for {world.posting.title}. "
+        f"Negev Test Medical Center has chosen another candidate."
+    ) in body
     assert "{" not in body
 
 
@@ -211,10 +226,17 @@ def test_a_withdrawn_application_cannot_be_moved(client, world, login, applicati
 
 def test_notes_and_ratings_are_private_to_the_organisation(client, world, login, application):
     login(world.recruiter)
-    assert client.post(f"/org/{world.org.slug}/applications/{application.id}/notes",
-                       data={"body": "Spoke Hebrew well on the phone."}).status_code == 302
-    assert client.post(f"/org/{world.org.slug}/applications/{application.id}/rating",
-                       data={"rating": "4"}).status_code == 302
+    assert (
+        client.post(
+            f"/org/{world.org.slug}/applications/{application.id}/notes",
+            data={"body": "Spoke Hebrew well on the phone."},
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/org/{world.org.slug}/applications/{application.id}/rating", data={"rating": "4"}).status_code
+        == 302
+    )
 
     db.session.refresh(application)
     assert application.rating == 4
@@ -283,5 +305,3 @@ def test_the_cv_download_is_audited(client, world, login, application):
     assert response.status_code == 200
     entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "cv.downloaded")))
     assert [(e.actor_id, e.subject_id, e.org_id) for e in entries] == [(world.viewer.id, application.id, world.org.id)]
-
-

@@ -98,8 +98,11 @@ def test_the_export_holds_profile_applications_and_every_cv_file(client, world, 
         assert archive.read(entry) == (uploads / application.cv_stored_name).read_bytes()
     # Nothing of the other doctor.
     assert "Other doctor's note" not in json.dumps(data)
-    assert not any(n.endswith(f"-{world.other_cv.original_name}") and str(world.other_cv.id) in n for n in names
-                   if n.startswith("cvs/"))
+    assert not any(
+        n.endswith(f"-{world.other_cv.original_name}") and str(world.other_cv.id) in n
+        for n in names
+        if n.startswith("cvs/")
+    )
 
 
 def test_the_export_holds_what_the_doctor_wrote_and_was_told_never_a_staff_note(client, world, history):
@@ -116,9 +119,13 @@ def test_the_export_holds_what_the_doctor_wrote_and_was_told_never_a_staff_note(
     by_title = {a["posting"]["title"]: a for a in data["applications"]}
     moved, withdrawn = by_title[world.posting.title], by_title["Neonatologist"]
     assert [(h["to"], h["by"], h["note"]) for h in moved["history"]] == [
-        ("applied", "you", None), ("screening", "employer", None)]
+        ("applied", "you", None),
+        ("screening", "employer", None),
+    ]
     assert [(h["to"], h["by"], h["note"]) for h in withdrawn["history"]] == [
-        ("applied", "you", None), ("withdrawn", "you", "Found something closer to family")]
+        ("applied", "you", None),
+        ("withdrawn", "you", "Found something closer to family"),
+    ]
 
 
 def test_the_export_needs_a_fresh_sign_in(client, world):
@@ -151,8 +158,11 @@ def test_staff_accounts_cannot_use_the_doctors_deletion(client, world):
 
 def _text_columns():
     for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns
-                   if isinstance(c.type, (sa.String, sa.Text, sa.JSON)) or "JSON" in type(c.type).__name__.upper()]
+        columns = [
+            c
+            for c in table.columns
+            if isinstance(c.type, (sa.String, sa.Text, sa.JSON)) or "JSON" in type(c.type).__name__.upper()
+        ]
         if columns:
             yield table, columns
 
@@ -170,11 +180,16 @@ def _traces(*needles: str) -> list[str]:
     return found
 
 
-def test_deleting_the_account_erases_the_doctor_and_anonymises_the_applications(client, world, history,
-                                                                                 uploads, mailbox):
+def test_deleting_the_account_erases_the_doctor_and_anonymises_the_applications(
+    client, world, history, uploads, mailbox
+):
     doctor_id = world.doctor.id
-    own_files = {world.cv.stored_name, history.extra.stored_name, history.first.cv_stored_name,
-                 history.second.cv_stored_name}
+    own_files = {
+        world.cv.stored_name,
+        history.extra.stored_name,
+        history.first.cv_stored_name,
+        history.second.cv_stored_name,
+    }
     other_files = {world.other_cv.stored_name, history.kept.cv_stored_name}
     assert own_files | other_files <= stored_files(uploads)
     # The trace scan would find the name and address now.
@@ -269,17 +284,36 @@ def more(world, history):
     interviews.cancel(cancelled, world.doctor)
     booked = interviews.book(world.doctor, slots[1].id, world.doctor)
     kept = interviews.book(world.other_doctor, slots[2].id, world.other_doctor)
-    alert = alerts.create_alert(user=world.doctor, email=None, name="Negev pediatrics", query_string="q=pediatrics",
-                                frequency=Frequency.DAILY)
+    alert = alerts.create_alert(
+        user=world.doctor, email=None, name="Negev pediatrics", query_string="q=pediatrics", frequency=Frequency.DAILY
+    )
     db.session.add(AlertSent(alert_id=alert.id, posting_id=world.posting.id))
     alert.total_sent = 1
-    visitor = alerts.create_alert(user=None, email="Doctor@Example.org", name="Before signing up",
-                                  query_string="q=neonatology", frequency=Frequency.WEEKLY)
-    stranger = alerts.create_alert(user=None, email="stranger@example.net", name="Someone else's",
-                                   query_string="q=surgery", frequency=Frequency.WEEKLY)
+    visitor = alerts.create_alert(
+        user=None,
+        email="Doctor@Example.org",
+        name="Before signing up",
+        query_string="q=neonatology",
+        frequency=Frequency.WEEKLY,
+    )
+    stranger = alerts.create_alert(
+        user=None,
+        email="stranger@example.net",
+        name="Someone else's",
+        query_string="q=surgery",
+        frequency=Frequency.WEEKLY,
+    )
     db.session.commit()
-    return SimpleNamespace(fair=fair, slots=slots, cancelled=cancelled, booked=booked, kept=kept, alert=alert,
-                           visitor=visitor, stranger=stranger)
+    return SimpleNamespace(
+        fair=fair,
+        slots=slots,
+        cancelled=cancelled,
+        booked=booked,
+        kept=kept,
+        alert=alert,
+        visitor=visitor,
+        stranger=stranger,
+    )
 
 
 def test_the_export_holds_the_bookings_and_the_alerts(frozen, client, world, history, more):
@@ -290,7 +324,9 @@ def test_the_export_holds_the_bookings_and_the_alerts(frozen, client, world, his
     assert {"account", "profile", "cvs", "applications", "fairs", "alerts", "mail"} <= set(data)
     bookings = data["fairs"]["bookings"]
     assert [(b["status"], b["booked_by"], b["cancelled_by"]) for b in bookings] == [
-        ("cancelled", "you", "you"), ("confirmed", "you", None)]
+        ("cancelled", "you", "you"),
+        ("confirmed", "you", None),
+    ]
     booked = bookings[1]
     assert booked["fair"]["name"] == "MedEx Paris" and booked["employer"] == world.org.name
     assert booked["table"] == "Table 1" and booked["calendar_uid"] == more.booked.uid
@@ -310,8 +346,15 @@ def test_the_export_holds_the_bookings_and_the_alerts(frozen, client, world, his
     assert all("http" not in m["text"] for m in data["mail"])
     assert any("[link left out]" in m["text"] for m in data["mail"])
     text = json.dumps(data, ensure_ascii=False)
-    for staff_only in ("Call Miriam Zalcberg-Testperson on Monday", "Good CV", world.recruiter.email,
-                       world.recruiter.full_name, "Someone else's", "Ilan Otherdoc", "ilan@elsewhere.example.net"):
+    for staff_only in (
+        "Call Miriam Zalcberg-Testperson on Monday",
+        "Good CV",
+        world.recruiter.email,
+        world.recruiter.full_name,
+        "Someone else's",
+        "Ilan Otherdoc",
+        "ilan@elsewhere.example.net",
+    ):
         assert staff_only not in text
 
 
@@ -353,8 +396,12 @@ def test_deleting_the_account_leaves_no_trace_in_any_table(frozen, client, world
 
 
 def _user_keys() -> list[sa.Column]:
-    return [key.parent for table in db.metadata.sorted_tables for key in table.foreign_keys
-            if key.target_fullname == "users.id"]
+    return [
+        key.parent
+        for table in db.metadata.sorted_tables
+        for key in table.foreign_keys
+        if key.target_fullname == "users.id"
+    ]
 
 
 def _reminders() -> list[OutboxMessage]:

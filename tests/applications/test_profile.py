@@ -17,11 +17,20 @@ from tests.applications.conftest import count, stored_cv, text_of
 from tests.factories import StaffFactory
 
 FULL = {
-    "profession_slug": "physician", "specialty_slug": "pediatrics", "seniority": "specialist",
-    "years_experience": "12", "training_country": "UA", "residence_country": "DE",
-    "licence_status": "exam_scheduled", "hebrew_level": "4", "language_codes": ["ru", "uk", "de"],
-    "move_month": "2027-08", "region_slugs": ["negev", "galilee-north"], "open_to_periphery": "y",
-    "summary": "Paediatric emergency physician.", "phone": "+49 151 2345 6789",
+    "profession_slug": "physician",
+    "specialty_slug": "pediatrics",
+    "seniority": "specialist",
+    "years_experience": "12",
+    "training_country": "UA",
+    "residence_country": "DE",
+    "licence_status": "exam_scheduled",
+    "hebrew_level": "4",
+    "language_codes": ["ru", "uk", "de"],
+    "move_month": "2027-08",
+    "region_slugs": ["negev", "galilee-north"],
+    "open_to_periphery": "y",
+    "summary": "Paediatric emergency physician.",
+    "phone": "+49 151 2345 6789",
 }
 
 
@@ -31,7 +40,10 @@ def test_every_field_is_saved(client, doctor):
     assert response.status_code == 302
     profile = profiles.profile_of(doctor)
     assert (profile.profession_slug, profile.specialty_slug, profile.seniority) == (
-        "physician", "pediatrics", Seniority.SPECIALIST)
+        "physician",
+        "pediatrics",
+        Seniority.SPECIALIST,
+    )
     assert profile.years_experience == 12
     assert (profile.training_country, profile.residence_country) == ("UA", "DE")
     assert profile.licence_status == LicenceStatus.EXAM_SCHEDULED
@@ -58,15 +70,28 @@ def test_saving_again_updates_the_same_profile(client, doctor):
 def test_an_empty_profile_shows_what_is_missing(client, doctor):
     page = text_of(client.get("/me/profile"))
     assert "Profile 0% complete" in page and "Not ready to apply" in page
-    for missing in ("your profession", "your specialty", "the country where you trained", "when you plan to move",
-                    "a CV"):
+    for missing in (
+        "your profession",
+        "your specialty",
+        "the country where you trained",
+        "when you plan to move",
+        "a CV",
+    ):
         assert missing in page
 
 
 def test_completeness_counts_required_and_optional_items(client, doctor):
-    client.post("/me/profile", data={"profession_slug": "physician", "specialty_slug": "pediatrics",
-                                     "training_country": "UA", "move_month": "2027-08",
-                                     "licence_status": "not_started", "hebrew_level": "0"})
+    client.post(
+        "/me/profile",
+        data={
+            "profession_slug": "physician",
+            "specialty_slug": "pediatrics",
+            "training_country": "UA",
+            "move_month": "2027-08",
+            "licence_status": "not_started",
+            "hebrew_level": "0",
+        },
+    )
     page = text_of(client.get("/me/profile"))
     assert "Profile 40% complete" in page and "Not ready to apply" in page
     assert "Still missing: a CV, your seniority" in page
@@ -96,20 +121,23 @@ def test_a_specialty_is_needed_only_for_physicians():
     assert not profiles.completeness(nurse, 0).can_apply
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("phone", "call me maybe"),
-    ("years_experience", "71"),
-    ("years_experience", "-1"),
-    ("specialty_slug", "astrology"),
-    ("profession_slug", "wizard"),
-    ("training_country", "XX"),
-    ("licence_status", "bought_one"),
-    ("hebrew_level", "7"),
-    ("move_month", "next spring"),
-    ("language_codes", ["en", "klingon"]),
-    ("region_slugs", ["atlantis"]),
-    ("summary", "x" * 2001),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("phone", "call me maybe"),
+        ("years_experience", "71"),
+        ("years_experience", "-1"),
+        ("specialty_slug", "astrology"),
+        ("profession_slug", "wizard"),
+        ("training_country", "XX"),
+        ("licence_status", "bought_one"),
+        ("hebrew_level", "7"),
+        ("move_month", "next spring"),
+        ("language_codes", ["en", "klingon"]),
+        ("region_slugs", ["atlantis"]),
+        ("summary", "x" * 2001),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_saved(client, doctor, field, value):
     response = client.post("/me/profile", data={**FULL, field: value})
     assert response.status_code == 422
@@ -120,7 +148,20 @@ def test_the_service_keeps_no_profile_for_staff(db_session):
     staff = StaffFactory()
     db_session.commit()
     with pytest.raises(NotPermitted):
-        profiles.save_profile(staff, profiles.ProfileFields(
-            profession_slug=None, specialty_slug=None, seniority=None, years_experience=None,
-            training_country=None, residence_country=None, licence_status=LicenceStatus.NOT_STARTED,
-            hebrew_level=HebrewLevel.NONE, move_month=None, open_to_periphery=True, summary="", phone=None))
+        profiles.save_profile(
+            staff,
+            profiles.ProfileFields(
+                profession_slug=None,
+                specialty_slug=None,
+                seniority=None,
+                years_experience=None,
+                training_country=None,
+                residence_country=None,
+                licence_status=LicenceStatus.NOT_STARTED,
+                hebrew_level=HebrewLevel.NONE,
+                move_month=None,
+                open_to_periphery=True,
+                summary="",
+                phone=None,
+            ),
+        )

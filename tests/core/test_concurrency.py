@@ -83,8 +83,11 @@ def fire(sends: list[Callable[[], requests.Response]]) -> list[requests.Response
 
 def improper(answers: list[requests.Response]) -> list[str]:
     """Answers that are not proper: a 5xx, or a 4xx without a message."""
-    return [f"{a.status_code} {a.request.method} {a.url}: {title(a)}" for a in answers
-            if a.status_code >= 500 or (a.status_code >= 400 and not MESSAGE.search(a.text))]
+    return [
+        f"{a.status_code} {a.request.method} {a.url}: {title(a)}"
+        for a in answers
+        if a.status_code >= 500 or (a.status_code >= 400 and not MESSAGE.search(a.text))
+    ]
 
 
 def title(answer: requests.Response) -> str:
@@ -100,8 +103,9 @@ def check_burst(answers: list[requests.Response], location: str) -> None:
 
 def signed_in(served: Served, email: str, password: str = PASSWORD) -> requests.Session:
     session = requests.Session()
-    answer = session.post(f"{served.url}/account/login", data={"email": email, "password": password},
-                          allow_redirects=False)
+    answer = session.post(
+        f"{served.url}/account/login", data={"email": email, "password": password}, allow_redirects=False
+    )
     assert answer.status_code == 302, answer.text[:300]
     return session
 
@@ -127,8 +131,11 @@ def test_simultaneous_sign_ups_all_get_an_account(served):
     emails = [f"new{n}@example.org" for n in range(WRITERS)]
 
     def sign_up(email: str) -> Callable[[], requests.Response]:
-        return lambda: requests.post(f"{served.url}/account/signup", allow_redirects=False, data={
-            "full_name": "Noa Friedman", "email": email, "password": NEW_PASSWORD, "accept_privacy": "y"})
+        return lambda: requests.post(
+            f"{served.url}/account/signup",
+            allow_redirects=False,
+            data={"full_name": "Noa Friedman", "email": email, "password": NEW_PASSWORD, "accept_privacy": "y"},
+        )
 
     answers = fire([sign_up(email) for email in emails])
 
@@ -143,24 +150,37 @@ def test_simultaneous_sign_ins_all_get_a_session(served):
     started = datetime.now(UTC)
 
     def sign_in(email: str) -> Callable[[], requests.Response]:
-        return lambda: requests.post(f"{served.url}/account/login", allow_redirects=False,
-                                     data={"email": email, "password": PASSWORD})
+        return lambda: requests.post(
+            f"{served.url}/account/login", allow_redirects=False, data={"email": email, "password": PASSWORD}
+        )
 
     answers = fire([sign_in(email) for email in emails])
 
     check_burst(answers, "/dashboard")
     assert all("session=" in a.headers.get("Set-Cookie", "") for a in answers)
     with served.app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User).where(
-            User.email.in_(emails), User.last_login_at >= started)) == WRITERS
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(User).where(User.email.in_(emails), User.last_login_at >= started)
+            )
+            == WRITERS
+        )
         db.session.remove()
 
 
 PROFILE = {
-    "profession_slug": "physician", "specialty_slug": "pediatrics", "seniority": "specialist",
-    "years_experience": "12", "training_country": "UA", "residence_country": "DE",
-    "licence_status": "exam_scheduled", "hebrew_level": "4", "language_codes": ["ru", "uk", "de"],
-    "move_month": "2027-08", "region_slugs": ["negev", "galilee-north"], "open_to_periphery": "y",
+    "profession_slug": "physician",
+    "specialty_slug": "pediatrics",
+    "seniority": "specialist",
+    "years_experience": "12",
+    "training_country": "UA",
+    "residence_country": "DE",
+    "licence_status": "exam_scheduled",
+    "hebrew_level": "4",
+    "language_codes": ["ru", "uk", "de"],
+    "move_month": "2027-08",
+    "region_slugs": ["negev", "galilee-north"],
+    "open_to_periphery": "y",
     "phone": "+49 151 2345 6789",
 }
 
@@ -169,16 +189,21 @@ def test_simultaneous_profile_saves_are_all_saved(served):
     sessions = [(email, signed_in(served, email)) for email, _ in make_doctors(served, "profile")]
 
     def save(email: str, session: requests.Session) -> Callable[[], requests.Response]:
-        return lambda: session.post(f"{served.url}/me/profile", allow_redirects=False,
-                                    data={**PROFILE, "summary": f"The profile of {email}."})
+        return lambda: session.post(
+            f"{served.url}/me/profile", allow_redirects=False, data={**PROFILE, "summary": f"The profile of {email}."}
+        )
 
     answers = fire([save(email, session) for email, session in sessions])
 
     check_burst(answers, "/me/profile")
     with served.app.app_context():
-        summaries = dict(db.session.execute(
-            select(User.email, DoctorProfile.summary).join(DoctorProfile, DoctorProfile.user_id == User.id)
-            .where(User.email.in_([email for email, _ in sessions]))).all())
+        summaries = dict(
+            db.session.execute(
+                select(User.email, DoctorProfile.summary)
+                .join(DoctorProfile, DoctorProfile.user_id == User.id)
+                .where(User.email.in_([email for email, _ in sessions]))
+            ).all()
+        )
         assert summaries == {email: f"The profile of {email}." for email, _ in sessions}
         db.session.remove()
 
@@ -187,15 +212,22 @@ def test_simultaneous_applications_are_all_received(served):
     doctors = [(signed_in(served, email), cv_id) for email, cv_id in make_doctors(served, "applicant", ready=True)]
 
     def apply(session: requests.Session, cv_id: int) -> Callable[[], requests.Response]:
-        return lambda: session.post(f"{served.url}/jobs/{served.posting_id}/apply", allow_redirects=False,
-                                    data={"cv_id": str(cv_id), "cover_note": "I would like to join your team."})
+        return lambda: session.post(
+            f"{served.url}/jobs/{served.posting_id}/apply",
+            allow_redirects=False,
+            data={"cv_id": str(cv_id), "cover_note": "I would like to join your team."},
+        )
 
     answers = fire([apply(session, cv_id) for session, cv_id in doctors])
 
     check_burst(answers, "/me/applications")
     with served.app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Application).where(
-            Application.posting_id == served.posting_id)) == WRITERS
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Application).where(Application.posting_id == served.posting_id)
+            )
+            == WRITERS
+        )
         db.session.remove()
 
 
@@ -204,8 +236,11 @@ def test_simultaneous_applications_are_all_received(served):
 
 def stored_views(served: Served) -> int:
     with served.app.app_context():
-        views = db.session.scalar(select(func.coalesce(func.sum(PostingViewCount.views), 0))
-                                  .where(PostingViewCount.posting_id == served.posting_id))
+        views = db.session.scalar(
+            select(func.coalesce(func.sum(PostingViewCount.views), 0)).where(
+                PostingViewCount.posting_id == served.posting_id
+            )
+        )
         db.session.remove()
     return views
 
@@ -273,8 +308,11 @@ def another_writer(served: Served, seconds: float) -> Iterator[None]:
     """Another process's transaction holds SQLite's write lock for ``seconds`` from the start of the block."""
     if served.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("SQLite's write lock; PostgreSQL locks rows")
-    holder = sqlite3.connect(sa.make_url(served.app.config["SQLALCHEMY_DATABASE_URI"]).database,
-                             isolation_level=None, check_same_thread=False)
+    holder = sqlite3.connect(
+        sa.make_url(served.app.config["SQLALCHEMY_DATABASE_URI"]).database,
+        isolation_level=None,
+        check_same_thread=False,
+    )
     holder.execute("BEGIN IMMEDIATE")
     release = threading.Timer(seconds, holder.execute, ("ROLLBACK",))
     release.start()

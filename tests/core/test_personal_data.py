@@ -30,10 +30,19 @@ def test_a_new_model_with_a_user_key_and_no_decision_fails_the_check(app):
     schema = MetaData()
     for table in db.metadata.sorted_tables:
         table.to_metadata(schema)
-    Table("interview_feedback", schema, Column("id", Integer, primary_key=True),
-          Column("doctor_id", ForeignKey("users.id", ondelete="CASCADE")), Column("body", Text))
-    Table("feedback_readers", schema, Column("feedback_id", ForeignKey("interview_feedback.id"), primary_key=True),
-          Column("reader_id", ForeignKey("users.id"), primary_key=True))
+    Table(
+        "interview_feedback",
+        schema,
+        Column("id", Integer, primary_key=True),
+        Column("doctor_id", ForeignKey("users.id", ondelete="CASCADE")),
+        Column("body", Text),
+    )
+    Table(
+        "feedback_readers",
+        schema,
+        Column("feedback_id", ForeignKey("interview_feedback.id"), primary_key=True),
+        Column("reader_id", ForeignKey("users.id"), primary_key=True),
+    )
 
     problems = personal_data.coverage_problems(schema, personal_data.registry(app))
 
@@ -46,12 +55,23 @@ def test_a_new_model_with_a_user_key_and_no_decision_fails_the_check(app):
 def test_an_attribution_must_be_emptied_when_the_account_goes_and_must_exist():
     schema = MetaData()
     users = Table("users", schema, Column("id", Integer, primary_key=True))
-    Table("notes", schema, Column("id", Integer, primary_key=True),
-          Column("author_id", ForeignKey(users.c.id, ondelete="CASCADE")),
-          Column("owner_id", ForeignKey(users.c.id, ondelete="CASCADE")))
+    Table(
+        "notes",
+        schema,
+        Column("id", Integer, primary_key=True),
+        Column("author_id", ForeignKey(users.c.id, ondelete="CASCADE")),
+        Column("owner_id", ForeignKey(users.c.id, ondelete="CASCADE")),
+    )
     known = Registry(
-        sections={"notes": Section("notes", "Your notes.", ("notes.owner_id", "notes.reader_id"),
-                                   lambda user: Exported([]), lambda user: None)},
+        sections={
+            "notes": Section(
+                "notes",
+                "Your notes.",
+                ("notes.owner_id", "notes.reader_id"),
+                lambda user: Exported([]),
+                lambda user: None,
+            )
+        },
         attributions={"notes.author_id": "who wrote it"},
     )
 
@@ -65,13 +85,26 @@ def test_an_attribution_must_be_emptied_when_the_account_goes_and_must_exist():
 def test_the_archive_holds_a_key_per_section_and_the_files(app, tmp_path, monkeypatch):
     kept = tmp_path / "kept.pdf"
     kept.write_bytes(b"%PDF-1.7 kept")
-    known = Registry(sections={
-        "first": Section("first", "", (), lambda user: Exported({"id": user}, (ExportedFile("a/one.txt", b"one"),)),
-                         lambda user: None),
-        "second": Section("second", "", (), lambda user: Exported(
-            [], (ExportedFile("b/kept.pdf", kept), ExportedFile("b/gone.pdf", tmp_path / "gone.pdf"))),
-            lambda user: None),
-    })
+    known = Registry(
+        sections={
+            "first": Section(
+                "first",
+                "",
+                (),
+                lambda user: Exported({"id": user}, (ExportedFile("a/one.txt", b"one"),)),
+                lambda user: None,
+            ),
+            "second": Section(
+                "second",
+                "",
+                (),
+                lambda user: Exported(
+                    [], (ExportedFile("b/kept.pdf", kept), ExportedFile("b/gone.pdf", tmp_path / "gone.pdf"))
+                ),
+                lambda user: None,
+            ),
+        }
+    )
     monkeypatch.setitem(app.extensions, "personal_data", known)
 
     with app.app_context():
@@ -84,11 +117,18 @@ def test_the_archive_holds_a_key_per_section_and_the_files(app, tmp_path, monkey
 
 def test_erasing_runs_every_section_in_the_order_registered(app, monkeypatch):
     calls: list[tuple[str, object]] = []
-    known = Registry(sections={
-        section: Section(section, "", (), lambda user: Exported(None),
-                         lambda user, section=section: calls.append((section, user)))
-        for section in ("account", "applications", "fairs")
-    })
+    known = Registry(
+        sections={
+            section: Section(
+                section,
+                "",
+                (),
+                lambda user: Exported(None),
+                lambda user, section=section: calls.append((section, user)),
+            )
+            for section in ("account", "applications", "fairs")
+        }
+    )
     monkeypatch.setitem(app.extensions, "personal_data", known)
 
     with app.app_context():

@@ -52,7 +52,10 @@ def assert_security_headers(response) -> None:
     assert script_sources == ["'self'"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] in {
-        "no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin",
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
     }
 
 
@@ -280,8 +283,9 @@ def writing_app(database_url, tmp_path):
         db.engine.dispose()
 
 
-def test_a_request_commits_what_it_wrote_and_one_that_used_no_session_commits_nothing(writing_app, db_session,
-                                                                                        monkeypatch):
+def test_a_request_commits_what_it_wrote_and_one_that_used_no_session_commits_nothing(
+    writing_app, db_session, monkeypatch
+):
     commits = []
     original = Session.commit
     monkeypatch.setattr(Session, "commit", lambda session: commits.append(session) or original(session))
@@ -292,8 +296,9 @@ def test_a_request_commits_what_it_wrote_and_one_that_used_no_session_commits_no
     assert commits and user_count("kept@example.org") == 1
 
 
-def test_a_drain_the_database_is_too_busy_for_leaves_the_request_its_answer(writing_app, db_session, monkeypatch,
-                                                                              caplog):
+def test_a_drain_the_database_is_too_busy_for_leaves_the_request_its_answer(
+    writing_app, db_session, monkeypatch, caplog
+):
     def busy_drain() -> None:
         raise OperationalError("UPDATE outbox ...", {}, sqlite3.OperationalError("database is locked"))
 
@@ -490,8 +495,23 @@ def test_clean_text_normalises_to_nfc():
 
 @pytest.mark.parametrize(
     "invisible",
-    ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-     "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff"],
+    [
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\u200e",
+        "\u200f",
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+        "\ufeff",
+    ],
 )
 def test_clean_text_strips_bidi_controls_and_zero_width_characters(invisible):
     assert clean_text(f"Soro{invisible}ka") == "Soroka"

@@ -39,8 +39,15 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results" / "e2e"
 AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 ADMIN_EMAIL = "admin.e2e@imap-jobs.example"
 ADMIN_PASSWORD = "umbrella-Quartz-harbour-71"
@@ -92,23 +99,46 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with own_database("sqlite", root) as database_url:
         # The rate limits stay on for the other test modules; ``_no_rate_limits`` turns them off
         # while a journey runs (see tests/apps.py).
-        app = migrated_app(database_url, root, SECRET_KEY="e2e-secret-key-not-for-production",
-                           BASE_URL=f"http://127.0.0.1:{port}", RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=True)
+        app = migrated_app(
+            database_url,
+            root,
+            SECRET_KEY="e2e-secret-key-not-for-production",
+            BASE_URL=f"http://127.0.0.1:{port}",
+            RATELIMIT_ENABLED=False,
+            WTF_CSRF_ENABLED=True,
+        )
         secret = pyotp.random_base32()
         london = ZoneInfo(FAIR_ZONE)
         fair_day = (datetime.now(london) + timedelta(days=30)).date()
         with app.app_context():
-            admin = create_user(email=ADMIN_EMAIL, full_name="Adina Admin", password=ADMIN_PASSWORD,
-                                kind=AccountKind.STAFF, confirmed=True, is_admin=True)
+            admin = create_user(
+                email=ADMIN_EMAIL,
+                full_name="Adina Admin",
+                password=ADMIN_PASSWORD,
+                kind=AccountKind.STAFF,
+                confirmed=True,
+                is_admin=True,
+            )
             admin.totp_secret = secret
             recovery_codes = two_factor.regenerate_recovery_codes(admin)
             seed_grant_programs(admin)
-            fair = save_fair(admin, FairFields(
-                name=FAIR_NAME, city="London", country="GB", venue="North-west London venue", address="1 High Road",
-                time_zone=FAIR_ZONE, starts_on=fair_day, ends_on=fair_day, opens_at=clock(9, 0),
-                closes_at=clock(17, 0), booking_opens_at=datetime.now(london) - timedelta(days=1),
-                booking_closes_at=datetime.combine(fair_day - timedelta(days=1), clock(18, 0), london),
-            ))
+            fair = save_fair(
+                admin,
+                FairFields(
+                    name=FAIR_NAME,
+                    city="London",
+                    country="GB",
+                    venue="North-west London venue",
+                    address="1 High Road",
+                    time_zone=FAIR_ZONE,
+                    starts_on=fair_day,
+                    ends_on=fair_day,
+                    opens_at=clock(9, 0),
+                    closes_at=clock(17, 0),
+                    booking_opens_at=datetime.now(london) - timedelta(days=1),
+                    booking_closes_at=datetime.combine(fair_day - timedelta(days=1), clock(18, 0), london),
+                ),
+            )
             publish_fair(admin, fair)
             db.session.commit()
             fair_id, fair_slug = fair.id, fair.slug
@@ -116,8 +146,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
         with serve(app, port) as url:
             yield LiveServer(
-                url=url, app=app, mail=Mailbox(root / "mail"), fair_id=fair_id, fair_slug=fair_slug,
-                fair_day=fair_day.isoformat(), admin_totp_secret=secret, admin_recovery_codes=recovery_codes,
+                url=url,
+                app=app,
+                mail=Mailbox(root / "mail"),
+                fair_id=fair_id,
+                fair_slug=fair_slug,
+                fair_day=fair_day.isoformat(),
+                admin_totp_secret=secret,
+                admin_recovery_codes=recovery_codes,
             )
         with app.app_context():
             db.engine.dispose()
@@ -180,7 +216,8 @@ class BrowserProblems:
     def watch(self, actor: str, context: object) -> object:
         context.add_init_script(CSP_LISTENER)  # type: ignore[attr-defined]
         context.expose_binding(  # type: ignore[attr-defined]
-            "__e2eReportCsp", lambda _source, violation: self.add(actor, f"CSP violation: {violation}"))
+            "__e2eReportCsp", lambda _source, violation: self.add(actor, f"CSP violation: {violation}")
+        )
         page = context.new_page()  # type: ignore[attr-defined]
 
         def on_console(message: object) -> None:
@@ -193,14 +230,19 @@ class BrowserProblems:
 
         def on_request_failed(request: object) -> None:
             self.failed_requests.append(
-                (actor, request.url, request.failure, request.is_navigation_request(),  # type: ignore[attr-defined]
-                 f"request failed: {request.method} {request.url}: {request.failure}"))  # type: ignore[attr-defined]
+                (
+                    actor,
+                    request.url,
+                    request.failure,
+                    request.is_navigation_request(),  # type: ignore[attr-defined]
+                    f"request failed: {request.method} {request.url}: {request.failure}",
+                )
+            )  # type: ignore[attr-defined]
 
         def on_response(response: object) -> None:
             status = response.status  # type: ignore[attr-defined]
             url = response.url  # type: ignore[attr-defined]
-            is_static = (urlsplit(url).path.startswith("/static/")
-                         or response.request.resource_type in STATIC_TYPES)  # type: ignore[attr-defined]
+            is_static = urlsplit(url).path.startswith("/static/") or response.request.resource_type in STATIC_TYPES  # type: ignore[attr-defined]
             if status >= 500 or (400 <= status < 500 and is_static):
                 self.add(actor, f"HTTP {status} for {response.request.method} {url}")  # type: ignore[attr-defined]
 
@@ -252,7 +294,10 @@ def open_page(browser: object, browser_problems: BrowserProblems, live_server: L
 
     def opener(actor: str) -> object:
         context = browser.new_context(  # type: ignore[attr-defined]
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB",
+            base_url=live_server.url,
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+            locale="en-GB",
         )
         context.set_default_timeout(10_000)
         context.set_default_navigation_timeout(15_000)

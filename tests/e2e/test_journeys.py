@@ -31,7 +31,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 STATE: dict[str, Any] = {}
 
 ORG_NAME = "Negev Community Health Fund"
-RECRUITER = {"name": "Rivka Recruiter", "email": "rivka.recruiter@negev-fund.example", "password": "lantern-Orchard-mosaic-58"}
+RECRUITER = {
+    "name": "Rivka Recruiter",
+    "email": "rivka.recruiter@negev-fund.example",
+    "password": "lantern-Orchard-mosaic-58",
+}
 DOCTOR = {"name": "Daniel Doctor", "email": "daniel.doctor@mail.example", "password": "violet-Canyon-pepper-93"}
 SITE_NAME = "Beersheba Children's Clinic"
 POSTING_TITLE = "Pediatrician, community clinic in Beersheba"
@@ -87,15 +91,19 @@ def one_page_pdf(path: Path) -> None:
     import pikepdf
 
     pdf = pikepdf.new()
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                BaseFont=pikepdf.Name.Helvetica))
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    )
     lines = ["Daniel Doctor - Curriculum vitae", "Pediatrician, 8 years of experience", "Trained in France"]
     text = "BT /F1 14 Tf 72 770 Td 18 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
-    page = pikepdf.Page(pikepdf.Dictionary(
-        Type=pikepdf.Name.Page, MediaBox=[0, 0, 595, 842],
-        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
-        Contents=pdf.make_stream(text.encode()),
-    ))
+    page = pikepdf.Page(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, 595, 842],
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+            Contents=pdf.make_stream(text.encode()),
+        )
+    )
     pdf.pages.append(page)
     pdf.save(path)
 
@@ -173,7 +181,8 @@ def test_journey_1_employer_signs_up_and_publishes(page: Page, open_page, live_s
     recruiter.get_by_label("Monthly salary up to (ILS)").fill("48000")
     recruiter.get_by_label("Description", exact=True).fill(
         "Our community clinics in Beersheba look for a pediatrician.\n\n"
-        "- Well-baby and acute care\n- A Hebrew course during working hours\n")
+        "- Well-baby and acute care\n- A Hebrew course during working hours\n"
+    )
     shot(recruiter, "posting-form")
     recruiter.get_by_role("button", name="Save the draft").click()
     flash(recruiter, "The draft is saved.")
@@ -358,7 +367,9 @@ def test_journey_2_doctor_applies_and_is_invited(page: Page, open_page, live_ser
     open_org(recruiter, "Applicants")
     recruiter.get_by_role("link", name=DOCTOR["name"]).first.click()
     expect(recruiter.get_by_role("heading", name=re.compile(DOCTOR["name"]))).to_contain_text("Interview")
-    invite = recruiter.locator("section").filter(has=recruiter.get_by_role("heading", name="Invite to book an interview"))
+    invite = recruiter.locator("section").filter(
+        has=recruiter.get_by_role("heading", name="Invite to book an interview")
+    )
     expect(invite.get_by_label("Fair")).to_have_value(str(server.fair_id))
     invite.get_by_role("button", name="Send the invitation").click()
     flash(recruiter, f"{DOCTOR['name']} is invited to book an interview at MedEx London.")
@@ -370,8 +381,9 @@ def test_journey_2_doctor_applies_and_is_invited(page: Page, open_page, live_ser
 # --- journey 3 -----------------------------------------------------------------------------------
 
 
-def test_journey_3_doctor_books_moves_and_recruiter_prints_agenda(page: Page, open_page, live_server: LiveServer,
-                                                                   shot) -> None:
+def test_journey_3_doctor_books_moves_and_recruiter_prints_agenda(
+    page: Page, open_page, live_server: LiveServer, shot
+) -> None:
     needs("invitation_url", "fair_manage_url")
     server = live_server
     doctor = page
@@ -450,4 +462,6 @@ def test_journey_3_doctor_books_moves_and_recruiter_prints_agenda(page: Page, op
     import pikepdf
 
     with pikepdf.open(pdf_path) as printed_pdf:
-        assert len(printed_pdf.pages) == 1, f"the agenda of one table should print on one page, not {len(printed_pdf.pages)}"
+        assert len(printed_pdf.pages) == 1, (
+            f"the agenda of one table should print on one page, not {len(printed_pdf.pages)}"
+        )

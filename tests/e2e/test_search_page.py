@@ -21,8 +21,11 @@ from tests.e2e.conftest import LiveServer, check_accessibility
 # One worker runs every journey: they share the served app and build on one another.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-GALILEE_TITLES = ["Cardiologist, heart institute in Nahariya", "Cardiologist, cardiac care unit",
-                  "Senior cardiologist, echocardiography"]
+GALILEE_TITLES = [
+    "Cardiologist, heart institute in Nahariya",
+    "Cardiologist, cardiac care unit",
+    "Senior cardiologist, echocardiography",
+]
 CENTER_TITLES = ["Cardiologist, outpatient clinic in Tel Aviv", "Cardiologist, heart failure service"]
 SEARCH_BOX = "Specialty, title, employer or city"
 TYPO = "cardiolgy"  # cardiology, one letter missing
@@ -51,8 +54,13 @@ def cardiology_postings(live_server: LiveServer) -> Iterator[None]:
         for where, titles in (("galilee", GALILEE_TITLES), ("center", CENTER_TITLES)):
             for days_ago, title in enumerate(titles, start=1):
                 posting = PostingFactory(
-                    org=hospital, site=sites[where], title=title, specialty_slug="cardiology",
-                    status=PostingStatus.PUBLISHED, approved_at=now, first_published_at=now - timedelta(days=days_ago),
+                    org=hospital,
+                    site=sites[where],
+                    title=title,
+                    specialty_slug="cardiology",
+                    status=PostingStatus.PUBLISHED,
+                    approved_at=now,
+                    first_published_at=now - timedelta(days=days_ago),
                     expires_at=now + timedelta(days=30),
                 )
                 outbox.enqueue(SEARCH_SYNC, {"posting_id": posting.id})
@@ -79,7 +87,8 @@ def galilee_box(page: Page):
 
 
 def test_a_search_narrowed_with_htmx_survives_reload_back_forward_and_sharing(
-        page: Page, open_page, live_server: LiveServer, cardiology_postings: None, shot) -> None:
+    page: Page, open_page, live_server: LiveServer, cardiology_postings: None, shot
+) -> None:
     page.goto("/jobs")
     search_box = page.get_by_label(SEARCH_BOX)
     with page.expect_response(lambda r: "/jobs?" in r.url and f"q={TYPO}" in r.url):
@@ -97,7 +106,8 @@ def test_a_search_narrowed_with_htmx_survives_reload_back_forward_and_sharing(
     # The alert and the feed, outside the swapped results, follow the address.
     expect(page.locator("#alert-query")).to_have_value(urlsplit(narrowed).query)
     expect(page.locator("#search-feed-link")).to_have_attribute(
-        "href", f"{live_server.url}/jobs/feed.atom?{urlsplit(narrowed).query}")
+        "href", f"{live_server.url}/jobs/feed.atom?{urlsplit(narrowed).query}"
+    )
     shot(page, "narrowed")
 
     page.reload()
@@ -126,7 +136,8 @@ def test_a_search_narrowed_with_htmx_survives_reload_back_forward_and_sharing(
 
 
 def test_without_javascript_the_form_searches_with_a_plain_get(
-        browser, live_server: LiveServer, cardiology_postings: None) -> None:
+    browser, live_server: LiveServer, cardiology_postings: None
+) -> None:
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     try:
         page = context.new_page()

@@ -57,11 +57,21 @@ def fair_fields(**overrides) -> organising.FairFields:
     zone = ZoneInfo(zone_name) if zone_name in organising.TIME_ZONES else UTC
     day = overrides.get("starts_on", FAIR_DAY)
     values = dict(
-        name="MedEx London", city="London", country="GB", venue="Test Hall", address="1 Test Road",
-        time_zone=zone_name, starts_on=day, ends_on=day, opens_at=time(9, 0), closes_at=time(17, 0),
+        name="MedEx London",
+        city="London",
+        country="GB",
+        venue="Test Hall",
+        address="1 Test Road",
+        time_zone=zone_name,
+        starts_on=day,
+        ends_on=day,
+        opens_at=time(9, 0),
+        closes_at=time(17, 0),
         booking_opens_at=datetime(2027, 2, 1, 9, 0, tzinfo=zone),
         booking_closes_at=datetime.combine(day, time(9, 0), zone),
-        remote_option=False, min_gap_minutes=0, cancel_cutoff_hours=24,
+        remote_option=False,
+        min_gap_minutes=0,
+        cancel_cutoff_hours=24,
     )
     values.update(overrides)
     return organising.FairFields(**values)
@@ -87,22 +97,52 @@ def make_employer(name: str | None = None, **org_fields) -> SimpleNamespace:
     )
 
 
-def register_employer(fair: Fair, employer: SimpleNamespace, *, tables=("Table 1",),
-                      mode: BookingMode = BookingMode.OPEN, profession: str | None = None) -> FairRegistration:
-    registration = registrations.register(employer.org, employer.recruiter, fair, tables=[(t, "Dr. Levi") for t in tables],
-                                     mode=mode, profession_slug=profession)
+def register_employer(
+    fair: Fair,
+    employer: SimpleNamespace,
+    *,
+    tables=("Table 1",),
+    mode: BookingMode = BookingMode.OPEN,
+    profession: str | None = None,
+) -> FairRegistration:
+    registration = registrations.register(
+        employer.org,
+        employer.recruiter,
+        fair,
+        tables=[(t, "Dr. Levi") for t in tables],
+        mode=mode,
+        profession_slug=profession,
+    )
     db.session.flush()
     db.session.refresh(registration)
     return registration
 
 
-def add_slots(registration: FairRegistration, table: int = 0, *, day: date | None = None, start=time(10, 0),
-              end=time(12, 0), minutes: int = 20, breaks=(), actor=None) -> list[Slot]:
+def add_slots(
+    registration: FairRegistration,
+    table: int = 0,
+    *,
+    day: date | None = None,
+    start=time(10, 0),
+    end=time(12, 0),
+    minutes: int = 20,
+    breaks=(),
+    actor=None,
+) -> list[Slot]:
     """Generate slots on one table; returns that table's slots in time order."""
     fair = registration.fair
     the_table = registration.tables[table]
-    registrations.generate_slots(the_table, actor or _any_actor(registration), day=day or fair.starts_on, start=start,
-                            end=end, minutes=minutes, breaks=list(breaks), posting=None, video_link=None)
+    registrations.generate_slots(
+        the_table,
+        actor or _any_actor(registration),
+        day=day or fair.starts_on,
+        start=start,
+        end=end,
+        minutes=minutes,
+        breaks=list(breaks),
+        posting=None,
+        video_link=None,
+    )
     db.session.flush()
     return table_slots(the_table.id)
 
@@ -119,10 +159,13 @@ def table_slots(table_id: int) -> list[Slot]:
 
 
 def give_profile(doctor, *, profession: str = "physician", complete: bool = True) -> DoctorProfile:
-    profile = DoctorProfile(user_id=doctor.id, profession_slug=profession,
-                            specialty_slug="pediatrics" if profession == "physician" else None,
-                            training_country="FR" if complete else None,
-                            move_month=date(2027, 6, 1) if complete else None)
+    profile = DoctorProfile(
+        user_id=doctor.id,
+        profession_slug=profession,
+        specialty_slug="pediatrics" if profession == "physician" else None,
+        training_country="FR" if complete else None,
+        move_month=date(2027, 6, 1) if complete else None,
+    )
     db.session.add(profile)
     db.session.flush()
     return profile
@@ -157,8 +200,13 @@ def confirmed(**where) -> list[Booking]:
 
 
 def pending_reminders() -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == notices.REMINDER, OutboxMessage.status == OutboxStatus.PENDING).order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == notices.REMINDER, OutboxMessage.status == OutboxStatus.PENDING)
+            .order_by(OutboxMessage.id)
+        )
+    )
 
 
 def text_of(response) -> str:
@@ -183,14 +231,18 @@ def only_event(calendar: Calendar):
 def consistency_problems(session) -> dict[str, list]:
     """The two invariants, checked in SQL: no slot with two confirmed bookings, no doctor with
     two confirmed bookings whose busy ranges overlap (half-open)."""
-    double_slots = session.execute(db.text(
-        "SELECT slot_id, count(*) FROM bookings WHERE status = 'confirmed' GROUP BY slot_id HAVING count(*) > 1"
-    )).all()
-    overlaps = session.execute(db.text(
-        "SELECT a.id, b.id FROM bookings a JOIN bookings b ON a.doctor_id = b.doctor_id AND a.id < b.id "
-        "WHERE a.status = 'confirmed' AND b.status = 'confirmed' "
-        "AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at"
-    )).all()
+    double_slots = session.execute(
+        db.text(
+            "SELECT slot_id, count(*) FROM bookings WHERE status = 'confirmed' GROUP BY slot_id HAVING count(*) > 1"
+        )
+    ).all()
+    overlaps = session.execute(
+        db.text(
+            "SELECT a.id, b.id FROM bookings a JOIN bookings b ON a.doctor_id = b.doctor_id AND a.id < b.id "
+            "WHERE a.status = 'confirmed' AND b.status = 'confirmed' "
+            "AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at"
+        )
+    ).all()
     return {"double_slots": list(double_slots), "overlaps": list(overlaps)}
 
 
@@ -216,8 +268,20 @@ def world(db_session, clock):
     doctor = make_doctor(email="doctor@example.org", full_name="Miriam Testdoc")
     other = make_doctor(email="ilan@example.org", full_name="Ilan Otherdoc")
     db_session.commit()
-    return SimpleNamespace(admin=admin, fair=fair, a=a, b=b, c=c, reg_a=reg_a, reg_b=reg_b, a_slots=a_slots,
-                           a_slots2=a_slots2, b_slots=b_slots, doctor=doctor, other=other)
+    return SimpleNamespace(
+        admin=admin,
+        fair=fair,
+        a=a,
+        b=b,
+        c=c,
+        reg_a=reg_a,
+        reg_b=reg_b,
+        a_slots=a_slots,
+        a_slots2=a_slots2,
+        b_slots=b_slots,
+        doctor=doctor,
+        other=other,
+    )
 
 
 def book_url(fair: Fair, slot: Slot) -> str:

@@ -28,10 +28,20 @@ from tests.fairs.conftest import (
 )
 
 FORM = {
-    "name": "MedEx Manchester", "city": "Manchester", "country": "GB", "venue": "Town Hall", "address": "Albert Sq",
-    "time_zone": "Europe/London", "starts_on": "2027-04-10", "ends_on": "2027-04-11", "opens_at": "09:00",
-    "closes_at": "17:00", "booking_opens_at": "2027-03-01T09:00", "booking_closes_at": "2027-04-09T18:00",
-    "min_gap_minutes": "5", "cancel_cutoff_hours": "24",
+    "name": "MedEx Manchester",
+    "city": "Manchester",
+    "country": "GB",
+    "venue": "Town Hall",
+    "address": "Albert Sq",
+    "time_zone": "Europe/London",
+    "starts_on": "2027-04-10",
+    "ends_on": "2027-04-11",
+    "opens_at": "09:00",
+    "closes_at": "17:00",
+    "booking_opens_at": "2027-03-01T09:00",
+    "booking_closes_at": "2027-04-09T18:00",
+    "min_gap_minutes": "5",
+    "cancel_cutoff_hours": "24",
 }
 
 
@@ -58,24 +68,27 @@ def test_an_admin_creates_a_draft_fair_with_times_in_its_zone(client, admin, clo
     assert client.get(f"/fairs/{fair.slug}").status_code == 404
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"time_zone": "Mars/Olympus_Mons"}, "Not a valid choice"),
-    ({"time_zone": ""}, None),
-    ({"ends_on": "2027-04-09"}, "The last day cannot be before the first."),
-    ({"ends_on": "2027-04-30"}, "A fair lasts at most a week."),
-    ({"closes_at": "08:00"}, "The fair must close after it opens."),
-    ({"booking_closes_at": "2027-04-11T17:01"}, "Booking must close before the fair ends."),
-    ({"booking_closes_at": "2027-02-01T09:00"}, "Booking must close after it opens."),
-    ({"min_gap_minutes": "NaN"}, None),
-    ({"min_gap_minutes": "inf"}, None),
-    ({"min_gap_minutes": "-1"}, None),
-    ({"min_gap_minutes": "61"}, None),
-    ({"cancel_cutoff_hours": "99999999999999999999999999"}, None),
-    ({"cancel_cutoff_hours": "1e309"}, None),
-    ({"starts_on": "99999-01-01"}, None),
-    ({"booking_opens_at": "2027-13-01T09:00"}, None),
-    ({"name": ""}, None),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"time_zone": "Mars/Olympus_Mons"}, "Not a valid choice"),
+        ({"time_zone": ""}, None),
+        ({"ends_on": "2027-04-09"}, "The last day cannot be before the first."),
+        ({"ends_on": "2027-04-30"}, "A fair lasts at most a week."),
+        ({"closes_at": "08:00"}, "The fair must close after it opens."),
+        ({"booking_closes_at": "2027-04-11T17:01"}, "Booking must close before the fair ends."),
+        ({"booking_closes_at": "2027-02-01T09:00"}, "Booking must close after it opens."),
+        ({"min_gap_minutes": "NaN"}, None),
+        ({"min_gap_minutes": "inf"}, None),
+        ({"min_gap_minutes": "-1"}, None),
+        ({"min_gap_minutes": "61"}, None),
+        ({"cancel_cutoff_hours": "99999999999999999999999999"}, None),
+        ({"cancel_cutoff_hours": "1e309"}, None),
+        ({"starts_on": "99999-01-01"}, None),
+        ({"booking_opens_at": "2027-13-01T09:00"}, None),
+        ({"name": ""}, None),
+    ],
+)
 def test_bad_fair_input_is_refused_with_422(client, admin, changes, message):
     response = client.post("/admin/fairs/new", data={**FORM, **changes})
 
@@ -97,9 +110,17 @@ def test_an_admin_edits_a_fair(client, admin, db_session, clock):
     db_session.commit()
     assert client.get(f"/admin/fairs/{fair.id}/edit").status_code == 200
 
-    response = client.post(f"/admin/fairs/{fair.id}/edit", data={
-        **FORM, "name": "MedEx London (moved)", "starts_on": "2027-03-20", "ends_on": "2027-03-20",
-        "booking_closes_at": "2027-03-19T18:00", "cancel_cutoff_hours": "48"})
+    response = client.post(
+        f"/admin/fairs/{fair.id}/edit",
+        data={
+            **FORM,
+            "name": "MedEx London (moved)",
+            "starts_on": "2027-03-20",
+            "ends_on": "2027-03-20",
+            "booking_closes_at": "2027-03-19T18:00",
+            "cancel_cutoff_hours": "48",
+        },
+    )
 
     assert response.status_code == 302
     db.session.expire_all()
@@ -121,8 +142,9 @@ def test_publishing_a_draft_and_only_a_draft(client, admin, db_session):
     assert client.get(f"/fairs/{fair.slug}").status_code == 200
 
 
-def test_c19_cancelling_a_fair_cancels_every_booking_and_tells_everyone(client, world, login, mailbox, clock,
-                                                                       db_session):
+def test_c19_cancelling_a_fair_cancels_every_booking_and_tells_everyone(
+    client, world, login, mailbox, clock, db_session
+):
     # Three bookings: two doctors at employer A, a third booked by employer B for an applicant.
     third = make_doctor(email="third@example.org")
     application = make_application(third, world.b.org)
@@ -173,17 +195,29 @@ def test_c19_cancelling_a_fair_cancels_every_booking_and_tells_everyone(client, 
     # And it cannot be cancelled twice or edited.
     login(world.admin)
     assert client.post(f"/admin/fairs/{world.fair.id}/cancel", data={"reason": "again"}).status_code == 409
-    assert client.post(f"/admin/fairs/{world.fair.id}/edit", data={**FORM, "starts_on": "2027-03-20",
-                                                                     "ends_on": "2027-03-20",
-                                                                     "booking_closes_at": "2027-03-19T18:00"}
-                       ).status_code == 422
+    assert (
+        client.post(
+            f"/admin/fairs/{world.fair.id}/edit",
+            data={**FORM, "starts_on": "2027-03-20", "ends_on": "2027-03-20", "booking_closes_at": "2027-03-19T18:00"},
+        ).status_code
+        == 422
+    )
 
 
 def test_new_slots_cannot_be_added_to_a_cancelled_fair(world, db_session):
     organising.cancel_fair(world.admin, world.fair, "Strike")
     with pytest.raises(Conflict):
-        registrations.generate_slots(world.reg_a.tables[0], world.a.recruiter, day=world.fair.starts_on, start=time(13, 0),
-                                end=time(14, 0), minutes=20, breaks=[], posting=None, video_link=None)
+        registrations.generate_slots(
+            world.reg_a.tables[0],
+            world.a.recruiter,
+            day=world.fair.starts_on,
+            start=time(13, 0),
+            end=time(14, 0),
+            minutes=20,
+            breaks=[],
+            posting=None,
+            video_link=None,
+        )
 
 
 def test_the_public_fair_list_shows_published_and_cancelled_fairs(client, world, db_session):

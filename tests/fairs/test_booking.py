@@ -73,8 +73,8 @@ def test_booking_by_htmx_returns_the_grid_fragment_and_mails_the_invitation(clie
     assert "<html" not in body and "<!doctype" not in body.lower()  # only the grid
     assert "Your interview: Saturday 20 March, 10:00 at Table 1." in text_of(response)
     # The booked slot left the grid; the others are still there.
-    assert f'/slots/{slot.id}/book' not in body
-    assert f'/slots/{world.a_slots[1].id}/book' not in body  # now shown as "move to" forms
+    assert f"/slots/{slot.id}/book" not in body
+    assert f"/slots/{world.a_slots[1].id}/book" not in body  # now shown as "move to" forms
     assert "/move" in body
     [booking] = confirmed(doctor_id=world.doctor.id)
     assert (booking.slot_id, booking.starts_at, booking.ends_at) == (slot.id, slot.starts_at, slot.ends_at)
@@ -212,8 +212,9 @@ def test_an_unconfirmed_doctor_cannot_book(client, world, login, db_session):
 def test_c12_parallel_tables_take_one_doctor_each_and_a_fourth_is_refused(client, world, login, db_session):
     employer = make_employer("Three Tables Hospital")
     registration = register_employer(world.fair, employer, tables=("T1", "T2", "T3"))
-    at_ten = [add_slots(registration, i, start=time(10, 0), end=time(10, 20), actor=employer.recruiter)[0]
-              for i in range(3)]
+    at_ten = [
+        add_slots(registration, i, start=time(10, 0), end=time(10, 20), actor=employer.recruiter)[0] for i in range(3)
+    ]
     doctors = [make_doctor() for _ in range(4)]
     db_session.commit()
 
@@ -239,8 +240,9 @@ def test_c12_one_doctor_cannot_take_two_parallel_tables(client, world, login):
 
 def _second_open_employer(world, db_session, start: time):
     employer = make_employer("Delta Open Hospital")
-    slots = add_slots(register_employer(world.fair, employer), 0, start=start, end=time(12, 0),
-                      actor=employer.recruiter)
+    slots = add_slots(
+        register_employer(world.fair, employer), 0, start=start, end=time(12, 0), actor=employer.recruiter
+    )
     db_session.commit()
     return slots
 
@@ -277,8 +279,9 @@ def test_c14_one_booking_per_doctor_per_employer_per_fair(client, world, login):
 
     response = book(client, world, world.a_slots[3])  # 11:00, no overlap
 
-    assert_refused(response, 409,
-                   "You already have an interview with Alpha Medical Center at this fair. Move that one instead.")
+    assert_refused(
+        response, 409, "You already have an interview with Alpha Medical Center at this fair. Move that one instead."
+    )
 
 
 def test_c17_a_cancelled_slot_can_be_booked_at_once_by_another_doctor(client, world, login, mailbox, clock, db_session):
@@ -377,8 +380,10 @@ def test_c15_the_doctor_cancels_until_the_cutoff(client, world, login, clock, ho
         assert db.session.get(Booking, booking.id).status == BookingStatus.CANCELLED
     else:
         assert response.status_code == 409
-        assert ("Interviews can be changed by you until 24 hours before they start. "
-                "Contact Alpha Medical Center to change this one.") in text_of(response)
+        assert (
+            "Interviews can be changed by you until 24 hours before they start. "
+            "Contact Alpha Medical Center to change this one."
+        ) in text_of(response)
         assert db.session.get(Booking, booking.id).status == BookingStatus.CONFIRMED
 
 
@@ -402,7 +407,8 @@ def test_c15_the_fair_page_offers_cancelling_only_before_the_cutoff(client, worl
 
 
 def test_c16_after_the_cutoff_the_doctor_cannot_move_but_the_employer_can_cancel_with_a_message(
-        client, world, login, clock, mailbox):
+    client, world, login, clock, mailbox
+):
     login(world.doctor)
     book(client, world, world.a_slots[0])
     [booking] = confirmed(doctor_id=world.doctor.id)
@@ -439,8 +445,9 @@ def test_cancelling_twice_is_a_conflict(client, world, login):
 # --- my schedule ---------------------------------------------------------------------------------------
 
 
-def test_my_schedule_and_its_calendar_list_only_confirmed_bookings_in_time_order(client, world, login, db_session,
-                                                                                mailbox):
+def test_my_schedule_and_its_calendar_list_only_confirmed_bookings_in_time_order(
+    client, world, login, db_session, mailbox
+):
     delta = _second_open_employer(world, db_session, time(10, 0))
     epsilon = make_employer("Epsilon Hospital")
     e_slots = add_slots(register_employer(world.fair, epsilon), 0, actor=epsilon.recruiter)
@@ -470,8 +477,10 @@ def test_my_schedule_and_its_calendar_list_only_confirmed_bookings_in_time_order
     calendar = Calendar.from_ical(response.data)
     assert str(calendar["METHOD"]) == "PUBLISH"
     events = calendar.walk("VEVENT")
-    assert [e["SUMMARY"] for e in events] == ["Interview with Delta Open Hospital – MedEx London",
-                                              "Interview with Alpha Medical Center – MedEx London"]
+    assert [e["SUMMARY"] for e in events] == [
+        "Interview with Delta Open Hospital – MedEx London",
+        "Interview with Alpha Medical Center – MedEx London",
+    ]
     assert [e.decoded("DTSTART") for e in events] == sorted(e.decoded("DTSTART") for e in events)
     # The same UIDs as the invitations, so importing does not duplicate them.
     assert {str(e["UID"]) for e in events} < set(uids)

@@ -79,8 +79,13 @@ def test_i1_the_booking_mail_carries_a_request_with_one_event_in_the_fairs_zone(
 
 
 def test_i1_a_paris_fair_gets_its_own_zone_in_summer_time(client, db_session, login, mailbox, clock):
-    fair = make_fair(name="MedEx Paris", time_zone="Europe/Paris", starts_on=date(2027, 5, 23), ends_on=date(2027, 5, 23),
-                     booking_closes_at=datetime(2027, 5, 22, 18, 0, tzinfo=LONDON))
+    fair = make_fair(
+        name="MedEx Paris",
+        time_zone="Europe/Paris",
+        starts_on=date(2027, 5, 23),
+        ends_on=date(2027, 5, 23),
+        booking_closes_at=datetime(2027, 5, 22, 18, 0, tzinfo=LONDON),
+    )
     employer = make_employer()
     slots = add_slots(register_employer(fair, employer), 0, actor=employer.recruiter)
     doctor = make_doctor(email="paris@example.org")
@@ -101,7 +106,9 @@ def test_i2_two_moves_then_a_cancellation_keep_the_uid_and_raise_the_sequence(cl
     client.post(book_url(world.fair, world.a_slots[0]), headers=HTMX)
     [booking] = confirmed(doctor_id=world.doctor.id)
     for slot in (world.a_slots[2], world.a_slots2[4]):
-        assert client.post(f"/me/bookings/{booking.id}/move", data={"slot_id": slot.id}, headers=HTMX).status_code == 200
+        assert (
+            client.post(f"/me/bookings/{booking.id}/move", data={"slot_id": slot.id}, headers=HTMX).status_code == 200
+        )
     assert client.post(f"/me/bookings/{booking.id}/cancel", headers=HTMX).status_code == 200
 
     files = [calendar_part(message) for message in inbox(mailbox, "doctor@example.org")]
@@ -123,26 +130,39 @@ def test_r1_reminders_come_24_and_2_hours_before_and_each_only_once(client, worl
     login(world.doctor)
     client.post(book_url(world.fair, world.a_slots[0]), headers=HTMX)  # 2027-03-20 10:00 UTC
     assert [(m.payload["kind"], m.next_attempt_at) for m in pending_reminders()] == [
-        ("24h", datetime(2027, 3, 19, 10, 0, tzinfo=UTC)), ("2h", datetime(2027, 3, 20, 8, 0, tzinfo=UTC))]
+        ("24h", datetime(2027, 3, 19, 10, 0, tzinfo=UTC)),
+        ("2h", datetime(2027, 3, 20, 8, 0, tzinfo=UTC)),
+    ]
     mailbox.clear()
 
-    tomorrow, in_2_hours = ("Reminder: interview with Alpha Medical Center tomorrow",
-                            "Reminder: interview with Alpha Medical Center in 2 hours")
+    tomorrow, in_2_hours = (
+        "Reminder: interview with Alpha Medical Center tomorrow",
+        "Reminder: interview with Alpha Medical Center in 2 hours",
+    )
     assert reminders_around(clock, mailbox, "doctor@example.org", datetime(2027, 3, 19, 10, 0, tzinfo=UTC)) == (
-        [], [tomorrow])
+        [],
+        [tomorrow],
+    )
     assert reminders_around(clock, mailbox, "doctor@example.org", datetime(2027, 3, 20, 8, 0, tzinfo=UTC)) == (
-        [tomorrow], [tomorrow, in_2_hours])
+        [tomorrow],
+        [tomorrow, in_2_hours],
+    )
     text = mailbox.text(inbox(mailbox, "doctor@example.org")[-1])
     assert "is in two hours" in text and "Saturday 20 March 2027, 10:00 (Europe/London)" in text
     assert pending_reminders() == []
 
 
 def test_t6_reminder_and_cutoff_across_the_clock_change_count_elapsed_hours(client, db_session, login, mailbox, clock):
-    fair = make_fair(name="MedEx London spring", starts_on=date(2027, 3, 28), ends_on=date(2027, 3, 28),
-                     booking_closes_at=datetime(2027, 3, 27, 18, 0, tzinfo=LONDON))
+    fair = make_fair(
+        name="MedEx London spring",
+        starts_on=date(2027, 3, 28),
+        ends_on=date(2027, 3, 28),
+        booking_closes_at=datetime(2027, 3, 27, 18, 0, tzinfo=LONDON),
+    )
     employer = make_employer()
-    slots = add_slots(register_employer(fair, employer), 0, start=time(10, 0), end=time(10, 20),
-                      actor=employer.recruiter)
+    slots = add_slots(
+        register_employer(fair, employer), 0, start=time(10, 0), end=time(10, 20), actor=employer.recruiter
+    )
     assert slots[0].starts_at == datetime(2027, 3, 28, 9, 0, tzinfo=UTC)  # 10:00 BST
     doctor = make_doctor(email="spring@example.org")
     db_session.commit()
@@ -167,8 +187,9 @@ def test_t6_reminder_and_cutoff_across_the_clock_change_count_elapsed_hours(clie
 def test_r2_a_booking_made_3_hours_before_gets_only_the_2_hour_reminder(client, db_session, login, mailbox, clock):
     fair = make_fair(name="Late booking fair", booking_closes_at=datetime(2027, 3, 20, 17, 0, tzinfo=UTC))
     employer = make_employer()
-    slots = add_slots(register_employer(fair, employer), 0, start=time(13, 0), end=time(13, 20),
-                      actor=employer.recruiter)
+    slots = add_slots(
+        register_employer(fair, employer), 0, start=time(13, 0), end=time(13, 20), actor=employer.recruiter
+    )
     doctor = make_doctor(email="late@example.org")
     db_session.commit()
     clock.move_to(datetime(2027, 3, 20, 10, 0, tzinfo=UTC))
@@ -178,15 +199,19 @@ def test_r2_a_booking_made_3_hours_before_gets_only_the_2_hour_reminder(client, 
     assert [m.payload["kind"] for m in pending_reminders()] == ["2h"]
     clock.move_to(datetime(2027, 3, 20, 11, 0, tzinfo=UTC))
     outbox.drain()
-    assert reminders_to(mailbox, "late@example.org") == ["Reminder: interview with " + employer.org.name + " in 2 hours"]
+    assert reminders_to(mailbox, "late@example.org") == [
+        "Reminder: interview with " + employer.org.name + " in 2 hours"
+    ]
 
 
 def test_r3_a_moved_booking_gets_new_reminders_and_the_stale_ones_are_skipped(client, world, login, mailbox, clock):
     login(world.doctor)
     client.post(book_url(world.fair, world.a_slots[0]), headers=HTMX)  # 10:00
     [booking] = confirmed(doctor_id=world.doctor.id)
-    assert client.post(f"/me/bookings/{booking.id}/move", data={"slot_id": world.a_slots[5].id},
-                       headers=HTMX).status_code == 200  # 11:40
+    assert (
+        client.post(f"/me/bookings/{booking.id}/move", data={"slot_id": world.a_slots[5].id}, headers=HTMX).status_code
+        == 200
+    )  # 11:40
     mailbox.clear()
 
     clock.move_to(datetime(2027, 3, 19, 10, 0, tzinfo=UTC))  # when the 10:00 reminder was due

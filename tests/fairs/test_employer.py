@@ -54,14 +54,17 @@ def test_a_recruiter_registers_with_tables_and_a_booking_mode(client, world, log
     url = org_url(world, world.c, f"/fairs/{world.fair.id}/register")
     assert client.get(url).status_code == 200
 
-    response = client.post(url, data={"tables": "Table A | Dr. Levi, Ms. Cohen\n\nTable B\n",
-                                      "mode": "open", "profession_slug": "nurse"})
+    response = client.post(
+        url, data={"tables": "Table A | Dr. Levi, Ms. Cohen\n\nTable B\n", "mode": "open", "profession_slug": "nurse"}
+    )
 
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/fairs/{world.fair.id}")
     registration = db.session.scalar(select(FairRegistration).where(FairRegistration.org_id == world.c.org.id))
     assert (registration.booking_mode, registration.profession_slug) == (BookingMode.OPEN, "nurse")
-    assert [(t.label, t.interviewers) for t in registration.tables] == [("Table A", "Dr. Levi, Ms. Cohen"),
-                                                                        ("Table B", "")]
+    assert [(t.label, t.interviewers) for t in registration.tables] == [
+        ("Table A", "Dr. Levi, Ms. Cohen"),
+        ("Table B", ""),
+    ]
     again = client.post(url, data={"tables": "Table C", "mode": "open"})
     assert again.status_code == 422 and "already registered" in text_of(again)
 
@@ -78,8 +81,9 @@ def test_registration_needs_distinct_labels_and_a_recruiter(client, world, login
 
 def test_the_booking_mode_can_be_changed(client, world, login):
     login(world.b.recruiter)
-    response = client.post(org_url(world, world.b, f"/fairs/{world.fair.id}/settings"),
-                           data={"mode": "open", "profession_slug": ""})
+    response = client.post(
+        org_url(world, world.b, f"/fairs/{world.fair.id}/settings"), data={"mode": "open", "profession_slug": ""}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(FairRegistration, world.reg_b.id).booking_mode == BookingMode.OPEN
@@ -89,8 +93,14 @@ def test_the_booking_mode_can_be_changed(client, world, login):
 
 
 def _generate(client, world, **fields):
-    data = {"table_id": world.reg_a.tables[0].id, "day": "2027-03-20", "start": "13:00", "end": "15:00",
-            "minutes": "20", "breaks": ""}
+    data = {
+        "table_id": world.reg_a.tables[0].id,
+        "day": "2027-03-20",
+        "start": "13:00",
+        "end": "15:00",
+        "minutes": "20",
+        "breaks": "",
+    }
     data.update(fields)
     return client.post(org_url(world, world.a, f"/fairs/{world.fair.id}/slots"), data=data)
 
@@ -106,16 +116,19 @@ def test_slots_are_generated_around_breaks(client, world, login):
     assert all(s.ends_at - s.starts_at == timedelta(minutes=20) for s in afternoon)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"start": "08:00"}, "The fair is open from 09:00 to 17:00."),
-    ({"end": "17:30"}, "The fair is open from 09:00 to 17:00."),
-    ({"day": "2027-03-21"}, "Not a valid choice"),
-    ({"end": "12:00"}, "The end must be after the start."),
-    ({"breaks": "noon"}, "Write breaks as 12:30-13:15"),
-    ({"breaks": "14:00-13:00"}, "Each break must end after it starts."),
-    ({"minutes": "2"}, None),
-    ({"minutes": "NaN"}, None),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"start": "08:00"}, "The fair is open from 09:00 to 17:00."),
+        ({"end": "17:30"}, "The fair is open from 09:00 to 17:00."),
+        ({"day": "2027-03-21"}, "Not a valid choice"),
+        ({"end": "12:00"}, "The end must be after the start."),
+        ({"breaks": "noon"}, "Write breaks as 12:30-13:15"),
+        ({"breaks": "14:00-13:00"}, "Each break must end after it starts."),
+        ({"minutes": "2"}, None),
+        ({"minutes": "NaN"}, None),
+    ],
+)
 def test_bad_slot_input_is_refused_with_422(client, world, login, fields, message):
     login(world.a.recruiter)
     before = count(Slot)
@@ -130,8 +143,17 @@ def test_bad_slot_input_is_refused_with_422(client, world, login, fields, messag
 
 def test_the_service_refuses_a_day_outside_the_fair(world, db_session):
     with pytest.raises(DomainError, match="Choose a day of the fair"):
-        registrations.generate_slots(world.reg_a.tables[0], world.a.recruiter, day=date(2027, 3, 21), start=time(10, 0),
-                                end=time(11, 0), minutes=20, breaks=[], posting=None, video_link=None)
+        registrations.generate_slots(
+            world.reg_a.tables[0],
+            world.a.recruiter,
+            day=date(2027, 3, 21),
+            start=time(10, 0),
+            end=time(11, 0),
+            minutes=20,
+            breaks=[],
+            posting=None,
+            video_link=None,
+        )
 
 
 def test_c18_generating_again_never_replaces_existing_slots(client, world, login):
@@ -147,7 +169,17 @@ def test_c18_generating_again_never_replaces_existing_slots(client, world, login
     after = table_slots(world.reg_a.tables[0].id)
     assert before <= {(s.id, s.starts_at) for s in after}
     assert [s.starts_at.strftime("%H:%M") for s in after] == [
-        "09:00", "09:30", "10:00", "10:20", "10:40", "11:00", "11:20", "11:40", "12:00", "12:30"]
+        "09:00",
+        "09:30",
+        "10:00",
+        "10:20",
+        "10:40",
+        "11:00",
+        "11:20",
+        "11:40",
+        "12:00",
+        "12:30",
+    ]
     for (_, end), (next_start, _) in pairwise([(s.starts_at, s.ends_at) for s in after]):
         assert end <= next_start
     assert confirmed(slot_id=world.a_slots[1].id)
@@ -174,8 +206,10 @@ def test_c18_a_booked_slot_cannot_be_blocked_or_deleted_only_cancelled_with_a_me
     [booking] = confirmed(doctor_id=world.doctor.id)
     login(world.a.recruiter)
 
-    for action, message in (("block", "This slot is booked: cancel the booking"),
-                            ("delete", "This slot has bookings (past or present); block it instead")):
+    for action, message in (
+        ("block", "This slot is booked: cancel the booking"),
+        ("delete", "This slot has bookings (past or present); block it instead"),
+    ):
         response = client.post(org_url(world, world.a, f"/slots/{world.a_slots[0].id}/{action}"))
         assert response.status_code == 409 and message in text_of(response)
     cancel_url = org_url(world, world.a, f"/bookings/{booking.id}/cancel")
@@ -206,7 +240,10 @@ def test_an_employer_books_for_its_applicant_under_the_same_rules(client, world,
     assert response.status_code == 302
     [booking] = confirmed(doctor_id=world.doctor.id)
     assert (booking.booked_by_id, booking.application_id, booking.org_id) == (
-        world.b.recruiter.id, application.id, world.b.org.id)
+        world.b.recruiter.id,
+        application.id,
+        world.b.org.id,
+    )
     assert "Beta Hospital has booked an interview with you" in mailbox.text(mailbox.last_to("doctor@example.org"))
     # The same rules: the doctor is busy at 10:00 elsewhere now; another employer's applicant or slot is not found.
     login(world.doctor)
@@ -226,21 +263,28 @@ def test_an_employer_cannot_book_for_an_application_it_does_not_interview(client
     db_session.commit()
     login(world.b.recruiter)
 
-    response = client.post(org_url(world, world.b, f"/fairs/{world.fair.id}/book"),
-                           data={"application_id": application.id, "slot_id": world.b_slots[0].id})
+    response = client.post(
+        org_url(world, world.b, f"/fairs/{world.fair.id}/book"),
+        data={"application_id": application.id, "slot_id": world.b_slots[0].id},
+    )
 
     assert response.status_code == 409
-    assert f"This application is {stage.label.lower()}; book interviews for applicants in screening" in text_of(response)
+    assert f"This application is {stage.label.lower()}; book interviews for applicants in screening" in text_of(
+        response
+    )
     assert confirmed() == []
 
 
 def test_the_doctor_may_cancel_an_interview_the_employer_booked_even_inside_the_cutoff(
-        client, world, login, db_session, clock, mailbox):
+    client, world, login, db_session, clock, mailbox
+):
     application = make_application(world.doctor, world.b.org)
     db_session.commit()
     login(world.b.recruiter)
-    client.post(org_url(world, world.b, f"/fairs/{world.fair.id}/book"),
-                data={"application_id": application.id, "slot_id": world.b_slots[0].id})
+    client.post(
+        org_url(world, world.b, f"/fairs/{world.fair.id}/book"),
+        data={"application_id": application.id, "slot_id": world.b_slots[0].id},
+    )
     [booking] = confirmed(doctor_id=world.doctor.id)
     clock.move_to(booking.starts_at - timedelta(hours=2))
     login(world.doctor)
@@ -279,8 +323,9 @@ def test_c10_an_invitation_from_the_pipeline_books_once(client, world, login, db
     db_session.commit()
     login(world.b.recruiter)
 
-    response = client.post(org_url(world, world.b, f"/applications/{application.id}/invite"),
-                           data={"fair_id": world.fair.id})
+    response = client.post(
+        org_url(world, world.b, f"/applications/{application.id}/invite"), data={"fair_id": world.fair.id}
+    )
 
     assert response.status_code == 302
     message = mailbox.last_to("doctor@example.org")
@@ -318,15 +363,20 @@ def test_only_applicants_in_screening_interview_or_offer_are_invited(client, wor
     application = make_application(world.doctor, world.b.org, stage=stage)
     db_session.commit()
     login(world.b.recruiter)
-    response = client.post(org_url(world, world.b, f"/applications/{application.id}/invite"),
-                           data={"fair_id": world.fair.id})
+    response = client.post(
+        org_url(world, world.b, f"/applications/{application.id}/invite"), data={"fair_id": world.fair.id}
+    )
     assert response.status_code == 409 and "Invite applicants in screening, interview or offer." in text_of(response)
     # An employer not registered for the fair cannot invite to it.
     other = make_application(world.doctor, world.c.org)
     db_session.commit()
     login(world.c.recruiter)
-    assert client.post(org_url(world, world.c, f"/applications/{other.id}/invite"),
-                       data={"fair_id": world.fair.id}).status_code == 404
+    assert (
+        client.post(
+            org_url(world, world.c, f"/applications/{other.id}/invite"), data={"fair_id": world.fair.id}
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("page", ["", "/agenda", "/agenda.csv", "/register"])
@@ -346,12 +396,19 @@ def test_a_draft_fair_does_not_exist_on_the_employers_pages(client, world, login
 
 @pytest.fixture
 def two_day(world, db_session):
-    fair = make_fair(name="MedEx Two Days", starts_on=date(2027, 3, 20), ends_on=date(2027, 3, 21),
-                     booking_closes_at=datetime(2027, 3, 20, 9, 0, tzinfo=UTC))
+    fair = make_fair(
+        name="MedEx Two Days",
+        starts_on=date(2027, 3, 20),
+        ends_on=date(2027, 3, 21),
+        booking_closes_at=datetime(2027, 3, 20, 9, 0, tzinfo=UTC),
+    )
     registration = register_employer(fair, world.a, tables=("Table 1",))
     saturday = add_slots(registration, 0, day=date(2027, 3, 20), actor=world.a.recruiter)
-    sunday = [s for s in add_slots(registration, 0, day=date(2027, 3, 21), actor=world.a.recruiter)
-              if s.starts_at.date() == date(2027, 3, 21)]
+    sunday = [
+        s
+        for s in add_slots(registration, 0, day=date(2027, 3, 21), actor=world.a.recruiter)
+        if s.starts_at.date() == date(2027, 3, 21)
+    ]
     formula = make_doctor(email="formula@example.org", full_name='=HYPERLINK("http://evil.example","Click")')
     interviews.book(world.doctor, saturday[0].id, world.doctor)
     interviews.book(formula, sunday[1].id, formula)
@@ -383,18 +440,29 @@ def test_the_csv_export_neutralises_formulas(client, world, login, two_day):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["date", "start", "end", "table", "doctor", "email", "posting", "attendance"]
     assert rows[1][:5] == ["2027-03-20", "10:00", "10:20", "Table 1", "Miriam Testdoc"]
-    assert rows[2][:5] == ["2027-03-21", "10:20", "10:40", "Table 1", "'=HYPERLINK(\"http://evil.example\",\"Click\")"]
+    assert rows[2][:5] == ["2027-03-21", "10:20", "10:40", "Table 1", '\'=HYPERLINK("http://evil.example","Click")']
     assert len(rows) == 3
 
 
-@pytest.mark.parametrize("value, expected", [("=1+1", "'=1+1"), ("+972", "'+972"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-                                             ("\tx", "'\tx"), ("Dr. Levi", "Dr. Levi"), (None, "")])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+972", "'+972"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("Dr. Levi", "Dr. Levi"),
+        (None, ""),
+    ],
+)
 def test_csv_cells(value, expected):
     assert spreadsheets.csv_cell(value) == expected
 
 
-def test_n1_attendance_only_after_the_interview_starts_and_never_on_a_cancelled_booking(client, world, login, clock,
-                                                                                      two_day):
+def test_n1_attendance_only_after_the_interview_starts_and_never_on_a_cancelled_booking(
+    client, world, login, clock, two_day
+):
     [booking] = confirmed(doctor_id=world.doctor.id, fair_id=two_day.id)
     url = org_url(world, world.a, f"/bookings/{booking.id}/attendance")
     login(world.a.recruiter)
@@ -409,8 +477,11 @@ def test_n1_attendance_only_after_the_interview_starts_and_never_on_a_cancelled_
     assert client.post(url, data={"attendance": "no_show"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).attendance == Attendance.NO_SHOW
-    rows = list(csv.reader(io.StringIO(client.get(org_url(world, world.a, f"/fairs/{two_day.id}/agenda.csv"))
-                                       .get_data(as_text=True))))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(org_url(world, world.a, f"/fairs/{two_day.id}/agenda.csv")).get_data(as_text=True))
+        )
+    )
     assert rows[1][7] == "no_show"
     assert client.post(url, data={"attendance": "maybe"}).status_code == 422
     login(world.a.viewer)

@@ -45,8 +45,12 @@ PASSWORD_HASH = "not-a-real-hash"  # nobody signs in with a password here
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def race_app(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"race-{request.param}")
-    with app_on_own_database(request.param, root, OUTBOX_EAGER=False, SQLALCHEMY_ENGINE_OPTIONS={
-            "pool_pre_ping": True, "pool_size": DOCTORS + 10, "max_overflow": 10}) as app:
+    with app_on_own_database(
+        request.param,
+        root,
+        OUTBOX_EAGER=False,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": DOCTORS + 10, "max_overflow": 10},
+    ) as app:
         yield app
 
 
@@ -58,20 +62,42 @@ def race(race_app):
         limiter.reset()
         zone = ZoneInfo("Europe/London")
         day = (datetime.now(UTC) + timedelta(days=30)).date()
-        fair = make_fair(AdminFactory(password_hash=PASSWORD_HASH), name=f"Race fair {time_module.time_ns()}",
-                         starts_on=day, ends_on=day,
-                         booking_opens_at=datetime.now(UTC) - timedelta(days=1),
-                         booking_closes_at=datetime.combine(day, time(9, 0), zone))
+        fair = make_fair(
+            AdminFactory(password_hash=PASSWORD_HASH),
+            name=f"Race fair {time_module.time_ns()}",
+            starts_on=day,
+            ends_on=day,
+            booking_opens_at=datetime.now(UTC) - timedelta(days=1),
+            booking_closes_at=datetime.combine(day, time(9, 0), zone),
+        )
         employer = make_employer()
         registration = register_employer(fair, employer, tables=("Table 1", "Table 2"), mode=BookingMode.OPEN)
         for table in registration.tables:
-            registrations.generate_slots(table, employer.recruiter, day=day, start=time(10, 0), end=time(12, 0), minutes=20,
-                                    breaks=[], posting=None, video_link=None)
+            registrations.generate_slots(
+                table,
+                employer.recruiter,
+                day=day,
+                start=time(10, 0),
+                end=time(12, 0),
+                minutes=20,
+                breaks=[],
+                posting=None,
+                video_link=None,
+            )
         db.session.commit()
-        world = SimpleNamespace(fair_id=fair.id, day=day, org_id=employer.org.id, recruiter_id=employer.recruiter.id,
-                                slot_ids=[s.id for s in db.session.scalars(
-                                    select(Slot).where(Slot.fair_id == fair.id).order_by(Slot.starts_at, Slot.table_id))],
-                                dialect=db.engine.dialect.name)
+        world = SimpleNamespace(
+            fair_id=fair.id,
+            day=day,
+            org_id=employer.org.id,
+            recruiter_id=employer.recruiter.id,
+            slot_ids=[
+                s.id
+                for s in db.session.scalars(
+                    select(Slot).where(Slot.fair_id == fair.id).order_by(Slot.starts_at, Slot.table_id)
+                )
+            ],
+            dialect=db.engine.dialect.name,
+        )
         db.session.remove()
     yield world
     with race_app.app_context():
@@ -98,6 +124,7 @@ def attempt_in_app(app, attempt, *, dialect: str, prepare=None):
     """A racer for ``run_together``: in its own app context (and, on PostgreSQL, holding a
     connection, so that all start at once) it runs ``prepare()`` if given, waits at the start
     line, then runs ``attempt()`` under the write lock and commits; (outcome, message)."""
+
     def racer(start) -> tuple[str, object]:
         with app.app_context():
             try:
@@ -121,6 +148,7 @@ def attempt_in_app(app, attempt, *, dialect: str, prepare=None):
                 return ("error", repr(error))
             finally:
                 db.session.remove()
+
     return racer
 
 
@@ -192,6 +220,7 @@ def book_attempt(doctor_id: int, slot_id: int):
     def attempt():
         doctor = db.session.get(User, doctor_id)
         return interviews.book(doctor, slot_id, doctor).uid
+
     return attempt
 
 
@@ -210,13 +239,20 @@ def test_c1_fifty_doctors_race_for_one_slot_and_exactly_one_wins(race_app, race)
         bookings = list(db.session.scalars(select(Booking).where(Booking.slot_id == slot_id)))
         assert len(bookings) == 1 and bookings[0].status == BookingStatus.CONFIRMED
         # Only the winner's side effects were committed: one confirmation mail and its two reminders.
-        mails = [m for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND))
-                 if m.payload["subject"].startswith("Interview booked")]
+        mails = [
+            m
+            for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND))
+            if m.payload["subject"].startswith("Interview booked")
+        ]
         assert len(mails) == 1
         assert mails[0].payload["to"] == db.session.get(User, bookings[0].doctor_id).email
         assert mails[0].payload["attachments"][0]["content_type"].startswith("text/calendar; method=REQUEST")
-        assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)
-                                 .where(OutboxMessage.kind == notices.REMINDER)) == 2
+        assert (
+            db.session.scalar(
+                select(db.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == notices.REMINDER)
+            )
+            == 2
+        )
         db.session.remove()
 
 
@@ -234,9 +270,17 @@ def test_c2_one_doctor_races_for_overlapping_slots_at_twenty_employers(race_app,
             start = time(10, 5 * (i % 4))  # 10:00, 10:05, 10:10 or 10:15 …
             length = 20 + 5 * (i % 3)  # … for 20, 25 or 30 minutes: every pair overlaps
             end_minutes = 10 * 60 + 5 * (i % 4) + length
-            registrations.generate_slots(registration.tables[0], employer.recruiter, day=race.day, start=start,
-                                    end=time(end_minutes // 60, end_minutes % 60), minutes=length, breaks=[],
-                                    posting=None, video_link=None)
+            registrations.generate_slots(
+                registration.tables[0],
+                employer.recruiter,
+                day=race.day,
+                start=start,
+                end=time(end_minutes // 60, end_minutes % 60),
+                minutes=length,
+                breaks=[],
+                posting=None,
+                video_link=None,
+            )
             db.session.flush()
             slot_ids.append(db.session.scalar(select(Slot.id).where(Slot.org_id == employer.org.id)))
         db.session.commit()
@@ -250,8 +294,14 @@ def test_c2_one_doctor_races_for_overlapping_slots_at_twenty_employers(race_app,
             assert message.startswith("You already have an interview with ")
     assert_consistent(race_app)
     with race_app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(Booking).where(
-            Booking.doctor_id == doctor_id, Booking.status == BookingStatus.CONFIRMED)) == 1
+        assert (
+            db.session.scalar(
+                select(db.func.count())
+                .select_from(Booking)
+                .where(Booking.doctor_id == doctor_id, Booking.status == BookingStatus.CONFIRMED)
+            )
+            == 1
+        )
         db.session.remove()
 
 
@@ -271,11 +321,13 @@ def _book_now(app, doctor_id: int, slot_id: int) -> int:
 
 def _reschedule_with_stale_view(booking_id: int, slot_id: int, actor_id: int):
     """A reschedule by a request that loaded the booking before the other racer committed."""
+
     def attempt():
         booking = db.session.get(Booking, booking_id)
         actor = db.session.get(User, actor_id)
         interviews.reschedule(booking, slot_id, actor)
         return f"moved to {slot_id}"
+
     return attempt
 
 
@@ -285,23 +337,30 @@ def test_c4_a_reschedule_races_another_doctor_booking_the_target_slot(race_app, 
     slot_a, slot_b = race.slot_ids[0], race.slot_ids[4]
     booking_id = _book_now(race_app, mover, slot_a)
 
-    results = race_in_app(race_app, [_reschedule_with_stale_view(booking_id, slot_b, mover),
-                                      book_attempt(rival, slot_b)], dialect=race.dialect)
+    results = race_in_app(
+        race_app,
+        [_reschedule_with_stale_view(booking_id, slot_b, mover), book_attempt(rival, slot_b)],
+        dialect=race.dialect,
+    )
 
     outcomes = [outcome for outcome, _ in results]
     assert sorted(outcomes) in (["conflict", "ok"], ["locked", "ok"]), results
     assert_consistent(race_app)
     with race_app.app_context():
         booking = db.session.get(Booking, booking_id)
-        holder = db.session.scalar(select(Booking).where(Booking.slot_id == slot_b,
-                                                         Booking.status == BookingStatus.CONFIRMED))
+        holder = db.session.scalar(
+            select(Booking).where(Booking.slot_id == slot_b, Booking.status == BookingStatus.CONFIRMED)
+        )
         if outcomes[0] == "ok":  # the mover got B
             assert (booking.slot_id, booking.sequence) == (slot_b, 1) and holder.id == booking_id
         else:  # the rival got B; the mover's booking is untouched at A and nothing was mailed about a move
             assert (booking.slot_id, booking.sequence, booking.status) == (slot_a, 0, BookingStatus.CONFIRMED)
             assert holder.doctor_id == rival
-            assert not [m for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND))
-                        if m.payload["subject"].startswith("Interview moved")]
+            assert not [
+                m
+                for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND))
+                if m.payload["subject"].startswith("Interview moved")
+            ]
         db.session.remove()
 
 
@@ -342,8 +401,14 @@ def test_c5_two_concurrent_reschedules_of_one_booking_apply_once(race_app, race,
     with race_app.app_context():
         booking = db.session.get(Booking, booking_id)
         assert (booking.slot_id, booking.sequence, booking.status) == (winner, 1, BookingStatus.CONFIRMED)
-        assert db.session.scalar(select(db.func.count()).select_from(Booking).where(
-            Booking.doctor_id == doctor, Booking.status == BookingStatus.CONFIRMED)) == 1
+        assert (
+            db.session.scalar(
+                select(db.func.count())
+                .select_from(Booking)
+                .where(Booking.doctor_id == doctor, Booking.status == BookingStatus.CONFIRMED)
+            )
+            == 1
+        )
         db.session.remove()
 
 
@@ -364,8 +429,9 @@ def test_c7_blocking_and_booking_one_slot_never_leaves_a_booking_on_a_blocked_sl
 
     with race_app.app_context():
         slot = db.session.get(Slot, slot_id)
-        booked = db.session.scalar(select(Booking).where(Booking.slot_id == slot_id,
-                                                         Booking.status == BookingStatus.CONFIRMED))
+        booked = db.session.scalar(
+            select(Booking).where(Booking.slot_id == slot_id, Booking.status == BookingStatus.CONFIRMED)
+        )
         assert not (slot.status == SlotStatus.BLOCKED and booked is not None), results
         assert [o for o, _ in results].count("ok") == 1, results
         db.session.remove()
@@ -384,8 +450,12 @@ def test_c7_a_booking_waiting_on_the_slot_lock_sees_the_block_committed_before_i
         slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update())
         slot.status = SlotStatus.BLOCKED
 
-    refused = while_held(race_app, block, load=lambda: db.session.get(User, doctor),
-                         write=lambda doctor_user: interviews.book(doctor_user, slot_id, doctor_user))
+    refused = while_held(
+        race_app,
+        block,
+        load=lambda: db.session.get(User, doctor),
+        write=lambda doctor_user: interviews.book(doctor_user, slot_id, doctor_user),
+    )
 
     assert isinstance(refused, Conflict) and refused.message == "This slot is not available.", refused
 
@@ -416,8 +486,14 @@ def test_a_fair_cancelled_while_a_booking_waits_refuses_the_booking(race_app, ra
 
     assert refused is not None and (refused.status_code, refused.message) == (410, "This fair is cancelled.")
     with race_app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(Booking).where(
-            Booking.fair_id == race.fair_id, Booking.status == BookingStatus.CONFIRMED)) == 0
+        assert (
+            db.session.scalar(
+                select(db.func.count())
+                .select_from(Booking)
+                .where(Booking.fair_id == race.fair_id, Booking.status == BookingStatus.CONFIRMED)
+            )
+            == 0
+        )
         db.session.remove()
 
 
@@ -439,6 +515,7 @@ def test_http_race_many_doctors_one_slot(race_app, race):
             start()
             response = client.post(f"/fairs/{slug}/slots/{slot_id}/book", headers={"HX-Request": "true"})
             return (response.status_code, response.get_data(as_text=True))
+
         return racer
 
     responses = run_together([doctor_books(user) for user in users], timeout=240)
@@ -450,8 +527,14 @@ def test_http_race_many_doctors_one_slot(race_app, race):
             assert "This slot was just taken. Choose another one." in body
     assert_consistent(race_app)
     with race_app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(Booking).where(
-            Booking.slot_id == slot_id, Booking.status == BookingStatus.CONFIRMED)) == 1
+        assert (
+            db.session.scalar(
+                select(db.func.count())
+                .select_from(Booking)
+                .where(Booking.slot_id == slot_id, Booking.status == BookingStatus.CONFIRMED)
+            )
+            == 1
+        )
         db.session.remove()
 
 
@@ -481,8 +564,14 @@ def test_two_concurrent_cancellations_of_one_booking_cancel_and_mail_once(race_a
     with race_app.app_context():
         booking = db.session.get(Booking, booking_id)
         assert (booking.status, booking.sequence, booking.cancel_message) == (
-            BookingStatus.CANCELLED, 1, "Our interviewer is ill.")
-        cancellations = [m for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND))
-                         if m.payload["subject"].startswith("Interview cancelled")]
+            BookingStatus.CANCELLED,
+            1,
+            "Our interviewer is ill.",
+        )
+        cancellations = [
+            m
+            for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND))
+            if m.payload["subject"].startswith("Interview cancelled")
+        ]
         assert len(cancellations) == 1
         db.session.remove()

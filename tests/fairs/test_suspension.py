@@ -45,8 +45,9 @@ def test_a_booking_cannot_move_to_a_suspended_employers_slot(client, world, logi
     assert db_session.get(Booking, booking.id).slot_id == world.a_slots[0].id
 
 
-def test_suspending_cancels_the_upcoming_interviews_and_tells_each_doctor(client, world, login, db_session, mailbox,
-                                                                       clock):
+def test_suspending_cancels_the_upcoming_interviews_and_tells_each_doctor(
+    client, world, login, db_session, mailbox, clock
+):
     login(world.doctor)
     client.post(book_url(world.fair, world.a_slots[0]), headers=HTMX)
     login(world.other)

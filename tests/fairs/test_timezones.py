@@ -14,8 +14,13 @@ from jobboard.accounts.models import User
 from jobboard.fairs import notices, registrations
 from jobboard.fairs.models import Fair
 
-DEMO_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris",
-              "America/Argentina/Buenos_Aires")
+DEMO_ZONES = (
+    "America/Los_Angeles",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Paris",
+    "America/Argentina/Buenos_Aires",
+)
 
 
 def fair_in(zone: str) -> Fair:
@@ -47,9 +52,11 @@ def test_t2_the_spring_forward_gap_gives_no_slot_from_a_nonexistent_wall_time():
     slots = registrations.slot_times(fair_in("Europe/London"), date(2027, 3, 28), time(0, 30), time(3, 0), 30, [])
 
     assert local(slots, "Europe/London") == ["00:30", "02:00", "02:30"]
-    assert [start for start, _ in slots] == [datetime(2027, 3, 28, 0, 30, tzinfo=UTC),
-                                             datetime(2027, 3, 28, 1, 0, tzinfo=UTC),
-                                             datetime(2027, 3, 28, 1, 30, tzinfo=UTC)]
+    assert [start for start, _ in slots] == [
+        datetime(2027, 3, 28, 0, 30, tzinfo=UTC),
+        datetime(2027, 3, 28, 1, 0, tzinfo=UTC),
+        datetime(2027, 3, 28, 1, 30, tzinfo=UTC),
+    ]
     assert all(end - start == timedelta(minutes=30) for start, end in slots)
 
 
@@ -67,8 +74,9 @@ def test_t3_fall_back_gives_seven_increasing_non_overlapping_slots_and_the_repea
 
 
 def test_breaks_are_skipped_in_local_time():
-    slots = registrations.slot_times(fair_in("Europe/Paris"), date(2027, 5, 23), time(10, 0), time(14, 0), 30,
-                                [(time(12, 0), time(13, 0))])
+    slots = registrations.slot_times(
+        fair_in("Europe/Paris"), date(2027, 5, 23), time(10, 0), time(14, 0), 30, [(time(12, 0), time(13, 0))]
+    )
     assert local(slots, "Europe/Paris") == ["10:00", "10:30", "11:00", "11:30", "13:00", "13:30"]
 
 
@@ -84,8 +92,9 @@ times_of_day = st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 4
     minutes=st.integers(5, 240),
     with_break=st.booleans(),
 )
-def test_t3_property_slots_are_increasing_disjoint_and_exactly_the_slot_length(zone, day, start, end, minutes,
-                                                                               with_break):
+def test_t3_property_slots_are_increasing_disjoint_and_exactly_the_slot_length(
+    zone, day, start, end, minutes, with_break
+):
     breaks = [(time(12, 0), time(13, 0))] if with_break else []
     slots = registrations.slot_times(fair_in(zone), day, start, end, minutes, breaks)
 
@@ -97,10 +106,14 @@ def test_t3_property_slots_are_increasing_disjoint_and_exactly_the_slot_length(z
     # Nothing starts before the first local start or ends after the last local end.
     zone_info = ZoneInfo(zone)
     if slots:
-        earliest = min(datetime.combine(day, start, zone_info).astimezone(UTC),
-                       datetime.combine(day, start, zone_info).replace(fold=1).astimezone(UTC))
-        latest = max(datetime.combine(day, end, zone_info).astimezone(UTC),
-                     datetime.combine(day, end, zone_info).replace(fold=1).astimezone(UTC))
+        earliest = min(
+            datetime.combine(day, start, zone_info).astimezone(UTC),
+            datetime.combine(day, start, zone_info).replace(fold=1).astimezone(UTC),
+        )
+        latest = max(
+            datetime.combine(day, end, zone_info).astimezone(UTC),
+            datetime.combine(day, end, zone_info).replace(fold=1).astimezone(UTC),
+        )
         assert earliest <= slots[0][0] and slots[-1][1] <= latest
 
 

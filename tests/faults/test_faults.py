@@ -56,14 +56,20 @@ pytestmark = pytest.mark.usefixtures("fresh_search_state")
 
 def pending_mail() -> list[OutboxMessage]:
     db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == MAIL_KIND, OutboxMessage.status == OutboxStatus.PENDING).order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == MAIL_KIND, OutboxMessage.status == OutboxStatus.PENDING)
+            .order_by(OutboxMessage.id)
+        )
+    )
 
 
 def make_due(ids: list[int]) -> None:
     """The back-off elapsing, without moving the clock: the rows become due now."""
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                       .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(next_attempt_at=utcnow() - timedelta(seconds=1))
+    )
     db.session.commit()
 
 
@@ -81,12 +87,23 @@ def complete_profile(doctor) -> None:
     from jobboard.jobs.models import Seniority
     from jobboard.vocab.models import HebrewLevel
 
-    save_profile(doctor, ProfileFields(
-        profession_slug="physician", specialty_slug="pediatrics", seniority=Seniority.SPECIALIST, years_experience=5,
-        training_country="FR", residence_country="FR", licence_status=LicenceStatus.FILE_SUBMITTED,
-        hebrew_level=HebrewLevel.B1, move_month=utcnow().date().replace(day=1), open_to_periphery=True,
-        summary="", phone=None,
-    ))
+    save_profile(
+        doctor,
+        ProfileFields(
+            profession_slug="physician",
+            specialty_slug="pediatrics",
+            seniority=Seniority.SPECIALIST,
+            years_experience=5,
+            training_country="FR",
+            residence_country="FR",
+            licence_status=LicenceStatus.FILE_SUBMITTED,
+            hebrew_level=HebrewLevel.B1,
+            move_month=utcnow().date().replace(day=1),
+            open_to_periphery=True,
+            summary="",
+            phone=None,
+        ),
+    )
 
 
 def _apply_setup(db_session):
@@ -116,16 +133,19 @@ def test_smtp_down_while_applying_and_inviting(smtp_app, smtp_server, client, lo
     response = client.post(f"/jobs/{posting.id}/apply", data={"cv_id": str(cv.id), "cover_note": "Hello"})
     assert response.status_code == 302, response.status_code
     login(w.owner)
-    response = client.post(f"/org/{w.org.slug}/members/invite", data={"email": "colleague@example.org",
-                                                                     "role": "recruiter"})
+    response = client.post(
+        f"/org/{w.org.slug}/members/invite", data={"email": "colleague@example.org", "role": "recruiter"}
+    )
     assert response.status_code == 302, response.status_code
 
     waiting = pending_mail()
     assert waiting, "no mail queued"
     assert {m.payload["to"] for m in waiting} >= {"colleague@example.org"}
     assert all(m.attempts == 1 and m.last_error for m in waiting), [(m.attempts, m.last_error) for m in waiting]
-    assert db.session.scalar(select(func.count()).select_from(Application).where(
-        Application.posting_id == posting.id)) == 1  # the application itself is in
+    assert (
+        db.session.scalar(select(func.count()).select_from(Application).where(Application.posting_id == posting.id))
+        == 1
+    )  # the application itself is in
 
     smtp_server.start()
     assert outbox.drain().handled == 0  # back up, but the retries are not due yet
@@ -144,8 +164,11 @@ def test_a_replayed_delivery_is_the_same_message_to_the_recipient(smtp_app, smtp
     queued = queue_mail("doctor@example.org", "Reminder", "accounts/email_taken", language=None)
     db.session.commit()
     outbox.drain()
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == queued.id)
-                       .values(status=OutboxStatus.PENDING, processed_at=None))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == queued.id)
+        .values(status=OutboxStatus.PENDING, processed_at=None)
+    )
     db.session.commit()
     outbox.drain()
     ids = [i for i in smtp_server.message_ids() if i == message_id(queued.id)]
@@ -163,8 +186,7 @@ def break_engine(monkeypatch, engine) -> None:
         monkeypatch.setattr(engine, name, unavailable)
 
 
-def test_search_engine_down_while_publishing_and_searching(app, client, login, db_session, search_engine,
-                                                           monkeypatch):
+def test_search_engine_down_while_publishing_and_searching(app, client, login, db_session, search_engine, monkeypatch):
     w = make_world(db_session)
     posting = submitted(w, title="Neonatologist in the Negev")
     db_session.commit()
@@ -176,8 +198,11 @@ def test_search_engine_down_while_publishing_and_searching(app, client, login, d
     assert response.status_code == 302, response.status_code
     db.session.expire_all()
     assert db.session.get(Posting, posting.id).status == PostingStatus.PUBLISHED
-    syncs = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == SEARCH_SYNC,
-                                                                 OutboxMessage.status == OutboxStatus.PENDING)))
+    syncs = list(
+        db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == SEARCH_SYNC, OutboxMessage.status == OutboxStatus.PENDING)
+        )
+    )
     assert [s.payload["posting_id"] for s in syncs] == [posting.id]
     assert syncs[0].attempts == 1 and "injected" in syncs[0].last_error
 
@@ -195,8 +220,7 @@ def test_search_engine_down_while_publishing_and_searching(app, client, login, d
     search_engine.refresh()
     assert posting.id in search_engine.iter_ids()
     # A replay of the same sync (a crash before it was recorded) leaves one document.
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == syncs[0].id)
-                       .values(status=OutboxStatus.PENDING))
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == syncs[0].id).values(status=OutboxStatus.PENDING))
     db.session.commit()
     outbox.drain()
     search_engine.refresh()
@@ -231,8 +255,13 @@ def install_refusal(session) -> None:
 
 
 def remove_refusal(session) -> None:
-    session.execute(sa.text("DROP TRIGGER refuse_outbox" if session.get_bind().dialect.name == "sqlite"
-                            else "DROP TRIGGER refuse_outbox ON outbox"))
+    session.execute(
+        sa.text(
+            "DROP TRIGGER refuse_outbox"
+            if session.get_bind().dialect.name == "sqlite"
+            else "DROP TRIGGER refuse_outbox ON outbox"
+        )
+    )
 
 
 def test_a_write_refused_midway_leaves_nothing_and_a_retry_succeeds(app, client, login, db_session, mailbox):
@@ -248,8 +277,10 @@ def test_a_write_refused_midway_leaves_nothing_and_a_retry_succeeds(app, client,
     assert response.status_code == 409, response.status_code
     assert "This clashes with another change" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(Application).where(
-        Application.posting_id == posting.id)) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(Application).where(Application.posting_id == posting.id))
+        == 0
+    )
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == outbox_before
     assert mailbox.messages() == []
     # The CV copy written for the application is either never left behind or swept up.
@@ -262,8 +293,10 @@ def test_a_write_refused_midway_leaves_nothing_and_a_retry_succeeds(app, client,
     db_session.commit()
     response = client.post(f"/jobs/{posting.id}/apply", data={"cv_id": str(cv.id), "cover_note": "Hello"})
     assert response.status_code == 302, response.status_code
-    assert db.session.scalar(select(func.count()).select_from(Application).where(
-        Application.posting_id == posting.id)) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(Application).where(Application.posting_id == posting.id))
+        == 1
+    )
     ids = [m["Message-ID"] for m in mailbox.messages()]
     assert ids and len(ids) == len(set(ids))
 
@@ -310,13 +343,18 @@ class Applicant:
         return cls(app, persona.id, cv_id, app.extensions["fault_world"].values["posting_id"], client)
 
     def apply(self):
-        return self.client.post(f"/jobs/{self.posting_id}/apply", data={"cv_id": str(self.cv_id), "cover_note": "Hello"})
+        return self.client.post(
+            f"/jobs/{self.posting_id}/apply", data={"cv_id": str(self.cv_id), "cover_note": "Hello"}
+        )
 
     def counts(self) -> tuple[int, int]:
         """This doctor's applications to the posting, and the outbox's messages."""
         with self.app.app_context():
-            applications = db.session.scalar(select(func.count()).select_from(Application).where(
-                Application.posting_id == self.posting_id, Application.doctor_id == self.doctor_id))
+            applications = db.session.scalar(
+                select(func.count())
+                .select_from(Application)
+                .where(Application.posting_id == self.posting_id, Application.doctor_id == self.doctor_id)
+            )
             messages = db.session.scalar(select(func.count()).select_from(OutboxMessage))
             db.session.remove()
             return applications, messages
@@ -411,7 +449,11 @@ MESSAGES = 120
 def _worker(env: dict[str, str], *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "jobboard", "worker", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -427,16 +469,26 @@ def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(da
     server.start()
     with app_on_own_database(database_kind, tmp_path, SECRET_KEY="worker-test", OUTBOX_EAGER=False) as app:
         env = {
-            **os.environ, "JOBBOARD_ENV": "development", "JOBBOARD_INSTANCE_PATH": str(tmp_path),
-            "SECRET_KEY": "worker-test", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "BASE_URL": "http://jobboard.test", "MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": str(server.port), "MAIL_USE_TLS": "false", "MAIL_USE_SSL": "false", "OUTBOX_EAGER": "false",
+            **os.environ,
+            "JOBBOARD_ENV": "development",
+            "JOBBOARD_INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "worker-test",
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "BASE_URL": "http://jobboard.test",
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(server.port),
+            "MAIL_USE_TLS": "false",
+            "MAIL_USE_SSL": "false",
+            "OUTBOX_EAGER": "false",
             "FLASK_DEBUG": "0",
         }
         try:
             with app.app_context():
-                ids = [queue_mail(f"doctor{n}@example.org", f"Message {n}", "accounts/email_taken", language=None).id
-                       for n in range(MESSAGES)]
+                ids = [
+                    queue_mail(f"doctor{n}@example.org", f"Message {n}", "accounts/email_taken", language=None).id
+                    for n in range(MESSAGES)
+                ]
                 db.session.commit()
 
             first = _worker(env, "--batch-size", "50", "--interval", "0.2")
@@ -451,8 +503,11 @@ def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(da
             assert 0 < at_kill < MESSAGES, at_kill
 
             with app.app_context():
-                leased = db.session.scalars(select(OutboxMessage.id).where(
-                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.claimed_until > utcnow())).all()
+                leased = db.session.scalars(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.claimed_until > utcnow()
+                    )
+                ).all()
                 db.session.remove()
             assert leased, "the killed worker held no leases"
 
@@ -461,12 +516,16 @@ def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(da
             assert second.returncode == 0, output
             after_restart = server.message_ids()[at_kill:]
             assert after_restart, "the restarted worker delivered nothing"
-            assert not {message_id(i) for i in leased} & set(after_restart), \
+            assert not {message_id(i) for i in leased} & set(after_restart), (
                 "a restarted worker took rows still leased to the killed one"
+            )
 
             with app.app_context():
-                db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(leased))
-                                   .values(claimed_until=utcnow() - timedelta(seconds=1)))
+                db.session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(leased))
+                    .values(claimed_until=utcnow() - timedelta(seconds=1))
+                )
                 db.session.commit()
                 db.session.remove()
             third = _worker(env, "--once", "--batch-size", "50")
@@ -479,8 +538,9 @@ def test_worker_killed_mid_batch_resumes_without_losses_or_visible_duplicates(da
             duplicates = {m for m in got if got.count(m) > 1}
             assert len(got) - len(set(got)) <= 1, f"delivered twice: {sorted(duplicates)}"
             with app.app_context():
-                statuses = db.session.execute(select(OutboxMessage.status, func.count()).group_by(
-                    OutboxMessage.status)).all()
+                statuses = db.session.execute(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                ).all()
                 db.session.remove()
             assert dict(statuses) == {OutboxStatus.DONE: MESSAGES}
         finally:

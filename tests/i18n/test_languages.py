@@ -20,8 +20,9 @@ def html_lang(response) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
-@pytest.mark.parametrize(("code", "direction"), [("en", "ltr"), ("he", "rtl"), ("fr", "ltr"), ("es", "ltr"),
-                                                 ("ru", "ltr")])
+@pytest.mark.parametrize(
+    ("code", "direction"), [("en", "ltr"), ("he", "rtl"), ("fr", "ltr"), ("es", "ltr"), ("ru", "ltr")]
+)
 def test_a_language_prefix_serves_the_page_in_that_language(client, db_session, code, direction):
     response = client.get(f"/{code}/account/login")
     assert response.status_code == 200
@@ -36,14 +37,17 @@ def test_an_unknown_language_prefix_is_a_404_page(client, db_session):
     assert html_lang(response) == ("fr", "ltr")
 
 
-@pytest.mark.parametrize(("header", "home"), [
-    ("he-IL,he;q=0.9,en;q=0.8", "/he/"),
-    ("ru-RU,ru;q=0.9", "/ru/"),
-    ("es-AR,es;q=0.9,en;q=0.5", "/es/"),
-    ("de-DE,de;q=0.9", "/en/"),  # a language the board doesn't speak
-    ("", "/en/"),
-    ("x" * 300, "/en/"),
-])
+@pytest.mark.parametrize(
+    ("header", "home"),
+    [
+        ("he-IL,he;q=0.9,en;q=0.8", "/he/"),
+        ("ru-RU,ru;q=0.9", "/ru/"),
+        ("es-AR,es;q=0.9,en;q=0.5", "/es/"),
+        ("de-DE,de;q=0.9", "/en/"),  # a language the board doesn't speak
+        ("", "/en/"),
+        ("x" * 300, "/en/"),
+    ],
+)
 def test_the_bare_address_sends_a_visitor_home_in_their_browsers_language(client, db_session, header, home):
     response = client.get("/", headers={"Accept-Language": header})
     assert response.status_code == 302

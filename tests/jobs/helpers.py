@@ -38,20 +38,26 @@ HTML_NS = "{http://www.w3.org/1999/xhtml}"
 
 
 def make_world(db_session) -> SimpleNamespace:
-    org = OrganizationFactory(name="Negev Test Medical Center", slug="negev-test-mc", website="https://negev.example.org")
+    org = OrganizationFactory(
+        name="Negev Test Medical Center", slug="negev-test-mc", website="https://negev.example.org"
+    )
     other = OrganizationFactory(name="Other Test Hospital", slug="other-test-hospital")
     w = SimpleNamespace(
         org=org,
         owner=MembershipFactory(org=org, role=Role.OWNER, user=StaffFactory(email="owner@negev.example.org")).user,
-        recruiter=MembershipFactory(org=org, role=Role.RECRUITER,
-                                    user=StaffFactory(email="recruiter@negev.example.org")).user,
+        recruiter=MembershipFactory(
+            org=org, role=Role.RECRUITER, user=StaffFactory(email="recruiter@negev.example.org")
+        ).user,
         viewer=MembershipFactory(org=org, role=Role.VIEWER, user=StaffFactory(email="viewer@negev.example.org")).user,
         site=SiteFactory(org=org, name="Beersheba Campus", city_slug="beersheba", address="Rager Blvd 151"),
         tlv_site=SiteFactory(org=org, name="Tel Aviv Clinic", city_slug="tel-aviv", lat=32.08, lon=34.78),
         other=other,
-        other_recruiter=MembershipFactory(org=other, role=Role.RECRUITER,
-                                          user=StaffFactory(email="recruiter@other.example.org")).user,
-        other_owner=MembershipFactory(org=other, role=Role.OWNER, user=StaffFactory(email="owner@other.example.org")).user,
+        other_recruiter=MembershipFactory(
+            org=other, role=Role.RECRUITER, user=StaffFactory(email="recruiter@other.example.org")
+        ).user,
+        other_owner=MembershipFactory(
+            org=other, role=Role.OWNER, user=StaffFactory(email="owner@other.example.org")
+        ).user,
         other_site=SiteFactory(org=other, name="Other Campus", city_slug="beersheba"),
         doctor=DoctorFactory(email="doctor@example.org"),
         admin=AdminFactory(email="admin@example.org"),
@@ -99,9 +105,11 @@ def published(w, **overrides) -> Posting:
 
 
 def transitions_of(posting: Posting) -> list[PostingTransition]:
-    return list(db.session.scalars(
-        select(PostingTransition).where(PostingTransition.posting_id == posting.id).order_by(PostingTransition.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(PostingTransition).where(PostingTransition.posting_id == posting.id).order_by(PostingTransition.id)
+        )
+    )
 
 
 def count(model, *where) -> int:

@@ -24,7 +24,9 @@ S = PostingStatus
 
 LEGAL = sorted(TRANSITIONS, key=lambda key: (key[0].value, key[1].value))
 ILLEGAL = [
-    (status, action) for status, action in itertools.product(PostingStatus, Action) if (status, action) not in TRANSITIONS
+    (status, action)
+    for status, action in itertools.product(PostingStatus, Action)
+    if (status, action) not in TRANSITIONS
 ]
 
 
@@ -33,8 +35,14 @@ def posting_in(w, status: PostingStatus, *, revision: bool = False) -> Posting:
     now = utcnow()
     live = None
     if revision:
-        live = PostingFactory(org=w.org, site=w.site, status=S.PUBLISHED, approved_at=now, first_published_at=now,
-                              expires_at=now + timedelta(days=60))
+        live = PostingFactory(
+            org=w.org,
+            site=w.site,
+            status=S.PUBLISHED,
+            approved_at=now,
+            first_published_at=now,
+            expires_at=now + timedelta(days=60),
+        )
     posting = PostingFactory(org=w.org, site=w.site, status=status, revision_of_id=live.id if live else None)
     if status == S.PUBLISHED:
         posting.approved_at = posting.first_published_at = now
@@ -65,7 +73,10 @@ def test_the_machine_is_the_one_the_issue_describes():
     # Rejected, closed, expired and merged are final.
     assert not any(status in (S.REJECTED, S.CLOSED, S.EXPIRED, S.MERGED) for status, _ in TRANSITIONS)
     assert {key for key, rule in TRANSITIONS.items() if rule.needs_reason} == {
-        (S.PENDING_REVIEW, Action.REQUEST_CHANGES), (S.PENDING_REVIEW, Action.REJECT), (S.PUBLISHED, Action.UNPUBLISH)}
+        (S.PENDING_REVIEW, Action.REQUEST_CHANGES),
+        (S.PENDING_REVIEW, Action.REJECT),
+        (S.PUBLISHED, Action.UNPUBLISH),
+    }
 
 
 @pytest.mark.parametrize(("status", "action"), LEGAL, ids=[f"{s.value}-{a.value}" for s, a in LEGAL])
@@ -113,11 +124,23 @@ def test_approve_is_not_for_revisions_and_merge_only_for_revisions(world, db_ses
 
 def _wrong_actors(w, rule_actor: Actor):
     if rule_actor == Actor.EMPLOYER:
-        return {"viewer": w.viewer, "other-tenant recruiter": w.other_recruiter, "other-tenant owner": w.other_owner,
-                "doctor": w.doctor, "admin": w.admin, "nobody": None}
+        return {
+            "viewer": w.viewer,
+            "other-tenant recruiter": w.other_recruiter,
+            "other-tenant owner": w.other_owner,
+            "doctor": w.doctor,
+            "admin": w.admin,
+            "nobody": None,
+        }
     if rule_actor == Actor.ADMIN:
-        return {"recruiter": w.recruiter, "owner": w.owner, "viewer": w.viewer, "doctor": w.doctor,
-                "other-tenant recruiter": w.other_recruiter, "nobody": None}
+        return {
+            "recruiter": w.recruiter,
+            "owner": w.owner,
+            "viewer": w.viewer,
+            "doctor": w.doctor,
+            "other-tenant recruiter": w.other_recruiter,
+            "nobody": None,
+        }
     return {"recruiter": w.recruiter, "admin": w.admin, "doctor": w.doctor}
 
 
@@ -135,9 +158,11 @@ def test_only_the_rules_actor_may_make_a_transition(world, db_session, status, a
     assert transitions_of(posting) == []
 
 
-@pytest.mark.parametrize(("status", "action"),
-                         [key for key in LEGAL if TRANSITIONS[key].actor == Actor.EMPLOYER],
-                         ids=lambda value: getattr(value, "value", str(value)))
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [key for key in LEGAL if TRANSITIONS[key].actor == Actor.EMPLOYER],
+    ids=lambda value: getattr(value, "value", str(value)),
+)
 def test_owners_act_like_recruiters(world, db_session, status, action):
     posting = posting_in(world, status)
     lifecycle.transition(posting, action, world.owner)
@@ -155,8 +180,11 @@ def test_a_removed_recruiter_can_no_longer_act(world, db_session):
 
 
 @pytest.mark.parametrize("reason", [None, "", "   \n\t "])
-@pytest.mark.parametrize(("status", "action"), [key for key in LEGAL if TRANSITIONS[key].needs_reason],
-                         ids=lambda value: getattr(value, "value", str(value)))
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [key for key in LEGAL if TRANSITIONS[key].needs_reason],
+    ids=lambda value: getattr(value, "value", str(value)),
+)
 def test_reasons_are_required_where_the_rule_says(world, db_session, status, action, reason):
     posting = posting_in(world, status)
     with pytest.raises(DomainError) as caught:
@@ -168,8 +196,11 @@ def test_reasons_are_required_where_the_rule_says(world, db_session, status, act
     assert transitions_of(posting) == []
 
 
-@pytest.mark.parametrize(("status", "action"), [key for key in LEGAL if not TRANSITIONS[key].needs_reason],
-                         ids=lambda value: getattr(value, "value", str(value)))
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [key for key in LEGAL if not TRANSITIONS[key].needs_reason],
+    ids=lambda value: getattr(value, "value", str(value)),
+)
 def test_other_transitions_need_no_reason(world, db_session, status, action):
     posting = posting_in(world, status, revision=action == Action.MERGE)
     lifecycle.transition(posting, action, actor_for(world, TRANSITIONS[(status, action)].actor))
@@ -197,7 +228,9 @@ def test_submit_and_approve_set_the_dates_and_record_the_version(world, db_sessi
     [entry] = audit_rows("posting.approved")
     assert (entry.actor_id, entry.subject_id, entry.org_id) == (world.admin.id, posting.id, world.org.id)
     assert [(t.action, t.actor_id) for t in transitions_of(posting)] == [
-        ("submit", world.recruiter.id), ("approve", world.admin.id)]
+        ("submit", world.recruiter.id),
+        ("approve", world.admin.id),
+    ]
 
 
 def test_changes_requested_then_resubmitted(world, db_session):
@@ -309,25 +342,50 @@ def test_system_transitions_are_not_made_by_people(world, db_session):
 # --- property: random sequences of actions by random actors --------------------------------
 
 ACTORS = ["owner", "recruiter", "viewer", "other", "doctor", "admin", "system"]
-ACTIONS = ["submit", "withdraw", "approve", "request_changes", "reject", "close", "expire", "unpublish", "renew",
-           "edit_title", "edit_minor"]
+ACTIONS = [
+    "submit",
+    "withdraw",
+    "approve",
+    "request_changes",
+    "reject",
+    "close",
+    "expire",
+    "unpublish",
+    "renew",
+    "edit_title",
+    "edit_minor",
+]
 REASONS = [None, "", "   ", "Please state the salary.", "Please state the salary.", "Wrong region."]
 # Half the time the actor is the one the action calls for, so the sequences get somewhere.
 ACTOR_CHOICES = ["right"] * len(ACTORS) + ACTORS
-RIGHT_ACTOR = {"approve": "admin", "request_changes": "admin", "reject": "admin", "unpublish": "admin",
-               "expire": "system"}
+RIGHT_ACTOR = {
+    "approve": "admin",
+    "request_changes": "admin",
+    "reject": "admin",
+    "unpublish": "admin",
+    "expire": "system",
+}
 
 # Actions that make sense from a status; drawn half the time so sequences get deep into the machine.
 LIKELY = {
-    S.DRAFT: ["submit", "edit_minor"], S.CHANGES_REQUESTED: ["submit", "edit_title"], S.UNPUBLISHED: ["submit"],
+    S.DRAFT: ["submit", "edit_minor"],
+    S.CHANGES_REQUESTED: ["submit", "edit_title"],
+    S.UNPUBLISHED: ["submit"],
     S.PENDING_REVIEW: ["approve", "approve", "request_changes", "reject", "withdraw"],
     S.PUBLISHED: ["edit_title", "edit_title", "edit_minor", "close", "expire", "unpublish", "unpublish", "renew"],
 }
 
 
 def _user(w, name):
-    return {"owner": w.owner, "recruiter": w.recruiter, "viewer": w.viewer, "other": w.other_recruiter,
-            "doctor": w.doctor, "admin": w.admin, "system": None}[name]
+    return {
+        "owner": w.owner,
+        "recruiter": w.recruiter,
+        "viewer": w.viewer,
+        "other": w.other_recruiter,
+        "doctor": w.doctor,
+        "admin": w.admin,
+        "system": None,
+    }[name]
 
 
 def _actor_matches(w, rule: lifecycle.Rule, actor_id: int | None) -> bool:
@@ -368,8 +426,11 @@ def _run(action: str, target: Posting, live: Posting, user, reason: str | None, 
         services.update_posting(live, user, new)
     elif action == "edit_minor":
         new = services.PostingContent.of(queries.open_revision(live) or live)
-        new.seniority = new.seniority.__class__.RESIDENT if new.seniority.value != "resident" \
+        new.seniority = (
+            new.seniority.__class__.RESIDENT
+            if new.seniority.value != "resident"
             else new.seniority.__class__.SPECIALIST
+        )
         services.update_posting(live, user, new)
 
 
@@ -387,8 +448,9 @@ def test_random_sequences_never_leave_the_machine(world, db_session, data):
         revision = queries.open_revision(live)
         which = data.draw(st.sampled_from(["live", "revision"] if revision else ["live"]), label="target")
         likely = LIKELY.get((revision if which == "revision" else live).status, [])
-        action = data.draw(st.sampled_from(likely) | st.sampled_from(ACTIONS) if likely else st.sampled_from(ACTIONS),
-                           label="action")
+        action = data.draw(
+            st.sampled_from(likely) | st.sampled_from(ACTIONS) if likely else st.sampled_from(ACTIONS), label="action"
+        )
         actor = data.draw(st.sampled_from(ACTOR_CHOICES), label="actor")
         reason = data.draw(st.sampled_from(REASONS), label="reason")
         ack = data.draw(st.booleans(), label="acknowledge_duplicate")
@@ -403,21 +465,33 @@ def test_random_sequences_never_leave_the_machine(world, db_session, data):
         user = _user(world, actor)
         if user is None and action in ("edit_title", "edit_minor"):
             continue
-        before = {row.id: row.status for row in
-                  db_session.scalars(select(Posting).where((Posting.id == live_id) | (Posting.revision_of_id == live_id)))}
+        before = {
+            row.id: row.status
+            for row in db_session.scalars(
+                select(Posting).where((Posting.id == live_id) | (Posting.revision_of_id == live_id))
+            )
+        }
         target_status = target.status
         last_id = db_session.scalar(select(PostingTransition.id).order_by(PostingTransition.id.desc()).limit(1)) or 0
 
         # What the machine says before we try, for the plain transitions.
-        machine_action = {"submit": Action.SUBMIT, "withdraw": Action.WITHDRAW, "request_changes": Action.REQUEST_CHANGES,
-                          "reject": Action.REJECT, "close": Action.CLOSE, "expire": Action.EXPIRE,
-                          "unpublish": Action.UNPUBLISH, "renew": Action.RENEW,
-                          "approve": Action.MERGE if target.revision_of_id else Action.APPROVE}.get(action)
+        machine_action = {
+            "submit": Action.SUBMIT,
+            "withdraw": Action.WITHDRAW,
+            "request_changes": Action.REQUEST_CHANGES,
+            "reject": Action.REJECT,
+            "close": Action.CLOSE,
+            "expire": Action.EXPIRE,
+            "unpublish": Action.UNPUBLISH,
+            "renew": Action.RENEW,
+            "approve": Action.MERGE if target.revision_of_id else Action.APPROVE,
+        }.get(action)
         rule = TRANSITIONS.get((target_status, machine_action)) if machine_action else None
         actor_ok = rule is not None and (
             (rule.actor == Actor.SYSTEM and user is None)
             or (rule.actor == Actor.ADMIN and actor == "admin")
-            or (rule.actor == Actor.EMPLOYER and actor in ("owner", "recruiter")))
+            or (rule.actor == Actor.EMPLOYER and actor in ("owner", "recruiter"))
+        )
         reason_ok = rule is not None and (not rule.needs_reason or bool((reason or "").strip()))
         merge_blocked = machine_action == Action.MERGE and not live.is_listed
 
@@ -432,15 +506,24 @@ def test_random_sequences_never_leave_the_machine(world, db_session, data):
             savepoint.commit()
             succeeded = True
 
-        new_rows = list(db_session.scalars(
-            select(PostingTransition).where(PostingTransition.id > last_id, PostingTransition.posting_id.in_(before))
-            .order_by(PostingTransition.id)))
+        new_rows = list(
+            db_session.scalars(
+                select(PostingTransition)
+                .where(PostingTransition.id > last_id, PostingTransition.posting_id.in_(before))
+                .order_by(PostingTransition.id)
+            )
+        )
         if not succeeded:
             assert new_rows == [], (action, actor)
-            assert machine_action is None or action == "renew" or not (actor_ok and reason_ok and not merge_blocked), \
+            assert machine_action is None or action == "renew" or not (actor_ok and reason_ok and not merge_blocked), (
                 f"{action} by {actor} from {target_status} should have worked"
-            after = {row.id: row.status for row in db_session.scalars(
-                select(Posting).where((Posting.id == live_id) | (Posting.revision_of_id == live_id)))}
+            )
+            after = {
+                row.id: row.status
+                for row in db_session.scalars(
+                    select(Posting).where((Posting.id == live_id) | (Posting.revision_of_id == live_id))
+                )
+            }
             assert after == before
             continue
 

@@ -42,24 +42,39 @@ def state(db_session) -> list:
         sorted((p.id, p.status.value, p.title, p.expires_at) for p in db_session.scalars(select(Posting))),
         sorted((r.id, r.resolution) for r in db_session.scalars(select(PostingReport))),
         sorted((g.id, g.name, g.valid_to) for g in db_session.scalars(select(GrantProgram))),
-        count(PostingTransition), count(AuditEntry),
+        count(PostingTransition),
+        count(AuditEntry),
     ]
 
 
 def grant_form(**overrides) -> dict:
-    data = {"name": "Galilee relocation grant", "funder": "Ministry of the Negev and Galilee",
-            "region_slugs": ["galilee-north"], "summary": "For immigrant physicians moving north.",
-            "amount_note": "ILS 50,000", "amount_min_ils": "20000", "amount_max_ils": "50000",
-            "commitment_years": "3", "url": "https://www.gov.il/grant", "valid_from": "2030-01-01",
-            "valid_to": "2031-12-31"}
+    data = {
+        "name": "Galilee relocation grant",
+        "funder": "Ministry of the Negev and Galilee",
+        "region_slugs": ["galilee-north"],
+        "summary": "For immigrant physicians moving north.",
+        "amount_note": "ILS 50,000",
+        "amount_min_ils": "20000",
+        "amount_max_ils": "50000",
+        "commitment_years": "3",
+        "url": "https://www.gov.il/grant",
+        "valid_from": "2030-01-01",
+        "valid_to": "2031-12-31",
+    }
     return changed(data, overrides)
 
 
 @pytest.fixture
 def admin_world(world, db_session):
     pending = submitted(world)
-    live = published(world, site=world.tlv_site, title="Nurse in Tel Aviv", profession_slug="nurse", specialty_slug=None,
-                     description_md="A nursing position in the center.")
+    live = published(
+        world,
+        site=world.tlv_site,
+        title="Nurse in Tel Aviv",
+        profession_slug="nurse",
+        specialty_slug=None,
+        description_md="A nursing position in the center.",
+    )
     grant = GrantProgramFactory(name="Existing grant")
     reviewing.report_posting(live, None, ReportReason.SCAM, "Asks for money")
     db_session.commit()
@@ -93,10 +108,21 @@ def _send(client, admin_world, method, path, data):
 
 
 def test_the_route_table_covers_every_posting_and_grant_admin_url(app):
-    rules = {(method, rule.rule) for rule in app.url_map.iter_rules()
-             if rule.rule.startswith(("/admin/postings", "/admin/grants")) for method in rule.methods - {"HEAD", "OPTIONS"}}
-    covered = {(m, p.replace("{pending}", "<int:posting_id>").replace("{live}", "<int:posting_id>")
-                .replace("{grant}", "<int:grant_id>")) for m, p, _d in ROUTES}
+    rules = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/admin/postings", "/admin/grants"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {
+        (
+            m,
+            p.replace("{pending}", "<int:posting_id>")
+            .replace("{live}", "<int:posting_id>")
+            .replace("{grant}", "<int:grant_id>"),
+        )
+        for m, p, _d in ROUTES
+    }
     assert rules == covered
 
 
@@ -115,8 +141,11 @@ def test_admins_can_use_every_url(client, world, admin_world, db_session, method
 
 def _queue_rows(response) -> list[list[str]]:
     [table] = parse(response).iter(f"{HTML_NS}table")
-    return [[" ".join("".join(td.itertext()).split()) for td in tr.findall(f"{HTML_NS}td")]
-            for tr in table.iter(f"{HTML_NS}tr") if tr.findall(f"{HTML_NS}td")]
+    return [
+        [" ".join("".join(td.itertext()).split()) for td in tr.findall(f"{HTML_NS}td")]
+        for tr in table.iter(f"{HTML_NS}tr")
+        if tr.findall(f"{HTML_NS}td")
+    ]
 
 
 def test_the_queue_lists_pending_postings_oldest_first_with_waiting_time(client, world, db_session):
@@ -124,12 +153,20 @@ def test_the_queue_lists_pending_postings_oldest_first_with_waiting_time(client,
     with time_machine.travel(now - timedelta(days=2, hours=3), tick=False):
         oldest = submitted(world, title="Oldest submission")
     with time_machine.travel(now - timedelta(hours=5), tick=False):
-        newest = submitted(world, site=world.tlv_site, title="Newest submission", specialty_slug="cardiology",
-                           description_md="Cardiology in the center, something else.")
+        newest = submitted(
+            world,
+            site=world.tlv_site,
+            title="Newest submission",
+            specialty_slug="cardiology",
+            description_md="Cardiology in the center, something else.",
+        )
     with time_machine.travel(now - timedelta(days=1), tick=False):
         live = published(world, title="Live one", specialty_slug="neurology", description_md="Neurology.")
-        revision = services.update_posting(live, world.recruiter, content(
-            world.site, title="Live one, edited", specialty_slug="neurology", description_md="Neurology."))
+        revision = services.update_posting(
+            live,
+            world.recruiter,
+            content(world.site, title="Live one, edited", specialty_slug="neurology", description_md="Neurology."),
+        )
     create(world, title="Just a draft", specialty_slug="urology", description_md="Urology.")
     db_session.commit()
     with time_machine.travel(now, tick=False):
@@ -160,9 +197,16 @@ def test_the_queue_and_review_page_flag_a_likely_duplicate(client, world, db_ses
 
 def test_the_review_page_shows_the_diff_of_an_edit(client, world, db_session):
     live = published(world, description_md="First line.\nSecond line.\nThird line.")
-    revision = services.update_posting(live, world.recruiter, content(
-        world.site, title="Head of pediatrics", description_md="First line.\nSecond line, changed.\nThird line.",
-        salary_max_ils=50_000))
+    revision = services.update_posting(
+        live,
+        world.recruiter,
+        content(
+            world.site,
+            title="Head of pediatrics",
+            description_md="First line.\nSecond line, changed.\nThird line.",
+            salary_max_ils=50_000,
+        ),
+    )
     db_session.commit()
     sign_in(client, world.admin)
     response = client.get(f"/admin/postings/{revision.id}")
@@ -235,12 +279,16 @@ def test_approving_an_edit_merges_it_and_says_so(client, world, db_session, mail
     assert "Head of pediatrics" in page_text(public)
 
 
-@pytest.mark.parametrize(("path", "status", "subject", "template_text"), [
-    ("request-changes", S.CHANGES_REQUESTED, "Changes requested: ", "asks for changes"),
-    ("reject", S.REJECTED, "Not published: ", "will not be published"),
-])
-def test_decisions_with_a_reason_mail_the_staff(client, world, db_session, mailbox, path, status, subject,
-                                                template_text):
+@pytest.mark.parametrize(
+    ("path", "status", "subject", "template_text"),
+    [
+        ("request-changes", S.CHANGES_REQUESTED, "Changes requested: ", "asks for changes"),
+        ("reject", S.REJECTED, "Not published: ", "will not be published"),
+    ],
+)
+def test_decisions_with_a_reason_mail_the_staff(
+    client, world, db_session, mailbox, path, status, subject, template_text
+):
     posting = submitted(world)
     db_session.commit()
     sign_in(client, world.admin)
@@ -265,8 +313,7 @@ def test_decisions_with_a_reason_mail_the_staff(client, world, db_session, mailb
 
 @pytest.mark.parametrize("path", ["request-changes", "reject"])
 @pytest.mark.parametrize("reason", [None, "", "   ", "bad\x00reason", "x" * 4001])
-def test_decisions_without_a_proper_reason_are_422_and_change_nothing(client, world, db_session, mailbox, path,
-                                                                      reason):
+def test_decisions_without_a_proper_reason_are_422_and_change_nothing(client, world, db_session, mailbox, path, reason):
     posting = submitted(world)
     db_session.commit()
     mailbox.clear()
@@ -278,19 +325,25 @@ def test_decisions_without_a_proper_reason_are_422_and_change_nothing(client, wo
     assert mailbox.messages() == []
 
 
-@pytest.mark.parametrize(("stage", "path", "data", "expected"), [
-    ("draft", "approve", {}, 409),
-    ("published", "approve", {}, 409),
-    ("rejected", "approve", {}, 409),
-    ("draft", "reject", {"reason": "x"}, 409),
-    ("published", "request-changes", {"reason": "x"}, 409),
-    ("pending", "unpublish", {"reason": "x"}, 409),
-    ("draft", "unpublish", {"reason": ""}, 409),
-    ("pending", "dismiss-reports", {}, 409),
-])
+@pytest.mark.parametrize(
+    ("stage", "path", "data", "expected"),
+    [
+        ("draft", "approve", {}, 409),
+        ("published", "approve", {}, 409),
+        ("rejected", "approve", {}, 409),
+        ("draft", "reject", {"reason": "x"}, 409),
+        ("published", "request-changes", {"reason": "x"}, 409),
+        ("pending", "unpublish", {"reason": "x"}, 409),
+        ("draft", "unpublish", {"reason": ""}, 409),
+        ("pending", "dismiss-reports", {}, 409),
+    ],
+)
 def test_illegal_decisions_are_clear_4xx(client, world, db_session, stage, path, data, expected):
-    posting = {"draft": lambda: create(world), "published": lambda: published(world),
-               "pending": lambda: submitted(world)}.get(stage, lambda: None)()
+    posting = {
+        "draft": lambda: create(world),
+        "published": lambda: published(world),
+        "pending": lambda: submitted(world),
+    }.get(stage, lambda: None)()
     if stage == "rejected":
         posting = submitted(world)
         reviewing.reject(posting, world.admin, "No.")
@@ -312,8 +365,10 @@ def test_reports_show_in_the_queue_and_unpublishing_resolves_them(client, world,
     db_session.commit()
     anonymous = client.application.test_client()
     for reason in ("scam", "inaccurate"):
-        assert anonymous.post(f"/jobs/{posting.id}/report", data={"reason": reason, "note": f"Note {reason}"}
-                              ).status_code == 302
+        assert (
+            anonymous.post(f"/jobs/{posting.id}/report", data={"reason": reason, "note": f"Note {reason}"}).status_code
+            == 302
+        )
     sign_in(client, world.admin)
     queue = text_of(client.get("/admin/postings"))
     assert f"{posting.title} – Negev Test Medical Center" in queue and "2 reports" in queue
@@ -359,13 +414,22 @@ def test_admins_create_and_edit_grants(client, world, db_session):
     assert client.post("/admin/grants/new", data=grant_form()).status_code == 302
     grant = db_session.scalars(select(GrantProgram)).one()
     assert (grant.name, grant.slug, [r.slug for r in grant.regions]) == (
-        "Galilee relocation grant", "galilee-relocation-grant", ["galilee-north"])
+        "Galilee relocation grant",
+        "galilee-relocation-grant",
+        ["galilee-north"],
+    )
     assert (grant.amount_min_ils, grant.amount_max_ils, grant.commitment_years) == (20_000, 50_000, 3)
-    assert (grant.valid_from, grant.valid_to, grant.url) == (date(2030, 1, 1), date(2031, 12, 31), "https://www.gov.il/grant")
+    assert (grant.valid_from, grant.valid_to, grant.url) == (
+        date(2030, 1, 1),
+        date(2031, 12, 31),
+        "https://www.gov.il/grant",
+    )
     form = page_text(client.get(f"/admin/grants/{grant.id}/edit"))
     assert "Galilee relocation grant" in form
-    response = client.post(f"/admin/grants/{grant.id}/edit", data=grant_form(
-        name="Galilee grant 2031", region_slugs=["galilee-north", "negev"], url="", valid_to=""))
+    response = client.post(
+        f"/admin/grants/{grant.id}/edit",
+        data=grant_form(name="Galilee grant 2031", region_slugs=["galilee-north", "negev"], url="", valid_to=""),
+    )
     assert response.status_code == 302
     db_session.expire_all()
     assert grant.name == "Galilee grant 2031" and grant.url is None and grant.valid_to is None
@@ -374,20 +438,24 @@ def test_admins_create_and_edit_grants(client, world, db_session):
     assert [e.subject_id for e in audit_rows("grant.updated")] == [grant.id]
 
 
-@pytest.mark.parametrize("overrides", [
-    {"region_slugs": None},
-    {"region_slugs": ["atlantis"]},
-    {"amount_min_ils": "60000", "amount_max_ils": "10000"},
-    {"amount_min_ils": "-1"},
-    {"amount_max_ils": "9" * 40},
-    {"commitment_years": "9" * 40},
-    {"valid_from": "2031-01-01", "valid_to": "2030-01-01"},
-    {"name": ""},
-    {"name": "Grant\x00name"},
-    {"summary": "bad\x00summary"},
-    {"url": "javascript:alert(1)"},
-    {"valid_to": "2030-13-45"},
-], ids=lambda value: repr(value)[:40])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"region_slugs": None},
+        {"region_slugs": ["atlantis"]},
+        {"amount_min_ils": "60000", "amount_max_ils": "10000"},
+        {"amount_min_ils": "-1"},
+        {"amount_max_ils": "9" * 40},
+        {"commitment_years": "9" * 40},
+        {"valid_from": "2031-01-01", "valid_to": "2030-01-01"},
+        {"name": ""},
+        {"name": "Grant\x00name"},
+        {"summary": "bad\x00summary"},
+        {"url": "javascript:alert(1)"},
+        {"valid_to": "2030-13-45"},
+    ],
+    ids=lambda value: repr(value)[:40],
+)
 def test_invalid_grants_are_422_and_not_stored(client, world, db_session, overrides):
     sign_in(client, world.admin)
     before = state(db_session)
@@ -401,8 +469,10 @@ def test_an_ended_grant_is_marked_and_cannot_be_added_to_new_postings(client, wo
     current = GrantProgramFactory(name="Current Negev grant", regions=["negev"])
     db_session.commit()
     sign_in(client, world.admin)
-    rows = [[" ".join("".join(td.itertext()).split()) for td in tr.findall(f"{HTML_NS}td")]
-            for tr in parse(client.get("/admin/grants")).iter(f"{HTML_NS}tr")]
+    rows = [
+        [" ".join("".join(td.itertext()).split()) for td in tr.findall(f"{HTML_NS}td")]
+        for tr in parse(client.get("/admin/grants")).iter(f"{HTML_NS}tr")
+    ]
     ended_row = next(r for r in rows if r and r[0].startswith("Ended Negev grant"))
     current_row = next(r for r in rows if r and r[0].startswith("Current Negev grant"))
     assert ended_row[3].endswith("ended") and "ended" not in current_row[3]

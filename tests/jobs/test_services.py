@@ -67,20 +67,24 @@ def test_duration_defaults_to_sixty_days(world, db_session):
     assert posting.duration_days == 60
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"specialty_slug": None}, "specialty_slug"),
-    ({"specialty_slug": "astrology"}, "specialty_slug"),
-    ({"profession_slug": "wizard"}, "profession_slug"),
-    ({"salary_min_ils": 50_000, "salary_max_ils": 40_000}, "salary_max_ils"),
-    ({"salary_min_ils": -1}, "salary_min_ils"),
-    ({"salary_max_ils": 10**12}, "salary_max_ils"),
-    ({"salary_min_ils": 10**30, "salary_max_ils": None}, "salary_min_ils"),
-    ({"duration_days": 181}, "duration_days"),
-    ({"duration_days": 6}, "duration_days"),
-    ({"duration_days": 0}, "duration_days"),
-    ({"language_codes": ["xx"]}, "language_codes"),
-    ({"grant_ids": [987654]}, "grant_ids"),
-], ids=lambda value: str(value)[:40])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"specialty_slug": None}, "specialty_slug"),
+        ({"specialty_slug": "astrology"}, "specialty_slug"),
+        ({"profession_slug": "wizard"}, "profession_slug"),
+        ({"salary_min_ils": 50_000, "salary_max_ils": 40_000}, "salary_max_ils"),
+        ({"salary_min_ils": -1}, "salary_min_ils"),
+        ({"salary_max_ils": 10**12}, "salary_max_ils"),
+        ({"salary_min_ils": 10**30, "salary_max_ils": None}, "salary_min_ils"),
+        ({"duration_days": 181}, "duration_days"),
+        ({"duration_days": 6}, "duration_days"),
+        ({"duration_days": 0}, "duration_days"),
+        ({"language_codes": ["xx"]}, "language_codes"),
+        ({"grant_ids": [987654]}, "grant_ids"),
+    ],
+    ids=lambda value: str(value)[:40],
+)
 def test_invalid_content_is_refused_with_the_field_named(world, db_session, overrides, field):
     with pytest.raises(DomainError) as caught:
         create(world, **overrides)
@@ -100,14 +104,17 @@ def test_a_specialty_must_be_one_the_profession_practises_on_every_save(world, d
     assert create(world, profession_slug="dentist", specialty_slug="oral-and-maxillofacial-surgery").id
 
 
-@pytest.mark.parametrize("overrides", [
-    {"profession_slug": "nurse", "specialty_slug": None},
-    {"salary_min_ils": None, "salary_max_ils": None},
-    {"salary_min_ils": 40_000, "salary_max_ils": 40_000},
-    {"salary_min_ils": 25_000, "salary_max_ils": None},
-    {"duration_days": 180},
-    {"duration_days": 7},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"profession_slug": "nurse", "specialty_slug": None},
+        {"salary_min_ils": None, "salary_max_ils": None},
+        {"salary_min_ils": 40_000, "salary_max_ils": 40_000},
+        {"salary_min_ils": 25_000, "salary_max_ils": None},
+        {"duration_days": 180},
+        {"duration_days": 7},
+    ],
+)
 def test_valid_edge_cases_are_accepted(world, db_session, overrides):
     assert create(world, **overrides).id
 
@@ -129,7 +136,9 @@ def test_only_grants_covering_the_sites_region_can_be_chosen(world, db_session):
     north = GrantProgramFactory(name="North only", regions=["galilee-north"])
     with pytest.raises(DomainError) as caught:
         create(world, grant_ids=[north.id])
-    assert caught.value.field == "grant_ids" and "Negev" in caught.value.message and "North only" in caught.value.message
+    assert (
+        caught.value.field == "grant_ids" and "Negev" in caught.value.message and "North only" in caught.value.message
+    )
     south = GrantProgramFactory(regions=["negev", "south-gaza-envelope"])
     assert create(world, grant_ids=[south.id]).grants == [south]
     # Moving a posting to a site outside the grant's region is refused while the grant is chosen.
@@ -162,7 +171,11 @@ def test_duplicating_a_posting_drops_ended_grants(world, db_session):
     assert copy.id != original.id and copy.status == S.DRAFT and copy.revision_of_id is None
     assert copy.grants == [lasting]
     assert (copy.title, copy.description_md, copy.site_id, copy.salary_max_ils) == (
-        original.title, original.description_md, original.site_id, original.salary_max_ils)
+        original.title,
+        original.description_md,
+        original.site_id,
+        original.salary_max_ils,
+    )
     assert copy.expires_at is None and copy.approved_at is None
     assert original.status == S.PUBLISHED and len(original.grants) == 2
 
@@ -224,8 +237,10 @@ def test_an_edit_of_a_reviewed_field_goes_to_review_and_the_live_version_stays(w
     second = SiteFactory(org=world.org, name="Soroka North Wing", city_slug="beersheba")
     live = published(world)
     before = services.PostingContent.of(live)
-    changes = {name: {"second-site": second.id, "grant": [grant.id]}.get(value, value) if isinstance(value, str) else value
-               for name, value in changes.items()}
+    changes = {
+        name: {"second-site": second.id, "grant": [grant.id]}.get(value, value) if isinstance(value, str) else value
+        for name, value in changes.items()
+    }
     revision = services.update_posting(live, world.recruiter, content(world.site, **changes))
     db_session.flush()
 
@@ -254,20 +269,34 @@ def test_approving_an_edit_merges_it_into_the_live_posting(world, db_session):
     live = published(world)
     first_published, expires = live.first_published_at, live.expires_at
     with time_machine.travel(utcnow() + timedelta(days=3), tick=False):
-        revision = services.update_posting(live, world.recruiter, content(
-            world.site, title="Head of pediatrics", salary_max_ils=55_000, grant_ids=[grant.id], hebrew_level=HebrewLevel.C2))
+        revision = services.update_posting(
+            live,
+            world.recruiter,
+            content(
+                world.site,
+                title="Head of pediatrics",
+                salary_max_ils=55_000,
+                grant_ids=[grant.id],
+                hebrew_level=HebrewLevel.C2,
+            ),
+        )
         result = reviewing.approve(revision, world.admin)
         merged_at = utcnow()
     db_session.flush()
     assert result is live
     assert revision.status == S.MERGED and live.status == S.PUBLISHED
     assert (live.title, live.salary_max_ils, live.grants, live.hebrew_level) == (
-        "Head of pediatrics", 55_000, [grant], HebrewLevel.C2)
+        "Head of pediatrics",
+        55_000,
+        [grant],
+        HebrewLevel.C2,
+    )
     assert live.first_published_at == first_published and live.expires_at == expires
     assert live.approved_at == merged_at
     assert queries.open_revision(live) is None
-    versions = db_session.scalars(select(PostingVersion).where(PostingVersion.posting_id == live.id)
-                                  .order_by(PostingVersion.id)).all()
+    versions = db_session.scalars(
+        select(PostingVersion).where(PostingVersion.posting_id == live.id).order_by(PostingVersion.id)
+    ).all()
     assert [v.content["Title"] for v in versions] == ["Senior pediatrician, children's ward", "Head of pediatrics"]
     assert transitions_of(revision)[-1].action == "merge"
     assert [t.action for t in transitions_of(live)] == ["submit", "approve"]
@@ -297,7 +326,10 @@ def test_a_rejected_edit_leaves_the_live_posting_alone(world, db_session):
     assert live.title == "Senior pediatrician, children's ward" and live.status == S.PUBLISHED
     assert queries.open_revision(live) is None
     # The employer can start a new edit.
-    assert services.update_posting(live, world.recruiter, content(world.site, title="Head nurse")).status == S.PENDING_REVIEW
+    assert (
+        services.update_posting(live, world.recruiter, content(world.site, title="Head nurse")).status
+        == S.PENDING_REVIEW
+    )
 
 
 @pytest.mark.parametrize("end", ["close", "unpublish", "expire"])
@@ -349,13 +381,17 @@ def test_postings_that_differ_are_not_duplicates(world, db_session, difference):
     if difference == "other-org":
         copy = services.create_posting(world.other, world.other_recruiter, content(world.other_site))
     else:
-        copy = create(world, **{
-            "site": {"site": SiteFactory(org=world.org, name="Second Campus")}.get(difference, world.site),
-            "specialty_slug": "internal-medicine" if difference == "specialty" else "pediatrics",
-            "title": "Dentist for the outpatient clinic" if difference == "text" else original.title,
-            "description_md": "Root canals, crowns and a friendly team in Eilat." if difference == "text"
-            else original.description_md,
-        })
+        copy = create(
+            world,
+            **{
+                "site": {"site": SiteFactory(org=world.org, name="Second Campus")}.get(difference, world.site),
+                "specialty_slug": "internal-medicine" if difference == "specialty" else "pediatrics",
+                "title": "Dentist for the outpatient clinic" if difference == "text" else original.title,
+                "description_md": "Root canals, crowns and a friendly team in Eilat."
+                if difference == "text"
+                else original.description_md,
+            },
+        )
     assert services.find_likely_duplicate(copy) is None
     services.submit(copy, world.other_recruiter if difference == "other-org" else world.recruiter)
     assert copy.likely_duplicate_of_id is None
@@ -377,8 +413,9 @@ def _published_at_t0(world, **overrides) -> Posting:
 
 def test_expiry_moves_due_postings_and_only_those(world, db_session):
     due = _published_at_t0(world)
-    later = _published_at_t0(world, site=world.tlv_site, duration_days=90, title="Nurse", profession_slug="nurse",
-                             specialty_slug=None)
+    later = _published_at_t0(
+        world, site=world.tlv_site, duration_days=90, title="Nurse", profession_slug="nurse", specialty_slug=None
+    )
     assert due.expires_at == T0 + timedelta(days=60)
     with time_machine.travel(T0 + timedelta(days=60) - timedelta(seconds=1), tick=False):
         assert renewal.expire_due_postings() == 0
@@ -414,7 +451,10 @@ def test_reminders_go_to_recruiters_and_owners_once_per_expiry_date(world, db_se
         assert mailbox.link(message, "/postings/renew/")
     assert mailbox.to("viewer@negev.example.org") == []
     assert mailbox.to("recruiter@other.example.org") == []
-    assert {m["Subject"] for m in mailbox.messages()} <= {f"Expires in a week: {posting.title}", f"Published: {posting.title}"}
+    assert {m["Subject"] for m in mailbox.messages()} <= {
+        f"Expires in a week: {posting.title}",
+        f"Published: {posting.title}",
+    }
     with time_machine.travel(T0 + timedelta(days=55), tick=False):
         assert renewal.send_expiry_reminders() == 0
         lifecycle.renew(posting, world.recruiter)
@@ -467,7 +507,9 @@ def test_a_renew_link_of_a_removed_recruiter_does_not_renew(world, db_session):
 def test_a_forged_or_foreign_token_is_refused(world, db_session):
     posting = _published_at_t0(world)
     with time_machine.travel(T0 + timedelta(days=54), tick=False):
-        good = make_token(RENEW_POSTING, {"p": posting.id, "u": world.recruiter.id, "e": posting.expires_at.isoformat()})
+        good = make_token(
+            RENEW_POSTING, {"p": posting.id, "u": world.recruiter.id, "e": posting.expires_at.isoformat()}
+        )
         for token in (good[:-2] + "xx", "not-a-token", good.replace(".", "", 1)):
             with pytest.raises(InvalidToken):
                 renewal.renew_with_token(token)
@@ -492,8 +534,9 @@ def test_renewal_never_goes_past_180_days_after_the_last_approval(world, db_sess
     assert [t.action for t in transitions_of(posting)].count("renew") == 2
     # A merged edit is a new approval: the cap moves.
     with time_machine.travel(T0 + timedelta(days=176), tick=False):
-        revision = services.update_posting(posting, world.recruiter, content(world.site, title="Renewed and edited",
-                                                                             duration_days=90))
+        revision = services.update_posting(
+            posting, world.recruiter, content(world.site, title="Renewed and edited", duration_days=90)
+        )
         reviewing.approve(revision, world.admin)
         lifecycle.renew(posting, world.recruiter)
     assert posting.expires_at == T0 + timedelta(days=176 + 90)
@@ -502,7 +545,9 @@ def test_renewal_never_goes_past_180_days_after_the_last_approval(world, db_sess
 def test_an_expired_posting_cannot_be_renewed(world, db_session):
     posting = _published_at_t0(world)
     with time_machine.travel(T0 + timedelta(days=53), tick=False):
-        token = make_token(RENEW_POSTING, {"p": posting.id, "u": world.recruiter.id, "e": posting.expires_at.isoformat()})
+        token = make_token(
+            RENEW_POSTING, {"p": posting.id, "u": world.recruiter.id, "e": posting.expires_at.isoformat()}
+        )
     with time_machine.travel(T0 + timedelta(days=61), tick=False):
         assert renewal.renewal_for_token(token).id == posting.id
         with pytest.raises(IllegalTransition):
@@ -544,8 +589,14 @@ def test_reports_are_for_listed_postings_and_are_resolved_by_decisions(world, db
 
 
 def _grant_fields(**overrides) -> GrantFields:
-    fields = GrantFields(name="Negev relocation grant", funder="Negev Authority", summary="For doctors moving south.",
-                         region_slugs=["negev"], amount_min_ils=10_000, amount_max_ils=40_000)
+    fields = GrantFields(
+        name="Negev relocation grant",
+        funder="Negev Authority",
+        summary="For doctors moving south.",
+        region_slugs=["negev"],
+        amount_min_ils=10_000,
+        amount_max_ils=40_000,
+    )
     for key, value in overrides.items():
         setattr(fields, key, value)
     return fields
@@ -562,13 +613,16 @@ def test_admins_create_and_edit_grant_programs(world, db_session):
     assert [e.subject_id for e in audit_rows("grant.updated")] == [grant.id]
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"region_slugs": []}, "region_slugs"),
-    ({"region_slugs": ["atlantis"]}, "region_slugs"),
-    ({"amount_min_ils": 50_000, "amount_max_ils": 10_000}, "amount_max_ils"),
-    ({"amount_min_ils": -5}, "amount_min_ils"),
-    ({"valid_from": date(2031, 1, 1), "valid_to": date(2030, 1, 1)}, "valid_to"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"region_slugs": []}, "region_slugs"),
+        ({"region_slugs": ["atlantis"]}, "region_slugs"),
+        ({"amount_min_ils": 50_000, "amount_max_ils": 10_000}, "amount_max_ils"),
+        ({"amount_min_ils": -5}, "amount_min_ils"),
+        ({"valid_from": date(2031, 1, 1), "valid_to": date(2030, 1, 1)}, "valid_to"),
+    ],
+)
 def test_invalid_grant_programs_are_refused(world, db_session, overrides, field):
     with pytest.raises(DomainError) as caught:
         save_grant(world.admin, _grant_fields(**overrides))

@@ -39,8 +39,10 @@ def state(db_session) -> list[tuple]:
     """Everything a posting URL could change, read fresh."""
     db_session.expire_all()
     return [
-        sorted((p.id, p.org_id, p.status.value, p.title, p.expires_at, p.revision_of_id, p.closed_reason)
-               for p in db_session.scalars(select(Posting))),
+        sorted(
+            (p.id, p.org_id, p.status.value, p.title, p.expires_at, p.revision_of_id, p.closed_reason)
+            for p in db_session.scalars(select(Posting))
+        ),
         count(PostingTransition),
     ]
 
@@ -71,10 +73,20 @@ def postings(world, db_session):
     with time_machine.travel(utcnow() - timedelta(days=1)):
         # Renewing needs some time since the approval; made a day ago.
         p = {"published": published(world, title="Published pediatrician")}
-    p["draft"] = create(world, title="Draft internist", specialty_slug="internal-medicine",
-                        description_md="Internal medicine ward, long description of duties and benefits.")
-    p["pending"] = submitted(world, site=world.tlv_site, title="Pending nurse", profession_slug="nurse",
-                             specialty_slug=None, description_md="Nursing position in Tel Aviv.")
+    p["draft"] = create(
+        world,
+        title="Draft internist",
+        specialty_slug="internal-medicine",
+        description_md="Internal medicine ward, long description of duties and benefits.",
+    )
+    p["pending"] = submitted(
+        world,
+        site=world.tlv_site,
+        title="Pending nurse",
+        profession_slug="nurse",
+        specialty_slug=None,
+        description_md="Nursing position in Tel Aviv.",
+    )
     db_session.commit()
     return p
 
@@ -86,16 +98,26 @@ def _url(world, postings, path: str, org_slug: str | None = None, posting_key: s
 
 def _send(client, world, method, url, data):
     if data == "form":
-        data = form_data(world.site, title="Brand new anesthesiologist", specialty_slug="anesthesiology",
-                         description_md="Operating theatres and ICU; an entirely different text.")
+        data = form_data(
+            world.site,
+            title="Brand new anesthesiologist",
+            specialty_slug="anesthesiology",
+            description_md="Operating theatres and ICU; an entirely different text.",
+        )
     return client.get(url) if method == "GET" else client.post(url, data=data or {})
 
 
 def test_the_route_table_covers_every_org_posting_url(app):
-    rules = {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("jobs.")
-             and rule.rule.startswith("/org/") for method in rule.methods - {"HEAD", "OPTIONS"}}
-    covered = {(method, "/org/<org_slug>/postings" + path.split("?")[0].replace("{id}", "<int:posting_id>"))
-               for method, path, _p, _d in ROUTES}
+    rules = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("jobs.") and rule.rule.startswith("/org/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {
+        (method, "/org/<org_slug>/postings" + path.split("?")[0].replace("{id}", "<int:posting_id>"))
+        for method, path, _p, _d in ROUTES
+    }
     assert rules == covered
 
 
@@ -133,13 +155,19 @@ def test_a_recruiter_creates_a_draft(client, world, db_session):
     sign_in(client, world.recruiter)
     form = client.get(f"/org/{world.org.slug}/postings/new")
     assert form.status_code == 200 and "Negev grant" in page_text(form)
-    response = client.post(f"/org/{world.org.slug}/postings/new", data=form_data(
-        world.site, grant_ids=[str(grant.id)], start_date="2030-09-01", duration_days="45"))
+    response = client.post(
+        f"/org/{world.org.slug}/postings/new",
+        data=form_data(world.site, grant_ids=[str(grant.id)], start_date="2030-09-01", duration_days="45"),
+    )
     assert response.status_code == 302
     posting = db_session.scalars(select(Posting)).one()
     assert response.headers["Location"] == f"/org/{world.org.slug}/postings/{posting.id}"
     assert (posting.status, posting.title, posting.site_id, posting.duration_days) == (
-        S.DRAFT, "Senior pediatrician, children's ward", world.site.id, 45)
+        S.DRAFT,
+        "Senior pediatrician, children's ward",
+        world.site.id,
+        45,
+    )
     assert posting.grants == [grant] and posting.start_date == date(2030, 9, 1)
     assert [lang.code for lang in posting.languages] == ["en", "ru"]
 
@@ -156,31 +184,35 @@ def test_the_grant_choices_follow_the_site(client, world, db_session):
     assert "Center grant" in center and "Negev grant" not in center
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"salary_min_ils": "50000", "salary_max_ils": "40000"}, "The lowest salary cannot be above the highest."),
-    ({"specialty_slug": ""}, "A physician's position needs a specialty."),
-    ({"duration_days": "200"}, None),
-    ({"duration_days": "0"}, None),
-    ({"duration_days": "abc"}, None),
-    ({"duration_days": None}, None),
-    ({"salary_min_ils": "-10"}, None),
-    ({"salary_max_ils": "9" * 40}, None),
-    ({"duration_days": "9" * 40}, None),
-    ({"hebrew_level": "9" * 40}, None),
-    ({"site_id": "9" * 40}, None),
-    ({"site_id": "abc"}, None),
-    ({"grant_ids": ["9" * 40]}, None),
-    ({"salary_min_ils": "1e5"}, None),
-    ({"title": "Senior\x00pediatrician"}, "Remove the control characters"),
-    ({"description_md": "Line one\x00line two"}, "Remove the control characters"),
-    ({"title": ""}, None),
-    ({"title": "x" * 161}, None),
-    ({"description_md": ""}, None),
-    ({"profession_slug": "physician\x00"}, None),
-    ({"language_codes": ["he"]}, None),
-    ({"seniority": "emperor"}, None),
-    ({"start_date": "2030-02-30"}, None),
-], ids=lambda value: repr(value)[:50])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"salary_min_ils": "50000", "salary_max_ils": "40000"}, "The lowest salary cannot be above the highest."),
+        ({"specialty_slug": ""}, "A physician's position needs a specialty."),
+        ({"duration_days": "200"}, None),
+        ({"duration_days": "0"}, None),
+        ({"duration_days": "abc"}, None),
+        ({"duration_days": None}, None),
+        ({"salary_min_ils": "-10"}, None),
+        ({"salary_max_ils": "9" * 40}, None),
+        ({"duration_days": "9" * 40}, None),
+        ({"hebrew_level": "9" * 40}, None),
+        ({"site_id": "9" * 40}, None),
+        ({"site_id": "abc"}, None),
+        ({"grant_ids": ["9" * 40]}, None),
+        ({"salary_min_ils": "1e5"}, None),
+        ({"title": "Senior\x00pediatrician"}, "Remove the control characters"),
+        ({"description_md": "Line one\x00line two"}, "Remove the control characters"),
+        ({"title": ""}, None),
+        ({"title": "x" * 161}, None),
+        ({"description_md": ""}, None),
+        ({"profession_slug": "physician\x00"}, None),
+        ({"language_codes": ["he"]}, None),
+        ({"seniority": "emperor"}, None),
+        ({"start_date": "2030-02-30"}, None),
+    ],
+    ids=lambda value: repr(value)[:50],
+)
 def test_invalid_forms_answer_422_and_store_nothing(client, world, db_session, overrides, message):
     sign_in(client, world.recruiter)
     response = client.post(f"/org/{world.org.slug}/postings/new", data=form_data(world.site, **overrides))
@@ -195,8 +227,11 @@ def test_sites_and_grants_the_org_may_not_use_are_refused(client, world, db_sess
     ended = GrantProgramFactory(name="Ended grant", valid_to=date(2020, 1, 1))
     db_session.commit()
     sign_in(client, world.recruiter)
-    for overrides in ({"site_id": str(world.other_site.id)}, {"grant_ids": [str(north.id)]},
-                      {"grant_ids": [str(ended.id)]}):
+    for overrides in (
+        {"site_id": str(world.other_site.id)},
+        {"grant_ids": [str(north.id)]},
+        {"grant_ids": [str(ended.id)]},
+    ):
         response = client.post(f"/org/{world.org.slug}/postings/new", data=form_data(world.site, **overrides))
         assert response.status_code == 422, overrides
     assert count(Posting) == 0
@@ -206,8 +241,10 @@ def test_an_edit_form_with_bad_values_changes_nothing(client, world, postings, d
     sign_in(client, world.recruiter)
     draft = postings["draft"]
     before = state(db_session)
-    response = client.post(f"/org/{world.org.slug}/postings/{draft.id}/edit",
-                           data=form_data(world.site, title="New title", salary_min_ils="9", salary_max_ils="1"))
+    response = client.post(
+        f"/org/{world.org.slug}/postings/{draft.id}/edit",
+        data=form_data(world.site, title="New title", salary_min_ils="9", salary_max_ils="1"),
+    )
     assert response.status_code == 422 and "The lowest salary cannot be above the highest." in page_text(response)
     assert state(db_session) == before
 
@@ -217,10 +254,15 @@ def test_editing_a_published_posting_keeps_the_live_version_public_until_approve
     sign_in(client, world.recruiter)
     edit = client.get(f"/org/{world.org.slug}/postings/{live.id}/edit")
     assert "go to review" in page_text(edit)
-    response = client.post(f"/org/{world.org.slug}/postings/{live.id}/edit",
-                           data=form_data(world.site, title="Head of pediatrics"), follow_redirects=True)
+    response = client.post(
+        f"/org/{world.org.slug}/postings/{live.id}/edit",
+        data=form_data(world.site, title="Head of pediatrics"),
+        follow_redirects=True,
+    )
     assert response.status_code == 200
-    assert "submitted for review" in page_text(response) and "An edit of this posting is pending review" in page_text(response)
+    assert "submitted for review" in page_text(response) and "An edit of this posting is pending review" in page_text(
+        response
+    )
     revision = queries.open_revision(live)
     assert revision.status == S.PENDING_REVIEW and revision.title == "Head of pediatrics"
 
@@ -234,9 +276,17 @@ def test_editing_a_published_posting_keeps_the_live_version_public_until_approve
     services.withdraw_submission(revision, world.recruiter)
     services.delete_posting(revision, world.recruiter)
     db_session.commit()
-    response = client.post(f"/org/{world.org.slug}/postings/{live.id}/edit", data=form_data(
-        world.site, title=live.title, description_md=live.description_md, salary_min_ils="30000",
-        salary_max_ils="45000", hebrew_level="5"))
+    response = client.post(
+        f"/org/{world.org.slug}/postings/{live.id}/edit",
+        data=form_data(
+            world.site,
+            title=live.title,
+            description_md=live.description_md,
+            salary_min_ils="30000",
+            salary_max_ils="45000",
+            hebrew_level="5",
+        ),
+    )
     assert response.status_code == 302
     db_session.expire_all()
     assert live.hebrew_level != 5 and queries.open_revision(live).hebrew_level == 5
@@ -259,28 +309,32 @@ def test_duplicate_and_delete_through_the_pages(client, world, postings, db_sess
 # --- lifecycle buttons ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("key", "path", "data", "status"), [
-    ("draft", "withdraw", {}, 409),
-    ("draft", "close", {"reason": "filled"}, 409),
-    ("draft", "renew", {}, 409),
-    ("pending", "submit", {}, 409),
-    ("pending", "close", {"reason": "filled"}, 409),
-    ("pending", "delete", {}, 409),
-    ("published", "submit", {}, 409),
-    ("published", "withdraw", {}, 409),
-    ("published", "delete", {}, 409),
-    ("published", "close", {"reason": "sold"}, 422),
-    ("published", "close", {}, 422),
-    ("pending", "edit", "form", 422),
-])
+@pytest.mark.parametrize(
+    ("key", "path", "data", "status"),
+    [
+        ("draft", "withdraw", {}, 409),
+        ("draft", "close", {"reason": "filled"}, 409),
+        ("draft", "renew", {}, 409),
+        ("pending", "submit", {}, 409),
+        ("pending", "close", {"reason": "filled"}, 409),
+        ("pending", "delete", {}, 409),
+        ("published", "submit", {}, 409),
+        ("published", "withdraw", {}, 409),
+        ("published", "delete", {}, 409),
+        ("published", "close", {"reason": "sold"}, 422),
+        ("published", "close", {}, 422),
+        ("pending", "edit", "form", 422),
+    ],
+)
 def test_illegal_actions_answer_with_a_clear_4xx(client, world, postings, db_session, key, path, data, status):
     sign_in(client, world.recruiter)
     before = state(db_session)
     response = _send(client, world, "POST", f"/org/{world.org.slug}/postings/{postings[key].id}/{path}", data)
     assert response.status_code == status
     text = page_text(response)
-    assert "An unexpected error" not in text and ("cannot" in text or "Only" in text or "nothing" in text
-                                                   or "Say whether" in text or "Withdraw" in text)
+    assert "An unexpected error" not in text and (
+        "cannot" in text or "Only" in text or "nothing" in text or "Say whether" in text or "Withdraw" in text
+    )
     assert state(db_session) == before
 
 
@@ -302,8 +356,12 @@ def test_the_whole_employer_flow(client, world, postings, db_session):
     assert client.post(f"{base}/close", data={"reason": "withdrawn"}).status_code == 302
     assert draft.status == S.CLOSED and draft.closed_reason == CloseReason.WITHDRAWN
     assert [(t.action, t.actor_id) for t in transitions_of(draft)] == [
-        ("submit", world.recruiter.id), ("withdraw", world.recruiter.id), ("submit", world.recruiter.id),
-        ("approve", world.admin.id), ("close", world.recruiter.id)]
+        ("submit", world.recruiter.id),
+        ("withdraw", world.recruiter.id),
+        ("submit", world.recruiter.id),
+        ("approve", world.admin.id),
+        ("close", world.recruiter.id),
+    ]
     history = page_text(client.get(base))
     assert "Published → Closed" in history and "Pending review → Draft" in history
 
@@ -314,7 +372,8 @@ def test_a_pending_org_cannot_submit(client, world, postings, db_session):
     sign_in(client, world.recruiter)
     draft = postings["draft"]
     assert "Submitting opens once your organisation is verified" in page_text(
-        client.get(f"/org/{world.org.slug}/postings/{draft.id}"))
+        client.get(f"/org/{world.org.slug}/postings/{draft.id}")
+    )
     response = client.post(f"/org/{world.org.slug}/postings/{draft.id}/submit")
     assert response.status_code == 403 and "waiting for verification" in page_text(response)
     assert draft.status == S.DRAFT and transitions_of(draft) == []
@@ -339,8 +398,12 @@ def test_the_org_list_shows_status_days_to_expiry_and_views(client, world, db_se
     with time_machine.travel(T0, tick=False):
         live = published(world, title="Listed cardiologist", specialty_slug="cardiology", duration_days=30)
         create(world, title="Unsubmitted draft", site=world.tlv_site)
-        db_session.add_all([PostingViewCount(posting_id=live.id, day=date(2030, 3, 1), views=12),
-                            PostingViewCount(posting_id=live.id, day=date(2030, 3, 2), views=5)])
+        db_session.add_all(
+            [
+                PostingViewCount(posting_id=live.id, day=date(2030, 3, 1), views=12),
+                PostingViewCount(posting_id=live.id, day=date(2030, 3, 2), views=5),
+            ]
+        )
         db_session.commit()
     with time_machine.travel(T0 + timedelta(days=10, hours=1), tick=False):
         sign_in(client, world.viewer)
@@ -374,18 +437,41 @@ def test_the_public_page_redirects_to_its_canonical_address(client, world, db_se
 
 
 def test_the_public_page_shows_everything(client, world, db_session):
-    grant = GrantProgramFactory(name="Negev periphery grant", amount_note="ILS 60,000 over three years",
-                                funder="Negev Authority")
+    grant = GrantProgramFactory(
+        name="Negev periphery grant", amount_note="ILS 60,000 over three years", funder="Negev Authority"
+    )
     posting = published(world, grant_ids=[grant.id], start_date=date(2031, 1, 15))
     db_session.commit()
     text = page_text(client.get(f"/jobs/{posting.id}-{posting.slug}"))
-    for expected in ("Senior pediatrician, children's ward", "Negev Test Medical Center", "Beersheba Campus",
-                     "Negev", "Periphery", "Pediatrics", "Senior specialist", "Full-time", "Israeli licence required",
-                     "English, Russian", "₪30,000 – ₪45,000 a month", "15 January 2031", "Negev periphery grant",
-                     "ILS 60,000 over three years", "Negev Authority", "Report this posting"):
+    for expected in (
+        "Senior pediatrician, children's ward",
+        "Negev Test Medical Center",
+        "Beersheba Campus",
+        "Negev",
+        "Periphery",
+        "Pediatrics",
+        "Senior specialist",
+        "Full-time",
+        "Israeli licence required",
+        "English, Russian",
+        "₪30,000 – ₪45,000 a month",
+        "15 January 2031",
+        "Negev periphery grant",
+        "ILS 60,000 over three years",
+        "Negev Authority",
+        "Report this posting",
+    ):
         assert expected in text, expected
-    tlv = published(world, site=world.tlv_site, title="Nurse in Tel Aviv", profession_slug="nurse",
-                    specialty_slug=None, salary_min_ils=None, salary_max_ils=None, description_md="Tel Aviv ward.")
+    tlv = published(
+        world,
+        site=world.tlv_site,
+        title="Nurse in Tel Aviv",
+        profession_slug="nurse",
+        specialty_slug=None,
+        salary_min_ils=None,
+        salary_max_ils=None,
+        description_md="Tel Aviv ward.",
+    )
     db_session.commit()
     tlv_text = page_text(client.get(f"/jobs/{tlv.id}-{tlv.slug}"))
     assert "Periphery" not in tlv_text and "Not stated" in tlv_text
@@ -402,15 +488,25 @@ def test_json_ld_has_the_job_posting_fields(client, world, db_session):
     assert data["datePosted"] == "2030-03-01"
     assert datetime.fromisoformat(data["validThrough"]) == T0 + timedelta(days=60)
     assert data["employmentType"] == "PER_DIEM"
-    assert data["hiringOrganization"] == {"@type": "Organization", "name": "Negev Test Medical Center",
-                                          "sameAs": "https://negev.example.org"}
+    assert data["hiringOrganization"] == {
+        "@type": "Organization",
+        "name": "Negev Test Medical Center",
+        "sameAs": "https://negev.example.org",
+    }
     location = data["jobLocation"]
     assert location["@type"] == "Place"
-    assert location["address"] == {"@type": "PostalAddress", "streetAddress": "Rager Blvd 151",
-                                   "addressLocality": "Beersheba", "addressRegion": "Negev", "addressCountry": "IL"}
-    assert data["baseSalary"] == {"@type": "MonetaryAmount", "currency": "ILS",
-                                  "value": {"@type": "QuantitativeValue", "unitText": "MONTH",
-                                            "minValue": 30_000, "maxValue": 45_000}}
+    assert location["address"] == {
+        "@type": "PostalAddress",
+        "streetAddress": "Rager Blvd 151",
+        "addressLocality": "Beersheba",
+        "addressRegion": "Negev",
+        "addressCountry": "IL",
+    }
+    assert data["baseSalary"] == {
+        "@type": "MonetaryAmount",
+        "currency": "ILS",
+        "value": {"@type": "QuantitativeValue", "unitText": "MONTH", "minValue": 30_000, "maxValue": 45_000},
+    }
     assert data["directApply"] is True
     assert data["url"] == f"http://jobboard.test/jobs/{posting.id}-{posting.slug}"
     assert data["jobStartDate"] == "2030-06-01"
@@ -418,13 +514,29 @@ def test_json_ld_has_the_job_posting_fields(client, world, db_session):
 
 def test_json_ld_leaves_out_what_is_not_given(client, world, db_session):
     posting = published(world, salary_min_ils=None, salary_max_ils=None)
-    low_only = published(world, site=world.tlv_site, salary_min_ils=20_000, salary_max_ils=None, title="Nurse",
-                         profession_slug="nurse", specialty_slug=None, description_md="Tel Aviv nursing.")
+    low_only = published(
+        world,
+        site=world.tlv_site,
+        salary_min_ils=20_000,
+        salary_max_ils=None,
+        title="Nurse",
+        profession_slug="nurse",
+        specialty_slug=None,
+        description_md="Tel Aviv nursing.",
+    )
     db_session.commit()
     data = json_ld(client.get(f"/jobs/{posting.id}-{posting.slug}"))
     assert "baseSalary" not in data and "jobStartDate" not in data
-    assert {"title", "description", "datePosted", "validThrough", "employmentType", "hiringOrganization",
-            "jobLocation", "directApply"} <= set(data)
+    assert {
+        "title",
+        "description",
+        "datePosted",
+        "validThrough",
+        "employmentType",
+        "hiringOrganization",
+        "jobLocation",
+        "directApply",
+    } <= set(data)
     low = json_ld(client.get(f"/jobs/{low_only.id}-{low_only.slug}"))
     assert low["baseSalary"]["value"] == {"@type": "QuantitativeValue", "unitText": "MONTH", "minValue": 20_000}
 
@@ -476,7 +588,8 @@ def test_markdown_is_rendered_inert(client, world, db_session):
         assert "<" not in raw
     # The title is text, in the page and in the JSON-LD.
     assert "Doctor <script>alert('title')</script>" in "".join(
-        next(el for el in document.iter(f"{HTML_NS}h1")).itertext())
+        next(el for el in document.iter(f"{HTML_NS}h1")).itertext()
+    )
 
 
 @pytest.mark.parametrize("reason", ["filled", "withdrawn"])
@@ -488,7 +601,9 @@ def test_a_closed_posting_answers_410_with_a_summary(client, world, db_session, 
     assert response.status_code == 410
     text = page_text(response)
     assert f"no longer open ({reason})" in text
-    assert posting.title in text and "Negev Test Medical Center" in text and "Beersheba" in text and "Pediatrics" in text
+    assert (
+        posting.title in text and "Negev Test Medical Center" in text and "Beersheba" in text and "Pediatrics" in text
+    )
     links = [a.get("href") for a in parse(response).iter(f"{HTML_NS}a") if "similar" in "".join(a.itertext())]
     assert len(links) == 1 and links[0].startswith("/jobs?")
     assert "specialty=pediatrics" in links[0] and "region=negev" in links[0]
@@ -538,8 +653,9 @@ def test_unpublished_postings_are_previews_for_members_and_admins_only(client, w
     assert view_counts.flush() == 0
 
 
-@pytest.mark.parametrize("path", ["/jobs/99999999999999999999999", "/jobs/9223372036854775808-x",
-                                  "/jobs/99999999999999999999999/report"])
+@pytest.mark.parametrize(
+    "path", ["/jobs/99999999999999999999999", "/jobs/9223372036854775808-x", "/jobs/99999999999999999999999/report"]
+)
 def test_huge_ids_are_404_not_500(client, world, path):
     response = client.post(path, data={"reason": "scam"}) if path.endswith("report") else client.get(path)
     assert response.status_code == 404
@@ -549,8 +665,11 @@ def test_huge_ids_are_404_not_500(client, world, path):
 def test_huge_ids_in_org_and_admin_urls_are_404(client, world, who):
     sign_in(client, getattr(world, who))
     huge = "9" * 30
-    paths = ([f"/org/{world.org.slug}/postings/{huge}", f"/org/{world.org.slug}/postings/{huge}/edit"]
-             if who == "recruiter" else [f"/admin/postings/{huge}", f"/admin/grants/{huge}/edit"])
+    paths = (
+        [f"/org/{world.org.slug}/postings/{huge}", f"/org/{world.org.slug}/postings/{huge}/edit"]
+        if who == "recruiter"
+        else [f"/admin/postings/{huge}", f"/admin/grants/{huge}/edit"]
+    )
     for path in paths:
         assert client.get(path).status_code == 404, path
 
@@ -572,8 +691,11 @@ def test_the_renew_link_shows_a_button_renews_once(client, world, db_session, ma
         link = mailbox.link(reminder, "/postings/renew/")
         page = client.get(link)
         assert page.status_code == 200
-        [form] = [f for f in parse(page).iter(f"{HTML_NS}form") if f.get("method") == "post"
-                  and "Renew" in "".join(f.itertext())]
+        [form] = [
+            f
+            for f in parse(page).iter(f"{HTML_NS}form")
+            if f.get("method") == "post" and "Renew" in "".join(f.itertext())
+        ]
         db_session.expire_all()
         assert posting.expires_at == T0 + timedelta(days=60)  # a GET changes nothing
         response = client.post(link)
@@ -601,11 +723,15 @@ def test_anyone_can_report_a_published_posting(client, world, db_session):
     assert client.post(f"/jobs/{posting.id}/report", data={"reason": "filled"}).status_code == 302
     reports = db_session.scalars(select(PostingReport).order_by(PostingReport.id)).all()
     assert [(r.reason.value, r.note, r.reporter_id) for r in reports] == [
-        ("scam", "Asks for a deposit", None), ("filled", None, world.doctor.id)]
+        ("scam", "Asks for a deposit", None),
+        ("filled", None, world.doctor.id),
+    ]
 
 
-@pytest.mark.parametrize("data", [{}, {"reason": "boring"}, {"reason": "scam", "note": "bad\x00note"},
-                                  {"reason": "other", "note": "x" * 2001}])
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"reason": "boring"}, {"reason": "scam", "note": "bad\x00note"}, {"reason": "other", "note": "x" * 2001}],
+)
 def test_invalid_reports_are_422(client, world, db_session, data):
     posting = published(world)
     db_session.commit()

@@ -28,7 +28,9 @@ def _row(message_id: int) -> OutboxMessage:
 
 def _raw_header_names(raw: bytes) -> list[str]:
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("ascii", "replace")
-    return [line.split(":", 1)[0].strip().lower() for line in re.split(r"\r?\n", head) if line and not line[0].isspace()]
+    return [
+        line.split(":", 1)[0].strip().lower() for line in re.split(r"\r?\n", head) if line and not line[0].isspace()
+    ]
 
 
 def test_queued_mail_is_delivered_once_over_smtp(smtp_app, smtp_server):
@@ -134,7 +136,9 @@ def test_line_break_in_the_recipient_injects_no_header(smtp_app, smtp_server, ne
 
 
 def test_line_break_in_an_extra_header_injects_no_header(smtp_app, smtp_server):
-    queue_mail("doctor@example.org", "Hello", TEMPLATE, language=None, headers={"X-Campaign": "spring\r\nBcc: evil@evil.test"})
+    queue_mail(
+        "doctor@example.org", "Hello", TEMPLATE, language=None, headers={"X-Campaign": "spring\r\nBcc: evil@evil.test"}
+    )
     db.session.commit()
 
     assert drain().delivered == 1
@@ -149,8 +153,15 @@ def test_line_break_in_an_extra_header_injects_no_header(smtp_app, smtp_server):
 )
 def test_a_raw_outbox_row_with_a_line_break_is_refused_not_sent(smtp_app, smtp_server, field):
     """A row that did not come through queue_mail: delivery still refuses to send it."""
-    payload = {"to": "doctor@example.org", "subject": "Hello", "text": "Body", "html": None, "headers": {},
-               "attachments": [], **field}
+    payload = {
+        "to": "doctor@example.org",
+        "subject": "Hello",
+        "text": "Body",
+        "html": None,
+        "headers": {},
+        "attachments": [],
+        **field,
+    }
     message = enqueue(MAIL_KIND, payload)
     db.session.commit()
 

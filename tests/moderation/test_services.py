@@ -49,10 +49,19 @@ def test_verify_sets_status_audits_and_tells_the_owners(db_session, admin, org, 
     org.status, org.status_reason = start, "old reason"
     with time_machine.travel(MOMENT, tick=False):
         services.verify_org(admin, org, "Checked the registry")
-    assert (org.status, org.status_reason, org.status_changed_at) == (OrgStatus.VERIFIED, "Checked the registry", MOMENT)
+    assert (org.status, org.status_reason, org.status_changed_at) == (
+        OrgStatus.VERIFIED,
+        "Checked the registry",
+        MOMENT,
+    )
     [entry] = entries(db_session)
     assert (entry.action, entry.actor_id, entry.subject_type, entry.subject_id, entry.org_id, entry.reason) == (
-        "org.verified", admin.id, "organization", org.id, org.id, "Checked the registry"
+        "org.verified",
+        admin.id,
+        "organization",
+        org.id,
+        org.id,
+        "Checked the registry",
     )
     assert entry.details == {"old_status": start.value, "new_status": "verified"}
     sent = mails(db_session)
@@ -75,7 +84,11 @@ def test_suspend_records_the_reason_and_tells_the_owners(db_session, admin, org,
     assert (org.status, org.status_reason) == (OrgStatus.SUSPENDED, "The licence number does not match.")
     assert org.status_changed_at is not None
     [entry] = entries(db_session)
-    assert (entry.action, entry.actor_id, entry.reason) == ("org.suspended", admin.id, "The licence number does not match.")
+    assert (entry.action, entry.actor_id, entry.reason) == (
+        "org.suspended",
+        admin.id,
+        "The licence number does not match.",
+    )
     assert entry.details == {"old_status": start.value, "new_status": "suspended"}
     sent = mails(db_session)
     assert sorted(m["to"] for m in sent) == ["owner.one@example.org", "owner.two@example.org"]
@@ -99,7 +112,9 @@ def test_suspending_a_suspended_org_is_a_conflict(db_session, admin, org):
 
 
 def dead_message(db_session, to: str = "bounce@example.org") -> OutboxMessage:
-    message = queue_mail(to, "Hello", "orgs/new_org_for_admin", language=None, org=OrganizationFactory(), review_url="http://x")
+    message = queue_mail(
+        to, "Hello", "orgs/new_org_for_admin", language=None, org=OrganizationFactory(), review_url="http://x"
+    )
     message.status, message.attempts, message.last_error = OutboxStatus.DEAD, 10, "SMTPServerDisconnected: gone"
     db_session.flush()
     return message
@@ -110,7 +125,12 @@ def test_retry_puts_a_dead_message_back_and_audits(db_session, admin):
     services.retry_outbox_message(admin, message.id)
     assert (message.status, message.attempts) == (OutboxStatus.PENDING, 0)
     [entry] = entries(db_session)
-    assert (entry.action, entry.actor_id, entry.subject_type, entry.subject_id) == ("outbox.retried", admin.id, "outbox", message.id)
+    assert (entry.action, entry.actor_id, entry.subject_type, entry.subject_id) == (
+        "outbox.retried",
+        admin.id,
+        "outbox",
+        message.id,
+    )
 
 
 @pytest.mark.parametrize("status", [OutboxStatus.PENDING, OutboxStatus.DONE])

@@ -127,7 +127,12 @@ def test_admin_verifies_a_pending_org(client, login, admin, db_session, pending_
     assert (pending_org.status, pending_org.status_reason) == (OrgStatus.VERIFIED, "Registry checked")
     assert pending_org.status_changed_at is not None
     [entry] = entries(db_session, "org.verified")
-    assert (entry.actor_id, entry.subject_id, entry.org_id, entry.reason) == (admin.id, pending_org.id, pending_org.id, "Registry checked")
+    assert (entry.actor_id, entry.subject_id, entry.org_id, entry.reason) == (
+        admin.id,
+        pending_org.id,
+        pending_org.id,
+        "Registry checked",
+    )
     mail = mailbox.last_to("owner@pending.example.org")
     assert mail["Subject"] == "Pending Hospital is verified on the IMAP job board"
     assert mailbox.link(mail, "/org/") == "/org/pending-hospital/"
@@ -143,12 +148,16 @@ def test_verify_without_a_note(client, login, admin, db_session, pending_org):
     assert (pending_org.status, pending_org.status_reason) == (OrgStatus.VERIFIED, None)
 
 
-@pytest.mark.parametrize(("action", "status", "reason"), [
-    ("verify", OrgStatus.VERIFIED, None),
-    ("suspend", OrgStatus.SUSPENDED, "first"),
-])
-def test_verifying_a_verified_or_suspending_a_suspended_org_is_409(client, login, admin, db_session, mailbox, action,
-                                                                   status, reason):
+@pytest.mark.parametrize(
+    ("action", "status", "reason"),
+    [
+        ("verify", OrgStatus.VERIFIED, None),
+        ("suspend", OrgStatus.SUSPENDED, "first"),
+    ],
+)
+def test_verifying_a_verified_or_suspending_a_suspended_org_is_409(
+    client, login, admin, db_session, mailbox, action, status, reason
+):
     org = OrganizationFactory(status=status, status_reason=reason)
     db_session.commit()
     login(admin)
@@ -185,8 +194,6 @@ def test_admin_suspends_with_a_reason(client, login, admin, db_session, pending_
     assert mailbox.to("recruiter@pending.example.org") == []
 
 
-
-
 def test_suspended_owner_sees_the_reason(client, login, admin, db_session, pending_org):
     owner = pending_org_owner(db_session, pending_org)
     login(admin)
@@ -220,7 +227,16 @@ def test_audit_log_lists_entries(client, login, admin, logged):
     response = client.get("/admin/audit")
     assert response.status_code == 200
     text = page_text(response)
-    for expected in ("member.invited", "org.suspended", "site.added", "Fraud", "role: viewer", "invitation #11", "#8", "system"):
+    for expected in (
+        "member.invited",
+        "org.suspended",
+        "site.added",
+        "Fraud",
+        "role: viewer",
+        "invitation #11",
+        "#8",
+        "system",
+    ):
         assert expected in text, expected
     assert "3 entries" in text
     # Newest first.
@@ -260,7 +276,11 @@ def test_audit_log_survives_odd_page_numbers(client, login, admin, logged, page)
 @pytest.fixture
 def dead(db_session):
     message = queue_mail(
-        "bounced@example.org", "Lost message", "orgs/new_org_for_admin", language=None, org=OrganizationFactory(),
+        "bounced@example.org",
+        "Lost message",
+        "orgs/new_org_for_admin",
+        language=None,
+        org=OrganizationFactory(),
         review_url="http://x",
     )
     message.status, message.attempts = OutboxStatus.DEAD, 10
@@ -302,7 +322,9 @@ def test_retried_message_is_delivered(client, login, admin, db_session, dead, ma
 
 
 @pytest.mark.parametrize("state", ["pending", "done", "unknown"])
-def test_retry_of_a_message_that_is_not_dead_is_refused(app, client, login, admin, db_session, dead, monkeypatch, state):
+def test_retry_of_a_message_that_is_not_dead_is_refused(
+    app, client, login, admin, db_session, dead, monkeypatch, state
+):
     monkeypatch.setitem(app.config, "OUTBOX_EAGER", False)
     message_id = 987654 if state == "unknown" else dead.id
     if state != "unknown":

@@ -73,10 +73,20 @@ def test_register_org_makes_the_user_owner_and_tells_active_admins(db_session, a
         staff, services.OrgFields(name="Emek Medical Center", kind=OrgKind.HOSPITAL, website="", description="Afula")
     )
 
-    assert (org.slug, org.status, org.website, org.description) == ("emek-medical-center", OrgStatus.PENDING, None, "Afula")
+    assert (org.slug, org.status, org.website, org.description) == (
+        "emek-medical-center",
+        OrgStatus.PENDING,
+        None,
+        "Afula",
+    )
     assert membership_of(db_session, staff).role == Role.OWNER
     entry = db_session.scalar(select(AuditEntry))
-    assert (entry.action, entry.actor_id, entry.subject_type, entry.subject_id) == ("org.registered", staff.id, "organization", org.id)
+    assert (entry.action, entry.actor_id, entry.subject_type, entry.subject_id) == (
+        "org.registered",
+        staff.id,
+        "organization",
+        org.id,
+    )
     [mail] = queued_mail(db_session)
     assert mail["to"] == admin.email
     assert mail["subject"] == "A new employer is waiting for verification"  # the name is a stranger's text
@@ -143,7 +153,12 @@ def test_change_role_audits_and_ends_sessions_on_demotion(db_session, org, owner
     assert member.role == new
     assert member.user.session_version == version + (1 if signed_out else 0)
     entry = db_session.scalar(select(AuditEntry))
-    assert (entry.action, entry.actor_id, entry.subject_id, entry.org_id) == ("member.role_changed", owner.id, member.user_id, org.id)
+    assert (entry.action, entry.actor_id, entry.subject_id, entry.org_id) == (
+        "member.role_changed",
+        owner.id,
+        member.user_id,
+        org.id,
+    )
     assert entry.details == {"old_role": old.value, "new_role": new.value}
 
 
@@ -188,7 +203,11 @@ def test_members_are_sorted_by_role_then_name(db_session, org, owner):
 
 def test_invite_normalises_the_address_and_mails_a_link(db_session, org, owner):
     invitation = services.invite(org, owner, email="Dana@Example.ORG", role=Role.RECRUITER)
-    assert (invitation.email, invitation.role, invitation.invited_by_id) == ("dana@example.org", Role.RECRUITER, owner.id)
+    assert (invitation.email, invitation.role, invitation.invited_by_id) == (
+        "dana@example.org",
+        Role.RECRUITER,
+        owner.id,
+    )
     [mail] = queued_mail(db_session)
     assert mail["to"] == "dana@example.org"
     assert mail["subject"] == "You are invited to join an employer's team on the IMAP Job Board"
@@ -215,9 +234,7 @@ def test_reinviting_replaces_the_open_invitation(db_session, org, owner):
     second = services.invite(org, owner, email="DANA@example.org", role=Role.OWNER)
     assert second.id != first.id and second.role == Role.OWNER
     assert first.revoked_at is not None and second.is_open
-    assert db_session.scalar(
-        select(func.count()).select_from(Invitation).where(Invitation.revoked_at.is_(None))
-    ) == 1
+    assert db_session.scalar(select(func.count()).select_from(Invitation).where(Invitation.revoked_at.is_(None))) == 1
 
 
 def test_same_address_can_be_invited_by_two_orgs(db_session, org, owner):
@@ -250,7 +267,9 @@ def test_invitation_from_token(db_session, org, owner):
     with pytest.raises(InvalidToken):
         services.invitation_from_token(token_for(invitation, "mallory@example.org"))
     with pytest.raises(InvalidToken):
-        services.invitation_from_token(make_token(services.INVITATION, {"i": invitation.id + 1000, "e": "dana@example.org"}))
+        services.invitation_from_token(
+            make_token(services.INVITATION, {"i": invitation.id + 1000, "e": "dana@example.org"})
+        )
     with pytest.raises(InvalidToken):
         services.invitation_from_token("not-a-token")
     token = token_for(invitation)
@@ -365,7 +384,9 @@ def test_add_site_takes_the_city_coordinates(db_session, org, owner):
 
 @pytest.mark.parametrize(("lat", "lon"), [(29.4, 34.2), (33.4, 35.9), (31.0, 35.0)])
 def test_coordinates_inside_israel_are_kept(db_session, org, owner, lat, lon):
-    site = services.add_site(org, owner, services.SiteFields(name="Edge", city_slug="beersheba", address=None, lat=lat, lon=lon))
+    site = services.add_site(
+        org, owner, services.SiteFields(name="Edge", city_slug="beersheba", address=None, lat=lat, lon=lon)
+    )
     assert (site.lat, site.lon) == (lat, lon)
 
 
@@ -383,7 +404,9 @@ def test_coordinates_inside_israel_are_kept(db_session, org, owner, lat, lon):
 )
 def test_coordinates_outside_israel_are_refused(db_session, org, owner, lat, lon, field):
     with pytest.raises(DomainError, match="within Israel") as raised:
-        services.add_site(org, owner, services.SiteFields(name="Far", city_slug="beersheba", address=None, lat=lat, lon=lon))
+        services.add_site(
+            org, owner, services.SiteFields(name="Far", city_slug="beersheba", address=None, lat=lat, lon=lon)
+        )
     assert raised.value.field == field
     assert queries.sites(org) == []
 
@@ -401,8 +424,12 @@ def test_site_names_are_unique_within_an_org(db_session, org, owner):
         services.add_site(org, owner, services.SiteFields(name="North Wing", city_slug="sderot", address=None))
     assert raised.value.field == "name"
     with pytest.raises(DomainError):
-        services.update_site(org, owner, second, services.SiteFields(name="North Wing", city_slug="beersheba", address=None))
-    services.update_site(org, owner, first, services.SiteFields(name="North Wing", city_slug="tel-aviv", address="Rehov 1"))
+        services.update_site(
+            org, owner, second, services.SiteFields(name="North Wing", city_slug="beersheba", address=None)
+        )
+    services.update_site(
+        org, owner, first, services.SiteFields(name="North Wing", city_slug="tel-aviv", address="Rehov 1")
+    )
     assert (first.city_slug, first.address, first.lat) == ("tel-aviv", "Rehov 1", first.city.lat)
     other = MembershipFactory(role=Role.OWNER)
     assert services.add_site(other.org, other.user, services.SiteFields(name="North Wing", city_slug="beersheba")).id

@@ -219,7 +219,10 @@ def test_signed_in_staff_registers_with_organisation_fields_only(client, login, 
     assert response.status_code == 302
     org = db_session.scalar(select(Organization).where(Organization.name == "Galilee Medical Center"))
     assert (org.kind, org.website, org.status) == (OrgKind.HEALTH_FUND, None, OrgStatus.PENDING)
-    assert db_session.scalar(select(Membership.role).where(Membership.org_id == org.id, Membership.user_id == staff.id)) == Role.OWNER
+    assert (
+        db_session.scalar(select(Membership.role).where(Membership.org_id == org.id, Membership.user_id == staff.id))
+        == Role.OWNER
+    )
     assert count(db_session, User) == 1
     assert mailbox.to(staff.email) == []
 
@@ -296,7 +299,9 @@ def test_owner_edits_the_profile(client, login, world, db_session):
     assert (entry.actor_id, entry.org_id) == (world.owner.id, world.org.id)
 
 
-@pytest.mark.parametrize("website", ["home.example", "javascript://x.example.org/%0Aalert(1)", "https://exa\x00mple.org"])
+@pytest.mark.parametrize(
+    "website", ["home.example", "javascript://x.example.org/%0Aalert(1)", "https://exa\x00mple.org"]
+)
 def test_profile_refuses_a_bad_website(client, login, world, db_session, website):
     login(world.owner)
     before = snapshot(db_session)
@@ -347,7 +352,11 @@ def test_owner_invites_by_email(client, login, team, db_session, mailbox):
     response = invite(client, team, "New.Colleague@Example.org", "viewer")
     assert response.status_code == 302
     invitation = db_session.scalar(select(Invitation))
-    assert (invitation.org_id, invitation.email, invitation.role) == (team.org.id, "new.colleague@example.org", Role.VIEWER)
+    assert (invitation.org_id, invitation.email, invitation.role) == (
+        team.org.id,
+        "new.colleague@example.org",
+        Role.VIEWER,
+    )
     assert invitation.invited_by_id == team.owner.id and invitation.is_open
     [entry] = audit_rows(db_session, "member.invited")
     assert (entry.actor_id, entry.subject_id, entry.details["role"]) == (team.owner.id, invitation.id, "viewer")
@@ -369,7 +378,12 @@ def test_new_person_accepts_by_creating_an_account(client, login, team, db_sessi
     assert response.status_code == 302 and response.headers["Location"] == "/org/ziv/"
     user = db_session.scalar(select(User).where(User.email == "nurit@example.org"))
     assert user.kind == AccountKind.STAFF and user.is_confirmed and user.full_name == "Nurit New"
-    assert db_session.scalar(select(Membership.role).where(Membership.user_id == user.id, Membership.org_id == team.org.id)) == Role.VIEWER
+    assert (
+        db_session.scalar(
+            select(Membership.role).where(Membership.user_id == user.id, Membership.org_id == team.org.id)
+        )
+        == Role.VIEWER
+    )
     assert db_session.scalar(select(Invitation.accepted_at)) is not None
     [joined] = audit_rows(db_session, "member.joined")
     assert (joined.actor_id, joined.org_id) == (user.id, team.org.id)
@@ -537,7 +551,9 @@ def role_of(db_session, membership_id: int) -> Role | None:
     return db_session.scalar(select(Membership.role).where(Membership.id == membership_id))
 
 
-@pytest.mark.parametrize(("start", "new"), [(Role.RECRUITER, Role.VIEWER), (Role.VIEWER, Role.OWNER), (Role.RECRUITER, Role.OWNER)])
+@pytest.mark.parametrize(
+    ("start", "new"), [(Role.RECRUITER, Role.VIEWER), (Role.VIEWER, Role.OWNER), (Role.RECRUITER, Role.OWNER)]
+)
 def test_owner_changes_a_role(client, login, team, db_session, start, new):
     member = MembershipFactory(org=team.org, role=start)
     db_session.commit()
@@ -593,7 +609,10 @@ def test_removed_member_loses_access_at_once(app, client, login, team, db_sessio
     assert count(db_session, Membership, Membership.user_id == user.id) == 0
     [entry] = audit_rows(db_session, "member.removed")
     assert (entry.actor_id, entry.subject_id, entry.org_id, entry.details) == (
-        team.owner.id, user.id, team.org.id, {"role": "recruiter"}
+        team.owner.id,
+        user.id,
+        team.org.id,
+        {"role": "recruiter"},
     )
     assert is_login_redirect(their_browser.get("/org/ziv/"))
     sign_in(their_browser, user)  # even after signing in again
@@ -644,7 +663,8 @@ def site_named(db_session, name: str) -> Site | None:
 def test_owner_adds_a_site_in_a_city(client, login, team, db_session):
     login(team.owner)
     response = client.post(
-        "/org/ziv/sites/new", data={"name": "Sderot Clinic", "city": "sderot", "address": "1 Main St", "lat": "", "lon": ""}
+        "/org/ziv/sites/new",
+        data={"name": "Sderot Clinic", "city": "sderot", "address": "1 Main St", "lat": "", "lon": ""},
     )
     assert response.status_code == 302 and response.headers["Location"] == "/org/ziv/sites"
     site = site_named(db_session, "Sderot Clinic")
@@ -674,7 +694,9 @@ def test_owner_edits_and_deletes_a_site(client, login, team, db_session):
     form = client.get(f"/org/ziv/sites/{site.id}/edit")
     assert form.status_code == 200 and 'value="Old Wing"' in page_text(form)
 
-    response = client.post(f"/org/ziv/sites/{site.id}/edit", data={"name": "New Wing", "city": "tel-aviv", "lat": "", "lon": ""})
+    response = client.post(
+        f"/org/ziv/sites/{site.id}/edit", data={"name": "New Wing", "city": "tel-aviv", "lat": "", "lon": ""}
+    )
     assert response.status_code == 302
     edited = site_named(db_session, "New Wing")
     tel_aviv = db_session.get(City, "tel-aviv")

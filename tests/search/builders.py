@@ -17,13 +17,25 @@ def _vocabulary_cities(*slugs: str) -> dict[str, dict[str, Any]]:
     """Some of the vocabulary's cities, with what a document says of them."""
     data = vocabulary_data()
     regions = {region["slug"]: region["name"] for region in data["regions"]}
-    return {city["slug"]: dict(name=city["name"], name_he=city["name_he"], region=city["region"],
-                               region_label=regions[city["region"]], periphery=city["is_periphery"],
-                               lat=city["lat"], lon=city["lon"], aliases=city["aliases"])
-            for city in data["cities"] if city["slug"] in slugs}
+    return {
+        city["slug"]: dict(
+            name=city["name"],
+            name_he=city["name_he"],
+            region=city["region"],
+            region_label=regions[city["region"]],
+            periphery=city["is_periphery"],
+            lat=city["lat"],
+            lon=city["lon"],
+            aliases=city["aliases"],
+        )
+        for city in data["cities"]
+        if city["slug"] in slugs
+    }
 
 
-CITIES: dict[str, dict[str, Any]] = _vocabulary_cities("beersheba", "dimona", "sderot", "haifa", "tel-aviv", "beer-yaakov")
+CITIES: dict[str, dict[str, Any]] = _vocabulary_cities(
+    "beersheba", "dimona", "sderot", "haifa", "tel-aviv", "beer-yaakov"
+)
 CITY_POINTS = [CityPoint(slug, c["lat"], c["lon"]) for slug, c in CITIES.items()]
 
 SPECIALTIES = {

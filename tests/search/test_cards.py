@@ -13,19 +13,40 @@ HOSTILE = '<script>x</script> & "q"'
 
 def document(**changes: object) -> dict[str, object]:
     doc: dict[str, object] = {
-        "slug": "resident-pediatrics", "title": "Resident, Pediatrics", "employer_name": "Soroka",
-        "city_name": "Beersheba", "region_label": "Negev", "is_periphery": False, "profession_label": "Physician",
-        "specialty_label": "Pediatrics", "salary_top_ils": None, "grant_names": [],
-        "description_text": "A friendly team.", "posted_at": 1_700_000_000,
+        "slug": "resident-pediatrics",
+        "title": "Resident, Pediatrics",
+        "employer_name": "Soroka",
+        "city_name": "Beersheba",
+        "region_label": "Negev",
+        "is_periphery": False,
+        "profession_label": "Physician",
+        "specialty_label": "Pediatrics",
+        "salary_top_ils": None,
+        "grant_names": [],
+        "description_text": "A friendly team.",
+        "posted_at": 1_700_000_000,
     }
     doc.update(changes)
     return doc
 
 
 def test_every_document_value_is_escaped():
-    doc = document(**{name: HOSTILE for name in ("slug", "title", "employer_name", "city_name", "region_label",
-                                                 "profession_label", "specialty_label", "description_text")},
-                   grant_names=[HOSTILE])
+    doc = document(
+        **{
+            name: HOSTILE
+            for name in (
+                "slug",
+                "title",
+                "employer_name",
+                "city_name",
+                "region_label",
+                "profession_label",
+                "specialty_label",
+                "description_text",
+            )
+        },
+        grant_names=[HOSTILE],
+    )
     html = str(hit_cards([Hit(id=7, document=doc)], "/jobs/"))
     assert "<script>" not in html and '"q"' not in html
     assert html.count("&lt;script&gt;x&lt;/script&gt; &amp; &quot;q&quot;") == 9
@@ -42,10 +63,19 @@ def test_highlights_are_shown_as_marked_and_missing_ones_fall_back_to_the_plain_
 def test_optional_parts_appear_only_when_the_document_has_them():
     bare = str(hit_cards([Hit(id=1, document=document(specialty_label=None))], "/jobs/"))
     assert "Periphery" not in bare and " km<" not in bare and "up to " not in bare and "badge text-bg-info" not in bare
-    assert "<p class=\"mb-1 small\">Physician</p>" in bare
-    full = str(hit_cards([Hit(id=1, document=document(is_periphery=True, salary_top_ils=42500,
-                                                      grant_names=["Negev grant", "Ulpan"]), distance_km=29.6)],
-                         "/jobs/"))
+    assert '<p class="mb-1 small">Physician</p>' in bare
+    full = str(
+        hit_cards(
+            [
+                Hit(
+                    id=1,
+                    document=document(is_periphery=True, salary_top_ils=42500, grant_names=["Negev grant", "Ulpan"]),
+                    distance_km=29.6,
+                )
+            ],
+            "/jobs/",
+        )
+    )
     assert '<span class="badge text-bg-success">Periphery</span>' in full and "&middot; 30 km" in full
     assert "up to &#8362;42,500 a month" in full and full.count("badge text-bg-info") == 2
     assert str(hit_cards([], "/jobs/")) == ""
@@ -57,6 +87,8 @@ def test_the_posted_date_is_the_utc_day():
 
 
 def test_cards_are_written_in_ascii_with_labels_beyond_it_as_references():
-    html = str(hit_cards([Hit(id=1, document=document(employer_name="Hôpital <Nord>", salary_top_ils=40000))], "/jobs/"))
+    html = str(
+        hit_cards([Hit(id=1, document=document(employer_name="Hôpital <Nord>", salary_top_ils=40000))], "/jobs/")
+    )
     assert html.isascii()
     assert "H&#244;pital &lt;Nord&gt; &middot; Beersheba" in html

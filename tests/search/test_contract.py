@@ -103,8 +103,13 @@ def found(engine, text: str, **fields: Any) -> set[int]:
 
 
 def test_upsert_replaces_the_whole_document_and_deletes_are_visible_after_refresh(engine):
-    load(engine, [document(1, "Pediatrician", specialty=None, description="Night shifts in the ward."),
-                  document(2, "Psychiatrist", specialty="psychiatry")])
+    load(
+        engine,
+        [
+            document(1, "Pediatrician", specialty=None, description="Night shifts in the ward."),
+            document(2, "Psychiatrist", specialty="psychiatry"),
+        ],
+    )
     assert found(engine, "pediatrician") == {1}
     assert found(engine, "night") == {1}
 
@@ -137,7 +142,9 @@ def test_iter_ids_and_clear(engine):
 
 
 def test_rebuild_replays_late_changes_and_swaps_atomically(engine):
-    load(engine, [document(1, "Old cardiologist", specialty="cardiology"), document(2, "Old nurse", profession="nurse")])
+    load(
+        engine, [document(1, "Old cardiologist", specialty="cardiology"), document(2, "Old nurse", profession="nurse")]
+    )
     seen_during_rebuild: list[set[int]] = []
 
     def before_swap(upsert: Callable, delete: Callable) -> None:
@@ -147,7 +154,9 @@ def test_rebuild_replays_late_changes_and_swaps_atomically(engine):
         delete([4])
 
     count = engine.rebuild(
-        iter([[document(3, "Fresh anesthesiologist"), document(4, "Fresh psychiatrist")], [document(5, "Fresh nurse")]]),
+        iter(
+            [[document(3, "Fresh anesthesiologist"), document(4, "Fresh psychiatrist")], [document(5, "Fresh nurse")]]
+        ),
         before_swap,
     )
     engine.refresh()
@@ -178,8 +187,10 @@ def test_rebuild_without_late_changes(engine):
 
 
 def test_matching_ignores_case_accents_and_niqqud(engine):
-    load(engine, [document(1, "Médecin Pédiatre"), document(2, "Nurse", profession="nurse", city="haifa",
-                                                            specialty=None)])
+    load(
+        engine,
+        [document(1, "Médecin Pédiatre"), document(2, "Nurse", profession="nurse", city="haifa", specialty=None)],
+    )
     assert found(engine, "MEDECIN") == {1}
     assert found(engine, "pédiatre") == {1}
     assert found(engine, "pediatre") == {1}
@@ -190,24 +201,29 @@ def test_matching_ignores_case_accents_and_niqqud(engine):
 # Letters that decompose into no base letter and mark, so accent stripping alone leaves them: each
 # in a word as written, and that word's ASCII spelling.
 UNDECOMPOSED = [
-    ("Łódź", "lodz"),             # ł
-    ("Straße", "strasse"),        # ß, which folds to two letters
-    ("Ørsted", "orsted"),         # ø
-    ("Æsculap", "aesculap"),      # æ
-    ("Œuvre", "oeuvre"),          # œ
-    ("Đakovo", "dakovo"),         # đ
-    ("Kırıkkale", "kirikkale"),   # ı
+    ("Łódź", "lodz"),  # ł
+    ("Straße", "strasse"),  # ß, which folds to two letters
+    ("Ørsted", "orsted"),  # ø
+    ("Æsculap", "aesculap"),  # æ
+    ("Œuvre", "oeuvre"),  # œ
+    ("Đakovo", "dakovo"),  # đ
+    ("Kırıkkale", "kirikkale"),  # ı
     ("Þingvellir", "thingvellir"),  # þ
-    ("Garðabær", "gardabaer"),    # ð
-    ("İzmir", "izmir"),           # İ, a capital that lower-cases to i and a dot above
+    ("Garðabær", "gardabaer"),  # ð
+    ("İzmir", "izmir"),  # İ, a capital that lower-cases to i and a dot above
 ]
 
 
 @pytest.mark.parametrize(("word", "ascii"), UNDECOMPOSED, ids=[ascii for _word, ascii in UNDECOMPOSED])
 def test_letters_without_a_decomposition_match_and_highlight_as_written_and_in_ascii(engine, word, ascii):
     others = [other for other, _ascii in UNDECOMPOSED if other != word]
-    load(engine, [document(1, f"Consultant {word} clinic", specialty=None, description=f"Our team in {word} grows."),
-                  *(document(i, f"Consultant {other} clinic", specialty=None) for i, other in enumerate(others, 2))])
+    load(
+        engine,
+        [
+            document(1, f"Consultant {word} clinic", specialty=None, description=f"Our team in {word} grows."),
+            *(document(i, f"Consultant {other} clinic", specialty=None) for i, other in enumerate(others, 2)),
+        ],
+    )
     for query in dict.fromkeys((word, word.lower(), word.upper(), ascii)):
         result = search(engine, query)
         assert ids(result) == [1], query
@@ -222,38 +238,49 @@ def test_letters_without_a_decomposition_match_and_highlight_as_written_and_in_a
 @pytest.fixture
 def clinical(engine):
     """One document per specialty, each in its own city."""
-    return load(engine, [
-        document(1, "Doctor for the children's ward", specialty="pediatrics", city="beersheba"),
-        document(2, "Doctor for the adult ward", specialty="psychiatry", city="dimona"),
-        document(3, "Doctor for the theatres", specialty="anesthesiology", city="haifa"),
-        document(4, "Doctor for the heart unit", specialty="cardiology", city="sderot"),
-        document(5, "Doctor for the clinic", specialty="internal-medicine", city="tel-aviv"),
-    ])
+    return load(
+        engine,
+        [
+            document(1, "Doctor for the children's ward", specialty="pediatrics", city="beersheba"),
+            document(2, "Doctor for the adult ward", specialty="psychiatry", city="dimona"),
+            document(3, "Doctor for the theatres", specialty="anesthesiology", city="haifa"),
+            document(4, "Doctor for the heart unit", specialty="cardiology", city="sderot"),
+            document(5, "Doctor for the clinic", specialty="internal-medicine", city="tel-aviv"),
+        ],
+    )
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("pediatrcs", {1}),         # 9 letters, one typo
-    ("anesthesiolgy", {3}),     # 13 letters, one typo
-    ("Beershba", {1}),          # 8 letters, one typo from the Beersheba name
-    ("Sdrot", {4}),             # 5 letters, one typo: the shortest word with a typo budget
-    ("Dimonq", {2}),            # 6 letters, one typo on the last letter
-    ("cardeolgy", {4}),         # 9 letters, two typos
-    ("anestesiolgy", {3}),      # 12 letters, two typos
-    ("kardiology", {4}),        # 10 letters, first letter wrong (costs two) and the rest exact
-    ("psychaitry", {2}),        # a transposition counts as one typo
-], ids=lambda value: value if isinstance(value, str) else None)
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("pediatrcs", {1}),  # 9 letters, one typo
+        ("anesthesiolgy", {3}),  # 13 letters, one typo
+        ("Beershba", {1}),  # 8 letters, one typo from the Beersheba name
+        ("Sdrot", {4}),  # 5 letters, one typo: the shortest word with a typo budget
+        ("Dimonq", {2}),  # 6 letters, one typo on the last letter
+        ("cardeolgy", {4}),  # 9 letters, two typos
+        ("anestesiolgy", {3}),  # 12 letters, two typos
+        ("kardiology", {4}),  # 10 letters, first letter wrong (costs two) and the rest exact
+        ("psychaitry", {2}),  # a transposition counts as one typo
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
 def test_typos_within_the_budget_match(engine, clinical, query, expected):
     assert found(engine, query) == expected
 
 
-@pytest.mark.parametrize("query", [
-    "Hefo",          # 4 letters ("Hefa", an alias of Haifa): no typo allowed below 5
-    "Sdrt",          # 4 letters, one typo from "Sdrot"… and two from Sderot
-    "Timona",        # 6 letters, the first letter wrong: a first-letter typo costs two
-    "Psychtry",      # 8 letters, two typos: only one allowed below 9
-    "intarnel",      # 8 letters, two substitutions from "internal"
-    "anstesiolgy",   # 11 letters, three typos
-], ids=lambda value: value)
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Hefo",  # 4 letters ("Hefa", an alias of Haifa): no typo allowed below 5
+        "Sdrt",  # 4 letters, one typo from "Sdrot"… and two from Sderot
+        "Timona",  # 6 letters, the first letter wrong: a first-letter typo costs two
+        "Psychtry",  # 8 letters, two typos: only one allowed below 9
+        "intarnel",  # 8 letters, two substitutions from "internal"
+        "anstesiolgy",  # 11 letters, three typos
+    ],
+    ids=lambda value: value,
+)
 def test_typos_beyond_the_budget_do_not_match(engine, clinical, query):
     assert found(engine, query) == set()
 
@@ -293,12 +320,15 @@ def test_the_last_word_prefix_keeps_its_typo_budget(engine, clinical):
 
 
 def test_more_matched_words_rank_first_and_the_first_word_is_required(engine):
-    load(engine, [
-        document(1, "Pediatrics", specialty=None),
-        document(2, "Ward", specialty=None),
-        document(3, "Pediatrics ward", specialty=None),
-        document(4, "Pediatrics night", specialty=None),
-    ])
+    load(
+        engine,
+        [
+            document(1, "Pediatrics", specialty=None),
+            document(2, "Ward", specialty=None),
+            document(3, "Pediatrics ward", specialty=None),
+            document(4, "Pediatrics night", specialty=None),
+        ],
+    )
     result = search(engine, "pediatrics ward")
     assert ids(result)[0] == 3
     assert set(ids(result)) == {1, 3, 4}  # "Ward" alone lacks the first word
@@ -306,18 +336,24 @@ def test_more_matched_words_rank_first_and_the_first_word_is_required(engine):
 
 
 def test_fewer_typos_rank_first_even_against_a_better_attribute(engine):
-    load(engine, [
-        document(1, "Cardiolagy department", specialty=None),                              # typo, in the title
-        document(2, "Staff physician", specialty=None, description="Cardiology service."),  # exact, description
-    ])
+    load(
+        engine,
+        [
+            document(1, "Cardiolagy department", specialty=None),  # typo, in the title
+            document(2, "Staff physician", specialty=None, description="Cardiology service."),  # exact, description
+        ],
+    )
     assert ids(search(engine, "cardiology")) == [2, 1]
 
 
 def test_fewer_typos_in_total_rank_first(engine):
-    load(engine, [
-        document(1, "Cardiolagy radiolagy oncolagy", specialty=None),   # 1 + 1 + 1 = 3 typos
-        document(2, "Cardeolagy radiology oncology", specialty=None),   # 2 + 0 + 0 = 2 typos
-    ])
+    load(
+        engine,
+        [
+            document(1, "Cardiolagy radiolagy oncolagy", specialty=None),  # 1 + 1 + 1 = 3 typos
+            document(2, "Cardeolagy radiology oncology", specialty=None),  # 2 + 0 + 0 = 2 typos
+        ],
+    )
     assert ids(search(engine, "cardiology radiology oncology")) == [2, 1]
 
 
@@ -327,8 +363,12 @@ def test_an_exact_title_match_outranks_a_description_only_match(engine):
         docs = {
             # A short description and a long title: BM25 alone would favour the description.
             1: document(1, "Staff physician", specialty=None, description="Anesthesiology."),
-            2: document(2, "Anesthesiology consultant for the theatres, recovery rooms and the day surgery unit",
-                        specialty=None, description="Theatres and recovery."),
+            2: document(
+                2,
+                "Anesthesiology consultant for the theatres, recovery rooms and the day surgery unit",
+                specialty=None,
+                description="Theatres and recovery.",
+            ),
         }
         load(engine, [docs[i] for i in order])
         assert ids(search(engine, "anesthesiology")) == [2, 1]
@@ -342,21 +382,27 @@ def test_an_empty_query_returns_every_filtered_document_newest_first(engine):
 
 
 def test_a_sort_holds_inside_each_words_tier(engine):
-    load(engine, [
-        document(1, "Pediatrics", specialty=None, salary=(None, 50_000)),
-        document(2, "Pediatrics ward", specialty=None, salary=(None, 20_000)),
-        document(3, "Pediatrics ward", specialty=None, salary=(None, 40_000)),
-        document(4, "Pediatrics", specialty=None, salary=(None, 60_000)),
-    ])
+    load(
+        engine,
+        [
+            document(1, "Pediatrics", specialty=None, salary=(None, 50_000)),
+            document(2, "Pediatrics ward", specialty=None, salary=(None, 20_000)),
+            document(3, "Pediatrics ward", specialty=None, salary=(None, 40_000)),
+            document(4, "Pediatrics", specialty=None, salary=(None, 60_000)),
+        ],
+    )
     assert ids(search(engine, "pediatrics ward", sort=Sort.SALARY)) == [3, 2, 4, 1]
 
 
 def test_a_negated_word_excludes_the_documents_holding_it(engine):
-    load(engine, [
-        document(1, "Pediatrician night shifts", specialty=None),
-        document(2, "Pediatrician day work", specialty=None),
-        document(3, "Night nurse", profession="nurse", specialty=None),
-    ])
+    load(
+        engine,
+        [
+            document(1, "Pediatrician night shifts", specialty=None),
+            document(2, "Pediatrician day work", specialty=None),
+            document(3, "Night nurse", profession="nurse", specialty=None),
+        ],
+    )
     assert found(engine, "pediatrician -night") == {2}
     assert search(engine, "pediatrician -night").total == 1
     assert found(engine, "-night") == {2}
@@ -365,12 +411,15 @@ def test_a_negated_word_excludes_the_documents_holding_it(engine):
 
 
 def test_a_quoted_phrase_matches_the_exact_sequence(engine):
-    load(engine, [
-        document(1, "Pediatrician for night shifts", specialty=None),
-        document(2, "Shifts at night", specialty=None),
-        document(3, "Night work, weekend shifts", specialty=None),
-        document(4, "Nigth shifts in the ward", specialty=None),
-    ])
+    load(
+        engine,
+        [
+            document(1, "Pediatrician for night shifts", specialty=None),
+            document(2, "Shifts at night", specialty=None),
+            document(3, "Night work, weekend shifts", specialty=None),
+            document(4, "Nigth shifts in the ward", specialty=None),
+        ],
+    )
     assert found(engine, '"night shifts"') == {1}
     assert found(engine, '"night shifts" pediatrician') == {1}
     assert found(engine, '"weekend" night') == {3}
@@ -381,11 +430,14 @@ def test_a_quoted_phrase_matches_the_exact_sequence(engine):
 
 def test_with_a_quoted_phrase_every_other_word_may_drop_out(engine):
     # Meilisearch makes a phrase mandatory and lets the other words go, from the right, the first too.
-    load(engine, [
-        document(1, "Nurse for night shifts", profession="nurse", specialty=None),
-        document(2, "Pediatrician for night shifts", specialty=None),
-        document(3, "Pediatrician for day shifts", specialty=None),
-    ])
+    load(
+        engine,
+        [
+            document(1, "Nurse for night shifts", profession="nurse", specialty=None),
+            document(2, "Pediatrician for night shifts", specialty=None),
+            document(3, "Pediatrician for day shifts", specialty=None),
+        ],
+    )
     assert ids(search(engine, 'pediatrician "night shifts"')) == [2, 1]
     assert search(engine, 'pediatrician "night shifts"').total == 2
     assert found(engine, 'cardiologist "night shifts"') == {1, 2}  # a word that matches nothing drops out too
@@ -396,19 +448,43 @@ def beersheba_and_beer_yaakov(engine):
     """Three postings in Beersheba, and three in Be'er Ya'akov that are newer, better paid, with
     bigger grants and nearer Tel Aviv, and that hold the rest of Be'er Sheva's name elsewhere: a
     doctor named Sheva, and שבע ("seven")."""
-    return load(engine, [
-        *(document(i, "Pediatrician", city="beersheba", posted_at=NOW - (10 + i) * DAY,
-                   salary=(None, 30_000 + i * 1_000), grants=[("negev-grant", 50_000 + i)]) for i in (1, 2, 3)),
-        *(document(i, "Pediatrician", city="beer-yaakov", employer="shamir", posted_at=NOW - (i - 10) * DAY,
-                   salary=(None, 50_000 + i * 1_000), grants=[("center-grant", 90_000 + i)],
-                   description="Ask Dr. Sheva Levi, head of the department. שבע משמרות בחודש.") for i in (11, 12, 13)),
-    ])
+    return load(
+        engine,
+        [
+            *(
+                document(
+                    i,
+                    "Pediatrician",
+                    city="beersheba",
+                    posted_at=NOW - (10 + i) * DAY,
+                    salary=(None, 30_000 + i * 1_000),
+                    grants=[("negev-grant", 50_000 + i)],
+                )
+                for i in (1, 2, 3)
+            ),
+            *(
+                document(
+                    i,
+                    "Pediatrician",
+                    city="beer-yaakov",
+                    employer="shamir",
+                    posted_at=NOW - (i - 10) * DAY,
+                    salary=(None, 50_000 + i * 1_000),
+                    grants=[("center-grant", 90_000 + i)],
+                    description="Ask Dr. Sheva Levi, head of the department. שבע משמרות בחודש.",
+                )
+                for i in (11, 12, 13)
+            ),
+        ],
+    )
 
 
-@pytest.mark.parametrize("text", ["Be'er Sheva", "be er sheva", "BEER-SHEVA", "Beer Sheba", "באר שבע",
-                                  "pediatrician Be'er Sheva"])
+@pytest.mark.parametrize(
+    "text", ["Be'er Sheva", "be er sheva", "BEER-SHEVA", "Beer Sheba", "באר שבע", "pediatrician Be'er Sheva"]
+)
 def test_a_city_named_in_several_words_finds_its_postings_before_and_without_matches_of_some_words(
-        engine, beersheba_and_beer_yaakov, text):
+    engine, beersheba_and_beer_yaakov, text
+):
     tel_aviv = CITIES["tel-aviv"]
     near = Near("tel-aviv", tel_aviv["lat"], tel_aviv["lon"])
     results = {sort: search(engine, text, sort=sort, near=near if sort == Sort.DISTANCE else None) for sort in Sort}
@@ -427,10 +503,14 @@ def test_a_city_named_in_words_that_another_name_starts_with_finds_its_own_posti
 
 
 def test_adjacent_query_words_may_be_concatenated(engine):
-    load(engine, [
-        document(1, "Telemedicine physician", specialty=None), document(2, "Ward physician", specialty=None),
-        document(3, "Tele health medicine nurse", specialty=None, profession="nurse"),
-    ])
+    load(
+        engine,
+        [
+            document(1, "Telemedicine physician", specialty=None),
+            document(2, "Ward physician", specialty=None),
+            document(3, "Tele health medicine nurse", specialty=None, profession="nurse"),
+        ],
+    )
     assert found(engine, "tele medicine") == {1, 3}
     assert ids(search(engine, "tele medicine physician"))[0] == 1
     assert found(engine, "tele med icine") == {1, 3}  # all three joined (1), or the last two (3)
@@ -439,10 +519,13 @@ def test_adjacent_query_words_may_be_concatenated(engine):
 
 
 def test_a_concatenation_costs_one_typo_in_all(engine):
-    load(engine, [
-        document(1, "Tele medicene physicain", specialty=None),  # 0 + 1 + 1 typos
-        document(2, "Telemedicine physician", specialty=None),   # one concatenation of two words: 1 typo
-    ])
+    load(
+        engine,
+        [
+            document(1, "Tele medicene physicain", specialty=None),  # 0 + 1 + 1 typos
+            document(2, "Telemedicine physician", specialty=None),  # one concatenation of two words: 1 typo
+        ],
+    )
     assert ids(search(engine, "tele medicine physician")) == [2, 1]
 
 
@@ -455,21 +538,24 @@ def varied_documents() -> list[dict[str, Any]]:
     cities = ["beersheba", "dimona", "sderot", "haifa", "tel-aviv"]
     docs = []
     for i in range(1, 13):
-        docs.append(document(
-            i, f"Position {i}",
-            specialty=specialties[i % 5],
-            profession="nurse" if specialties[i % 5] is None else "physician",
-            city=cities[i % 5],
-            employer=["soroka", "barzilai", "rambam"][i % 3],
-            employment_type=["full_time", "part_time", "shifts"][i % 3],
-            seniority=["specialist", "resident"][i % 2],
-            licence_requirements=[["israeli_licence"], ["conversion_in_progress"], ["exam_exemption"]][i % 3],
-            grants=[[], [("negev-grant", 60_000)], [("negev-grant", 60_000), ("galilee-grant", 100_000)]][i % 3],
-            languages_required=[["en"], ["en", "ru"], ["he"], []][i % 4],
-            hebrew_level_min=i % 7,
-            salary=[(None, None), (20_000, 30_000), (35_000, None), (None, 45_000)][i % 4],
-            posted_at=NOW - i * DAY,
-        ))
+        docs.append(
+            document(
+                i,
+                f"Position {i}",
+                specialty=specialties[i % 5],
+                profession="nurse" if specialties[i % 5] is None else "physician",
+                city=cities[i % 5],
+                employer=["soroka", "barzilai", "rambam"][i % 3],
+                employment_type=["full_time", "part_time", "shifts"][i % 3],
+                seniority=["specialist", "resident"][i % 2],
+                licence_requirements=[["israeli_licence"], ["conversion_in_progress"], ["exam_exemption"]][i % 3],
+                grants=[[], [("negev-grant", 60_000)], [("negev-grant", 60_000), ("galilee-grant", 100_000)]][i % 3],
+                languages_required=[["en"], ["en", "ru"], ["he"], []][i % 4],
+                hebrew_level_min=i % 7,
+                salary=[(None, None), (20_000, 30_000), (35_000, None), (None, 45_000)][i % 4],
+                posted_at=NOW - i * DAY,
+            )
+        )
     return docs
 
 
@@ -505,12 +591,16 @@ def test_each_facet_filter_alone(engine, attribute):
 def test_facet_filters_combined(engine):
     docs = load(engine, varied_documents())
     filters = (
-        AnyOf("region", ("negev", "haifa")),                  # values of one facet: OR
+        AnyOf("region", ("negev", "haifa")),  # values of one facet: OR
         AnyOf("employment_type", ("full_time", "shifts")),
-        AnyOf("languages_required", ("en",)),                 # facets: AND
+        AnyOf("languages_required", ("en",)),  # facets: AND
     )
-    expected = expected_ids(docs, any_of("region", "negev", "haifa"), any_of("employment_type", "full_time", "shifts"),
-                            any_of("languages_required", "en"))
+    expected = expected_ids(
+        docs,
+        any_of("region", "negev", "haifa"),
+        any_of("employment_type", "full_time", "shifts"),
+        any_of("languages_required", "en"),
+    )
     assert expected and expected != {d["id"] for d in docs}
     assert all_ids(engine, filters=filters) == expected
 
@@ -559,13 +649,16 @@ def test_facet_counts_follow_the_text_query(engine):
 
 
 def test_a_word_in_any_searchable_attribute_counts_and_excludes_alike(engine):
-    load(engine, [
-        document(1, "Haifa ward doctor"),
-        document(2, "Ward doctor", description="Close to Haifa bay."),
-        document(3, "Ward doctor", employer_name="Haifa Medical Center"),
-        document(4, "Ward doctor", city="haifa"),
-        document(5, "Ward doctor"),
-    ])
+    load(
+        engine,
+        [
+            document(1, "Haifa ward doctor"),
+            document(2, "Ward doctor", description="Close to Haifa bay."),
+            document(3, "Ward doctor", employer_name="Haifa Medical Center"),
+            document(4, "Ward doctor", city="haifa"),
+            document(5, "Ward doctor"),
+        ],
+    )
     result = search(engine, "haifa", facets=("employer",))
     assert set(ids(result)) == {1, 2, 3, 4}
     assert result.total == 4
@@ -577,17 +670,23 @@ def test_numeric_ranges_are_inclusive(engine):
     docs = load(engine, varied_documents())
     tops = sorted({d["salary_top_ils"] for d in docs if d["salary_top_ils"] is not None})
     for minimum in (0, 30_000, 35_000, 45_000, 45_001):
-        expected = expected_ids(docs, lambda d, minimum=minimum: d["salary_top_ils"] is not None and d["salary_top_ils"] >= minimum)
+        expected = expected_ids(
+            docs, lambda d, minimum=minimum: d["salary_top_ils"] is not None and d["salary_top_ils"] >= minimum
+        )
         assert all_ids(engine, filters=(Range("salary_top_ils", minimum=minimum),)) == expected, minimum
     assert tops == [30_000, 35_000, 45_000]
     for maximum in (0, 30_000, 44_999):  # a posting without a salary is not "at most" anything
-        expected = expected_ids(docs, lambda d, maximum=maximum: d["salary_top_ils"] is not None and d["salary_top_ils"] <= maximum)
+        expected = expected_ids(
+            docs, lambda d, maximum=maximum: d["salary_top_ils"] is not None and d["salary_top_ils"] <= maximum
+        )
         assert all_ids(engine, filters=(Range("salary_top_ils", maximum=maximum),)) == expected, maximum
     for maximum in (0, 2, 6):
         expected = expected_ids(docs, lambda d, maximum=maximum: d["hebrew_level_min"] <= maximum)
         assert all_ids(engine, filters=(Range("hebrew_level_min", maximum=maximum),)) == expected, maximum
     both = (Range("salary_top_ils", minimum=30_000, maximum=35_000), Range("hebrew_level_min", minimum=2, maximum=5))
-    expected = expected_ids(docs, lambda d: d["salary_top_ils"] in (30_000, 35_000), lambda d: 2 <= d["hebrew_level_min"] <= 5)
+    expected = expected_ids(
+        docs, lambda d: d["salary_top_ils"] in (30_000, 35_000), lambda d: 2 <= d["hebrew_level_min"] <= 5
+    )
     assert all_ids(engine, filters=both) == expected
 
 
@@ -610,13 +709,16 @@ def near_beersheba(radius_km: float | None) -> Near:
 
 @pytest.fixture
 def around_beersheba(engine):
-    return load(engine, [
-        document(1, "In town", point=offset_point(BEERSHEBA["lat"], BEERSHEBA["lon"], north_km=2)),
-        document(2, "Thirty km north", point=offset_point(BEERSHEBA["lat"], BEERSHEBA["lon"], north_km=30)),
-        document(3, "Eighteen km east", point=offset_point(BEERSHEBA["lat"], BEERSHEBA["lon"], east_km=18)),
-        document(4, "Tel Aviv", city="tel-aviv"),  # about 93 km
-        document(5, "Haifa", city="haifa"),        # about 173 km
-    ])
+    return load(
+        engine,
+        [
+            document(1, "In town", point=offset_point(BEERSHEBA["lat"], BEERSHEBA["lon"], north_km=2)),
+            document(2, "Thirty km north", point=offset_point(BEERSHEBA["lat"], BEERSHEBA["lon"], north_km=30)),
+            document(3, "Eighteen km east", point=offset_point(BEERSHEBA["lat"], BEERSHEBA["lon"], east_km=18)),
+            document(4, "Tel Aviv", city="tel-aviv"),  # about 93 km
+            document(5, "Haifa", city="haifa"),  # about 173 km
+        ],
+    )
 
 
 def test_geo_radius(engine, around_beersheba):
@@ -643,20 +745,28 @@ def test_distance_sort_and_distances(engine, around_beersheba):
 
 
 def test_newest_sort(engine):
-    load(engine, [document(i, "Nurse", profession="nurse", specialty=None, posted_at=NOW - days * DAY)
-                  for i, days in ((1, 5), (2, 1), (3, 9), (4, 3))])
+    load(
+        engine,
+        [
+            document(i, "Nurse", profession="nurse", specialty=None, posted_at=NOW - days * DAY)
+            for i, days in ((1, 5), (2, 1), (3, 9), (4, 3))
+        ],
+    )
     assert ids(search(engine, sort=Sort.NEWEST)) == [2, 4, 1, 3]
     assert ids(search(engine, "nurse", sort=Sort.NEWEST)) == [2, 4, 1, 3]
 
 
 def test_salary_sort_puts_missing_salaries_last(engine):
-    load(engine, [
-        document(1, "Nurse", salary=(None, None)),
-        document(2, "Nurse", salary=(20_000, 25_000)),
-        document(3, "Nurse", salary=(30_000, None)),  # no maximum: the minimum is the top
-        document(4, "Nurse", salary=(None, None)),
-        document(5, "Nurse", salary=(10_000, 40_000)),
-    ])
+    load(
+        engine,
+        [
+            document(1, "Nurse", salary=(None, None)),
+            document(2, "Nurse", salary=(20_000, 25_000)),
+            document(3, "Nurse", salary=(30_000, None)),  # no maximum: the minimum is the top
+            document(4, "Nurse", salary=(None, None)),
+            document(5, "Nurse", salary=(10_000, 40_000)),
+        ],
+    )
     order = ids(search(engine, sort=Sort.SALARY))
     assert order[:3] == [5, 3, 2]
     assert set(order[3:]) == {1, 4}
@@ -666,12 +776,15 @@ def test_salary_sort_puts_missing_salaries_last(engine):
 
 
 def test_grant_sort_puts_postings_without_grants_last(engine):
-    load(engine, [
-        document(1, "Nurse"),
-        document(2, "Nurse", grants=[("negev-grant", 60_000)]),
-        document(3, "Nurse", grants=[("negev-grant", 60_000), ("big-grant", 120_000)]),
-        document(4, "Nurse", grants=[("small-grant", 10_000)]),
-    ])
+    load(
+        engine,
+        [
+            document(1, "Nurse"),
+            document(2, "Nurse", grants=[("negev-grant", 60_000)]),
+            document(3, "Nurse", grants=[("negev-grant", 60_000), ("big-grant", 120_000)]),
+            document(4, "Nurse", grants=[("small-grant", 10_000)]),
+        ],
+    )
     assert ids(search(engine, sort=Sort.GRANT)) == [3, 2, 4, 1]
 
 
@@ -699,8 +812,10 @@ def test_pages_totals_and_contents(engine):
 
 def test_nothing_past_the_thousandth_hit(engine):
     count = MAX_TOTAL_HITS + 10
-    load(engine, [document(i, "Nurse", city=["beersheba", "haifa"][i % 2], posted_at=NOW - i)
-                  for i in range(1, count + 1)])
+    load(
+        engine,
+        [document(i, "Nurse", city=["beersheba", "haifa"][i % 2], posted_at=NOW - i) for i in range(1, count + 1)],
+    )
     result = search(engine, sort=Sort.NEWEST)
     assert result.total == MAX_TOTAL_HITS
     assert result.total_capped is True
@@ -721,14 +836,21 @@ def test_nothing_past_the_thousandth_hit(engine):
 
 
 def test_expired_documents_are_never_returned(engine):
-    load(engine, [
-        document(1, "Cardiologist expired yesterday", specialty="cardiology", expires_at=NOW - DAY),
-        document(2, "Cardiologist expiring now", specialty="cardiology", expires_at=NOW),
-        document(3, "Cardiologist expiring in a second", specialty="cardiology", expires_at=NOW + 1),
-    ])
-    for query in (SearchQuery(now=NOW), SearchQuery(text="cardiologist", now=NOW),
-                  SearchQuery(text="expired", now=NOW), SearchQuery(now=NOW, sort=Sort.SALARY),
-                  SearchQuery(now=NOW, filters=(AnyOf("specialty", ("cardiology",)),))):
+    load(
+        engine,
+        [
+            document(1, "Cardiologist expired yesterday", specialty="cardiology", expires_at=NOW - DAY),
+            document(2, "Cardiologist expiring now", specialty="cardiology", expires_at=NOW),
+            document(3, "Cardiologist expiring in a second", specialty="cardiology", expires_at=NOW + 1),
+        ],
+    )
+    for query in (
+        SearchQuery(now=NOW),
+        SearchQuery(text="cardiologist", now=NOW),
+        SearchQuery(text="expired", now=NOW),
+        SearchQuery(now=NOW, sort=Sort.SALARY),
+        SearchQuery(now=NOW, filters=(AnyOf("specialty", ("cardiology",)),)),
+    ):
         result = engine.search(query)
         assert set(ids(result)) <= {3}, query
         assert sum(result.facets["specialty"].values()) == result.total
@@ -748,8 +870,17 @@ def unmarked(markup: Markup) -> str:
 
 
 def test_highlights_mark_exact_typo_and_prefix_matches(engine):
-    load(engine, [document(1, "Pediatrics and psychiatry consultant", specialty="pediatrics",
-                           description="Join our pediatrics team in the Negev.")])
+    load(
+        engine,
+        [
+            document(
+                1,
+                "Pediatrics and psychiatry consultant",
+                specialty="pediatrics",
+                description="Join our pediatrics team in the Negev.",
+            )
+        ],
+    )
     exact = search(engine, "pediatrics").hits[0].highlights
     assert "<mark>Pediatrics</mark> and" in exact["title"]
     assert "<mark>pediatrics</mark> team" in exact["description_text"]
@@ -775,8 +906,16 @@ def test_highlights_cover_words_written_with_niqqud_or_combining_accents(engine)
 
 
 def test_highlights_are_escaped_html(engine):
-    load(engine, [document(1, "<script>alert(1)</script> Pediatrics & <b>more</b>",
-                           description="<img src=x onerror=alert(1)> pediatrics")])
+    load(
+        engine,
+        [
+            document(
+                1,
+                "<script>alert(1)</script> Pediatrics & <b>more</b>",
+                description="<img src=x onerror=alert(1)> pediatrics",
+            )
+        ],
+    )
     for result in (search(engine, "pediatrics"), search(engine)):
         highlights = result.hits[0].highlights
         for name, markup in highlights.items():
@@ -801,14 +940,17 @@ def test_a_search_without_highlights_returns_the_same_hits_without_them(engine):
 
 
 def test_hits_carry_the_attributes_asked_for_as_stored_and_the_whole_document_by_default(engine):
-    docs = load(engine, [document(1, "Pediatrics resident", grants=[("negev-grant", 60_000)]), document(2, "Pediatric nurse")])
+    docs = load(
+        engine, [document(1, "Pediatrics resident", grants=[("negev-grant", 60_000)]), document(2, "Pediatric nurse")]
+    )
     whole = {hit.id: hit.document for hit in search(engine, "pediatric").hits}
     assert whole == {doc["id"]: doc for doc in docs}
     listed = search(engine, "pediatric", attributes=LISTED_ATTRIBUTES)
     assert [hit.id for hit in listed.hits] == list(whole)
     for hit in listed.hits:
-        assert {name: hit.document[name] for name in LISTED_ATTRIBUTES} == \
-            {name: whole[hit.id][name] for name in LISTED_ATTRIBUTES}
+        assert {name: hit.document[name] for name in LISTED_ATTRIBUTES} == {
+            name: whole[hit.id][name] for name in LISTED_ATTRIBUTES
+        }
     assert set(search(engine, attributes=("id", "employer")).hits[0].document) >= {"id", "employer"}
 
 
@@ -828,9 +970,13 @@ def test_long_descriptions_are_cropped_around_the_match(engine):
 def test_render_filter_puts_the_scope_first_and_quotes_every_value():
     query = SearchQuery(
         now=1_700_000_000,
-        filters=(AnyOf("region", ("negev", "galilee-north")), Range("salary_top_ils", minimum=30_000),
-                 Range("hebrew_level_min", maximum=3), Range("grant_max_ils", minimum=1.5, maximum=10_000),
-                 IsTrue("is_periphery")),
+        filters=(
+            AnyOf("region", ("negev", "galilee-north")),
+            Range("salary_top_ils", minimum=30_000),
+            Range("hebrew_level_min", maximum=3),
+            Range("grant_max_ils", minimum=1.5, maximum=10_000),
+            IsTrue("is_periphery"),
+        ),
         near=Near("beersheba", 31.2518, 34.7913, 50),
     )
     assert render_filter(query) == [
@@ -846,12 +992,15 @@ def test_render_filter_puts_the_scope_first_and_quotes_every_value():
     assert render_filter(SearchQuery(now=5)) == ["expires_at > 5"]
 
 
-@pytest.mark.parametrize("hostile", [
-    'a" OR org_id = 5',
-    'a\\" OR expires_at > 0 OR "',
-    "x] OR employer = y",
-    "עברית \u202e",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        'a" OR org_id = 5',
+        'a\\" OR expires_at > 0 OR "',
+        "x] OR employer = y",
+        "עברית \u202e",
+    ],
+)
 def test_a_hostile_value_stays_one_quoted_literal(hostile):
     rendered = render_filter(SearchQuery(now=1, filters=(AnyOf("employer", (hostile, "soroka")),)))
     assert rendered[0] == "expires_at > 1"  # the scope is its own AND term, never joined by text
@@ -859,7 +1008,7 @@ def test_a_hostile_value_stays_one_quoted_literal(hostile):
     clause = rendered[1]
     assert clause.startswith("employer IN [") and clause.endswith("]")
     # The list reads back as exactly the values given: each is one string literal.
-    assert json.loads(clause[len("employer IN "):]) == [hostile, "soroka"]
+    assert json.loads(clause[len("employer IN ") :]) == [hostile, "soroka"]
     # Outside string literals, only the list syntax remains.
     outside = re.sub(r'"(?:[^"\\]|\\.)*"', '""', clause)
     assert outside == 'employer IN ["", ""]'
@@ -877,8 +1026,10 @@ def test_render_filter_refuses_unlisted_attributes_and_non_finite_numbers():
 
 
 def test_the_query_text_has_its_city_names_quoted_and_is_folded():
-    assert meili.query_text(SearchQuery(text="Pédiatre BE'ER SHEVA -Łódź \"Tel Aviv\"")) == \
-        'pediatre "be er sheva" -lodz "tel aviv"'
+    assert (
+        meili.query_text(SearchQuery(text='Pédiatre BE\'ER SHEVA -Łódź "Tel Aviv"'))
+        == 'pediatre "be er sheva" -lodz "tel aviv"'
+    )
     assert meili.query_text(SearchQuery(text="Beersheba")) == "beersheba"
 
 
@@ -895,8 +1046,14 @@ def test_render_sort():
 
 
 def test_search_params():
-    query = SearchQuery(text="pediatrics", filters=(AnyOf("region", ("negev",)),), facets=("region", "specialty"),
-                        page=3, per_page=20, now=42)
+    query = SearchQuery(
+        text="pediatrics",
+        filters=(AnyOf("region", ("negev",)),),
+        facets=("region", "specialty"),
+        page=3,
+        per_page=20,
+        now=42,
+    )
     params = search_params(query)
     assert params["filter"] == ["expires_at > 42", 'region IN ["negev"]']
     assert params["sort"] == []
@@ -910,7 +1067,12 @@ def test_search_params():
     assert "showMatchesPosition" not in plain
     highlighted = search_params(SearchQuery(attributes=("id", "title")))
     assert highlighted["attributesToRetrieve"] == [
-        "id", "title", "folded_title", "folded_specialty_label", "folded_description_text"]
+        "id",
+        "title",
+        "folded_title",
+        "folded_specialty_label",
+        "folded_description_text",
+    ]
     plain = search_params(SearchQuery(attributes=("id", "title"), highlight=False))
     assert plain["attributesToRetrieve"] == ["id", "title"]
 
@@ -923,28 +1085,45 @@ def test_meilisearch_is_sent_a_folded_copy_of_each_searchable_attribute():
     assert indexed["folded_description_text"] == "strasse"
     assert indexed["folded_city_aliases"][:3] == ["באר שבע", "beer sheva", "be'er sheva"]
     assert "folded_specialty_label" not in indexed  # no value, nothing to search
-    assert set(meili.SETTINGS["searchableAttributes"]) == {name for name in indexed if name.startswith("folded_")} | \
-        {"folded_specialty_label", "folded_specialty_aliases"}
+    assert set(meili.SETTINGS["searchableAttributes"]) == {name for name in indexed if name.startswith("folded_")} | {
+        "folded_specialty_label",
+        "folded_specialty_aliases",
+    }
 
 
 def test_hits_are_marked_at_the_words_meilisearch_matched_in_the_folded_copies():
     title, folded_title = "רוֹפֵא <b>Straße</b> & psychiatry", "רופא <b>strasse</b> & psychiatry"
-    raw = {"hits": [
-        {"id": 1, "title": title, "folded_title": folded_title, "specialty_label": None,
-         "description_text": "Straße", "folded_description_text": "strasse", "_geo": {"lat": 1, "lng": 2},
-         "_matchesPosition": {
-             # Byte offsets: "strasse" after the Hebrew word and "<b>", and "psych", a prefix.
-             "folded_title": [{"start": len("רופא <b>".encode()), "length": 7},
-                              {"start": len("רופא <b>strasse</b> & ".encode()), "length": 5}],
-             "title": [{"start": 0, "length": 1}],  # the originals' matches are not the fold's: unused
-         }},
-        {"id": 2, "title": "Strasse", "folded_title": "strasse", "description_text": "x", "_matchesPosition": {}},
-    ]}
+    raw = {
+        "hits": [
+            {
+                "id": 1,
+                "title": title,
+                "folded_title": folded_title,
+                "specialty_label": None,
+                "description_text": "Straße",
+                "folded_description_text": "strasse",
+                "_geo": {"lat": 1, "lng": 2},
+                "_matchesPosition": {
+                    # Byte offsets: "strasse" after the Hebrew word and "<b>", and "psych", a prefix.
+                    "folded_title": [
+                        {"start": len("רופא <b>".encode()), "length": 7},
+                        {"start": len("רופא <b>strasse</b> & ".encode()), "length": 5},
+                    ],
+                    "title": [{"start": 0, "length": 1}],  # the originals' matches are not the fold's: unused
+                },
+            },
+            {"id": 2, "title": "Strasse", "folded_title": "strasse", "description_text": "x", "_matchesPosition": {}},
+        ]
+    }
     first, second = response_hits(raw, SearchQuery(text="strasse psych"))
-    assert first.document == {"id": 1, "title": title, "specialty_label": None, "description_text": "Straße",
-                              "_geo": {"lat": 1, "lng": 2}}
-    assert str(first.highlights["title"]) == \
-        "רוֹפֵא &lt;b&gt;<mark>Straße</mark>&lt;/b&gt; &amp; <mark>psychiatry</mark>"
+    assert first.document == {
+        "id": 1,
+        "title": title,
+        "specialty_label": None,
+        "description_text": "Straße",
+        "_geo": {"lat": 1, "lng": 2},
+    }
+    assert str(first.highlights["title"]) == "רוֹפֵא &lt;b&gt;<mark>Straße</mark>&lt;/b&gt; &amp; <mark>psychiatry</mark>"
     assert str(first.highlights["description_text"]) == "<mark>Straße</mark>"
     assert str(first.highlights["specialty_label"]) == ""
     assert str(second.highlights["title"]) == "<mark>Strasse</mark>"  # a word matched in any hit of the page

@@ -18,8 +18,16 @@ def _documents() -> list[dict]:
     languages = [["en"], ["en", "ru"], ["he"], [], ["ru", "fr"], ["en", "fr", "he"]]
     grants = [[], [("negev-grant", 60_000)], [("negev-grant", 60_000), ("galilee-grant", 100_000)]]
     licences = [["israeli_licence"], ["conversion_in_progress"], ["exam_exemption", "israeli_licence"]]
-    return [document(i, f"Position {i}", languages_required=languages[i % 6], grants=grants[i % 3],
-                     licence_requirements=licences[i % 4 % 3]) for i in range(1, 25)]
+    return [
+        document(
+            i,
+            f"Position {i}",
+            languages_required=languages[i % 6],
+            grants=grants[i % 3],
+            licence_requirements=licences[i % 4 % 3],
+        )
+        for i in range(1, 25)
+    ]
 
 
 def _engine(tmp_path) -> EmbeddedEngine:
@@ -60,8 +68,12 @@ def test_facets_are_counted_one_by_one_when_their_combinations_outnumber_the_buc
 def test_documents_without_a_value_are_left_out_of_its_counts(tmp_path):
     engine = EmbeddedEngine(tmp_path / "index", CITY_POINTS)
     engine.configure()
-    engine.upsert([document(1, "Nurse", specialty=None), document(2, "Pediatrician", specialty="pediatrics",
-                                                                  grants=[("negev-grant", 60_000)])])
+    engine.upsert(
+        [
+            document(1, "Nurse", specialty=None),
+            document(2, "Pediatrician", specialty="pediatrics", grants=[("negev-grant", 60_000)]),
+        ]
+    )
     engine.refresh()
     result = engine.search(SearchQuery(now=NOW))
     assert result.total == 2
@@ -73,8 +85,12 @@ def test_documents_without_a_value_are_left_out_of_its_counts(tmp_path):
 def test_a_query_with_too_many_typo_combinations_ranks_by_the_most_typos_of_any_word(tmp_path, monkeypatch):
     engine = EmbeddedEngine(tmp_path / "index", CITY_POINTS)
     engine.configure()
-    engine.upsert([document(1, "Cardiolagy radiolagy oncolagy", specialty=None),  # 1 + 1 + 1: at most 1 per word
-                   document(2, "Cardeolagy radiology oncology", specialty=None)])  # 2 + 0 + 0: 2 in one word
+    engine.upsert(
+        [
+            document(1, "Cardiolagy radiolagy oncolagy", specialty=None),  # 1 + 1 + 1: at most 1 per word
+            document(2, "Cardeolagy radiology oncology", specialty=None),
+        ]
+    )  # 2 + 0 + 0: 2 in one word
     engine.refresh()
     query = SearchQuery(text="cardiology radiology oncology", now=NOW)
     assert [hit.id for hit in engine.search(query).hits] == [2, 1]  # fewer typos in total first
@@ -98,12 +114,19 @@ def _spread_engine(tmp_path, count: int = 200) -> EmbeddedEngine:
     engine = EmbeddedEngine(tmp_path / "index", CITY_POINTS)
     engine.configure()
     origin = CITIES["beersheba"]
-    engine.upsert([
-        document(pk, f"Position {pk}", posted_at=NOW - pk * 3600, salary=(10_000 + pk * 100, None) if pk % 2 == 0 else (None, None),
-                 point=offset_point(origin["lat"], origin["lon"], north_km=pk * 0.5),
-                 employer="late" if pk <= 2 or pk > 140 else "soroka")
-        for pk in range(1, count + 1)
-    ])
+    engine.upsert(
+        [
+            document(
+                pk,
+                f"Position {pk}",
+                posted_at=NOW - pk * 3600,
+                salary=(10_000 + pk * 100, None) if pk % 2 == 0 else (None, None),
+                point=offset_point(origin["lat"], origin["lon"], north_km=pk * 0.5),
+                employer="late" if pk <= 2 or pk > 140 else "soroka",
+            )
+            for pk in range(1, count + 1)
+        ]
+    )
     engine.refresh()
     return engine
 
@@ -127,11 +150,14 @@ def test_a_broad_sorted_search_looks_at_a_window_of_the_index_and_pages_as_a_ful
     used = _windows(monkeypatch)
     origin = CITIES["beersheba"]
     near = Near("beersheba", origin["lat"], origin["lon"])
-    for sort, expected in ((Sort.NEWEST, list(range(1, 201))), (Sort.DISTANCE, list(range(1, 201))),
-                           (Sort.SALARY, list(range(200, 0, -2)))):
+    for sort, expected in (
+        (Sort.NEWEST, list(range(1, 201))),
+        (Sort.DISTANCE, list(range(1, 201))),
+        (Sort.SALARY, list(range(200, 0, -2))),
+    ):
         for page in (1, 2, 3):
             query = SearchQuery(sort=sort, near=near if sort == Sort.DISTANCE else None, page=page, per_page=5, now=NOW)
-            assert [hit.id for hit in engine.search(query).hits] == expected[(page - 1) * 5:page * 5], (sort, page)
+            assert [hit.id for hit in engine.search(query).hits] == expected[(page - 1) * 5 : page * 5], (sort, page)
     assert used and all(used)
 
 

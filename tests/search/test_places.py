@@ -8,28 +8,41 @@ import pytest
 from jobboard.search.places import PlaceNames, quote_city_names
 
 
-@pytest.mark.parametrize(("text", "quoted"), [
-    ("Be'er Sheva", '"be er sheva"'),
-    ("be er sheva", '"be er sheva"'),
-    ("BEER-SHEVA", '"beer sheva"'),
-    ("Be\u2019er Sheba", '"be er sheba"'),
-    ("באר שבע", '"באר שבע"'),
-    ("בְּאֵר שֶׁבַע", '"באר שבע"'),
-    ("pediatrician Be'er Sheva nights", 'pediatrician "be er sheva" nights'),
-    ("Be'er Ya'akov", '"be er ya akov"'),
-    ("Tel Aviv-Yafo cardiology", '"tel aviv yafo" cardiology'),  # the longest name that is spelled
-    ("tel hashomer", '"tel hashomer"'),  # an alias (Ramat Gan)
-], ids=lambda value: value)
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("Be'er Sheva", '"be er sheva"'),
+        ("be er sheva", '"be er sheva"'),
+        ("BEER-SHEVA", '"beer sheva"'),
+        ("Be\u2019er Sheba", '"be er sheba"'),
+        ("באר שבע", '"באר שבע"'),
+        ("בְּאֵר שֶׁבַע", '"באר שבע"'),
+        ("pediatrician Be'er Sheva nights", 'pediatrician "be er sheva" nights'),
+        ("Be'er Ya'akov", '"be er ya akov"'),
+        ("Tel Aviv-Yafo cardiology", '"tel aviv yafo" cardiology'),  # the longest name that is spelled
+        ("tel hashomer", '"tel hashomer"'),  # an alias (Ramat Gan)
+    ],
+    ids=lambda value: value,
+)
 def test_a_vocabulary_city_name_of_several_words_is_quoted_as_a_phrase(text, quoted):
     assert quote_city_names(text) == quoted
 
 
-@pytest.mark.parametrize("text", [
-    "Beersheba", "beersheva", "Haifa", "tel", "be er", "pediatrics", "",
-    '"Be\'er Sheva" nurse',  # already a phrase
-    "-Be'er Sheva",          # "-Be'er" excludes be and er
-    'Be\'er "Sheva',         # a quotation mark between the words
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Beersheba",
+        "beersheva",
+        "Haifa",
+        "tel",
+        "be er",
+        "pediatrics",
+        "",
+        '"Be\'er Sheva" nurse',  # already a phrase
+        "-Be'er Sheva",  # "-Be'er" excludes be and er
+        "Be'er \"Sheva",  # a quotation mark between the words
+    ],
+)
 def test_single_words_phrases_exclusions_and_names_cut_by_a_quotation_mark_stay_as_written(text):
     assert quote_city_names(text) == text
 

@@ -107,8 +107,12 @@ def test_approval_through_the_moderation_page_indexes_after_the_eager_drain(worl
 def test_closing_expiring_and_unpublishing_remove_the_document(world, search_engine):
     closed = publish(world, "Okapi cardiologist one", specialty_slug="cardiology")
     expired = publish(world, "Okapi cardiologist two", specialty_slug="cardiology", site=world.tlv_site)
-    unpublished = publish(world, "Okapi cardiologist three", specialty_slug="cardiology",
-                          description_md="A different text, so no duplicate warning.")
+    unpublished = publish(
+        world,
+        "Okapi cardiologist three",
+        specialty_slug="cardiology",
+        description_md="A different text, so no duplicate warning.",
+    )
     kept = publish(world, "Okapi psychiatrist four", specialty_slug="psychiatry")
     assert search_ids(search_engine, "okapi") == {closed.id, expired.id, unpublished.id, kept.id}
 
@@ -133,8 +137,9 @@ def test_closing_expiring_and_unpublishing_remove_the_document(world, search_eng
 
 def test_an_approved_edit_updates_the_document(world, search_engine):
     posting = publish(world, "Narwhal pediatrician")
-    revision = services.update_posting(posting, world.recruiter,
-                                       content(world.site, title="Walrus pediatrician", salary_max_ils=52_000))
+    revision = services.update_posting(
+        posting, world.recruiter, content(world.site, title="Walrus pediatrician", salary_max_ils=52_000)
+    )
     db.session.commit()
     outbox.drain()
     assert revision.id != posting.id
@@ -155,9 +160,11 @@ def test_an_approved_edit_updates_the_document(world, search_engine):
 def test_an_edit_waiting_for_review_leaves_the_document_as_it_was(world, search_engine):
     posting = publish(world, "Axolotl internist", specialty_slug="internal-medicine")
     before = search_engine.search(SearchQuery(text="axolotl", now=int(utcnow().timestamp()))).hits[0].document
-    services.update_posting(posting, world.recruiter,
-                            content(world.site, title="Axolotl internist", specialty_slug="internal-medicine",
-                                    hebrew_level=5))
+    services.update_posting(
+        posting,
+        world.recruiter,
+        content(world.site, title="Axolotl internist", specialty_slug="internal-medicine", hebrew_level=5),
+    )
     db.session.commit()
     outbox.drain()
     hit = search_engine.search(SearchQuery(text="axolotl", now=int(utcnow().timestamp()))).hits[0]
@@ -277,10 +284,18 @@ def test_a_failed_delete_is_retried_too(world, search_engine, monkeypatch):
 
 
 def _listed_and_unlisted(world):
-    listed = [published(world, title=f"Gecko physician {n}", specialty_slug=s, site=site,
-                        description_md=f"Text number {n} about {s}.")
-              for n, (s, site) in enumerate([("pediatrics", world.site), ("psychiatry", world.site),
-                                             ("cardiology", world.tlv_site)])]
+    listed = [
+        published(
+            world,
+            title=f"Gecko physician {n}",
+            specialty_slug=s,
+            site=site,
+            description_md=f"Text number {n} about {s}.",
+        )
+        for n, (s, site) in enumerate(
+            [("pediatrics", world.site), ("psychiatry", world.site), ("cardiology", world.tlv_site)]
+        )
+    ]
     draft = create(world, title="Gecko draft")
     closed = published(world, title="Gecko closed", specialty_slug="anesthesiology")
     services.close_posting(closed, world.recruiter, CloseReason.FILLED)
@@ -373,8 +388,9 @@ def test_cli_reindex(world, search_engine, runner):
     result = runner.invoke(args=["jobboard", "reindex"])
 
     assert result.exit_code == 0, result.output
-    assert f"Indexed {len(listed)} postings; the index now holds {len(listed)} (database: {len(listed)})." \
-        in result.output
+    assert (
+        f"Indexed {len(listed)} postings; the index now holds {len(listed)} (database: {len(listed)})." in result.output
+    )
     assert indexed(search_engine) == {p.id for p in listed}
 
 

@@ -20,8 +20,10 @@ ACCENTED = " Médecin"  # makes a text non-ASCII, so it takes the word-by-word w
 
 def test_folding_drops_case_and_accents_and_spells_out_letters_without_a_decomposition():
     assert normalise("Médecin PÉDIATRE Me\u0301decin") == "medecin pediatre medecin"
-    assert normalise("Łódź ŁÓDŹ Straße STRAẞE Ørsted Æsculap Œuvre Đakovo Ðorđe") == \
-        "lodz lodz strasse strasse orsted aesculap oeuvre dakovo dorde"
+    assert (
+        normalise("Łódź ŁÓDŹ Straße STRAẞE Ørsted Æsculap Œuvre Đakovo Ðorđe")
+        == "lodz lodz strasse strasse orsted aesculap oeuvre dakovo dorde"
+    )
     assert normalise("Kırıkkale İzmir Þingvellir Garðabær Ħamrun Ŧ") == "kirikkale izmir thingvellir gardabaer hamrun t"
 
 
@@ -53,8 +55,9 @@ def test_ascii_and_other_text_are_marked_alike():
     highlight = Highlighter({"pediatrics", "er", "medecin"})
     text = "ER_pediatrics: Pediatrics-er, superpediatrics 3er er3"
     assert str(highlight(text + ACCENTED)) == str(highlight(text)) + " <mark>Médecin</mark>"
-    assert str(highlight(text)) == ("<mark>ER</mark>_<mark>pediatrics</mark>: <mark>Pediatrics</mark>-<mark>er</mark>, "
-                                    "superpediatrics 3er er3")
+    assert str(highlight(text)) == (
+        "<mark>ER</mark>_<mark>pediatrics</mark>: <mark>Pediatrics</mark>-<mark>er</mark>, superpediatrics 3er er3"
+    )
 
 
 def test_a_crop_shows_a_window_from_a_little_before_the_first_match_in_either_way():
@@ -89,7 +92,7 @@ def test_without_a_match_a_crop_is_the_lead_and_a_short_text_is_kept_whole():
     assert lead_end(text) == len(lead)
     assert str(Highlighter({"absent"})(text, crop=True)) == lead + CROP_MARKER
     assert str(Highlighter({"absent"})(text, crop=True, lead_end_at=len(lead))) == lead + CROP_MARKER
-    assert lead_end(text[:len(lead) + 1]) == len(lead) + 1  # no word after the lead: the text is kept whole
+    assert lead_end(text[: len(lead) + 1]) == len(lead) + 1  # no word after the lead: the text is kept whole
     assert str(Highlighter(set())("a <b>", crop=True)) == "a &lt;b&gt;"
     assert str(Highlighter({"word3"})("word3 ends", crop=True)) == "<mark>word3</mark> ends"
 

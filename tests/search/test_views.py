@@ -41,9 +41,15 @@ def listed(w, title: str, *, site=None, days_ago: int = 1, drain: bool = True, *
     """A published posting put in place directly (status and dates set), synced through the outbox."""
     now = utcnow()
     posting = PostingFactory(
-        org=(site or w.site).org, site=site or w.site, title=title, status=PostingStatus.PUBLISHED,
-        approved_at=now, first_published_at=now - timedelta(days=days_ago), expires_at=now + timedelta(days=30),
-        description_md=fields.pop("description_md", "A position in a friendly team."), **fields,
+        org=(site or w.site).org,
+        site=site or w.site,
+        title=title,
+        status=PostingStatus.PUBLISHED,
+        approved_at=now,
+        first_published_at=now - timedelta(days=days_ago),
+        expires_at=now + timedelta(days=30),
+        description_md=fields.pop("description_md", "A position in a friendly team."),
+        **fields,
     )
     outbox.enqueue(SEARCH_SYNC, {"posting_id": posting.id})
     if drain:
@@ -66,12 +72,18 @@ def tree(response):
 
 def hit_ids(response) -> list[int]:
     """The postings shown as search hits, in order."""
-    return [int(m) for m in re.findall(r'<h2 class="h5 card-title mb-1"><a href="/jobs/(\d+)-', response.get_data(as_text=True))]
+    return [
+        int(m)
+        for m in re.findall(r'<h2 class="h5 card-title mb-1"><a href="/jobs/(\d+)-', response.get_data(as_text=True))
+    ]
 
 
 def notices(response) -> list[str]:
-    return ["".join(el.itertext()).strip() for el in tree(response).iter("div")
-            if "alert-secondary" in (el.get("class") or "")]
+    return [
+        "".join(el.itertext()).strip()
+        for el in tree(response).iter("div")
+        if "alert-secondary" in (el.get("class") or "")
+    ]
 
 
 def facet_counts(response, param: str) -> dict[str, int]:
@@ -109,22 +121,36 @@ def form_query(response) -> list[tuple[str, str]]:
 
 
 def total_shown(response) -> str:
-    return re.search(r'<p class="text-body-secondary mb-2">\s*([^<]+?)\s*</p>', response.get_data(as_text=True)).group(1)
+    return re.search(r'<p class="text-body-secondary mb-2">\s*([^<]+?)\s*</p>', response.get_data(as_text=True)).group(
+        1
+    )
 
 
 # --- state in the URL ------------------------------------------------------------------------------
 
 
 def test_the_query_string_round_trips_through_the_page(world, search_engine, client):
-    ward = [listed(world, f"Pediatrician ward {n}", days_ago=n + 1, salary_min_ils=30_000 + n, drain=False)
-            for n in range(25)]
+    ward = [
+        listed(world, f"Pediatrician ward {n}", days_ago=n + 1, salary_min_ils=30_000 + n, drain=False)
+        for n in range(25)
+    ]
     listed(world, "Pediatrician in Tel Aviv", site=world.tlv_site, drain=False)
     listed(world, "Psychiatrist", specialty_slug="psychiatry", drain=False)
     sync_all()
 
-    url = "/jobs?" + urlencode([("q", "pediatrician"), ("region", "negev"), ("specialty", "pediatrics"),
-                                ("periphery", "1"), ("min_salary", "30005"), ("hebrew", "4"), ("city", "beersheba"),
-                                ("km", "50"), ("sort", "newest")])
+    url = "/jobs?" + urlencode(
+        [
+            ("q", "pediatrician"),
+            ("region", "negev"),
+            ("specialty", "pediatrics"),
+            ("periphery", "1"),
+            ("min_salary", "30005"),
+            ("hebrew", "4"),
+            ("city", "beersheba"),
+            ("km", "50"),
+            ("sort", "newest"),
+        ]
+    )
     first = client.get(url)
     assert first.status_code == 200
     assert notices(first) == []
@@ -134,9 +160,19 @@ def test_the_query_string_round_trips_through_the_page(world, search_engine, cli
 
     # The form shows the state back; submitting it reproduces the page.
     sent = form_query(first)
-    assert sorted(sent) == sorted([("q", "pediatrician"), ("region", "negev"), ("specialty", "pediatrics"),
-                                   ("periphery", "1"), ("min_salary", "30005"), ("hebrew", "4"),
-                                   ("city", "beersheba"), ("km", "50"), ("sort", "newest")])
+    assert sorted(sent) == sorted(
+        [
+            ("q", "pediatrician"),
+            ("region", "negev"),
+            ("specialty", "pediatrics"),
+            ("periphery", "1"),
+            ("min_salary", "30005"),
+            ("hebrew", "4"),
+            ("city", "beersheba"),
+            ("km", "50"),
+            ("sort", "newest"),
+        ]
+    )
     again = client.get("/jobs?" + urlencode(sent))
     assert hit_ids(again) == shown
     assert form_query(again) == sent
@@ -173,8 +209,10 @@ def test_clearing_the_filters_keeps_only_the_text(world, search_engine, client):
 
 def test_facets_narrow_the_results_and_show_counts(world, search_engine, client):
     negev = [listed(world, f"Anesthesiologist {n}", specialty_slug="anesthesiology", drain=False) for n in range(3)]
-    center = [listed(world, f"Anesthesiologist TA {n}", site=world.tlv_site, specialty_slug="anesthesiology",
-                     drain=False) for n in range(2)]
+    center = [
+        listed(world, f"Anesthesiologist TA {n}", site=world.tlv_site, specialty_slug="anesthesiology", drain=False)
+        for n in range(2)
+    ]
     cardio = listed(world, "Cardiologist", site=world.tlv_site, specialty_slug="cardiology", drain=False)
     sync_all()
 
@@ -229,8 +267,10 @@ def test_the_address_pushed_after_an_htmx_search_is_the_search_without_empty_fie
     assert fragment.headers["HX-Push-Url"] == "/jobs?q=urologist&region=negev"
     page = client.get(f"/jobs?{sent}")
     assert "HX-Push-Url" not in page.headers  # a whole page is at the address it was asked for
-    assert client.get("/jobs?region=negev&page=2&sort=salary", headers={"HX-Request": "true"}).headers[
-        "HX-Push-Url"] == "/jobs?region=negev&sort=salary&page=2"
+    assert (
+        client.get("/jobs?region=negev&page=2&sort=salary", headers={"HX-Request": "true"}).headers["HX-Push-Url"]
+        == "/jobs?region=negev&sort=salary&page=2"
+    )
 
 
 def test_the_results_fragment_needs_nothing_from_the_context_processors(app):
@@ -261,26 +301,30 @@ def test_a_history_restore_request_gets_the_whole_page(world, search_engine, cli
 # --- hostile and malformed parameters ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("query", "expected_notice"), [
-    ("colour=blue", "Ignored an unknown filter “colour”."),
-    ("region=atlantis", "Ignored an unknown region “atlantis”."),
-    ("page=abc", "Ignored the page number: “abc” is not a whole number."),
-    ("page=-5", "Ignored the page number: it must be between 1 and 50."),
-    ("page=99999999999999999999999999", "Ignored the page number: it must be between 1 and 50."),
-    ("min_salary=1e309", "Ignored the minimum salary: “1e309” is not a whole number."),
-    ("min_salary=NaN", "Ignored the minimum salary: “NaN” is not a whole number."),
-    ("min_salary=-inf", "Ignored the minimum salary: “-inf” is not a whole number."),
-    ("min_salary=99999999999999999999999999999", "Ignored the minimum salary: it must be between 0 and 1,000,000."),
-    ("hebrew=7", "Ignored the Hebrew level: it must be between 0 and 6."),
-    ("km=0&city=beersheba", "Ignored the distance: it must be between 1 and 500."),
-    ("city=gotham", "Ignored an unknown city “gotham”."),
-    ("sort=price", "Ignored an unknown order “price”."),
-    ("sort=distance", "Choose a city to sort by distance."),
-    ("q=geriatrician+" + "x" * 10_000, "The search text was cut to 200 characters."),
-    ("region=neg%00ev", "Ignored an unknown region “neg\x00ev”."),
-    ("employer=%00", "Ignored an unknown employer “\x00”."),
-    ("%3Cscript%3E=1", "Ignored an unknown filter “<script>”."),
-], ids=lambda value: value[:40] if isinstance(value, str) else None)
+@pytest.mark.parametrize(
+    ("query", "expected_notice"),
+    [
+        ("colour=blue", "Ignored an unknown filter “colour”."),
+        ("region=atlantis", "Ignored an unknown region “atlantis”."),
+        ("page=abc", "Ignored the page number: “abc” is not a whole number."),
+        ("page=-5", "Ignored the page number: it must be between 1 and 50."),
+        ("page=99999999999999999999999999", "Ignored the page number: it must be between 1 and 50."),
+        ("min_salary=1e309", "Ignored the minimum salary: “1e309” is not a whole number."),
+        ("min_salary=NaN", "Ignored the minimum salary: “NaN” is not a whole number."),
+        ("min_salary=-inf", "Ignored the minimum salary: “-inf” is not a whole number."),
+        ("min_salary=99999999999999999999999999999", "Ignored the minimum salary: it must be between 0 and 1,000,000."),
+        ("hebrew=7", "Ignored the Hebrew level: it must be between 0 and 6."),
+        ("km=0&city=beersheba", "Ignored the distance: it must be between 1 and 500."),
+        ("city=gotham", "Ignored an unknown city “gotham”."),
+        ("sort=price", "Ignored an unknown order “price”."),
+        ("sort=distance", "Choose a city to sort by distance."),
+        ("q=geriatrician+" + "x" * 10_000, "The search text was cut to 200 characters."),
+        ("region=neg%00ev", "Ignored an unknown region “neg\x00ev”."),
+        ("employer=%00", "Ignored an unknown employer “\x00”."),
+        ("%3Cscript%3E=1", "Ignored an unknown filter “<script>”."),
+    ],
+    ids=lambda value: value[:40] if isinstance(value, str) else None,
+)
 def test_malformed_parameters_give_the_page_with_a_notice(world, search_engine, client, query, expected_notice):
     posting = listed(world, "Geriatrician", specialty_slug="geriatrics")
     response = client.get("/jobs?" + query)
@@ -293,11 +337,24 @@ def test_malformed_parameters_give_the_page_with_a_notice(world, search_engine, 
 def test_parameters_never_cause_a_server_error(world, search_engine, client):
     listed(world, "Geriatrician", specialty_slug="geriatrics")
     queries = [
-        "q=%00%00geri%00atrician", "q=geriatrician&q=cardiology", "page=1&page=2&page=abc", "min_salary=&hebrew=",
-        "city=beersheba&city=haifa&km=10&km=abc", "sort=newest&sort=bogus", "q=" + "%E2%80%AE" * 300,
-        "q=%22%5C%27%3B--", "q=a%22+OR+employer+%3D+5", "region=" + "x" * 5000, "periphery=yes",
-        "q=" + "+".join(["word"] * 500), "min_salary=%00", "page=%00", "city=%00", "km=1e3&city=beersheba",
-        "specialty=pediatrics&specialty=pediatrics&specialty=pediatrics", "hebrew=%EF%BC%93",
+        "q=%00%00geri%00atrician",
+        "q=geriatrician&q=cardiology",
+        "page=1&page=2&page=abc",
+        "min_salary=&hebrew=",
+        "city=beersheba&city=haifa&km=10&km=abc",
+        "sort=newest&sort=bogus",
+        "q=" + "%E2%80%AE" * 300,
+        "q=%22%5C%27%3B--",
+        "q=a%22+OR+employer+%3D+5",
+        "region=" + "x" * 5000,
+        "periphery=yes",
+        "q=" + "+".join(["word"] * 500),
+        "min_salary=%00",
+        "page=%00",
+        "city=%00",
+        "km=1e3&city=beersheba",
+        "specialty=pediatrics&specialty=pediatrics&specialty=pediatrics",
+        "hebrew=%EF%BC%93",
     ]
     for query in queries:
         response = client.get("/jobs?" + query)
@@ -315,8 +372,16 @@ def test_nul_bytes_are_dropped_from_the_text_and_the_first_single_value_wins(wor
 
 
 def test_notices_and_the_search_text_are_escaped(world, search_engine, client):
-    response = client.get("/jobs?" + urlencode({"<img src=x onerror=alert(1)>": "1", "q": "<script>alert(1)</script>",
-                                                "region": '"><script>alert(2)</script>'}))
+    response = client.get(
+        "/jobs?"
+        + urlencode(
+            {
+                "<img src=x onerror=alert(1)>": "1",
+                "q": "<script>alert(1)</script>",
+                "region": '"><script>alert(2)</script>',
+            }
+        )
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<script>alert" not in body and "<img src=x" not in body
@@ -327,8 +392,9 @@ def test_notices_and_the_search_text_are_escaped(world, search_engine, client):
 
 
 def test_only_published_unexpired_postings_of_verified_employers_are_ever_found(world, search_engine, client):
-    visible = published(world, title="Marmoset visible", specialty_slug="cardiology",
-                        description_md="Visible marmoset text.")
+    visible = published(
+        world, title="Marmoset visible", specialty_slug="cardiology", description_md="Visible marmoset text."
+    )
     draft = create(world, title="Marmoset draft", specialty_slug="neurology")
     pending = submitted(world, title="Marmoset pending", specialty_slug="urology")
     rejected = submitted(world, title="Marmoset rejected", specialty_slug="psychiatry")
@@ -340,21 +406,38 @@ def test_only_published_unexpired_postings_of_verified_employers_are_ever_found(
     # Listed when indexed; its expiry date passes before the worker has expired it.
     expiring = published(world, title="Marmoset expiring", specialty_slug="hematology", duration_days=7)
     suspended_site = SiteFactory(org=world.other, city_slug="haifa", lat=32.79, lon=34.99)
-    of_suspended = services.create_posting(world.other, world.other_recruiter,
-                                           _content(suspended_site, "Marmoset suspended", "oncology"))
+    of_suspended = services.create_posting(
+        world.other, world.other_recruiter, _content(suspended_site, "Marmoset suspended", "oncology")
+    )
     services.submit(of_suspended, world.other_recruiter)
     reviewing.approve(of_suspended, world.admin)
     sync_all()
     suspend_org(world.admin, world.other, "Fraud.")
     sync_all()
     hidden = [draft, pending, rejected, closed, unpublished, expiring, of_suspended]
-    hidden_specialties = ["neurology", "urology", "psychiatry", "geriatrics", "dermatology-and-venereology",
-                          "hematology", "oncology"]
+    hidden_specialties = [
+        "neurology",
+        "urology",
+        "psychiatry",
+        "geriatrics",
+        "dermatology-and-venereology",
+        "hematology",
+        "oncology",
+    ]
 
     with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
-        for query in ("/jobs", "/jobs?q=marmoset", "/jobs?q=marmoset&sort=newest", "/jobs?sort=salary",
-                      "/jobs?q=marmoset+expiring", "/jobs?q=marmoset+suspended", "/jobs?specialty=hematology",
-                      "/jobs?region=haifa", "/jobs?q=marmoset", "/jobs?q=marmoset&page=1"):
+        for query in (
+            "/jobs",
+            "/jobs?q=marmoset",
+            "/jobs?q=marmoset&sort=newest",
+            "/jobs?sort=salary",
+            "/jobs?q=marmoset+expiring",
+            "/jobs?q=marmoset+suspended",
+            "/jobs?specialty=hematology",
+            "/jobs?region=haifa",
+            "/jobs?q=marmoset",
+            "/jobs?q=marmoset&page=1",
+        ):
             opened = "open=specialty&open=employer"  # every group whose counts are checked below
             response = client.get(f"{query}&{opened}" if "?" in query else f"{query}?{opened}")
             body = response.get_data(as_text=True)
@@ -392,8 +475,10 @@ def test_an_empty_result_suggests_removing_a_filter_with_its_count(world, search
     assert hit_ids(response) == []
     assert "No positions match." in body
     suggestions = re.findall(r'<li><a href="([^"]+)">([^<]+)</a> \((\d+) positions?\)</li>', body)
-    assert [(label, int(count)) for _href, label, count in suggestions] == [("Region: Center", 2),
-                                                                            ("Specialty: Pediatrics", 1)]
+    assert [(label, int(count)) for _href, label, count in suggestions] == [
+        ("Region: Center", 2),
+        ("Specialty: Pediatrics", 1),
+    ]
     follow = client.get(suggestions[0][0].replace("&amp;", "&"))
     assert len(hit_ids(follow)) == 2
     assert "specialty=pediatrics" in suggestions[0][0] and "region" not in suggestions[0][0]
@@ -435,8 +520,9 @@ def test_facet_labels_are_escaped(world, search_engine, client):
 # --- the engine failing ----------------------------------------------------------------------------
 
 
-def test_the_engine_failing_gives_a_limited_database_search_and_trips_the_breaker(world, search_engine, client,
-                                                                                   monkeypatch):
+def test_the_engine_failing_gives_a_limited_database_search_and_trips_the_breaker(
+    world, search_engine, client, monkeypatch
+):
     matching = listed(world, "Pulmonologist day unit", specialty_slug="pulmonology", drain=False)
     other = listed(world, "Rheumatologist", specialty_slug="rheumatology", drain=False)
     sync_all()
@@ -496,15 +582,19 @@ def test_the_page_costs_a_constant_number_of_sql_statements(world, search_engine
         return len(seen), len(hit_ids(response))
 
     for n in range(5):
-        listed(world, f"Ophthalmologist {n}", specialty_slug="ophthalmology", drain=False,
-               grants=[], languages=[])
+        listed(world, f"Ophthalmologist {n}", specialty_slug="ophthalmology", drain=False, grants=[], languages=[])
     sync_all()
     few, few_hits = statements_for("/jobs?q=ophthalmologist")
     few_page, _ = statements_for("/jobs")
 
     for n in range(5, 40):
-        listed(world, f"Ophthalmologist {n}", specialty_slug="ophthalmology", drain=False,
-               site=world.tlv_site if n % 2 else world.site)
+        listed(
+            world,
+            f"Ophthalmologist {n}",
+            specialty_slug="ophthalmology",
+            drain=False,
+            site=world.tlv_site if n % 2 else world.site,
+        )
     sync_all()
     many, many_hits = statements_for("/jobs?q=ophthalmologist")
     many_page, _ = statements_for("/jobs")
@@ -514,8 +604,9 @@ def test_the_page_costs_a_constant_number_of_sql_statements(world, search_engine
     assert many_page == few_page
 
 
-def test_the_database_fallback_also_costs_a_constant_number_of_sql_statements(world, search_engine, client,
-                                                                              monkeypatch):
+def test_the_database_fallback_also_costs_a_constant_number_of_sql_statements(
+    world, search_engine, client, monkeypatch
+):
     monkeypatch.setattr(search_engine, "search", lambda query: (_ for _ in ()).throw(EngineUnavailable("down")))
 
     def statements_for(url: str) -> tuple[int, str]:
@@ -533,8 +624,14 @@ def test_the_database_fallback_also_costs_a_constant_number_of_sql_statements(wo
     few, body = statements_for("/jobs?q=hepatologist")
     assert body.count("Hepatologist ") == 3
     for n in range(3, 25):
-        listed(world, f"Hepatologist {n}", specialty_slug="gastroenterology", grants=[grant], drain=False,
-               site=world.tlv_site if n % 2 else world.site)
+        listed(
+            world,
+            f"Hepatologist {n}",
+            specialty_slug="gastroenterology",
+            grants=[grant],
+            drain=False,
+            site=world.tlv_site if n % 2 else world.site,
+        )
     sync_all()
     many, body = statements_for("/jobs?q=hepatologist")
     assert body.count("Hepatologist ") == 20
@@ -543,12 +640,15 @@ def test_the_database_fallback_also_costs_a_constant_number_of_sql_statements(wo
 
 def test_a_city_orders_by_distance_and_shows_it(world, search_engine, client):
     near = listed(world, "Dermatologist near", specialty_slug="dermatology-and-venereology", drain=False)
-    far = listed(world, "Dermatologist far", site=world.tlv_site, specialty_slug="dermatology-and-venereology",
-                 drain=False)
+    far = listed(
+        world, "Dermatologist far", site=world.tlv_site, specialty_slug="dermatology-and-venereology", drain=False
+    )
     sync_all()
     body = client.get("/jobs?q=dermatologist&city=tel-aviv&sort=distance").get_data(as_text=True)
     assert hit_ids(client.get("/jobs?q=dermatologist&city=tel-aviv&sort=distance")) == [far.id, near.id]
-    assert re.search(r"&middot; [01] km</span>", body) and re.search(r"&middot; 9\d km</span>", body)  # the site is 0.6 km out
+    assert re.search(r"&middot; [01] km</span>", body) and re.search(
+        r"&middot; 9\d km</span>", body
+    )  # the site is 0.6 km out
     assert hit_ids(client.get("/jobs?q=dermatologist&city=tel-aviv&km=25")) == [far.id]
 
 
@@ -569,8 +669,18 @@ def test_a_city_the_engine_cannot_measure_from_is_a_bad_request_not_a_server_err
     # A city added to the vocabulary after the engine was built has no distance fields in it
     # (the embedded engine needs a restart and a reindex); the engine refuses the query.
     listed(world, "Neurologist", specialty_slug="neurology")
-    db.session.add(City(slug="new-town", name="New Town", name_he="עיר חדשה", region_slug="negev", lat=31.1, lon=34.9,
-                        is_periphery=True, aliases=[]))
+    db.session.add(
+        City(
+            slug="new-town",
+            name="New Town",
+            name_he="עיר חדשה",
+            region_slug="negev",
+            lat=31.1,
+            lon=34.9,
+            is_periphery=True,
+            aliases=[],
+        )
+    )
     db.session.commit()
     response = client.get("/jobs?q=neurologist&city=new-town&km=25")
     if search_engine.name == "embedded":

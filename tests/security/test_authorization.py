@@ -60,8 +60,17 @@ from tests.statements import recorded_statements
 
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)  # a statement that changes rows
 CLASSES = {"public", "user", "doctor", "admin", "member:viewer", "member:recruiter", "member:owner"}
-PERSONAS = ("anonymous", "doctor", "applicant", "viewer_a", "recruiter_a", "owner_a", "owner_b", "admin_password_only",
-            "admin")
+PERSONAS = (
+    "anonymous",
+    "doctor",
+    "applicant",
+    "viewer_a",
+    "recruiter_a",
+    "owner_a",
+    "owner_b",
+    "admin_password_only",
+    "admin",
+)
 ROLE_OF = {"viewer_a": Role.VIEWER, "recruiter_a": Role.RECRUITER, "owner_a": Role.OWNER}
 # A's owner, visiting while tenant A has this standing (a test of their own: each acts alone).
 TENANT_A_STATUS = {"owner_a_suspended": OrgStatus.SUSPENDED, "owner_a_pending": OrgStatus.PENDING}
@@ -72,14 +81,24 @@ DOCTOR_OBJECT_ARGS = {"cv_id", "booking_id", "application_id"}
 # Answers with a redirect to the sign-in page when no sign-in is under way.
 SIGN_IN_STEPS = {"accounts.two_factor"}
 # Public pages a signed-in visitor of this kind may not use (403 names the reason).
-REFUSED = {("orgs.register", "doctor"), ("orgs.register", "applicant"),
-           # booking needs a complete profile (or an invitation): a business rule, not a secret
-           ("fairs.book", "doctor")}
+REFUSED = {
+    ("orgs.register", "doctor"),
+    ("orgs.register", "applicant"),
+    # booking needs a complete profile (or an invitation): a business rule, not a secret
+    ("fairs.book", "doctor"),
+}
 # Arguments naming public objects: not tenant data, so not hidden from other tenants.
 PUBLIC_OBJECT_ARGS = {"fair_id", "fair_slug", "action"}
-TOKEN_ENDPOINTS = {"accounts.confirm_email", "accounts.confirm_email_change", "accounts.reset_password",
-                   "jobs.renew_from_mail", "orgs.accept_invitation", "alerts.confirm", "alerts.unsubscribe",
-                   "accounts.admin_two_factor_setup"}
+TOKEN_ENDPOINTS = {
+    "accounts.confirm_email",
+    "accounts.confirm_email_change",
+    "accounts.reset_password",
+    "jobs.renew_from_mail",
+    "orgs.accept_invitation",
+    "alerts.confirm",
+    "alerts.unsubscribe",
+    "accounts.admin_two_factor_setup",
+}
 # Routes whose <action> takes other words than the default.
 ACTIONS = {"alerts.change": "pause"}
 # The answer of a member whose role is too low (a 403 of its own: not the suspension, not a rule).
@@ -92,8 +111,15 @@ NOWHERE = 2**31 - 1
 #   organisation, never globally);
 # - ids that exist nowhere: whoever would be answered if they did (``NOWHERE_VISITOR``).
 ELSEWHERE = ("unknown_org", "ids_of_a_under_b", "ids_of_nothing")
-NOWHERE_VISITOR = {"public": "anonymous", "user": "applicant", "doctor": "applicant", "admin": "admin",
-                   "member:viewer": "owner_a", "member:recruiter": "owner_a", "member:owner": "owner_a"}
+NOWHERE_VISITOR = {
+    "public": "anonymous",
+    "user": "applicant",
+    "doctor": "applicant",
+    "admin": "admin",
+    "member:viewer": "owner_a",
+    "member:recruiter": "owner_a",
+    "member:owner": "owner_a",
+}
 
 
 def routes(app: Flask) -> list[tuple[str, str, str]]:
@@ -109,8 +135,11 @@ def routes(app: Flask) -> list[tuple[str, str, str]]:
 
 
 def test_every_route_has_an_access_class(app):
-    unclassified = [endpoint for endpoint, _rule, _method in routes(app)
-                    if getattr(app.view_functions[endpoint], "access_class", None) not in CLASSES]
+    unclassified = [
+        endpoint
+        for endpoint, _rule, _method in routes(app)
+        if getattr(app.view_functions[endpoint], "access_class", None) not in CLASSES
+    ]
     assert unclassified == [], f"routes without an access class: {sorted(set(unclassified))}"
 
 
@@ -155,12 +184,23 @@ def build_world() -> World:
     posting_b = PostingFactory(org=org_b, site=site_b)
 
     applicant = DoctorFactory()
-    profiles.save_profile(applicant, profiles.ProfileFields(
-        profession_slug="physician", specialty_slug="pediatrics", seniority=Seniority.SPECIALIST, years_experience=5,
-        training_country="FR", residence_country="FR", licence_status=LicenceStatus.FILE_SUBMITTED,
-        hebrew_level=HebrewLevel.B1, move_month=utcnow().date().replace(day=1), open_to_periphery=True,
-        summary="", phone=None,
-    ))
+    profiles.save_profile(
+        applicant,
+        profiles.ProfileFields(
+            profession_slug="physician",
+            specialty_slug="pediatrics",
+            seniority=Seniority.SPECIALIST,
+            years_experience=5,
+            training_country="FR",
+            residence_country="FR",
+            licence_status=LicenceStatus.FILE_SUBMITTED,
+            hebrew_level=HebrewLevel.B1,
+            move_month=utcnow().date().replace(day=1),
+            open_to_periphery=True,
+            summary="",
+            phone=None,
+        ),
+    )
     cv = cvs.upload_cv(applicant, "cv.pdf", pdf_bytes())
     application = applying.apply(applicant, posting, cv, "Hello")
     pipeline.move(application, members["recruiter_a"].user, Stage.INTERVIEW)
@@ -168,40 +208,93 @@ def build_world() -> World:
 
     now = utcnow()
     day = (now + timedelta(days=30)).date()
-    fair = organising.save_fair(admin, organising.FairFields(
-        name="MedEx Test", city="London", country="GB", venue="Hall", address="", time_zone="Europe/London",
-        starts_on=day, ends_on=day, opens_at=time(9), closes_at=time(17),
-        booking_opens_at=now - timedelta(days=1), booking_closes_at=datetime.combine(day, time(8)).astimezone(),
-    ))
+    fair = organising.save_fair(
+        admin,
+        organising.FairFields(
+            name="MedEx Test",
+            city="London",
+            country="GB",
+            venue="Hall",
+            address="",
+            time_zone="Europe/London",
+            starts_on=day,
+            ends_on=day,
+            opens_at=time(9),
+            closes_at=time(17),
+            booking_opens_at=now - timedelta(days=1),
+            booking_closes_at=datetime.combine(day, time(8)).astimezone(),
+        ),
+    )
     organising.publish_fair(admin, fair)
-    registration = registrations.register(org_a, admin, fair, tables=[("Table 1", "")], mode=BookingMode.OPEN,
-                                  profession_slug=None)
-    registrations.generate_slots(registration.tables[0], admin, day=day, start=time(10), end=time(11), minutes=20,
-                         breaks=[], posting=None, video_link=None)
+    registration = registrations.register(
+        org_a, admin, fair, tables=[("Table 1", "")], mode=BookingMode.OPEN, profession_slug=None
+    )
+    registrations.generate_slots(
+        registration.tables[0],
+        admin,
+        day=day,
+        start=time(10),
+        end=time(11),
+        minutes=20,
+        breaks=[],
+        posting=None,
+        video_link=None,
+    )
     slots = list(db.session.scalars(select(Slot).where(Slot.fair_id == fair.id).order_by(Slot.starts_at)))
     booking = interviews.book(applicant, slots[0].id, members["recruiter_a"].user, application=application)
-    alert = alerts.create_alert(user=applicant, email=None, name="Negev", query_string="region=negev",
-                                frequency=Frequency.DAILY)
+    alert = alerts.create_alert(
+        user=applicant, email=None, name="Negev", query_string="region=negev", frequency=Frequency.DAILY
+    )
     dead = OutboxMessage(kind="mail.send", payload={}, status=OutboxStatus.DEAD, attempts=10)
     db.session.add(dead)
     db.session.commit()
     outbox.drain()  # what building queued is delivered: a visit that writes anything wrote it itself
 
     values = {
-        "org_a_id": org_a.id, "org_slug": org_a.slug, "posting_id": posting.id, "slug": posting.slug, "site_id": site_a.id,
-        "membership_id": members["viewer_a"].id, "invitation_id": invitation.id, "application_id": application.id,
-        "cv_id": cv.id, "booking_id": booking.id, "slot_id": slots[1].id, "fair_id": fair.id, "fair_slug": fair.slug,
-        "org_id": org_a.id, "grant_id": db.session.scalar(select(func.min(jobs.GrantProgram.id))),
-        "message_id": dead.id, "token": "not-a-valid-token", "action": "block", "alert_id": alert.id,
+        "org_a_id": org_a.id,
+        "org_slug": org_a.slug,
+        "posting_id": posting.id,
+        "slug": posting.slug,
+        "site_id": site_a.id,
+        "membership_id": members["viewer_a"].id,
+        "invitation_id": invitation.id,
+        "application_id": application.id,
+        "cv_id": cv.id,
+        "booking_id": booking.id,
+        "slot_id": slots[1].id,
+        "fair_id": fair.id,
+        "fair_slug": fair.slug,
+        "org_id": org_a.id,
+        "grant_id": db.session.scalar(select(func.min(jobs.GrantProgram.id))),
+        "message_id": dead.id,
+        "token": "not-a-valid-token",
+        "action": "block",
+        "alert_id": alert.id,
     }
-    other = dict(values, org_slug=org_b.slug, posting_id=posting_b.id, site_id=site_b.id,
-                 membership_id=owner_b.id, org_id=org_b.id)
+    other = dict(
+        values,
+        org_slug=org_b.slug,
+        posting_id=posting_b.id,
+        site_id=site_b.id,
+        membership_id=owner_b.id,
+        org_id=org_b.id,
+    )
     users = {name: membership.user for name, membership in members.items()}
-    users.update(anonymous=None, doctor=DoctorFactory(), applicant=applicant, owner_b=owner_b.user, admin=admin,
-                 admin_password_only=AdminFactory(totp_secret=None))
+    users.update(
+        anonymous=None,
+        doctor=DoctorFactory(),
+        applicant=applicant,
+        owner_b=owner_b.user,
+        admin=admin,
+        admin_password_only=AdminFactory(totp_secret=None),
+    )
     db.session.commit()
-    return World(users={name: Persona(user.id, user.get_id()) if user else None for name, user in users.items()},
-                 values=values, other_values=other, private={org_a.name: None, applicant.full_name: "applicant"})
+    return World(
+        users={name: Persona(user.id, user.get_id()) if user else None for name, user in users.items()},
+        values=values,
+        other_values=other,
+        private={org_a.name: None, applicant.full_name: "applicant"},
+    )
 
 
 @dataclass(frozen=True)
@@ -282,8 +375,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             from jobboard import create_app
 
             probe = create_app({"JOBBOARD_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
-            chosen = [r for r in routes(probe)
-                      if name == "route" or probe.view_functions[r[0]].access_class.startswith("member:")]
+            chosen = [
+                r
+                for r in routes(probe)
+                if name == "route" or probe.view_functions[r[0]].access_class.startswith("member:")
+            ]
             metafunc.parametrize(name, chosen, ids=[f"{m} {e}:{r}" for e, r, m in chosen])
 
 
@@ -307,16 +403,25 @@ def test_each_visitor_gets_the_expected_answer(app, client, login, db_session, w
 
 
 @pytest.mark.parametrize("persona", TENANT_A_STATUS)
-def test_a_suspended_or_pending_tenants_owner_gets_the_expected_answer(app, client, login, db_session, world,
-                                                                       member_route, persona):
+def test_a_suspended_or_pending_tenants_owner_gets_the_expected_answer(
+    app, client, login, db_session, world, member_route, persona
+):
     org = db.session.get(Organization, world.values["org_a_id"])
     org.status = TENANT_A_STATUS[persona]
     db.session.commit()
     check_visit(app, client, login, world, member_route, persona, as_user=world.users["owner_a"])
 
 
-def check_visit(app: Flask, client: object, login: object, world: World, route: tuple[str, str, str],
-                persona: str, *, as_user: Persona | None = None) -> None:
+def check_visit(
+    app: Flask,
+    client: object,
+    login: object,
+    world: World,
+    route: tuple[str, str, str],
+    persona: str,
+    *,
+    as_user: Persona | None = None,
+) -> None:
     """The persona's answer on the route, a GET also as htmx."""
     endpoint, rule, method = route
     access = app.view_functions[endpoint].access_class
@@ -327,8 +432,17 @@ def check_visit(app: Flask, client: object, login: object, world: World, route: 
         check_answer(app, client, world, method, url, headers, access, persona, want)
 
 
-def check_answer(app: Flask, client: object, world: World, method: str, url: str, headers: dict[str, str],
-                 access: str, persona: str, want: str) -> None:
+def check_answer(
+    app: Flask,
+    client: object,
+    world: World,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    access: str,
+    persona: str,
+    want: str,
+) -> None:
     """One request's answer; a refusal writes nothing, stores or removes no file, and when it is a
     404 for someone outside tenant A, shows nothing of A."""
     files = stored_files(app) if want != "answered" else set()
@@ -355,14 +469,23 @@ def elsewhere(app: Flask, world: World, case: str) -> list[tuple[str, str, str, 
         ids = set(re.findall(r"<int:(\w+)>", rule))
         tenant_ids = ids - PUBLIC_OBJECT_ARGS
         if case == "unknown_org" and access.startswith("member:"):
-            found.append((endpoint, rule, method, dict(world.values, org_slug="no-such-org"),
-                          ("viewer_a", "recruiter_a", "owner_a", "owner_b")))
+            found.append(
+                (
+                    endpoint,
+                    rule,
+                    method,
+                    dict(world.values, org_slug="no-such-org"),
+                    ("viewer_a", "recruiter_a", "owner_a", "owner_b"),
+                )
+            )
         elif case == "ids_of_a_under_b" and access.startswith("member:") and tenant_ids:
-            found.append((endpoint, rule, method, dict(world.values, org_slug=world.other_values["org_slug"]),
-                          ("owner_b",)))
+            found.append(
+                (endpoint, rule, method, dict(world.values, org_slug=world.other_values["org_slug"]), ("owner_b",))
+            )
         elif case == "ids_of_nothing" and ids:
-            found.append((endpoint, rule, method, dict(world.values, **dict.fromkeys(ids, NOWHERE)),
-                          (NOWHERE_VISITOR[access],)))
+            found.append(
+                (endpoint, rule, method, dict(world.values, **dict.fromkeys(ids, NOWHERE)), (NOWHERE_VISITOR[access],))
+            )
     return found
 
 
@@ -373,6 +496,15 @@ def test_an_address_leading_to_none_of_the_tenants_objects_is_not_found(app, cli
         login(world.users[persona])
         for endpoint, rule, method, values, visitors in visits:
             if persona in visitors:
-                check_answer(app, client, world, method, _url(app, endpoint, rule, values), {},
-                             app.view_functions[endpoint].access_class, persona, "not_found")
+                check_answer(
+                    app,
+                    client,
+                    world,
+                    method,
+                    _url(app, endpoint, rule, values),
+                    {},
+                    app.view_functions[endpoint].access_class,
+                    persona,
+                    "not_found",
+                )
     assert len(visits) > {"unknown_org": 40, "ids_of_a_under_b": 20, "ids_of_nothing": 50}[case]

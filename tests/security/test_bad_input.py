@@ -94,11 +94,14 @@ def world(app: Flask) -> authz.World:
         applicant = db.session.get(User, built.users["applicant"].id)
         built.values["tokens"] = {
             "accounts.reset_password": make_token(
-                RESET_PASSWORD, {"u": applicant.id, "f": token_fingerprint(applicant.password_hash)}),
+                RESET_PASSWORD, {"u": applicant.id, "f": token_fingerprint(applicant.password_hash)}
+            ),
             "accounts.confirm_email": make_token(
-                CONFIRM_EMAIL, {"u": applicant.id, "e": token_fingerprint(applicant.email)}),
+                CONFIRM_EMAIL, {"u": applicant.id, "e": token_fingerprint(applicant.email)}
+            ),
             "orgs.accept_invitation": make_token(
-                INVITATION, {"i": built.values["invitation_id"], "e": "newcomer@example.org"}),
+                INVITATION, {"i": built.values["invitation_id"], "e": "newcomer@example.org"}
+            ),
         }
         db.session.remove()
         return built
@@ -156,8 +159,11 @@ def _source_names(function: object, depth: int = 2) -> tuple[set[type], set[str]
     function = pyinspect.unwrap(function)  # type: ignore[arg-type]
     source = pyinspect.getsource(function)
     module = function.__globals__  # type: ignore[attr-defined]
-    forms = {module[name] for name in re.findall(r"\b([A-Z]\w*Form)\b", source)
-             if isinstance(module.get(name), type) and issubclass(module[name], FlaskForm)}
+    forms = {
+        module[name]
+        for name in re.findall(r"\b([A-Z]\w*Form)\b", source)
+        if isinstance(module.get(name), type) and issubclass(module[name], FlaskForm)
+    }
     posted = set(re.findall(r"(?:request\.form\.get|posted_id)\(\"(\w+)\"", source))
     query = set(re.findall(r"request\.args\.get\(\"(\w+)\"", source))
     if depth:
@@ -186,22 +192,91 @@ def form_fields(app: Flask, forms: set[type]) -> dict[str, object]:
 
 SOON = date.today() + timedelta(days=45)
 HOSTILE_TEXT = [
-    "\x00", "a\x00b", "\r\nBcc: victim@evil.test", "\u202egnp.exe", "\u200f\u200e", "\u2066x\u2069", "\ufeff",
-    "שלום עולם", "مرحبا", "' OR 1=1--", "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>",
-    "{{7*7}}", "%00", "../../etc/passwd", "javascript:alert(1)", "\t", " ", "", "\x1b[31m", "\x7f", "\u0085",
+    "\x00",
+    "a\x00b",
+    "\r\nBcc: victim@evil.test",
+    "\u202egnp.exe",
+    "\u200f\u200e",
+    "\u2066x\u2069",
+    "\ufeff",
+    "שלום עולם",
+    "مرحبا",
+    "' OR 1=1--",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{7*7}}",
+    "%00",
+    "../../etc/passwd",
+    "javascript:alert(1)",
+    "\t",
+    " ",
+    "",
+    "\x1b[31m",
+    "\x7f",
+    "\u0085",
 ]
 HOSTILE_NUMBERS = [
-    "1e309", "-1e309", "NaN", "nan", "inf", "-Infinity", str(10**30), "-" + str(10**30), "-1", "-0", "0",
-    "2147483648", "9223372036854775808", "9" * 400, "1.5", "0x10", " 12 ", "١٢", "12abc", "1_000", "+5", "٣",
+    "1e309",
+    "-1e309",
+    "NaN",
+    "nan",
+    "inf",
+    "-Infinity",
+    str(10**30),
+    "-" + str(10**30),
+    "-1",
+    "-0",
+    "0",
+    "2147483648",
+    "9223372036854775808",
+    "9" * 400,
+    "1.5",
+    "0x10",
+    " 12 ",
+    "١٢",
+    "12abc",
+    "1_000",
+    "+5",
+    "٣",
 ]
 HOSTILE_DATES = [
-    "2026-02-30", "2026-02-29", "0000-01-01", "0001-01-01", "9999-12-31", "10000-01-01", "2026-13-01", "2026-00-10",
-    "2026-02", "2026-W05", "26-02-01", "2026-03-27T02:30", "2026-10-25T01:30", "2026-09-01T10:00+14:00",
-    "2026-09-01T10:00Z", "2026-09-01T25:00", "-2026-01-01", "24:00", "23:60", "00:00", "25:00", "12:30-11:00",
-    "2026-09-01T10:00:00.000000001", "1970-01-01T00:00",
+    "2026-02-30",
+    "2026-02-29",
+    "0000-01-01",
+    "0001-01-01",
+    "9999-12-31",
+    "10000-01-01",
+    "2026-13-01",
+    "2026-00-10",
+    "2026-02",
+    "2026-W05",
+    "26-02-01",
+    "2026-03-27T02:30",
+    "2026-10-25T01:30",
+    "2026-09-01T10:00+14:00",
+    "2026-09-01T10:00Z",
+    "2026-09-01T25:00",
+    "-2026-01-01",
+    "24:00",
+    "23:60",
+    "00:00",
+    "25:00",
+    "12:30-11:00",
+    "2026-09-01T10:00:00.000000001",
+    "1970-01-01T00:00",
 ]
-HOSTILE_ZONES = ["Mars/Olympus", "UTC", "+14:00", "Etc/GMT+14", "Asia/Jerusalem ", "asia/jerusalem",
-                 "../../../etc/localtime", "Europe/London\x00", "EST5EDT", "Asia/Jerusalem/x"]
+HOSTILE_ZONES = [
+    "Mars/Olympus",
+    "UTC",
+    "+14:00",
+    "Etc/GMT+14",
+    "Asia/Jerusalem ",
+    "asia/jerusalem",
+    "../../../etc/localtime",
+    "Europe/London\x00",
+    "EST5EDT",
+    "Asia/Jerusalem/x",
+]
 HOSTILE_CHOICES = ["not-a-choice", "999", "OWNER", "admin", "published", "verified", "-1", "0", "None", "[]", "{}"]
 
 
@@ -213,15 +288,17 @@ BODY_VALUE_CHARACTERS = 20_001
 
 
 def long_strings(longest: int) -> st.SearchStrategy[str]:
-    return st.builds(lambda unit, n: (unit * n)[:n],
-                     st.sampled_from(["a", "א", "😀", "<", "\u202e", "é", "a\n"]),
-                     st.sampled_from([n for n in (121, 161, 201, 255, 256, 1001, 2001, 4001, 5001, 8001, 20001)
-                                      if n <= longest]))
+    return st.builds(
+        lambda unit, n: (unit * n)[:n],
+        st.sampled_from(["a", "א", "😀", "<", "\u202e", "é", "a\n"]),
+        st.sampled_from([n for n in (121, 161, 201, 255, 256, 1001, 2001, 4001, 5001, 8001, 20001) if n <= longest]),
+    )
 
 
 def control_strings() -> st.SearchStrategy[str]:
     return st.text(st.characters(categories=("Cc", "Cf", "Zl", "Zp")), min_size=1, max_size=4).flatmap(
-        lambda bad: st.sampled_from([bad, f"Dr. {bad}Cohen", f"{bad}x@example.org", f"1{bad}2"]))
+        lambda bad: st.sampled_from([bad, f"Dr. {bad}Cohen", f"{bad}x@example.org", f"1{bad}2"])
+    )
 
 
 def surrogate_strings() -> st.SearchStrategy[str]:
@@ -230,9 +307,15 @@ def surrogate_strings() -> st.SearchStrategy[str]:
 
 def hostile(longest: int) -> st.SearchStrategy[str]:
     return st.one_of(
-        st.sampled_from(HOSTILE_TEXT), long_strings(longest), control_strings(), surrogate_strings(),
-        st.sampled_from(HOSTILE_NUMBERS), st.sampled_from(HOSTILE_DATES), st.sampled_from(HOSTILE_ZONES),
-        st.sampled_from(HOSTILE_CHOICES), st.text(max_size=30),
+        st.sampled_from(HOSTILE_TEXT),
+        long_strings(longest),
+        control_strings(),
+        surrogate_strings(),
+        st.sampled_from(HOSTILE_NUMBERS),
+        st.sampled_from(HOSTILE_DATES),
+        st.sampled_from(HOSTILE_ZONES),
+        st.sampled_from(HOSTILE_CHOICES),
+        st.text(max_size=30),
     )
 
 
@@ -253,23 +336,55 @@ def hostile_for(field: object | None, longest: int) -> st.SearchStrategy[str]:
 def plausible_by_name(world: authz.World) -> dict[str, list[str]]:
     v = world.values
     return {
-        "email": ["fresh.person@example.org"], "new_email": ["fresh.person@example.org"],
-        "password": [PASSWORD, "correct horse battery staple 2026"], "current_password": [PASSWORD],
-        "new_password": ["correct horse battery staple 2026"], "confirm": ["correct horse battery staple 2026", "y"],
-        "full_name": ["Dr. Dana Levi"], "name": ["MedEx Test 2", "Negev campus"], "code": ["123456", "abc123-def456"],
-        "profession_slug": ["physician", "nurse"], "specialty_slug": ["pediatrics", ""], "site_id": [str(v["site_id"])],
-        "cv_id": [str(v["cv_id"])], "posting_id": [str(v["posting_id"]), ""], "posting": [str(v["posting_id"])],
-        "application_id": [str(v["application_id"])], "slot_id": [str(v["slot_id"])], "fair_id": [str(v["fair_id"])],
-        "table_id": ["1"], "day": [(SOON - timedelta(days=15)).isoformat()], "city": ["beersheba", "haifa"],
-        "country": ["GB", "IL"], "training_country": ["FR"], "residence_country": ["FR"],
-        "time_zone": ["Europe/London", "Asia/Jerusalem", ""], "region_slugs": ["negev"], "language_codes": ["en", "ru"],
-        "grant_ids": [str(v["grant_id"])], "phone": ["+972 50 123 4567"], "website": ["https://example.org"],
-        "url": ["https://example.org/grant"], "video_link": ["https://meet.example.org/x"], "breaks": ["12:30-12:50"],
-        "tables": ["Table 1 | Dr. Levi\nTable 2"], "from": ["board", "schedule"], "lang": ["he", "en"],
-        "next": ["/", "/jobs"], "q": ["pediatrician", "רופא"], "sort": ["newest", "relevance", "distance"],
-        "km": ["25"], "min_salary": ["20000"], "hebrew": ["3"], "page": ["2"], "periphery": ["1"],
-        "invitation": ["not-a-token"], "reason": ["signup", "reset", "Filled internally."], "action": ["posting.approved"],
-        "move_before": [SOON.strftime("%Y-%m")], "status": ["pending", "verified"],
+        "email": ["fresh.person@example.org"],
+        "new_email": ["fresh.person@example.org"],
+        "password": [PASSWORD, "correct horse battery staple 2026"],
+        "current_password": [PASSWORD],
+        "new_password": ["correct horse battery staple 2026"],
+        "confirm": ["correct horse battery staple 2026", "y"],
+        "full_name": ["Dr. Dana Levi"],
+        "name": ["MedEx Test 2", "Negev campus"],
+        "code": ["123456", "abc123-def456"],
+        "profession_slug": ["physician", "nurse"],
+        "specialty_slug": ["pediatrics", ""],
+        "site_id": [str(v["site_id"])],
+        "cv_id": [str(v["cv_id"])],
+        "posting_id": [str(v["posting_id"]), ""],
+        "posting": [str(v["posting_id"])],
+        "application_id": [str(v["application_id"])],
+        "slot_id": [str(v["slot_id"])],
+        "fair_id": [str(v["fair_id"])],
+        "table_id": ["1"],
+        "day": [(SOON - timedelta(days=15)).isoformat()],
+        "city": ["beersheba", "haifa"],
+        "country": ["GB", "IL"],
+        "training_country": ["FR"],
+        "residence_country": ["FR"],
+        "time_zone": ["Europe/London", "Asia/Jerusalem", ""],
+        "region_slugs": ["negev"],
+        "language_codes": ["en", "ru"],
+        "grant_ids": [str(v["grant_id"])],
+        "phone": ["+972 50 123 4567"],
+        "website": ["https://example.org"],
+        "url": ["https://example.org/grant"],
+        "video_link": ["https://meet.example.org/x"],
+        "breaks": ["12:30-12:50"],
+        "tables": ["Table 1 | Dr. Levi\nTable 2"],
+        "from": ["board", "schedule"],
+        "lang": ["he", "en"],
+        "next": ["/", "/jobs"],
+        "q": ["pediatrician", "רופא"],
+        "sort": ["newest", "relevance", "distance"],
+        "km": ["25"],
+        "min_salary": ["20000"],
+        "hebrew": ["3"],
+        "page": ["2"],
+        "periphery": ["1"],
+        "invitation": ["not-a-token"],
+        "reason": ["signup", "reset", "Filled internally."],
+        "action": ["posting.approved"],
+        "move_before": [SOON.strftime("%Y-%m")],
+        "status": ["pending", "verified"],
     }
 
 
@@ -299,8 +414,9 @@ def plausible_for(name: str, field: object | None, world: authz.World) -> st.Sea
     return st.text(st.characters(categories=("L", "N", "Zs", "P")), min_size=1, max_size=min(limit, 40))
 
 
-def parameters(names: dict[str, object | None], world: authz.World,
-               longest: int = QUERY_VALUE_CHARACTERS) -> st.SearchStrategy[list[tuple[str, str]]]:
+def parameters(
+    names: dict[str, object | None], world: authz.World, longest: int = QUERY_VALUE_CHARACTERS
+) -> st.SearchStrategy[list[tuple[str, str]]]:
     """A list of (name, value) pairs: each field absent, plausible, hostile or repeated."""
 
     def one(name: str, field: object | None) -> st.SearchStrategy[list[tuple[str, str]]]:
@@ -312,8 +428,9 @@ def parameters(names: dict[str, object | None], world: authz.World,
         )
 
     per_field = [one(name, field) for name, field in sorted(names.items())]
-    return st.tuples(*per_field).map(lambda parts: [pair for part in parts for pair in part]) if per_field \
-        else st.just([])
+    return (
+        st.tuples(*per_field).map(lambda parts: [pair for part in parts for pair in part]) if per_field else st.just([])
+    )
 
 
 def encode(pairs: list[tuple[str, str]]) -> str:
@@ -377,6 +494,7 @@ def visible_message(response: object) -> str:
 
 # --- the routes -----------------------------------------------------------------------------
 
+
 def assert_answered_cleanly(response: object, before: dict[str, str], statements: Statements, shown: str) -> None:
     """Never a 5xx; a 4xx shows a message and leaves every row as it was (``before``)."""
     status = response.status_code  # type: ignore[attr-defined]
@@ -423,8 +541,10 @@ def examples_for(method: str, names: dict[str, object | None], endpoint: str) ->
 def report_cases(pytestconfig: pytest.Config, database_kind: str) -> Iterator[None]:
     CASES.clear()
     yield
-    line = (f"bad input ({database_kind}): {sum(CASES.values())} generated requests over {len(CASES)} routes; "
-            f"statuses {dict(sorted(STATUSES.items()))}")
+    line = (
+        f"bad input ({database_kind}): {sum(CASES.values())} generated requests over {len(CASES)} routes; "
+        f"statuses {dict(sorted(STATUSES.items()))}"
+    )
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     if not REPORTED:  # repeated once more after the summary, where it cannot scroll away
         pytestconfig.add_cleanup(lambda: [reporter.write_line(done) for done in REPORTED] if reporter else None)
@@ -499,12 +619,17 @@ def test_generated_input_never_breaks_a_route(app, world, world_digest, route):
 
     # No shrinking: with 20,001-character values it takes minutes; the failure names the request.
     # A failing example is kept in Hypothesis's example database and tried first on the next run.
-    @settings(max_examples=examples_for(method, read, endpoint), deadline=None,
-              phases=[Phase.explicit, Phase.reuse, Phase.generate],
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
-    @given(body=parameters(read, world, BODY_VALUE_CHARACTERS if method == "POST" else QUERY_VALUE_CHARACTERS),
-           query_string=parameters(query_read, world) if method == "POST" else st.just([]),
-           htmx=st.booleans())
+    @settings(
+        max_examples=examples_for(method, read, endpoint),
+        deadline=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+    )
+    @given(
+        body=parameters(read, world, BODY_VALUE_CHARACTERS if method == "POST" else QUERY_VALUE_CHARACTERS),
+        query_string=parameters(query_read, world) if method == "POST" else st.just([]),
+        htmx=st.booleans(),
+    )
     def check(body: list[tuple[str, str]], query_string: list[tuple[str, str]], htmx: bool) -> None:
         CASES[endpoint] += 1
         with rolled_back(app):
@@ -517,12 +642,19 @@ def test_generated_input_never_breaks_a_route(app, world, world_digest, route):
             headers = {"HX-Request": "true"} if htmx else {}
             with recorded_statements() as statements:
                 if method == "POST":
-                    response = client.post(url, data=encode(body), query_string=encode(query_string),
-                                           headers=headers, content_type="application/x-www-form-urlencoded")
+                    response = client.post(
+                        url,
+                        data=encode(body),
+                        query_string=encode(query_string),
+                        headers=headers,
+                        content_type="application/x-www-form-urlencoded",
+                    )
                 else:
                     response = client.get(url, query_string=encode(body), headers=headers)
             STATUSES[response.status_code] += 1
-            shown = f"{method} {url}?{encode(query_string if method == 'POST' else body)[:300]} body={encode(body)[:300]}"
+            shown = (
+                f"{method} {url}?{encode(query_string if method == 'POST' else body)[:300]} body={encode(body)[:300]}"
+            )
             assert_answered_cleanly(response, world_digest, statements, shown)
 
     check()
@@ -535,8 +667,17 @@ FOUND = [
     ("owner_a", "jobs.new", {"title": "Pediatrician", "salary_min_ils": "9" * 400}, {}),
     ("admin", "moderation.new_grant", {"name": "Grant", "amount_min_ils": "-" + "9" * 400}, {}),
     # zxcvbn refuses passwords over 72 characters with a ValueError unless told its max length
-    ("anonymous", "accounts.signup", {"full_name": "Dana Levi", "email": "long@example.org", "accept_privacy": "y",
-                                      "password": "correct horse battery staple " * 3}, {}),
+    (
+        "anonymous",
+        "accounts.signup",
+        {
+            "full_name": "Dana Levi",
+            "email": "long@example.org",
+            "accept_privacy": "y",
+            "password": "correct horse battery staple " * 3,
+        },
+        {},
+    ),
     ("anonymous", "orgs.accept_invitation", {"full_name": "Dana Levi", "password": "a" * 100}, {}),
     # an htmx POST of the posting form got only the grant checkboxes back: no error shown
     ("owner_a", "jobs.new", {"title": ""}, {"HX-Request": "true"}),
@@ -562,8 +703,9 @@ def test_a_nul_in_the_audit_filter_is_ignored(app, world):
         assert response.status_code == 200, response.status_code
 
 
-@pytest.mark.parametrize(("persona", "endpoint", "data", "headers"), FOUND,
-                         ids=[f"{e}-{i}" for i, (_p, e, _d, _h) in enumerate(FOUND)])
+@pytest.mark.parametrize(
+    ("persona", "endpoint", "data", "headers"), FOUND, ids=[f"{e}-{i}" for i, (_p, e, _d, _h) in enumerate(FOUND)]
+)
 def test_found_cases_answer_with_a_message(app, world, world_digest, persona, endpoint, data, headers):
     rule = next(r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint and "POST" in r.methods)
     values = dict(world.values, token=world.values["tokens"].get(endpoint, "x"))
@@ -572,8 +714,9 @@ def test_found_cases_answer_with_a_message(app, world, world_digest, persona, en
         limiter.reset()
         client = client_of(app, world.users[persona])
         with recorded_statements() as statements:
-            response = client.post(url, data=encode(list(data.items())), headers=headers,
-                                   content_type="application/x-www-form-urlencoded")
+            response = client.post(
+                url, data=encode(list(data.items())), headers=headers, content_type="application/x-www-form-urlencoded"
+            )
         assert_answered_cleanly(response, world_digest, statements, f"POST {url} {data}")
 
 

@@ -64,7 +64,13 @@ def admin_cancel(fair_id: int) -> Response:
     if not form.validate_on_submit():
         abort(422, _("Give the reason for the cancellation."))
     count = organising.cancel_fair(current_user, fair, filled(form.reason.data))
-    flash(ngettext("%(fair)s is cancelled; %(num)d booking cancelled and everyone told.",
-                   "%(fair)s is cancelled; %(num)d bookings cancelled and everyone told.", count, fair=fair.name),
-          "success")
+    flash(
+        ngettext(
+            "%(fair)s is cancelled; %(num)d booking cancelled and everyone told.",
+            "%(fair)s is cancelled; %(num)d bookings cancelled and everyone told.",
+            count,
+            fair=fair.name,
+        ),
+        "success",
+    )
     return redirect(url_for("fairs.admin_list"))

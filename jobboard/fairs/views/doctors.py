@@ -39,15 +39,24 @@ def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, Any]:
     problems = {r.org_id: interviews.eligibility_problem(doctor, r) for r in regs} if doctor else {}
     movable = {b.id for b in mine.values() if interviews.doctor_may_move(b, now)}
     return {
-        "fair": fair, "registrations": regs, "free": queries.free_times(fair, org_id), "mine": mine,
+        "fair": fair,
+        "registrations": regs,
+        "free": queries.free_times(fair, org_id),
+        "mine": mine,
         "problems": problems,
         "cutoffs": {b.id: interviews.change_cutoff(b) for b in mine.values()},
         "movable": movable,
         "cancellable": {b.id for b in mine.values() if interviews.doctor_may_cancel(b, now)},
         # The employers whose free times the doctor may pick from: to book one, or to move theirs.
-        "choosing": {r.org_id for r in regs if doctor and fair.is_published and (
-            mine[r.org_id].id in movable if r.org_id in mine else not problems[r.org_id])},
-        "now": now, "zone": ZoneInfo(fair.time_zone),
+        "choosing": {
+            r.org_id
+            for r in regs
+            if doctor
+            and fair.is_published
+            and (mine[r.org_id].id in movable if r.org_id in mine else not problems[r.org_id])
+        },
+        "now": now,
+        "zone": ZoneInfo(fair.time_zone),
         "viewer_zone": (
             ZoneInfo(viewer.time_zone) if viewer and viewer.time_zone and viewer.time_zone != fair.time_zone else None
         ),
@@ -79,8 +88,10 @@ def book(fair_slug: str, slot_id: int) -> Response:
     fair = or_404(queries.public_fair(fair_slug))
     booking = interviews.book(current_user, slot_id, current_user)
     local = notices.local_times(booking.starts_at, fair, current_user)
-    flash(_("Booked: %(employer)s, %(time)s.", employer=booking.org.name, time=local.fair.strftime("%A %d %B, %H:%M")),
-          "success")
+    flash(
+        _("Booked: %(employer)s, %(time)s.", employer=booking.org.name, time=local.fair.strftime("%A %d %B, %H:%M")),
+        "success",
+    )
     return _grid_response(fair, booking.org_id)
 
 
@@ -113,9 +124,12 @@ def cancel(booking_id: int) -> Response:
 def my_schedule() -> Response:
     bookings = queries.doctor_bookings(current_user)
     now = utcnow()
-    return render_page("fairs/my_schedule.html", bookings=bookings,
-                       cancellable={b.id for b in bookings if interviews.doctor_may_cancel(b, now)},
-                       local={b.id: notices.local_times(b.starts_at, b.fair, current_user) for b in bookings})
+    return render_page(
+        "fairs/my_schedule.html",
+        bookings=bookings,
+        cancellable={b.id for b in bookings if interviews.doctor_may_cancel(b, now)},
+        local={b.id: notices.local_times(b.starts_at, b.fair, current_user) for b in bookings},
+    )
 
 
 @bp.route("/me/fairs/schedule.ics")

@@ -50,8 +50,12 @@ def _registration_or_404(fair: Fair) -> FairRegistration:
 @bp.route("/org/<org_slug>/fairs")
 @member_required(Role.VIEWER)
 def org_index() -> Response:
-    return render_page("fairs/org_index.html", org=current_org(), membership=current_membership(),
-                       fairs=queries.fairs_for_org(current_org()))
+    return render_page(
+        "fairs/org_index.html",
+        org=current_org(),
+        membership=current_membership(),
+        fairs=queries.fairs_for_org(current_org()),
+    )
 
 
 @bp.route("/org/<org_slug>/fairs/<int:fair_id>/register", methods=["GET", "POST"])
@@ -61,8 +65,14 @@ def org_register(fair_id: int) -> Response:
     form = RegistrationForm(data={"tables": "\n".join((_("Table %(num)d", num=1), _("Table %(num)d", num=2)))})
     if form.validate_on_submit():
         with errors_on(form):
-            registrations.register(current_org(), current_user, fair, tables=form.table_rows(),
-                                   mode=form.booking_mode(), profession_slug=form.profession_slug.data or None)
+            registrations.register(
+                current_org(),
+                current_user,
+                fair,
+                tables=form.table_rows(),
+                mode=form.booking_mode(),
+                profession_slug=form.profession_slug.data or None,
+            )
             flash(_("You are registered for %(fair)s. Now add the interview slots.", fair=fair.name), "success")
             return redirect(url_for("fairs.org_manage", fair_id=fair.id))
     return form_page("fairs/org_register.html", form, org=current_org(), fair=fair)
@@ -80,13 +90,22 @@ def _manage_page(fair: Fair, *, slots_form: SlotsForm | None = None) -> Response
     slots = queries.slots_with_bookings(fair, org.id)
     now = utcnow()
     return render_page(
-        "fairs/org_manage.html", org=org, membership=current_membership(), fair=fair, registration=registration,
-        slots=slots, slots_form=slots_form or _slots_form(fair, registration, formdata=None),
+        "fairs/org_manage.html",
+        org=org,
+        membership=current_membership(),
+        fair=fair,
+        registration=registration,
+        slots=slots,
+        slots_form=slots_form or _slots_form(fair, registration, formdata=None),
         book_form=BookForApplicantForm.offering(
             queries.bookable_applications(org), slots, ZoneInfo(fair.time_zone), now
         ),
-        settings_form=SettingsForm.of(registration), message_form=MessageForm(formdata=None),
-        attendance_form=AttendanceForm(formdata=None), zone=ZoneInfo(fair.time_zone), israel=notices.ISRAEL, now=now,
+        settings_form=SettingsForm.of(registration),
+        message_form=MessageForm(formdata=None),
+        attendance_form=AttendanceForm(formdata=None),
+        zone=ZoneInfo(fair.time_zone),
+        israel=notices.ISRAEL,
+        now=now,
         status=422 if slots_form is not None and slots_form.errors else 200,
     )
 
@@ -105,8 +124,9 @@ def org_settings(fair_id: int) -> Response:
     form = SettingsForm()
     if not form.validate_on_submit():
         abort(422, _("Choose who may book."))
-    registrations.update_registration(registration, current_user, mode=form.booking_mode(),
-                                 profession_slug=form.profession_slug.data or None)
+    registrations.update_registration(
+        registration, current_user, mode=form.booking_mode(), profession_slug=form.profession_slug.data or None
+    )
     flash(_("Saved."), "success")
     return redirect(url_for("fairs.org_manage", fair_id=fair.id))
 
@@ -122,13 +142,22 @@ def org_generate(fair_id: int) -> Response:
             if table is None:
                 raise DomainError(_("Choose one of your tables."), field="table_id")
             count = registrations.generate_slots(
-                table, current_user, day=date.fromisoformat(form.day.data), start=filled(form.start.data),
-                end=filled(form.end.data), minutes=filled(form.minutes.data), breaks=form.break_times(),
+                table,
+                current_user,
+                day=date.fromisoformat(form.day.data),
+                start=filled(form.start.data),
+                end=filled(form.end.data),
+                minutes=filled(form.minutes.data),
+                breaks=form.break_times(),
                 video_link=form.video_link.data,
                 posting=queries.slot_posting(current_org(), form.posting_id.data),
             )
-            flash(ngettext("%(num)d slot added to %(table)s.", "%(num)d slots added to %(table)s.", count,
-                           table=table.label), "success")
+            flash(
+                ngettext(
+                    "%(num)d slot added to %(table)s.", "%(num)d slots added to %(table)s.", count, table=table.label
+                ),
+                "success",
+            )
             return redirect(url_for("fairs.org_manage", fair_id=fair.id))
     return _manage_page(fair, slots_form=form)
 
@@ -141,8 +170,11 @@ def org_slot_action(slot_id: int, action: str) -> Response:
         registrations.delete_slot(slot, current_user)
     else:
         registrations.set_slot_blocked(slot, current_user, action == "block")
-    messages = {"block": _("The slot is blocked."), "unblock": _("The slot is open again."),
-                "delete": _("The slot is deleted.")}
+    messages = {
+        "block": _("The slot is blocked."),
+        "unblock": _("The slot is open again."),
+        "delete": _("The slot is deleted."),
+    }
     flash(messages[action], "success")
     return redirect(url_for("fairs.org_manage", fair_id=slot.fair_id))
 
@@ -167,8 +199,11 @@ def org_attendance(booking_id: int) -> Response:
     if not form.validate_on_submit():
         abort(422, _("Choose attended or no-show."))
     interviews.mark_attendance(booking, current_user, Attendance(form.attendance.data))
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for("fairs.org_agenda", fair_id=booking.fair_id))
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("fairs.org_agenda", fair_id=booking.fair_id)
+    )
 
 
 @bp.route("/org/<org_slug>/fairs/<int:fair_id>/book", methods=["POST"])
@@ -183,15 +218,18 @@ def org_book(fair_id: int) -> Response:
     if application is None or slot is None or slot.fair_id != fair.id or application.doctor is None:
         abort(404)
     interviews.book(application.doctor, slot.id, current_user, application=application)
-    flash(_("Booked for %(doctor)s; they have the calendar invitation.", doctor=application.doctor.full_name),
-          "success")
+    flash(
+        _("Booked for %(doctor)s; they have the calendar invitation.", doctor=application.doctor.full_name), "success"
+    )
     return redirect(url_for("fairs.org_manage", fair_id=fair.id))
 
 
 def _day_window(fair: Fair, day: date) -> tuple[datetime, datetime]:
     zone = ZoneInfo(fair.time_zone)
-    return (registrations.local_to_utc(day, time(0, 0), zone),
-            registrations.local_to_utc(day + timedelta(days=1), time(0, 0), zone))
+    return (
+        registrations.local_to_utc(day, time(0, 0), zone),
+        registrations.local_to_utc(day + timedelta(days=1), time(0, 0), zone),
+    )
 
 
 def _chosen_day(fair: Fair) -> date:
@@ -209,9 +247,17 @@ def org_agenda(fair_id: int) -> Response:
     fair = _fair_or_404(fair_id)
     day = _chosen_day(fair)
     return render_page(
-        "fairs/agenda.html", org=current_org(), membership=current_membership(), fair=fair, day=day, days=fair.days,
-        tables=queries.agenda(fair, current_org(), _day_window(fair, day)), zone=ZoneInfo(fair.time_zone),
-        israel=notices.ISRAEL, attendance_form=AttendanceForm(formdata=None), now=utcnow(),
+        "fairs/agenda.html",
+        org=current_org(),
+        membership=current_membership(),
+        fair=fair,
+        day=day,
+        days=fair.days,
+        tables=queries.agenda(fair, current_org(), _day_window(fair, day)),
+        zone=ZoneInfo(fair.time_zone),
+        israel=notices.ISRAEL,
+        attendance_form=AttendanceForm(formdata=None),
+        now=utcnow(),
     )
 
 
@@ -222,18 +268,28 @@ def org_agenda_csv(fair_id: int) -> Response:
     zone = ZoneInfo(fair.time_zone)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("date"), _("start"), _("end"), _("table"), _("doctor"), _("email"), _("posting"),
-                     _("attendance")])
+    writer.writerow(
+        [_("date"), _("start"), _("end"), _("table"), _("doctor"), _("email"), _("posting"), _("attendance")]
+    )
     for day in fair.days:
         for table, bookings in queries.agenda(fair, current_org(), _day_window(fair, day)):
             for booking in bookings:
                 posting = booking.slot.posting.title if booking.slot.posting else ""
-                writer.writerow([spreadsheets.csv_cell(value) for value in (
-                    day.isoformat(), f"{booking.starts_at.astimezone(zone):%H:%M}",
-                    f"{booking.ends_at.astimezone(zone):%H:%M}",
-                    table.label, booking.doctor.full_name, booking.doctor.email, posting,
-                    booking.attendance.value if booking.attendance else "",
-                )])
+                writer.writerow(
+                    [
+                        spreadsheets.csv_cell(value)
+                        for value in (
+                            day.isoformat(),
+                            f"{booking.starts_at.astimezone(zone):%H:%M}",
+                            f"{booking.ends_at.astimezone(zone):%H:%M}",
+                            table.label,
+                            booking.doctor.full_name,
+                            booking.doctor.email,
+                            posting,
+                            booking.attendance.value if booking.attendance else "",
+                        )
+                    ]
+                )
     return private_download(buffer.getvalue().encode(), "text/csv", f"{fair.slug}-agenda.csv")
 
 
@@ -251,6 +307,7 @@ def org_invite(application_id: int) -> Response:
     doctor = application.doctor
     if doctor is None:  # invite() refuses an application whose doctor has deleted their account
         raise Conflict(_("The doctor has deleted their account."))
-    flash(_("%(doctor)s is invited to book an interview at %(fair)s.", doctor=doctor.full_name, fair=fair.name),
-          "success")
+    flash(
+        _("%(doctor)s is invited to book an interview at %(fair)s.", doctor=doctor.full_name, fair=fair.name), "success"
+    )
     return redirect(url_for("applications.detail", application_id=application.id))
