@@ -55,10 +55,8 @@ $(VENDOR)/.copied: node_modules/.installed
 
 # The compiled catalogues (.mo) are built from the translations (.po) in the package.
 TRANSLATIONS := jobboard/translations
-catalogues: $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
-
-$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics -i $< -o $@ -l $*
+catalogues: install
+	$(BIN)/python -m jobboard.i18n.catalogues
 
 # After marking new strings: the template catalogue afresh, and each language's brought up to it.
 translations: install

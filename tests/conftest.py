@@ -19,10 +19,18 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from jobboard.extensions import db, limiter, mail
+from jobboard.i18n.catalogues import compile_catalogues
 from tests.apps import migrated_app, own_database
 from tests.mailbox import Mailbox
 from tests.signing_in import sign_in
 from tests.smtp import SMTPServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The translations compiled as ``make`` does, so a bare pytest run reads them too (once, in
+    the process that starts the workers)."""
+    if not hasattr(config, "workerinput"):
+        compile_catalogues()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
