@@ -38,7 +38,7 @@ from jobboard.fairs.models import (
     SlotStatus,
 )
 from jobboard.fairs.notices import local_times, schedule_reminders, send_booking_mail
-from jobboard.i18n import in_language
+from jobboard.i18n import in_language, when
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
@@ -55,8 +55,8 @@ def _check_time(fair: Fair, slot: Slot, now: datetime) -> None:
         raise Conflict(
             _(
                 "Booking opens on %(date)s at %(time)s (%(zone)s).",
-                date=opens.strftime("%d %B %Y"),
-                time=opens.strftime("%H:%M"),
+                date=when(opens, "dd MMMM yyyy"),
+                time=when(opens, "HH:mm"),
                 zone=fair.time_zone,
             )
         )

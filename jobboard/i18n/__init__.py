@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, time
 from typing import Any
 
-from babel import Locale
+from babel import Locale, dates
 from flask import Flask, current_app, redirect, request
 from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext
 from flask_login import current_user
@@ -104,6 +105,17 @@ def in_language(code: str | None) -> Iterator[None]:
         yield
 
 
+def when(value: date | datetime | time, pattern: str) -> str:
+    """A date or a time in the reader's language by a CLDR pattern (``"EEEE d MMMM, HH:mm"``: the
+    day and month names are the language's), in the zone the value carries."""
+    locale = current_language()
+    if isinstance(value, datetime):
+        return str(dates.format_datetime(value, pattern, locale=locale))
+    if isinstance(value, date):
+        return str(dates.format_date(value, pattern, locale=locale))
+    return str(dates.format_time(value, pattern, locale=locale))
+
+
 def page_path() -> str:
     """This page's address without its language, with its query string."""
     query = request.query_string.decode("utf-8", "replace")
@@ -142,6 +154,7 @@ def init_app(app: Flask) -> None:
     )
     app.before_request(_send_home_in_the_readers_language)
     app.after_request(_vary_by_the_readers_choice)
+    app.jinja_env.filters["when"] = when
 
     @app.context_processor
     def _language_context() -> dict[str, object]:

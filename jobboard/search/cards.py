@@ -8,9 +8,10 @@ Every value from a document is escaped here; the highlights arrive escaped and m
 from __future__ import annotations
 
 import functools
-import time
+from datetime import date
 from html import escape
 
+from babel import dates
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -18,11 +19,13 @@ from jobboard.i18n import current_language
 from jobboard.search.port import Hit
 from jobboard.search.text import ascii_html
 
+EPOCH = date(1970, 1, 1).toordinal()
+
 
 def posted_date(timestamp: int | None) -> str:
-    """As "05 Mar 2026" (UTC)."""
+    """As "05 Mar 2026" (UTC), the month in the reader's language."""
     day = posted_day(timestamp)
-    return "" if day is None else _day(day)
+    return "" if day is None else _day(current_language(), day)
 
 
 def posted_day(timestamp: int | None) -> int | None:
@@ -31,8 +34,9 @@ def posted_day(timestamp: int | None) -> int | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _day(day: int) -> str:
-    return time.strftime("%d %b %Y", time.gmtime(day * 86_400))
+def _day(language: str, day: int) -> str:
+    """As "05 Mar 2026", the month in the reader's language."""
+    return str(dates.format_date(date.fromordinal(EPOCH + day), "dd MMM yyyy", locale=language))
 
 
 # Written as entities, like every character beyond ASCII in labels (see ``text.CROP_MARKER``).
@@ -70,7 +74,7 @@ def _salary(_language: str, amount: int) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _posted(_language: str, day: int | None) -> str:
-    return ascii_html(_("Posted %(date)s", date="" if day is None else _day(day)))
+    return ascii_html(_("Posted %(date)s", date="" if day is None else _day(_language, day)))
 
 
 def _card(hit: Hit, detail_prefix: str, language: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import render_template_string
@@ -10,7 +12,7 @@ from flask import render_template_string
 from jobboard.accounts.services import find_user_by_email
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.i18n import in_language, lazy_gettext
+from jobboard.i18n import in_language, lazy_gettext, when
 from tests.factories import DoctorFactory
 
 
@@ -121,3 +123,20 @@ def test_a_lazy_translation_is_escaped_like_any_text_on_a_page(app):
     with app.test_request_context():
         shown = render_template_string("{{ label }}", label=lazy_gettext("Posted by %(name)s", name="<b>Evil</b>"))
     assert shown == "Posted by &lt;b&gt;Evil&lt;/b&gt;"
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ("en", "Sunday 07 March 2027, 09:05"),
+        ("fr", "dimanche 07 mars 2027, 09:05"),
+        ("ru", "воскресенье 07 марта 2027, 09:05"),
+        ("es", "domingo 07 marzo 2027, 09:05"),
+        ("he", "יום ראשון 07 מרץ 2027, 09:05"),
+    ],
+)
+def test_dates_name_days_and_months_in_the_readers_language_in_the_zone_they_carry(app, code, shown):
+    london = datetime(2027, 3, 7, 9, 5, tzinfo=ZoneInfo("Europe/London"))
+    with app.test_request_context(), in_language(code):
+        assert when(london, "EEEE dd MMMM yyyy, HH:mm") == shown
+        assert render_template_string("{{ day|when('dd MMM yyyy') }}", day=date(2027, 3, 7)).startswith("07 ")

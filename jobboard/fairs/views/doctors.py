@@ -20,6 +20,7 @@ from jobboard.extensions import limiter
 from jobboard.fairs import ics, interviews, invitations, notices, queries
 from jobboard.fairs.models import Fair
 from jobboard.fairs.views import bp
+from jobboard.i18n import when
 
 
 @bp.route("/fairs")
@@ -89,7 +90,7 @@ def book(fair_slug: str, slot_id: int) -> Response:
     booking = interviews.book(current_user, slot_id, current_user)
     local = notices.local_times(booking.starts_at, fair, current_user)
     flash(
-        _("Booked: %(employer)s, %(time)s.", employer=booking.org.name, time=local.fair.strftime("%A %d %B, %H:%M")),
+        _("Booked: %(employer)s, %(time)s.", employer=booking.org.name, time=when(local.fair, "EEEE dd MMMM, HH:mm")),
         "success",
     )
     return _grid_response(fair, booking.org_id)
