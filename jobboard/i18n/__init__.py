@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
 
-from babel import Locale, dates
+from babel import Locale, dates, numbers
 from flask import Flask, current_app, redirect, request
 from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext
 from flask_login import current_user
@@ -116,6 +116,11 @@ def when(value: date | datetime | time, pattern: str) -> str:
     return str(dates.format_time(value, pattern, locale=locale))
 
 
+def number(value: int | float) -> str:
+    """A number as the reader writes it: "25,000" in English, "25 000" in French, "25.000" in Spanish."""
+    return str(numbers.format_decimal(value, locale=current_language()))
+
+
 def page_path() -> str:
     """This page's address without its language, with its query string."""
     query = request.query_string.decode("utf-8", "replace")
@@ -155,6 +160,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_send_home_in_the_readers_language)
     app.after_request(_vary_by_the_readers_choice)
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["number"] = number
 
     @app.context_processor
     def _language_context() -> dict[str, object]:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.core.db import TimestampMixin, enum_type, utcnow
 from jobboard.extensions import Model, db
+from jobboard.i18n import number
 from jobboard.orgs.models import Organization, OrgStatus, Site
 from jobboard.vocab.models import HebrewLevel, Language, Profession, Region, Specialty
 
@@ -296,13 +297,11 @@ class Posting(TimestampMixin, Model):
     @property
     def salary_text(self) -> str | None:
         low, high = self.salary_min_ils, self.salary_max_ils
-        if low is None and high is None:
-            return None
-        if low is not None and high is not None:
-            return _("₪%(low)s – ₪%(high)s a month", low=f"{low:,}", high=f"{high:,}")
-        if low is not None:
-            return _("from ₪%(low)s a month", low=f"{low:,}")
-        return _("up to ₪%(high)s a month", high=f"{high:,}")
+        if high is None:
+            return None if low is None else _("from ₪%(low)s a month", low=number(low))
+        if low is None:
+            return _("up to ₪%(high)s a month", high=number(high))
+        return _("₪%(low)s – ₪%(high)s a month", low=number(low), high=number(high))
 
     @property
     def hebrew_level_label(self) -> str:

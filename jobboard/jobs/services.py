@@ -17,6 +17,7 @@ from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError
 from jobboard.core.outbox import enqueue
 from jobboard.extensions import db
+from jobboard.i18n import number
 from jobboard.jobs.lifecycle import (
     MAX_LISTING_DAYS,
     SEARCH_SYNC,
@@ -126,7 +127,7 @@ def _validate(
         value = getattr(content, name)
         if value is not None and not 0 <= value <= MAX_SALARY_ILS:
             raise DomainError(
-                _("A monthly salary is between 0 and %(max)s ILS.", max=f"{MAX_SALARY_ILS:,}"), field=name
+                _("A monthly salary is between 0 and %(max)s ILS.", max=number(MAX_SALARY_ILS)), field=name
             )
     if (
         content.salary_min_ils is not None

@@ -11,7 +11,7 @@ import functools
 from datetime import date
 from html import escape
 
-from babel import dates
+from babel import dates, numbers
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -69,7 +69,9 @@ def _distance(_language: str, km: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _salary(_language: str, amount: int) -> str:
-    return ascii_html(_("up to %(amount)s a month", amount=f"{SHEQEL}{amount:,}"))
+    return ascii_html(
+        _("up to %(amount)s a month", amount=f"{SHEQEL}{numbers.format_decimal(amount, locale=_language)}")
+    )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -18,6 +18,7 @@ from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from jobboard.i18n import lazy_gettext as _l
+from jobboard.i18n import number
 from jobboard.search.documents import LISTED_ATTRIBUTES
 from jobboard.search.port import AnyOf, IsTrue, Near, Range, SearchQuery, Sort
 
@@ -137,7 +138,7 @@ def _integer(first: dict[str, str], name: str, low: int, high: int, state: Searc
         state.notices.append(_NOT_A_WHOLE_NUMBER[name] % {"value": raw[:20]})
         return None
     if not low <= value <= high:
-        state.notices.append(_OUT_OF_RANGE[name] % {"low": f"{low:,}", "high": f"{high:,}"})
+        state.notices.append(_OUT_OF_RANGE[name] % {"low": number(low), "high": number(high)})
         return None
     return value
 

@@ -12,7 +12,7 @@ from flask import render_template_string
 from jobboard.accounts.services import find_user_by_email
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.i18n import in_language, lazy_gettext, when
+from jobboard.i18n import in_language, lazy_gettext, number, when
 from tests.factories import DoctorFactory
 
 
@@ -140,3 +140,11 @@ def test_dates_name_days_and_months_in_the_readers_language_in_the_zone_they_car
     with app.test_request_context(), in_language(code):
         assert when(london, "EEEE dd MMMM yyyy, HH:mm") == shown
         assert render_template_string("{{ day|when('dd MMM yyyy') }}", day=date(2027, 3, 7)).startswith("07 ")
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"), [("en", "25,000"), ("fr", "25\u202f000"), ("es", "25.000"), ("ru", "25\xa0000")]
+)
+def test_numbers_are_written_as_the_reader_writes_them(app, code, shown):
+    with app.test_request_context(), in_language(code):
+        assert number(25_000) == shown
