@@ -92,15 +92,17 @@ def config_for_testing(database_url: str, root: Path) -> dict[str, object]:
 
 
 class FreshUserClient(FlaskClient):
-    """A test client whose every request loads the signed-in user from its own session cookie,
-    as in production. The ``db_session`` fixture keeps one app context open for the whole test
-    and Flask reuses it for each request, so Flask-Login's cached user (``g._login_user``) would
-    otherwise carry over from one request to the next, across ``login(...)`` calls, sign-outs
-    and between two clients."""
+    """A test client whose every request loads the signed-in user from its own session cookie
+    and chooses its own language, as in production. The ``db_session`` fixture keeps one app
+    context open for the whole test and Flask reuses it for each request, so Flask-Login's cached
+    user (``g._login_user``) and Flask-Babel's locale (``g._flask_babel``) would otherwise carry
+    over from one request to the next, across ``login(...)`` calls, sign-outs and between two
+    clients."""
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("_flask_babel", None)
         return super().open(*args, **kwargs)
 
 

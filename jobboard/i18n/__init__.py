@@ -38,9 +38,13 @@ class LanguagePrefix:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         parts = environ.get("PATH_INFO", "").split("/", 2)  # "/fr/jobs" -> ["", "fr", "jobs"]
         if len(parts) > 1 and parts[1] in LANGUAGES:
-            environ[_ENVIRON_KEY] = parts[1]
-            environ["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '')}/{parts[1]}"
-            environ["PATH_INFO"] = "/" + (parts[2] if len(parts) > 2 else "")
+            # A copy: the server's (or a test client's) environ keeps the address as it came.
+            environ = {
+                **environ,
+                _ENVIRON_KEY: parts[1],
+                "SCRIPT_NAME": f"{environ.get('SCRIPT_NAME', '')}/{parts[1]}",
+                "PATH_INFO": "/" + (parts[2] if len(parts) > 2 else ""),
+            }
         return self.app(environ, start_response)
 
 
