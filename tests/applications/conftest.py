@@ -72,6 +72,25 @@ def make_posting(org, site=None, *, status: PostingStatus = PostingStatus.PUBLIS
     return posting
 
 
+# The profile form filled in completely, as a doctor sends it.
+PROFILE_FORM = {
+    "profession_slug": "physician",
+    "specialty_slug": "pediatrics",
+    "seniority": "specialist",
+    "years_experience": "12",
+    "training_country": "UA",
+    "residence_country": "DE",
+    "licence_status": "exam_scheduled",
+    "hebrew_level": "4",
+    "language_codes": ["ru", "uk", "de"],
+    "move_month": "2027-08",
+    "region_slugs": ["negev", "galilee-north"],
+    "open_to_periphery": "y",
+    "summary": "Paediatric emergency physician.",
+    "phone": "+49 151 2345 6789",
+}
+
+
 def complete_profile(user, **overrides):
     fields = dict(
         profession_slug="physician",

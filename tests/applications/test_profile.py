@@ -13,29 +13,12 @@ from jobboard.core.errors import NotPermitted
 from jobboard.extensions import db
 from jobboard.jobs.models import Seniority
 from jobboard.vocab.models import HebrewLevel
-from tests.applications.conftest import count, stored_cv, text_of
+from tests.applications.conftest import PROFILE_FORM, count, stored_cv, text_of
 from tests.factories import StaffFactory
-
-FULL = {
-    "profession_slug": "physician",
-    "specialty_slug": "pediatrics",
-    "seniority": "specialist",
-    "years_experience": "12",
-    "training_country": "UA",
-    "residence_country": "DE",
-    "licence_status": "exam_scheduled",
-    "hebrew_level": "4",
-    "language_codes": ["ru", "uk", "de"],
-    "move_month": "2027-08",
-    "region_slugs": ["negev", "galilee-north"],
-    "open_to_periphery": "y",
-    "summary": "Paediatric emergency physician.",
-    "phone": "+49 151 2345 6789",
-}
 
 
 def test_every_field_is_saved(client, doctor):
-    response = client.post("/me/profile", data=FULL)
+    response = client.post("/me/profile", data=PROFILE_FORM)
 
     assert response.status_code == 302
     profile = profiles.profile_of(doctor)
@@ -59,8 +42,8 @@ def test_every_field_is_saved(client, doctor):
 
 
 def test_saving_again_updates_the_same_profile(client, doctor):
-    client.post("/me/profile", data=FULL)
-    client.post("/me/profile", data={**FULL, "open_to_periphery": "", "language_codes": [], "summary": ""})
+    client.post("/me/profile", data=PROFILE_FORM)
+    client.post("/me/profile", data={**PROFILE_FORM, "open_to_periphery": "", "language_codes": [], "summary": ""})
     assert count(DoctorProfile, DoctorProfile.user_id == doctor.id) == 1
     profile = profiles.profile_of(doctor)
     db.session.refresh(profile)
@@ -101,13 +84,13 @@ def test_completeness_counts_required_and_optional_items(client, doctor):
     page = text_of(client.get("/me/profile"))
     assert "Profile 50% complete" in page and "Ready to apply" in page
 
-    client.post("/me/profile", data=FULL)
+    client.post("/me/profile", data=PROFILE_FORM)
     page = text_of(client.get("/me/profile"))
     assert "Profile 100% complete" in page and "Still missing" not in page
 
 
 def test_a_specialty_must_be_one_of_the_profession(client, doctor):
-    response = client.post("/me/profile", data={**FULL, "profession_slug": "dentist"})
+    response = client.post("/me/profile", data={**PROFILE_FORM, "profession_slug": "dentist"})
     assert response.status_code == 422 and "Pediatrics is not a specialty of dentists." in text_of(response)
     assert profiles.profile_of(doctor) is None
 
@@ -139,7 +122,7 @@ def test_a_specialty_is_needed_only_for_physicians():
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_saved(client, doctor, field, value):
-    response = client.post("/me/profile", data={**FULL, field: value})
+    response = client.post("/me/profile", data={**PROFILE_FORM, field: value})
     assert response.status_code == 422
     assert count(DoctorProfile, DoctorProfile.user_id == doctor.id) == 0
 

@@ -37,7 +37,7 @@ from jobboard.core.schedule import register_periodic, run_due_jobs
 from jobboard.extensions import db
 from jobboard.jobs import view_counts
 from jobboard.jobs.models import PostingViewCount
-from tests.applications.conftest import make_posting, ready_doctor
+from tests.applications.conftest import PROFILE_FORM, make_posting, ready_doctor
 from tests.apps import migrated_app, own_database
 from tests.factories import PASSWORD, DoctorFactory, OrganizationFactory, SiteFactory
 from tests.serving import free_port, rate_limits_off, serve
@@ -168,21 +168,8 @@ def test_simultaneous_sign_ins_all_get_a_session(served):
         db.session.remove()
 
 
-PROFILE = {
-    "profession_slug": "physician",
-    "specialty_slug": "pediatrics",
-    "seniority": "specialist",
-    "years_experience": "12",
-    "training_country": "UA",
-    "residence_country": "DE",
-    "licence_status": "exam_scheduled",
-    "hebrew_level": "4",
-    "language_codes": ["ru", "uk", "de"],
-    "move_month": "2027-08",
-    "region_slugs": ["negev", "galilee-north"],
-    "open_to_periphery": "y",
-    "phone": "+49 151 2345 6789",
-}
+# The profile form of a complete profile, without its summary.
+PROFILE = {name: value for name, value in PROFILE_FORM.items() if name != "summary"}
 
 
 def test_simultaneous_profile_saves_are_all_saved(served):

@@ -43,6 +43,7 @@ from jobboard.jobs.models import Posting, PostingStatus
 from jobboard.mail import queue_mail
 from jobboard.mail.compose import MAIL_KIND
 from jobboard.search.port import EngineUnavailable
+from tests.applications.conftest import complete_profile
 from tests.apps import app_on_own_database
 from tests.factories import DoctorFactory
 from tests.jobs.helpers import make_world, submitted
@@ -78,32 +79,6 @@ def message_id(outbox_id: int) -> str:
 
 
 # --- the mail server stopped ----------------------------------------------------------------
-
-
-def complete_profile(doctor) -> None:
-    """The profile a doctor needs before applying (as in the authorization world)."""
-    from jobboard.applications.models import LicenceStatus
-    from jobboard.applications.profiles import ProfileFields, save_profile
-    from jobboard.jobs.models import Seniority
-    from jobboard.vocab.models import HebrewLevel
-
-    save_profile(
-        doctor,
-        ProfileFields(
-            profession_slug="physician",
-            specialty_slug="pediatrics",
-            seniority=Seniority.SPECIALIST,
-            years_experience=5,
-            training_country="FR",
-            residence_country="FR",
-            licence_status=LicenceStatus.FILE_SUBMITTED,
-            hebrew_level=HebrewLevel.B1,
-            move_month=utcnow().date().replace(day=1),
-            open_to_periphery=True,
-            summary="",
-            phone=None,
-        ),
-    )
 
 
 def _apply_setup(db_session):

@@ -138,19 +138,18 @@ def test_the_query_string_round_trips_through_the_page(world, search_engine, cli
     listed(world, "Psychiatrist", specialty_slug="psychiatry", drain=False)
     sync_all()
 
-    url = "/jobs?" + urlencode(
-        [
-            ("q", "pediatrician"),
-            ("region", "negev"),
-            ("specialty", "pediatrics"),
-            ("periphery", "1"),
-            ("min_salary", "30005"),
-            ("hebrew", "4"),
-            ("city", "beersheba"),
-            ("km", "50"),
-            ("sort", "newest"),
-        ]
-    )
+    state = [
+        ("q", "pediatrician"),
+        ("region", "negev"),
+        ("specialty", "pediatrics"),
+        ("periphery", "1"),
+        ("min_salary", "30005"),
+        ("hebrew", "4"),
+        ("city", "beersheba"),
+        ("km", "50"),
+        ("sort", "newest"),
+    ]
+    url = "/jobs?" + urlencode(state)
     first = client.get(url)
     assert first.status_code == 200
     assert notices(first) == []
@@ -160,19 +159,7 @@ def test_the_query_string_round_trips_through_the_page(world, search_engine, cli
 
     # The form shows the state back; submitting it reproduces the page.
     sent = form_query(first)
-    assert sorted(sent) == sorted(
-        [
-            ("q", "pediatrician"),
-            ("region", "negev"),
-            ("specialty", "pediatrics"),
-            ("periphery", "1"),
-            ("min_salary", "30005"),
-            ("hebrew", "4"),
-            ("city", "beersheba"),
-            ("km", "50"),
-            ("sort", "newest"),
-        ]
-    )
+    assert sorted(sent) == sorted(state)
     again = client.get("/jobs?" + urlencode(sent))
     assert hit_ids(again) == shown
     assert form_query(again) == sent

@@ -33,8 +33,8 @@ from sqlalchemy import func, inspect, select
 
 from jobboard.alerts import services as alerts
 from jobboard.alerts.models import Frequency
-from jobboard.applications import applying, cvs, pipeline, profiles
-from jobboard.applications.models import LicenceStatus, Stage
+from jobboard.applications import applying, cvs, pipeline
+from jobboard.applications.models import Stage
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
@@ -43,10 +43,9 @@ from jobboard.fairs import interviews, organising, registrations
 from jobboard.fairs.models import BookingMode, Slot
 from jobboard.jobs import reviewing
 from jobboard.jobs import services as jobs
-from jobboard.jobs.models import Seniority
 from jobboard.orgs import services as orgs
 from jobboard.orgs.models import Organization, OrgStatus, Role
-from jobboard.vocab.models import HebrewLevel
+from tests.applications.conftest import complete_profile
 from tests.factories import (
     AdminFactory,
     DoctorFactory,
@@ -184,23 +183,7 @@ def build_world() -> World:
     posting_b = PostingFactory(org=org_b, site=site_b)
 
     applicant = DoctorFactory()
-    profiles.save_profile(
-        applicant,
-        profiles.ProfileFields(
-            profession_slug="physician",
-            specialty_slug="pediatrics",
-            seniority=Seniority.SPECIALIST,
-            years_experience=5,
-            training_country="FR",
-            residence_country="FR",
-            licence_status=LicenceStatus.FILE_SUBMITTED,
-            hebrew_level=HebrewLevel.B1,
-            move_month=utcnow().date().replace(day=1),
-            open_to_periphery=True,
-            summary="",
-            phone=None,
-        ),
-    )
+    complete_profile(applicant)
     cv = cvs.upload_cv(applicant, "cv.pdf", pdf_bytes())
     application = applying.apply(applicant, posting, cv, "Hello")
     pipeline.move(application, members["recruiter_a"].user, Stage.INTERVIEW)
