@@ -4,7 +4,6 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-import pycountry
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -14,13 +13,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from jobboard.applications.models import PIPELINE, LicenceStatus, MailMode, Stage
 from jobboard.applications.profiles import ProfileFields
 from jobboard.core.forms import IntegerField, text_field, textarea_field
+from jobboard.i18n import countries
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.forms import CheckboxesField
 from jobboard.jobs.models import Seniority
 from jobboard.vocab.models import HebrewLevel
 from jobboard.vocab.queries import language_choices, profession_choices, region_choices, specialty_choices
-
-COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
 
 
 def _blank(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -30,6 +28,10 @@ def _blank(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
 # Choices named by an enum's label are built when a form is made, in the reader's language.
 def _seniorities() -> list[tuple[str, str]]:
     return _blank("—", [(s.value, s.label) for s in Seniority])
+
+
+def _countries() -> list[tuple[str, str]]:
+    return _blank("—", countries())
 
 
 def _licence_statuses() -> list[tuple[str, str]]:
@@ -61,10 +63,8 @@ class ProfileForm(FlaskForm):
     specialty_slug = SelectField(_l("Specialty"), validators=[Optional()], description=_l("For physicians."))
     seniority = SelectField(_l("Seniority"), choices=_seniorities, validators=[Optional()])
     years_experience = IntegerField(_l("Years of experience"), validators=[Optional(), NumberRange(0, 70)])
-    training_country = SelectField(
-        _l("Country of medical training"), choices=_blank("—", COUNTRIES), validators=[Optional()]
-    )
-    residence_country = SelectField(_l("Country of residence"), choices=_blank("—", COUNTRIES), validators=[Optional()])
+    training_country = SelectField(_l("Country of medical training"), choices=_countries, validators=[Optional()])
+    residence_country = SelectField(_l("Country of residence"), choices=_countries, validators=[Optional()])
     licence_status = SelectField(_l("Israeli licence"), choices=_licence_statuses, validators=[InputRequired()])
     hebrew_level = SelectField(_l("Hebrew"), coerce=int, choices=_hebrew_levels)
     language_codes = CheckboxesField(_l("Other languages you work in"), validators=[Optional()])

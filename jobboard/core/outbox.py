@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import pgettext
 from sqlalchemy import JSON, Index, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +41,14 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     DONE = "done"
     DEAD = "dead"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": pgettext("outbox status", "pending"),
+            "done": pgettext("outbox status", "done"),
+            "dead": pgettext("outbox status", "dead"),
+        }[self.value]
 
 
 class OutboxMessage(Model):

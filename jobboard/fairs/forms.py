@@ -15,11 +15,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from jobboard.applications.forms import COUNTRIES
 from jobboard.applications.models import Application
 from jobboard.core.forms import IntegerField, filled, text_field, textarea_field, time_zone_choices, url_field
 from jobboard.fairs.models import Attendance, Booking, BookingMode, Fair, FairRegistration, Slot, SlotStatus
 from jobboard.fairs.organising import FairFields
+from jobboard.i18n import countries, when
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import Posting
 from jobboard.vocab.queries import profession_choices
@@ -28,7 +28,7 @@ from jobboard.vocab.queries import profession_choices
 class FairForm(FlaskForm):
     name = text_field(_l("Name"), max_length=160, render_kw={"placeholder": _l("MedEx London")})
     city = text_field(_l("City"), max_length=120)
-    country = SelectField(_l("Country"), choices=COUNTRIES, validators=[InputRequired()])
+    country = SelectField(_l("Country"), choices=countries, validators=[InputRequired()])
     venue = text_field(_l("Venue"), max_length=200)
     address = text_field(_l("Address"), max_length=300, required=False)
     time_zone = SelectField(_l("Time zone"), choices=time_zone_choices(), validators=[InputRequired()])
@@ -157,7 +157,7 @@ class SlotsForm(FlaskForm):
     ) -> SlotsForm:
         form = cls(**kwargs)
         form.table_id.choices = [(t.id, t.label) for t in registration.tables]
-        form.day.choices = [(d.isoformat(), f"{d:%A %d %B %Y}") for d in fair.days]
+        form.day.choices = [(d.isoformat(), when(d, "EEEE dd MMMM yyyy")) for d in fair.days]
         form.posting_id.choices = [("", "—"), *((str(p.id), p.title) for p in postings)]
         return form
 
@@ -207,7 +207,7 @@ class BookForApplicantForm(FlaskForm):
             (a.id, f"{a.doctor.full_name} – {a.posting.title}") for a in applications if a.doctor is not None
         ]
         form.slot_id.choices = [
-            (s.id, f"{s.starts_at.astimezone(zone):%a %d %b %H:%M} – {s.table.label}")
+            (s.id, f"{when(s.starts_at.astimezone(zone), 'EEE dd MMM HH:mm')} – {s.table.label}")
             for s, booking in slots
             if booking is None and s.status == SlotStatus.OPEN and s.starts_at > now
         ]

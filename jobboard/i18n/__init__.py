@@ -13,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
+from functools import cache
+from gettext import NullTranslations, translation
 from typing import Any
 
+import pycountry
 from babel import Locale, dates, numbers
 from flask import Flask, current_app, redirect, request
 from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext
@@ -123,6 +126,18 @@ def when(value: date | datetime | time, pattern: str) -> str:
 def number(value: int | float) -> str:
     """A number as the reader writes it: "25,000" in English, "25 000" in French, "25.000" in Spanish."""
     return str(numbers.format_decimal(value, locale=current_language()))
+
+
+@cache
+def _country_names(code: str) -> NullTranslations:
+    """The ISO 3166 country names in a language (pycountry's translations; English: the names)."""
+    return translation("iso3166-1", pycountry.LOCALES_DIR, languages=[code], fallback=True)
+
+
+def countries() -> list[tuple[str, str]]:
+    """(ISO code, name) of every country, named and ordered in the reader's language."""
+    names = _country_names(current_language())
+    return sorted(((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries), key=lambda pair: pair[1])
 
 
 def page_path() -> str:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import cast
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +13,7 @@ from jobboard.core.db import utcnow
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import limiter
+from jobboard.i18n import when
 from jobboard.jobs import lifecycle, queries, renewal, reviewing, services, view_counts
 from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
 from jobboard.jobs.lifecycle import Action, Actor
@@ -165,7 +169,7 @@ def close(posting_id: int) -> Response:
 def renew(posting_id: int) -> Response:
     posting = _posting_or_404(posting_id)
     lifecycle.renew(posting, current_user)
-    flash(_("Renewed until %(date)s.", date=f"{posting.expires_at:%d %B %Y}"), "success")
+    flash(_("Renewed until %(date)s.", date=when(cast(datetime, posting.expires_at), "dd MMMM yyyy")), "success")
     return redirect(url_for("jobs.manage", posting_id=posting.id))
 
 
@@ -198,7 +202,11 @@ def renew_from_mail(token: str) -> Response:
     if request.method == "POST":
         posting = renewal.renew_with_token(token)
         flash(
-            _("“%(title)s” is renewed until %(date)s.", title=posting.title, date=f"{posting.expires_at:%d %B %Y}"),
+            _(
+                "“%(title)s” is renewed until %(date)s.",
+                title=posting.title,
+                date=when(cast(datetime, posting.expires_at), "dd MMMM yyyy"),
+            ),
             "success",
         )
         return redirect(url_for("jobs.detail", posting_id=posting.id))

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from jobboard.core.outbox import OutboxMessage
 from jobboard.core.personal_data import Exported, iso, register_section
 from jobboard.extensions import db
+from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail.compose import MAIL_KIND
 
 if TYPE_CHECKING:  # accounts sends mail: importing it here at run time would be circular
@@ -58,7 +59,7 @@ def register(app: Flask) -> None:
     register_section(
         app,
         "mail",
-        "The e-mails we sent you that we still keep: subject, date and text.",
+        _l("The e-mails we sent you that we still keep: subject, date and text."),
         covers=(),
         export=_export,
         erase=_erase,
