@@ -60,7 +60,7 @@ catalogues: install
 
 # After marking new strings: the template catalogue afresh, and each language's brought up to it.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output --ignore-dirs '.* __pycache__' \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output --width 120 --ignore-dirs '.* __pycache__' \
 	   --project jobboard --copyright-holder "International Medical Aliyah Program" \
 	   -o $(TRANSLATIONS)/messages.pot jobboard templates
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 120 -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
