@@ -22,7 +22,7 @@ from babel import Locale, dates, numbers
 from flask import Flask, current_app, redirect, request
 from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext
 from flask_login import current_user
-from markupsafe import escape
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 # The board's languages, each named in itself (how the switcher offers them).
@@ -140,6 +140,16 @@ def countries() -> list[tuple[str, str]]:
     return sorted(((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries), key=lambda pair: pair[1])
 
 
+def bdi(value: object) -> Markup:
+    """User-written text (a name, a title) isolated from the sentence around it, so a Latin name
+    on a Hebrew page (or a Hebrew one on an English page) keeps its own direction and leaves the
+    sentence's order alone. Escaped like any value; nothing for ``None``. The result is markup, so
+    it can be passed into a translated sentence (``_("Hello %(name)s", name=user.name|bdi)``)."""
+    if value is None:
+        return Markup("")
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 def page_path() -> str:
     """This page's address without its language, with its query string."""
     query = request.query_string.decode("utf-8", "replace")
@@ -180,6 +190,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_vary_by_the_readers_choice)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["bdi"] = bdi
 
     @app.context_processor
     def _language_context() -> dict[str, object]:

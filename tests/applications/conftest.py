@@ -187,4 +187,5 @@ def count(model, *where) -> int:
 def text_of(response) -> str:
     """The page's text, tags removed and whitespace collapsed."""
     body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", response.get_data(as_text=True), flags=re.S)
+    body = re.sub(r"</?bdi>", "", body)  # an isolate, not a break: "at <bdi>Table 1</bdi>." reads "at Table 1."
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())

@@ -23,7 +23,7 @@ from tests.statements import recorded_statements
 def names_in(response) -> list[str]:
     """The applicants' names in the order the list shows them."""
     results = response.get_data(as_text=True).split('id="applicant-results"', 1)[1]
-    return re.findall(r'/applications/\d+">([^<]+)</a>', results)
+    return [re.sub(r"<[^>]+>", "", link) for link in re.findall(r'/applications/\d+">(.*?)</a>', results)]
 
 
 @pytest.fixture

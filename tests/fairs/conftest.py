@@ -211,6 +211,7 @@ def pending_reminders() -> list[OutboxMessage]:
 
 def text_of(response) -> str:
     body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", response.get_data(as_text=True), flags=re.S)
+    body = re.sub(r"</?bdi>", "", body)  # an isolate, not a break: "at <bdi>Table 1</bdi>." reads "at Table 1."
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 

@@ -36,6 +36,7 @@ import jobboard.i18n
 from jobboard.core.personal_data import sections
 from jobboard.extensions import db
 from jobboard.i18n import LANGUAGES
+from jobboard.search import cards, facets
 from tests.apps import app_on_own_database
 from tests.security.test_authorization import World, _url, build_world, expected, outcome, routes
 
@@ -139,10 +140,20 @@ def user_data() -> list[str]:
     return sorted((value for value in found if LETTER.search(value)), key=lambda v: (-len(v), v))
 
 
+def forget_the_search_pages_words() -> None:
+    """The search cards and facets keep their words per language in caches of the process: words
+    kept by an earlier test would escape the marking, and marked ones must not outlive this test."""
+    for module in (cards, facets):
+        for value in vars(module).values():
+            if hasattr(value, "cache_clear"):
+                value.cache_clear()
+
+
 @pytest.fixture
-def marking(monkeypatch: pytest.MonkeyPatch) -> None:
+def marking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Translations, country names, dates, times and numbers marked for this test only: the patched functions
     are put back and no translations object enters Flask-Babel's cache."""
+    forget_the_search_pages_words()
     translations = MarkingTranslations()
     monkeypatch.setattr(flask_babel, "get_translations", lambda: translations)
     monkeypatch.setattr(flask_babel.Domain, "get_translations", lambda self: translations)
@@ -161,6 +172,8 @@ def marking(monkeypatch: pytest.MonkeyPatch) -> None:
         "numbers",
         SimpleNamespace(format_decimal=lambda *a, **k: marked(numbers.format_decimal(*a, **k))),
     )
+    yield
+    forget_the_search_pages_words()
 
 
 class VisibleText(HTMLParser):
