@@ -78,6 +78,12 @@ def address_language() -> str | None:
     return request.environ.get(_ENVIRON_KEY)
 
 
+def site_root() -> str:
+    """Where the site starts (a deployment may serve it under a path), without the page's language."""
+    language = address_language()
+    return request.script_root.removesuffix(f"/{language}") if language else request.script_root
+
+
 def preferred_language() -> str:
     """The reader's language when the address names none."""
     if current_user and current_user.is_authenticated and known(current_user.language):
@@ -89,12 +95,6 @@ def _select_locale() -> str:
     if not request:
         return DEFAULT
     return address_language() or preferred_language()
-
-
-def _select_time_zone() -> str | None:
-    if request and current_user and current_user.is_authenticated:
-        return current_user.time_zone
-    return None
 
 
 def current_language() -> str:
@@ -165,7 +165,7 @@ def page_in(code: str | None) -> str:
 
 def _send_home_in_the_readers_language() -> Response | None:
     if request.method == "GET" and request.path == "/" and address_language() is None:
-        return redirect(f"/{preferred_language()}/")
+        return redirect(f"{site_root()}/{preferred_language()}/")
     return None
 
 
@@ -182,7 +182,6 @@ def init_app(app: Flask) -> None:
     Babel(
         app,
         locale_selector=_select_locale,
-        timezone_selector=_select_time_zone,
         default_translation_directories="translations",
         default_domain="messages",
     )

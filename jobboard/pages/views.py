@@ -9,7 +9,7 @@ from jobboard.accounts.services import save_language
 from jobboard.core.access import login_required, public
 from jobboard.core.htmx import render_page
 from jobboard.core.urls import safe_next
-from jobboard.i18n import COOKIE, known
+from jobboard.i18n import COOKIE, known, site_root
 from jobboard.orgs.queries import memberships_of
 
 bp = Blueprint("pages", __name__)
@@ -55,7 +55,7 @@ def language() -> Response:
     code = known(request.form.get("lang"))
     if code is None:
         abort(422, _("Choose one of the board's languages."))
-    response = redirect(f"/{code}{safe_next(request.form.get('next'), '/')}")
+    response = redirect(f"{site_root()}/{code}{safe_next(request.form.get('next'), '/')}")
     response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     if current_user.is_authenticated:
         save_language(current_user, code)

@@ -148,3 +148,10 @@ def test_dates_name_days_and_months_in_the_readers_language_in_the_zone_they_car
 def test_numbers_are_written_as_the_reader_writes_them(app, code, shown):
     with app.test_request_context(), in_language(code):
         assert number(25_000) == shown
+
+
+def test_a_site_served_under_a_path_keeps_it_when_choosing_the_language(client, db_session):
+    home = client.get("/", headers={"Accept-Language": "fr"}, base_url="http://jobboard.test/board/")
+    assert home.headers["Location"] == "/board/fr/"
+    switched = client.post("/fr/language", data={"lang": "he", "next": "/jobs"}, base_url="http://jobboard.test/board/")
+    assert switched.headers["Location"] == "/board/he/jobs"
