@@ -529,11 +529,11 @@ def examples_for(method: str, names: dict[str, object | None], endpoint: str) ->
     """Most for the routes that read most: a route that reads nothing but the stray names needs
     only a few tries of them."""
     if endpoint == "search.index":
-        return 60
-    if method == "POST" and len(names) > len(STRAY):
         return 40
+    if method == "POST" and len(names) > len(STRAY):
+        return 25
     if len(names) > len(STRAY):
-        return 30
+        return 20
     return 4
 
 
