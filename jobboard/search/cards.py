@@ -90,15 +90,16 @@ def _card(hit: Hit, detail_prefix: str, language: str) -> str:
     specialty_label, salary_top = doc.get("specialty_label"), doc.get("salary_top_ils")
     specialty = f" {DOT} {marked.get('specialty_label') or _label(specialty_label)}" if specialty_label else ""
     salary = f" {DOT} {_salary(language, salary_top)}" if salary_top else ""
+    description = marked.get("description_text") or escape(doc["description_text"])
     return (
         '<article class="card mb-3">\n  <div class="card-body">\n'
         f'    <h2 class="h5 card-title mb-1"><a href="{detail_prefix}{int(hit.id)}-{escape(doc["slug"])}">'
-        f"{marked.get('title') or escape(doc['title'])}</a></h2>\n"
-        f'    <p class="mb-1">{_label(doc["employer_name"])} {DOT} {_label(doc["city_name"])}, '
-        f"{_label(doc['region_label'])}{periphery}{distance}</p>\n"
+        f"<bdi>{marked.get('title') or escape(doc['title'])}</bdi></a></h2>\n"
+        f'    <p class="mb-1"><bdi>{_label(doc["employer_name"])}</bdi> {DOT} <bdi>{_label(doc["city_name"])}</bdi>, '
+        f"<bdi>{_label(doc['region_label'])}</bdi>{periphery}{distance}</p>\n"
         f'    <p class="mb-1 small">{_label(doc["profession_label"])}{specialty}{salary}</p>\n'
         f"{_grants_line(tuple(doc['grant_names']))}"
-        f'    <p class="small mb-1">{marked.get("description_text") or escape(doc["description_text"])}</p>\n'
+        f'    <p class="small mb-1" dir="auto">{description}</p>\n'
         f'    <p class="small text-body-secondary mb-0">{_posted(language, posted_day(doc["posted_at"]))}</p>\n'
         "  </div>\n</article>"
     )
@@ -106,6 +107,7 @@ def _card(hit: Hit, detail_prefix: str, language: str) -> str:
 
 def hit_cards(hits: list[Hit], detail_prefix: str) -> Markup:
     """One card per hit: title (linked as ``<detail_prefix><id>-<slug>``), employer, place,
-    periphery badge, distance, profession and specialty, salary, grants, description, date."""
+    periphery badge, distance, profession and specialty, salary, grants, description, date. The
+    employer's words keep their own direction on any page (``<bdi>``, ``dir="auto"``)."""
     prefix, language = escape(detail_prefix), current_language()
     return Markup("\n".join(_card(hit, prefix, language) for hit in hits))  # noqa: S704 - every value was escaped

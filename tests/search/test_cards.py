@@ -56,7 +56,7 @@ def test_every_document_value_is_escaped():
 def test_highlights_are_shown_as_marked_and_missing_ones_fall_back_to_the_plain_text():
     marked = {"title": Markup("Resident, <mark>Pediatrics</mark>"), "description_text": Markup("A <mark>team</mark>…")}
     html = str(hit_cards([Hit(id=1, document=document(), highlights=marked)], "/jobs/"))
-    assert '<a href="/jobs/1-resident-pediatrics">Resident, <mark>Pediatrics</mark></a>' in html
+    assert '<a href="/jobs/1-resident-pediatrics"><bdi>Resident, <mark>Pediatrics</mark></bdi></a>' in html
     assert "A <mark>team</mark>…" in html and "&middot; Pediatrics" in html
 
 
@@ -91,4 +91,4 @@ def test_cards_are_written_in_ascii_with_labels_beyond_it_as_references():
         hit_cards([Hit(id=1, document=document(employer_name="Hôpital <Nord>", salary_top_ils=40000))], "/jobs/")
     )
     assert html.isascii()
-    assert "H&#244;pital &lt;Nord&gt; &middot; Beersheba" in html
+    assert "<bdi>H&#244;pital &lt;Nord&gt;</bdi> &middot; <bdi>Beersheba</bdi>" in html
