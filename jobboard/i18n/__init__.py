@@ -194,9 +194,13 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _language_context() -> dict[str, object]:
         code = current_language()
+        right_to_left = is_right_to_left(code)
         return {
             "html_lang": code,
-            "html_dir": "rtl" if is_right_to_left(code) else "ltr",
+            "html_dir": "rtl" if right_to_left else "ltr",
+            # Arrows point the reading direction: back is towards where a line starts.
+            "back": "→" if right_to_left else "←",
+            "onward": "←" if right_to_left else "→",
             "languages": LANGUAGES,
             "page_in": page_in,
             "page_path": page_path,

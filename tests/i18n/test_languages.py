@@ -155,3 +155,9 @@ def test_a_site_served_under_a_path_keeps_it_when_choosing_the_language(client, 
     assert home.headers["Location"] == "/board/fr/"
     switched = client.post("/fr/language", data={"lang": "he", "next": "/jobs"}, base_url="http://jobboard.test/board/")
     assert switched.headers["Location"] == "/board/he/jobs"
+
+
+@pytest.mark.parametrize(("header", "arrows"), [("en", "← →"), ("he", "→ ←")])
+def test_arrows_point_the_reading_direction(app, header, arrows):
+    with app.test_request_context("/jobs", headers={"Accept-Language": header}):
+        assert render_template_string("{{ back }} {{ onward }}") == arrows
