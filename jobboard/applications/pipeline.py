@@ -11,7 +11,6 @@ is in the audit log.
 
 from __future__ import annotations
 
-from flask_babel import LazyString
 from flask_babel import gettext as _
 
 from jobboard.accounts.models import User
@@ -20,7 +19,7 @@ from jobboard.core import audit
 from jobboard.core.errors import Conflict, DomainError
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.i18n import in_language
+from jobboard.i18n import LazyText, in_language
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Organization
@@ -81,7 +80,7 @@ def move(
         return
     queue_mail(
         doctor.email,
-        _l("Your application for %(title)s: %(stage)s", title=posting.title, stage=LazyString(lambda: stage.label)),
+        _l("Your application for %(title)s: %(stage)s", title=posting.title, stage=LazyText(lambda: stage.label)),
         "applications/stage_changed",
         language=doctor.language,
         user=doctor,

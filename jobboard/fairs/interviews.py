@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import LazyString, format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -38,7 +38,7 @@ from jobboard.fairs.models import (
     SlotStatus,
 )
 from jobboard.fairs.notices import local_times, schedule_reminders, send_booking_mail
-from jobboard.i18n import in_language, when
+from jobboard.i18n import LazyText, in_language, when
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
@@ -379,7 +379,7 @@ def cancel_for_deleted_account(doctor: User) -> None:
                 _l(
                     "Interview cancelled: %(fair)s, %(time)s",
                     fair=booking.fair.name,
-                    time=LazyString(format_datetime, local.fair, "d MMMM HH:mm", rebase=False),
+                    time=LazyText(when, local.fair, "d MMMM HH:mm"),
                 ),
                 "fairs/cancelled_account_deleted",
                 language=user.language,

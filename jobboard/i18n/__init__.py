@@ -101,6 +101,7 @@ def current_language() -> str:
     return str(get_locale() or DEFAULT)
 
 
+@cache
 def is_right_to_left(code: str) -> bool:
     return Locale.parse(code).character_order == "right-to-left"
 
@@ -136,8 +137,13 @@ def _country_names(code: str) -> NullTranslations:
 
 def countries() -> list[tuple[str, str]]:
     """(ISO code, name) of every country, named and ordered in the reader's language."""
-    names = _country_names(current_language())
-    return sorted(((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries), key=lambda pair: pair[1])
+    return list(_countries_in(current_language()))
+
+
+@cache
+def _countries_in(code: str) -> tuple[tuple[str, str], ...]:
+    names = _country_names(code)
+    return tuple(sorted(((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries), key=lambda pair: pair[1]))
 
 
 def bdi(value: object) -> Markup:

@@ -39,7 +39,7 @@ from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.extensions import db
-from jobboard.fairs import interviews, organising, registrations
+from jobboard.fairs import interviews, registrations
 from jobboard.fairs.models import BookingMode, Slot
 from jobboard.jobs import reviewing
 from jobboard.jobs import services as jobs
@@ -55,6 +55,7 @@ from tests.factories import (
     PostingFactory,
     SiteFactory,
 )
+from tests.fairs.conftest import make_fair
 from tests.statements import recorded_statements
 
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)  # a statement that changes rows
@@ -191,24 +192,16 @@ def build_world() -> World:
 
     now = utcnow()
     day = (now + timedelta(days=30)).date()
-    fair = organising.save_fair(
+    fair = make_fair(
         admin,
-        organising.FairFields(
-            name="MedEx Test",
-            city="London",
-            country="GB",
-            venue="Hall",
-            address="",
-            time_zone="Europe/London",
-            starts_on=day,
-            ends_on=day,
-            opens_at=time(9),
-            closes_at=time(17),
-            booking_opens_at=now - timedelta(days=1),
-            booking_closes_at=datetime.combine(day, time(8)).astimezone(),
-        ),
+        name="MedEx Test",
+        venue="Hall",
+        address="",
+        starts_on=day,
+        ends_on=day,
+        booking_opens_at=now - timedelta(days=1),
+        booking_closes_at=datetime.combine(day, time(8)).astimezone(),
     )
-    organising.publish_fair(admin, fair)
     registration = registrations.register(
         org_a, admin, fair, tables=[("Table 1", "")], mode=BookingMode.OPEN, profession_slug=None
     )
