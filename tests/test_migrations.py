@@ -165,3 +165,26 @@ def test_0008_gives_each_specialty_its_professions_in_place(fresh_app):
     flask_migrate.downgrade(revision="0007")
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM postings").scalar() == 1
+
+
+def test_0010_moves_each_citys_hebrew_name_among_its_names_and_back(fresh_app):
+    flask_migrate.upgrade(revision="0009")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO regions (slug, name, is_periphery, position) VALUES ('negev', 'Negev', true, 0)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO cities (slug, name, name_he, region_slug, lat, lon, is_periphery, aliases) "
+            "VALUES ('beersheba', 'Beersheba', 'באר שבע', 'negev', 31.25, 34.79, true, '[]')"
+        )
+
+    flask_migrate.upgrade()
+
+    with db.engine.connect() as connection:
+        names = connection.exec_driver_sql("SELECT names FROM cities").scalar()
+        region_names = connection.exec_driver_sql("SELECT names FROM regions").scalar()
+    assert (names if isinstance(names, dict) else json.loads(names)) == {"he": "באר שבע"}
+    assert (region_names if isinstance(region_names, dict) else json.loads(region_names)) == {}
+    flask_migrate.downgrade(revision="0009")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT name_he FROM cities").scalar() == "באר שבע"

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.core.db import TimestampMixin, enum_type, utcnow
 from jobboard.extensions import Model, db
-from jobboard.i18n import number
+from jobboard.i18n import current_language, number
 from jobboard.orgs.models import Organization, OrgStatus, Site
-from jobboard.vocab.models import HebrewLevel, Language, Profession, Region, Specialty
+from jobboard.vocab.models import HebrewLevel, Language, Named, Profession, Region, Specialty
 
 
 class Seniority(enum.StrEnum):
@@ -143,7 +143,7 @@ posting_languages = Table(
 )
 
 
-class GrantProgram(TimestampMixin, Model):
+class GrantProgram(Named, TimestampMixin, Model):
     __tablename__ = "grant_programs"
     __table_args__ = (
         CheckConstraint(
@@ -156,6 +156,7 @@ class GrantProgram(TimestampMixin, Model):
     name: Mapped[str] = mapped_column(String(200))
     funder: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
+    summaries: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # language code → summary
     amount_note: Mapped[str] = mapped_column(Text, default="")
     amount_min_ils: Mapped[int | None]
     amount_max_ils: Mapped[int | None]
@@ -165,6 +166,10 @@ class GrantProgram(TimestampMixin, Model):
     valid_to: Mapped[date | None]
 
     regions: Mapped[list[Region]] = relationship(secondary=grant_program_regions, order_by=Region.position)
+
+    @property
+    def local_summary(self) -> str:
+        return self.summaries.get(current_language()) or self.summary
 
     def is_valid_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)

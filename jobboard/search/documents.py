@@ -107,7 +107,7 @@ def posting_document(posting: Posting) -> dict[str, Any]:
         "is_periphery": city.is_periphery,
         "city": city.slug,
         "city_name": city.name,
-        "city_aliases": [city.name_he, *city.aliases],
+        "city_aliases": [*city.names.values(), *city.aliases],
         "_geo": {"lat": site.lat, "lng": site.lon},
         "grant_programs": [g.slug for g in posting.grants],
         "grant_names": [g.name for g in posting.grants],

@@ -89,10 +89,9 @@ class PlaceNames:
 
 @functools.cache
 def city_names() -> PlaceNames:
-    """The vocabulary cities' names, Hebrew names and aliases."""
-    return PlaceNames(
-        [name for city in vocabulary_data()["cities"] for name in (city["name"], city["name_he"], *city["aliases"])]
-    )
+    """The vocabulary cities' names, in every language, and aliases."""
+    cities = vocabulary_data()["cities"]
+    return PlaceNames([name for city in cities for name in (city["name"], *city["names"].values(), *city["aliases"])])
 
 
 def quote_city_names(text: str) -> str:

@@ -10,9 +10,22 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.extensions import Model
+from jobboard.i18n import current_language
 
 
-class Region(Model):
+class Named:
+    """A vocabulary entry's name in English (``name``) and in the board's other languages
+    (``names``: language code → name); ``local_name`` is the reader's."""
+
+    name: Mapped[str]
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    @property
+    def local_name(self) -> str:
+        return self.names.get(current_language()) or self.name
+
+
+class Region(Named, Model):
     __tablename__ = "regions"
 
     slug: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -21,12 +34,11 @@ class Region(Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class City(Model):
+class City(Named, Model):
     __tablename__ = "cities"
 
     slug: Mapped[str] = mapped_column(String(60), primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
-    name_he: Mapped[str] = mapped_column(String(80))
     region_slug: Mapped[str] = mapped_column(ForeignKey("regions.slug"), index=True)
     lat: Mapped[float]
     lon: Mapped[float]
@@ -37,7 +49,7 @@ class City(Model):
     region: Mapped[Region] = relationship(lazy="joined")
 
 
-class Profession(Model):
+class Profession(Named, Model):
     __tablename__ = "professions"
 
     slug: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -45,7 +57,7 @@ class Profession(Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class Specialty(Model):
+class Specialty(Named, Model):
     __tablename__ = "specialties"
 
     slug: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -58,7 +70,7 @@ class Specialty(Model):
         return profession_slug in self.professions
 
 
-class Language(Model):
+class Language(Named, Model):
     __tablename__ = "languages"
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)

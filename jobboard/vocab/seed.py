@@ -26,7 +26,7 @@ def load_vocabularies() -> dict[str, int]:
             City(
                 slug=row["slug"],
                 name=row["name"],
-                name_he=row["name_he"],
+                names=row["names"],
                 region_slug=row["region"],
                 lat=row["lat"],
                 lon=row["lon"],

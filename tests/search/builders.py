@@ -20,7 +20,7 @@ def _vocabulary_cities(*slugs: str) -> dict[str, dict[str, Any]]:
     return {
         city["slug"]: dict(
             name=city["name"],
-            name_he=city["name_he"],
+            names=city["names"],
             region=city["region"],
             region_label=regions[city["region"]],
             periphery=city["is_periphery"],
@@ -87,7 +87,7 @@ def document(pk: int, title: str, **fields: Any) -> dict[str, Any]:
         "is_periphery": city["periphery"],
         "city": city_slug,
         "city_name": city["name"],
-        "city_aliases": [city["name_he"], *city["aliases"]],
+        "city_aliases": [*city["names"].values(), *city["aliases"]],
         "_geo": {"lat": lat, "lng": lon},
         "grant_programs": [slug for slug, _amount in grants],
         "grant_names": [slug.replace("-", " ").title() for slug, _amount in grants],

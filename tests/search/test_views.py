@@ -660,7 +660,7 @@ def test_a_city_the_engine_cannot_measure_from_is_a_bad_request_not_a_server_err
         City(
             slug="new-town",
             name="New Town",
-            name_he="עיר חדשה",
+            names={"he": "עיר חדשה"},
             region_slug="negev",
             lat=31.1,
             lon=34.9,
