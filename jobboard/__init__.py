@@ -12,8 +12,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class JobBoard(Flask):
+    def url_for(self, endpoint: str, /, *args: Any, **values: Any) -> str:
+        url = super().url_for(endpoint, *args, **values)
+        if endpoint == "static":
+            from jobboard.i18n import without_language
+
+            return without_language(url)
+        return url
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = JobBoard(
         __name__,
         instance_path=os.environ.get("JOBBOARD_INSTANCE_PATH") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),

@@ -84,6 +84,15 @@ def site_root() -> str:
     return request.script_root.removesuffix(f"/{language}") if language else request.script_root
 
 
+def without_language(url: str) -> str:
+    """A static file's address without the page's language: one address, so one copy in every
+    cache, whatever language the page is in."""
+    language = address_language() if request else None
+    if not language:
+        return url
+    return url.replace(request.script_root, site_root(), 1)
+
+
 def preferred_language() -> str:
     """The reader's language when the address names none."""
     if current_user and current_user.is_authenticated and known(current_user.language):

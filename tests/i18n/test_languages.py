@@ -161,3 +161,17 @@ def test_a_site_served_under_a_path_keeps_it_when_choosing_the_language(client, 
 def test_arrows_point_the_reading_direction(app, header, arrows):
     with app.test_request_context("/jobs", headers={"Accept-Language": header}):
         assert render_template_string("{{ back }} {{ onward }}") == arrows
+
+
+@pytest.mark.parametrize("base_url", ["http://jobboard.test/", "http://jobboard.test/board/"])
+def test_static_files_have_one_address_whatever_the_pages_language(client, db_session, base_url):
+    """A stylesheet cached once serves every language: its address names none."""
+    root = base_url.removeprefix("http://jobboard.test").rstrip("/")
+    hrefs = set()
+    for code in ("en", "he", "ru"):
+        page = client.get(f"/{code}/account/login", base_url=base_url).get_data(as_text=True)
+        hrefs.add(re.search(r'<script src="([^"]*app\.js[^"]*)"', page).group(1))
+    assert len(hrefs) == 1
+    (href,) = hrefs
+    assert href.startswith(f"{root}/static/js/app.js")
+    assert client.get(href.removeprefix(root), base_url=base_url).status_code == 200
