@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class JobBoard(Flask):
-    def url_for(self, endpoint: str, /, *args: Any, **values: Any) -> str:
-        url = super().url_for(endpoint, *args, **values)
+    def url_for(self, /, endpoint: str, **values: Any) -> str:
+        url = super().url_for(endpoint, **values)
         if endpoint == "static":
             from jobboard.i18n import without_language
 
