@@ -54,6 +54,27 @@ QUERY_MIX = [
     "licence=exam_exemption&hebrew=3",
     "q=nurse+intensive",
 ]
+# Text searches as doctors reading in Hebrew and Russian type them, inflected and prefixed ("in
+# Beersheba", "of pediatrics"), with the filters of the English mix's text searches.
+HEBREW_AND_RUSSIAN = [
+    {"q": "רפואת ילדים"},
+    {"q": "анестезиология"},
+    {"q": "בבאר שבע"},
+    {"q": "психи"},
+    {"q": "внутренние болезни", "region": "negev"},
+    {"q": "קרדיולוגיה", "sort": "salary"},
+    {"q": "педиатрии в Беэр-Шеве"},
+    {"q": "רפואה דחופה"},
+    {"q": "медсестра реанимация"},
+    {"q": "אורתופדיה", "city": "tel-aviv", "km": "50"},
+]
+
+
+def multilingual_mix() -> list[str]:
+    """The English mix with the Hebrew and Russian searches added: a third of its searches."""
+    from urllib.parse import urlencode
+
+    return QUERY_MIX + [urlencode(search) for search in HEBREW_AND_RUSSIAN]
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -234,6 +255,7 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
     from jobboard.search.embedded import CityPoint, EmbeddedEngine
     from jobboard.search.params import SearchState, to_query
     from jobboard.search.port import AnyOf, IsTrue, Near, Range, SearchQuery, Sort
+    from jobboard.vocab.spellings import spellings
 
     vocabulary = json.loads((ROOT / "jobboard" / "vocab" / "data.json").read_text())
     cities = [CityPoint(c["slug"], c["lat"], c["lon"]) for c in vocabulary["cities"]]
@@ -263,6 +285,10 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
         "support",
     ]
     beersheba = next(c for c in cities if c.slug == "beersheba")
+
+    def spelled(term: dict) -> list[str]:  # as documents.term_spellings gives them
+        return list(spellings(term["name"], tuple(term["names"].values()), tuple(term["aliases"])))
+
     # As the search page asks them: counting the facets its filter column shows at first.
     facets = to_query(SearchState(), {}, 0).facets
     queries = [
@@ -301,7 +327,7 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
                             "profession_label": "Physician",
                             "specialty": specialty["slug"],
                             "specialty_label": specialty["name"],
-                            "specialty_aliases": specialty["aliases"],
+                            "specialty_aliases": spelled(specialty),
                             "employer": f"employer-{i % 40}",
                             "employer_name": f"Employer {i % 40}",
                             "site_name": "Site",
@@ -310,7 +336,7 @@ def engine_scaling(sizes: list[int], runs: int) -> dict[int, float]:
                             "is_periphery": city["is_periphery"],
                             "city": city["slug"],
                             "city_name": city["name"],
-                            "city_aliases": city["aliases"],
+                            "city_aliases": spelled(city),
                             "_geo": {
                                 "lat": city["lat"] + rng.uniform(-0.05, 0.05),
                                 "lng": city["lon"] + rng.uniform(-0.05, 0.05),
@@ -401,19 +427,27 @@ def main() -> None:
     try:
         wait_until_up(port)
         search_paths = [f"/jobs?{q}" for q in QUERY_MIX]
-        drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, 3, Load())  # warm-up
-        trivial, fragment = Load(), Load()
-        round_ratios = []  # each round's, as both sides of a round run equally long
+        multilingual_paths = [f"/jobs?{q}" for q in multilingual_mix()]
+        fragment_headers = {"HX-Request": "true"}
+        drive(port, multilingual_paths, fragment_headers, args.concurrency, 3, Load())  # warm-up
+        trivial, fragment, multilingual = Load(), Load(), Load()
+        round_ratios = []  # each round's, as the sides of a round run equally long
         # The endpoints take turns, so a drift in the machine's speed weighs on each alike.
+        turn = args.seconds / ROUNDS
         for _round in range(ROUNDS):
             trivial_before, fragment_before = len(trivial.latencies), len(fragment.latencies)
-            drive(port, ["/healthz"], {}, args.concurrency, args.seconds / ROUNDS, trivial)
-            drive(port, search_paths, {"HX-Request": "true"}, args.concurrency, args.seconds / ROUNDS, fragment)
+            drive(port, ["/healthz"], {}, args.concurrency, turn, trivial)
+            drive(port, search_paths, fragment_headers, args.concurrency, turn, fragment)
+            drive(port, multilingual_paths, fragment_headers, args.concurrency, turn, multilingual)
             round_ratios.append((len(fragment.latencies) - fragment_before) / (len(trivial.latencies) - trivial_before))
     finally:
         server.terminate()
         server.wait()
-    for name, figures in (("trivial /healthz", trivial.summary()), ("search fragment", fragment.summary())):
+    for name, figures in (
+        ("trivial /healthz", trivial.summary()),
+        ("search fragment", fragment.summary()),
+        ("with he/ru queries", multilingual.summary()),
+    ):
         print(
             f"{name:18} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms  p95 {figures['p95_ms']:6.1f} ms"
             f"  ({figures['requests']} requests, {figures['errors']} errors)"
@@ -421,6 +455,10 @@ def main() -> None:
     print(
         f"throughput ratio search/trivial: {fragment.summary()['rps'] / trivial.summary()['rps']:.1%} "
         f"(rounds: {', '.join(f'{ratio:.1%}' for ratio in round_ratios)})"
+    )
+    print(
+        "throughput ratio with Hebrew and Russian queries/English mix: "
+        f"{multilingual.summary()['rps'] / fragment.summary()['rps']:.1%}"
     )
     if not args.skip_scaling:
         scaling = engine_scaling([10_000, 100_000], 1000)

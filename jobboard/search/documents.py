@@ -12,6 +12,8 @@ import re
 from typing import Any
 
 from jobboard.jobs.models import Posting
+from jobboard.vocab.models import Named
+from jobboard.vocab.spellings import spellings
 
 DESCRIPTION_CHARS = 2000
 
@@ -21,10 +23,12 @@ SEARCHABLE_ATTRIBUTES = (
     "specialty_label",
     "specialty_aliases",
     "profession_label",
+    "profession_aliases",
     "employer_name",
     "city_name",
     "city_aliases",
     "region_label",
+    "region_aliases",
     "description_text",
 )
 FILTERABLE_ATTRIBUTES = (
@@ -85,6 +89,12 @@ def _timestamp(value: Any) -> int | None:
     return int(value.timestamp()) if value is not None else None
 
 
+def term_spellings(term: Named, aliases: list[str] | None = None, *, plural: bool = False) -> list[str]:
+    """The term's names in the other languages and its aliases, with the forms a query in Russian or
+    Hebrew gives them (``jobboard.vocab.spellings``): a search in any language finds the posting."""
+    return list(spellings(term.name, tuple(term.names.values()), tuple(aliases or ()), plural=plural))
+
+
 def posting_document(posting: Posting) -> dict[str, Any]:
     site, city = posting.site, posting.site.city
     grant_amounts = [g.amount_max_ils for g in posting.grants if g.amount_max_ils is not None]
@@ -96,18 +106,20 @@ def posting_document(posting: Posting) -> dict[str, Any]:
         "description_text": description_text(posting.description_md),
         "profession": posting.profession_slug,
         "profession_label": posting.profession.name,
+        "profession_aliases": term_spellings(posting.profession, plural=True),
         "specialty": posting.specialty_slug,
         "specialty_label": posting.specialty.name if posting.specialty else None,
-        "specialty_aliases": posting.specialty.aliases if posting.specialty else [],
+        "specialty_aliases": term_spellings(posting.specialty, posting.specialty.aliases) if posting.specialty else [],
         "employer": posting.org.slug,
         "employer_name": posting.org.name,
         "site_name": site.name,
         "region": city.region_slug,
         "region_label": city.region.name,
+        "region_aliases": term_spellings(city.region),
         "is_periphery": city.is_periphery,
         "city": city.slug,
         "city_name": city.name,
-        "city_aliases": [*city.names.values(), *city.aliases],
+        "city_aliases": term_spellings(city, city.aliases),
         "_geo": {"lat": site.lat, "lng": site.lon},
         "grant_programs": [g.slug for g in posting.grants],
         "grant_names": [g.name for g in posting.grants],

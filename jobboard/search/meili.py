@@ -45,7 +45,7 @@ from meilisearch import Client
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
 from jobboard.search.documents import FILTERABLE_ATTRIBUTES, RANKING_RULES, SEARCHABLE_ATTRIBUTES, SORTABLE_ATTRIBUTES
-from jobboard.search.places import quote_city_names
+from jobboard.search.places import prepared_query
 from jobboard.search.port import (
     KEYWORD_FACETS,
     MAX_TOTAL_HITS,
@@ -145,8 +145,9 @@ def indexed_document(document: dict[str, Any]) -> dict[str, Any]:
 
 def query_text(query: SearchQuery) -> str:
     """What Meilisearch is asked: the text with its city names quoted (``places.py``: a phrase is
-    mandatory in Meilisearch, and every other word may drop out), folded like the copies searched."""
-    return normalise(quote_city_names(query.text))
+    mandatory in Meilisearch, and every other word may drop out) and its stop words dropped, folded
+    like the copies searched."""
+    return normalise(prepared_query(query.text))
 
 
 def search_params(query: SearchQuery) -> dict[str, Any]:

@@ -21,7 +21,8 @@ place asked for. A posting holding the phrase elsewhere (a description naming th
 single word is left as it is: it has no part to match on its own ("Beersheba" already finds only
 Beersheba).
 
-The names are read once from the vocabulary file the cities table is loaded from.
+The names, in every language and with their inflected forms ("בבאר שבע", "в Беэр-Шеве"), are read
+once from the vocabulary file the cities table is loaded from.
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ import functools
 import re
 from collections import defaultdict
 
-from jobboard.search.text import words, written_words
+from jobboard.search.text import normalise, words, written_words
 from jobboard.vocab.seed import vocabulary_data
+from jobboard.vocab.spellings import spellings
 
+# Russian prepositions and conjunctions standing alone in a query ("работа в Беэр-Шеве"): both
+# engines require a query's first word, and no posting should have to hold one of these.
+STOP_WORDS = frozenset({"в", "во", "на", "из", "для", "с", "со", "по", "к", "ко", "у", "от", "и", "при"})
 # What a query keeps as written: a quoted phrase, and an excluded word (see ``embedded.queries.split_negated``).
 _KEPT = re.compile(r'"[^"]*"|(?:^|(?<=\s))-\S+')
 
@@ -89,11 +94,39 @@ class PlaceNames:
 
 @functools.cache
 def city_names() -> PlaceNames:
-    """The vocabulary cities' names, in every language, and aliases."""
-    cities = vocabulary_data()["cities"]
-    return PlaceNames([name for city in cities for name in (city["name"], *city["names"].values(), *city["aliases"])])
+    """The vocabulary cities' names in every language, their aliases, and the forms a sentence
+    gives them (``jobboard.vocab.spellings``)."""
+    return PlaceNames(
+        [
+            spelling
+            for city in vocabulary_data()["cities"]
+            for spelling in (
+                city["name"],
+                *spellings(city["name"], tuple(city["names"].values()), tuple(city["aliases"])),
+            )
+        ]
+    )
 
 
 def quote_city_names(text: str) -> str:
     """``text`` with the vocabulary's city names of several words quoted (see the notes at the top)."""
     return city_names().quoted(text)
+
+
+def without_stop_words(text: str) -> str:
+    """``text`` without its free-standing stop words, unless nothing else would be left."""
+    kept = [match.span() for match in _KEPT.finditer(text)]
+    free = [match for match in written_words(text) if not any(start <= match.start() < end for start, end in kept)]
+    stops = [match for match in free if normalise(match.group()) in STOP_WORDS]
+    if not stops or (len(stops) == len(free) and not kept):
+        return text
+    parts, cursor = [], 0
+    for match in stops:
+        parts.append(text[cursor : match.start()])
+        cursor = match.end()
+    return " ".join("".join([*parts, text[cursor:]]).split())
+
+
+def prepared_query(text: str) -> str:
+    """A query's text as both engines take it: city names quoted as phrases, stop words dropped."""
+    return without_stop_words(quote_city_names(text))

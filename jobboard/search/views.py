@@ -19,6 +19,7 @@ from jobboard.search.engine import breaker, get_engine
 from jobboard.search.facets import catalogue, facet_groups, hebrew_options, radius_options
 from jobboard.search.params import FACET_PARAMS, SearchState, parse, to_query
 from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchQuery, SearchResult, Sort
+from jobboard.search.terms import offered_filters
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ def index() -> Response:
         radius_options=radius_options(state.km),
         city_options=known.city_list(state.city),
         suggestions=suggestions,
+        offered_filters=offered_filters(state, known.labels) if state.text else [],
         sorts=list(Sort),
         posting_path_prefix=_posting_path_prefix(),
         search_path=search_path,

@@ -11,22 +11,28 @@ from typing import Any
 
 from jobboard.search.embedded import CityPoint
 from jobboard.vocab.seed import vocabulary_data
+from jobboard.vocab.spellings import spellings
+
+
+def _spellings(term: dict[str, Any], *, plural: bool = False) -> list[str]:
+    """A vocabulary term's other spellings, as ``documents.term_spellings`` gives them."""
+    return list(spellings(term["name"], tuple(term["names"].values()), tuple(term.get("aliases", ())), plural=plural))
 
 
 def _vocabulary_cities(*slugs: str) -> dict[str, dict[str, Any]]:
     """Some of the vocabulary's cities, with what a document says of them."""
     data = vocabulary_data()
-    regions = {region["slug"]: region["name"] for region in data["regions"]}
+    regions = {region["slug"]: region for region in data["regions"]}
     return {
         city["slug"]: dict(
             name=city["name"],
-            names=city["names"],
+            spellings=_spellings(city),
             region=city["region"],
-            region_label=regions[city["region"]],
+            region_label=regions[city["region"]]["name"],
+            region_spellings=_spellings(regions[city["region"]]),
             periphery=city["is_periphery"],
             lat=city["lat"],
             lon=city["lon"],
-            aliases=city["aliases"],
         )
         for city in data["cities"]
         if city["slug"] in slugs
@@ -38,15 +44,19 @@ CITIES: dict[str, dict[str, Any]] = _vocabulary_cities(
 )
 CITY_POINTS = [CityPoint(slug, c["lat"], c["lon"]) for slug, c in CITIES.items()]
 
-SPECIALTIES = {
-    "pediatrics": ("Pediatrics", ["Paediatrics", "Pediatrician"]),
-    "psychiatry": ("Psychiatry", []),
-    "anesthesiology": ("Anesthesiology", ["Anaesthesiology", "Anesthesia"]),
-    "cardiology": ("Cardiology", []),
-    "internal-medicine": ("Internal Medicine", ["Internist"]),
-    None: (None, []),
+_VOCABULARY = vocabulary_data()
+# slug → (label, spellings); None: a posting without a specialty.
+SPECIALTIES: dict[str | None, tuple[str | None, list[str]]] = {
+    specialty["slug"]: (specialty["name"], _spellings(specialty))
+    for specialty in _VOCABULARY["specialties"]
+    if specialty["slug"] in ("pediatrics", "psychiatry", "anesthesiology", "cardiology", "internal-medicine")
 }
-PROFESSIONS = {"physician": "Physician", "nurse": "Nurse"}
+SPECIALTIES[None] = (None, [])
+PROFESSIONS = {
+    profession["slug"]: (profession["name"], _spellings(profession, plural=True))
+    for profession in _VOCABULARY["professions"]
+    if profession["slug"] in ("physician", "nurse")
+}
 
 NOW = int(time.time())
 DAY = 86_400
@@ -75,7 +85,8 @@ def document(pk: int, title: str, **fields: Any) -> dict[str, Any]:
         "title": title,
         "description_text": fields.pop("description", "A position in a friendly team."),
         "profession": profession,
-        "profession_label": PROFESSIONS[profession],
+        "profession_label": PROFESSIONS[profession][0],
+        "profession_aliases": PROFESSIONS[profession][1],
         "specialty": specialty,
         "specialty_label": specialty_label,
         "specialty_aliases": specialty_aliases,
@@ -84,10 +95,11 @@ def document(pk: int, title: str, **fields: Any) -> dict[str, Any]:
         "site_name": "Main campus",
         "region": city["region"],
         "region_label": city["region_label"],
+        "region_aliases": city["region_spellings"],
         "is_periphery": city["periphery"],
         "city": city_slug,
         "city_name": city["name"],
-        "city_aliases": [*city["names"].values(), *city["aliases"]],
+        "city_aliases": city["spellings"],
         "_geo": {"lat": lat, "lng": lon},
         "grant_programs": [slug for slug, _amount in grants],
         "grant_names": [slug.replace("-", " ").title() for slug, _amount in grants],

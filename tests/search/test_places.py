@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobboard.search.places import PlaceNames, quote_city_names
+from jobboard.search.places import PlaceNames, prepared_query, quote_city_names
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,18 @@ def test_a_run_spelling_a_name_differently_is_quoted_as_one_of_the_names_spellin
     assert names.quoted("bee rsheva") == '"be er sheva"'
     assert names.quoted("Beer Sheba") == '"beersheba"'  # a name of one word, written in two
     assert names.quoted("(Be'er Sheva),Tel") == '( "be er sheva" ),Tel'  # kept apart from what surrounds it
+
+
+@pytest.mark.parametrize(
+    ("text", "prepared"),
+    [
+        ("в Беэр-Шеве", '"беэр шеве"'),
+        ("работа в Негеве", "работа Негеве"),
+        ("врач и медсестра", "врач медсестра"),
+        ("в", "в"),  # nothing else to search for
+        ('"в Негеве"', '"в Негеве"'),  # a phrase stays as written
+        ("בבאר שבע", '"בבאר שבע"'),  # a Hebrew prefix letter is part of the word
+    ],
+)
+def test_a_query_reaches_the_engines_with_city_names_quoted_and_stop_words_dropped(text, prepared):
+    assert prepared_query(text) == prepared

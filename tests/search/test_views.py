@@ -474,6 +474,28 @@ def test_an_empty_result_suggests_removing_a_filter_with_its_count(world, search
     assert re.search(r">Minimum salary: 900000</a> \(1 position\)", salary.get_data(as_text=True))
 
 
+def test_a_query_naming_a_vocabulary_term_in_any_language_finds_it_and_offers_its_filter(world, search_engine, client):
+    pediatrics = listed(world, "Attending", specialty_slug="pediatrics", drain=False)
+    listed(world, "Attending", specialty_slug="cardiology", drain=False)
+    sync_all()
+
+    for text in ("педиатрии", "ברפואת ילדים", "Pédiatrie"):
+        page = client.get("/ru/jobs?" + urlencode({"q": text}))
+        body = page.get_data(as_text=True)
+        assert re.findall(r'<a href="/ru/jobs/(\d+)-', body) == [str(pediatrics.id)], text
+        offered = re.findall(
+            r'<a class="btn btn-sm btn-outline-primary offered-filter" href="([^"]+)">([^<]+)</a>', body
+        )
+        assert [href for href, _label in offered] == ["/ru/jobs?specialty=pediatrics"], text
+
+    followed = client.get("/jobs?specialty=pediatrics")
+    assert hit_ids(followed) == [pediatrics.id]
+    # Already filtered by it: nothing more to offer. A city is offered as a distance.
+    assert "offered-filter" not in client.get("/jobs?q=pediatrics&specialty=pediatrics").get_data(as_text=True)
+    city = client.get("/jobs?" + urlencode({"q": "בבאר שבע"})).get_data(as_text=True)
+    assert 'href="/jobs?city=beersheba&amp;km=25"' in city
+
+
 def test_an_empty_text_search_without_filters_says_so(world, search_engine, client):
     listed(world, "Pediatrician one")
     body = client.get("/jobs?q=xylophone").get_data(as_text=True)

@@ -21,7 +21,7 @@ from jobboard.search.embedded.ranking import Bucket, ranking_buckets
 from jobboard.search.embedded.schema import LISTED, IndexSchema, stored_document
 from jobboard.search.embedded.sorting import SortWindows, sort_order, window_steps
 from jobboard.search.embedded.vocabulary import Vocabulary
-from jobboard.search.places import quote_city_names
+from jobboard.search.places import prepared_query
 from jobboard.search.port import MAX_TOTAL_HITS, EngineUnavailable, Hit, LateChanges, SearchQuery, SearchResult
 from jobboard.search.text import Highlighter, query_words
 
@@ -113,8 +113,8 @@ class EmbeddedEngine:
         index, vocabulary = self._reader()
         searcher = index.searcher()
         queries = self._queries
-        # Vocabulary city names of several words are quoted first.
-        text, phrases = split_phrases(quote_city_names(query.text))
+        # Vocabulary city names of several words are quoted first, and stop words dropped.
+        text, phrases = split_phrases(prepared_query(query.text))
         text, negated = split_negated(text)
         # A quoted phrase is required as written; "-word" excludes the word exactly (contract C5).
         filters = [*queries.filter_queries(query), *(queries.phrase_query(phrase) for phrase in phrases)]

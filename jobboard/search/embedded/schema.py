@@ -24,9 +24,9 @@ INT = tantivy.FieldType.Integer
 TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
     "t_title": (("title",), 1e6),
     "t_specialty": (("specialty_label", "specialty_aliases"), 1e5),
-    "t_profession": (("profession_label",), 1e4),
+    "t_profession": (("profession_label", "profession_aliases"), 1e4),
     "t_employer": (("employer_name",), 1e3),
-    "t_place": (("city_name", "city_aliases", "region_label"), 1e2),
+    "t_place": (("city_name", "city_aliases", "region_label", "region_aliases"), 1e2),
     "t_description": (("description_text",), 1.0),
 }
 # Every searchable word once more, in one field indexed without frequencies or positions: which
@@ -49,7 +49,7 @@ STORED_ONLY = "stored_only"  # an analyzer matching nothing
 LISTED_FIELD, REST_FIELD = "listed", "rest"  # the stored document: what lists of hits show, the rest
 LISTED = frozenset(LISTED_ATTRIBUTES)
 DOCSTORE_BLOCK_BYTES = 4_096
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 META_FILE = "jobboard-meta.json"
 assert {a for attrs, _ in TEXT_FIELDS.values() for a in attrs} == set(SEARCHABLE_ATTRIBUTES)  # noqa: S101 - an invariant of the code, not input
 
