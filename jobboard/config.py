@@ -70,6 +70,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SEARCH_TIMEOUT_SECONDS", 2.0, float, "how long the site waits for Meilisearch before showing a limited search"
     ),
     Setting("SEARCH_INDEX_DIR", None, str, "the embedded engine's index folder; default instance/search-index"),
+    Setting(
+        "SEARCH_SINGLE_HOST",
+        False,
+        _bool,
+        "true lets production use the embedded engine: the site and its one worker run on one machine",
+    ),
     Setting("UPLOAD_DIR", None, str, "where CVs are kept, outside static/; default instance/uploads"),
     Setting("MAIL_BACKEND", "file", str, "smtp in production; file writes .eml files under MAIL_FILE_DIR"),
     Setting("MAIL_FILE_DIR", None, str, "where the file backend writes mail; default instance/mail"),
@@ -126,15 +132,40 @@ def _dev_secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def production_problems(values: dict[str, Any], given: set[str], database_url: str) -> list[str]:
+    """The development defaults that would lose or leak data in production, each naming its setting."""
+    problems = []
+    if database_url.startswith("sqlite"):
+        problems.append("DATABASE_URL must name a PostgreSQL database (SQLite is for development)")
+    if values["MAIL_BACKEND"] != "smtp":
+        problems.append("MAIL_BACKEND must be smtp (the file mailbox sends nothing)")
+    if not values["RATELIMIT_ENABLED"]:
+        problems.append("RATELIMIT_ENABLED must stay on")
+    if values["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        problems.append(
+            "RATELIMIT_STORAGE_URI must name a shared store such as redis:// (memory:// counts per process)"
+        )
+    if "BASE_URL" not in given:
+        problems.append("BASE_URL must be set to the site's public address (links in mail use it)")
+    if not values["MEILI_URL"] and not values["SEARCH_SINGLE_HOST"]:
+        problems.append(
+            "MEILI_URL must name the Meilisearch server, or SEARCH_SINGLE_HOST=true say that the site and its "
+            "worker run on one machine (the embedded engine's index is a local folder)"
+        )
+    return problems
+
+
 def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     """Fill ``app.config`` from the defaults, then the environment, then ``overrides``."""
     overrides = dict(overrides or {})
     values: dict[str, Any] = {}
+    given = {name for name in overrides if name in SETTING_NAMES}
     for setting in SETTINGS:
         raw = os.environ.get(setting.name)
         if raw in (None, ""):
             values[setting.name] = setting.default
             continue
+        given.add(setting.name)
         try:
             values[setting.name] = setting.parse(raw)
         except ValueError as error:
@@ -159,6 +190,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
 
     database_url = values["DATABASE_URL"] or f"sqlite:///{instance / 'jobboard.db'}"
     production = env == "production"
+    problems = production_problems(values, given, database_url) if production else []
+    if problems:
+        raise RuntimeError("Refusing to start in production:\n- " + "\n- ".join(problems))
     app.config.update(
         values,
         TESTING=env == "testing",

@@ -167,12 +167,27 @@ def test_production_requires_a_secret_key(bare_app, monkeypatch):
         load_config(bare_app)
 
 
+PRODUCTION = {
+    "JOBBOARD_ENV": "production",
+    "SECRET_KEY": "k" * 48,
+    "DATABASE_URL": "postgresql://jobboard@db.internal/jobboard",
+    "MAIL_BACKEND": "smtp",
+    "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
+    "BASE_URL": "https://jobs.example.org",
+    "MEILI_URL": "http://search.internal:7700",
+}
+
+
+def set_environment(monkeypatch, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.mark.parametrize(
     ("env", "eager", "testing"), [("development", True, False), ("testing", True, True), ("production", False, False)]
 )
 def test_environment_defaults(bare_app, monkeypatch, env, eager, testing):
-    monkeypatch.setenv("JOBBOARD_ENV", env)
-    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    set_environment(monkeypatch, {**PRODUCTION, "JOBBOARD_ENV": env})
     load_config(bare_app)
     assert bare_app.config["OUTBOX_EAGER"] is eager
     assert bare_app.config["TESTING"] is testing
@@ -184,3 +199,39 @@ def test_overrides_win_over_the_environment(bare_app, monkeypatch):
     load_config(bare_app, {"MAIL_SERVER": "from-override.example", "WTF_CSRF_ENABLED": False})
     assert bare_app.config["MAIL_SERVER"] == "from-override.example"
     assert bare_app.config["WTF_CSRF_ENABLED"] is False
+
+
+@pytest.mark.parametrize(
+    ("changed", "named"),
+    [
+        ({"DATABASE_URL": ""}, "DATABASE_URL must name a PostgreSQL database"),
+        ({"DATABASE_URL": "sqlite:////srv/jobboard.db"}, "DATABASE_URL must name a PostgreSQL database"),
+        ({"MAIL_BACKEND": "file"}, "MAIL_BACKEND must be smtp"),
+        ({"MAIL_BACKEND": ""}, "MAIL_BACKEND must be smtp"),
+        ({"RATELIMIT_STORAGE_URI": "memory://"}, "RATELIMIT_STORAGE_URI must name a shared store"),
+        ({"RATELIMIT_ENABLED": "false"}, "RATELIMIT_ENABLED must stay on"),
+        ({"BASE_URL": ""}, "BASE_URL must be set"),
+        ({"MEILI_URL": ""}, "MEILI_URL must name the Meilisearch server, or SEARCH_SINGLE_HOST=true"),
+    ],
+)
+def test_production_refuses_a_development_default_and_names_the_setting(bare_app, monkeypatch, changed, named):
+    set_environment(monkeypatch, {**PRODUCTION, **changed})
+    with pytest.raises(RuntimeError, match="Refusing to start in production") as refused:
+        load_config(bare_app)
+    assert named in str(refused.value)
+    assert str(refused.value).count("\n- ") == 1  # only what is wrong
+
+
+def test_production_names_every_development_default_at_once(bare_app, monkeypatch):
+    set_environment(monkeypatch, {"JOBBOARD_ENV": "production", "SECRET_KEY": "k" * 48})
+    with pytest.raises(RuntimeError) as refused:
+        load_config(bare_app)
+    for setting in ("DATABASE_URL", "MAIL_BACKEND", "RATELIMIT_STORAGE_URI", "BASE_URL", "MEILI_URL"):
+        assert f"- {setting} " in str(refused.value)
+
+
+def test_production_takes_the_embedded_engine_on_one_machine_when_told_so(bare_app, monkeypatch):
+    set_environment(monkeypatch, {**PRODUCTION, "MEILI_URL": "", "SEARCH_SINGLE_HOST": "true"})
+    load_config(bare_app)
+    assert bare_app.config["SEARCH_SINGLE_HOST"] is True
+    assert bare_app.config["MEILI_URL"] is None

@@ -25,6 +25,7 @@ from jobboard.core.text import clean_text, strip_header_breaks
 from jobboard.core.urls import is_local_path, safe_next
 from jobboard.extensions import db
 from tests.apps import config_for_testing as make_testing_config
+from tests.apps import own_database
 from tests.factories import PASSWORD, DoctorFactory
 
 HTMX = {"HX-Request": "true"}
@@ -128,14 +129,24 @@ def test_no_hsts_and_plain_cookies_outside_production(app, client):
 
 @pytest.fixture
 def production_app(monkeypatch, tmp_path):
-    monkeypatch.setenv("JOBBOARD_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "production-secret-key-that-is-long-enough-0123456789")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.db'}")
-    monkeypatch.setenv("JOBBOARD_INSTANCE_PATH", str(tmp_path / "instance"))
-    application = create_app()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    """Production as the README deploys it (it refuses SQLite, so PostgreSQL); mail and rate limits
+    point at servers that are never reached by these requests."""
+    with own_database("postgresql", tmp_path) as database_url:
+        for name, value in {
+            "JOBBOARD_ENV": "production",
+            "SECRET_KEY": "production-secret-key-that-is-long-enough-0123456789",
+            "DATABASE_URL": database_url,
+            "BASE_URL": "https://jobs.example.org",
+            "MAIL_BACKEND": "smtp",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+            "SEARCH_SINGLE_HOST": "true",
+            "JOBBOARD_INSTANCE_PATH": str(tmp_path / "instance"),
+        }.items():
+            monkeypatch.setenv(name, value)
+        application = create_app()
+        yield application
+        with application.app_context():
+            db.engine.dispose()
 
 
 def test_production_sends_hsts_and_secure_cookies(production_app):
