@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from jobboard import accounts, alerts, applications, fairs, i18n, jobs, mail, orgs, search
+    from jobboard.core import outbox
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
 
@@ -49,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    outbox.init_app(app)
     accounts.init_app(app)
     orgs.init_app(app)
     mail.init_app(app)

@@ -130,12 +130,38 @@ def sanitise_cvs_command() -> None:
         raise click.ClickException(f"Files that could not be cleaned: {len(report.failures)}; none was deleted.")
 
 
+PERIODIC = "periodic"  # the periodic jobs, as a kind of work a worker can be limited to
+
+
+def _kinds_of_work(only: str | None) -> frozenset[str] | None:
+    """The kinds of work named by ``--only`` (None: all), refused with the known ones listed."""
+    if only is None:
+        return None
+    handlers = current_app.extensions.get("outbox_handlers", {})
+    known = {outbox.family(kind) for kind in handlers} | {PERIODIC}
+    chosen = frozenset(name.strip() for name in only.split(",") if name.strip())
+    unknown = chosen - known
+    if not chosen or unknown:
+        raise click.BadParameter(
+            f"{', '.join(sorted(unknown)) or 'nothing'} is not a kind of work; choose from {', '.join(sorted(known))}",
+            param_hint="--only",
+        )
+    return chosen
+
+
 @jobboard_cli.command("worker")
 @click.option("--once", is_flag=True, help="Drain what is due and stop.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
 @click.option("--batch-size", default=100, show_default=True)
-def worker(once: bool, interval: float, batch_size: int) -> None:
-    """Deliver the outbox: e-mails and search-index updates, with retries."""
+@click.option(
+    "--only",
+    metavar="KINDS",
+    help="Do only these kinds of work, comma-separated (mail, search, fairs, periodic); default: all.",
+)
+def worker(once: bool, interval: float, batch_size: int, only: str | None) -> None:
+    """Deliver the outbox (e-mails, search-index updates, fair reminders) with retries, and run the
+    periodic jobs."""
+    families = _kinds_of_work(only)
     stopping = False
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -144,10 +170,11 @@ def worker(once: bool, interval: float, batch_size: int) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    click.echo("Worker started.")
+    click.echo("Worker started." if families is None else f"Worker started for {', '.join(sorted(families))}.")
     while not stopping:
-        run_due_jobs()
-        stats = outbox.drain(batch_size=batch_size, max_batches=1)
+        if families is None or PERIODIC in families:
+            run_due_jobs()
+        stats = outbox.drain(batch_size=batch_size, max_batches=1, families=families)
         if stats.handled:
             click.echo(f"Delivered {stats.delivered}, failed {stats.failed}, dead {stats.dead}.")
         if once and not stats.handled:

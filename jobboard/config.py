@@ -100,6 +100,7 @@ SETTINGS: tuple[Setting, ...] = (
         "drain the outbox right after each request; default on in development and testing, off in production",
     ),
     Setting("OUTBOX_MAX_ATTEMPTS", 10, int, "delivery attempts before an outbox message is marked dead"),
+    Setting("OUTBOX_RETENTION_DAYS", 14, int, "days a delivered outbox message is kept before it is deleted"),
     Setting(
         "VIEW_COUNT_FLUSH_SECONDS",
         None,

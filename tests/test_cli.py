@@ -238,3 +238,31 @@ def test_factory_password_still_signs_in_after_cli_commits(runner, client):
     runner.invoke(args=["jobboard", "create-admin", "another@example.org"], input=STRONG + "\n")
     response = sign_in_with_password(client, user.email)
     assert response.status_code == 302
+
+
+def test_a_worker_limited_to_kinds_of_work_does_only_those(app, runner, monkeypatch):
+    from jobboard.core import outbox
+    from jobboard.core.outbox import OutboxMessage, OutboxStatus
+    from jobboard.jobs.lifecycle import SEARCH_SYNC
+    from jobboard.mail.compose import MAIL_KIND
+
+    monkeypatch.setitem(app.config, "OUTBOX_EAGER", False)
+    ran = []
+    monkeypatch.setattr("jobboard.cli.run_due_jobs", lambda: ran.append(True))
+    mail_id = outbox.enqueue(MAIL_KIND, {"to": "doctor@example.org", "subject": "Hello", "text": "Hello."}).id
+    sync_id = outbox.enqueue(SEARCH_SYNC, {"posting_id": 999_999}).id
+    db.session.commit()
+
+    result = runner.invoke(args=["jobboard", "worker", "--once", "--interval", "0", "--only", "mail"])
+
+    assert result.exit_code == 0, result.output
+    assert "Worker started for mail." in result.output
+    assert db.session.get(OutboxMessage, mail_id).status == OutboxStatus.DONE
+    assert db.session.get(OutboxMessage, sync_id).status == OutboxStatus.PENDING
+    assert ran == []  # no periodic jobs unless "periodic" is named
+
+
+def test_a_worker_refuses_an_unknown_kind_of_work_and_lists_the_known(runner):
+    result = runner.invoke(args=["jobboard", "worker", "--once", "--only", "mail,faxes"])
+    assert result.exit_code == 2
+    assert "faxes is not a kind of work; choose from fairs, mail, periodic, search" in result.output

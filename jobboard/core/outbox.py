@@ -102,7 +102,12 @@ class DrainStats:
         return self.delivered + self.failed
 
 
-def _claim(batch_size: int, now: datetime) -> list[int]:
+def family(kind: str) -> str:
+    """The kind of work a message is ("mail" for "mail.send"): what a worker can be limited to."""
+    return kind.partition(".")[0]
+
+
+def _claim(batch_size: int, now: datetime, families: frozenset[str] | None) -> list[int]:
     due = (
         select(OutboxMessage.id)
         .where(
@@ -114,6 +119,9 @@ def _claim(batch_size: int, now: datetime) -> list[int]:
         .limit(batch_size)
         .with_for_update(skip_locked=True)
     )
+    if families is not None:
+        handlers: dict[str, Handler] = current_app.extensions.get("outbox_handlers", {})
+        due = due.where(OutboxMessage.kind.in_([kind for kind in handlers if family(kind) in families]))
     ids = list(db.session.scalars(due))
     if ids:
         db.session.execute(db.update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(claimed_until=now + LEASE))
@@ -159,20 +167,39 @@ def _record_failure(message_id: int, error: str, stats: DrainStats) -> None:
     db.session.commit()
 
 
-def drain(*, batch_size: int = 100, max_batches: int | None = None) -> DrainStats:
-    """Deliver every due message, batch by batch, until none is left (or ``max_batches``)."""
+def drain(
+    *, batch_size: int = 100, max_batches: int | None = None, families: frozenset[str] | None = None
+) -> DrainStats:
+    """Deliver every due message, batch by batch, until none is left (or ``max_batches``); with
+    ``families``, only messages of those kinds of work (``family``)."""
     handlers: dict[str, Handler] = current_app.extensions.get("outbox_handlers", {})
     stats = DrainStats()
     batches = 0
     with write_lock():
         while max_batches is None or batches < max_batches:
-            ids = _claim(batch_size, utcnow())
+            ids = _claim(batch_size, utcnow(), families)
             if not ids:
                 break
             batches += 1
             for message_id in ids:
                 _deliver(message_id, handlers, stats)
     return stats
+
+
+def prune_delivered() -> int:
+    """Delete the messages delivered longer ago than ``OUTBOX_RETENTION_DAYS`` (a mail's payload
+    holds its text: it is kept no longer than it helps to trace a delivery)."""
+    cutoff = utcnow() - timedelta(days=current_app.config["OUTBOX_RETENTION_DAYS"])
+    deleted = db.session.execute(
+        db.delete(OutboxMessage).where(OutboxMessage.status == OutboxStatus.DONE, OutboxMessage.processed_at < cutoff)
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def init_app(app: Flask) -> None:
+    from jobboard.core.schedule import register_periodic
+
+    register_periodic(app, "prune-outbox", prune_delivered, timedelta(hours=1))
 
 
 def retry_dead(message_id: int) -> None:

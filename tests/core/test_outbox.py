@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from jobboard.core.outbox import OutboxMessage, OutboxStatus, drain, enqueue, register_handler, retry_dead
+from jobboard.core.outbox import (
+    OutboxMessage,
+    OutboxStatus,
+    drain,
+    enqueue,
+    prune_delivered,
+    register_handler,
+    retry_dead,
+)
 from jobboard.extensions import db
 
 KIND = "test.outbox"
@@ -178,3 +186,40 @@ def test_message_claimed_by_another_worker_waits_for_the_lease(recorder, time_ma
     assert drain().delivered == 1
     assert recorder.calls == [(message_id, {"n": 3})]
     assert _row(message_id).status == OutboxStatus.DONE
+
+
+def test_a_drain_limited_to_kinds_of_work_leaves_the_others_queued(app, recorder):
+    other = Recorder()
+    register_handler(app, "other.work", other)
+    try:
+        ours = _queued({"n": 1})
+        theirs = enqueue("other.work", {"n": 2}).id
+        db.session.commit()
+
+        assert drain(families=frozenset({"test"})).delivered == 1
+        assert [call[0] for call in recorder.calls] == [ours]
+        assert other.calls == [] and _row(theirs).status == OutboxStatus.PENDING
+
+        assert drain(families=frozenset({"other"})).delivered == 1
+        assert [call[0] for call in other.calls] == [theirs]
+    finally:
+        app.extensions["outbox_handlers"].pop("other.work", None)
+
+
+def test_delivered_messages_are_deleted_after_the_retention_period(app, recorder, time_machine):
+    time_machine.move_to(START, tick=False)
+    old = _queued({"n": 1})
+    drain()
+    time_machine.move_to(START + timedelta(days=10), tick=False)
+    recent = _queued({"n": 2})
+    drain()
+    recorder.fail = True
+    failing = _queued({"n": 3})
+    drain()
+
+    time_machine.move_to(START + timedelta(days=14, minutes=1), tick=False)
+    assert prune_delivered() == 1
+    db.session.commit()
+    remaining = set(db.session.scalars(select(OutboxMessage.id)))
+    assert old not in remaining
+    assert {recent, failing} <= remaining  # delivered lately, or not delivered: kept
