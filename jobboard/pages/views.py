@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,6 +10,7 @@ from werkzeug.wrappers import Response
 from jobboard.accounts.services import save_language
 from jobboard.core.access import login_required, public
 from jobboard.core.htmx import render_page
+from jobboard.core.readiness import readiness
 from jobboard.core.urls import safe_next
 from jobboard.i18n import COOKIE, known, site_root
 from jobboard.orgs.queries import memberships_of
@@ -39,6 +42,16 @@ def dashboard() -> Response:
 def health() -> Response:
     """For load balancers and monitoring: the process answers."""
     return Response("ok\n", mimetype="text/plain")
+
+
+@bp.route("/readyz")
+@public
+def ready() -> Response:
+    """For orchestrators: 200 when this process can serve (database reachable, migrations
+    current), 503 when not; the search engine and the outbox's backlog are reported beside."""
+    report, is_ready = readiness()
+    body = json.dumps({"ready": is_ready, **report})
+    return Response(body, status=200 if is_ready else 503, mimetype="application/json")
 
 
 @bp.route("/privacy")
