@@ -3,7 +3,7 @@ that send mail over an SMTP connection: it can be stopped and started again on t
 mail server going down and coming back), and can take a moment over each message.
 
 - ``SMTPServer(delay=0.0)``: ``start()``, ``stop()``, ``port``; what it accepted as ``envelopes``
-  (aiosmtpd's, in order), ``messages()`` (parsed) and ``message_ids()``.
+  (aiosmtpd's, in order), ``messages()`` (parsed), ``message_ids()`` and ``connections()``.
 
 The ``smtp_server`` and ``smtp_app`` fixtures (tests/conftest.py) start one for a test and point
 the session's app at it.
@@ -29,12 +29,14 @@ class RecordingHandler:
         self.delay = delay
         self.lock = threading.Lock()
         self.envelopes: list[Any] = []
+        self.peers: list[Any] = []  # the client's address and port of each message's connection
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:
             self.envelopes.append(envelope)
+            self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 
@@ -63,6 +65,11 @@ class SMTPServer:
         ``original_content``."""
         with self.handler.lock:
             return list(self.handler.envelopes)
+
+    def connections(self) -> int:
+        """How many connections the accepted messages came over."""
+        with self.handler.lock:
+            return len(set(self.handler.peers))
 
     def messages(self) -> list[EmailMessage]:
         return [

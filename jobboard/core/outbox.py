@@ -19,6 +19,7 @@ import enum
 import logging
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,6 +79,12 @@ def register_handler(app: Flask, kind: str, handler: Handler) -> None:
     app.extensions.setdefault("outbox_handlers", {})[kind] = handler
 
 
+def register_batch_context(app: Flask, kind: str, opener: Callable[[], AbstractContextManager[object]]) -> None:
+    """``opener()`` is entered before the first message of ``kind`` in a batch and left after the
+    batch: what the messages can share (one SMTP connection for a batch of mail)."""
+    app.extensions.setdefault("outbox_batch_contexts", {})[kind] = opener
+
+
 def enqueue(kind: str, payload: dict[str, Any], *, not_before: datetime | None = None) -> OutboxMessage:
     """Add a side effect to the current transaction; it is delivered only if the transaction commits."""
     message = OutboxMessage(kind=kind, payload=payload, next_attempt_at=not_before or utcnow())
@@ -129,12 +136,31 @@ def _claim(batch_size: int, now: datetime, families: frozenset[str] | None) -> l
     return ids
 
 
-def _deliver(message_id: int, handlers: dict[str, Handler], stats: DrainStats) -> None:
+class _BatchContexts:
+    """The batch contexts entered so far in one batch, each once; a failed entry is tried again
+    by the next message of its kind."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self.stack = stack
+        self.openers: dict[str, Callable[[], AbstractContextManager[object]]] = current_app.extensions.get(
+            "outbox_batch_contexts", {}
+        )
+        self.entered: set[str] = set()
+
+    def enter(self, kind: str) -> None:
+        opener = self.openers.get(kind)
+        if opener is not None and kind not in self.entered:
+            self.stack.enter_context(opener())
+            self.entered.add(kind)
+
+
+def _deliver(message_id: int, handlers: dict[str, Handler], stats: DrainStats, contexts: _BatchContexts) -> None:
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.status != OutboxStatus.PENDING:
         db.session.rollback()
         return
     try:
+        contexts.enter(message.kind)
         handler = handlers[message.kind]
         handler(message)
         message.status = OutboxStatus.DONE
@@ -181,8 +207,10 @@ def drain(
             if not ids:
                 break
             batches += 1
-            for message_id in ids:
-                _deliver(message_id, handlers, stats)
+            with ExitStack() as stack:
+                contexts = _BatchContexts(stack)
+                for message_id in ids:
+                    _deliver(message_id, handlers, stats, contexts)
     return stats
 
 

@@ -7,13 +7,17 @@ message to the recipient's mail client.
 from __future__ import annotations
 
 import base64
+import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from email import policy
 from email.mime.base import MIMEBase
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_mail import Attachment, Message
+from flask_mail import Attachment, Connection, Message
 
 from jobboard.core.outbox import OutboxMessage
 from jobboard.core.text import strip_header_breaks
@@ -57,11 +61,46 @@ def build_message(outbox_message: OutboxMessage) -> Message:
     return message
 
 
+# The SMTP connection a batch of the outbox shares, while one is open (``one_connection``).
+_batch_connection: ContextVar[Connection | None] = ContextVar("batch_connection", default=None)
+
+
+@contextmanager
+def one_connection() -> Iterator[None]:
+    """The mail of one outbox batch goes over one SMTP connection, not one connection a message."""
+    if current_app.config["MAIL_BACKEND"] != "smtp":
+        yield
+        return
+    connection = mail.connect()
+    connection.__enter__()
+    token = _batch_connection.set(connection)
+    try:
+        yield
+    finally:
+        _batch_connection.reset(token)
+        if connection.host is not None:
+            with suppress(smtplib.SMTPException, OSError):  # the server may have gone already
+                connection.host.quit()
+
+
+def _send(message: Message) -> None:
+    connection = _batch_connection.get()
+    if connection is None:
+        mail.send(message)
+        return
+    try:
+        connection.send(message)
+    except (smtplib.SMTPServerDisconnected, OSError):
+        # A broken connection: the batch's later messages connect on their own.
+        _batch_connection.set(None)
+        raise
+
+
 def deliver(outbox_message: OutboxMessage) -> None:
     message = build_message(outbox_message)
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "smtp":
-        mail.send(message)
+        _send(message)
     elif backend == "file":
         folder = Path(current_app.config["MAIL_FILE_DIR"])
         folder.mkdir(parents=True, exist_ok=True)

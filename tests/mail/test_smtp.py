@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import smtplib
 from datetime import timedelta
 
 import pytest
@@ -172,3 +173,44 @@ def test_a_raw_outbox_row_with_a_line_break_is_refused_not_sent(smtp_app, smtp_s
     row = _row(message.id)
     assert row.status == OutboxStatus.PENDING
     assert "BadHeaderError" in row.last_error
+
+
+def test_a_batch_of_mail_goes_over_one_connection(smtp_app, smtp_server):
+    for n in range(3):
+        queue_mail(f"doctor{n}@example.org", "Welcome to the job board", TEMPLATE, language=None)
+    db.session.commit()
+
+    assert drain().delivered == 3
+
+    assert sorted(envelope.rcpt_tos[0] for envelope in smtp_server.envelopes) == [
+        "doctor0@example.org",
+        "doctor1@example.org",
+        "doctor2@example.org",
+    ]
+    assert smtp_server.connections() == 1
+
+
+def test_a_connection_lost_in_a_batch_fails_that_message_and_the_rest_connect_anew(smtp_app, smtp_server, monkeypatch):
+    sent = []
+    real_send = smtplib.SMTP.sendmail
+
+    def drops_the_second(self, *args, **kwargs):
+        sent.append(args[1])
+        if len(sent) == 2:
+            self.close()
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "sendmail", drops_the_second)
+    for n in range(3):
+        queue_mail(f"doctor{n}@example.org", "Welcome to the job board", TEMPLATE, language=None)
+    db.session.commit()
+
+    stats = drain()
+
+    assert (stats.delivered, stats.failed) == (2, 1)
+    assert sorted(envelope.rcpt_tos[0] for envelope in smtp_server.envelopes) == [
+        "doctor0@example.org",
+        "doctor2@example.org",
+    ]
+    assert smtp_server.connections() == 2
