@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 from jobboard.accounts.services import save_language
 from jobboard.core.access import login_required, public
 from jobboard.core.htmx import render_page
-from jobboard.core.readiness import readiness
 from jobboard.core.urls import safe_next
 from jobboard.i18n import COOKIE, known, site_root
 from jobboard.orgs.queries import memberships_of
+from jobboard.pages.readiness import readiness
 
 bp = Blueprint("pages", __name__)
 

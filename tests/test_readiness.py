@@ -35,7 +35,7 @@ def test_a_search_engine_that_does_not_answer_degrades_without_stopping(client, 
     def unavailable(*_args, **_kwargs):
         raise EngineUnavailable("connection refused")
 
-    monkeypatch.setattr("jobboard.core.readiness.get_engine", lambda: type("Down", (), {"search": unavailable})())
+    monkeypatch.setattr("jobboard.pages.readiness.get_engine", lambda: type("Down", (), {"search": unavailable})())
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json["search"] == "degraded"
