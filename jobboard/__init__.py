@@ -10,6 +10,22 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+
+
+def site_folder(name: str) -> Path:
+    """``templates``, ``static`` or ``migrations``: inside the package once installed, beside it
+    in a checkout."""
+    carried = PACKAGE / name
+    return carried if carried.is_dir() else ROOT / name
+
+
+def _instance_path() -> str | None:
+    """``JOBBOARD_INSTANCE_PATH``; else ``instance/`` in a checkout, Flask's own choice
+    (``<prefix>/var/jobboard-instance``) for an installed package."""
+    if os.environ.get("JOBBOARD_INSTANCE_PATH"):
+        return os.environ["JOBBOARD_INSTANCE_PATH"]
+    return str(ROOT / "instance") if (ROOT / "pyproject.toml").is_file() else None
 
 
 class JobBoard(Flask):
@@ -25,9 +41,9 @@ class JobBoard(Flask):
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = JobBoard(
         __name__,
-        instance_path=os.environ.get("JOBBOARD_INSTANCE_PATH") or str(ROOT / "instance"),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        instance_path=_instance_path(),
+        template_folder=str(site_folder("templates")),
+        static_folder=str(site_folder("static")),
     )
     from jobboard.config import load_config
 
@@ -46,7 +62,7 @@ def register_extensions(app: Flask) -> None:
     from jobboard.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(site_folder("migrations")), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)

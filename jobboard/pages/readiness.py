@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobboard import ROOT
+from jobboard import site_folder
 from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.extensions import db
@@ -23,7 +23,7 @@ from jobboard.search.port import SearchError, SearchQuery
 
 @functools.cache
 def _code_heads() -> frozenset[str]:
-    return frozenset(ScriptDirectory(str(ROOT / "migrations")).get_heads())
+    return frozenset(ScriptDirectory(str(site_folder("migrations"))).get_heads())
 
 
 def _database() -> dict[str, Any]:

@@ -1,0 +1,92 @@
+"""The package as an operator installs it: a wheel built from the checkout and installed into a
+fresh virtual environment outside it creates its database and serves a page with its styles and
+scripts. (The wheel's dependencies are the ones installed for the tests, made visible to the new
+environment: the wheel is what is under test, not the package index.)"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.request
+from pathlib import Path
+
+from jobboard import ROOT
+from tests.serving import free_port
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run([str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def fetch(url: str) -> tuple[int, str, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - the test server on loopback
+        return response.status, response.headers["Content-Type"], response.read()
+
+
+def test_the_wheel_installed_in_a_fresh_environment_migrates_and_serves_its_pages_with_css_and_js(tmp_path):
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        "dist",
+        ROOT,
+        cwd=tmp_path,
+    )
+    (wheel,) = (tmp_path / "dist").glob("jobboard-*.whl")
+    run(sys.executable, "-m", "venv", "--without-pip", "venv", cwd=tmp_path)
+    python = tmp_path / "venv" / "bin" / "python"
+    run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", wheel, cwd=tmp_path)
+    site_packages = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=tmp_path)
+    (Path(site_packages.strip()) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+    env = {
+        "PATH": os.environ["PATH"],
+        "SECRET_KEY": "packaging-test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.db'}",
+        "JOBBOARD_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    installed = run(python, "-c", "import jobboard; print(jobboard.__file__)", cwd=tmp_path, env=env)
+    assert installed.startswith(str(tmp_path / "venv")), installed
+    run(python, "-m", "flask", "--app", "jobboard", "db", "upgrade", cwd=tmp_path, env=env)
+    run(python, "-m", "flask", "--app", "jobboard", "jobboard", "seed-vocab", cwd=tmp_path, env=env)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "jobboard:create_app()"],
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _attempt in range(100):
+            try:
+                status, _type, page = fetch(f"{base}/he/jobs")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the installed site never answered")
+        html = page.decode()
+        assert status == 200 and '<html lang="he" dir="rtl">' in html
+        assets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html) + re.findall(r'<script src="([^"]+)"', html)
+        assert {"bootstrap.rtl.min.css", "app.css", "htmx.min.js", "bootstrap.bundle.min.js", "app.js"} <= {
+            asset.rsplit("/", 1)[-1].split("?")[0] for asset in assets
+        }
+        for asset in assets:
+            status, content_type, body = fetch(base + asset)
+            assert status == 200 and body, asset
+            assert content_type.split(";")[0] in ("text/css", "text/javascript", "application/javascript"), asset
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
