@@ -113,6 +113,7 @@ def index() -> Response:
         hebrew_options=hebrew_options(result, state.hebrew),
         radius_options=radius_options(state.km),
         city_options=known.city_list(state.city),
+        names=known,
         suggestions=suggestions,
         sorts=list(Sort),
         posting_path_prefix=_posting_path_prefix(),

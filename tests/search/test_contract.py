@@ -1083,7 +1083,7 @@ def test_meilisearch_is_sent_a_folded_copy_of_each_searchable_attribute():
     assert {name: value for name, value in indexed.items() if not name.startswith("folded_")} == doc
     assert indexed["folded_title"] == "pediatre a lodz"
     assert indexed["folded_description_text"] == "strasse"
-    assert indexed["folded_city_aliases"][:3] == ["באר שבע", "beer sheva", "be'er sheva"]
+    assert indexed["folded_city_aliases"][:5] == ["באר שבע", "beer-sheva", "beerseba", "беэр-шева", "beer sheva"]
     assert "folded_specialty_label" not in indexed  # no value, nothing to search
     assert set(meili.SETTINGS["searchableAttributes"]) == {name for name in indexed if name.startswith("folded_")} | {
         "folded_specialty_label",
