@@ -13,8 +13,11 @@ from sqlalchemy import func, select, update
 from jobboard.accounts.models import AccountKind, User
 from jobboard.accounts.passwords import verify_password
 from jobboard.accounts.services import authenticate, find_user_by_email
+from jobboard.demo.postings import GRANTS_FILE
 from jobboard.demo.seed import DEMO_ACCOUNTS, DEMO_DOMAIN, EMPLOYERS_FILE
 from jobboard.extensions import db
+from jobboard.i18n import OTHER_LANGUAGES
+from jobboard.jobs.models import GrantProgram
 from jobboard.orgs.models import Membership, Organization, OrgStatus
 from jobboard.vocab.models import City, Language
 from jobboard.vocab.seed import vocabulary_data
@@ -128,7 +131,7 @@ def test_create_admin_refuses_an_existing_address(runner):
 def test_seed_demo_loads_vocabularies_organisations_and_accounts(runner):
     # Spoil two vocabulary rows: the seed must load (refresh) the vocabularies.
     db.session.execute(update(City).where(City.slug == "beersheba").values(name="Spoilt"))
-    db.session.execute(update(Language).values(name="Spoilt"))
+    db.session.execute(update(Language).values(name="Spoilt", names={}))
     db.session.commit()
     assert demo_users() == 0
 
@@ -139,6 +142,7 @@ def test_seed_demo_loads_vocabularies_organisations_and_accounts(runner):
     vocab = vocabulary_data()
     assert db.session.get(City, "beersheba").name != "Spoilt"
     assert db.session.scalar(select(func.count()).select_from(Language).where(Language.name == "Spoilt")) == 0
+    assert db.session.get(Language, "he").names == {"he": "עברית", "fr": "Hébreu", "es": "Hebreo", "ru": "Иврит"}
     assert f"{len(vocab['cities'])} cities" in result.output
 
     employers = json.loads(EMPLOYERS_FILE.read_text(encoding="utf-8"))["organizations"]
@@ -172,6 +176,23 @@ def test_seed_demo_loads_vocabularies_organisations_and_accounts(runner):
                 .where(Membership.user_id == user.id, Organization.name == account.org)
             )
             assert membership is not None and membership.role == account.role
+
+
+def test_seed_demo_names_the_grant_programs_in_each_language_keeping_an_administrators_names(runner):
+    assert runner.invoke(args=["jobboard", "seed-demo"]).exit_code == 0
+    rows = json.loads(GRANTS_FILE.read_text(encoding="utf-8"))["grant_programs"]
+    grants = {grant.name: grant for grant in db.session.scalars(select(GrantProgram))}
+    for row in rows:
+        assert set(row["names"]) == set(row["summaries"]) == set(OTHER_LANGUAGES), row["name"]
+        assert (grants[row["name"]].names, grants[row["name"]].summaries) == (row["names"], row["summaries"])
+    # A program seeded before the file named it in every language; an administrator has named it in French since.
+    first = grants[rows[0]["name"]]
+    first.names, first.summaries = {"fr": "Prime Tkuma"}, {}
+    db.session.commit()
+
+    assert runner.invoke(args=["jobboard", "seed-demo"]).exit_code == 0
+    db.session.expire_all()
+    assert first.names == {**rows[0]["names"], "fr": "Prime Tkuma"} and first.summaries == rows[0]["summaries"]
 
 
 def test_seed_demo_a_second_time_creates_nothing_and_prints_no_password(runner):

@@ -129,9 +129,14 @@ OFFERS = [
 
 
 def seed_grant_programs(admin: User) -> dict[str, GrantProgram]:
+    """The demo grant programs, each created once (found by its English name); one created
+    before the file named it in every language gets the names and summaries it lacks."""
     existing = {grant.name: grant for grant in db.session.scalars(select(GrantProgram))}
     for row in json.loads(GRANTS_FILE.read_text(encoding="utf-8"))["grant_programs"]:
         if row["name"] in existing:
+            grant = existing[row["name"]]
+            grant.names = {**row["names"], **grant.names}
+            grant.summaries = {**row["summaries"], **grant.summaries}
             continue
         fields = GrantFields(
             **{

@@ -163,11 +163,11 @@ def eligibility_problem(doctor: User, registration: FairRegistration) -> str | N
     # The profile must be complete; a CV is not needed to meet an employer at a fair.
     if profile is None or not completeness(profile, cv_count=1).can_apply:
         return _("Complete your profile to book interviews.")
-    if registration.profession_slug and profile.profession_slug != registration.profession_slug:
+    if registration.profession is not None and profile.profession_slug != registration.profession_slug:
         return _(
-            "%(employer)s interviews %(profession)ss at this fair.",
+            "At this fair, %(employer)s interviews only candidates of the profession %(profession)s.",
             employer=registration.org.name,
-            profession=registration.profession_slug.replace("-", " "),
+            profession=registration.profession.local_name,
         )
     return None
 

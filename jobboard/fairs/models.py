@@ -25,6 +25,7 @@ from jobboard.core.db import TimestampMixin, enum_type, utcnow
 from jobboard.extensions import Model
 from jobboard.jobs.models import Posting
 from jobboard.orgs.models import Organization
+from jobboard.vocab.models import Profession
 
 
 class FairStatus(enum.StrEnum):
@@ -130,6 +131,7 @@ class FairRegistration(TimestampMixin, Model):
 
     fair: Mapped[Fair] = relationship()
     org: Mapped[Organization] = relationship()
+    profession: Mapped[Profession | None] = relationship()
     tables: Mapped[list[InterviewTable]] = relationship(back_populates="registration", order_by="InterviewTable.label")
 
 

@@ -10,6 +10,7 @@ language's home. Mail speaks its recipient's language (``in_language``), whoever
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -28,6 +29,9 @@ from werkzeug.wrappers import Response
 # The board's languages, each named in itself (how the switcher offers them).
 LANGUAGES = {"en": "English", "he": "עברית", "fr": "Français", "es": "Español", "ru": "Русский"}
 DEFAULT = "en"
+# The languages a vocabulary entry or a grant program may carry its own name in; English is the
+# one every name is written in first.
+OTHER_LANGUAGES = tuple(code for code in LANGUAGES if code != DEFAULT)
 COOKIE = "lang"
 _ENVIRON_KEY = "jobboard.language"
 
@@ -115,6 +119,11 @@ def is_right_to_left(code: str) -> bool:
     return Locale.parse(code).character_order == "right-to-left"
 
 
+def direction(code: str) -> str:
+    """The ``dir`` of text in a language: "rtl" or "ltr"."""
+    return "rtl" if is_right_to_left(code) else "ltr"
+
+
 @contextmanager
 def in_language(code: str | None) -> Iterator[None]:
     """Render (a mail, a calendar file) in ``code``, or in English when it is none of ours."""
@@ -152,7 +161,21 @@ def countries() -> list[tuple[str, str]]:
 @cache
 def _countries_in(code: str) -> tuple[tuple[str, str], ...]:
     names = _country_names(code)
-    return tuple(sorted(((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries), key=lambda pair: pair[1]))
+    named = ((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries)
+    return tuple(sorted(named, key=lambda pair: alphabetical(pair[1])))
+
+
+# Letters with a mark that Russian and Spanish order as letters of their own: й after и (where
+# its code point already is), ñ after every n ("~" comes after the Latin letters).
+_OWN_LETTERS = {"й": "й", "ñ": "n~"}
+
+
+def alphabetical(text: str) -> tuple[str, str]:
+    """A sort key that puts names in the order a reader of any of the board's languages looks
+    for them, near enough without a collation library: case and accents set aside ("Égypte"
+    among the E, "ёж" among the е), then the text itself to break ties."""
+    folded = "".join(_OWN_LETTERS.get(ch) or unicodedata.normalize("NFKD", ch) for ch in text.casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch)), text
 
 
 def bdi(value: object) -> Markup:
@@ -212,11 +235,12 @@ def init_app(app: Flask) -> None:
         right_to_left = is_right_to_left(code)
         return {
             "html_lang": code,
-            "html_dir": "rtl" if right_to_left else "ltr",
+            "html_dir": direction(code),
             # Arrows point the reading direction: back is towards where a line starts.
             "back": "→" if right_to_left else "←",
             "onward": "←" if right_to_left else "→",
             "languages": LANGUAGES,
+            "direction": direction,
             "page_in": page_in,
             "page_path": page_path,
         }

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, widgets
+from wtforms import BooleanField, DateField, Form, FormField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from jobboard.core.db import utcnow
 from jobboard.core.forms import IntegerField, filled, text_field, textarea_field, url_field
+from jobboard.i18n import LANGUAGES, OTHER_LANGUAGES
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.grants import GrantFields
 from jobboard.jobs.models import CloseReason, EmploymentType, GrantProgram, LicenceRequirement, ReportReason, Seniority
@@ -100,11 +101,11 @@ class PostingForm(FlaskForm):
         sites = org_queries.sites(org)
         form.profession_slug.choices = profession_choices()
         form.specialty_slug.choices = [("", "—"), *specialty_choices()]
-        form.site_id.choices = [(site.id, f"{site.name} ({site.city.name})") for site in sites]
+        form.site_id.choices = [(site.id, f"{site.name} ({site.city.local_name})") for site in sites]
         form.language_codes.choices = [c for c in language_choices() if c[0] != "he"]
         chosen = next((s for s in sites if s.id == (form.site_id.data or site_id)), sites[0] if sites else None)
         offerable = grants_offerable(chosen.city.region_slug if chosen else None, utcnow().date())
-        form.grant_ids.choices = [(g.id, g.name) for g in [*offerable, *(g for g in kept if g not in offerable)]]
+        form.grant_ids.choices = [(g.id, g.local_name) for g in [*offerable, *(g for g in kept if g not in offerable)]]
         return form
 
     @classmethod
@@ -163,10 +164,30 @@ class DecisionForm(FlaskForm):
     reason = textarea_field(_l("Comment for the employer"), max_length=4000)
 
 
-class GrantForm(FlaskForm):
-    """The grant catalogue's record (``GrantFields``)."""
+class GrantTextsForm(Form):
+    """A grant program's name and summary in one language; either may stay empty."""
 
-    name = text_field(_l("Name"), max_length=200)
+    name = text_field(_l("Program name"), max_length=200, required=False)
+    summary = textarea_field(_l("Summary"), max_length=4000)
+
+
+FormClass = TypeVar("FormClass", bound=type[FlaskForm])
+
+
+def _with_texts_in_other_languages(form: FormClass) -> FormClass:
+    """The form with a ``GrantTextsForm`` per language besides English, named by its code (its
+    inputs "he-name", "he-summary") and labelled with the language's own name."""
+    for code in OTHER_LANGUAGES:
+        setattr(form, code, FormField(GrantTextsForm, label=LANGUAGES[code]))
+    return form
+
+
+@_with_texts_in_other_languages
+class GrantForm(FlaskForm):
+    """The grant catalogue's record (``GrantFields``): in English, and the name and summary in
+    the board's other languages."""
+
+    name = text_field(_l("Program name"), max_length=200)
     funder = text_field(_l("Funder"), max_length=300)
     region_slugs = CheckboxesField(_l("Regions"), validators=[InputRequired(_l("Choose at least one region."))])
     summary = textarea_field(_l("Summary (who is eligible, conditions)"), max_length=4000, required=True)
@@ -184,10 +205,21 @@ class GrantForm(FlaskForm):
 
     @classmethod
     def of(cls, fields: GrantFields) -> GrantForm:
-        return cls(data=asdict(fields))
+        texts = {
+            code: {"name": fields.names.get(code, ""), "summary": fields.summaries.get(code, "")}
+            for code in OTHER_LANGUAGES
+        }
+        return cls(data={**asdict(fields), **texts})
+
+    def texts_in_other_languages(self) -> list[tuple[str, GrantTextsForm]]:
+        """(language code, the name and summary in it), in the board's order of languages."""
+        return [(code, self[code].form) for code in OTHER_LANGUAGES]
 
     def to_fields(self) -> GrantFields:
+        texts = self.texts_in_other_languages()
         return GrantFields(
+            names={code: form.name.data for code, form in texts if form.name.data},
+            summaries={code: form.summary.data for code, form in texts if form.summary.data},
             name=filled(self.name.data),
             funder=filled(self.funder.data),
             summary=filled(self.summary.data),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
@@ -20,6 +20,10 @@ from jobboard.vocab.models import Region
 
 @dataclass
 class GrantFields:
+    """A grant program's record: the name and summary in English, and in any other of the
+    board's languages (``names``, ``summaries``: language code → text; a language without one
+    shows the English)."""
+
     name: str
     funder: str
     summary: str
@@ -31,6 +35,8 @@ class GrantFields:
     url: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    summaries: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, grant: GrantProgram) -> GrantFields:
@@ -38,6 +44,8 @@ class GrantFields:
             name=grant.name,
             funder=grant.funder,
             summary=grant.summary,
+            names=dict(grant.names),
+            summaries=dict(grant.summaries),
             region_slugs=[r.slug for r in grant.regions],
             amount_note=grant.amount_note,
             amount_min_ils=grant.amount_min_ils,
@@ -81,6 +89,8 @@ def save_grant(admin: User, fields: GrantFields, grant: GrantProgram | None = No
         "url",
         "valid_from",
         "valid_to",
+        "names",
+        "summaries",
     ):
         setattr(grant, name, getattr(fields, name))
     grant.regions = regions

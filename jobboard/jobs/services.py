@@ -146,14 +146,14 @@ def _validate(
     for grant in grants:
         if grant.valid_to is not None and grant.valid_to < today and grant.id not in kept_grant_ids:
             raise DomainError(
-                _("“%(grant)s” has ended and can no longer be offered.", grant=grant.name), field="grant_ids"
+                _("“%(grant)s” has ended and can no longer be offered.", grant=grant.local_name), field="grant_ids"
             )
         if not grant.covers(site.city.region_slug):
             raise DomainError(
                 _(
                     "“%(grant)s” does not cover %(region)s, where %(site)s is.",
-                    grant=grant.name,
-                    region=site.city.region.name,
+                    grant=grant.local_name,
+                    region=site.city.region.local_name,
                     site=site.name,
                 ),
                 field="grant_ids",

@@ -1,6 +1,10 @@
 """schema.org ``JobPosting`` for the public posting page, with the properties Google's job
 search requires (title, description, datePosted, hiringOrganization, jobLocation) and those it
-recommends (validThrough, employmentType, baseSalary, identifier, directApply)."""
+recommends (validThrough, employmentType, baseSalary, identifier, directApply).
+
+The place, occupation and grant names are the vocabularies' English ones on every language's
+page: the markup is for search engines' job listings (which place a posting by its locality and
+region) and links to the address that names no language, whatever page it is on."""
 
 from __future__ import annotations
 

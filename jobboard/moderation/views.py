@@ -224,7 +224,7 @@ def _save_grant(form: GrantForm, grant: GrantProgram | None) -> Response:
     if form.validate_on_submit():
         with errors_on(form):
             saved = save_grant(current_user, form.to_fields(), grant)
-            flash(_("“%(grant)s” is saved.", grant=saved.name), "success")
+            flash(_("“%(grant)s” is saved.", grant=saved.local_name), "success")
             return redirect(url_for("moderation.grants"))
     return form_page("moderation/grant_form.html", form, grant=grant)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 from html import escape
+from typing import TYPE_CHECKING, Any
 
 from babel import dates, numbers
 from flask_babel import gettext as _
@@ -18,6 +19,9 @@ from markupsafe import Markup
 from jobboard.i18n import current_language
 from jobboard.search.port import Hit
 from jobboard.search.text import ascii_html
+
+if TYPE_CHECKING:
+    from jobboard.search.facets import Catalogue
 
 EPOCH = date(1970, 1, 1).toordinal()
 
@@ -79,8 +83,9 @@ def _posted(_language: str, day: int | None) -> str:
     return ascii_html(_("Posted %(date)s", date="" if day is None else _day(_language, day)))
 
 
-def _card(hit: Hit, detail_prefix: str, language: str) -> str:
-    doc, marked = hit.document, hit.highlights
+def _card(hit: Hit, doc: dict[str, Any], detail_prefix: str, language: str) -> str:
+    """``doc``: the hit's document with the reader's names (``Catalogue.localised``)."""
+    marked = hit.highlights
     periphery = _periphery_badge(language) if doc["is_periphery"] else ""
     distance = (
         ""
@@ -88,7 +93,9 @@ def _card(hit: Hit, detail_prefix: str, language: str) -> str:
         else f' <span class="small text-body-secondary">{DOT} {_distance(language, f"{hit.distance_km:.0f}")}</span>'
     )
     specialty_label, salary_top = doc.get("specialty_label"), doc.get("salary_top_ils")
-    specialty = f" {DOT} {marked.get('specialty_label') or _label(specialty_label)}" if specialty_label else ""
+    # The highlight marks the English label: shown only where the reader's name is that label.
+    highlighted = marked.get("specialty_label") if specialty_label == hit.document.get("specialty_label") else None
+    specialty = f" {DOT} {highlighted or _label(specialty_label)}" if specialty_label else ""
     salary = f" {DOT} {_salary(language, salary_top)}" if salary_top else ""
     description = marked.get("description_text") or escape(doc["description_text"])
     return (
@@ -105,9 +112,12 @@ def _card(hit: Hit, detail_prefix: str, language: str) -> str:
     )
 
 
-def hit_cards(hits: list[Hit], detail_prefix: str) -> Markup:
+def hit_cards(hits: list[Hit], detail_prefix: str, names: Catalogue) -> Markup:
     """One card per hit: title (linked as ``<detail_prefix><id>-<slug>``), employer, place,
-    periphery badge, distance, profession and specialty, salary, grants, description, date. The
-    employer's words keep their own direction on any page (``<bdi>``, ``dir="auto"``)."""
+    periphery badge, distance, profession and specialty, salary, grants, description, date; the
+    vocabularies' words as ``names`` (the reader's catalogue) has them. The employer's words keep
+    their own direction on any page (``<bdi>``, ``dir="auto"``)."""
     prefix, language = escape(detail_prefix), current_language()
-    return Markup("\n".join(_card(hit, prefix, language) for hit in hits))  # noqa: S704 - every value was escaped
+    return Markup(  # noqa: S704 - every value was escaped
+        "\n".join(_card(hit, names.localised(hit.document), prefix, language) for hit in hits)
+    )

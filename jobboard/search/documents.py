@@ -52,19 +52,25 @@ FILTERABLE_ATTRIBUTES = (
 SORTABLE_ATTRIBUTES = ("posted_at", "salary_top_ils", "grant_max_ils", "_geo")
 RANKING_RULES = ("words", "typo", "sort", "proximity", "attribute", "exactness")
 # What a list of hits shows of each (the search page's cards, the Atom feed): a search for these
-# only (``SearchQuery.attributes``) reads less of each document.
+# only (``SearchQuery.attributes``) reads less of each document. The labels are English; a list
+# shows the vocabulary's names in the reader's language, found by the slugs (``Catalogue.localised``).
 LISTED_ATTRIBUTES = (
     "id",
     "slug",
     "title",
     "description_text",
+    "profession",
     "profession_label",
+    "specialty",
     "specialty_label",
     "employer_name",
+    "city",
     "city_name",
+    "region",
     "region_label",
     "is_periphery",
     "_geo",
+    "grant_programs",
     "grant_names",
     "salary_top_ils",
     "posted_at",

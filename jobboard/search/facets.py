@@ -3,10 +3,11 @@ names, live counts and whether they are chosen. The checkboxes and the options o
 lists are written here, not in the template: the column holds a few hundred of them and renders
 on every keystroke, and a template expression per attribute cost more than the search itself.
 
-Display names come from the vocabularies, the employers and the grant catalogue; they are kept
-per process and language for a minute, with each value's checkbox or option already escaped, so
-a search costs no database query for them and escapes none of them. Labels are written in ASCII,
-other characters as references (see ``text.CROP_MARKER``).
+Display names come from the vocabularies, the employers and the grant catalogue, in the
+reader's language; they are kept per process and language for a minute, with each value's
+checkbox or option already escaped, so a search costs no database query for them and escapes
+none of them. Labels are written in ASCII, other characters as references (see
+``text.CROP_MARKER``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,7 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from jobboard.extensions import db
-from jobboard.i18n import current_language
+from jobboard.i18n import alphabetical, current_language
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import EmploymentType, GrantProgram, LicenceRequirement, Seniority
 from jobboard.orgs.models import Organization
@@ -34,6 +35,7 @@ from jobboard.search.text import ascii_html
 from jobboard.vocab.models import City, HebrewLevel, Profession, Region, Specialty
 
 LABELS_TTL_SECONDS = 60.0
+Vocabulary = TypeVar("Vocabulary", Profession, Specialty, Region, GrantProgram)
 GROUPS = (  # (query-string parameter, title), in the column's order
     ("region", _l("Region")),
     ("profession", _l("Profession")),
@@ -78,6 +80,7 @@ def _option(value: object, label: str) -> Choice:
 class Catalogue:
     labels: dict[str, dict[str, str]]  # parameter → value → display name
     cities: dict[str, tuple[float, float]]  # slug → (lat, lon)
+    city_names: dict[str, str]  # slug → display name
     city_options: list[Choice]  # alphabetical
     checkboxes: dict[str, list[Choice]]  # parameter → one per value, by display name
     _city_lists: dict[str | None, Markup] = field(default_factory=dict, compare=False, repr=False)
@@ -88,6 +91,26 @@ class Catalogue:
         if found is None:
             found = self._city_lists[selected] = option_list(self.city_options, selected)
         return found
+
+    def localised(self, document: dict[str, Any]) -> dict[str, Any]:
+        """A search document (of ``documents.LISTED_ATTRIBUTES`` at least) with its profession,
+        specialty, city, region and grants named in the catalogue's language, found by their
+        slugs; a value the catalogue does not know yet keeps the document's English name."""
+
+        def named(param: str, value: str | None, english: str | None) -> str | None:
+            return self.labels.get(param, {}).get(value or "", english)
+
+        slugs, grant_names = document.get("grant_programs"), document["grant_names"]
+        return {
+            **document,
+            "profession_label": named("profession", document.get("profession"), document["profession_label"]),
+            "specialty_label": named("specialty", document.get("specialty"), document.get("specialty_label")),
+            "city_name": self.city_names.get(document.get("city") or "", document["city_name"]),
+            "region_label": named("region", document.get("region"), document["region_label"]),
+            "grant_names": grant_names
+            if slugs is None
+            else [named("grant", slug, name) for slug, name in zip(slugs, grant_names, strict=True)],
+        }
 
 
 @dataclass(frozen=True)
@@ -154,16 +177,18 @@ def radius_options(selected: int | None) -> Markup:
 
 
 def build_catalogue(labels: dict[str, dict[str, str]], cities: Iterable[tuple[str, str, float, float]]) -> Catalogue:
-    """From each parameter's display names and the cities as (slug, name, lat, lon), by name."""
-    cities = list(cities)
+    """From each parameter's display names and the cities as (slug, name, lat, lon); values and
+    cities in the alphabetical order of their names."""
+    cities = sorted(cities, key=lambda city: alphabetical(city[1]))
     return Catalogue(
         labels=labels,
         cities={slug: (lat, lon) for slug, _name, lat, lon in cities},
+        city_names={slug: name for slug, name, _lat, _lon in cities},
         city_options=[_option(slug, name) for slug, name, _lat, _lon in cities],
         checkboxes={
             param: [
                 _checkbox(param, value, label)
-                for value, label in sorted(names.items(), key=lambda item: item[1].casefold())
+                for value, label in sorted(names.items(), key=lambda item: alphabetical(item[1]))
             ]
             for param, names in labels.items()
         },
@@ -171,26 +196,27 @@ def build_catalogue(labels: dict[str, dict[str, str]], cities: Iterable[tuple[st
 
 
 def _load_catalogue() -> Catalogue:
-    def pairs(*columns: object) -> dict[str, str]:
-        return dict(db.session.execute(select(*columns)).tuples().all())  # type: ignore[call-overload]
+    def local_names(model: type[Vocabulary]) -> dict[str, str]:
+        return {entry.slug: entry.local_name for entry in db.session.scalars(select(model))}
 
     return build_catalogue(
         {
-            "profession": pairs(Profession.slug, Profession.name),
-            "specialty": pairs(Specialty.slug, Specialty.name),
-            "region": pairs(Region.slug, Region.name),
-            "employer": pairs(Organization.slug, Organization.name),
-            "grant": pairs(GrantProgram.slug, GrantProgram.name),
+            "profession": local_names(Profession),
+            "specialty": local_names(Specialty),
+            "region": local_names(Region),
+            "employer": dict(db.session.execute(select(Organization.slug, Organization.name)).tuples().all()),
+            "grant": local_names(GrantProgram),
             "employment": {e.value: e.label for e in EmploymentType},
             "seniority": {s.value: s.label for s in Seniority},
             "licence": {r.value: r.label for r in LicenceRequirement},
         },
-        db.session.execute(select(City.slug, City.name, City.lat, City.lon).order_by(City.name)).tuples(),
+        ((city.slug, city.local_name, city.lat, city.lon) for city in db.session.scalars(select(City))),
     )
 
 
 def catalogue() -> Catalogue:
-    """The catalogue in the reader's language: the fixed lists' display names are translated."""
+    """The catalogue in the reader's language (kept per language): the vocabularies' and the fixed
+    lists' display names are the reader's."""
     kept: dict[str, tuple[float, Catalogue]] = current_app.extensions.setdefault("search_catalogue", {})
     language, now = current_language(), time.monotonic()
     cached = kept.get(language)

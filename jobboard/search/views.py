@@ -114,6 +114,7 @@ def index() -> Response:
         hebrew_options=hebrew_options(result, state.hebrew),
         radius_options=radius_options(state.km),
         city_options=known.city_list(state.city),
+        names=known,
         suggestions=suggestions,
         offered_filters=offered_filters(state, known.labels) if state.text else [],
         sorts=list(Sort),

@@ -1,32 +1,38 @@
-"""Choices for forms, read from the vocabulary tables."""
+"""Choices for forms, read from the vocabulary tables and named in the reader's language. Lists
+with an order of their own (regions, professions, languages) keep it; the others are in the
+reader's alphabetical order."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from jobboard.extensions import db
+from jobboard.i18n import alphabetical
 from jobboard.vocab.models import City, Language, Profession, Region, Specialty
 
 
 def city_choices() -> list[tuple[str, str]]:
     """Cities labelled with their region, in region order."""
-    rows = db.session.execute(
-        select(City.slug, City.name, Region.name).join(Region).order_by(Region.position, City.name)
+    cities = sorted(
+        db.session.scalars(select(City)),
+        key=lambda city: (city.region.position, alphabetical(city.local_name)),
     )
-    return [(slug, f"{name} ({region})") for slug, name, region in rows]
+    return [(city.slug, f"{city.local_name} ({city.region.local_name})") for city in cities]
 
 
 def region_choices() -> list[tuple[str, str]]:
-    return [(r.slug, r.name) for r in db.session.scalars(select(Region).order_by(Region.position))]
+    return [(r.slug, r.local_name) for r in db.session.scalars(select(Region).order_by(Region.position))]
 
 
 def profession_choices() -> list[tuple[str, str]]:
-    return [(p.slug, p.name) for p in db.session.scalars(select(Profession).order_by(Profession.position))]
+    return [(p.slug, p.local_name) for p in db.session.scalars(select(Profession).order_by(Profession.position))]
 
 
 def specialty_choices() -> list[tuple[str, str]]:
-    return [(s.slug, s.name) for s in db.session.scalars(select(Specialty).order_by(Specialty.name))]
+    return sorted(
+        ((s.slug, s.local_name) for s in db.session.scalars(select(Specialty))), key=lambda pair: alphabetical(pair[1])
+    )
 
 
 def language_choices() -> list[tuple[str, str]]:
-    return [(lang.code, lang.name) for lang in db.session.scalars(select(Language).order_by(Language.position))]
+    return [(lang.code, lang.local_name) for lang in db.session.scalars(select(Language).order_by(Language.position))]

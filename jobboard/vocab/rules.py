@@ -24,9 +24,9 @@ def check_profession_and_specialty(profession_slug: str | None, specialty_slug: 
     if not specialty.suits(profession.slug):
         raise DomainError(
             _(
-                "%(specialty)s is not a specialty of %(profession)s.",
-                specialty=specialty.name,
-                profession=f"{profession.name.lower()}s",
+                "%(specialty)s is not a specialty of the profession %(profession)s.",
+                specialty=specialty.local_name,
+                profession=profession.local_name,
             ),
             field="specialty_slug",
         )

@@ -146,6 +146,25 @@ def hebrew_forms(name: str) -> list[str]:
     return _unique(forms)
 
 
+# A name written for both genders, "רופא/ה", "אח/ות", "Médico/a": the word and its ending after a slash.
+_BOTH_GENDERS = re.compile(r"(\w+)/(\w{1,3})\b")
+
+
+def gendered_forms(name: str) -> list[str]:
+    """``name`` as each gender writes it: "רופא/ה" → "רופא", "רופאה"; "Médico/a" → "Médico",
+    "Médica" (a Latin ending replaces a final o); a name without such a slash, as it is."""
+    if not _BOTH_GENDERS.search(name):
+        return [name]
+
+    def feminine(match: re.Match[str]) -> str:
+        word, ending = match.groups()
+        if not _HEBREW.search(word) and word.endswith("o"):
+            word = word[:-1]
+        return word + ending
+
+    return [_BOTH_GENDERS.sub(r"\1", name), _BOTH_GENDERS.sub(feminine, name)]
+
+
 def _unique(forms: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(forms))
 
@@ -162,6 +181,12 @@ def forms_of(name: str, *, plural: bool = False) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def spellings(name: str, names: tuple[str, ...], aliases: tuple[str, ...], *, plural: bool = False) -> tuple[str, ...]:
     """Every way a term is written, the English ``name`` excepted (a document holds it apart):
-    its ``names`` in the other languages and its ``aliases``, each with its inflected forms."""
-    written = _unique(form for spelling in (*names, *aliases) for form in forms_of(spelling, plural=plural))
+    its ``names`` in the other languages and its ``aliases``, each as written, in each gender
+    where it names both, and with its inflected forms."""
+    written = _unique(
+        form
+        for spelling in (*names, *aliases)
+        for gendered in gendered_forms(spelling)
+        for form in forms_of(gendered, plural=plural)
+    )
     return tuple(form for form in written if form != name)

@@ -75,6 +75,20 @@ def test_each_posting_shows_title_employer_city_region_grants_and_a_link(world, 
     assert "All matching positions: http://jobboard.test/jobs?region=negev" in text
 
 
+def test_a_digest_names_places_and_grants_in_its_recipients_language(world, mailbox):
+    grant = GrantProgramFactory(name="Negev relocation grant", names={"ru": "Грант на переезд в Негев"})
+    world.doctor.language = "ru"
+    alert = save_alert(world.doctor, name="Негев", query="region=negev")
+    publish(world, "Senior neonatologist", grant_ids=[grant.id])
+    make_due(alert, utcnow())
+    run()
+
+    [digest] = mailbox.to(world.doctor.email)
+    text = mailbox.text(digest)
+    assert "Negev Test Medical Center · Беэр-Шева, Негев (периферия)" in text
+    assert "Грант на переезд в Негев" in text and "Negev relocation grant" not in text
+
+
 def test_only_postings_matching_the_saved_search_are_sent(world, mailbox):
     alert = save_alert(world.doctor, query="region=negev&q=cardiologist")
     publish(world, "Cardiologist in Beersheba")

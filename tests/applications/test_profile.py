@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import html5lib
 import pytest
 
 from jobboard.applications import profiles
@@ -91,8 +92,37 @@ def test_completeness_counts_required_and_optional_items(client, doctor):
 
 def test_a_specialty_must_be_one_of_the_profession(client, doctor):
     response = client.post("/me/profile", data={**PROFILE_FORM, "profession_slug": "dentist"})
-    assert response.status_code == 422 and "Pediatrics is not a specialty of dentists." in text_of(response)
+    assert response.status_code == 422 and "Pediatrics is not a specialty of the profession Dentist." in text_of(
+        response
+    )
+    russian = client.post("/ru/me/profile", data={**PROFILE_FORM, "profession_slug": "dentist"})
+    assert "«Педиатрия» не относится к специальностям профессии «Стоматолог»." in text_of(russian)
     assert profiles.profile_of(doctor) is None
+
+
+def choices(page, name: str) -> list[tuple[str, str]]:
+    """(value, label) of a select's options or a group of checkboxes, in the page's order."""
+    root = html5lib.parse(page.get_data(as_text=True), namespaceHTMLElements=False)
+    select = root.find(f".//select[@name='{name}']")
+    if select is not None:
+        return [(option.get("value"), "".join(option.itertext())) for option in select.iter("option")]
+    boxes = root.findall(f".//input[@name='{name}']")
+    return [(box.get("value"), text_of_label(root, box.get("id"))) for box in boxes]
+
+
+def text_of_label(root, field_id: str) -> str:
+    return " ".join("".join(root.find(f".//label[@for='{field_id}']").itertext()).split())
+
+
+def test_the_form_names_the_vocabularies_in_the_readers_language(client, doctor):
+    page = client.get("/he/me/profile")
+    professions = choices(page, "profession_slug")
+    assert professions[1:3] == [("physician", "רופא/ה"), ("physician-assistant", "עוזר/ת רופא")]  # their own order
+    specialties = [label for _value, label in choices(page, "specialty_slug")[1:]]
+    assert ("pediatrics", "רפואת ילדים") in choices(page, "specialty_slug")
+    # In the Hebrew alphabet: oncology (א), cardiology (ק), pediatrics (ר); in English the other way round.
+    assert specialties.index("אונקולוגיה") < specialties.index("קרדיולוגיה") < specialties.index("רפואת ילדים")
+    assert ("en", "אנגלית") in choices(page, "language_codes") and ("negev", "הנגב") in choices(page, "region_slugs")
 
 
 def test_a_specialty_is_needed_only_for_physicians():

@@ -185,7 +185,9 @@ def test_c11_open_mode_with_a_profession_takes_only_that_profession(client, worl
     login(nurse)
     accepted = book(client, world, world.a_slots[0])
 
-    assert_refused(refused, 403, "Alpha Medical Center interviews nurses at this fair.")
+    assert_refused(
+        refused, 403, "At this fair, Alpha Medical Center interviews only candidates of the profession Nurse."
+    )
     assert accepted.status_code == 200
 
 

@@ -125,6 +125,11 @@ def page_text(response) -> str:
     return html.unescape(re.sub(r"</?bdi>", "", response.get_data(as_text=True)))
 
 
+def shown_text(response) -> str:
+    """``page_text`` without the scripts (the structured data for search engines among them)."""
+    return re.sub(r"<script\b.*?</script>", "", page_text(response), flags=re.S)
+
+
 def parse(response):
     return html5lib.parse(response.get_data(as_text=True))
 

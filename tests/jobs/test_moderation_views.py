@@ -24,6 +24,7 @@ from tests.jobs.helpers import (
     page_text,
     parse,
     published,
+    shown_text,
     submitted,
     text_of,
     transitions_of,
@@ -436,6 +437,42 @@ def test_admins_create_and_edit_grants(client, world, db_session):
     assert {r.slug for r in grant.regions} == {"galilee-north", "negev"}
     assert [e.subject_id for e in audit_rows("grant.created")] == [grant.id]
     assert [e.subject_id for e in audit_rows("grant.updated")] == [grant.id]
+
+
+def test_admins_name_a_grant_in_each_language_and_readers_see_their_own(client, world, db_session):
+    grant = GrantProgramFactory(name="Negev relocation grant", summary="For clinicians moving south.")
+    posting = published(world, grant_ids=[grant.id])
+    db_session.commit()
+    sign_in(client, world.admin)
+    form = parse(client.get(f"/admin/grants/{grant.id}/edit"))
+    hebrew_name = next(el for el in form.iter(f"{HTML_NS}input") if el.get("name") == "he-name")
+    assert (hebrew_name.get("lang"), hebrew_name.get("dir")) == ("he", "rtl")
+    french_summary = next(el for el in form.iter(f"{HTML_NS}textarea") if el.get("name") == "fr-summary")
+    assert (french_summary.get("lang"), french_summary.get("dir")) == ("fr", "ltr")
+
+    edit = grant_form(
+        name="Negev relocation grant",
+        region_slugs=["negev"],
+        summary="For clinicians moving south.",
+        **{"he-name": "מענק מעבר לנגב", "he-summary": "לאנשי רפואה שעוברים דרומה.", "fr-name": "  ", "ru-summary": ""},
+    )
+    assert client.post(f"/admin/grants/{grant.id}/edit", data=edit).status_code == 302
+    db_session.expire_all()
+    assert (grant.names, grant.summaries) == ({"he": "מענק מעבר לנגב"}, {"he": "לאנשי רפואה שעוברים דרומה."})
+    assert [e.subject_id for e in audit_rows("grant.updated")] == [grant.id]
+    assert 'value="מענק מעבר לנגב"' in client.get(f"/admin/grants/{grant.id}/edit").get_data(as_text=True)
+
+    sign_in(client, world.doctor)
+    hebrew = shown_text(client.get(f"/he/jobs/{posting.id}-{posting.slug}"))
+    assert "מענק מעבר לנגב" in hebrew and "לאנשי רפואה שעוברים דרומה." in hebrew and "Negev relocation" not in hebrew
+    french = shown_text(client.get(f"/fr/jobs/{posting.id}-{posting.slug}"))
+    assert "Negev relocation grant" in french and "For clinicians moving south." in french
+
+    sign_in(client, world.admin)
+    cleared = {**edit, "he-name": "", "he-summary": ""}
+    assert client.post(f"/admin/grants/{grant.id}/edit", data=cleared).status_code == 302
+    db_session.expire_all()
+    assert (grant.names, grant.summaries) == ({}, {})
 
 
 @pytest.mark.parametrize(

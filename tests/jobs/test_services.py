@@ -94,11 +94,11 @@ def test_invalid_content_is_refused_with_the_field_named(world, db_session, over
 
 def test_a_specialty_must_be_one_the_profession_practises_on_every_save(world, db_session):
     """A dentist's position with a pediatrics specialty once went live through an edit."""
-    with pytest.raises(DomainError, match="Pediatrics is not a specialty of dentists.") as caught:
+    with pytest.raises(DomainError, match="Pediatrics is not a specialty of the profession Dentist.") as caught:
         create(world, profession_slug="dentist", specialty_slug="pediatrics")
     assert caught.value.field == "specialty_slug"
     live = published(world)
-    with pytest.raises(DomainError, match="not a specialty of dentists"):
+    with pytest.raises(DomainError, match="not a specialty of the profession Dentist"):
         services.update_posting(live, world.recruiter, content(world.site, profession_slug="dentist"))
     assert queries.open_revision(live) is None
     assert create(world, profession_slug="dentist", specialty_slug="oral-and-maxillofacial-surgery").id

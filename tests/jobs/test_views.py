@@ -26,6 +26,7 @@ from tests.jobs.helpers import (
     page_text,
     parse,
     published,
+    shown_text,
     submitted,
     transitions_of,
 )
@@ -475,6 +476,34 @@ def test_the_public_page_shows_everything(client, world, db_session):
     db_session.commit()
     tlv_text = page_text(client.get(f"/jobs/{tlv.id}-{tlv.slug}"))
     assert "Periphery" not in tlv_text and "Not stated" in tlv_text
+
+
+def test_the_public_page_names_the_vocabularies_and_grants_in_the_readers_language(client, world, db_session):
+    grant = GrantProgramFactory(
+        name="Negev periphery grant",
+        summary="For immigrant clinicians in the Negev.",
+        names={"ru": "Грант для Негева"},
+        summaries={"ru": "Для медиков-репатриантов в Негеве."},
+    )
+    untranslated = GrantProgramFactory(name="Housing grant", summary="Rent support.")
+    posting = published(world, grant_ids=[grant.id, untranslated.id])
+    db_session.commit()
+    response = client.get(f"/ru/jobs/{posting.id}-{posting.slug}")
+    text = shown_text(response)
+    for expected in (
+        "Беэр-Шева · Негев",
+        "Врач · Педиатрия",
+        "Английский, Русский",
+        "Грант для Негева",
+        "Для медиков-репатриантов в Негеве.",
+        "Housing grant",  # no Russian name: the English one
+        "Rent support.",
+    ):
+        assert expected in text, expected
+    assert "Pediatrics" not in text and "For immigrant clinicians" not in text
+    # The structured data is for search engines' job listings, which place English names.
+    location = json_ld(response)["jobLocation"]["address"]
+    assert (location["addressLocality"], location["addressRegion"]) == ("Beersheba", "Negev")
 
 
 def test_json_ld_has_the_job_posting_fields(client, world, db_session):

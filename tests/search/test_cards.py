@@ -6,9 +6,11 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from jobboard.search.cards import hit_cards, posted_date
+from jobboard.search.facets import build_catalogue
 from jobboard.search.port import Hit
 
 HOSTILE = '<script>x</script> & "q"'
+ENGLISH = build_catalogue({}, [])  # names nothing: the documents' own (English) labels are shown
 
 
 def document(**changes: object) -> dict[str, object]:
@@ -47,7 +49,7 @@ def test_every_document_value_is_escaped():
         },
         grant_names=[HOSTILE],
     )
-    html = str(hit_cards([Hit(id=7, document=doc)], "/jobs/"))
+    html = str(hit_cards([Hit(id=7, document=doc)], "/jobs/", ENGLISH))
     assert "<script>" not in html and '"q"' not in html
     assert html.count("&lt;script&gt;x&lt;/script&gt; &amp; &quot;q&quot;") == 9
     assert 'href="/jobs/7-&lt;script&gt;' in html
@@ -55,13 +57,13 @@ def test_every_document_value_is_escaped():
 
 def test_highlights_are_shown_as_marked_and_missing_ones_fall_back_to_the_plain_text():
     marked = {"title": Markup("Resident, <mark>Pediatrics</mark>"), "description_text": Markup("A <mark>team</mark>…")}
-    html = str(hit_cards([Hit(id=1, document=document(), highlights=marked)], "/jobs/"))
+    html = str(hit_cards([Hit(id=1, document=document(), highlights=marked)], "/jobs/", ENGLISH))
     assert '<a href="/jobs/1-resident-pediatrics"><bdi>Resident, <mark>Pediatrics</mark></bdi></a>' in html
     assert "A <mark>team</mark>…" in html and "&middot; Pediatrics" in html
 
 
 def test_optional_parts_appear_only_when_the_document_has_them():
-    bare = str(hit_cards([Hit(id=1, document=document(specialty_label=None))], "/jobs/"))
+    bare = str(hit_cards([Hit(id=1, document=document(specialty_label=None))], "/jobs/", ENGLISH))
     assert "Periphery" not in bare and " km<" not in bare and "up to " not in bare and "badge text-bg-info" not in bare
     assert '<p class="mb-1 small">Physician</p>' in bare
     full = str(
@@ -74,11 +76,12 @@ def test_optional_parts_appear_only_when_the_document_has_them():
                 )
             ],
             "/jobs/",
+            ENGLISH,
         )
     )
     assert '<span class="badge text-bg-success">Periphery</span>' in full and "&middot; 30 km" in full
     assert "up to &#8362;42,500 a month" in full and full.count("badge text-bg-info") == 2
-    assert str(hit_cards([], "/jobs/")) == ""
+    assert str(hit_cards([], "/jobs/", ENGLISH)) == ""
 
 
 def test_the_posted_date_is_the_utc_day():
@@ -88,7 +91,36 @@ def test_the_posted_date_is_the_utc_day():
 
 def test_cards_are_written_in_ascii_with_labels_beyond_it_as_references():
     html = str(
-        hit_cards([Hit(id=1, document=document(employer_name="Hôpital <Nord>", salary_top_ils=40000))], "/jobs/")
+        hit_cards(
+            [Hit(id=1, document=document(employer_name="Hôpital <Nord>", salary_top_ils=40000))], "/jobs/", ENGLISH
+        )
     )
     assert html.isascii()
     assert "<bdi>H&#244;pital &lt;Nord&gt;</bdi> &middot; <bdi>Beersheba</bdi>" in html
+
+
+def test_the_vocabularies_are_named_as_the_readers_catalogue_names_them_by_slug():
+    french = build_catalogue(
+        {
+            "profession": {"physician": "Médecin"},
+            "specialty": {"pediatrics": "Pédiatrie"},
+            "region": {"negev": "Néguev"},
+            "grant": {"negev-grant": "Prime du Néguev"},
+        },
+        [("beersheba", "Beer-Sheva", 31.25, 34.79)],
+    )
+    doc = document(
+        profession="physician",
+        specialty="pediatrics",
+        region="negev",
+        city="beersheba",
+        grant_programs=["negev-grant", "created-a-second-ago"],
+        grant_names=["Negev grant", "New grant"],
+    )
+    marked = {"specialty_label": Markup("<mark>Pediatrics</mark>")}
+    html = str(hit_cards([Hit(id=1, document=doc, highlights=marked)], "/fr/jobs/", french))
+    assert "<bdi>Beer-Sheva</bdi>, <bdi>N&#233;guev</bdi>" in html
+    assert '<p class="mb-1 small">M&#233;decin &middot; P&#233;diatrie</p>' in html  # not the English highlight
+    assert ">Prime du N&#233;guev</span>" in html and ">New grant</span>" in html  # one the catalogue lacks yet
+    english = str(hit_cards([Hit(id=1, document=doc, highlights=marked)], "/jobs/", ENGLISH))
+    assert "&middot; <mark>Pediatrics</mark>" in english

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobboard.vocab.spellings import hebrew_forms, russian_forms, spellings
+from jobboard.vocab.spellings import gendered_forms, hebrew_forms, russian_forms, spellings
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,20 @@ def test_spellings_hold_every_language_and_alias_but_not_the_english_name():
     written = spellings("Pediatrics", ("רפואת ילדים", "Pédiatrie", "Педиатрия"), ("Paediatrics",))
     assert "Pediatrics" not in written
     assert {"Pédiatrie", "Paediatrics", "Педиатрии", "ברפואת ילדים"} <= set(written)
+
+
+@pytest.mark.parametrize(
+    ("name", "forms"),
+    [
+        ("אח/ות", ["אח", "אחות"]),
+        ("רופא/ת שיניים", ["רופא שיניים", "רופאת שיניים"]),
+        ("Médico/a", ["Médico", "Médica"]),
+        ("Infirmier / Infirmière", ["Infirmier / Infirmière"]),  # both written out already
+    ],
+)
+def test_a_name_written_for_both_genders_is_spelled_in_each(name, forms):
+    assert gendered_forms(name) == forms
+
+
+def test_each_gender_takes_the_prefix_letters():
+    assert {"אח", "אחות", "לאחות", "והאח"} <= set(spellings("Nurse", ("אח/ות",), ()))

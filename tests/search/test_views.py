@@ -17,6 +17,7 @@ from jinja2 import meta, nodes
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
+from jobboard.i18n import alphabetical
 from jobboard.jobs import reviewing, services
 from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.jobs.models import CloseReason, PostingStatus
@@ -524,6 +525,39 @@ def test_facet_labels_are_escaped(world, search_engine, client):
     assert "&lt;i&gt;Soroka&lt;/i&gt; &amp; &quot;Partners&quot; <span" in body  # the employer checkbox's label
     assert facet_counts(client.get("/jobs?open=employer"), "employer") == {world.site.org.slug: 1}
     assert hit_ids(client.get("/jobs")) == [posting.id]
+
+
+def facet_labels(response, param: str) -> dict[str, str]:
+    """value → label of each checkbox of a facet group (its count left out)."""
+    labels = {}
+    for label in tree(response).iter("label"):
+        for box in label.iter("input"):
+            if box.get("name") == param and box.get("type") == "checkbox":
+                labels[box.get("value")] = re.sub(r"\s*\(\d+\)\s*$", "", "".join(label.itertext())).strip()
+    return labels
+
+
+def test_facets_cards_cities_and_feed_name_the_vocabularies_in_the_readers_language(world, search_engine, client):
+    grant = GrantProgramFactory(name="Negev grant", names={"fr": "Prime du Néguev"}, regions=["negev"])
+    listed(world, "Pédiatre", grants=[grant])
+    french = client.get("/fr/jobs?open=specialty&open=grant")
+    assert facet_labels(french, "region") == {"negev": "Néguev"}
+    assert facet_labels(french, "profession") == {"physician": "Médecin"}
+    assert facet_labels(french, "specialty") == {"pediatrics": "Pédiatrie"}
+    assert facet_labels(french, "grant") == {grant.slug: "Prime du Néguev"}
+    [card] = [" ".join("".join(article.itertext()).split()) for article in tree(french).iter("article")]
+    assert "Beer-Sheva, Néguev" in card and "Médecin · Pédiatrie" in card and "Prime du Néguev" in card
+    assert "Beersheba" not in card and "Pediatrics" not in card and "Negev grant" not in card
+
+    cities = [option.text for option in tree(client.get("/ru/jobs")).find(".//select[@id='f-city']").iter("option")]
+    assert cities[1:] == sorted(cities[1:], key=alphabetical) and "Беэр-Шева" in cities
+    assert cities.index("Иерусалим") < cities.index("Эйлат")  # in English, Eilat comes first
+
+    feed = client.get("/fr/jobs/feed.atom").get_data(as_text=True)
+    assert '<category term="negev" label="Néguev"/>' in feed
+    assert "Beer-Sheva, Néguev (périphérie)." in feed and "Prime du Néguev" in feed
+    english = client.get("/en/jobs?open=grant")
+    assert facet_labels(english, "grant") == {grant.slug: "Negev grant"}  # no English name but its own
 
 
 # --- the engine failing ----------------------------------------------------------------------------
