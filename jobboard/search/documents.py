@@ -26,6 +26,7 @@ SEARCHABLE_ATTRIBUTES = (
     "city_aliases",
     "region_label",
     "description_text",
+    "translations_text",
 )
 FILTERABLE_ATTRIBUTES = (
     "profession",
@@ -53,6 +54,7 @@ LISTED_ATTRIBUTES = (
     "id",
     "slug",
     "title",
+    "titles",
     "description_text",
     "profession_label",
     "specialty_label",
@@ -94,6 +96,11 @@ def posting_document(posting: Posting) -> dict[str, Any]:
         "slug": posting.slug,
         "title": posting.title,
         "description_text": description_text(posting.description_md),
+        # The versions in other languages: found in any of them, each card titled in its reader's.
+        "translations_text": [
+            text for t in posting.translations for text in (t.title, description_text(t.description_md))
+        ],
+        "titles": {t.language: t.title for t in posting.translations},
         "profession": posting.profession_slug,
         "profession_label": posting.profession.name,
         "specialty": posting.specialty_slug,

@@ -74,6 +74,8 @@ def document(pk: int, title: str, **fields: Any) -> dict[str, Any]:
         "slug": f"job-{pk}",
         "title": title,
         "description_text": fields.pop("description", "A position in a friendly team."),
+        "translations_text": [],
+        "titles": {},
         "profession": profession,
         "profession_label": PROFESSIONS[profession],
         "specialty": specialty,

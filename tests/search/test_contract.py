@@ -1078,11 +1078,14 @@ def test_search_params():
 
 
 def test_meilisearch_is_sent_a_folded_copy_of_each_searchable_attribute():
-    doc = document(1, "Pédiatre à Łódź", description="Straße", city="beersheba", specialty=None)
+    doc = document(
+        1, "Pédiatre à Łódź", description="Straße", city="beersheba", specialty=None, translations_text=["Médecin"]
+    )
     indexed = indexed_document(doc)
     assert {name: value for name, value in indexed.items() if not name.startswith("folded_")} == doc
     assert indexed["folded_title"] == "pediatre a lodz"
     assert indexed["folded_description_text"] == "strasse"
+    assert indexed["folded_translations_text"] == ["medecin"]
     assert indexed["folded_city_aliases"][:3] == ["באר שבע", "beer sheva", "be'er sheva"]
     assert "folded_specialty_label" not in indexed  # no value, nothing to search
     assert set(meili.SETTINGS["searchableAttributes"]) == {name for name in indexed if name.startswith("folded_")} | {
@@ -1139,4 +1142,4 @@ def test_meilisearch_settings_follow_the_index_design():
     assert {"_geo", "expires_at", "salary_top_ils", *KEYWORD_FACETS} <= set(settings["filterableAttributes"])
     assert {"_geo", "posted_at", "salary_top_ils", "grant_max_ils"} <= set(settings["sortableAttributes"])
     assert settings["searchableAttributes"][0] == "folded_title"
-    assert settings["searchableAttributes"][-1] == "folded_description_text"
+    assert settings["searchableAttributes"][-2:] == ["folded_description_text", "folded_translations_text"]

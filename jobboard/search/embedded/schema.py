@@ -27,7 +27,7 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
     "t_profession": (("profession_label",), 1e4),
     "t_employer": (("employer_name",), 1e3),
     "t_place": (("city_name", "city_aliases", "region_label"), 1e2),
-    "t_description": (("description_text",), 1.0),
+    "t_description": (("description_text", "translations_text"), 1.0),
 }
 # Every searchable word once more, in one field indexed without frequencies or positions: which
 # documents hold a word is read from it (the candidates that are counted, excluded words), as
