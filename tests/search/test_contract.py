@@ -666,6 +666,28 @@ def test_a_word_in_any_searchable_attribute_counts_and_excludes_alike(engine):
     assert found(engine, "ward -haifa") == {5}
 
 
+def test_a_posting_is_found_by_the_words_of_its_versions_in_other_languages(engine):
+    load(
+        engine,
+        [
+            document(
+                1,
+                "Senior pediatrician",
+                translations_text=["Pédiatre senior", "Nous cherchons un pédiatre pour le service de néonatologie."],
+                titles={"fr": "Pédiatre senior"},
+            ),
+            document(2, "Senior pediatrician", description="A ward in the Negev."),
+        ],
+    )
+    assert found(engine, "néonatologie") == {1}
+    assert found(engine, "neonatologie") == {1}  # folded like every searchable attribute
+    assert found(engine, "pédiatre senior") == {1}
+    assert found(engine, "pediatrician") == {1, 2}
+    # A match in the text as written outranks one in a version.
+    load(engine, [document(3, "Nurse", description="Néonatologie et pédiatrie.")])
+    assert ids(search(engine, "neonatologie")) == [3, 1]
+
+
 def test_numeric_ranges_are_inclusive(engine):
     docs = load(engine, varied_documents())
     tops = sorted({d["salary_top_ils"] for d in docs if d["salary_top_ils"] is not None})
