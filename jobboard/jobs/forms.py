@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from jobboard.core.db import utcnow
 from jobboard.core.forms import IntegerField, filled, text_field, textarea_field, url_field
-from jobboard.i18n import LANGUAGES
+from jobboard.i18n import DEFAULT, LANGUAGES
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.grants import GrantFields
 from jobboard.jobs.models import (
@@ -89,7 +89,7 @@ class PostingForm(FlaskForm):
     text_language = SelectField(
         _l("Language of this text"),
         choices=list(LANGUAGES.items()),
-        default="en",
+        default=DEFAULT,
         validators=[InputRequired()],
         description=_l("The language the title and description are written in."),
     )

@@ -208,7 +208,7 @@ def _validate_texts(content: PostingContent) -> None:
         seen.add(text.language)
         if not text.title.strip() or len(text.title) > MAX_TITLE_CHARS:
             raise DomainError(
-                _("Give the version a title of at most %(max)s characters.", max=MAX_TITLE_CHARS),
+                _("Give the version a title of at most %(max)s characters.", max=number(MAX_TITLE_CHARS)),
                 field=f"{prefix}.title",
             )
         if not text.description_md.strip() or len(text.description_md) > MAX_DESCRIPTION_CHARS:

@@ -20,7 +20,9 @@ from jobboard.search.text import lead_end, normalise
 INT = tantivy.FieldType.Integer
 
 # Searchable fields of the Tantivy schema, each gathering document attributes, with boosts
-# spaced widely so that the attribute order beats BM25 (contract C5 v).
+# spaced widely so that the attribute order beats BM25 (contract C5 v). The versions in other
+# languages rank with the description, the last attribute before them: a field of their own
+# would add a field to every query's union for words that few postings hold.
 TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
     "t_title": (("title",), 1e6),
     "t_specialty": (("specialty_label", "specialty_aliases"), 1e5),
