@@ -188,3 +188,45 @@ def test_0010_moves_each_citys_hebrew_name_among_its_names_and_back(fresh_app):
     flask_migrate.downgrade(revision="0009")
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT name_he FROM cities").scalar() == "באר שבע"
+
+
+def test_0011_writes_existing_postings_and_their_approved_versions_in_english(fresh_app):
+    """The language is added in place (rebuilding ``postings`` would delete what cascades from it),
+    and the approved snapshots name it, so a first edit does not show it as a change."""
+    flask_migrate.upgrade(revision="0010")
+    with db.engine.begin() as connection:
+        for statement in (
+            "INSERT INTO regions (slug, name, is_periphery, position, names) VALUES ('negev', 'Negev', true, 0, '{}')",
+            "INSERT INTO cities (slug, name, region_slug, lat, lon, is_periphery, aliases, names) "
+            "VALUES ('beersheba', 'Beersheba', 'negev', 31.25, 34.79, true, '[]', '{}')",
+            "INSERT INTO professions (slug, name, position, names) VALUES ('physician', 'Physician', 0, '{}')",
+            "INSERT INTO organizations (id, slug, name, kind, description, status, created_at, updated_at) "
+            "VALUES (1, 'negev', 'Negev', 'hospital', '', 'verified', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO sites (id, org_id, name, city_slug, lat, lon, created_at, updated_at) "
+            "VALUES (1, 1, 'Campus', 'beersheba', 31.25, 34.8, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO postings (id, org_id, status, title, profession_slug, seniority, employment_type, site_id, "
+            "licence_requirement, hebrew_level, duration_days, description_md, created_at, updated_at) "
+            "VALUES (1, 1, 'published', 'Pediatrician', 'physician', 'specialist', 'full_time', 1, 'israeli_licence', "
+            "3, 60, 'Text', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO posting_transitions (posting_id, action, from_status, to_status, created_at) "
+            "VALUES (1, 'approve', 'pending_review', 'published', CURRENT_TIMESTAMP)",
+            """INSERT INTO posting_versions (posting_id, content, approved_at) """
+            """VALUES (1, '{"Title": "Pediatrician"}', CURRENT_TIMESTAMP)""",
+        ):
+            connection.exec_driver_sql(statement)
+
+    flask_migrate.upgrade()
+
+    def snapshot() -> dict:
+        with db.engine.connect() as connection:
+            content = connection.exec_driver_sql("SELECT content FROM posting_versions").scalar()
+        return content if isinstance(content, dict) else json.loads(content)
+
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT text_language FROM postings").all() == [("en",)]
+        assert connection.exec_driver_sql("SELECT count(*) FROM posting_transitions").scalar() == 1
+    assert snapshot() == {"Title": "Pediatrician", "Language of the text": "English"}
+    flask_migrate.downgrade(revision="0010")
+    assert snapshot() == {"Title": "Pediatrician"}
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM posting_transitions").scalar() == 1

@@ -17,8 +17,8 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from wtforms import Field, FormField, StringField, TextAreaField
 from wtforms import IntegerField as _IntegerField
-from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from jobboard.core.text import CONTROL_MULTI_LINE, CONTROL_SINGLE_LINE, clean_text
@@ -138,9 +138,17 @@ def time_zone_choices() -> list[tuple[str, str]]:
     ]
 
 
+def _named_field(form: Any, name: str) -> Field | None:
+    """The field a service names: ``title``, or one inside a sub-form, ``translations.he.title``."""
+    found = form
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    return found if isinstance(found, Field) and not isinstance(found, FormField) else None
+
+
 def add_form_error(form: Any, error: Any) -> None:
     """Show a service's DomainError next to the field it names, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
+    field = _named_field(form, error.field) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:

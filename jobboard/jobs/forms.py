@@ -1,20 +1,29 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Form, FormField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from jobboard.core.db import utcnow
 from jobboard.core.forms import IntegerField, filled, text_field, textarea_field, url_field
-from jobboard.i18n import LANGUAGES, OTHER_LANGUAGES
+from jobboard.i18n import DEFAULT, LANGUAGES, OTHER_LANGUAGES
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.grants import GrantFields
-from jobboard.jobs.models import CloseReason, EmploymentType, GrantProgram, LicenceRequirement, ReportReason, Seniority
+from jobboard.jobs.models import (
+    CloseReason,
+    EmploymentType,
+    GrantProgram,
+    LicenceRequirement,
+    PostingText,
+    ReportReason,
+    Seniority,
+)
 from jobboard.jobs.queries import grants_offerable
-from jobboard.jobs.services import MAX_SALARY_ILS, PostingContent
+from jobboard.jobs.services import MAX_DESCRIPTION_CHARS, MAX_SALARY_ILS, MAX_TITLE_CHARS, PostingContent
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import Organization
 from jobboard.vocab.models import HebrewLevel
@@ -51,9 +60,43 @@ def _report_reasons() -> list[tuple[str, str]]:
     return [(r.value, r.label) for r in ReportReason]
 
 
+class TranslationForm(Form):
+    """A version of the title and description in one other language: both, or neither."""
+
+    title = text_field(_l("Title"), max_length=MAX_TITLE_CHARS, required=False)
+    description_md = textarea_field(_l("Description"), max_length=MAX_DESCRIPTION_CHARS)
+
+    @property
+    def is_filled(self) -> bool:
+        return bool(self.title.data or self.description_md.data)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in (self.title, self.description_md):
+            if self.is_filled and not field.data and not field.errors:
+                field.errors = [_("A version needs both a title and a description; leave both empty for none.")]
+                valid = False
+        return valid
+
+
+# One optional version per language; the one in the text's own language is refused if filled.
+TranslationsForm: type[Form] = type(
+    "TranslationsForm", (Form,), {code: FormField(TranslationForm, label=name) for code, name in LANGUAGES.items()}
+)
+
+
 class PostingForm(FlaskForm):
+    text_language = SelectField(
+        _l("Language of this text"),
+        choices=list(LANGUAGES.items()),
+        default=DEFAULT,
+        validators=[InputRequired()],
+        description=_l("The language the title and description are written in."),
+    )
     title = text_field(
-        _l("Title"), max_length=160, render_kw={"placeholder": _l("e.g. Senior physician, internal medicine")}
+        _l("Title"),
+        max_length=MAX_TITLE_CHARS,
+        render_kw={"placeholder": _l("e.g. Senior physician, internal medicine")},
     )
     profession_slug = SelectField(_l("Profession"), validators=[InputRequired()])
     specialty_slug = SelectField(
@@ -86,10 +129,11 @@ class PostingForm(FlaskForm):
     )
     description_md = textarea_field(
         _l("Description"),
-        max_length=20000,
+        max_length=MAX_DESCRIPTION_CHARS,
         required=True,
         description=_l("Markdown: **bold**, *italic*, lists, links."),
     )
+    translations: FormField[Form] = FormField(TranslationsForm)
 
     @classmethod
     def for_org(
@@ -117,6 +161,10 @@ class PostingForm(FlaskForm):
             "licence_requirement": content.licence_requirement.value,
             "hebrew_level": int(content.hebrew_level),
             "specialty_slug": content.specialty_slug or "",
+            "translations": {
+                text.language: {"title": text.title, "description_md": text.description_md}
+                for text in content.translations
+            },
         }
         return cls.for_org(org, kept=kept, data=data)
 
@@ -137,7 +185,17 @@ class PostingForm(FlaskForm):
             duration_days=filled(self.duration_days.data),
             grant_ids=sorted(self.grant_ids.data or []),
             language_codes=sorted(self.language_codes.data or []),
+            text_language=self.text_language.data,
+            translations=[
+                PostingText(code, version.title.data or "", version.description_md.data or "")
+                for code, version in self.versions()
+                if version.is_filled
+            ],
         )
+
+    def versions(self) -> list[tuple[str, TranslationForm]]:
+        """Each language's version form, in the board's order of languages."""
+        return [(code, cast("FormField[TranslationForm]", self.translations[code]).form) for code in LANGUAGES]
 
 
 class SubmitForm(FlaskForm):

@@ -13,6 +13,7 @@ postings without their pending edits), ``Posting.live_id`` (the id a posting is 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.core.db import TimestampMixin, enum_type, utcnow
 from jobboard.extensions import Model, db
-from jobboard.i18n import current_language, number
+from jobboard.i18n import DEFAULT, LANGUAGES, current_language, is_right_to_left, number
 from jobboard.orgs.models import Organization, OrgStatus, Site
 from jobboard.vocab.models import HebrewLevel, Language, Named, Profession, Region, Specialty
 
@@ -178,6 +179,35 @@ class GrantProgram(Named, TimestampMixin, Model):
         return any(region.slug == region_slug for region in self.regions)
 
 
+@dataclass(frozen=True)
+class PostingText:
+    """A posting's title and description in one language: its own text or a version of it."""
+
+    language: str
+    title: str
+    description_md: str
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if is_right_to_left(self.language) else "ltr"
+
+
+class PostingTranslation(Model):
+    """A version of a posting's text in another of the board's languages, written by the employer
+    and reviewed with the posting (not to be confused with ``PostingVersion``, an approved snapshot)."""
+
+    __tablename__ = "posting_translations"
+
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    description_md: Mapped[str] = mapped_column(Text)
+
+    @property
+    def text(self) -> PostingText:
+        return PostingText(self.language, self.title, self.description_md)
+
+
 class Posting(TimestampMixin, Model):
     __tablename__ = "postings"
     __table_args__ = (
@@ -214,6 +244,8 @@ class Posting(TimestampMixin, Model):
     # How long the posting stays up once approved; expires_at is fixed from it at approval.
     duration_days: Mapped[int] = mapped_column(default=60)
     description_md: Mapped[str] = mapped_column(Text)
+    # The language the title and description are written in (one of the board's).
+    text_language: Mapped[str] = mapped_column(String(8), default=DEFAULT, server_default=DEFAULT)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime | None]
@@ -232,6 +264,9 @@ class Posting(TimestampMixin, Model):
     grants: Mapped[list[GrantProgram]] = relationship(secondary=posting_grants, order_by=GrantProgram.name)
     languages: Mapped[list[Language]] = relationship(secondary=posting_languages, order_by=Language.position)
     revision_of: Mapped[Posting | None] = relationship(remote_side=[id], foreign_keys=[revision_of_id])
+    translations: Mapped[list[PostingTranslation]] = relationship(
+        cascade="all, delete-orphan", order_by=PostingTranslation.language
+    )
 
     @hybrid_property
     def is_revision(self) -> bool:
@@ -258,6 +293,20 @@ class Posting(TimestampMixin, Model):
     def revisions_of(cls, posting: Posting) -> ColumnElement[bool]:
         """In a query: the edits of ``posting``, whatever their status."""
         return cls.revision_of_id == posting.id
+
+    @property
+    def original_text(self) -> PostingText:
+        return PostingText(self.text_language, self.title, self.description_md)
+
+    @property
+    def texts(self) -> list[PostingText]:
+        """The text and its versions, in the order the board lists its languages."""
+        by_language = {t.language: t.text for t in self.translations} | {self.text_language: self.original_text}
+        return [by_language[code] for code in LANGUAGES if code in by_language]
+
+    def text_in(self, language: str) -> PostingText:
+        """The version in ``language`` if there is one, otherwise the text as written."""
+        return next((t.text for t in self.translations if t.language == language), self.original_text)
 
     @property
     def is_listed(self) -> bool:

@@ -32,6 +32,7 @@ def _with_details(query: Select[tuple[Posting]]) -> Select[tuple[Posting]]:
         joinedload(Posting.specialty),
         selectinload(Posting.grants).selectinload(GrantProgram.regions),
         selectinload(Posting.languages),
+        selectinload(Posting.translations),
     )
 
 

@@ -13,7 +13,7 @@ from jobboard.core import audit
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict
 from jobboard.extensions import db
-from jobboard.i18n import in_language
+from jobboard.i18n import LANGUAGES, in_language
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.lifecycle import (
     Action,
@@ -56,6 +56,10 @@ SNAPSHOT_FIELDS = {
     "Listed for": _l("Listed for"),
     "Grants": _l("Grants"),
     "Description": _l("Description"),
+    "Language of the text": _l("Language of the text"),
+    # The versions in other languages, by language code.
+    **{f"Title ({code})": _l("Title (%(language)s)", language=name) for code, name in LANGUAGES.items()},
+    **{f"Description ({code})": _l("Description (%(language)s)", language=name) for code, name in LANGUAGES.items()},
 }
 
 
@@ -75,6 +79,12 @@ def _snapshot(posting: Posting) -> dict[str, object]:
         "Listed for": f"{posting.duration_days} days",
         "Grants": "\n".join(g.name for g in posting.grants),
         "Description": posting.description_md,
+        "Language of the text": LANGUAGES[posting.text_language],
+        **{
+            key: value
+            for t in posting.translations
+            for key, value in ((f"Title ({t.language})", t.title), (f"Description ({t.language})", t.description_md))
+        },
     }
 
 

@@ -17,7 +17,7 @@ from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError
 from jobboard.core.outbox import enqueue
 from jobboard.extensions import db
-from jobboard.i18n import number
+from jobboard.i18n import DEFAULT, LANGUAGES, number
 from jobboard.jobs.lifecycle import (
     MAX_LISTING_DAYS,
     SEARCH_SYNC,
@@ -36,6 +36,8 @@ from jobboard.jobs.models import (
     LicenceRequirement,
     Posting,
     PostingStatus,
+    PostingText,
+    PostingTranslation,
     Seniority,
 )
 from jobboard.jobs.queries import open_revision
@@ -44,6 +46,8 @@ from jobboard.vocab.models import HebrewLevel, Language
 from jobboard.vocab.rules import check_profession_and_specialty
 
 MAX_SALARY_ILS = 1_000_000
+MAX_TITLE_CHARS = 160
+MAX_DESCRIPTION_CHARS = 20_000
 # Title and description of two postings at one site for one specialty this similar (0–100,
 # rapidfuzz's token sort ratio) make the newer one a likely duplicate.
 DUPLICATE_SIMILARITY = 80
@@ -70,6 +74,12 @@ class PostingContent:
     duration_days: int = 60
     grant_ids: list[int] = field(default_factory=list)
     language_codes: list[str] = field(default_factory=list)
+    text_language: str = DEFAULT
+    # The versions of the title and description in other languages, kept in language order.
+    translations: list[PostingText] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.translations = sorted(self.translations, key=lambda text: text.language)
 
     @classmethod
     def of(cls, posting: Posting) -> PostingContent:
@@ -89,6 +99,8 @@ class PostingContent:
             duration_days=posting.duration_days,
             grant_ids=sorted(g.id for g in posting.grants),
             language_codes=sorted(lang.code for lang in posting.languages),
+            text_language=posting.text_language,
+            translations=[t.text for t in posting.translations],
         )
 
     def changed_fields(self, other: PostingContent) -> set[str]:
@@ -161,7 +173,49 @@ def _validate(
     languages = list(db.session.scalars(select(Language).where(Language.code.in_(content.language_codes))))
     if len(languages) != len(set(content.language_codes)):
         raise DomainError(_("Choose languages from the list."), field="language_codes")
+    _validate_texts(content)
     return site, grants, languages
+
+
+def _validate_texts(content: PostingContent) -> None:
+    """The text's language is one the board speaks, and each version is in another of them, once.
+    A version's errors name its fields as ``translations.<language>.<field>``."""
+    if content.text_language not in LANGUAGES:
+        raise DomainError(_("Choose the language of the text from the list."), field="text_language")
+    seen: set[str] = set()
+    for text in content.translations:
+        prefix = f"translations.{text.language}"
+        if text.language not in LANGUAGES:
+            raise DomainError(
+                _(
+                    "Versions can be written in the board's languages only: %(languages)s.",
+                    languages=", ".join(LANGUAGES.values()),
+                ),
+                field=f"{prefix}.title",
+            )
+        name = LANGUAGES[text.language]
+        if text.language == content.text_language:
+            raise DomainError(
+                _(
+                    "The text is written in %(language)s already. Leave this version empty, "
+                    "or choose another language for the text.",
+                    language=name,
+                ),
+                field=f"{prefix}.title",
+            )
+        if text.language in seen:
+            raise DomainError(_("There is a version in %(language)s already.", language=name), field=f"{prefix}.title")
+        seen.add(text.language)
+        if not text.title.strip() or len(text.title) > MAX_TITLE_CHARS:
+            raise DomainError(
+                _("Give the version a title of at most %(max)s characters.", max=number(MAX_TITLE_CHARS)),
+                field=f"{prefix}.title",
+            )
+        if not text.description_md.strip() or len(text.description_md) > MAX_DESCRIPTION_CHARS:
+            raise DomainError(
+                _("Give the version a description of at most %(max)s characters.", max=number(MAX_DESCRIPTION_CHARS)),
+                field=f"{prefix}.description_md",
+            )
 
 
 def apply_content(
@@ -185,6 +239,24 @@ def apply_content(
     posting.hebrew_level = int(content.hebrew_level)
     posting.grants = grants
     posting.languages = languages
+    posting.text_language = content.text_language
+    _apply_translations(posting, content.translations)
+
+
+def _apply_translations(posting: Posting, texts: list[PostingText]) -> None:
+    """The posting's versions become ``texts``: a version kept is changed in place (a language is a
+    version's key, and a replacement row would be inserted before the old one is deleted)."""
+    wanted = {text.language: text for text in texts}
+    kept = []
+    for translation in posting.translations:
+        text = wanted.pop(translation.language, None)
+        if text is not None:
+            translation.title, translation.description_md = text.title, text.description_md
+            kept.append(translation)
+    added = [
+        PostingTranslation(language=t.language, title=t.title, description_md=t.description_md) for t in wanted.values()
+    ]
+    posting.translations = sorted([*kept, *added], key=lambda translation: translation.language)
 
 
 def create_posting(org: Organization, user: User, content: PostingContent) -> Posting:

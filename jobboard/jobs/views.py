@@ -13,7 +13,7 @@ from jobboard.core.db import utcnow
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import limiter
-from jobboard.i18n import when
+from jobboard.i18n import current_language, when
 from jobboard.jobs import lifecycle, queries, renewal, reviewing, services, view_counts
 from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
 from jobboard.jobs.lifecycle import Action, Actor
@@ -237,13 +237,21 @@ def detail(posting_id: int, slug: str | None = None) -> Response:
         return render_page(
             "jobs/detail.html",
             posting=posting,
+            shown_text=posting.text_in(current_language()),
             json_ld=job_posting_json_ld(posting),
             report_form=ReportForm(formdata=None),
         )
     if posting.is_gone and posting.first_published_at is not None:
         return render_page("jobs/gone.html", posting=posting, status=410)
     if _can_preview(posting):
-        return render_page("jobs/detail.html", posting=posting, preview=True, json_ld=None, report_form=None)
+        return render_page(
+            "jobs/detail.html",
+            posting=posting,
+            shown_text=posting.text_in(current_language()),
+            preview=True,
+            json_ld=None,
+            report_form=None,
+        )
     abort(404)
 
 

@@ -15,9 +15,11 @@ class FieldChange:
 
 
 def changes(old: dict[str, object], new: dict[str, object]) -> list[FieldChange]:
+    """The fields that differ, in the new version's order, then those only the old one has (a
+    version in another language that was removed)."""
     result = []
-    for name, new_value in new.items():
-        old_text, new_text = str(old.get(name, "") or ""), str(new_value or "")
+    for name in [*new, *(name for name in old if name not in new)]:
+        old_text, new_text = str(old.get(name, "") or ""), str(new.get(name, "") or "")
         if old_text == new_text:
             continue
         lines: list[tuple[str, str]] = []

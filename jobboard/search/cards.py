@@ -98,10 +98,14 @@ def _card(hit: Hit, doc: dict[str, Any], detail_prefix: str, language: str) -> s
     specialty = f" {DOT} {highlighted or _label(specialty_label)}" if specialty_label else ""
     salary = f" {DOT} {_salary(language, salary_top)}" if salary_top else ""
     description = marked.get("description_text") or escape(doc["description_text"])
+    # A version's title in the reader's language, where the posting has one (not highlighted:
+    # highlights mark the title as written).
+    translated_title = (doc.get("titles") or {}).get(language)
+    title = escape(translated_title) if translated_title else marked.get("title") or escape(doc["title"])
     return (
         '<article class="card mb-3">\n  <div class="card-body">\n'
         f'    <h2 class="h5 card-title mb-1"><a href="{detail_prefix}{int(hit.id)}-{escape(doc["slug"])}">'
-        f"<bdi>{marked.get('title') or escape(doc['title'])}</bdi></a></h2>\n"
+        f"<bdi>{title}</bdi></a></h2>\n"
         f'    <p class="mb-1"><bdi>{_label(doc["employer_name"])}</bdi> {DOT} <bdi>{_label(doc["city_name"])}</bdi>, '
         f"<bdi>{_label(doc['region_label'])}</bdi>{periphery}{distance}</p>\n"
         f'    <p class="mb-1 small">{_label(doc["profession_label"])}{specialty}{salary}</p>\n'
@@ -113,10 +117,11 @@ def _card(hit: Hit, doc: dict[str, Any], detail_prefix: str, language: str) -> s
 
 
 def hit_cards(hits: list[Hit], detail_prefix: str, names: Catalogue) -> Markup:
-    """One card per hit: title (linked as ``<detail_prefix><id>-<slug>``), employer, place,
-    periphery badge, distance, profession and specialty, salary, grants, description, date; the
-    vocabularies' words as ``names`` (the reader's catalogue) has them. The employer's words keep
-    their own direction on any page (``<bdi>``, ``dir="auto"``)."""
+    """One card per hit: title (in the reader's language when the posting has a version in it;
+    linked as ``<detail_prefix><id>-<slug>``), employer, place, periphery badge, distance,
+    profession and specialty, salary, grants, description, date; the vocabularies' words as
+    ``names`` (the reader's catalogue) has them. The employer's words keep their own direction on
+    any page (``<bdi>``, ``dir="auto"``)."""
     prefix, language = escape(detail_prefix), current_language()
     return Markup(  # noqa: S704 - every value was escaped
         "\n".join(_card(hit, names.localised(hit.document), prefix, language) for hit in hits)

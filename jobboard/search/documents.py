@@ -30,6 +30,7 @@ SEARCHABLE_ATTRIBUTES = (
     "region_label",
     "region_aliases",
     "description_text",
+    "translations_text",
 )
 FILTERABLE_ATTRIBUTES = (
     "profession",
@@ -58,6 +59,7 @@ LISTED_ATTRIBUTES = (
     "id",
     "slug",
     "title",
+    "titles",
     "description_text",
     "profession",
     "profession_label",
@@ -110,6 +112,11 @@ def posting_document(posting: Posting) -> dict[str, Any]:
         "slug": posting.slug,
         "title": posting.title,
         "description_text": description_text(posting.description_md),
+        # The versions in other languages: found in any of them, each card titled in its reader's.
+        "translations_text": [
+            text for t in posting.translations for text in (t.title, description_text(t.description_md))
+        ],
+        "titles": {t.language: t.title for t in posting.translations},
         "profession": posting.profession_slug,
         "profession_label": posting.profession.name,
         "profession_aliases": term_spellings(posting.profession, plural=True),

@@ -31,3 +31,18 @@ document.addEventListener("htmx:pushedIntoHistory", () => {
   const feed = document.getElementById("search-feed-link");
   if (feed) feed.href = feed.href.split("?")[0] + "?" + query;
 });
+
+// The posting form offers a version in each of the board's languages; the one in the language of
+// the text itself is hidden while it is empty (a filled one stays, so that it can be cleared).
+function hideTheTextsOwnVersion() {
+  const select = document.getElementById("text_language");
+  if (!select) return;
+  document.querySelectorAll("[data-version-language]").forEach((version) => {
+    const empty = [...version.querySelectorAll("input, textarea")].every((field) => !field.value.trim());
+    version.hidden = version.dataset.versionLanguage === select.value && empty;
+  });
+}
+document.addEventListener("DOMContentLoaded", hideTheTextsOwnVersion);
+document.addEventListener("change", (event) => {
+  if (event.target.id === "text_language") hideTheTextsOwnVersion();
+});

@@ -68,6 +68,7 @@ def hebrew_world(live_server: LiveServer) -> Iterator[SimpleNamespace]:
             org,
             site,
             title=POSTING_TITLE,
+            text_language="he",
             specialty_slug="psychiatry",
             description_md="מחלקה אשפוזית פתוחה מחפשת פסיכיאטר/ית מומחה/ית.\n\n- תורנויות בבית\n- קורס עברית",
         )

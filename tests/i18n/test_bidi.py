@@ -1,5 +1,6 @@
-"""User-written text on a right-to-left page: names and titles isolated in ``<bdi>`` (escaped
-like any value), long texts and text inputs taking their direction from what they hold."""
+"""User-written text on a right-to-left page: names isolated in ``<bdi>`` (escaped like any value),
+a posting's title and description marked with the language and direction they are written in,
+text inputs taking their direction from what they hold."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def hebrew_page_of(client, posting):
     return response.get_data(as_text=True)
 
 
-def test_a_latin_employer_and_title_on_a_hebrew_page_are_isolated(client, db_session):
+def test_a_latin_employer_and_title_on_a_hebrew_page_keep_their_direction(client, db_session):
     world = make_world(db_session)
     world.org.name = "Acme Medical Ltd."
     posting = published(world, title="Senior Pediatrician (ICU)")
@@ -26,12 +27,12 @@ def test_a_latin_employer_and_title_on_a_hebrew_page_are_isolated(client, db_ses
 
     page = hebrew_page_of(client, posting)
     assert '<html lang="he" dir="rtl">' in page
-    assert '<h1 class="h3"><bdi>Senior Pediatrician (ICU)</bdi></h1>' in page
+    assert '<h1 class="h3" lang="en" dir="ltr">Senior Pediatrician (ICU)</h1>' in page
     assert "<bdi>Acme Medical Ltd.</bdi>" in page
     assert "<bdi>Beersheba Campus</bdi>" in page
 
 
-def test_markup_in_a_name_stays_escaped_inside_the_isolate(client, db_session):
+def test_markup_in_a_name_or_a_title_stays_escaped(client, db_session):
     world = make_world(db_session)
     world.org.name = '<script>alert("x")</script> Clinic'
     posting = published(world, title="<b>Bold</b> & co")
@@ -39,11 +40,11 @@ def test_markup_in_a_name_stays_escaped_inside_the_isolate(client, db_session):
 
     page = hebrew_page_of(client, posting)
     assert "<bdi>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Clinic</bdi>" in page
-    assert "<bdi>&lt;b&gt;Bold&lt;/b&gt; &amp; co</bdi>" in page
+    assert '<h1 class="h3" lang="en" dir="ltr">&lt;b&gt;Bold&lt;/b&gt; &amp; co</h1>' in page
     assert "<script>alert" not in page and "<b>Bold" not in page
 
 
-def test_the_description_takes_its_own_direction(client, db_session):
+def test_the_description_takes_the_direction_of_its_language(client, db_session):
     world = make_world(db_session)
     posting = published(world)
     db_session.commit()
@@ -52,7 +53,7 @@ def test_the_description_takes_its_own_direction(client, db_session):
     [description] = [
         el for el in document.iter(f"{HTML_NS}section") if "posting-description" in el.get("class", "").split()
     ]
-    assert description.get("dir") == "auto"
+    assert (description.get("lang"), description.get("dir")) == ("en", "ltr")
     assert "pediatrician" in "".join(description.itertext())
 
 

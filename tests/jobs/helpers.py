@@ -143,6 +143,7 @@ def json_ld(response) -> dict:
 def form_data(site, **overrides) -> dict:
     """What the posting form sends for a valid posting."""
     data = {
+        "text_language": "en",
         "title": "Senior pediatrician, children's ward",
         "profession_slug": "physician",
         "specialty_slug": "pediatrics",

@@ -84,6 +84,8 @@ def document(pk: int, title: str, **fields: Any) -> dict[str, Any]:
         "slug": f"job-{pk}",
         "title": title,
         "description_text": fields.pop("description", "A position in a friendly team."),
+        "translations_text": [],
+        "titles": {},
         "profession": profession,
         "profession_label": PROFESSIONS[profession][0],
         "profession_aliases": PROFESSIONS[profession][1],

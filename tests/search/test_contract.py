@@ -708,6 +708,25 @@ def test_a_word_in_any_searchable_attribute_counts_and_excludes_alike(engine):
     assert found(engine, "ward -haifa") == {5}
 
 
+def test_a_posting_is_found_by_the_words_of_its_versions_in_other_languages(engine):
+    load(
+        engine,
+        [
+            document(
+                1,
+                "Senior pediatrician",
+                translations_text=["Pédiatre senior", "Nous cherchons un pédiatre pour le service de néonatologie."],
+                titles={"fr": "Pédiatre senior"},
+            ),
+            document(2, "Senior cardiologist", specialty="cardiology", description="A ward in the Negev."),
+        ],
+    )
+    assert found(engine, "néonatologie") == {1}
+    assert found(engine, "neonatologie") == {1}  # folded like every searchable attribute
+    assert found(engine, "pédiatre senior") == {1}
+    assert found(engine, "senior") == {1, 2}
+
+
 def test_numeric_ranges_are_inclusive(engine):
     docs = load(engine, varied_documents())
     tops = sorted({d["salary_top_ils"] for d in docs if d["salary_top_ils"] is not None})
@@ -1120,11 +1139,14 @@ def test_search_params():
 
 
 def test_meilisearch_is_sent_a_folded_copy_of_each_searchable_attribute():
-    doc = document(1, "Pédiatre à Łódź", description="Straße", city="beersheba", specialty=None)
+    doc = document(
+        1, "Pédiatre à Łódź", description="Straße", city="beersheba", specialty=None, translations_text=["Médecin"]
+    )
     indexed = indexed_document(doc)
     assert {name: value for name, value in indexed.items() if not name.startswith("folded_")} == doc
     assert indexed["folded_title"] == "pediatre a lodz"
     assert indexed["folded_description_text"] == "strasse"
+    assert indexed["folded_translations_text"] == ["medecin"]
     assert indexed["folded_city_aliases"][:2] == ["באר שבע", "בבאר שבע"]
     assert "be'er sheva" in indexed["folded_city_aliases"]
     assert "folded_specialty_label" not in indexed  # no value, nothing to search
@@ -1182,4 +1204,4 @@ def test_meilisearch_settings_follow_the_index_design():
     assert {"_geo", "expires_at", "salary_top_ils", *KEYWORD_FACETS} <= set(settings["filterableAttributes"])
     assert {"_geo", "posted_at", "salary_top_ils", "grant_max_ils"} <= set(settings["sortableAttributes"])
     assert settings["searchableAttributes"][0] == "folded_title"
-    assert settings["searchableAttributes"][-1] == "folded_description_text"
+    assert settings["searchableAttributes"][-2:] == ["folded_description_text", "folded_translations_text"]

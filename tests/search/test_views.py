@@ -20,7 +20,7 @@ from jobboard.extensions import db
 from jobboard.i18n import alphabetical
 from jobboard.jobs import reviewing, services
 from jobboard.jobs.lifecycle import SEARCH_SYNC
-from jobboard.jobs.models import CloseReason, PostingStatus
+from jobboard.jobs.models import CloseReason, PostingStatus, PostingText
 from jobboard.moderation.services import suspend_org
 from jobboard.search.port import EngineUnavailable
 from jobboard.vocab.models import City
@@ -447,6 +447,23 @@ def _content(site, title: str, specialty: str):
     from tests.jobs.helpers import content
 
     return content(site, title=title, specialty_slug=specialty, description_md=f"{title}: a position.")
+
+
+# --- versions in other languages -------------------------------------------------------------------
+
+
+def test_a_version_in_french_is_found_by_its_words_and_titles_the_card_for_french_readers(world, search_engine, client):
+    french = PostingText("fr", "Néonatologiste senior", "Nous cherchons un néonatologiste pour la maternité.")
+    posting = published(world, title="Senior neonatologist", translations=[french])
+    published(world, title="Senior pediatrician", site=world.tlv_site, description_md="A children's ward.")
+    sync_all()
+
+    for query in ("maternité", "maternite", "néonatologiste"):
+        response = client.get(f"/fr/jobs?{urlencode({'q': query})}")
+        titles = {int(i): t for i, t in re.findall(r'<a href="/fr/jobs/(\d+)-[^"]*"><bdi>([^<]*)', response.text)}
+        assert titles == {posting.id: "Néonatologiste senior"}, query
+    english = client.get("/en/jobs?q=maternite")
+    assert re.findall(r'<a href="/en/jobs/\d+-[^"]*"><bdi>([^<]*)', english.text) == ["Senior neonatologist"]
 
 
 # --- the empty state ------------------------------------------------------------------------------

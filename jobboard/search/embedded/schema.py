@@ -20,14 +20,16 @@ from jobboard.search.text import lead_end, normalise
 INT = tantivy.FieldType.Integer
 
 # Searchable fields of the Tantivy schema, each gathering document attributes, with boosts
-# spaced widely so that the attribute order beats BM25 (contract C5 v).
+# spaced widely so that the attribute order beats BM25 (contract C5 v). The versions in other
+# languages rank with the description, the last attribute before them: a field of their own
+# would add a field to every query's union for words that few postings hold.
 TEXT_FIELDS: dict[str, tuple[tuple[str, ...], float]] = {
     "t_title": (("title",), 1e6),
     "t_specialty": (("specialty_label", "specialty_aliases"), 1e5),
     "t_profession": (("profession_label", "profession_aliases"), 1e4),
     "t_employer": (("employer_name",), 1e3),
     "t_place": (("city_name", "city_aliases", "region_label", "region_aliases"), 1e2),
-    "t_description": (("description_text",), 1.0),
+    "t_description": (("description_text", "translations_text"), 1.0),
 }
 # Every searchable word once more, in one field indexed without frequencies or positions: which
 # documents hold a word is read from it (the candidates that are counted, excluded words), as
