@@ -25,7 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.core.db import TimestampMixin, enum_type, utcnow
 from jobboard.extensions import Model, db
-from jobboard.i18n import DEFAULT, LANGUAGES, current_language, is_right_to_left, number
+from jobboard.i18n import DEFAULT, LANGUAGES, current_language, number
+from jobboard.i18n import direction as direction_of
 from jobboard.orgs.models import Organization, OrgStatus, Site
 from jobboard.vocab.models import HebrewLevel, Language, Named, Profession, Region, Specialty
 
@@ -189,7 +190,7 @@ class PostingText:
 
     @property
     def direction(self) -> str:
-        return "rtl" if is_right_to_left(self.language) else "ltr"
+        return direction_of(self.language)
 
 
 class PostingTranslation(Model):
