@@ -150,6 +150,9 @@ class PostingForm(FlaskForm):
         chosen = next((s for s in sites if s.id == (form.site_id.data or site_id)), sites[0] if sites else None)
         offerable = grants_offerable(chosen.city.region_slug if chosen else None, utcnow().date())
         form.grant_ids.choices = [(g.id, g.local_name) for g in [*offerable, *(g for g in kept if g not in offerable)]]
+        for code, version in form.versions():  # each field named apart, for those who hear the labels
+            version.title.label.text = _("Title (%(language)s)", language=LANGUAGES[code])
+            version.description_md.label.text = _("Description (%(language)s)", language=LANGUAGES[code])
         return form
 
     @classmethod

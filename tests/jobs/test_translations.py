@@ -197,6 +197,10 @@ def test_the_edit_form_shows_changes_and_removes_versions(client, world, db_sess
     fields = {el.get("name"): el for el in document.iter(f"{HTML_NS}input")}
     assert fields["translations-he-title"].get("value") == HEBREW.title
     assert fields["translations-he-title"].get("lang") == "he"
+    labels = {el.get("for"): "".join(el.itertext()) for el in document.iter(f"{HTML_NS}label")}
+    assert labels["title"] == "Title"  # every field's label tells it apart from the others
+    assert labels["translations-he-title"] == "Title (עברית)"
+    assert labels["translations-fr-description_md"] == "Description (Français)"
     opened = [
         el.get("data-version-language") for el in document.iter(f"{HTML_NS}details") if el.get("open") is not None
     ]
