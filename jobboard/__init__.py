@@ -57,10 +57,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from jobboard import accounts, alerts, applications, fairs, i18n, jobs, mail, orgs, search
-    from jobboard.core import outbox
+    from jobboard.core import logs, outbox
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
 
+    logs.init_app(app)  # first: its request id is set before any other hook may answer
     db.init_app(app)
     migrate.init_app(app, db, directory=str(site_folder("migrations")), render_as_batch=True)
     csrf.init_app(app)

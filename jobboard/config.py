@@ -108,6 +108,8 @@ SETTINGS: tuple[Setting, ...] = (
         "how often a web process writes the posting views it counted; default 30, in testing 0 (only when asked)",
     ),
     Setting("VIEW_COUNT_FLUSH_VIEWS", 500, int, "views counted that make a web process write them at once"),
+    Setting("LOG_FORMAT", None, str, "text or json (one object a line); default json in production, text otherwise"),
+    Setting("LOG_LEVEL", "INFO", str, "the lowest level logged: DEBUG, INFO, WARNING or ERROR"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", str, "Flask-Limiter storage, e.g. redis://127.0.0.1:6379/0"),
     Setting("RATELIMIT_ENABLED", True, _bool, "turn rate limits off (never in production)"),
     Setting("PREFERRED_URL_SCHEME", "http", str, "https behind a TLS proxy"),
@@ -186,6 +188,12 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         values["SECRET_KEY"] = _dev_secret_key(instance)
     if values["OUTBOX_EAGER"] is None:
         values["OUTBOX_EAGER"] = env != "production"
+    if values["LOG_FORMAT"] is None:
+        values["LOG_FORMAT"] = "json" if env == "production" else "text"
+    if values["LOG_FORMAT"] not in {"text", "json"}:
+        raise RuntimeError(f"LOG_FORMAT must be text or json, not {values['LOG_FORMAT']!r}")
+    if values["LOG_LEVEL"] not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise RuntimeError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {values['LOG_LEVEL']!r}")
     if values["VIEW_COUNT_FLUSH_SECONDS"] is None:
         values["VIEW_COUNT_FLUSH_SECONDS"] = 0.0 if env == "testing" else 30.0
 

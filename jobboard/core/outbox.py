@@ -29,6 +29,7 @@ from flask_babel import pgettext
 from sqlalchemy import JSON, Index, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from jobboard.core import logs
 from jobboard.core.db import enum_type, utcnow, write_lock
 from jobboard.extensions import Model, db
 
@@ -66,6 +67,8 @@ class OutboxMessage(Model):
     claimed_until: Mapped[datetime | None]
     processed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The request that queued it (``core.logs``): its delivery is logged under the same id.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_dead(self) -> bool:
@@ -87,7 +90,9 @@ def register_batch_context(app: Flask, kind: str, opener: Callable[[], AbstractC
 
 def enqueue(kind: str, payload: dict[str, Any], *, not_before: datetime | None = None) -> OutboxMessage:
     """Add a side effect to the current transaction; it is delivered only if the transaction commits."""
-    message = OutboxMessage(kind=kind, payload=payload, next_attempt_at=not_before or utcnow())
+    message = OutboxMessage(
+        kind=kind, payload=payload, next_attempt_at=not_before or utcnow(), request_id=logs.request_id()
+    )
     db.session.add(message)
     db.session.flush()
     return message
@@ -162,7 +167,8 @@ def _deliver(message_id: int, handlers: dict[str, Handler], stats: DrainStats, c
     try:
         contexts.enter(message.kind)
         handler = handlers[message.kind]
-        handler(message)
+        with logs.on_behalf_of(message.request_id):
+            handler(message)
         message.status = OutboxStatus.DONE
         message.processed_at = utcnow()
         message.claimed_until = None
@@ -171,8 +177,9 @@ def _deliver(message_id: int, handlers: dict[str, Handler], stats: DrainStats, c
     except Exception as exc:  # noqa: BLE001 - any failure of a side effect is recorded and retried, never raised
         db.session.rollback()
         error = f"{type(exc).__name__}: {exc}"
-        log.warning("outbox message %s (%s) failed: %s", message_id, message.kind, error)
-        log.debug("%s", traceback.format_exc())
+        with logs.on_behalf_of(message.request_id):
+            log.warning("outbox message %s (%s) failed: %s", message_id, message.kind, error)
+            log.debug("%s", traceback.format_exc())
         _record_failure(message_id, error, stats)
 
 

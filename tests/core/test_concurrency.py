@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from jobboard.accounts.models import User
 from jobboard.applications.models import Application, DoctorProfile
 from jobboard.core import outbox
+from jobboard.core.db import utcnow
 from jobboard.core.schedule import register_periodic, run_due_jobs
 from jobboard.extensions import db
 from jobboard.jobs import view_counts
@@ -41,7 +42,7 @@ from tests.applications.conftest import PROFILE_FORM, make_posting, ready_doctor
 from tests.apps import migrated_app, own_database
 from tests.factories import PASSWORD, DoctorFactory, OrganizationFactory, SiteFactory
 from tests.serving import free_port, rate_limits_off, serve
-from tests.threads import all_at_once
+from tests.threads import all_at_once, run_together
 
 WRITERS = 20
 READERS = 50
@@ -355,3 +356,43 @@ def test_a_periodic_job_waits_for_another_writer_instead_of_failing(served):
         jobs.clear()
         jobs.update(registered)
     assert done == {"count-users": 1}
+
+
+def test_workers_running_at_once_run_a_periodic_job_once_a_period(served):
+    """Claimed in the database, not remembered in a process: two workers whose turns meet run a
+    due job once, and it is due again only a period later."""
+    runs: list[datetime] = []
+
+    def slow_job() -> int:
+        runs.append(utcnow())
+        time.sleep(0.2)  # still running when the other worker looks
+        return 1
+
+    jobs = served.app.extensions["periodic_jobs"]
+    registered = dict(jobs)
+    jobs.clear()
+    register_periodic(served.app, "once-a-period", slow_job, timedelta(minutes=5))
+    now = utcnow()
+
+    def worker_at(moment: datetime) -> Callable[[Callable[[], None]], dict[str, int]]:
+        def turn(start: Callable[[], None]) -> dict[str, int]:
+            with served.app.app_context():
+                start()
+                try:
+                    return run_due_jobs(moment)
+                finally:
+                    db.session.remove()
+
+        return turn
+
+    try:
+        together = run_together([worker_at(now), worker_at(now), worker_at(now)])
+        too_soon = run_together([worker_at(now + timedelta(minutes=4))])
+        next_period = run_together([worker_at(now + timedelta(minutes=5)), worker_at(now + timedelta(minutes=5))])
+    finally:
+        jobs.clear()
+        jobs.update(registered)
+    assert sorted(done.get("once-a-period", 0) for done in together) == [0, 0, 1]
+    assert too_soon == [{}]
+    assert sorted(done.get("once-a-period", 0) for done in next_period) == [0, 1]
+    assert len(runs) == 2
