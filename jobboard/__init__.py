@@ -30,12 +30,14 @@ def _instance_path() -> str | None:
 
 class JobBoard(Flask):
     def url_for(self, /, endpoint: str, **values: Any) -> str:
-        url = super().url_for(endpoint, **values)
-        if endpoint == "static":
-            from jobboard.i18n import without_language
+        if endpoint != "static":
+            return super().url_for(endpoint, **values)
+        from jobboard.i18n import without_language
 
-            return without_language(url)
-        return url
+        # The fingerprinted name (``core.assets``), at one address whatever the page's language.
+        filename = values.get("filename")
+        values["filename"] = self.extensions.get("static_manifest", {}).get(filename, filename)
+        return without_language(super().url_for(endpoint, **values))
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -57,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from jobboard import accounts, alerts, applications, fairs, i18n, jobs, mail, orgs, search
-    from jobboard.core import logs, outbox
+    from jobboard.core import assets, logs, outbox
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
 
@@ -79,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+    assets.init_app(app)  # after the language prefix: static files have one address
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
