@@ -77,6 +77,10 @@ SETTINGS: tuple[Setting, ...] = (
         "true lets production use the embedded engine: the site and its one worker run on one machine",
     ),
     Setting("UPLOAD_DIR", None, str, "where CVs are kept, outside static/; default instance/uploads"),
+    Setting("STORAGE_BACKEND", "local", str, "local (UPLOAD_DIR) or s3: where uploaded files are kept"),
+    Setting("S3_BUCKET", None, str, "the bucket of uploaded files, with STORAGE_BACKEND=s3"),
+    Setting("S3_ENDPOINT_URL", None, str, "an S3-compatible server's address; default Amazon S3"),
+    Setting("S3_REGION", "us-east-1", str, "the bucket's region"),
     Setting("MAIL_BACKEND", "file", str, "smtp in production; file writes .eml files under MAIL_FILE_DIR"),
     Setting("MAIL_FILE_DIR", None, str, "where the file backend writes mail; default instance/mail"),
     Setting("MAIL_SERVER", "localhost", str, "SMTP host"),
@@ -188,6 +192,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         values["SECRET_KEY"] = _dev_secret_key(instance)
     if values["OUTBOX_EAGER"] is None:
         values["OUTBOX_EAGER"] = env != "production"
+    if values["STORAGE_BACKEND"] not in {"local", "s3"}:
+        raise RuntimeError(f"STORAGE_BACKEND must be local or s3, not {values['STORAGE_BACKEND']!r}")
+    if values["STORAGE_BACKEND"] == "s3" and not values["S3_BUCKET"]:
+        raise RuntimeError("S3_BUCKET must name the bucket when STORAGE_BACKEND is s3")
     if values["LOG_FORMAT"] is None:
         values["LOG_FORMAT"] = "json" if env == "production" else "text"
     if values["LOG_FORMAT"] not in {"text", "json"}:

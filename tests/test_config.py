@@ -31,7 +31,7 @@ def bare_app(tmp_path) -> Flask:
 def readme_settings() -> dict[str, str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\|\s*`([A-Z_]+)`\s*\|\s*([^|]*)\|", section, flags=re.MULTILINE)
+    rows = re.findall(r"^\|\s*`([A-Z0-9_]+)`\s*\|\s*([^|]*)\|", section, flags=re.MULTILINE)
     assert rows, "no settings table under '## Settings' in README.md"
     return {name: default.strip() for name, default in rows}
 

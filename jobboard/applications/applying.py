@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
-from jobboard.applications.cv_files import file_path, write_file
+from jobboard.applications.cv_files import read_file, write_file
 from jobboard.applications.models import CLOSED_STAGES, Application, ApplicationEvent, CvDocument, Stage
 from jobboard.applications.notifications import send_immediate_notices
 from jobboard.applications.pipeline import record_move
@@ -52,7 +52,7 @@ def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Ap
         raise NotFound(_("There is no such CV."))
     if not completeness(profile_of(doctor), 1).can_apply:
         raise DomainError(_("Complete your profile before applying."), field="cv_id")
-    source = file_path(cv.stored_name).read_bytes()
+    source = read_file(cv.stored_name)
     application = Application(
         posting_id=posting.id,
         org_id=posting.org_id,

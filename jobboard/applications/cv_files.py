@@ -1,5 +1,5 @@
 """CV files: checked by content, rewritten to a clean copy, stored outside ``static/`` under
-random names.
+random names in the file store (``core.storage``).
 
 Policy: PDF only (the name must end in .pdf and the content must be a PDF), at most 5 MB and
 100 pages, not encrypted. Every upload is rewritten without scripts, actions, forms (XFA
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import logging
 import re
 import subprocess
 import sys
@@ -21,15 +21,18 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from jobboard.core.errors import DomainError
+from jobboard.core.storage import file_store, read
 from jobboard.extensions import db
 from jobboard.i18n import lazy_gettext as _l
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 CHECK_TIMEOUT_SECONDS = 15
@@ -108,38 +111,38 @@ def clean_pdf(data: bytes) -> CleanPdf:
     return CleanPdf(data=copy, pages=int(verdict["pages"]), sha256=hashlib.sha256(copy).hexdigest())
 
 
-def upload_dir() -> Path:
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
-
-
 def write_file(data: bytes) -> str:
-    """Store the bytes under a new random name (readable by the app only); returns the name."""
+    """Store the bytes under a new random name; returns the name."""
     stored_name = uuid.uuid4().hex
-    path = upload_dir() / stored_name
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
+    file_store().write(stored_name, data)
     return stored_name
 
 
 def replace_file(stored_name: str, data: bytes) -> None:
-    """Give a stored file new bytes at once: they are written to a new file that takes its name."""
-    os.replace(file_path(write_file(data)), file_path(stored_name))
+    """Give a stored file new bytes, at once."""
+    file_store().write(_checked(stored_name), data)
 
 
-def file_path(stored_name: str) -> Path:
+def _checked(stored_name: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{32}", stored_name):
         raise ValueError("not a stored file name")
-    return upload_dir() / stored_name
+    return stored_name
+
+
+def open_file(stored_name: str) -> IO[bytes]:
+    """The stored file as a stream (``FileNotFoundError`` when it is gone)."""
+    return file_store().open(_checked(stored_name))
+
+
+def read_file(stored_name: str) -> bytes:
+    return read(file_store(), _checked(stored_name))
 
 
 def remove_file(stored_name: str | None) -> None:
     """Delete the file once the transaction commits: if it rolls back, the row that names the
     file is back and so must the file be."""
     if stored_name:
-        db.session.info.setdefault(_PENDING_REMOVALS, []).append(file_path(stored_name))
+        db.session.info.setdefault(_PENDING_REMOVALS, []).append(_checked(stored_name))
 
 
 _PENDING_REMOVALS = "files_to_remove_after_commit"
@@ -147,8 +150,11 @@ _PENDING_REMOVALS = "files_to_remove_after_commit"
 
 @event.listens_for(Session, "after_commit")
 def _remove_files(session: Session) -> None:
-    for path in session.info.pop(_PENDING_REMOVALS, []):
-        path.unlink(missing_ok=True)
+    for stored_name in session.info.pop(_PENDING_REMOVALS, []):
+        try:
+            file_store().delete(stored_name)
+        except Exception:
+            log.warning("could not delete the stored file %s", stored_name, exc_info=True)
 
 
 @event.listens_for(Session, "after_rollback")

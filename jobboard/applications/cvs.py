@@ -24,15 +24,15 @@ from jobboard.applications.cv_files import (
     InvalidCv,
     check_pdf,
     clean_pdf,
-    file_path,
+    read_file,
     remove_file,
     replace_file,
-    upload_dir,
     write_file,
 )
 from jobboard.applications.models import Application, CvDocument
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError, NotFound, NotPermitted
+from jobboard.core.storage import file_store
 from jobboard.extensions import db
 
 MAX_CVS = 10
@@ -104,11 +104,12 @@ def sweep_uploads(older_than: timedelta = timedelta(hours=1)) -> int:
     """Delete stored files no row refers to (left by a transaction that failed after writing)."""
     referenced = set(db.session.scalars(select(CvDocument.stored_name)))
     referenced |= {name for name in db.session.scalars(select(Application.cv_stored_name)) if name}
-    cutoff = utcnow().timestamp() - older_than.total_seconds()
+    cutoff = utcnow() - older_than
+    store = file_store()
     removed = 0
-    for path in upload_dir().iterdir():
-        if path.is_file() and path.name not in referenced and path.stat().st_mtime < cutoff:
-            path.unlink()
+    for stored_name, written_at in list(store.listing()):
+        if stored_name not in referenced and written_at < cutoff:
+            store.delete(stored_name)
             removed += 1
     return removed
 
@@ -148,7 +149,7 @@ def _sanitise_file(
     """The file's clean copy, written over it when different; ``copies`` holds the copies made so
     far by the original's hash (an application's CV is usually a copy of a stored one)."""
     try:
-        original = file_path(stored_name).read_bytes()
+        original = read_file(stored_name)
         digest = hashlib.sha256(original).hexdigest()
         clean = copies.get(digest) or clean_pdf(original)
     except FileNotFoundError:

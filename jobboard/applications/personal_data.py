@@ -17,13 +17,15 @@ part, then the account goes. Employer and administrator accounts are closed by a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Flask
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from jobboard.accounts.models import User
 from jobboard.accounts.passwords import verify_password
-from jobboard.applications.cv_files import file_path, remove_file
+from jobboard.applications.cv_files import read_file, remove_file
 from jobboard.applications.cvs import cvs_of
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, CvDocument, DoctorProfile
 from jobboard.applications.profiles import profile_of
@@ -83,8 +85,20 @@ def _export_cvs(user: User) -> Exported:
             }
             for cv in cvs
         ],
-        tuple(ExportedFile(_cv_entry(cv), file_path(cv.stored_name)) for cv in cvs),
+        _stored_files((_cv_entry(cv), cv.stored_name) for cv in cvs),
     )
+
+
+def _stored_files(named: Iterable[tuple[str, str]]) -> tuple[ExportedFile, ...]:
+    """The stored files as they go in the archive (each under its entry's name); one already gone
+    (swept) is left out."""
+    found = []
+    for entry, stored_name in named:
+        try:
+            found.append(ExportedFile(entry, read_file(stored_name)))
+        except FileNotFoundError:
+            continue
+    return tuple(found)
 
 
 def _erase_cvs(user: User) -> None:
@@ -135,7 +149,7 @@ def _export_applications(user: User) -> Exported:
     applications = _applications_of(user)
     return Exported(
         [_application_data(a, user.id) for a in applications],
-        tuple(ExportedFile(_sent_cv_entry(a), file_path(a.cv_stored_name)) for a in applications if a.cv_stored_name),
+        _stored_files((_sent_cv_entry(a), a.cv_stored_name) for a in applications if a.cv_stored_name),
     )
 
 

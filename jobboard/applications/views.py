@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, fresh_login_required, logout_user
@@ -11,7 +9,7 @@ from jobboard.applications import applying, profiles, queries
 from jobboard.applications import cvs as cv_service
 from jobboard.applications import notifications as notification_service
 from jobboard.applications import pipeline as pipeline_service
-from jobboard.applications.cv_files import MAX_BYTES, file_path
+from jobboard.applications.cv_files import MAX_BYTES, open_file
 from jobboard.applications.forms import (
     ApplicantFilterForm,
     ApplyForm,
@@ -51,10 +49,13 @@ def _application_helpers() -> dict[str, object]:
     return {"application_counts": queries.application_counts}
 
 
-def _download(path: Path, name: str) -> Response:
-    if not path.is_file():
+def _download(stored_name: str, name: str) -> Response:
+    """The stored file, streamed (from the file store to the browser without holding it whole)."""
+    try:
+        stream = open_file(stored_name)
+    except FileNotFoundError:
         abort(404, _("This file is no longer available."))
-    return private_download(path, "application/pdf", name)
+    return private_download(stream, "application/pdf", name)
 
 
 # --- the doctor's side ---------------------------------------------------------------------
@@ -126,7 +127,7 @@ def delete_cv(cv_id: int) -> Response:
 @doctor_required
 def download_cv(cv_id: int) -> Response:
     cv = _my_cv(cv_id)
-    return _download(file_path(cv.stored_name), cv.original_name)
+    return _download(cv.stored_name, cv.original_name)
 
 
 @bp.route("/jobs/<int:posting_id>/apply", methods=["GET", "POST"])
@@ -331,7 +332,7 @@ def application_cv(application_id: int) -> Response:
     if not application.cv_stored_name:
         abort(404)
     pipeline_service.record_cv_download(application, current_user)
-    return _download(file_path(application.cv_stored_name), application.cv_original_name or "cv.pdf")
+    return _download(application.cv_stored_name, application.cv_original_name or "cv.pdf")
 
 
 @bp.route("/org/<org_slug>/applications/<int:application_id>/notes", methods=["POST"])

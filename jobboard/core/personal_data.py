@@ -30,7 +30,6 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -43,7 +42,7 @@ UserKey = QueryableAttribute[Any] | ColumnElement[Any]
 @dataclass(frozen=True)
 class ExportedFile:
     name: str  # the path inside the zip
-    source: bytes | Path  # a missing path is left out (a file already swept)
+    source: bytes
 
 
 @dataclass(frozen=True)
@@ -114,10 +113,7 @@ def export_archive(user: Any) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
         for file in files:
-            if isinstance(file.source, bytes):
-                archive.writestr(file.name, file.source)
-            elif file.source.is_file():
-                archive.write(file.source, file.name)
+            archive.writestr(file.name, file.source)
     return buffer.getvalue()
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request, request_started, send_file
@@ -161,9 +160,9 @@ def _security_headers(response: Response) -> Response:
 DOWNLOAD_POLICY = "sandbox; default-src 'none'"
 
 
-def private_download(content: Path | bytes, mimetype: str, filename: str) -> Response:
+def private_download(content: IO[bytes] | bytes, mimetype: str, filename: str) -> Response:
     """A private file to save, never to show: an attachment, sandboxed should a browser render it
-    anyway, and never cached."""
+    anyway, and never cached. A stream is sent as it is read."""
     source = io.BytesIO(content) if isinstance(content, bytes) else content
     response = send_file(source, mimetype=mimetype, as_attachment=True, download_name=filename)
     response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY

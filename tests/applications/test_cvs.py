@@ -14,9 +14,11 @@ import pikepdf
 import pytest
 from sqlalchemy import select
 
+from jobboard.applications import personal_data
 from jobboard.applications.cv_files import display_name
 from jobboard.applications.cvs import MAX_CVS
 from jobboard.applications.models import CvDocument
+from jobboard.core.storage import s3_client
 from jobboard.extensions import db
 from tests.applications.conftest import (
     count,
@@ -27,6 +29,8 @@ from tests.applications.conftest import (
     stored_files,
     text_of,
 )
+from tests.factories import PASSWORD
+from tests.object_storage import REGION, empty_bucket
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -263,3 +267,34 @@ def test_the_upload_is_rate_limited(client, doctor, uploads):
     statuses = [upload(client, b"not a pdf").status_code for _ in range(11)]
     assert statuses[:10] == [422] * 10
     assert statuses[10] == 429
+
+
+def test_in_object_storage_a_cv_is_stored_streamed_and_deleted_with_the_account(
+    app, client, doctor, uploads, monkeypatch
+):
+    with empty_bucket(monkeypatch) as (endpoint, bucket):
+        for name, value in {
+            "STORAGE_BACKEND": "s3",
+            "S3_BUCKET": bucket,
+            "S3_ENDPOINT_URL": endpoint,
+            "S3_REGION": REGION,
+        }.items():
+            monkeypatch.setitem(app.config, name, value)
+        objects = s3_client(endpoint, REGION)
+
+        def stored() -> dict[str, bytes]:
+            listed = objects.list_objects_v2(Bucket=bucket).get("Contents", [])
+            return {item["Key"]: objects.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listed}
+
+        assert upload(client, pdf_bytes(marker="in the bucket"), "cv.pdf").status_code == 302
+        [cv] = cvs_of(doctor)
+        assert list(stored()) == [cv.stored_name]
+        assert not stored_files(uploads)  # nothing on the local disk
+
+        download = client.get(f"/me/cvs/{cv.id}/download")
+        assert download.status_code == 200 and download.is_streamed
+        assert download.data == stored()[cv.stored_name]
+
+        personal_data.delete_account(doctor, PASSWORD)
+        db.session.commit()
+        assert stored() == {}
