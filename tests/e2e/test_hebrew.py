@@ -114,11 +114,16 @@ def right_to_left_in_hebrew(page: Page, name: str) -> Path:
     stylesheets = page.eval_on_selector_all(
         'link[rel="stylesheet"]', "links => links.map((link) => new URL(link.href).pathname)"
     )
-    bootstrap = [path.rsplit("/", 1)[-1] for path in stylesheets if "/static/vendor/bootstrap/" in path]
+    # Named with their content's fingerprint: "bootstrap.rtl.min.<hash>.css".
+    bootstrap = [
+        re.sub(r"\.[0-9a-f]{10}\.css$", ".css", path.rsplit("/", 1)[-1])
+        for path in stylesheets
+        if "/static/vendor/bootstrap/" in path
+    ]
     assert bootstrap == ["bootstrap.rtl.min.css"], stylesheets
     applied = page.evaluate(
-        """() => [...document.styleSheets].some(
-             (sheet) => (sheet.href || "").endsWith("/bootstrap.rtl.min.css") && sheet.cssRules.length > 0)"""
+        r"""() => [...document.styleSheets].some(
+             (sheet) => /\/bootstrap\.rtl\.min\.[0-9a-f]{10}\.css$/.test(sheet.href || "") && sheet.cssRules.length > 0)"""
     )
     assert applied, f"Bootstrap's right-to-left stylesheet is not applied on {page.url}"
     heading = page.locator("main h1")
