@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from flask_babel import LazyString
-from jinja2 import TemplateNotFound
+from markupsafe import Markup, escape
 
 from jobboard.core.outbox import OutboxMessage, enqueue
 from jobboard.core.text import strip_header_breaks
-from jobboard.i18n import current_language, in_language
+from jobboard.i18n import current_language, direction, in_language
 
 MAIL_KIND = "mail.send"
+_LINK = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,17 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+
+
+def html_paragraphs(text: str) -> list[Markup]:
+    """The plain text's paragraphs as HTML: escaped, lines kept, addresses made links."""
+
+    def paragraph(block: str) -> Markup:
+        escaped = str(escape(block.strip()))
+        linked = _LINK.sub(lambda match: f'<a href="{match.group()}">{match.group()}</a>', escaped)
+        return Markup(linked.replace("\n", "<br>\n"))  # noqa: S704 - escaped above
+
+    return [paragraph(block) for block in re.split(r"\n\s*\n", text) if block.strip()]
 
 
 def queue_mail(
@@ -35,7 +48,8 @@ def queue_mail(
     erase_after_delivery: bool = False,
     **context: Any,
 ) -> OutboxMessage:
-    """Render ``mail/<template>.txt`` (and ``.html`` when it exists) and queue the message, in
+    """Render ``mail/<template>.txt`` and queue the message with it as its plain-text part and, as
+    its HTML part, the same text in the mail layout (one template per mail), in
     ``language``: the recipient's, whoever caused the mail (``None`` for an address the board
     knows nothing of: the language of the page that sends it). ``subject`` is best a lazy string
     (``lazy_gettext``), so it too is in that language. With ``erase_after_delivery`` the stored
@@ -46,12 +60,10 @@ def queue_mail(
         subject = str(subject)
         context = {"subject": subject, **context}
         text = env.get_template(f"mail/{template}.txt").render(**context)
-        try:
-            html: str | None = env.get_template(f"mail/{template}.html").render(**context)
-        except TemplateNotFound as missing:
-            if missing.name != f"mail/{template}.html":
-                raise
-            html = None
+        code = current_language()
+        html = env.get_template("mail/_layout.html").render(
+            subject=subject, paragraphs=html_paragraphs(text), lang=code, dir=direction(code)
+        )
     payload = {
         "to": strip_header_breaks(to),
         "subject": strip_header_breaks(subject),

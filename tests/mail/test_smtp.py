@@ -214,3 +214,25 @@ def test_a_connection_lost_in_a_batch_fails_that_message_and_the_rest_connect_an
         "doctor2@example.org",
     ]
     assert smtp_server.connections() == 2
+
+
+def test_every_mail_has_a_plain_text_part_and_the_same_text_as_html_in_the_readers_direction(smtp_app, smtp_server):
+    link = "https://jobboard.test/account/confirm/abc.def?next=%2Fjobs&x=1"
+    queue_mail(
+        "doctor@example.org", "Confirm <your> address", "accounts/confirm_email", language="he", confirm_url=link
+    )
+    db.session.commit()
+    assert drain().delivered == 1
+
+    received = smtp_server.messages()[0]
+    assert "multipart/alternative" in {part.get_content_type() for part in received.walk()}
+    text = received.get_body(preferencelist=("plain",)).get_content()
+    html = received.get_body(preferencelist=("html",)).get_content()
+    assert link in text
+    assert '<html lang="he" dir="rtl">' in html
+    assert f'<a href="{link.replace("&", "&amp;")}">' in html
+    assert "&lt;your&gt;" in html  # the subject, escaped in the title
+    assert "<img" not in html and "<script" not in html and "<link" not in html
+    # Paragraph by paragraph, the same words as the plain text.
+    first_paragraph = text.replace("\r\n", "\n").split("\n\n")[0].strip()
+    assert f">{first_paragraph}</p>" in html
