@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 VENDOR := static/vendor
 
-.PHONY: run test install assets catalogues translations worker
+.PHONY: run test install lock assets catalogues translations worker
 
 run: install assets catalogues
 	$(FLASK) db upgrade
@@ -32,11 +32,19 @@ worker: install catalogues
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency, transitive ones included, at the version and hashes of requirements.lock; then
+# the board itself, editable.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# After changing a pin in pyproject.toml: the lock again, for every Python the board supports.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --universal --python-version 3.11 \
+	   --quiet -o requirements.lock
 
 assets: $(VENDOR)/.copied
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -91,3 +92,15 @@ def test_the_wheel_installed_in_a_fresh_environment_migrates_and_serves_its_page
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_lock_holds_every_pin_of_pyproject_at_its_version_with_hashes():
+    """``make install`` installs from requirements.lock (``make lock`` writes it): a pin changed in
+    pyproject.toml and not locked again would be installed at the old version."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    locked = dict(re.findall(r"^([a-z0-9._-]+)==(\S+) \\$", (ROOT / "requirements.lock").read_text(), re.MULTILINE))
+    for pin in pins:
+        name, version = re.fullmatch(r"([A-Za-z0-9._-]+)(?:\[[^\]]*\])?==(\S+)", pin).groups()
+        assert locked.get(re.sub(r"[._]", "-", name.lower())) == version, pin
+    assert "--hash=sha256:" in (ROOT / "requirements.lock").read_text()
