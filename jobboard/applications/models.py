@@ -41,7 +41,8 @@ class Stage(enum.StrEnum):
     SCREENING = "screening"
     INTERVIEW = "interview"
     OFFER = "offer"
-    HIRED = "hired"
+    HIRED = "hired"  # the doctor accepted the offer
+    STARTED = "started"  # the doctor started work
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
 
@@ -53,14 +54,24 @@ class Stage(enum.StrEnum):
             "interview": pgettext("application stage", "Interview"),
             "offer": pgettext("application stage", "Offer"),
             "hired": pgettext("application stage", "Hired"),
+            "started": pgettext("application stage", "Started work"),
             "rejected": pgettext("application stage", "Rejected"),
             "withdrawn": pgettext("application stage", "Withdrawn"),
         }[self.value]
 
+    @property
+    def is_dated(self) -> bool:
+        """The recruiter gives the day it happened (an offer made, accepted, work started), which
+        may be before the day they record it."""
+        return self in DATED_STAGES
+
 
 # The board's columns, in order; withdrawn is the doctor's doing and sits apart.
-PIPELINE = (Stage.APPLIED, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.REJECTED)
-CLOSED_STAGES = frozenset({Stage.HIRED, Stage.REJECTED, Stage.WITHDRAWN})
+PIPELINE = (Stage.APPLIED, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.STARTED, Stage.REJECTED)
+CLOSED_STAGES = frozenset({Stage.HIRED, Stage.STARTED, Stage.REJECTED, Stage.WITHDRAWN})
+DATED_STAGES = frozenset({Stage.OFFER, Stage.HIRED, Stage.STARTED})
+# The way forward, in order: an application at one of them has passed every one before it.
+PROGRESS = (Stage.APPLIED, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.STARTED)
 # Applicants an employer may invite to a fair interview or book one for.
 INTERVIEW_STAGES = (Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER)
 
@@ -99,6 +110,9 @@ class DoctorProfile(TimestampMixin, Model):
     )
     hebrew_level: Mapped[int] = mapped_column(default=HebrewLevel.NONE)
     move_month: Mapped[date | None]  # the first day of the planned month of the move
+    arrived_on: Mapped[date | None]  # the day of the doctor's aliyah (arrival in Israel)
+    # The first time the profile was complete enough to apply (``profiles.completeness``).
+    completed_at: Mapped[datetime | None]
     open_to_periphery: Mapped[bool] = mapped_column(default=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str | None] = mapped_column(String(40))
@@ -181,6 +195,8 @@ class ApplicationEvent(Model):
     """
 
     __tablename__ = "application_events"
+    # The programme's figures read the steps forward from here alone (``outcomes.figures``).
+    __table_args__ = (Index("ix_application_events_progress", "to_stage", "application_id", "occurred_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
@@ -189,6 +205,9 @@ class ApplicationEvent(Model):
     to_stage: Mapped[Stage] = mapped_column(enum_type(Stage, "event_to_stage"))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The day it happened: the recruiter's for a dated stage (``Stage.is_dated``), else the day it
+    # was recorded (UTC).
+    occurred_on: Mapped[date] = mapped_column(default=lambda: utcnow().date())
 
     def is_by(self, user_id: int | None) -> bool:
         return user_id is not None and self.actor_id == user_id
