@@ -288,7 +288,8 @@ def test_safe_and_markup_only_on_sanitiser_output():
     """Templates never use ``|safe``, ``autoescape false`` or ``Markup``; in the code, Markup
     wraps only the Markdown sanitiser's and the highlighters' output (escaped before marking) and
     the search page's checkboxes, select options, group links and hit cards (built from escaped
-    values), and the bdi filter's isolate (the value formatted into it, so escaped)."""
+    values), the bdi filter's isolate (the value formatted into it, so escaped), and the outcome
+    charts' SVG elements (every attribute and text escaped)."""
     for path in sorted(TEMPLATES.rglob("*")):
         if path.is_file():
             text = path.read_text()
@@ -304,6 +305,7 @@ def test_safe_and_markup_only_on_sanitiser_output():
         ("search/facets.py", "_opening"),
         ("search/cards.py", "hit_cards"),
         ("i18n/__init__.py", "bdi"),
+        ("outcomes/charts.py", "_element"),
     }
     found = set()
     for path in sorted((ROOT / "jobboard").rglob("*.py")):
