@@ -290,6 +290,11 @@ def test_0012_adds_the_last_steps_in_place_and_dates_what_happened_before(fresh_
         "2026-03-01",
         "2026-03-20",
     ]
+    # Hired straight from applying: the interview and the offer reached that day too.
+    assert [
+        tuple(map(str, row))
+        for row in rows("SELECT interviewed_on, offered_on, hired_on, started_on FROM applications")
+    ] == [("2026-03-20", "2026-03-20", "2026-03-20", "None")]
     completed = dict(rows("SELECT user_id, completed_at FROM doctor_profiles"))
     assert str(completed[1])[:16] == "2026-03-01 10:00"  # applied: complete by then
     assert str(completed[2])[:16] == "2026-02-03 10:00"  # complete once the CV came, after the last change

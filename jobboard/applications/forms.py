@@ -149,7 +149,7 @@ class MoveForm(FlaskForm):
     stage = SelectField(_l("Move to"), choices=_pipeline_stages, validators=[InputRequired()])
     note = textarea_field(_l("Note (optional)"), max_length=1000)
     occurred_on = DateField(
-        _l("On"),
+        _l("Day it happened"),
         validators=[Optional()],
         description=_l("For an offer, a hire or a start of work: the day it happened (today if left empty)."),
     )

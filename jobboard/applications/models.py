@@ -72,6 +72,13 @@ CLOSED_STAGES = frozenset({Stage.HIRED, Stage.STARTED, Stage.REJECTED, Stage.WIT
 DATED_STAGES = frozenset({Stage.OFFER, Stage.HIRED, Stage.STARTED})
 # The way forward, in order: an application at one of them has passed every one before it.
 PROGRESS = (Stage.APPLIED, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.STARTED)
+# The steps past applying whose first day each application keeps (``Application.note_reached``).
+REACHED_ON = {
+    Stage.INTERVIEW: "interviewed_on",
+    Stage.OFFER: "offered_on",
+    Stage.HIRED: "hired_on",
+    Stage.STARTED: "started_on",
+}
 # Applicants an employer may invite to a fair interview or book one for.
 INTERVIEW_STAGES = (Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER)
 
@@ -150,6 +157,19 @@ class Application(TimestampMixin, Model):
         UniqueConstraint("posting_id", "doctor_id"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
         Index("ix_applications_org_stage", "org_id", "stage"),
+        # The programme's figures read each doctor's applications and the days of their steps in
+        # doctor order, from this index alone (``outcomes.paths``).
+        Index(
+            "ix_applications_doctor_steps",
+            "doctor_id",
+            "org_id",
+            "posting_id",
+            "created_at",
+            "interviewed_on",
+            "offered_on",
+            "hired_on",
+            "started_on",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,9 +187,25 @@ class Application(TimestampMixin, Model):
     rating: Mapped[int | None]
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     anonymised_at: Mapped[datetime | None]
+    # The first day it reached each step past applying, from its history: a move to a stage
+    # reaches that step and every one before it (``note_reached``). The history only grows, so
+    # these are kept as it grows, and a move back or a rejection leaves them as they are.
+    interviewed_on: Mapped[date | None]
+    offered_on: Mapped[date | None]
+    hired_on: Mapped[date | None] = mapped_column(index=True)
+    started_on: Mapped[date | None]
 
     posting: Mapped[Posting] = relationship()
     doctor: Mapped[User | None] = relationship()
+
+    def note_reached(self, stage: Stage, day: date) -> None:
+        """A move to ``stage`` happened on ``day``."""
+        if stage not in PROGRESS:
+            return
+        for step, column in REACHED_ON.items():
+            reached = getattr(self, column)
+            if PROGRESS.index(stage) >= PROGRESS.index(step) and (reached is None or day < reached):
+                setattr(self, column, day)
 
     @property
     def is_open(self) -> bool:
@@ -195,8 +231,6 @@ class ApplicationEvent(Model):
     """
 
     __tablename__ = "application_events"
-    # The programme's figures read the steps forward from here alone (``outcomes.figures``).
-    __table_args__ = (Index("ix_application_events_progress", "to_stage", "application_id", "occurred_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)

@@ -45,6 +45,7 @@ DEFAULT_REJECTION_BODY = _l(
 def record_move(
     application: Application, actor: User, stage: Stage, note: str | None, occurred_on: date | None = None
 ) -> None:
+    day = occurred_on or utcnow().date()
     db.session.add(
         ApplicationEvent(
             application_id=application.id,
@@ -52,10 +53,11 @@ def record_move(
             from_stage=application.stage,
             to_stage=stage,
             note=(note or "").strip() or None,
-            occurred_on=occurred_on or utcnow().date(),
+            occurred_on=day,
         )
     )
     application.stage = stage
+    application.note_reached(stage, day)
 
 
 def _check_day(application: Application, day: date) -> None:

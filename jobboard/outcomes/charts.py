@@ -88,7 +88,7 @@ def _shown(cell: Cell) -> str:
     return mark(cell) or ("" if cell.value is None else number(cell.value))  # type: ignore[arg-type]
 
 
-def _shorter(label: str, limit: int = 34) -> str:
+def _shorter(label: str, limit: int = 26) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
@@ -99,7 +99,7 @@ def _widest(items: Sequence[tuple[str, Cell]]) -> float:
 def bars(chart_id: str, title: str, description: str, items: Sequence[tuple[str, Cell]], *, rtl: bool) -> Markup:
     """Horizontal bars, one per (label, cell)."""
     drawing = _Drawing(ROW * len(items) + 8, rtl)
-    label_width, value_room = 230, 56
+    label_width, value_room = 240, 60
     scale = (WIDTH - label_width - value_room) / _widest(items)
     for index, (label, cell) in enumerate(items):
         y = 4 + index * ROW
@@ -117,7 +117,7 @@ def funnel(chart_id: str, title: str, description: str, steps: Sequence[tuple[st
     widest = _widest(steps)
     for index, (label, cell) in enumerate(steps):
         y = index * 2 * ROW
-        drawing.text(0, y + 18, f"{label}: {_shown(cell)}")
+        drawing.text(0, y + 19, f"{label}: {_shown(cell)}")
         if cell.number:
             width = max(2.0, cell.number / widest * WIDTH)
             drawing.rect((WIDTH - width) / 2, y + 24, width, ROW - 4, "chart-bar")
@@ -138,7 +138,7 @@ def running_total(
 ) -> Markup:
     """A running total (``points``) against a goal line, over the days from ``start`` to ``end``;
     ``legend`` names the total and the goal."""
-    height, left, top, bottom = 300.0, 56.0, 44.0, 268.0
+    height, left, right, top, bottom = 320.0, 64.0, WIDTH - 32.0, 52.0, 286.0
     drawing = _Drawing(height, rtl)
     span = max((end - start).days, 1)
     highest = max([count for _day, count in (*points, *goal)] + [1])
@@ -146,26 +146,26 @@ def running_total(
     top_value = -(-highest // step) * step
 
     def x(day: date) -> float:
-        return left + (WIDTH - left - 12) * (day - start).days / span
+        return left + (right - left) * (day - start).days / span
 
     def y(count: float) -> float:
         return bottom - (bottom - top) * count / top_value
 
     for tick in range(0, top_value + 1, step):
-        drawing.line(left, y(tick), WIDTH - 12, y(tick), "chart-grid")
+        drawing.line(left, y(tick), right, y(tick), "chart-grid")
         drawing.text(left - 6, y(tick) + 4, number(tick), anchor="end")
     for year in range(start.year + 1, end.year + 1):
         drawing.line(x(date(year, 1, 1)), top, x(date(year, 1, 1)), bottom, "chart-grid")
-        drawing.text(x(date(year, 1, 1)), bottom + 18, when(date(year, 1, 1), "yyyy"), anchor="middle")
+        drawing.text(x(date(year, 1, 1)), bottom + 22, when(date(year, 1, 1), "yyyy"), anchor="middle")
     drawing.polyline([(x(day), y(count)) for day, count in goal], "chart-goal")
     drawing.polyline([(x(day), y(count)) for day, count in points], "chart-line")
     for day, count in points:
         drawing.circle(x(day), y(count), "chart-point")
     total_name, goal_name = legend
     drawing.line(left, 14, left + 24, 14, "chart-line")
-    drawing.text(left + 30, 18, total_name)
-    drawing.line(left, 32, left + 24, 32, "chart-goal")
-    drawing.text(left + 30, 36, goal_name)
+    drawing.text(left + 30, 19, total_name)
+    drawing.line(left, 36, left + 24, 36, "chart-goal")
+    drawing.text(left + 30, 41, goal_name)
     return drawing.svg(chart_id, title, description)
 
 

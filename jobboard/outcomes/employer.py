@@ -19,7 +19,7 @@ from jobboard.orgs.models import Organization
 from jobboard.outcomes.funnel import funnel_table, reached
 from jobboard.outcomes.scope import Filters
 from jobboard.outcomes.sql import days_between, utc_day
-from jobboard.outcomes.steps import APPLICATION_STEPS, LATER_STEPS, Step, stage_days
+from jobboard.outcomes.steps import APPLICATION_STEPS, REACHED_ON, Step
 from jobboard.outcomes.tables import Cell, Column, Kind, Table
 
 
@@ -30,21 +30,19 @@ def _share(part: int, whole: int) -> Cell:
 def postings(org: Organization, since: date, until: date) -> Table:
     """Per posting ever published: its page views, the applications that reached each step in the
     period, the share of its applicants hired, and the days from publication to its first hire."""
-    days = stage_days()
     applied = utc_day(Application.created_at)
     in_period = [func.count(case((applied.between(since, until), 1)))] + [
-        func.count(case((days.c[step.value].between(since, until), 1))) for step in LATER_STEPS
+        func.count(case((day.between(since, until), 1))) for day in REACHED_ON.values()
     ]
     steps = (
         select(
             Posting.id,
             Posting.title,
             *in_period,
-            days_between(func.min(days.c.hired), utc_day(Posting.first_published_at)),
+            days_between(func.min(Application.hired_on), utc_day(Posting.first_published_at)),
         )
         .select_from(Posting)
         .outerjoin(Application, (Application.posting_id == Posting.id) & (Application.org_id == org.id))
-        .outerjoin(days, days.c.application_id == Application.id)
         .where(Posting.org_id == org.id, ~Posting.is_revision, Posting.first_published_at.is_not(None))
         .group_by(Posting.id, Posting.title, Posting.first_published_at)
         .order_by(Posting.first_published_at.desc(), Posting.id.desc())
@@ -97,7 +95,6 @@ def fairs(org: Organization, since: date, until: date) -> Table:
         .tuples()
         .all()
     )
-    days = stage_days()
     met = utc_day(Booking.starts_at)
     bookings = {
         row[0]: row[1:]
@@ -109,12 +106,11 @@ def fairs(org: Organization, since: date, until: date) -> Table:
                     func.count(func.distinct(case((Booking.attendance == attendance, Booking.id))))
                     for attendance in (Attendance.ATTENDED, Attendance.NO_SHOW)
                 ),
-                func.count(func.distinct(case((days.c.offer >= met, Booking.doctor_id)))),
+                func.count(func.distinct(case((Application.offered_on >= met, Booking.doctor_id)))),
             )
             .outerjoin(
                 Application, (Application.doctor_id == Booking.doctor_id) & (Application.org_id == Booking.org_id)
             )
-            .outerjoin(days, days.c.application_id == Application.id)
             .where(Booking.org_id == org.id, Booking.status == BookingStatus.CONFIRMED)
             .group_by(Booking.fair_id)
         ).tuples()
@@ -157,6 +153,7 @@ def funnel(org: Organization, since: date, until: date) -> Table:
     return funnel_table(
         APPLICATION_STEPS,
         reached(Filters(since=since, until=until, employer=org.id), APPLICATION_STEPS),
+        title=_("From application to work"),
         protected=False,
     )
 

@@ -24,8 +24,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DateField(_l("First day"), validators=[Optional()])
+    until = DateField(_l("Last day"), validators=[Optional()])
 
     def period(self, first_day: date, today: date) -> tuple[date, date]:
         since, until = self.since.data or first_day, self.until.data or today

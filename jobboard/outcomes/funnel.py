@@ -74,7 +74,7 @@ def reached(filters: Filters, steps: Sequence[Step]) -> dict[Step, Reached]:
     return found
 
 
-def funnel_table(steps: Sequence[Step], figures: dict[Step, Reached], *, protected: bool) -> Table:
+def funnel_table(steps: Sequence[Step], figures: dict[Step, Reached], *, title: str, protected: bool) -> Table:
     counts = {step: privacy.count(figures[step].people, protected=protected) for step in steps}
     rows = []
     for index, step in enumerate(steps):
@@ -96,7 +96,7 @@ def funnel_table(steps: Sequence[Step], figures: dict[Step, Reached], *, protect
         )
     return Table(
         name="funnel",
-        title=_("From sign-up to work"),
+        title=title,
         columns=(
             Column("step", _("Step"), Kind.TEXT),
             Column("people", _("People"), Kind.COUNT),

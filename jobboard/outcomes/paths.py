@@ -17,6 +17,7 @@ first day of each step.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import copy
 from typing import Any
 
 from sqlalchemy import (
@@ -41,7 +42,7 @@ from jobboard.jobs.models import Posting, posting_grants
 from jobboard.orgs.models import Site
 from jobboard.outcomes.scope import Dimension, Filters
 from jobboard.outcomes.sql import utc_day
-from jobboard.outcomes.steps import APPLICATION_STEPS, DOCTOR_STEPS, FUNNEL, LATER_STEPS, Step, stage_days
+from jobboard.outcomes.steps import APPLICATION_STEPS, DOCTOR_STEPS, FUNNEL, REACHED_ON, Step
 from jobboard.vocab.models import City
 
 PERSON, KEY = "person", "key"
@@ -53,23 +54,39 @@ def _none() -> SQLColumnExpression[Any]:
 
 
 class _Rows:
-    """One source's select being built: the person, the key, the days of the steps it knows."""
+    """One source's select being built: the person, the key, and the days of the steps it knows,
+    given as days or as moments (whose day, in UTC, counts)."""
 
     def __init__(
-        self, person: SQLColumnExpression[Any], days: dict[Step, SQLColumnExpression[Any]], base: FromClause
+        self,
+        person: SQLColumnExpression[Any],
+        days: dict[Step, SQLColumnExpression[Any]],
+        base: FromClause,
+        moments: frozenset[Step] = frozenset(),
     ) -> None:
         self.person = person
         self.days = days
+        self.moments = moments
         self.base: FromClause = base
-        self.conditions: list[ColumnElement[bool]] = []
+        self.conditions: list[SQLColumnExpression[bool]] = []
         self.key: SQLColumnExpression[Any] | None = None
 
-    def select(self, with_key: bool) -> Select[tuple[object, ...]]:
-        columns: list[SQLColumnExpression[Any]] = [self.person.label(PERSON)]
+    def select(self, with_key: bool, *, per_person: bool = False) -> Select[tuple[object, ...]]:
+        """A row per row of the source, or ``per_person``, its first days per person (and key)."""
+        grouping: list[SQLColumnExpression[Any]] = [self.person]
         if with_key:
-            columns.append((self.key if self.key is not None else null()).label(KEY))
-        columns += [self.days.get(step, _none()).label(step.value) for step in FUNNEL]
-        return select(*columns).select_from(self.base).where(*self.conditions)
+            grouping.append(self.key if self.key is not None else null())
+        labelled: list[SQLColumnExpression[Any]] = [grouping[0].label(PERSON)]
+        labelled += [column.label(KEY) for column in grouping[1:]]
+        columns: list[SQLColumnExpression[Any]] = []
+        for step in FUNNEL:
+            if step not in self.days:
+                columns.append(_none().label(step.value))
+                continue
+            day = func.min(self.days[step]) if per_person else self.days[step]
+            columns.append((utc_day(day) if step in self.moments else day).label(step.value))
+        query = select(*labelled, *columns).select_from(self.base).where(*self.conditions)
+        return query.group_by(*grouping) if per_person else query
 
 
 def doctor_expression(dimension: Dimension) -> SQLColumnExpression[Any]:
@@ -140,20 +157,15 @@ def _booked_at(fair_id: object, doctor_id: SQLColumnExpression[Any]) -> ColumnEl
 
 
 def _application_rows(filters: Filters, key: Dimension | None, reached: Step | None) -> _Rows:
-    days = stage_days()
     application = Application
-    joined = (
-        application.__table__.join(days, days.c.application_id == application.id)
-        if reached in LATER_STEPS
-        else application.__table__.outerjoin(days, days.c.application_id == application.id)
-    )
     rows = _Rows(
-        func.coalesce(application.doctor_id, -application.id),
-        {Step.APPLIED: utc_day(application.created_at), **{step: days.c[step.value] for step in LATER_STEPS}},
-        joined,
+        application.doctor_id,
+        {Step.APPLIED: application.created_at, **REACHED_ON},
+        application.__table__,
+        moments=frozenset({Step.APPLIED}),
     )
-    if reached in LATER_STEPS:
-        rows.conditions.append(days.c[reached.value].is_not(None))
+    if reached in REACHED_ON:
+        rows.conditions.append(REACHED_ON[reached].is_not(None))
     _narrow_by_the_doctor(rows, application.doctor_id, filters, key)
     _narrow_by_the_job(rows, application.posting_id, filters, key)
     if Dimension.EMPLOYER in filters.chosen:
@@ -165,13 +177,26 @@ def _application_rows(filters: Filters, key: Dimension | None, reached: Step | N
     return rows
 
 
+def _application_selects(filters: Filters, key: Dimension | None, reached: Step | None) -> list[Select[Any]]:
+    """The doctors' applications, first days per doctor (read in doctor order along
+    ``ix_applications_doctor_steps``), and those of deleted accounts, each a person of its own."""
+    rows = _application_rows(filters, key, reached)
+    with_key = key is not None
+    anonymous = copy(rows)
+    rows.conditions = [*rows.conditions, Application.doctor_id.is_not(None)]
+    anonymous.person = -Application.id
+    anonymous.conditions = [*anonymous.conditions, Application.doctor_id.is_(None)]
+    return [rows.select(with_key, per_person=True), anonymous.select(with_key)]
+
+
 def _fair_interview_rows(filters: Filters, key: Dimension | None) -> _Rows:
     booking = Booking
     linked = Application.__table__.alias("booked_for")
     rows = _Rows(
         booking.doctor_id,
-        {Step.INTERVIEWED: utc_day(booking.starts_at)},
+        {Step.INTERVIEWED: booking.starts_at},
         booking.__table__.outerjoin(linked, linked.c.id == booking.application_id),
+        moments=frozenset({Step.INTERVIEWED}),
     )
     rows.conditions += [booking.status == BookingStatus.CONFIRMED, booking.attendance == Attendance.ATTENDED]
     _narrow_by_the_doctor(rows, booking.doctor_id, filters, key)
@@ -188,8 +213,9 @@ def _fair_interview_rows(filters: Filters, key: Dimension | None) -> _Rows:
 def _doctor_rows(filters: Filters, key: Dimension | None) -> _Rows:
     rows = _Rows(
         User.id,
-        {Step.SIGNED_UP: utc_day(User.created_at), Step.PROFILE_COMPLETE: utc_day(DoctorProfile.completed_at)},
+        {Step.SIGNED_UP: User.created_at, Step.PROFILE_COMPLETE: DoctorProfile.completed_at},
         User.__table__.outerjoin(DoctorProfile, DoctorProfile.user_id == User.id),
+        moments=frozenset({Step.SIGNED_UP, Step.PROFILE_COMPLETE}),
     )
     rows.conditions.append(User.kind == AccountKind.DOCTOR)
     for dimension, value in filters.chosen.items():
@@ -210,15 +236,15 @@ def people(
     """Per person (and per value of ``key``): the first day of each step, from the sources that
     know ``steps``; only people who reached ``reached``, when given. A common table expression,
     computed once however often the query reads it."""
-    sources = []
-    if reached is None and any(step in DOCTOR_STEPS for step in steps) and counts_doctors(filters, key):
-        sources.append(_doctor_rows(filters, key))
-    if any(step in APPLICATION_STEPS for step in steps):
-        sources.append(_application_rows(filters, key, reached))
-    if Step.INTERVIEWED in steps and reached in (None, Step.INTERVIEWED):
-        sources.append(_fair_interview_rows(filters, key))
     with_key = key is not None
-    rows = union_all(*(source.select(with_key) for source in sources)).subquery("rows")
+    selects: list[Select[Any]] = []
+    if reached is None and any(step in DOCTOR_STEPS for step in steps) and counts_doctors(filters, key):
+        selects.append(_doctor_rows(filters, key).select(with_key))
+    if any(step in APPLICATION_STEPS for step in steps):
+        selects += _application_selects(filters, key, reached)
+    if Step.INTERVIEWED in steps and reached in (None, Step.INTERVIEWED):
+        selects.append(_fair_interview_rows(filters, key).select(with_key))
+    rows = union_all(*selects).subquery("rows")
     grouping = [rows.c[PERSON], *([rows.c[KEY]] if with_key else [])]
     return (
         select(*grouping, *(func.min(rows.c[step.value]).label(step.value) for step in FUNNEL))

@@ -26,7 +26,7 @@ from jobboard.outcomes.paths import KEY, counts_doctors, doctor_expression, peop
 from jobboard.outcomes.queries import choices, unknown_name
 from jobboard.outcomes.scope import Dimension, Filters
 from jobboard.outcomes.sql import utc_day
-from jobboard.outcomes.steps import APPLICATION_STEPS, FUNNEL, Step, stage_days
+from jobboard.outcomes.steps import APPLICATION_STEPS, FUNNEL, REACHED_ON, Step
 from jobboard.outcomes.tables import Cell, Column, Kind, Table
 
 GOAL_PER_YEAR = 400
@@ -132,6 +132,10 @@ def funnel(filters: Filters) -> tuple[tuple[Step, ...], dict[Step, Reached]]:
     return steps, reached(filters, steps)
 
 
+def _funnel_table(steps: tuple[Step, ...], overall: dict[Step, Reached]) -> Table:
+    return funnel_table(steps, overall, title=_("From sign-up to work"), protected=True)
+
+
 def _protected_columns(columns: Sequence[Sequence[Cell]], totals: Sequence[Cell]) -> list[tuple[Cell, ...]]:
     """Rows again, from columns each protected against its total."""
     protected = [privacy.with_total(column, total) for column, total in zip(columns, totals, strict=True)]
@@ -187,7 +191,7 @@ def periphery(filters: Filters, hired: int) -> Periphery:
 def fairs(filters: Filters) -> Table:
     """Per fair of the period: the doctors who booked, attended, did not come, and those whose
     application to an employer they met there reached an offer, or a hire, from that day on."""
-    booking, days = Booking, stage_days()
+    booking = Booking
     met = utc_day(booking.starts_at)
     query = (
         select(
@@ -198,14 +202,13 @@ def fairs(filters: Filters) -> Table:
                 for attendance in (Attendance.ATTENDED, Attendance.NO_SHOW)
             ),
             *(
-                func.count(func.distinct(case((days.c[step.value] >= met, booking.doctor_id))))
+                func.count(func.distinct(case((REACHED_ON[step] >= met, booking.doctor_id))))
                 for step in (Step.OFFER, Step.HIRED)
             ),
         )
         .select_from(booking)
         .join(Fair, Fair.id == booking.fair_id)
         .outerjoin(Application, (Application.doctor_id == booking.doctor_id) & (Application.org_id == booking.org_id))
-        .outerjoin(days, days.c.application_id == Application.id)
         .where(booking.status == BookingStatus.CONFIRMED, Fair.starts_on.between(filters.since, filters.until))
         .group_by(Fair.id)
     )
@@ -261,7 +264,7 @@ def figures(filters: Filters, key: Dimension, start: date) -> Figures:
     return Figures(
         hires=hires(filters, start),
         steps=steps,
-        funnel=funnel_table(steps, overall, protected=True),
+        funnel=_funnel_table(steps, overall),
         periphery=periphery(filters, overall[Step.HIRED].people),
         breakdown=breakdown(filters, key, overall),
         fairs=fairs(filters),
@@ -275,4 +278,6 @@ def table(name: str, filters: Filters, key: Dimension, start: date) -> Table:
     if name == "fairs":
         return fairs(filters)
     steps, overall = funnel(filters)
-    return funnel_table(steps, overall, protected=True) if name == "funnel" else breakdown(filters, key, overall)
+    if name == "funnel":
+        return _funnel_table(steps, overall)
+    return breakdown(filters, key, overall)

@@ -1,5 +1,5 @@
-"""Programme outcomes: the pipeline's last steps with their dates, the doctor's arrival, and the
-indexes of the dashboards
+"""Programme outcomes: the pipeline's last steps with their dates, the first day each application
+reached each step, the doctor's arrival and the first moment their profile was complete
 
 Revision ID: 0012
 Revises: 0011
@@ -27,6 +27,13 @@ STAGE_COLUMNS = (
     ("application_events", "ck_application_events_event_to_stage", "to_stage"),
 )
 PHYSICIAN = "physician"
+# The first day an application reached each step past applying: a move to any of these stages.
+REACHED = {
+    "interviewed_on": ("interview", "offer", "hired", "started"),
+    "offered_on": ("offer", "hired", "started"),
+    "hired_on": ("hired", "started"),
+    "started_on": ("started",),
+}
 
 
 def _check(column: str, stages: tuple[str, ...]) -> str:
@@ -123,13 +130,32 @@ def _date_completed_profiles() -> None:
             connection.execute(sa.update(profiles).where(profiles.c.id == profile_id).values(completed_at=completed_at))
 
 
+def _date_reached_steps(events: sa.TableClause) -> None:
+    """Each application's first day at each step, from its history."""
+    reached = sa.table("applications", sa.column("id", sa.Integer), *(sa.column(c, sa.Date) for c in REACHED))
+    op.execute(
+        sa.update(reached).values(
+            {
+                column: sa.select(sa.func.min(events.c.occurred_on))
+                .where(events.c.application_id == reached.c.id, events.c.to_stage.in_(stages))
+                .scalar_subquery()
+                for column, stages in REACHED.items()
+            }
+        )
+    )
+
+
 def upgrade() -> None:
     _allow_stages(NEW_STAGES, OLD_STAGES)
     # The day each step so far happened is the day it was recorded.
     with op.batch_alter_table("application_events", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("occurred_on", sa.Date(), nullable=True))
     events = sa.table(
-        "application_events", sa.column("created_at", sa.DateTime(timezone=True)), sa.column("occurred_on", sa.Date)
+        "application_events",
+        sa.column("application_id", sa.Integer),
+        sa.column("to_stage", sa.String),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("occurred_on", sa.Date),
     )
     op.execute(sa.update(events).values(occurred_on=_day_of(events.c.created_at)))
     if op.get_bind().dialect.name == "sqlite":
@@ -138,10 +164,14 @@ def upgrade() -> None:
         )
     else:
         op.alter_column("application_events", "occurred_on", nullable=False)
-    with op.batch_alter_table("application_events", schema=None, recreate="never") as batch_op:
+    with op.batch_alter_table("applications", schema=None, recreate="never") as batch_op:
+        for column in REACHED:
+            batch_op.add_column(sa.Column(column, sa.Date(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_applications_hired_on"), ["hired_on"], unique=False)
         batch_op.create_index(
-            "ix_application_events_progress", ["to_stage", "application_id", "occurred_on"], unique=False
+            "ix_applications_doctor_steps", ["doctor_id", "org_id", "posting_id", "created_at", *REACHED], unique=False
         )
+    _date_reached_steps(events)
     with op.batch_alter_table("doctor_profiles", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("arrived_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
@@ -157,6 +187,10 @@ def downgrade() -> None:
     with op.batch_alter_table("doctor_profiles", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("completed_at")
         batch_op.drop_column("arrived_on")
+    with op.batch_alter_table("applications", schema=None, recreate="never") as batch_op:
+        batch_op.drop_index("ix_applications_doctor_steps")
+        batch_op.drop_index(batch_op.f("ix_applications_hired_on"))
+        for column in reversed(REACHED):
+            batch_op.drop_column(column)
     with op.batch_alter_table("application_events", schema=None, recreate="never") as batch_op:
-        batch_op.drop_index("ix_application_events_progress")
         batch_op.drop_column("occurred_on")

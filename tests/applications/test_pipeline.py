@@ -167,6 +167,13 @@ def test_the_last_steps_carry_the_day_they_happened(client, world, login, mailbo
     ]
     db.session.refresh(application)
     assert application.stage == Stage.STARTED and not application.is_open
+    # The first day of each step, kept for the programme's figures: the offer passed the interview.
+    assert (application.interviewed_on, application.offered_on, application.hired_on, application.started_on) == (
+        today - timedelta(days=20),
+        today - timedelta(days=20),
+        today - timedelta(days=12),
+        today,
+    )
     hired_mail = [m for m in later_mail(mailbox) if m["Subject"].endswith(": Hired")]
     assert f"The employer records the day as {today - timedelta(days=12):%-d %B %Y}." in mailbox.text(hired_mail[0])
     assert "Miriam Zalcberg-Testperson" in column(client.get(board_url(world)).get_data(as_text=True), "started")

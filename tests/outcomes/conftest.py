@@ -92,6 +92,7 @@ def application(user, posting, applied: date, *moves: tuple[Stage, date]) -> App
                 created_at=at(day),
             )
         )
+        row.note_reached(stage, day)  # as the pipeline does with each move it records
         stage_before = stage
     return row
 
@@ -152,6 +153,11 @@ def make_fair(org) -> tuple[Fair, list[Slot]]:
 
 @pytest.fixture
 def history(db_session) -> SimpleNamespace:
+    return build_history()
+
+
+def build_history() -> SimpleNamespace:
+    """The history above, committed (a request answered with an error rolls back what was not)."""
     org_a = OrganizationFactory(name="Negev Medical Center", slug="negev-medical-center")
     org_b = OrganizationFactory(name="Tel Aviv Medical Center", slug="tel-aviv-medical-center")
     grant = GrantProgramFactory(name="Negev grant")
@@ -212,7 +218,7 @@ def history(db_session) -> SimpleNamespace:
         "viewer_a": MembershipFactory(org=org_a, role=Role.VIEWER).user,
         "owner_b": MembershipFactory(org=org_b, role=Role.OWNER).user,
     }
-    db.session.commit()  # a request answered with an error rolls back what was not committed
+    db.session.commit()
     return SimpleNamespace(
         **members,
         org_a=org_a,

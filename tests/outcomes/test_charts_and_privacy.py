@@ -31,7 +31,7 @@ def test_a_bar_chart_is_a_named_described_image_with_a_bar_per_shown_value(reque
     assert svg.get("role") == "img" and svg.get("aria-labelledby") == "c-title c-desc"
     assert svg.find(f"{SVG}title").text == "Hires by region" and svg.find(f"{SVG}desc").text == "A bar per region."
     bars = svg.findall(f"{SVG}rect")
-    assert [float(bar.get("width")) for bar in bars] == [354.0, 177.0]  # Haifa's and Center's are not drawn
+    assert [float(bar.get("width")) for bar in bars] == [340.0, 170.0]  # Haifa's and Center's are not drawn
     texts = [t.text for t in svg.iter(f"{SVG}text")]
     assert texts == ["Negev", "40", "Galilee", "20", "Haifa", "<5", "Center", "—"]
     assert all(element.get("style") is None for element in svg.iter())

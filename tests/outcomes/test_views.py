@@ -130,7 +130,7 @@ def test_what_cannot_be_read_from_the_address_is_said_and_the_rest_applies(clien
     response = client.get(f"/admin/outcomes?since=soon&until={UNTIL}&country=ZZ&by=nothing")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "From: Not a valid date value." in page
+    assert "First day: Not a valid date value." in page
     assert "Country the doctor comes from: Not a valid choice." in page
 
 
