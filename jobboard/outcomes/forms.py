@@ -51,7 +51,7 @@ class ProgrammeForm(PeriodForm):
     grant = SelectField(validators=[Optional()])
     employer = SelectField(validators=[Optional()])
     fair = SelectField(validators=[Optional()])
-    by = SelectField(_l("Break down by"), choices=_breakdowns, default=Dimension.REGION.value)
+    by = SelectField(_l("Break down by"), choices=_breakdowns, default=Dimension.COUNTRY.value)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,7 +71,7 @@ class ProgrammeForm(PeriodForm):
 
     @property
     def breakdown(self) -> Dimension:
-        return Dimension(self.by.data) if self.by.data and not self.by.errors else Dimension.REGION
+        return Dimension(self.by.data) if self.by.data and not self.by.errors else Dimension.COUNTRY
 
 
 def _value(value: object) -> str:

@@ -53,7 +53,7 @@ def test_the_program_dashboard(page: Page, live_server: LiveServer, outcomes_wor
     expect(page.locator("#table-funnel tbody tr").first).to_contain_text("8")
     shot(page, "program-dashboard-france")
 
-    page.goto("/he/admin/outcomes")
+    page.goto("/he/admin/outcomes?by=region")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("main svg[direction=rtl]")).to_have_count(4)
     check_accessibility(page, "the program dashboard in Hebrew")
