@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from jobboard.jobs.views import bp as jobs_bp
     from jobboard.moderation.views import bp as moderation_bp
     from jobboard.orgs.views import bp as orgs_bp
+    from jobboard.outcomes.views import bp as outcomes_bp
     from jobboard.pages.views import bp as pages_bp
     from jobboard.search.views import bp as search_bp
 
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         fairs_bp,
         alerts_bp,
         moderation_bp,
+        outcomes_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_USE_TLS", False, _bool, "STARTTLS on the SMTP connection"),
     Setting("MAIL_USE_SSL", False, _bool, "SMTP over TLS from the start"),
     Setting("MAIL_DEFAULT_SENDER", "IMAP Job Board <jobs@imap.example.org>", str, "From address of every e-mail"),
+    Setting(
+        "PROGRAMME_START_DATE",
+        date(2026, 1, 1),
+        date.fromisoformat,
+        "the day the programme began: its goal of 400 doctors a year (2,000 in five years) counts from here",
+    ),
     Setting("DEMO_POSTINGS", 240, int, "how many postings `flask jobboard seed-demo` creates"),
     Setting(
         "CONTACT_EMAIL",

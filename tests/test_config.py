@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import stat
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,8 @@ def test_readme_defaults_match_the_code():
             assert shown == str(setting.default).lower(), f"{setting.name}: README says {shown!r}"
         elif isinstance(setting.default, (int, float)):
             assert float(shown) == setting.default, f"{setting.name}: README says {shown!r}"
+        elif isinstance(setting.default, date):
+            assert shown == setting.default.isoformat(), f"{setting.name}: README says {shown!r}"
         else:
             assert shown == setting.default, f"{setting.name}: README says {shown!r}, code says {setting.default!r}"
 

@@ -230,3 +230,91 @@ def test_0011_writes_existing_postings_and_their_approved_versions_in_english(fr
     assert snapshot() == {"Title": "Pediatrician"}
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM posting_transitions").scalar() == 1
+
+
+def test_0012_adds_the_last_steps_in_place_and_dates_what_happened_before(fresh_app):
+    """The stages widen without rebuilding ``applications`` (which would delete what cascades from
+    it: the history, the notes); every past step is dated the day it was recorded, and a profile
+    is complete from the doctor's first application, or from its last change once it has a CV.
+    Going back, a start of work becomes a hire again."""
+    flask_migrate.upgrade(revision="0011")
+    with db.engine.begin() as connection:
+        for statement in (
+            "INSERT INTO regions (slug, name, is_periphery, position, names) VALUES ('negev', 'Negev', true, 0, '{}')",
+            "INSERT INTO cities (slug, name, region_slug, lat, lon, is_periphery, aliases, names) "
+            "VALUES ('beersheba', 'Beersheba', 'negev', 31.25, 34.79, true, '[]', '{}')",
+            "INSERT INTO professions (slug, name, position, names) VALUES ('physician', 'Physician', 0, '{}')",
+            "INSERT INTO specialties (slug, name, aliases, professions, names) "
+            """VALUES ('pediatrics', 'Pediatrics', '[]', '["physician"]', '{}')""",
+            "INSERT INTO organizations (id, slug, name, kind, description, status, created_at, updated_at) "
+            "VALUES (1, 'negev', 'Negev', 'hospital', '', 'verified', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO sites (id, org_id, name, city_slug, lat, lon, created_at, updated_at) "
+            "VALUES (1, 1, 'Campus', 'beersheba', 31.25, 34.8, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO postings (id, org_id, status, title, profession_slug, seniority, employment_type, site_id, "
+            "licence_requirement, hebrew_level, duration_days, description_md, text_language, created_at, updated_at) "
+            "VALUES (1, 1, 'published', 'Pediatrician', 'physician', 'specialist', 'full_time', 1, 'israeli_licence', "
+            "3, 60, 'Text', 'en', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO users (id, email, full_name, password_hash, kind, is_admin, is_deactivated, session_version, "
+            "created_at, updated_at) VALUES "
+            "(1, 'a@example.org', 'A', 'x', 'doctor', false, false, 1, '2026-01-05 09:00:00', '2026-01-05 09:00:00'), "
+            "(2, 'b@example.org', 'B', 'x', 'doctor', false, false, 1, '2026-01-05 09:00:00', '2026-01-05 09:00:00'), "
+            "(3, 'c@example.org', 'C', 'x', 'doctor', false, false, 1, '2026-01-05 09:00:00', '2026-01-05 09:00:00')",
+            "INSERT INTO doctor_profiles (id, user_id, profession_slug, specialty_slug, training_country, "
+            "licence_status, hebrew_level, move_month, open_to_periphery, summary, created_at, updated_at) VALUES "
+            "(1, 1, 'physician', 'pediatrics', 'FR', 'not_started', 2, '2027-01-01', true, '', "
+            "'2026-01-06 10:00:00', '2026-04-01 10:00:00'), "
+            "(2, 2, 'physician', 'pediatrics', 'FR', 'not_started', 2, '2027-01-01', true, '', "
+            "'2026-01-06 10:00:00', '2026-02-01 10:00:00'), "
+            "(3, 3, 'physician', NULL, 'FR', 'not_started', 2, '2027-01-01', true, '', "
+            "'2026-01-06 10:00:00', '2026-02-01 10:00:00')",
+            "INSERT INTO cv_documents (owner_id, stored_name, original_name, size_bytes, page_count, sha256, "
+            "is_default, uploaded_at) VALUES "
+            "(1, 'a', 'cv.pdf', 1, 1, 'x', true, '2026-01-07 10:00:00'), "
+            "(2, 'b', 'cv.pdf', 1, 1, 'x', true, '2026-02-03 10:00:00'), "
+            "(3, 'c', 'cv.pdf', 1, 1, 'x', true, '2026-01-07 10:00:00')",
+            "INSERT INTO applications (id, posting_id, org_id, doctor_id, stage, cover_note, created_at, updated_at) "
+            "VALUES (1, 1, 1, 1, 'hired', '', '2026-03-01 10:00:00', '2026-03-20 10:00:00')",
+            "INSERT INTO application_events (application_id, from_stage, to_stage, created_at) VALUES "
+            "(1, NULL, 'applied', '2026-03-01 23:30:00'), (1, 'applied', 'hired', '2026-03-20 10:00:00')",
+            "INSERT INTO application_notes (application_id, body, created_at) VALUES (1, 'Good', CURRENT_TIMESTAMP)",
+        ):
+            connection.exec_driver_sql(statement)
+
+    flask_migrate.upgrade()
+
+    def rows(sql: str) -> list[tuple]:
+        with db.engine.connect() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(sql).all()]
+
+    assert [str(day) for (day,) in rows("SELECT occurred_on FROM application_events ORDER BY id")] == [
+        "2026-03-01",
+        "2026-03-20",
+    ]
+    # Hired straight from applying: the interview and the offer reached that day too.
+    assert [
+        tuple(map(str, row))
+        for row in rows("SELECT interviewed_on, offered_on, hired_on, started_on FROM applications")
+    ] == [("2026-03-20", "2026-03-20", "2026-03-20", "None")]
+    completed = dict(rows("SELECT user_id, completed_at FROM doctor_profiles"))
+    assert str(completed[1])[:16] == "2026-03-01 10:00"  # applied: complete by then
+    assert str(completed[2])[:16] == "2026-02-03 10:00"  # complete once the CV came, after the last change
+    assert completed[3] is None  # a physician without a specialty
+    assert rows("SELECT count(*) FROM application_notes") == [(1,)]
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE applications SET stage = 'started'")
+        connection.exec_driver_sql(
+            "INSERT INTO application_events (application_id, from_stage, to_stage, created_at, occurred_on) "
+            "VALUES (1, 'hired', 'started', CURRENT_TIMESTAMP, '2026-04-01')"
+        )
+    with db.engine.connect() as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.exec_driver_sql("UPDATE applications SET stage = 'promoted'")
+    if db.engine.dialect.name == "sqlite":
+        assert rows("PRAGMA integrity_check") == [("ok",)]
+
+    flask_migrate.downgrade(revision="0011")
+
+    assert rows("SELECT stage FROM applications") == [("hired",)]
+    assert rows("SELECT to_stage FROM application_events ORDER BY id") == [("applied",), ("hired",), ("hired",)]
+    assert rows("SELECT count(*) FROM application_notes") == [(1,)]
+    with db.engine.connect() as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.exec_driver_sql("UPDATE applications SET stage = 'started'")

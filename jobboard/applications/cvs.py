@@ -30,6 +30,7 @@ from jobboard.applications.cv_files import (
     write_file,
 )
 from jobboard.applications.models import Application, CvDocument
+from jobboard.applications.profiles import note_completion
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError, NotFound, NotPermitted
 from jobboard.core.storage import file_store
@@ -71,6 +72,7 @@ def upload_cv(user: User, filename: str, data: bytes) -> CvDocument:
     )
     db.session.add(cv)
     db.session.flush()
+    note_completion(user)
     return cv
 
 

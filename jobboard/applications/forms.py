@@ -71,6 +71,11 @@ class ProfileForm(FlaskForm):
     move_month = DateField(
         _l("Planned move (month)"), format="%Y-%m", validators=[Optional()], render_kw={"type": "month"}
     )
+    arrived_on = DateField(
+        _l("Day of your aliyah (arrival in Israel)"),
+        validators=[Optional()],
+        description=_l("Once you have arrived. It helps the program count the doctors it brought."),
+    )
     region_slugs = CheckboxesField(_l("Regions you would like to work in"), validators=[Optional()])
     open_to_periphery = BooleanField(_l("Open to positions in the periphery"))
     summary = textarea_field(_l("Short summary"), max_length=2000)
@@ -116,6 +121,7 @@ class ProfileForm(FlaskForm):
             licence_status=LicenceStatus(self.licence_status.data),
             hebrew_level=HebrewLevel(self.hebrew_level.data),
             move_month=month_start(self.move_month.data),
+            arrived_on=self.arrived_on.data,
             open_to_periphery=self.open_to_periphery.data,
             summary=self.summary.data or "",
             phone=self.phone.data or None,
@@ -142,6 +148,11 @@ class WithdrawForm(FlaskForm):
 class MoveForm(FlaskForm):
     stage = SelectField(_l("Move to"), choices=_pipeline_stages, validators=[InputRequired()])
     note = textarea_field(_l("Note (optional)"), max_length=1000)
+    occurred_on = DateField(
+        _l("Day it happened"),
+        validators=[Optional()],
+        description=_l("For an offer, a hire or a start of work: the day it happened (today if left empty)."),
+    )
     send_rejection = BooleanField(_l("Send the rejection e-mail"))
 
 

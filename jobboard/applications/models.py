@@ -41,7 +41,8 @@ class Stage(enum.StrEnum):
     SCREENING = "screening"
     INTERVIEW = "interview"
     OFFER = "offer"
-    HIRED = "hired"
+    HIRED = "hired"  # the doctor accepted the offer
+    STARTED = "started"  # the doctor started work
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
 
@@ -53,14 +54,31 @@ class Stage(enum.StrEnum):
             "interview": pgettext("application stage", "Interview"),
             "offer": pgettext("application stage", "Offer"),
             "hired": pgettext("application stage", "Hired"),
+            "started": pgettext("application stage", "Started work"),
             "rejected": pgettext("application stage", "Rejected"),
             "withdrawn": pgettext("application stage", "Withdrawn"),
         }[self.value]
 
+    @property
+    def is_dated(self) -> bool:
+        """The recruiter gives the day it happened (an offer made, accepted, work started), which
+        may be before the day they record it."""
+        return self in DATED_STAGES
+
 
 # The board's columns, in order; withdrawn is the doctor's doing and sits apart.
-PIPELINE = (Stage.APPLIED, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.REJECTED)
-CLOSED_STAGES = frozenset({Stage.HIRED, Stage.REJECTED, Stage.WITHDRAWN})
+PIPELINE = (Stage.APPLIED, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.STARTED, Stage.REJECTED)
+CLOSED_STAGES = frozenset({Stage.HIRED, Stage.STARTED, Stage.REJECTED, Stage.WITHDRAWN})
+DATED_STAGES = frozenset({Stage.OFFER, Stage.HIRED, Stage.STARTED})
+# The way forward, in order: an application at one of them has passed every one before it.
+PROGRESS = (Stage.APPLIED, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.STARTED)
+# The steps past applying whose first day each application keeps (``Application.note_reached``).
+REACHED_ON = {
+    Stage.INTERVIEW: "interviewed_on",
+    Stage.OFFER: "offered_on",
+    Stage.HIRED: "hired_on",
+    Stage.STARTED: "started_on",
+}
 # Applicants an employer may invite to a fair interview or book one for.
 INTERVIEW_STAGES = (Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER)
 
@@ -99,6 +117,9 @@ class DoctorProfile(TimestampMixin, Model):
     )
     hebrew_level: Mapped[int] = mapped_column(default=HebrewLevel.NONE)
     move_month: Mapped[date | None]  # the first day of the planned month of the move
+    arrived_on: Mapped[date | None]  # the day of the doctor's aliyah (arrival in Israel)
+    # The first time the profile was complete enough to apply (``profiles.completeness``).
+    completed_at: Mapped[datetime | None]
     open_to_periphery: Mapped[bool] = mapped_column(default=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str | None] = mapped_column(String(40))
@@ -136,6 +157,19 @@ class Application(TimestampMixin, Model):
         UniqueConstraint("posting_id", "doctor_id"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
         Index("ix_applications_org_stage", "org_id", "stage"),
+        # The programme's figures read each doctor's applications and the days of their steps in
+        # doctor order, from this index alone (``outcomes.paths``).
+        Index(
+            "ix_applications_doctor_steps",
+            "doctor_id",
+            "org_id",
+            "posting_id",
+            "created_at",
+            "interviewed_on",
+            "offered_on",
+            "hired_on",
+            "started_on",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,9 +187,25 @@ class Application(TimestampMixin, Model):
     rating: Mapped[int | None]
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     anonymised_at: Mapped[datetime | None]
+    # The first day it reached each step past applying, from its history: a move to a stage
+    # reaches that step and every one before it (``note_reached``). The history only grows, so
+    # these are kept as it grows, and a move back or a rejection leaves them as they are.
+    interviewed_on: Mapped[date | None]
+    offered_on: Mapped[date | None]
+    hired_on: Mapped[date | None] = mapped_column(index=True)
+    started_on: Mapped[date | None]
 
     posting: Mapped[Posting] = relationship()
     doctor: Mapped[User | None] = relationship()
+
+    def note_reached(self, stage: Stage, day: date) -> None:
+        """A move to ``stage`` happened on ``day``."""
+        if stage not in PROGRESS:
+            return
+        for step, column in REACHED_ON.items():
+            reached = getattr(self, column)
+            if PROGRESS.index(stage) >= PROGRESS.index(step) and (reached is None or day < reached):
+                setattr(self, column, day)
 
     @property
     def is_open(self) -> bool:
@@ -189,6 +239,9 @@ class ApplicationEvent(Model):
     to_stage: Mapped[Stage] = mapped_column(enum_type(Stage, "event_to_stage"))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The day it happened: the recruiter's for a dated stage (``Stage.is_dated``), else the day it
+    # was recorded (UTC).
+    occurred_on: Mapped[date] = mapped_column(default=lambda: utcnow().date())
 
     def is_by(self, user_id: int | None) -> bool:
         return user_id is not None and self.actor_id == user_id

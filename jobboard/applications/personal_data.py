@@ -55,6 +55,8 @@ def _export_profile(user: User) -> Exported:
             "hebrew_level": HebrewLevel(profile.hebrew_level).name,
             "languages": [lang.code for lang in profile.languages],
             "move_month": profile.move_month.isoformat()[:7] if profile.move_month else None,
+            "arrived_on": profile.arrived_on.isoformat() if profile.arrived_on else None,
+            "complete_since": iso(profile.completed_at) if profile.completed_at else None,
             "preferred_regions": [r.slug for r in profile.preferred_regions],
             "open_to_periphery": profile.open_to_periphery,
             "summary": profile.summary,
@@ -135,6 +137,7 @@ def _application_data(application: Application, doctor_id: int) -> dict[str, obj
         "history": [
             {
                 "at": iso(e.created_at),
+                "on": e.occurred_on.isoformat(),
                 "from": e.from_stage.value if e.from_stage else None,
                 "to": e.to_stage.value,
                 "by": "you" if e.is_by(doctor_id) else "employer",

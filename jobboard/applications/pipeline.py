@@ -2,20 +2,25 @@
 the rejection e-mail, and the record of every CV an employer downloads.
 
 Every move, the doctor's withdrawal included, is an ``ApplicationEvent`` (who, from, to, a
-note). The doctor hears of each move by e-mail, except a rejection: that mail goes only when
-the recruiter chooses to send the organisation's rejection text (its own, or the default below).
-Only the doctor withdraws, and a withdrawn application or one whose doctor deleted their account
-moves no more. Notes and ratings are the employer's alone. Every access to a CV by an employer
-is in the audit log.
+note, the day). The last steps (an offer made, accepted, work started: ``Stage.is_dated``) carry
+the day they happened as the recruiter gives it, which may be earlier than the day they record
+it, but not before the doctor applied nor after today. The doctor hears of each move by e-mail,
+except a rejection: that mail goes only when the recruiter chooses to send the organisation's
+rejection text (its own, or the default below). Only the doctor withdraws, and a withdrawn
+application or one whose doctor deleted their account moves no more. Notes and ratings are the
+employer's alone. Every access to a CV by an employer is in the audit log.
 """
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
 from jobboard.accounts.models import User
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, RejectionTemplate, Stage
 from jobboard.core import audit
+from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
@@ -37,7 +42,10 @@ DEFAULT_REJECTION_BODY = _l(
 )
 
 
-def record_move(application: Application, actor: User, stage: Stage, note: str | None) -> None:
+def record_move(
+    application: Application, actor: User, stage: Stage, note: str | None, occurred_on: date | None = None
+) -> None:
+    day = occurred_on or utcnow().date()
     db.session.add(
         ApplicationEvent(
             application_id=application.id,
@@ -45,15 +53,32 @@ def record_move(application: Application, actor: User, stage: Stage, note: str |
             from_stage=application.stage,
             to_stage=stage,
             note=(note or "").strip() or None,
+            occurred_on=day,
         )
     )
     application.stage = stage
+    application.note_reached(stage, day)
+
+
+def _check_day(application: Application, day: date) -> None:
+    # Today anywhere: a recruiter east of UTC may already be a day ahead of it.
+    if day > (utcnow() + timedelta(hours=14)).date():
+        raise DomainError(_("The day cannot be in the future."), field="occurred_on")
+    if day < application.created_at.date():
+        raise DomainError(_("The day cannot be before the doctor applied."), field="occurred_on")
 
 
 def move(
-    application: Application, actor: User, stage: Stage, *, note: str | None = None, send_rejection: bool = False
+    application: Application,
+    actor: User,
+    stage: Stage,
+    *,
+    note: str | None = None,
+    send_rejection: bool = False,
+    occurred_on: date | None = None,
 ) -> None:
-    """A recruiter moves an application along the board; the doctor hears of it by e-mail."""
+    """A recruiter moves an application along the board; the doctor hears of it by e-mail. A
+    dated stage happened on ``occurred_on`` (today when not given); other stages ignore it."""
     if stage == Stage.WITHDRAWN:
         raise DomainError(_("Only the doctor can withdraw an application."), field="stage")
     if application.stage == Stage.WITHDRAWN:
@@ -63,7 +88,10 @@ def move(
         raise Conflict(_("The doctor has deleted their account; this application is kept only for statistics."))
     if stage == application.stage:
         return
-    record_move(application, actor, stage, note)
+    day = occurred_on if stage.is_dated and occurred_on is not None else utcnow().date()
+    if stage.is_dated:
+        _check_day(application, day)
+    record_move(application, actor, stage, note, day)
     posting = application.posting
     if stage == Stage.REJECTED:
         if send_rejection:
@@ -86,6 +114,7 @@ def move(
         user=doctor,
         posting=posting,
         stage=stage,
+        occurred_on=day if stage.is_dated else None,
         applications_url=external_url("applications.mine"),
     )
 

@@ -2,19 +2,22 @@
 
 Only doctors' accounts have a profile. Professions, specialties, languages and regions come from
 the vocabularies; anything else is refused on its field. ``completeness`` decides whether the
-profile is enough to apply for a job or to book interviews at a fair.
+profile is enough to apply for a job or to book interviews at a fair; the first time it is
+(``note_completion``, after each change of the profile or the CVs) is kept for the programme's
+figures, as is the day of the doctor's arrival in Israel, once they give it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jobboard.accounts.models import User
-from jobboard.applications.models import DoctorProfile, LicenceStatus
+from jobboard.applications.models import CvDocument, DoctorProfile, LicenceStatus
+from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError, NotPermitted
 from jobboard.extensions import db
 from jobboard.jobs.models import Seniority
@@ -38,6 +41,7 @@ class ProfileFields:
     open_to_periphery: bool
     summary: str
     phone: str | None
+    arrived_on: date | None = None
     language_codes: list[str] = field(default_factory=list)
     region_slugs: list[str] = field(default_factory=list)
 
@@ -53,6 +57,7 @@ class ProfileFields:
             licence_status=profile.licence_status,
             hebrew_level=HebrewLevel(profile.hebrew_level),
             move_month=profile.move_month,
+            arrived_on=profile.arrived_on,
             open_to_periphery=profile.open_to_periphery,
             summary=profile.summary,
             phone=profile.phone,
@@ -69,6 +74,9 @@ def save_profile(user: User, fields: ProfileFields) -> DoctorProfile:
     if not user.is_doctor:
         raise NotPermitted(_("Only doctors' accounts have a profile."))
     check_profession_and_specialty(fields.profession_slug, fields.specialty_slug)
+    # Today anywhere: east of UTC the day may already have begun.
+    if fields.arrived_on is not None and fields.arrived_on > (utcnow() + timedelta(hours=14)).date():
+        raise DomainError(_("Give the day once you have arrived."), field="arrived_on")
     languages = list(db.session.scalars(select(Language).where(Language.code.in_(fields.language_codes))))
     if len(languages) != len(set(fields.language_codes)):
         raise DomainError(_("Choose languages from the list."), field="language_codes")
@@ -85,6 +93,7 @@ def save_profile(user: User, fields: ProfileFields) -> DoctorProfile:
         "residence_country",
         "licence_status",
         "move_month",
+        "arrived_on",
         "open_to_periphery",
         "summary",
         "phone",
@@ -95,7 +104,18 @@ def save_profile(user: User, fields: ProfileFields) -> DoctorProfile:
     profile.preferred_regions = regions
     db.session.add(profile)
     db.session.flush()
+    note_completion(user)
     return profile
+
+
+def note_completion(user: User) -> None:
+    """Keep the first moment the doctor's profile is complete enough to apply."""
+    profile = profile_of(user)
+    if profile is None or profile.completed_at is not None:
+        return
+    cv_count = db.session.scalar(select(func.count()).select_from(CvDocument).where(CvDocument.owner_id == user.id))
+    if completeness(profile, cv_count or 0).can_apply:
+        profile.completed_at = utcnow()
 
 
 @dataclass(frozen=True)

@@ -255,9 +255,16 @@ def move(application_id: int) -> Response:
     application = _application_or_404(application_id)
     form = MoveForm()
     if not form.validate_on_submit():
+        if form.occurred_on.errors:
+            abort(422, _("Give the day as a date."))
         abort(422, _("Choose one of the pipeline's stages."))
     pipeline_service.move(
-        application, current_user, Stage(form.stage.data), note=form.note.data, send_rejection=form.send_rejection.data
+        application,
+        current_user,
+        Stage(form.stage.data),
+        note=form.note.data,
+        send_rejection=form.send_rejection.data,
+        occurred_on=form.occurred_on.data,
     )
     if is_htmx() and request.form.get("from") == "board":
         return pipeline(application.posting_id)

@@ -147,6 +147,11 @@ def number(value: int | float) -> str:
     return str(numbers.format_decimal(value, locale=current_language()))
 
 
+def percent(value: float) -> str:
+    """A share out of 100 as the reader writes it, to a whole number: "42%", "42 %" in French."""
+    return str(numbers.format_percent(value / 100, locale=current_language()))
+
+
 @cache
 def _country_names(code: str) -> NullTranslations:
     """The ISO 3166 country names in a language (pycountry's translations; English: the names)."""
@@ -227,6 +232,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_vary_by_the_readers_choice)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["bdi"] = bdi
 
     @app.context_processor

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from jobboard.applications import applying, pipeline
 from jobboard.applications.models import ApplicationEvent, ApplicationNote, Stage
 from jobboard.core import personal_data
+from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError
 from jobboard.extensions import db
 from tests.applications.conftest import count, text_of
@@ -64,8 +66,8 @@ def test_the_board_shows_each_stage_and_the_applicant_in_its_column(client, worl
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    for label in ("Applied", "Screening", "Interview", "Offer", "Hired", "Rejected"):
-        assert f'id="stage-{label.lower()}"' in page
+    for stage in ("applied", "screening", "interview", "offer", "hired", "started", "rejected"):
+        assert f'id="stage-{stage}"' in page
     assert "Miriam Zalcberg-Testperson" in column(page, "applied")
     assert "Miriam Zalcberg-Testperson" not in column(page, "screening")
     # A viewer gets no move form and cannot drag.
@@ -142,7 +144,68 @@ def test_the_history_lists_every_move(client, world, login, application):
         (Stage.INTERVIEW, Stage.OFFER, "salary agreed", world.recruiter.id),
     ]
     page = text_of(client.get(f"/org/{world.org.slug}/applications/{application.id}"))
-    assert "Applied → Screening · phone call booked" in page and "Interview → Offer · salary agreed" in page
+    assert "Applied → Screening · phone call booked" in page
+    assert f"Interview → Offer (on {utcnow():%d %b %Y}) · salary agreed" in page
+
+
+def test_the_last_steps_carry_the_day_they_happened(client, world, login, mailbox, application):
+    """An offer made, accepted (hired) and work started: each on the day the recruiter gives,
+    earlier than the day they record it, told to the doctor in their mail and their list."""
+    login(world.recruiter)
+    today = utcnow().date()
+    application.created_at -= timedelta(days=30)
+    db.session.commit()
+    for stage, day in (("offer", today - timedelta(days=20)), ("hired", today - timedelta(days=12)), ("started", None)):
+        response = client.post(move_url(world, application), data={"stage": stage, "occurred_on": day or ""})
+        assert response.status_code == 302
+
+    history = [(e.to_stage, e.occurred_on) for e in events(application)]
+    assert history[1:] == [
+        (Stage.OFFER, today - timedelta(days=20)),
+        (Stage.HIRED, today - timedelta(days=12)),
+        (Stage.STARTED, today),  # no day given: today
+    ]
+    db.session.refresh(application)
+    assert application.stage == Stage.STARTED and not application.is_open
+    # The first day of each step, kept for the programme's figures: the offer passed the interview.
+    assert (application.interviewed_on, application.offered_on, application.hired_on, application.started_on) == (
+        today - timedelta(days=20),
+        today - timedelta(days=20),
+        today - timedelta(days=12),
+        today,
+    )
+    hired_mail = [m for m in later_mail(mailbox) if m["Subject"].endswith(": Hired")]
+    assert f"The employer records the day as {today - timedelta(days=12):%-d %B %Y}." in mailbox.text(hired_mail[0])
+    assert "Miriam Zalcberg-Testperson" in column(client.get(board_url(world)).get_data(as_text=True), "started")
+    login(world.doctor)
+    assert f"Hired (on {today - timedelta(days=12):%d %b %Y})" in text_of(client.get("/me/applications"))
+
+
+def test_a_day_is_kept_only_for_the_last_steps(client, world, login, application):
+    login(world.recruiter)
+    client.post(move_url(world, application), data={"stage": "interview", "occurred_on": "2020-01-01"})
+    assert events(application)[-1].occurred_on == utcnow().date()
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [(3, "The day cannot be in the future."), (-1, "The day cannot be before the doctor applied.")],
+)
+def test_a_day_in_the_future_or_before_the_application_is_refused(client, world, login, application, days, message):
+    login(world.recruiter)
+    day = (utcnow() + timedelta(days=days)).date() if days > 0 else application.created_at.date() - timedelta(days=1)
+
+    response = client.post(move_url(world, application), data={"stage": "offer", "occurred_on": day.isoformat()})
+
+    assert response.status_code == 422 and message in text_of(response)
+    db.session.refresh(application)
+    assert application.stage == Stage.APPLIED and len(events(application)) == 1
+
+
+def test_a_day_that_is_not_a_date_is_refused(client, world, login, application):
+    login(world.recruiter)
+    response = client.post(move_url(world, application), data={"stage": "offer", "occurred_on": "soon"})
+    assert response.status_code == 422 and "Give the day as a date." in text_of(response)
 
 
 def test_moving_to_the_same_stage_records_nothing(client, world, login, mailbox, application):

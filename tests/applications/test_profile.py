@@ -8,13 +8,13 @@ from datetime import date
 import html5lib
 import pytest
 
-from jobboard.applications import profiles
+from jobboard.applications import cvs, profiles
 from jobboard.applications.models import DoctorProfile, LicenceStatus
 from jobboard.core.errors import NotPermitted
 from jobboard.extensions import db
 from jobboard.jobs.models import Seniority
 from jobboard.vocab.models import HebrewLevel
-from tests.applications.conftest import PROFILE_FORM, count, stored_cv, text_of
+from tests.applications.conftest import PROFILE_FORM, count, pdf_bytes, stored_cv, text_of
 from tests.factories import StaffFactory
 
 
@@ -178,3 +178,33 @@ def test_the_service_keeps_no_profile_for_staff(db_session):
                 phone=None,
             ),
         )
+
+
+def test_the_doctor_records_the_day_of_their_aliyah(client, doctor):
+    response = client.post("/me/profile", data={**PROFILE_FORM, "arrived_on": "2026-09-14"})
+
+    assert response.status_code == 302
+    assert profiles.profile_of(doctor).arrived_on == date(2026, 9, 14)
+    assert 'value="2026-09-14"' in client.get("/me/profile").get_data(as_text=True)
+
+
+def test_an_arrival_in_the_future_is_refused(client, doctor):
+    response = client.post("/me/profile", data={**PROFILE_FORM, "arrived_on": "2099-01-01"})
+    assert response.status_code == 422 and "Give the day once you have arrived." in text_of(response)
+    assert profiles.profile_of(doctor) is None
+
+
+def test_the_first_moment_the_profile_is_complete_is_kept(client, doctor):
+    """Complete once the profile and a CV are both there, whichever comes last; a later change
+    that makes it incomplete again does not move the moment."""
+    client.post("/me/profile", data=PROFILE_FORM)
+    profile = profiles.profile_of(doctor)
+    assert profile.completed_at is None  # no CV yet
+
+    cvs.upload_cv(doctor, "cv.pdf", pdf_bytes())
+    completed_at = profile.completed_at
+    assert completed_at is not None
+
+    client.post("/me/profile", data={**PROFILE_FORM, "training_country": ""})
+    db.session.refresh(profile)
+    assert profile.completed_at == completed_at

@@ -171,7 +171,10 @@ def marking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(
         jobboard.i18n,
         "numbers",
-        SimpleNamespace(format_decimal=lambda *a, **k: marked(numbers.format_decimal(*a, **k))),
+        SimpleNamespace(
+            format_decimal=lambda *a, **k: marked(numbers.format_decimal(*a, **k)),
+            format_percent=lambda *a, **k: marked(numbers.format_percent(*a, **k)),
+        ),
     )
     yield
     forget_the_search_pages_words()

@@ -246,6 +246,7 @@ def build_world() -> World:
         "token": "not-a-valid-token",
         "action": "block",
         "alert_id": alert.id,
+        "table": "funnel",  # a dashboard's table, as a CSV file
     }
     other = dict(
         values,
