@@ -36,6 +36,7 @@ from jobboard.core.htmx import is_htmx, render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.web import private_download
 from jobboard.extensions import limiter
+from jobboard.jobs.models import Posting
 from jobboard.jobs.queries import org_posting, posting_with_details
 from jobboard.orgs.models import Role
 from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
@@ -45,10 +46,17 @@ bp = Blueprint("applications", __name__)
 register_tenant_blueprint(bp)
 
 
+def _my_application_to(posting: Posting) -> Application | None:
+    if not (current_user.is_authenticated and current_user.is_doctor):
+        return None
+    return applying.existing_application(current_user, posting)
+
+
 @bp.app_context_processor
 def _application_helpers() -> dict[str, object]:
-    """For the employer's postings list (another feature's template): applications per posting."""
-    return {"application_counts": queries.application_counts}
+    """For other features' templates: applications per posting (the employer's postings list),
+    and the signed-in doctor's application to a posting (the posting's page)."""
+    return {"application_counts": queries.application_counts, "my_application_to": _my_application_to}
 
 
 def _download(path: Path, name: str) -> Response:
@@ -152,9 +160,9 @@ def apply(posting_id: int) -> Response:
                 cv = queries.my_cv(current_user, form.cv_id.data)
                 if cv is None:
                     raise DomainError(_("Choose one of your CVs."), field="cv_id")
-                applying.apply(current_user, posting, cv, form.cover_note.data or "")
+                application = applying.apply(current_user, posting, cv, form.cover_note.data or "")
                 flash(_("Your application is sent. You will get an e-mail when it moves on."), "success")
-                return redirect(url_for("applications.mine"))
+                return redirect(url_for("applications.mine", applied=application.id))
         except applying.AlreadyApplied:  # sent twice at once: the other request's application stands
             flash(_("You have already applied for this position."), "info")
             return redirect(url_for("applications.mine"))
@@ -165,9 +173,12 @@ def apply(posting_id: int) -> Response:
 @doctor_required
 def mine() -> Response:
     applications = queries.my_applications(current_user)
+    applied_id = request.args.get("applied", type=int)
     return render_page(
         "applications/mine.html",
         applications=applications,
+        # Just sent (after applying): the fairs where its employer interviews are offered.
+        applied=next((a for a in applications if a.id == applied_id), None),
         events=queries.events_by_application([a.id for a in applications]),
         withdraw_form=WithdrawForm(formdata=None),
     )

@@ -38,7 +38,7 @@ from jobboard.fairs.models import (
     SlotStatus,
 )
 from jobboard.fairs.notices import local_times, schedule_reminders, send_booking_mail
-from jobboard.i18n import LazyText, in_language, when
+from jobboard.i18n import LazyText, in_language, when, zone_city
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
@@ -57,7 +57,7 @@ def _check_time(fair: Fair, slot: Slot, now: datetime) -> None:
                 "Booking opens on %(date)s at %(time)s (%(zone)s).",
                 date=when(opens, "dd MMMM yyyy"),
                 time=when(opens, "HH:mm"),
-                zone=fair.time_zone,
+                zone=zone_city(fair.time_zone),
             )
         )
     if now >= fair.booking_closes_at:

@@ -142,6 +142,12 @@ def when(value: date | datetime | time, pattern: str) -> str:
     return str(dates.format_time(value, pattern, locale=locale))
 
 
+def zone_city(zone: str) -> str:
+    """A time zone as people name it, by its city in the reader's language ("Buenos Aires" for
+    America/Argentina/Buenos_Aires); a zone without one (UTC) by its name."""
+    return str(dates.get_timezone_location(zone, locale=current_language(), return_city=True))
+
+
 def number(value: int | float) -> str:
     """A number as the reader writes it: "25,000" in English, "25 000" in French, "25.000" in Spanish."""
     return str(numbers.format_decimal(value, locale=current_language()))
@@ -227,6 +233,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_vary_by_the_readers_choice)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["zone_city"] = zone_city
     app.jinja_env.filters["bdi"] = bdi
 
     @app.context_processor

@@ -74,7 +74,10 @@ LISTED_ATTRIBUTES = (
     "_geo",
     "grant_programs",
     "grant_names",
+    "salary_min_ils",
+    "salary_max_ils",
     "salary_top_ils",
+    "grant_max_ils",
     "posted_at",
 )
 

@@ -17,7 +17,7 @@ from jobboard.jobs.queries import fallback_search
 from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
 from jobboard.search.engine import breaker, get_engine
 from jobboard.search.facets import catalogue, facet_groups, hebrew_options, radius_options
-from jobboard.search.params import FACET_PARAMS, SearchState, parse, to_query
+from jobboard.search.params import DEFAULT_KM, FACET_PARAMS, SearchState, other_values_queries, parse, to_query
 from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchQuery, SearchResult, Sort
 from jobboard.search.terms import offered_filters
 
@@ -70,6 +70,15 @@ def _suggestions(
     return sorted(found, key=lambda item: -item[2])
 
 
+def _search(state: SearchState, cities: dict[str, tuple[float, float]], now: int) -> SearchResult:
+    """The page's search, each group with a value chosen counted as if none of its values were."""
+    engine = get_engine()
+    result = engine.search(to_query(state, cities, now))
+    for attribute, query in other_values_queries(state, cities, now).items():
+        result.facets[attribute] = engine.search(query).facets.get(attribute, {})
+    return result
+
+
 def _posting_path_prefix() -> str:
     """Hit links are "<prefix><id>-<slug>" (url_for per hit costs more than the rest of a card),
     with the prefix built once per script root."""
@@ -90,7 +99,7 @@ def index() -> Response:
     suggestions: list[tuple[str, dict[str, object], int]] = []
     if not breaker().is_open():
         try:
-            result = get_engine().search(to_query(state, known.cities, now))
+            result = _search(state, known.cities, now)
             if result.total == 0:
                 suggestions = _suggestions(state, known.cities, now, known.labels)
         except EngineUnavailable as error:
@@ -113,6 +122,9 @@ def index() -> Response:
         groups=facet_groups(state, result, known, search_path),
         hebrew_options=hebrew_options(result, state.hebrew),
         radius_options=radius_options(state.km),
+        default_km=DEFAULT_KM,
+        filters_chosen=state.filters_chosen(),
+        grant_amounts=state.sort == Sort.GRANT,
         city_options=known.city_list(state.city),
         names=known,
         suggestions=suggestions,

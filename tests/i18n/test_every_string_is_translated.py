@@ -152,7 +152,7 @@ def forget_the_search_pages_words() -> None:
 
 @pytest.fixture
 def marking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Translations, country names, dates, times and numbers marked for this test only: the patched functions
+    """Translations, country names, dates, times, time zones' cities and numbers marked for this test only: the patched functions
     are put back and no translations object enters Flask-Babel's cache."""
     forget_the_search_pages_words()
     translations = MarkingTranslations()
@@ -165,6 +165,7 @@ def marking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             format_datetime=lambda *a, **k: marked(dates.format_datetime(*a, **k)),
             format_date=lambda *a, **k: marked(dates.format_date(*a, **k)),
             format_time=lambda *a, **k: marked(dates.format_time(*a, **k)),
+            get_timezone_location=lambda *a, **k: marked(dates.get_timezone_location(*a, **k)),
         ),
     )
     monkeypatch.setattr(jobboard.i18n, "_country_names", lambda code: translations)
