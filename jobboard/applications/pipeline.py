@@ -11,12 +11,15 @@ is in the audit log.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import gettext as _
 
 from jobboard.accounts.models import User
 from jobboard.applications.models import Application, ApplicationEvent, ApplicationNote, RejectionTemplate, Stage
 from jobboard.core import audit
 from jobboard.core.errors import Conflict, DomainError
+from jobboard.core.outbox import OutboxMessage
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.i18n import LazyText, in_language
@@ -51,9 +54,16 @@ def record_move(application: Application, actor: User, stage: Stage, note: str |
 
 
 def move(
-    application: Application, actor: User, stage: Stage, *, note: str | None = None, send_rejection: bool = False
-) -> None:
-    """A recruiter moves an application along the board; the doctor hears of it by e-mail."""
+    application: Application,
+    actor: User,
+    stage: Stage,
+    *,
+    note: str | None = None,
+    send_rejection: bool = False,
+    mail_not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """A recruiter moves an application along the board; the doctor hears of it by e-mail, sent
+    no sooner than ``mail_not_before`` (the mail queued is returned)."""
     if stage == Stage.WITHDRAWN:
         raise DomainError(_("Only the doctor can withdraw an application."), field="stage")
     if application.stage == Stage.WITHDRAWN:
@@ -62,7 +72,7 @@ def move(
     if doctor is None:
         raise Conflict(_("The doctor has deleted their account; this application is kept only for statistics."))
     if stage == application.stage:
-        return
+        return None
     record_move(application, actor, stage, note)
     posting = application.posting
     if stage == Stage.REJECTED:
@@ -70,19 +80,21 @@ def move(
             with in_language(doctor.language):  # the default text, unless the organisation wrote its own
                 template = rejection_template(posting.org)
             values = {"{name}": doctor.full_name, "{title}": posting.title, "{employer}": posting.org.name}
-            queue_mail(
+            return queue_mail(
                 doctor.email,
                 _fill(template.subject, values),
                 "applications/rejection",
                 language=doctor.language,
+                not_before=mail_not_before,
                 body=_fill(template.body, values),
             )
-        return
-    queue_mail(
+        return None
+    return queue_mail(
         doctor.email,
         _l("Your application for %(title)s: %(stage)s", title=posting.title, stage=LazyText(lambda: stage.label)),
         "applications/stage_changed",
         language=doctor.language,
+        not_before=mail_not_before,
         user=doctor,
         posting=posting,
         stage=stage,

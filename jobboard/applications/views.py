@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, fresh_login_required, logout_user
 from werkzeug.wrappers import Response
 
-from jobboard.applications import applying, profiles, queries
+from jobboard.applications import applying, profiles, queries, undoing
 from jobboard.applications import cvs as cv_service
 from jobboard.applications import notifications as notification_service
 from jobboard.applications import pipeline as pipeline_service
@@ -242,9 +242,20 @@ def _application_or_404(application_id: int) -> Application:
     return or_404(queries.org_application(current_org(), application_id))
 
 
+def _undo_offer(token: str | None, application_id: int | None = None) -> tuple[Application, str] | None:
+    """The move the signed-in recruiter just made (its application, and the token that undoes it)
+    while it can still be undone; on an application's page, only a move of that application."""
+    move = undoing.undoable_move(token, current_user) if token else None
+    if move is None or application_id not in (None, move.application_id):
+        return None
+    application = queries.org_application(current_org(), move.application_id)
+    return (application, move.token) if application is not None else None
+
+
 @bp.route("/org/<org_slug>/postings/<int:posting_id>/pipeline")
 @member_required(Role.VIEWER)
-def pipeline(posting_id: int) -> Response:
+def pipeline(posting_id: int, undo: tuple[Application, str] | None = None, notice: str | None = None) -> Response:
+    """The board; after an htmx move, with the offer to undo it, or after an undo with ``notice``."""
     posting = or_404(org_posting(current_org(), posting_id))
     board = queries.pipeline(current_org(), posting)
     return render_page(
@@ -255,8 +266,21 @@ def pipeline(posting_id: int) -> Response:
         board=board,
         columns=PIPELINE,
         withdrawn=board[Stage.WITHDRAWN],
+        undo=undo or _undo_offer(request.args.get("undo")),
+        undo_seconds=undoing.UNDO_SECONDS,
+        notice=notice,
         block="board",
     )
+
+
+def _after_moving(application: Application, token: str | None) -> Response:
+    """The board (htmx) or the page the move was made on, offering to undo it."""
+    from_board = request.form.get("from") == "board"
+    if from_board and is_htmx():
+        return pipeline(application.posting_id, undo=(application, token) if token else None)
+    if from_board:
+        return redirect(url_for("applications.pipeline", posting_id=application.posting_id, undo=token))
+    return redirect(url_for("applications.detail", application_id=application.id, undo=token))
 
 
 @bp.route("/org/<org_slug>/applications/<int:application_id>/move", methods=["POST"])
@@ -266,12 +290,21 @@ def move(application_id: int) -> Response:
     form = MoveForm()
     if not form.validate_on_submit():
         abort(422, _("Choose one of the pipeline's stages."))
-    pipeline_service.move(
+    token = undoing.move_undoably(
         application, current_user, Stage(form.stage.data), note=form.note.data, send_rejection=form.send_rejection.data
     )
-    if is_htmx() and request.form.get("from") == "board":
-        return pipeline(application.posting_id)
-    flash(_("Moved to %(stage)s.", stage=Stage(form.stage.data).label.lower()), "success")
+    return _after_moving(application, token)
+
+
+@bp.route("/org/<org_slug>/applications/<int:application_id>/undo-move", methods=["POST"])
+@member_required(Role.RECRUITER)
+def undo_move(application_id: int) -> Response:
+    application = _application_or_404(application_id)
+    stage = undoing.undo_move(application, current_user, request.form.get("token", ""))
+    done = _("The move is undone: back in %(stage)s, and no e-mail was sent.", stage=stage.label.lower())
+    if request.form.get("from") == "board" and is_htmx():
+        return pipeline(application.posting_id, notice=done)
+    flash(done, "info")
     if request.form.get("from") == "board":
         return redirect(url_for("applications.pipeline", posting_id=application.posting_id))
     return redirect(url_for("applications.detail", application_id=application.id))
@@ -330,6 +363,8 @@ def detail(application_id: int) -> Response:
         events=queries.events_by_application([application.id])[application.id],
         notes=queries.notes(application),
         move_form=MoveForm(formdata=None, data={"stage": application.stage.value}),
+        undo=_undo_offer(request.args.get("undo"), application.id),
+        undo_seconds=undoing.UNDO_SECONDS,
         note_form=NoteForm(formdata=None),
         rating_form=RatingForm(formdata=None, data={"rating": application.rating}),
     )

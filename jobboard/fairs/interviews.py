@@ -38,6 +38,7 @@ from jobboard.fairs.models import (
     SlotStatus,
 )
 from jobboard.fairs.notices import local_times, schedule_reminders, send_booking_mail
+from jobboard.fairs.queries import FreeTime
 from jobboard.i18n import LazyText, in_language, when, zone_city
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
@@ -66,6 +67,24 @@ def _check_time(fair: Fair, slot: Slot, now: datetime) -> None:
         raise Conflict(_("This slot has already started."))
     if slot.status == SlotStatus.BLOCKED:
         raise Conflict(_("This slot is not available."))
+
+
+def overlaps(fair: Fair, starts_at: datetime, ends_at: datetime, booking: Booking) -> bool:
+    """Whether a slot at these times clashes with an interview, the walk between tables included."""
+    gap = timedelta(minutes=fair.min_gap_minutes)
+    return booking.starts_at < ends_at + gap and starts_at < booking.busy_until
+
+
+def clashing_times(fair: Fair, free: dict[int, list[FreeTime]], bookings: list[Booking]) -> dict[int, Booking]:
+    """Slot id → the doctor's interview with another employer that the free time would clash
+    with: the grid shows those times as taken, rather than offering them and refusing."""
+    return {
+        time.slot_id: booking
+        for org_id, times in free.items()
+        for time in times
+        for booking in bookings
+        if booking.org_id != org_id and overlaps(fair, time.starts_at, time.ends_at, booking)
+    }
 
 
 def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | None) -> None:

@@ -90,6 +90,7 @@ class FreeTime:
     """A time an employer can still interview: one free slot (the first table's) stands for all."""
 
     starts_at: datetime
+    ends_at: datetime
     slot_id: int
     table_label: str
 
@@ -99,7 +100,7 @@ def free_times(fair: Fair, org_id: int | None = None) -> dict[int, list[FreeTime
     not objects: a fair has thousands of slots and this runs on every booking."""
     booked = select(Booking.slot_id).where(Booking.fair_id == fair.id, Booking.status == BookingStatus.CONFIRMED)
     query = (
-        select(Slot.org_id, Slot.starts_at, Slot.id, InterviewTable.label)
+        select(Slot.org_id, Slot.starts_at, Slot.ends_at, Slot.id, InterviewTable.label)
         .join(InterviewTable, InterviewTable.id == Slot.table_id)
         .join(Organization, Organization.id == Slot.org_id)
         .where(
@@ -114,10 +115,10 @@ def free_times(fair: Fair, org_id: int | None = None) -> dict[int, list[FreeTime
     if org_id is not None:
         query = query.where(Slot.org_id == org_id)
     grouped: dict[int, list[FreeTime]] = defaultdict(list)
-    for org, starts_at, slot_id, label in db.session.execute(query).tuples():
+    for org, starts_at, ends_at, slot_id, label in db.session.execute(query).tuples():
         times = grouped[org]
         if not times or times[-1].starts_at != starts_at:
-            times.append(FreeTime(starts_at, slot_id, label))
+            times.append(FreeTime(starts_at, ends_at, slot_id, label))
     return grouped
 
 

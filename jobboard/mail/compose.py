@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -33,6 +34,7 @@ def queue_mail(
     attachments: tuple[Attachment, ...] = (),
     headers: dict[str, str] | None = None,
     erase_after_delivery: bool = False,
+    not_before: datetime | None = None,
     **context: Any,
 ) -> OutboxMessage:
     """Render ``mail/<template>.txt`` (and ``.html`` when it exists) and queue the message, in
@@ -40,7 +42,7 @@ def queue_mail(
     knows nothing of: the language of the page that sends it). ``subject`` is best a lazy string
     (``lazy_gettext``), so it too is in that language. With ``erase_after_delivery`` the stored
     copy is wiped once sent (the confirmation of an account's deletion must not keep the address
-    it went to)."""
+    it went to). With ``not_before`` it waits in the outbox until then (to be taken back meanwhile)."""
     env = current_app.jinja_env
     with in_language(language or current_language()):
         subject = str(subject)
@@ -64,4 +66,4 @@ def queue_mail(
         ],
         "erase_after_delivery": erase_after_delivery,
     }
-    return enqueue(MAIL_KIND, payload)
+    return enqueue(MAIL_KIND, payload, not_before=not_before)

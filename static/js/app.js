@@ -85,3 +85,23 @@ document.addEventListener("htmx:afterSettle", () => {
   const status = document.getElementById("search-status");
   if (total && status) status.textContent = total.textContent.trim();
 });
+
+// An offer that lapses (undoing a pipeline move) leaves the page when its time is up.
+document.addEventListener("htmx:load", (event) => {
+  const root = event.target;
+  const offers = [...root.querySelectorAll("[data-expires-in]")];
+  if (root.matches && root.matches("[data-expires-in]")) offers.push(root);
+  offers.forEach((offer) => {
+    setTimeout(() => offer.remove(), Number(offer.dataset.expiresIn) * 1000);
+  });
+});
+
+// A destructive action asks once before it is sent (data-confirm on its form), by htmx or not:
+// this listener runs first (capture phase, on the document) and stops a refused submission.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset ? event.target.dataset.confirm : null;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

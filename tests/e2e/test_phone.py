@@ -36,13 +36,15 @@ FAIR_NAME = "MedEx Toronto"
 RECRUITER_EMAIL = "recruiter@galilee-eye.example"
 NEW_DOCTOR = {"name": "Tamar Eyal", "email": "tamar.eyal@mail.example", "password": "meadow-Lantern-copper-42"}
 BOOKING_DOCTORS = ("eye.doctor.one@mail.example", "eye.doctor.two@mail.example")
+APPLICANT = {"name": "Yonatan Applicant", "email": "yonatan.applicant@mail.example"}
 
 
 @pytest.fixture(scope="module")
 def eye_centre(live_server: LiveServer) -> Iterator[SimpleNamespace]:
     """A verified eye centre with three published ophthalmology postings in Nahariya (each tagged
     with every grant program the Galilee qualifies for: long names) and one in Haifa, a
-    recruiter, and two tables of free slots at a published fair in Toronto."""
+    recruiter, an applicant, and two tables of free slots at a published fair in Toronto."""
+    from jobboard.applications import applying
     from jobboard.core import outbox
     from jobboard.core.db import utcnow
     from jobboard.extensions import db
@@ -102,6 +104,9 @@ def eye_centre(live_server: LiveServer) -> Iterator[SimpleNamespace]:
             doctor = DoctorFactory(email=email)
             complete_profile(doctor, specialty_slug="ophthalmology")
             stored_cv(doctor)
+        applicant = DoctorFactory(email=APPLICANT["email"], full_name=APPLICANT["name"])
+        complete_profile(applicant, specialty_slug="ophthalmology")
+        applying.apply(applicant, postings[0], stored_cv(applicant), "Retina fellowship in Lyon.")
         haifa = SiteFactory(org=org, name="Haifa eye clinic", city_slug="haifa", lat=32.79, lon=34.99)
         elsewhere = make_posting(org, haifa, title=HAIFA_TITLE, specialty_slug="ophthalmology")
         outbox.enqueue(SEARCH_SYNC, {"posting_id": elsewhere.id})
@@ -299,3 +304,63 @@ def test_a_booking_refused_on_a_phone_says_why_beside_the_slot_tapped(
     expect(doctor.locator("#flash-area .alert")).to_have_count(0)  # not only at the top, off-screen
     assert_fits(doctor, PHONE)
     shot(doctor, "refused")
+
+    # Another time is booked; cancelling it asks once, and a "no" keeps it.
+    with doctor.expect_response(lambda r: "/book" in r.url and r.request.method == "POST"):
+        employer.get_by_role("button", name=re.compile(r"^Book ")).nth(1).click()
+    expect(employer.locator(".alert-success")).to_contain_text("Your interview:")
+    check_accessibility(doctor, "the fair page with a booked interview")
+    questions: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    doctor.once("dialog", lambda dialog: answer(dialog, accept=False))
+    employer.get_by_role("button", name="Cancel", exact=True).click()
+    expect(employer.locator(".alert-success")).to_contain_text("Your interview:")
+    doctor.once("dialog", lambda dialog: answer(dialog, accept=True))
+    with doctor.expect_response(lambda r: "/cancel" in r.url):
+        employer.get_by_role("button", name="Cancel", exact=True).click()
+    expect(employer.locator(".alert-success")).to_have_count(0)
+    assert len(questions) == 2 and questions[0].startswith(f"Cancel your interview with {ORG_NAME} on "), questions
+
+
+def test_a_pipeline_move_can_be_undone_before_the_doctor_hears_of_it(
+    open_sized, live_server: LiveServer, eye_centre: SimpleNamespace, shot
+) -> None:
+    recruiter = open_sized("recruiter", DESKTOP)
+    sign_in(recruiter, RECRUITER_EMAIL, PASSWORD)
+    recruiter.goto(f"/org/{eye_centre.org_slug}/postings/{eye_centre.posting_id}/pipeline")
+    board = recruiter.locator("#pipeline-board")
+    card = board.locator(".pipeline-card").filter(has_text=APPLICANT["name"])
+    stage = card.get_by_label(f"Move {APPLICANT['name']} to")
+    # The stage list is wide enough for its longest stage name.
+    assert stage.bounding_box()["width"] >= 120, stage.bounding_box()
+    stage.select_option("interview")
+    with recruiter.expect_response(lambda r: r.url.endswith("/move") and r.request.method == "POST"):
+        card.get_by_role("button", name="Move").click()
+    offer = board.get_by_role("status").filter(has_text="You can undo this")
+    expect(offer).to_contain_text(f"{APPLICANT['name']} · Moved to interview.")
+    expect(board.locator(".pipeline-column[data-stage=interview]")).to_contain_text(APPLICANT["name"])
+    shot(recruiter, "moved")
+    check_accessibility(recruiter, "the pipeline board with the offer to undo")
+
+    with recruiter.expect_response(lambda r: r.url.endswith("/undo-move")):
+        offer.get_by_role("button", name="Undo").click()
+    expect(board.get_by_role("status")).to_have_text("The move is undone: back in applied, and no e-mail was sent.")
+    expect(board.locator(".pipeline-column[data-stage=applied]")).to_contain_text(APPLICANT["name"])
+    shot(recruiter, "undone")
+    with live_server.app.app_context():  # type: ignore[attr-defined]
+        from sqlalchemy import select
+
+        from jobboard.core.outbox import OutboxMessage
+        from jobboard.extensions import db
+
+        to_applicant = [
+            m.payload["subject"]
+            for m in db.session.scalars(select(OutboxMessage))
+            if m.payload.get("to") == APPLICANT["email"]
+        ]
+        db.session.remove()
+    assert to_applicant == [f"Application received: {TITLES[0]}"]  # nothing of the move

@@ -3,6 +3,7 @@ C3, C8–C17), through the pages a doctor uses."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -273,6 +274,22 @@ def test_c13_back_to_back_is_refused_with_a_ten_minute_gap(client, world, login,
     assert_refused(response, 409, "(allow 10 minutes to walk between tables)")
     # Twenty minutes later is fine.
     assert book(client, world, delta[1] if order == "earlier first" else world.a_slots[5]).status_code == 200
+
+
+def test_the_grid_shows_times_that_clash_with_the_doctors_interviews_as_taken_walk_included(
+    client, world, login, db_session
+):
+    world.fair.min_gap_minutes = 10
+    delta = _second_open_employer(world, db_session, time(10, 20))  # 10:20, 10:40, 11:00 ... at Delta
+    login(world.doctor)
+    assert book(client, world, world.a_slots[0]).status_code == 200  # 10:00–10:20 at Alpha
+
+    grid = client.get(f"/fairs/{world.fair.slug}").get_data(as_text=True)
+    section = grid[grid.index("Delta Open Hospital") :]
+    # 10:20 starts as the Alpha interview ends: no time to walk. 10:40 is free again.
+    assert f'/slots/{delta[0].id}/book"' not in section
+    assert "Sat 10:20 you are at Alpha Medical Center" in " ".join(re.sub(r"<[^>]+>", " ", section).split())
+    assert f'/slots/{delta[1].id}/book"' in section
 
 
 def test_c14_one_booking_per_doctor_per_employer_per_fair(client, world, login):
