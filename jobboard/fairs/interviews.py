@@ -39,7 +39,7 @@ from jobboard.fairs.models import (
 )
 from jobboard.fairs.notices import local_times, schedule_reminders, send_booking_mail
 from jobboard.fairs.queries import FreeTime
-from jobboard.i18n import LazyText, in_language, when, zone_city
+from jobboard.i18n import LazyText, hours_in_words, in_language, when, zone_city
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
@@ -267,12 +267,10 @@ def _check_cutoff(booking: Booking, actor: User, now: datetime, *, cancelling: b
     allowed = doctor_may_cancel(booking, now) if cancelling else doctor_may_move(booking, now)
     if not allowed:
         raise Conflict(
-            ngettext(
-                "Interviews can be changed by you until %(num)d hour before they start. "
+            _(
+                "Interviews can be changed by you until %(period)s before they start. "
                 "Contact %(employer)s to change this one.",
-                "Interviews can be changed by you until %(num)d hours before they start. "
-                "Contact %(employer)s to change this one.",
-                booking.fair.cancel_cutoff_hours,
+                period=hours_in_words(booking.fair.cancel_cutoff_hours),
                 employer=booking.org.name,
             )
         )

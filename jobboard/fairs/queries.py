@@ -24,6 +24,7 @@ from jobboard.fairs.models import (
     SlotStatus,
 )
 from jobboard.jobs.models import Posting, PostingStatus
+from jobboard.jobs.queries import listed_condition
 from jobboard.orgs.models import Organization, OrgStatus
 
 
@@ -250,3 +251,18 @@ def slot_posting(org: Organization, posting_id: int | None) -> Posting | None:
     if posting_id is None:
         return None
     return db.session.scalar(select(Posting).where(Posting.org_id == org.id, Posting.id == posting_id))
+
+
+def positions_interviewed_for(fair: Fair) -> dict[int, list[Posting]]:
+    """Per employer, the listed postings its slots at the fair are for, by title."""
+    rows = db.session.execute(
+        select(Slot.org_id, Posting)
+        .join(Posting, Posting.id == Slot.posting_id)
+        .where(Slot.fair_id == fair.id, listed_condition())
+        .distinct()
+        .order_by(Posting.title)
+    ).tuples()
+    grouped: dict[int, list[Posting]] = defaultdict(list)
+    for org_id, posting in rows:
+        grouped[org_id].append(posting)
+    return grouped

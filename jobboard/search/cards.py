@@ -107,9 +107,13 @@ def _posted(language: str, day: int | None, today: int) -> str:
     return f'<time datetime="{iso_date}" title="{title}">{ascii_html(ago)}</time>'
 
 
-def _card(hit: Hit, doc: dict[str, Any], detail_prefix: str, language: str, today: int, grant_amounts: bool) -> str:
-    """``doc``: the hit's document with the reader's names (``Catalogue.localised``); ``today``:
-    the UTC day, as ``posted_day`` counts; ``grant_amounts``: with the largest grant's amount."""
+def _card(
+    hit: Hit, doc: dict[str, Any], prefixes: tuple[str, str | None], language: str, today: int, grant_amounts: bool
+) -> str:
+    """``doc``: the hit's document with the reader's names (``Catalogue.localised``); ``prefixes``:
+    of the posting's link and the employer's (None: the employer not linked); ``today``: the UTC
+    day, as ``posted_day`` counts; ``grant_amounts``: with the largest grant's amount."""
+    detail_prefix, employer_prefix = prefixes
     marked = hit.highlights
     periphery = _periphery_badge(language) if doc["is_periphery"] else ""
     distance = (
@@ -131,11 +135,14 @@ def _card(hit: Hit, doc: dict[str, Any], detail_prefix: str, language: str, toda
     # highlights mark the title as written).
     translated_title = (doc.get("titles") or {}).get(language)
     title = escape(translated_title) if translated_title else marked.get("title") or escape(doc["title"])
+    employer = f"<bdi>{_label(doc['employer_name'])}</bdi>"
+    if employer_prefix and doc.get("employer"):
+        employer = f'<a class="link-body-emphasis" href="{employer_prefix}{escape(doc["employer"])}">{employer}</a>'
     return (
         '<article class="card mb-3">\n  <div class="card-body">\n'
         f'    <h2 class="h5 card-title mb-1"><a href="{detail_prefix}{int(hit.id)}-{escape(doc["slug"])}">'
         f"<bdi>{title}</bdi></a></h2>\n"
-        f'    <p class="mb-1"><bdi>{_label(doc["employer_name"])}</bdi> {DOT} <bdi>{_label(doc["city_name"])}</bdi>, '
+        f'    <p class="mb-1">{employer} {DOT} <bdi>{_label(doc["city_name"])}</bdi>, '
         f"<bdi>{_label(doc['region_label'])}</bdi>{periphery}{distance}</p>\n"
         f'    <p class="mb-1 small">{_label(doc["profession_label"])}{specialty}{salary}</p>\n'
         f"{grant}{_grants_line(tuple(doc['grant_names']))}"
@@ -145,14 +152,23 @@ def _card(hit: Hit, doc: dict[str, Any], detail_prefix: str, language: str, toda
     )
 
 
-def hit_cards(hits: list[Hit], detail_prefix: str, names: Catalogue, *, grant_amounts: bool = False) -> Markup:
+def hit_cards(
+    hits: list[Hit],
+    detail_prefix: str,
+    names: Catalogue,
+    *,
+    employer_prefix: str | None = None,
+    grant_amounts: bool = False,
+) -> Markup:
     """One card per hit: title (in the reader's language when the posting has a version in it;
-    linked as ``<detail_prefix><id>-<slug>``), employer, place, periphery badge, distance,
+    linked as ``<detail_prefix><id>-<slug>``), employer (linked as ``<employer_prefix><slug>`` when
+    given), place, periphery badge, distance,
     profession and specialty, salary, grants (with the largest one's amount if ``grant_amounts``),
     description, how long ago it was posted; the vocabularies' words as
     ``names`` (the reader's catalogue) has them. The employer's words keep their own direction on
     any page (``<bdi>``, ``dir="auto"``)."""
-    prefix, language, today = escape(detail_prefix), current_language(), posted_day(int(time.time())) or 0
+    prefixes = (escape(detail_prefix), escape(employer_prefix) if employer_prefix else None)
+    language, today = current_language(), posted_day(int(time.time())) or 0
     return Markup(  # noqa: S704 - every value was escaped
-        "\n".join(_card(hit, names.localised(hit.document), prefix, language, today, grant_amounts) for hit in hits)
+        "\n".join(_card(hit, names.localised(hit.document), prefixes, language, today, grant_amounts) for hit in hits)
     )

@@ -65,6 +65,7 @@ LISTED_ATTRIBUTES = (
     "profession_label",
     "specialty",
     "specialty_label",
+    "employer",
     "employer_name",
     "city",
     "city_name",

@@ -5,7 +5,7 @@ import time
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -17,6 +17,7 @@ from jobboard.jobs.queries import fallback_search
 from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
 from jobboard.search.engine import breaker, get_engine
 from jobboard.search.facets import catalogue, facet_groups, hebrew_options, radius_options
+from jobboard.search.links import employer_path_prefix, posting_path_prefix
 from jobboard.search.params import DEFAULT_KM, FACET_PARAMS, SearchState, other_values_queries, parse, to_query
 from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchQuery, SearchResult, Sort
 from jobboard.search.terms import offered_filters
@@ -79,16 +80,6 @@ def _search(state: SearchState, cities: dict[str, tuple[float, float]], now: int
     return result
 
 
-def _posting_path_prefix() -> str:
-    """Hit links are "<prefix><id>-<slug>" (url_for per hit costs more than the rest of a card),
-    with the prefix built once per script root."""
-    prefixes: dict[str, str] = current_app.extensions.setdefault("search_posting_prefixes", {})
-    prefix = prefixes.get(request.script_root)
-    if prefix is None:
-        prefix = prefixes[request.script_root] = url_for("jobs.detail", posting_id=0)[:-1]
-    return prefix
-
-
 @bp.route("/jobs")
 @public
 def index() -> Response:
@@ -130,7 +121,8 @@ def index() -> Response:
         suggestions=suggestions,
         offered_filters=offered_filters(state, known.labels) if state.text else [],
         sorts=list(Sort),
-        posting_path_prefix=_posting_path_prefix(),
+        posting_path_prefix=posting_path_prefix(),
+        employer_path_prefix=employer_path_prefix(),
         search_path=search_path,
     )
 

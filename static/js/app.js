@@ -105,3 +105,10 @@ document.addEventListener("submit", (event) => {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// An empty time-zone field of the account starts from the browser's zone (saved only with the form).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("input[data-browser-zone]").forEach((input) => {
+    if (!input.value) input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  });
+});

@@ -63,6 +63,30 @@ def test_the_fair_page_shows_each_employer_with_its_free_slots_and_why_one_canno
     assert "Gamma Clinic" not in page  # not registered
 
 
+def test_the_fair_page_links_each_employer_and_names_the_positions_its_slots_are_for(client, world, db_session):
+    from tests.applications.conftest import make_posting
+
+    posting = make_posting(world.a.org, title="Pediatrician, day ward")
+    registrations.generate_slots(
+        world.reg_a.tables[0],
+        world.a.recruiter,
+        day=world.fair.starts_on,
+        start=time(14, 0),
+        end=time(15, 0),
+        minutes=30,
+        breaks=[],
+        posting=posting,
+        video_link=None,
+    )
+    db_session.commit()
+
+    response = client.get(f"/fairs/{world.fair.slug}")
+    body = response.get_data(as_text=True)
+    assert 'href="/employers/alpha-mc"><bdi>Alpha Medical Center</bdi></a>' in body
+    assert "Interviewing for: Pediatrician, day ward" in text_of(response)
+    assert text_of(response).count("Interviewing for:") == 1  # Beta's slots are for no posting
+
+
 def test_booking_by_htmx_returns_the_grid_fragment_and_mails_the_invitation(client, world, login, mailbox):
     login(world.doctor)
     slot = world.a_slots[0]
@@ -400,10 +424,19 @@ def test_c15_the_doctor_cancels_until_the_cutoff(client, world, login, clock, ho
     else:
         assert response.status_code == 409
         assert (
-            "Interviews can be changed by you until 24 hours before they start. "
+            "Interviews can be changed by you until 1 day before they start. "
             "Contact Alpha Medical Center to change this one."
         ) in text_of(response)
         assert db.session.get(Booking, booking.id).status == BookingStatus.CONFIRMED
+
+
+def test_the_booking_mail_says_the_cutoff_in_days(client, world, login, mailbox):
+    world.fair.cancel_cutoff_hours = 14 * 24
+    db.session.commit()
+    login(world.doctor)
+    book(client, world, world.a_slots[0])
+    [message] = mailbox.to("doctor@example.org")
+    assert "You can move or cancel it until 14 days before it starts" in mailbox.text(message)
 
 
 def test_c15_one_second_past_the_cutoff_is_refused(client, world, login, clock):

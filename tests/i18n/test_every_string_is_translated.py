@@ -144,6 +144,7 @@ def forget_the_search_pages_words() -> None:
     """The search cards and facets, and the country lists, keep their words per language in caches of the process: words
     kept by an earlier test would escape the marking, and marked ones must not outlive this test."""
     jobboard.i18n._countries_in.cache_clear()
+    jobboard.i18n._zone_suggestions.cache_clear()
     for module in (cards, facets):
         for value in vars(module).values():
             if hasattr(value, "cache_clear"):

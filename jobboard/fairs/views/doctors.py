@@ -45,6 +45,7 @@ def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, Any]:
         "fair": fair,
         "registrations": regs,
         "free": free,
+        "positions": queries.positions_interviewed_for(fair),
         "clashes": interviews.clashing_times(fair, free, bookings),
         "mine": mine,
         "problems": problems,
