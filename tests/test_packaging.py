@@ -18,6 +18,19 @@ from pathlib import Path
 from jobboard import ROOT
 from tests.serving import free_port
 
+# What a checkout holds beside its sources.
+COPIED_NOT = (
+    ".git",
+    ".venv",
+    "node_modules",
+    "build",
+    "instance",
+    "test-results",
+    "*.egg-info",
+    "__pycache__",
+    ".*cache",
+)
+
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
     done = subprocess.run([str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from jobboard.accounts.passwords import MAX_LENGTH
-from jobboard.core.forms import email_field, text_field, time_zone_choices
+from jobboard.core.forms import TimeZoneField, email_field, text_field
 from jobboard.i18n import lazy_gettext as _l
 
 
@@ -65,11 +65,11 @@ class ChangeEmailForm(FlaskForm):
 
 
 class TimeZoneForm(FlaskForm):
-    time_zone = SelectField(
+    time_zone = TimeZoneField(
         _l("Your time zone"),
-        choices=[("", _l("Not set")), *time_zone_choices()],
         validators=[Optional()],
         description=_l("Fair times are shown in it beside the fair's own."),
+        render_kw={"data-browser-zone": ""},
     )
 
 

@@ -77,9 +77,12 @@ def _add_user(
     return user
 
 
-def sign_up(*, email: str, full_name: str, password: str, kind: AccountKind) -> User | None:
-    """Create an unconfirmed account and mail the confirmation link. For an address that already
-    has an account, nothing is created and its owner gets a notice instead.
+def sign_up(
+    *, email: str, full_name: str, password: str, kind: AccountKind, next_path: str | None = None
+) -> User | None:
+    """Create an unconfirmed account and mail the confirmation link, which leads on to
+    ``next_path`` (a path on this site: where the visitor was going when asked to sign up). For an
+    address that already has an account, nothing is created and its owner gets a notice instead.
 
     The password is hashed before the first query, whichever the answer: on SQLite that query
     takes the write lock for the rest of the request (``core.db``), and a known address takes as
@@ -99,12 +102,15 @@ def sign_up(*, email: str, full_name: str, password: str, kind: AccountKind) -> 
         )
         return None
     user = _add_user(email=email, full_name=full_name, password_hash=password_hash, kind=kind)
-    send_confirmation(user)
+    send_confirmation(user, next_path)
     return user
 
 
-def send_confirmation(user: User) -> None:
-    token = make_token(CONFIRM_EMAIL, {"u": user.id, "e": fingerprint(user.email)})
+def send_confirmation(user: User, next_path: str | None = None) -> None:
+    payload = {"u": user.id, "e": fingerprint(user.email)}
+    if next_path:
+        payload["n"] = next_path
+    token = make_token(CONFIRM_EMAIL, payload)
     queue_mail(
         user.email,
         _l("Confirm your e-mail address"),
@@ -121,6 +127,12 @@ def user_for_confirmation(token: str) -> User:
     if user is None or payload.get("e") != fingerprint(user.email):
         raise InvalidToken(_("This confirmation link is no longer valid. Sign in to ask for a new one."))
     return user
+
+
+def confirmation_next_path(token: str) -> str | None:
+    """Where the confirmation link leads on to (``sign_up``'s ``next_path``), as it was signed."""
+    target = read_token(CONFIRM_EMAIL, token).get("n")
+    return target if isinstance(target, str) else None
 
 
 def confirm_email(token: str) -> User:

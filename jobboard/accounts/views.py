@@ -56,6 +56,9 @@ def start_session(user: User, *, remember: bool = False) -> None:
 @public
 def signup() -> Response | str:
     form = SignUpForm()
+    # Where the visitor was going (an application, a saved search): the confirmation link leads
+    # back there.
+    next_path = safe_next(request.args.get("next"), "") or None
     if form.validate_on_submit():
         with errors_on(form):
             services.sign_up(
@@ -63,9 +66,10 @@ def signup() -> Response | str:
                 full_name=filled(form.full_name.data),
                 password=filled(form.password.data),
                 kind=AccountKind.DOCTOR,
+                next_path=next_path,
             )
             return redirect(url_for("accounts.check_email", reason="signup"))
-    return form_page("accounts/signup.html", form)
+    return form_page("accounts/signup.html", form, next_path=next_path)
 
 
 @bp.route("/check-email")
@@ -79,11 +83,14 @@ def check_email() -> Response:
 def confirm_email(token: str) -> Response:
     form = ConfirmForm()
     user = services.user_for_confirmation(token)
+    next_path = safe_next(services.confirmation_next_path(token), "") or None
     if form.validate_on_submit():
         services.confirm_email(token)
         flash(_("Your e-mail address is confirmed."), "success")
-        return redirect(url_for("pages.dashboard") if current_user.is_authenticated else url_for("accounts.login"))
-    return render_page("accounts/confirm_email.html", form=form, user=user)
+        if current_user.is_authenticated:
+            return redirect(next_path or url_for("pages.dashboard"))
+        return redirect(url_for("accounts.login", next=next_path))
+    return render_page("accounts/confirm_email.html", form=form, user=user, next_path=next_path)
 
 
 @bp.route("/confirm/resend", methods=["POST"])
@@ -118,7 +125,7 @@ def login() -> Response:
             start_session(user, remember=form.remember.data)
             return redirect(target)
         form.form_errors.append(_("The e-mail address or the password is not correct."))
-    return form_page("accounts/login.html", form)
+    return form_page("accounts/login.html", form, next_path=safe_next(request.args.get("next"), "") or None)
 
 
 PENDING_TWO_FACTOR = "two_factor_pending"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -206,6 +207,13 @@ class Application(TimestampMixin, Model):
             reached = getattr(self, column)
             if PROGRESS.index(stage) >= PROGRESS.index(step) and (reached is None or day < reached):
                 setattr(self, column, day)
+
+    def reached_again(self, moves: Iterable[tuple[Stage, date]]) -> None:
+        """The first day of each step from the history's moves, after one of them is taken back."""
+        for column in REACHED_ON.values():
+            setattr(self, column, None)
+        for stage, day in moves:
+            self.note_reached(stage, day)
 
     @property
     def is_open(self) -> bool:

@@ -13,7 +13,7 @@ employer's alone. Every access to a CV by an employer is in the audit log.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 
@@ -22,6 +22,7 @@ from jobboard.applications.models import Application, ApplicationEvent, Applicat
 from jobboard.core import audit
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError
+from jobboard.core.outbox import OutboxMessage
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.i18n import LazyText, in_language
@@ -76,9 +77,11 @@ def move(
     note: str | None = None,
     send_rejection: bool = False,
     occurred_on: date | None = None,
-) -> None:
-    """A recruiter moves an application along the board; the doctor hears of it by e-mail. A
-    dated stage happened on ``occurred_on`` (today when not given); other stages ignore it."""
+    mail_not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """A recruiter moves an application along the board; the doctor hears of it by e-mail, sent
+    no sooner than ``mail_not_before`` (the mail queued is returned). A dated stage happened on
+    ``occurred_on`` (today when not given); other stages ignore it."""
     if stage == Stage.WITHDRAWN:
         raise DomainError(_("Only the doctor can withdraw an application."), field="stage")
     if application.stage == Stage.WITHDRAWN:
@@ -87,7 +90,7 @@ def move(
     if doctor is None:
         raise Conflict(_("The doctor has deleted their account; this application is kept only for statistics."))
     if stage == application.stage:
-        return
+        return None
     day = occurred_on if stage.is_dated and occurred_on is not None else utcnow().date()
     if stage.is_dated:
         _check_day(application, day)
@@ -98,19 +101,21 @@ def move(
             with in_language(doctor.language):  # the default text, unless the organisation wrote its own
                 template = rejection_template(posting.org)
             values = {"{name}": doctor.full_name, "{title}": posting.title, "{employer}": posting.org.name}
-            queue_mail(
+            return queue_mail(
                 doctor.email,
                 _fill(template.subject, values),
                 "applications/rejection",
                 language=doctor.language,
+                not_before=mail_not_before,
                 body=_fill(template.body, values),
             )
-        return
-    queue_mail(
+        return None
+    return queue_mail(
         doctor.email,
         _l("Your application for %(title)s: %(stage)s", title=posting.title, stage=LazyText(lambda: stage.label)),
         "applications/stage_changed",
         language=doctor.language,
+        not_before=mail_not_before,
         user=doctor,
         posting=posting,
         stage=stage,

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, fresh_login_required, logout_user
 from werkzeug.wrappers import Response
 
-from jobboard.applications import applying, profiles, queries
+from jobboard.applications import applying, profiles, queries, undoing
 from jobboard.applications import cvs as cv_service
 from jobboard.applications import notifications as notification_service
 from jobboard.applications import pipeline as pipeline_service
@@ -34,6 +34,7 @@ from jobboard.core.htmx import is_htmx, render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.core.web import private_download
 from jobboard.extensions import limiter
+from jobboard.jobs.models import Posting
 from jobboard.jobs.queries import org_posting, posting_with_details
 from jobboard.orgs.models import Role
 from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
@@ -43,10 +44,17 @@ bp = Blueprint("applications", __name__)
 register_tenant_blueprint(bp)
 
 
+def _my_application_to(posting: Posting) -> Application | None:
+    if not (current_user.is_authenticated and current_user.is_doctor):
+        return None
+    return applying.existing_application(current_user, posting)
+
+
 @bp.app_context_processor
 def _application_helpers() -> dict[str, object]:
-    """For the employer's postings list (another feature's template): applications per posting."""
-    return {"application_counts": queries.application_counts}
+    """For other features' templates: applications per posting (the employer's postings list),
+    and the signed-in doctor's application to a posting (the posting's page)."""
+    return {"application_counts": queries.application_counts, "my_application_to": _my_application_to}
 
 
 def _download(stored_name: str, name: str) -> Response:
@@ -153,9 +161,9 @@ def apply(posting_id: int) -> Response:
                 cv = queries.my_cv(current_user, form.cv_id.data)
                 if cv is None:
                     raise DomainError(_("Choose one of your CVs."), field="cv_id")
-                applying.apply(current_user, posting, cv, form.cover_note.data or "")
+                application = applying.apply(current_user, posting, cv, form.cover_note.data or "")
                 flash(_("Your application is sent. You will get an e-mail when it moves on."), "success")
-                return redirect(url_for("applications.mine"))
+                return redirect(url_for("applications.mine", applied=application.id))
         except applying.AlreadyApplied:  # sent twice at once: the other request's application stands
             flash(_("You have already applied for this position."), "info")
             return redirect(url_for("applications.mine"))
@@ -166,9 +174,12 @@ def apply(posting_id: int) -> Response:
 @doctor_required
 def mine() -> Response:
     applications = queries.my_applications(current_user)
+    applied_id = request.args.get("applied", type=int)
     return render_page(
         "applications/mine.html",
         applications=applications,
+        # Just sent (after applying): the fairs where its employer interviews are offered.
+        applied=next((a for a in applications if a.id == applied_id), None),
         events=queries.events_by_application([a.id for a in applications]),
         withdraw_form=WithdrawForm(formdata=None),
     )
@@ -232,9 +243,20 @@ def _application_or_404(application_id: int) -> Application:
     return or_404(queries.org_application(current_org(), application_id))
 
 
+def _undo_offer(token: str | None, application_id: int | None = None) -> tuple[Application, str] | None:
+    """The move the signed-in recruiter just made (its application, and the token that undoes it)
+    while it can still be undone; on an application's page, only a move of that application."""
+    move = undoing.undoable_move(token, current_user) if token else None
+    if move is None or application_id not in (None, move.application_id):
+        return None
+    application = queries.org_application(current_org(), move.application_id)
+    return (application, move.token) if application is not None else None
+
+
 @bp.route("/org/<org_slug>/postings/<int:posting_id>/pipeline")
 @member_required(Role.VIEWER)
-def pipeline(posting_id: int) -> Response:
+def pipeline(posting_id: int, undo: tuple[Application, str] | None = None, notice: str | None = None) -> Response:
+    """The board; after an htmx move, with the offer to undo it, or after an undo with ``notice``."""
     posting = or_404(org_posting(current_org(), posting_id))
     board = queries.pipeline(current_org(), posting)
     return render_page(
@@ -245,8 +267,21 @@ def pipeline(posting_id: int) -> Response:
         board=board,
         columns=PIPELINE,
         withdrawn=board[Stage.WITHDRAWN],
+        undo=undo or _undo_offer(request.args.get("undo")),
+        undo_seconds=undoing.UNDO_SECONDS,
+        notice=notice,
         block="board",
     )
+
+
+def _after_moving(application: Application, token: str | None) -> Response:
+    """The board (htmx) or the page the move was made on, offering to undo it."""
+    from_board = request.form.get("from") == "board"
+    if from_board and is_htmx():
+        return pipeline(application.posting_id, undo=(application, token) if token else None)
+    if from_board:
+        return redirect(url_for("applications.pipeline", posting_id=application.posting_id, undo=token))
+    return redirect(url_for("applications.detail", application_id=application.id, undo=token))
 
 
 @bp.route("/org/<org_slug>/applications/<int:application_id>/move", methods=["POST"])
@@ -258,7 +293,7 @@ def move(application_id: int) -> Response:
         if form.occurred_on.errors:
             abort(422, _("Give the day as a date."))
         abort(422, _("Choose one of the pipeline's stages."))
-    pipeline_service.move(
+    token = undoing.move_undoably(
         application,
         current_user,
         Stage(form.stage.data),
@@ -266,9 +301,18 @@ def move(application_id: int) -> Response:
         send_rejection=form.send_rejection.data,
         occurred_on=form.occurred_on.data,
     )
-    if is_htmx() and request.form.get("from") == "board":
-        return pipeline(application.posting_id)
-    flash(_("Moved to %(stage)s.", stage=Stage(form.stage.data).label.lower()), "success")
+    return _after_moving(application, token)
+
+
+@bp.route("/org/<org_slug>/applications/<int:application_id>/undo-move", methods=["POST"])
+@member_required(Role.RECRUITER)
+def undo_move(application_id: int) -> Response:
+    application = _application_or_404(application_id)
+    stage = undoing.undo_move(application, current_user, request.form.get("token", ""))
+    done = _("The move is undone: back in %(stage)s, and no e-mail was sent.", stage=stage.label.lower())
+    if request.form.get("from") == "board" and is_htmx():
+        return pipeline(application.posting_id, notice=done)
+    flash(done, "info")
     if request.form.get("from") == "board":
         return redirect(url_for("applications.pipeline", posting_id=application.posting_id))
     return redirect(url_for("applications.detail", application_id=application.id))
@@ -327,6 +371,8 @@ def detail(application_id: int) -> Response:
         events=queries.events_by_application([application.id])[application.id],
         notes=queries.notes(application),
         move_form=MoveForm(formdata=None, data={"stage": application.stage.value}),
+        undo=_undo_offer(request.args.get("undo"), application.id),
+        undo_seconds=undoing.UNDO_SECONDS,
         note_form=NoteForm(formdata=None),
         rating_form=RatingForm(formdata=None, data={"rating": application.rating}),
     )

@@ -17,9 +17,11 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from markupsafe import Markup
 from wtforms import Field, FormField, StringField, TextAreaField
 from wtforms import IntegerField as _IntegerField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from jobboard.core.text import CONTROL_MULTI_LINE, CONTROL_SINGLE_LINE, clean_text
 from jobboard.i18n import lazy_gettext as _l
@@ -129,13 +131,27 @@ def email_field(label: str = _l("E-mail"), **kwargs: Any) -> StringField:
     )
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
-    """IANA zones people live in (not the Etc/ and legacy aliases)."""
-    return [
-        (zone, zone.replace("_", " "))
-        for zone in sorted(available_timezones())
-        if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))
-    ]
+class _ZoneInput(TextInput):
+    """A text input tied to the zones' suggestions (``<datalist id="<field id>-zones">``, which the
+    forms macro writes after it from ``i18n.time_zone_suggestions``)."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        kwargs.setdefault("list", f"{field.id}-zones")
+        kwargs.setdefault("dir", "ltr")
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(field, **kwargs)
+
+
+class TimeZoneField(StringField):
+    """An IANA time zone ("Europe/London"), typed with suggestions named by city and country in
+    the reader's language. Any zone Python knows is accepted (an older fair's legacy name too);
+    without a value the field is empty, never a zone picked for the user."""
+
+    widget = _ZoneInput()
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data and self.data not in available_timezones():
+            raise StopValidation(_("Choose a time zone from the list (e.g. Europe/London)."))
 
 
 def _named_field(form: Any, name: str) -> Field | None:

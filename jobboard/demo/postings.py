@@ -10,6 +10,7 @@ import json
 import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -81,19 +82,71 @@ FUND_SPECIALTIES = [
     "ophthalmology",
     "geriatrics",
 ]
-OTHER_PROFESSIONS = [
-    "nurse",
-    "dentist",
-    "pharmacist",
-    "physiotherapist",
-    "psychologist",
-    "midwife",
-    "occupational-therapist",
-    "dietitian-nutritionist",
-    "medical-laboratory-professional",
-    "dental-hygienist",
-    "speech-therapist",
-]
+# The professions hired, about in the proportions the board's employers post them.
+PROFESSION_WEIGHTS = {
+    "physician": 52,
+    "nurse": 20,
+    "pharmacist": 4,
+    "physiotherapist": 4,
+    "psychologist": 3,
+    "midwife": 3,
+    "dentist": 3,
+    "occupational-therapist": 3,
+    "speech-therapist": 2,
+    "dietitian-nutritionist": 2,
+    "medical-laboratory-professional": 2,
+    "dental-hygienist": 2,
+}
+# Each profession's positions as employers title them, with the department or team they are in
+# (the description's "our {dept} team") and who the description asks for ("experience as ...").
+OTHER_POSITIONS = {
+    "nurse": [
+        ("Registered nurse, internal medicine ward", "internal medicine"),
+        ("Nurse, emergency department", "emergency"),
+        ("Community nurse", "community nursing"),
+        ("Operating-room nurse", "operating theatre"),
+        ("Nurse, neonatal intensive care", "neonatal intensive care"),
+        ("Nurse, oncology day unit", "oncology"),
+    ],
+    "pharmacist": [("Clinical pharmacist", "pharmacy"), ("Hospital pharmacist, oncology", "pharmacy")],
+    "physiotherapist": [
+        ("Physiotherapist, rehabilitation ward", "rehabilitation"),
+        ("Physiotherapist, outpatients", "physiotherapy"),
+    ],
+    "psychologist": [
+        ("Clinical psychologist, adult outpatients", "mental health"),
+        ("Psychologist, child development centre", "child development"),
+    ],
+    "midwife": [("Midwife, delivery room", "obstetrics"), ("Midwife, maternity ward", "maternity")],
+    "dentist": [("Dentist, community dental clinic", "dental"), ("Paediatric dentist", "dental")],
+    "occupational-therapist": [
+        ("Occupational therapist, rehabilitation", "rehabilitation"),
+        ("Occupational therapist, child development centre", "child development"),
+    ],
+    "speech-therapist": [
+        ("Speech and language therapist, stroke unit", "neurology"),
+        ("Speech therapist, child development centre", "child development"),
+    ],
+    "dietitian-nutritionist": [("Clinical dietitian", "nutrition"), ("Dietitian, diabetes clinic", "diabetes")],
+    "medical-laboratory-professional": [
+        ("Laboratory scientist, microbiology", "microbiology laboratory"),
+        ("Laboratory scientist, blood bank", "blood bank"),
+    ],
+    "dental-hygienist": [("Dental hygienist, community clinic", "dental")],
+}
+PRACTITIONERS = {
+    "nurse": "a registered nurse",
+    "pharmacist": "a pharmacist",
+    "physiotherapist": "a physiotherapist",
+    "psychologist": "a clinical psychologist",
+    "midwife": "a midwife",
+    "dentist": "a dentist",
+    "occupational-therapist": "an occupational therapist",
+    "speech-therapist": "a speech therapist",
+    "dietitian-nutritionist": "a dietitian",
+    "medical-laboratory-professional": "a laboratory scientist",
+    "dental-hygienist": "a dental hygienist",
+}
 SALARY_BANDS = {  # monthly ILS, by seniority, for physicians
     Seniority.INTERN: (14_000, 19_000),
     Seniority.RESIDENT: (21_000, 32_000),
@@ -108,6 +161,9 @@ TITLES = {
     Seniority.SENIOR_SPECIALIST: "Senior physician",
     Seniority.HEAD_OF_DEPARTMENT: "Head of department",
 }
+# Health funds hire qualified doctors for their clinics: no interns or residents there.
+FUND_SENIORITY_WEIGHTS = [0, 0, 6, 3, 1]
+HOSPITAL_SENIORITY_WEIGHTS = [1, 5, 6, 3, 1]
 OPENINGS = [
     "Our {dept} department serves a growing population in {city} and the surrounding communities.",
     "The {dept} team at {site} is looking for a colleague who wants to make a difference in {region}.",
@@ -128,11 +184,22 @@ OFFERS = [
 ]
 
 
+def _grant_rows() -> list[dict[str, Any]]:
+    return list(json.loads(GRANTS_FILE.read_text(encoding="utf-8"))["grant_programs"])
+
+
+def grant_professions() -> dict[str, set[str]]:
+    """Grant program name → the professions it is for, where the file restricts it (the demo's
+    reading of the programs: the board itself tags postings with any program of the region)."""
+    return {row["name"]: set(row["professions"]) for row in _grant_rows() if row.get("professions")}
+
+
 def seed_grant_programs(admin: User) -> dict[str, GrantProgram]:
     """The demo grant programs, each created once (found by its English name); one created
     before the file named it in every language gets the names and summaries it lacks."""
     existing = {grant.name: grant for grant in db.session.scalars(select(GrantProgram))}
-    for row in json.loads(GRANTS_FILE.read_text(encoding="utf-8"))["grant_programs"]:
+    for row in _grant_rows():
+        row.pop("professions", None)
         if row["name"] in existing:
             grant = existing[row["name"]]
             grant.names = {**row["names"], **grant.names}
@@ -149,7 +216,7 @@ def seed_grant_programs(admin: User) -> dict[str, GrantProgram]:
     return existing
 
 
-def _description(rng: random.Random, site: Site, dept: str) -> str:
+def _description(rng: random.Random, site: Site, dept: str, experience: str) -> str:
     context = {"dept": dept.lower(), "site": site.name, "city": site.city.name, "region": site.city.region.name}
     offers = rng.sample(OFFERS, 2)
     return (
@@ -157,7 +224,7 @@ def _description(rng: random.Random, site: Site, dept: str) -> str:
         f"## The position\n\n{rng.choice(DUTIES)}\n\n"
         "## What we look for\n\n"
         "- A recognised degree and the wish to practise in Israel\n"
-        f"- Experience in {dept.lower()} or a strong interest in it\n"
+        f"- {experience}\n"
         "- Willingness to learn Hebrew; English is spoken in the team\n\n"
         "## What we offer\n\n" + "\n".join(f"- {offer}" for offer in offers) + "\n"
     )
@@ -170,26 +237,26 @@ def generate_content(
     specialties: dict[str, Specialty],
 ) -> PostingContent:
     is_fund = org.kind == OrgKind.HEALTH_FUND
-    if rng.random() < 0.72:
+    profession = rng.choices(list(PROFESSION_WEIGHTS), weights=list(PROFESSION_WEIGHTS.values()))[0]
+    if profession == "physician":
         specialty = specialties[rng.choice(FUND_SPECIALTIES if is_fund else HOSPITAL_SPECIALTIES)]
-        seniority = rng.choices(list(SALARY_BANDS), weights=[1, 5, 6, 3, 1])[0]
+        weights = FUND_SENIORITY_WEIGHTS if is_fund else HOSPITAL_SENIORITY_WEIGHTS
+        seniority = rng.choices(list(SALARY_BANDS), weights=weights)[0]
         low, high = SALARY_BANDS[seniority]
         title = f"{TITLES[seniority]}, {specialty.name}"
-        profession, dept = "physician", specialty.name
+        dept, experience = specialty.name, f"Experience in {specialty.name.lower()} or a strong interest in it"
     else:
-        profession = rng.choice(OTHER_PROFESSIONS)
-        specialty, seniority = None, rng.choice([Seniority.SPECIALIST, Seniority.SENIOR_SPECIALIST])
+        specialty, seniority = None, rng.choices([Seniority.SPECIALIST, Seniority.SENIOR_SPECIALIST], [3, 1])[0]
         low, high = (12_000, 24_000)
-        dept = {"nurse": "Nursing", "dentist": "Dental clinic", "pharmacist": "Pharmacy"}.get(
-            profession, profession.replace("-", " ").capitalize()
-        )
-        title = (
-            f"{profession.replace('-', ' ').capitalize()}, {dept.lower()}"
-            if profession != "nurse"
-            else rng.choice(["Registered nurse, internal medicine", "Nurse, emergency department", "Community nurse"])
-        )
+        title, dept = rng.choice(OTHER_POSITIONS[profession])
+        experience = f"Experience as {PRACTITIONERS[profession]}, and a licence or the wish to convert it"
     salary_min = rng.randrange(low, high, 500) if rng.random() < 0.7 else None
-    grants = grants_offerable(site.city.region_slug, utcnow().date())
+    restricted = grant_professions()
+    grants = [
+        g
+        for g in grants_offerable(site.city.region_slug, utcnow().date())
+        if profession in restricted.get(g.name, {profession})
+    ]
     chosen = [g.id for g in grants if rng.random() < 0.55]
     return PostingContent(
         title=title,
@@ -200,7 +267,7 @@ def generate_content(
         site_id=site.id,
         licence_requirement=rng.choice(list(LicenceRequirement)),
         hebrew_level=rng.choice([HebrewLevel.NONE, HebrewLevel.A2, HebrewLevel.B1, HebrewLevel.B2]),
-        description_md=_description(rng, site, dept),
+        description_md=_description(rng, site, dept, experience),
         salary_min_ils=salary_min,
         salary_max_ils=(salary_min + rng.randrange(3_000, 15_000, 500)) if salary_min else None,
         start_date=utcnow().date() + timedelta(days=rng.randrange(30, 240)) if rng.random() < 0.6 else None,

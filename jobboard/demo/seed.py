@@ -20,6 +20,7 @@ from jobboard.accounts.models import AccountKind
 from jobboard.accounts.passwords import hash_password
 from jobboard.accounts.services import create_user, find_user_by_email
 from jobboard.core.db import utcnow
+from jobboard.demo.doctor import seed_demo_doctor
 from jobboard.demo.fairs import seed_fairs
 from jobboard.demo.postings import seed_grant_programs, seed_postings
 from jobboard.extensions import db
@@ -160,4 +161,7 @@ def seed_demo(*, reset_passwords: bool = False) -> tuple[dict[str, int], list[tu
     counts["grant programs"] = len(seed_grant_programs(admin))
     counts["new postings"] = seed_postings(admin, current_app.config["DEMO_POSTINGS"])
     counts["new fairs"] = seed_fairs(admin)
+    doctor = find_user_by_email(f"doctor@{DEMO_DOMAIN}")
+    if doctor is not None:
+        counts["demo doctor's applications"] = seed_demo_doctor(doctor, admin)
     return counts, accounts

@@ -16,7 +16,7 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, Ti
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from jobboard.applications.models import Application
-from jobboard.core.forms import IntegerField, filled, text_field, textarea_field, time_zone_choices, url_field
+from jobboard.core.forms import IntegerField, TimeZoneField, filled, text_field, textarea_field, url_field
 from jobboard.fairs.models import Attendance, Booking, BookingMode, Fair, FairRegistration, Slot, SlotStatus
 from jobboard.fairs.organising import FairFields
 from jobboard.i18n import countries, when
@@ -31,7 +31,11 @@ class FairForm(FlaskForm):
     country = SelectField(_l("Country"), choices=countries, validators=[InputRequired()])
     venue = text_field(_l("Venue"), max_length=200)
     address = text_field(_l("Address"), max_length=300, required=False)
-    time_zone = SelectField(_l("Time zone"), choices=time_zone_choices(), validators=[InputRequired()])
+    time_zone = TimeZoneField(
+        _l("Time zone"),
+        validators=[InputRequired()],
+        description=_l("The venue's: every time of the fair is in it. Type the city or the country to find it."),
+    )
     starts_on = DateField(_l("First day"), validators=[InputRequired()])
     ends_on = DateField(_l("Last day"), validators=[InputRequired()])
     opens_at = TimeField(_l("Opens (local time)"), validators=[InputRequired()])
@@ -62,14 +66,14 @@ class FairForm(FlaskForm):
         return cls(data=data)
 
     def to_fields(self) -> FairFields:
-        zone = ZoneInfo(self.time_zone.data)
+        zone = ZoneInfo(filled(self.time_zone.data))
         return FairFields(
             name=filled(self.name.data),
             city=filled(self.city.data),
             country=self.country.data,
             venue=filled(self.venue.data),
             address=self.address.data or "",
-            time_zone=self.time_zone.data,
+            time_zone=filled(self.time_zone.data),
             starts_on=filled(self.starts_on.data),
             ends_on=filled(self.ends_on.data),
             opens_at=filled(self.opens_at.data),

@@ -38,7 +38,8 @@ from jobboard.fairs.models import (
     SlotStatus,
 )
 from jobboard.fairs.notices import local_times, schedule_reminders, send_booking_mail
-from jobboard.i18n import LazyText, in_language, when
+from jobboard.fairs.queries import FreeTime
+from jobboard.i18n import LazyText, hours_in_words, in_language, when, zone_city
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.mail import queue_mail
 from jobboard.orgs import queries as org_queries
@@ -57,7 +58,7 @@ def _check_time(fair: Fair, slot: Slot, now: datetime) -> None:
                 "Booking opens on %(date)s at %(time)s (%(zone)s).",
                 date=when(opens, "dd MMMM yyyy"),
                 time=when(opens, "HH:mm"),
-                zone=fair.time_zone,
+                zone=zone_city(fair.time_zone),
             )
         )
     if now >= fair.booking_closes_at:
@@ -66,6 +67,24 @@ def _check_time(fair: Fair, slot: Slot, now: datetime) -> None:
         raise Conflict(_("This slot has already started."))
     if slot.status == SlotStatus.BLOCKED:
         raise Conflict(_("This slot is not available."))
+
+
+def overlaps(fair: Fair, starts_at: datetime, ends_at: datetime, booking: Booking) -> bool:
+    """Whether a slot at these times clashes with an interview, the walk between tables included."""
+    gap = timedelta(minutes=fair.min_gap_minutes)
+    return booking.starts_at < ends_at + gap and starts_at < booking.busy_until
+
+
+def clashing_times(fair: Fair, free: dict[int, list[FreeTime]], bookings: list[Booking]) -> dict[int, Booking]:
+    """Slot id → the doctor's interview with another employer that the free time would clash
+    with: the grid shows those times as taken, rather than offering them and refusing."""
+    return {
+        time.slot_id: booking
+        for org_id, times in free.items()
+        for time in times
+        for booking in bookings
+        if booking.org_id != org_id and overlaps(fair, time.starts_at, time.ends_at, booking)
+    }
 
 
 def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | None) -> None:
@@ -248,12 +267,10 @@ def _check_cutoff(booking: Booking, actor: User, now: datetime, *, cancelling: b
     allowed = doctor_may_cancel(booking, now) if cancelling else doctor_may_move(booking, now)
     if not allowed:
         raise Conflict(
-            ngettext(
-                "Interviews can be changed by you until %(num)d hour before they start. "
+            _(
+                "Interviews can be changed by you until %(period)s before they start. "
                 "Contact %(employer)s to change this one.",
-                "Interviews can be changed by you until %(num)d hours before they start. "
-                "Contact %(employer)s to change this one.",
-                booking.fair.cancel_cutoff_hours,
+                period=hours_in_words(booking.fair.cancel_cutoff_hours),
                 employer=booking.org.name,
             )
         )

@@ -24,6 +24,7 @@ from jobboard.fairs.models import (
     SlotStatus,
 )
 from jobboard.jobs.models import Posting, PostingStatus
+from jobboard.jobs.queries import listed_condition
 from jobboard.orgs.models import Organization, OrgStatus
 
 
@@ -90,6 +91,7 @@ class FreeTime:
     """A time an employer can still interview: one free slot (the first table's) stands for all."""
 
     starts_at: datetime
+    ends_at: datetime
     slot_id: int
     table_label: str
 
@@ -99,7 +101,7 @@ def free_times(fair: Fair, org_id: int | None = None) -> dict[int, list[FreeTime
     not objects: a fair has thousands of slots and this runs on every booking."""
     booked = select(Booking.slot_id).where(Booking.fair_id == fair.id, Booking.status == BookingStatus.CONFIRMED)
     query = (
-        select(Slot.org_id, Slot.starts_at, Slot.id, InterviewTable.label)
+        select(Slot.org_id, Slot.starts_at, Slot.ends_at, Slot.id, InterviewTable.label)
         .join(InterviewTable, InterviewTable.id == Slot.table_id)
         .join(Organization, Organization.id == Slot.org_id)
         .where(
@@ -114,10 +116,10 @@ def free_times(fair: Fair, org_id: int | None = None) -> dict[int, list[FreeTime
     if org_id is not None:
         query = query.where(Slot.org_id == org_id)
     grouped: dict[int, list[FreeTime]] = defaultdict(list)
-    for org, starts_at, slot_id, label in db.session.execute(query).tuples():
+    for org, starts_at, ends_at, slot_id, label in db.session.execute(query).tuples():
         times = grouped[org]
         if not times or times[-1].starts_at != starts_at:
-            times.append(FreeTime(starts_at, slot_id, label))
+            times.append(FreeTime(starts_at, ends_at, slot_id, label))
     return grouped
 
 
@@ -249,3 +251,18 @@ def slot_posting(org: Organization, posting_id: int | None) -> Posting | None:
     if posting_id is None:
         return None
     return db.session.scalar(select(Posting).where(Posting.org_id == org.id, Posting.id == posting_id))
+
+
+def positions_interviewed_for(fair: Fair) -> dict[int, list[Posting]]:
+    """Per employer, the listed postings its slots at the fair are for, by title."""
+    rows = db.session.execute(
+        select(Slot.org_id, Posting)
+        .join(Posting, Posting.id == Slot.posting_id)
+        .where(Slot.fair_id == fair.id, listed_condition())
+        .distinct()
+        .order_by(Posting.title)
+    ).tuples()
+    grouped: dict[int, list[Posting]] = defaultdict(list)
+    for org_id, posting in rows:
+        grouped[org_id].append(posting)
+    return grouped

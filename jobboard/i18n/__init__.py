@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 from functools import cache
 from gettext import NullTranslations, translation
+from importlib import resources
 from typing import Any
 
 import pycountry
-from babel import Locale, dates, numbers
+from babel import Locale, dates, numbers, units
 from flask import Flask, current_app, redirect, request
 from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext
 from flask_login import current_user
@@ -142,6 +143,46 @@ def when(value: date | datetime | time, pattern: str) -> str:
     return str(dates.format_time(value, pattern, locale=locale))
 
 
+def zone_city(zone: str) -> str:
+    """A time zone as people name it, by its city in the reader's language ("Buenos Aires" for
+    America/Argentina/Buenos_Aires); a zone without one (UTC) by its name."""
+    return str(dates.get_timezone_location(zone, locale=current_language(), return_city=True))
+
+
+def hours_in_words(hours: int) -> str:
+    """A span given in hours as people say it, in the reader's language: "14 days", "1 day",
+    "36 hours"."""
+    if hours and hours % 24 == 0:
+        return str(units.format_unit(hours // 24, "duration-day", length="long", locale=current_language()))
+    return str(units.format_unit(hours, "duration-hour", length="long", locale=current_language()))
+
+
+@cache
+def _zones_by_country() -> tuple[tuple[str, str], ...]:
+    """(country code, IANA zone) of the zones people live in, one per region of a country with
+    its own clock (tzdata's zone.tab): no legacy aliases, no Etc/ offsets."""
+    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in table.splitlines() if line and not line.startswith("#"))
+    return tuple((row[0], row[2]) for row in rows)
+
+
+@cache
+def _zone_suggestions(language: str) -> tuple[tuple[str, str], ...]:
+    """(zone, "City – Country") in the language's names and alphabetical order."""
+    country_names = dict(_countries_in(language))
+
+    def city(zone: str) -> str:
+        return str(dates.get_timezone_location(zone, locale=language, return_city=True))
+
+    named = [(zone, f"{city(zone)} – {country_names.get(code, code)}") for code, zone in _zones_by_country()]
+    return tuple(sorted(named, key=lambda pair: alphabetical(pair[1])))
+
+
+def time_zone_suggestions() -> tuple[tuple[str, str], ...]:
+    """The zones people live in as (zone, "City – Country"), in the reader's language and order."""
+    return _zone_suggestions(current_language())
+
+
 def number(value: int | float) -> str:
     """A number as the reader writes it: "25,000" in English, "25 000" in French, "25.000" in Spanish."""
     return str(numbers.format_decimal(value, locale=current_language()))
@@ -233,6 +274,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["zone_city"] = zone_city
+    app.jinja_env.filters["hours_in_words"] = hours_in_words
+    app.jinja_env.globals["time_zone_suggestions"] = time_zone_suggestions
     app.jinja_env.filters["bdi"] = bdi
 
     @app.context_processor

@@ -41,7 +41,8 @@ def _optional_int(value: str | int | None) -> int | None:
 
 # Choices named by an enum's label are built when a form is made, in the reader's language.
 def _seniorities() -> list[tuple[str, str]]:
-    return [(s.value, s.label) for s in Seniority]
+    """With an empty first choice: a default would be kept by a recruiter who missed the field."""
+    return [("", _("Choose…")), *((s.value, s.label) for s in Seniority)]
 
 
 def _employment_types() -> list[tuple[str, str]]:
@@ -140,7 +141,8 @@ class PostingForm(FlaskForm):
         cls, org: Organization, *, site_id: int | None = None, kept: tuple[GrantProgram, ...] = (), **kwargs: Any
     ) -> PostingForm:
         """The form with the organisation's sites, and the grant programs the chosen site's region
-        may be tagged with (``kept``: those the posting has, offered even if they have ended)."""
+        may be tagged with (``kept``: those the posting has, offered even if they have ended); for
+        a new posting, those of the region are ticked, for the recruiter to untick what does not apply."""
         form = cls(**kwargs)
         sites = org_queries.sites(org)
         form.profession_slug.choices = profession_choices()
@@ -150,6 +152,8 @@ class PostingForm(FlaskForm):
         chosen = next((s for s in sites if s.id == (form.site_id.data or site_id)), sites[0] if sites else None)
         offerable = grants_offerable(chosen.city.region_slug if chosen else None, utcnow().date())
         form.grant_ids.choices = [(g.id, g.local_name) for g in [*offerable, *(g for g in kept if g not in offerable)]]
+        if form.grant_ids.data is None and not form.is_submitted():  # a new posting, or its site changed
+            form.grant_ids.data = [g.id for g in offerable]
         for code, version in form.versions():  # each field named apart, for those who hear the labels
             version.title.label.text = _("Title (%(language)s)", language=LANGUAGES[code])
             version.description_md.label.text = _("Description (%(language)s)", language=LANGUAGES[code])

@@ -351,16 +351,20 @@ class Posting(TimestampMixin, Model):
 
     @property
     def salary_text(self) -> str | None:
-        low, high = self.salary_min_ils, self.salary_max_ils
-        if high is None:
-            return None if low is None else _("from ₪%(low)s a month", low=number(low))
-        if low is None:
-            return _("up to ₪%(high)s a month", high=number(high))
-        return _("₪%(low)s – ₪%(high)s a month", low=number(low), high=number(high))
+        return salary_text(self.salary_min_ils, self.salary_max_ils)
 
     @property
     def hebrew_level_label(self) -> str:
         return HebrewLevel(self.hebrew_level).label
+
+
+def salary_text(low: int | None, high: int | None) -> str | None:
+    """A monthly salary as the employer gave it: a range, a floor or a ceiling; None without one."""
+    if high is None:
+        return None if low is None else _("from ₪%(low)s a month", low=number(low))
+    if low is None:
+        return _("up to ₪%(high)s a month", high=number(high))
+    return _("₪%(low)s – ₪%(high)s a month", low=number(low), high=number(high))
 
 
 # The reasons the board itself gives a transition (people's reasons are kept as they wrote them).

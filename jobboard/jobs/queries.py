@@ -56,6 +56,17 @@ def org_postings(org: Organization) -> list[Posting]:
     )
 
 
+def listed_postings_of(org: Organization) -> list[Posting]:
+    """What the public sees of the organisation's postings: the listed ones, newest first."""
+    return list(
+        db.session.scalars(
+            _with_details(select(Posting))
+            .where(Posting.org_id == org.id, listed_condition())
+            .order_by(Posting.first_published_at.desc())
+        ).unique()
+    )
+
+
 def _open_revisions() -> Select[tuple[Posting]]:
     """Edits still under way: neither merged nor rejected."""
     return select(Posting).where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -46,6 +47,7 @@ def queue_mail(
     attachments: tuple[Attachment, ...] = (),
     headers: dict[str, str] | None = None,
     erase_after_delivery: bool = False,
+    not_before: datetime | None = None,
     **context: Any,
 ) -> OutboxMessage:
     """Render ``mail/<template>.txt`` and queue the message with it as its plain-text part and, as
@@ -54,7 +56,7 @@ def queue_mail(
     knows nothing of: the language of the page that sends it). ``subject`` is best a lazy string
     (``lazy_gettext``), so it too is in that language. With ``erase_after_delivery`` the stored
     copy is wiped once sent (the confirmation of an account's deletion must not keep the address
-    it went to)."""
+    it went to). With ``not_before`` it waits in the outbox until then (to be taken back meanwhile)."""
     env = current_app.jinja_env
     with in_language(language or current_language()):
         subject = str(subject)
@@ -76,4 +78,4 @@ def queue_mail(
         ],
         "erase_after_delivery": erase_after_delivery,
     }
-    return enqueue(MAIL_KIND, payload)
+    return enqueue(MAIL_KIND, payload, not_before=not_before)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from jobboard.accounts.models import User
 from jobboard.extensions import db
 from jobboard.orgs.models import Invitation, Membership, Organization, OrgStatus, Site
+from jobboard.vocab.models import City
 
 
 def acting_staff() -> ColumnElement[bool]:
@@ -88,3 +89,12 @@ def organizations(status: OrgStatus | None = None) -> list[Organization]:
     if status is not None:
         query = query.where(Organization.status == status)
     return list(db.session.scalars(query))
+
+
+def verified_org(slug: str) -> Organization | None:
+    """An employer the public may see: verified."""
+    return db.session.scalar(
+        select(Organization)
+        .options(selectinload(Organization.sites).joinedload(Site.city).joinedload(City.region))
+        .where(Organization.slug == slug, Organization.status == OrgStatus.VERIFIED)
+    )

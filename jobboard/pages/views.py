@@ -8,12 +8,20 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from jobboard.accounts.services import save_language
+from jobboard.applications.cvs import cvs_of
+from jobboard.applications.profiles import completeness, profile_of
+from jobboard.applications.queries import my_applications
 from jobboard.core.access import login_required, public
+from jobboard.core.db import utcnow
 from jobboard.core.htmx import render_page
 from jobboard.core.urls import safe_next
+from jobboard.core.views import or_404
+from jobboard.fairs.queries import doctor_bookings, upcoming_fairs
 from jobboard.i18n import COOKIE, known, site_root
-from jobboard.orgs.queries import memberships_of
+from jobboard.jobs.queries import listed_postings_of
+from jobboard.orgs.queries import memberships_of, verified_org
 from jobboard.pages.readiness import readiness
+from jobboard.search.showcase import matching, showcase
 
 bp = Blueprint("pages", __name__)
 
@@ -21,7 +29,21 @@ bp = Blueprint("pages", __name__)
 @bp.route("/")
 @public
 def home() -> Response:
-    return render_page("pages/home.html")
+    """The search box, how many positions are open, the next fair and the newest in the periphery."""
+    return render_page(
+        "pages/home.html",
+        showcase=showcase(),
+        next_fair=next((fair for fair in upcoming_fairs() if fair.is_published), None),
+    )
+
+
+@bp.route("/employers/<org_slug>")
+@public
+def employer(org_slug: str) -> Response:
+    """A verified employer as doctors see it: who they are, their sites, their open positions and
+    the fairs where they interview."""
+    org = or_404(verified_org(org_slug))
+    return render_page("pages/employer.html", org=org, postings=listed_postings_of(org))
 
 
 @bp.route("/dashboard")
@@ -31,10 +53,29 @@ def dashboard() -> Response:
     (first) organisation, everyone else at the home page."""
     if current_user.is_admin:
         return redirect(url_for("moderation.overview"))
+    if current_user.is_doctor:
+        return _doctors_start()
     memberships = memberships_of(current_user)
     if len(memberships) == 1:
         return redirect(url_for("orgs.dashboard", org_slug=memberships[0].org.slug))
     return render_page("pages/dashboard.html", memberships=memberships)
+
+
+def _doctors_start() -> Response:
+    """A doctor's start page: how ready the profile is, the applications with their stages, the
+    interviews to come, and the newest positions for the profile's profession and specialty."""
+    profile = profile_of(current_user)
+    wanted = {"profession": profile.profession_slug, "specialty": profile.specialty_slug} if profile else {}
+    now = utcnow()
+    return render_page(
+        "pages/dashboard.html",
+        memberships=[],
+        completeness=completeness(profile, len(cvs_of(current_user))),
+        applications=my_applications(current_user),
+        interviews=[b for b in doctor_bookings(current_user) if b.ends_at > now],
+        matching=matching(wanted.get("profession"), wanted.get("specialty")),
+        search_args={name: value for name, value in wanted.items() if value},
+    )
 
 
 @bp.route("/healthz")

@@ -65,6 +65,7 @@ LISTED_ATTRIBUTES = (
     "profession_label",
     "specialty",
     "specialty_label",
+    "employer",
     "employer_name",
     "city",
     "city_name",
@@ -74,7 +75,10 @@ LISTED_ATTRIBUTES = (
     "_geo",
     "grant_programs",
     "grant_names",
+    "salary_min_ils",
+    "salary_max_ils",
     "salary_top_ils",
+    "grant_max_ils",
     "posted_at",
 )
 
@@ -82,13 +86,16 @@ LISTED_ATTRIBUTES = (
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKDOWN_BLOCKS = re.compile(r"(^|\n)[ \t]*(#{1,6}|[-*+]|\d+[.)]|>)[ \t]+")
 _MARKDOWN_INLINE = re.compile(r"[*_`~]+|<[^>]*>")
+# A heading or a list item ends where its line does: a snippet joins lines, so one without a
+# stop of its own gets one ("The position. Day-to-day care…", not "The position Day-to-day care…").
+_BLOCK_WITHOUT_STOP = re.compile(r"(?m)^([ \t]*(?:#{1,6}|[-*+]|\d+[.)])[ \t]+.*?[^\s.!?:;…,])[ \t]*$")
 
 
 def description_text(markdown: str) -> str:
     """The description as plain words for matching and snippets: Markdown's marks and any raw
-    HTML dropped, link texts kept. (Rendering the Markdown only to strip it again costs a
-    hundred times more, for every posting of a reindex.)"""
-    text = _MARKDOWN_LINK.sub(r"\1", markdown)
+    HTML dropped, link texts kept, headings and list items ended as sentences. (Rendering the
+    Markdown only to strip it again costs a hundred times more, for every posting of a reindex.)"""
+    text = _BLOCK_WITHOUT_STOP.sub(r"\1.", _MARKDOWN_LINK.sub(r"\1", markdown))
     text = _MARKDOWN_INLINE.sub("", _MARKDOWN_BLOCKS.sub(r"\1", text))
     return html.unescape(re.sub(r"[ \t]+", " ", text)).strip()[:DESCRIPTION_CHARS]
 

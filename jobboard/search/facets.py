@@ -63,10 +63,11 @@ def _choice(value: object, opening: str, marker: str, closing: str) -> Choice:
 
 def _checkbox(param: str, value: str, label: str) -> Choice:
     """A checkbox inside its label, up to the opening bracket of its count."""
+    # The id lets htmx give the focus back to the box once the list is swapped for the new counts.
     return _choice(
         value,
         f'<label class="form-check"><input class="form-check-input" type="checkbox" '
-        f'name="{escape(param)}" value="{escape(value)}"',
+        f'id="f-{escape(param)}-{escape(value)}" name="{escape(param)}" value="{escape(value)}"',
         "checked",
         f'> {ascii_html(label)} <span class="text-body-secondary small">(',
     )
@@ -148,7 +149,8 @@ def _opening(title: GroupTitle, href: str) -> Markup:
     return Markup(  # noqa: S704 - escaped
         f'<p class="mb-3"><a class="facet-opening fw-semibold link-body-emphasis text-decoration-none" href="{href}" '
         f'hx-get="{href}" hx-target="#search-results" hx-select="#search-results" hx-swap="outerHTML" '
-        f'hx-push-url="true" aria-label="{title.opening_label}">{title.escaped}</a></p>'
+        f'hx-select-oob="#search-filter-list" hx-push-url="true" aria-label="{title.opening_label}">'
+        f"{title.escaped}</a></p>"
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Container, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -42,6 +42,7 @@ KNOWN_PARAMS = frozenset(FACET_PARAMS) | frozenset(SINGLE_PARAMS) | {OPENED_PARA
 SHOWN_OPEN = ("region", "profession")
 SORTS = {sort.value: sort for sort in Sort}
 RADII_KM = (10, 25, 50, 100, 200)
+DEFAULT_KM = 50  # the distance the page picks when a city is chosen without one
 MAX_TEXT = 200
 MAX_SALARY = 1_000_000
 PER_PAGE = 20
@@ -96,6 +97,12 @@ class SearchState:
         return [
             param for param in FACET_PARAMS if param in SHOWN_OPEN or param in self.opened or self.selected.get(param)
         ]
+
+    def filters_chosen(self) -> int:
+        """How many filters narrow the search: each value ticked, and each other filter set (a
+        city with its distance counts once)."""
+        others = (self.periphery, self.min_salary is not None, self.hebrew is not None, self.city is not None)
+        return sum(len(values) for values in self.selected.values()) + sum(others)
 
     def to_args(self, **changes: Any) -> dict[str, Any]:
         """The query string of this state (with changes), for links."""
@@ -232,3 +239,26 @@ def to_query(
         now=now,
         attributes=LISTED_ATTRIBUTES,
     )
+
+
+def other_values_queries(
+    state: SearchState, cities: dict[str, tuple[float, float]], now: int
+) -> dict[str, SearchQuery]:
+    """For each filter group with values chosen, the search without that group's filter, counting
+    that group alone (by index attribute): the group's other values keep their counts beside the
+    chosen ones, since choosing one more widens the search (values of a group are alternatives)."""
+    base = to_query(state, cities, now)
+    queries = {}
+    for param in state.selected:
+        attribute = FACET_PARAMS[param]
+        queries[attribute] = replace(
+            base,
+            filters=tuple(f for f in base.filters if not (isinstance(f, AnyOf) and f.attribute == attribute)),
+            sort=Sort.RELEVANCE,
+            facets=(attribute,),
+            page=1,
+            per_page=1,
+            highlight=False,
+            attributes=("id",),
+        )
+    return queries

@@ -5,7 +5,7 @@ import time
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -17,7 +17,8 @@ from jobboard.jobs.queries import fallback_search
 from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
 from jobboard.search.engine import breaker, get_engine
 from jobboard.search.facets import catalogue, facet_groups, hebrew_options, radius_options
-from jobboard.search.params import FACET_PARAMS, SearchState, parse, to_query
+from jobboard.search.links import employer_path_prefix, posting_path_prefix
+from jobboard.search.params import DEFAULT_KM, FACET_PARAMS, SearchState, other_values_queries, parse, to_query
 from jobboard.search.port import EngineUnavailable, InvalidQuery, SearchQuery, SearchResult, Sort
 from jobboard.search.terms import offered_filters
 
@@ -70,14 +71,13 @@ def _suggestions(
     return sorted(found, key=lambda item: -item[2])
 
 
-def _posting_path_prefix() -> str:
-    """Hit links are "<prefix><id>-<slug>" (url_for per hit costs more than the rest of a card),
-    with the prefix built once per script root."""
-    prefixes: dict[str, str] = current_app.extensions.setdefault("search_posting_prefixes", {})
-    prefix = prefixes.get(request.script_root)
-    if prefix is None:
-        prefix = prefixes[request.script_root] = url_for("jobs.detail", posting_id=0)[:-1]
-    return prefix
+def _search(state: SearchState, cities: dict[str, tuple[float, float]], now: int) -> SearchResult:
+    """The page's search, each group with a value chosen counted as if none of its values were."""
+    engine = get_engine()
+    result = engine.search(to_query(state, cities, now))
+    for attribute, query in other_values_queries(state, cities, now).items():
+        result.facets[attribute] = engine.search(query).facets.get(attribute, {})
+    return result
 
 
 @bp.route("/jobs")
@@ -90,7 +90,7 @@ def index() -> Response:
     suggestions: list[tuple[str, dict[str, object], int]] = []
     if not breaker().is_open():
         try:
-            result = get_engine().search(to_query(state, known.cities, now))
+            result = _search(state, known.cities, now)
             if result.total == 0:
                 suggestions = _suggestions(state, known.cities, now, known.labels)
         except EngineUnavailable as error:
@@ -113,12 +113,16 @@ def index() -> Response:
         groups=facet_groups(state, result, known, search_path),
         hebrew_options=hebrew_options(result, state.hebrew),
         radius_options=radius_options(state.km),
+        default_km=DEFAULT_KM,
+        filters_chosen=state.filters_chosen(),
+        grant_amounts=state.sort == Sort.GRANT,
         city_options=known.city_list(state.city),
         names=known,
         suggestions=suggestions,
         offered_filters=offered_filters(state, known.labels) if state.text else [],
         sorts=list(Sort),
-        posting_path_prefix=_posting_path_prefix(),
+        posting_path_prefix=posting_path_prefix(),
+        employer_path_prefix=employer_path_prefix(),
         search_path=search_path,
     )
 

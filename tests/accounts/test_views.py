@@ -172,6 +172,38 @@ def test_confirmation_link_of_a_signed_in_user_leads_to_the_dashboard(client, db
     assert stored(account).is_confirmed
 
 
+def test_where_the_visitor_was_going_survives_sign_up_confirmation_and_sign_in(client, mailbox):
+    """Asked to sign in on the way to an application: the sign-up link, the confirmation link and
+    the sign-in after it all lead on to it."""
+    login_page = client.get("/account/login?next=/jobs/7/apply").get_data(as_text=True)
+    assert 'href="/account/signup?next=/jobs/7/apply"' in login_page
+
+    signup_page = client.get("/account/signup?next=/jobs/7/apply").get_data(as_text=True)
+    assert 'href="/account/login?next=/jobs/7/apply"' in signup_page
+    client.post(
+        "/account/signup?next=/jobs/7/apply",
+        data={"full_name": "Noa Friedman", "email": "noa@example.org", "password": PASSWORD, "accept_privacy": "y"},
+    )
+    link = mailbox.link(mailbox.last_to("noa@example.org"), "/account/confirm/")
+    assert "next" not in link  # carried inside the signed token, not beside it
+    assert redirects_to(client.post(link), "/account/login?next=/jobs/7/apply")
+    signed_in = client.post(
+        "/account/login?next=/jobs/7/apply", data={"email": "noa@example.org", "password": PASSWORD}
+    )
+    assert redirects_to(signed_in, "/jobs/7/apply")
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
+def test_a_next_address_off_the_site_is_dropped_on_sign_up(client, mailbox, target):
+    client.post(
+        "/account/signup",
+        query_string={"next": target},
+        data={"full_name": "Noa Friedman", "email": "noa@example.org", "password": PASSWORD, "accept_privacy": "y"},
+    )
+    link = mailbox.link(mailbox.last_to("noa@example.org"), "/account/confirm/")
+    assert redirects_to(client.post(link), "/account/login")
+
+
 def test_tampered_or_expired_confirmation_link_is_refused(client, mailbox):
     signup(client)
     link = mailbox.link(mailbox.last_to("noa@example.org"), "/account/confirm/")

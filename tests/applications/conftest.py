@@ -14,11 +14,14 @@ from types import SimpleNamespace
 
 import pikepdf
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from jobboard.applications import profiles
 from jobboard.applications.cv_files import write_file
 from jobboard.applications.models import CvDocument, LicenceStatus
+from jobboard.applications.undoing import MAIL_DELAY
+from jobboard.core import outbox
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
 from jobboard.jobs.models import PostingStatus, Seniority
@@ -189,3 +192,10 @@ def text_of(response) -> str:
     body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", response.get_data(as_text=True), flags=re.S)
     body = re.sub(r"</?bdi>", "", body)  # an isolate, not a break: "at <bdi>Table 1</bdi>." reads "at Table 1."
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def deliver_held_mail() -> None:
+    """Deliver the mail a pipeline move holds back while it can be undone
+    (``undoing.MAIL_DELAY``), as the worker does once that time has passed."""
+    with time_machine.travel(utcnow() + MAIL_DELAY + timedelta(seconds=1)):
+        outbox.drain()

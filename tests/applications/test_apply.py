@@ -5,6 +5,7 @@ copied, so later changes to the doctor's CVs don't change what the employer down
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -31,6 +32,48 @@ def applications_of(doctor) -> list[Application]:
     return list(db.session.scalars(select(Application).where(Application.doctor_id == doctor.id)))
 
 
+def test_a_posting_applied_to_says_when_and_leads_to_the_application_instead_of_offering_apply(
+    client, world, login, uploads
+):
+    login(world.doctor)
+    posting_page = f"/jobs/{world.posting.id}-{world.posting.slug}"
+    before = client.get(posting_page).get_data(as_text=True)
+    assert f'href="/jobs/{world.posting.id}/apply"' in before and "You applied" not in before
+
+    apply_via_form(client, world.posting, world.cv)
+    [application] = applications_of(world.doctor)
+    after = client.get(posting_page)
+    assert f"You applied on {application.created_at:%d %B %Y}." in text_of(after)
+    assert f'href="/me/applications#application-{application.id}"' in after.get_data(as_text=True)
+    assert f'href="/jobs/{world.posting.id}/apply"' not in after.get_data(as_text=True)
+
+
+def test_after_applying_the_doctor_is_offered_the_fairs_where_the_employer_interviews(client, world, login, uploads):
+    from tests.fairs.conftest import make_fair, register_employer
+
+    day = (utcnow() + timedelta(days=60)).date()
+    when = dict(
+        starts_on=day,
+        ends_on=day,
+        booking_opens_at=utcnow() - timedelta(days=1),
+        booking_closes_at=utcnow() + timedelta(days=59),
+    )
+    fair = make_fair(name="MedEx Paris", city="Paris", country="FR", time_zone="Europe/Paris", **when)
+    register_employer(fair, SimpleNamespace(org=world.org, recruiter=world.recruiter))
+    make_fair(name="MedEx Elsewhere", **when)  # the employer is not there
+    db.session.commit()
+    login(world.doctor)
+    sent = apply_via_form(client, world.posting, world.cv)
+    mine = client.get(sent.headers["Location"])
+    plain = client.get("/me/applications")
+    posting_page = client.get(f"/jobs/{world.posting.id}-{world.posting.slug}")
+    text = text_of(mine)
+    assert f"Meet {world.org.name} at MedEx" in text and f"MedEx Paris · {day:%d %b %Y} · Paris" in text
+    assert "MedEx Elsewhere" not in text
+    assert "Meet " not in text_of(plain)  # offered once, just after applying
+    assert f'href="/fairs/{fair.slug}"' in posting_page.get_data(as_text=True)
+
+
 def test_a_doctor_applies_with_a_cover_note_and_a_chosen_cv(client, world, login, mailbox, uploads):
     second = stored_cv(world.doctor, "cv-hebrew-version.pdf", pdf_bytes(marker="second"), default=False)
     db.session.commit()
@@ -42,7 +85,9 @@ def test_a_doctor_applies_with_a_cover_note_and_a_chosen_cv(client, world, login
 
     response = apply_via_form(client, world.posting, second, "  Available from March.  ")
 
-    assert response.status_code == 302 and response.headers["Location"].endswith("/me/applications")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/me/applications?applied={applications_of(world.doctor)[0].id}"
+    )
     [application] = applications_of(world.doctor)
     assert application.posting_id == world.posting.id and application.org_id == world.org.id
     assert application.stage == Stage.APPLIED

@@ -9,6 +9,7 @@ from flask_babel import force_locale, gettext
 from jobboard.applications import applying
 from jobboard.applications.models import Stage
 from jobboard.extensions import db
+from tests.applications.conftest import deliver_held_mail
 
 
 @pytest.fixture
@@ -40,6 +41,7 @@ def test_a_move_by_a_recruiter_in_hebrew_reaches_a_french_doctor_in_french(clien
     assert '<html lang="he" dir="rtl">' in page
     with force_locale("he"):
         assert gettext("Moved to %(stage)s.", stage=Stage.INTERVIEW.label.lower()) in page
+    deliver_held_mail()
     message = mailbox.last_to(world.doctor.email)
     with force_locale("fr"):
         stage = Stage.INTERVIEW.label

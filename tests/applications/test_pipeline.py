@@ -11,6 +11,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from jobboard.applications import applying, pipeline
@@ -19,7 +20,7 @@ from jobboard.core import personal_data
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError
 from jobboard.extensions import db
-from tests.applications.conftest import count, text_of
+from tests.applications.conftest import count, deliver_held_mail, text_of
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_a_recruiter_moves_an_application_with_the_plain_form(client, world, log
         move_url(world, application), data={"stage": "screening", "note": "Strong CV", "from": "board"}
     )
 
-    assert response.status_code == 302 and response.headers["Location"].endswith(board_url(world))
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"{board_url(world)}?undo=")
     db.session.refresh(application)
     assert application.stage == Stage.SCREENING
     last = events(application)[-1]
@@ -95,7 +96,9 @@ def test_a_recruiter_moves_an_application_with_the_plain_form(client, world, log
     )
     assert last.created_at is not None
     assert "Miriam Zalcberg-Testperson" in column(client.get(board_url(world)).get_data(as_text=True), "screening")
-    # The doctor hears of it.
+    # The doctor hears of it, once the move can no longer be undone.
+    assert later_mail(mailbox) == []
+    deliver_held_mail()
     message = mailbox.last_to("doctor@example.org")
     assert message["Subject"] == f"Your application for {world.posting.title}: Screening"
     assert "has moved on: screening" in mailbox.text(message)
@@ -125,7 +128,7 @@ def test_an_htmx_move_returns_the_updated_board_fragment(client, world, login, a
 def test_a_move_from_the_detail_page_goes_back_there(client, world, login, application):
     login(world.owner)
     response = client.post(move_url(world, application), data={"stage": "offer", "note": ""})
-    assert response.headers["Location"].endswith(f"/org/{world.org.slug}/applications/{application.id}")
+    assert response.headers["Location"].startswith(f"/org/{world.org.slug}/applications/{application.id}?undo=")
     db.session.refresh(application)
     assert application.stage == Stage.OFFER
     assert events(application)[-1].note is None
@@ -174,6 +177,7 @@ def test_the_last_steps_carry_the_day_they_happened(client, world, login, mailbo
         today - timedelta(days=12),
         today,
     )
+    deliver_held_mail()  # held while each move could be undone
     hired_mail = [m for m in later_mail(mailbox) if m["Subject"].endswith(": Hired")]
     assert f"The employer records the day as {today - timedelta(days=12):%-d %B %Y}." in mailbox.text(hired_mail[0])
     assert "Miriam Zalcberg-Testperson" in column(client.get(board_url(world)).get_data(as_text=True), "started")
@@ -235,6 +239,7 @@ def test_a_rejection_can_send_the_edited_rejection_e_mail(client, world, login, 
     assert saved.status_code == 302
 
     client.post(move_url(world, application), data={"stage": "rejected", "send_rejection": "y"})
+    deliver_held_mail()
 
     message = mailbox.last_to("doctor@example.org")
     assert message["Subject"] == f"About {world.posting.title}"
@@ -252,6 +257,7 @@ def test_the_default_rejection_e_mail_fills_every_placeholder(client, world, log
     assert "{name}" in text_of(page)
 
     client.post(move_url(world, application), data={"stage": "rejected", "send_rejection": "y"})
+    deliver_held_mail()
 
     message = mailbox.last_to("doctor@example.org")
     body = mailbox.text(message)
@@ -368,3 +374,90 @@ def test_the_cv_download_is_audited(client, world, login, application):
     assert response.status_code == 200
     entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "cv.downloaded")))
     assert [(e.actor_id, e.subject_id, e.org_id) for e in entries] == [(world.viewer.id, application.id, world.org.id)]
+
+
+# --- undoing a move -----------------------------------------------------------------------------
+
+
+def undo_token(fragment: str) -> str:
+    return re.search(r'name="token" value="([^"]+)"', fragment).group(1)
+
+
+def test_a_move_on_the_board_can_be_undone_for_a_few_seconds_and_no_mail_leaves(
+    client, world, login, mailbox, application
+):
+    login(world.recruiter)
+    moved = client.post(
+        move_url(world, application), data={"stage": "interview", "from": "board"}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "Moved to interview. You can undo this for 10 seconds" in " ".join(re.sub(r"<[^>]+>", " ", moved).split())
+    assert 'data-expires-in="10"' in moved
+    assert later_mail(mailbox) == []  # held back while the move can be undone
+
+    undone = client.post(
+        f"/org/{world.org.slug}/applications/{application.id}/undo-move",
+        data={"token": undo_token(moved), "from": "board"},
+        headers={"HX-Request": "true"},
+    )
+    assert undone.status_code == 200
+    assert "The move is undone: back in applied, and no e-mail was sent." in undone.get_data(as_text=True)
+    assert "Miriam Zalcberg-Testperson" in column(undone.get_data(as_text=True), "applied")
+    db.session.refresh(application)
+    assert application.stage == Stage.APPLIED
+    assert [e.to_stage for e in events(application)] == [Stage.APPLIED]  # the move left no trace
+    assert application.interviewed_on is None  # nor in the figures of the steps reached
+    deliver_held_mail()
+    assert later_mail(mailbox) == []
+
+
+def test_undoing_a_move_keeps_the_first_day_of_each_step_the_history_still_holds(client, world, login, application):
+    login(world.recruiter)
+    assert client.post(move_url(world, application), data={"stage": "interview"}).status_code == 302
+    interviewed_on = db.session.get(type(application), application.id).interviewed_on
+    moved = client.post(move_url(world, application), data={"stage": "offer"})
+    token = moved.headers["Location"].split("undo=")[1]
+    assert db.session.get(type(application), application.id).offered_on is not None
+
+    assert client.post(
+        f"/org/{world.org.slug}/applications/{application.id}/undo-move", data={"token": token}
+    ).status_code in (302, 303)
+    db.session.expire_all()
+    undone = db.session.get(type(application), application.id)
+    assert (undone.stage, undone.offered_on, undone.interviewed_on) == (Stage.INTERVIEW, None, interviewed_on)
+
+
+def test_a_move_cannot_be_undone_once_its_time_is_up_and_its_mail_then_leaves(
+    client, world, login, mailbox, application
+):
+    login(world.recruiter)
+    moved = client.post(move_url(world, application), data={"stage": "screening"})
+    token = moved.headers["Location"].split("undo=")[1]
+    assert "You can undo this" in text_of(client.get(moved.headers["Location"]))  # the plain page offers it too
+
+    with time_machine.travel(utcnow() + timedelta(seconds=12)):
+        late = client.post(f"/org/{world.org.slug}/applications/{application.id}/undo-move", data={"token": token})
+        expired_offer = client.get(moved.headers["Location"])
+    assert late.status_code == 409 and "too late to undo" in late.get_data(as_text=True)
+    assert "You can undo this" not in text_of(expired_offer)
+    db.session.refresh(application)
+    assert application.stage == Stage.SCREENING
+    deliver_held_mail()
+    assert [m["Subject"] for m in later_mail(mailbox)] == [f"Your application for {world.posting.title}: Screening"]
+
+
+def test_only_the_recruiter_who_moved_can_undo_and_only_the_last_move(client, world, login, application):
+    login(world.recruiter)
+    first = client.post(move_url(world, application), data={"stage": "screening"}).headers["Location"]
+    token = first.split("undo=")[1]
+    undo_url = f"/org/{world.org.slug}/applications/{application.id}/undo-move"
+
+    login(world.owner)
+    assert "You can undo this" not in text_of(client.get(first))
+    assert client.post(undo_url, data={"token": token}).status_code == 409
+
+    login(world.recruiter)
+    client.post(move_url(world, application), data={"stage": "interview"})
+    refused = client.post(undo_url, data={"token": token})
+    assert refused.status_code == 409 and "has moved since" in refused.get_data(as_text=True)
+    db.session.refresh(application)
+    assert application.stage == Stage.INTERVIEW

@@ -209,8 +209,16 @@ class BrowserProblems:
         self.contexts: list[object] = []
         self.failed_requests: list[tuple[str, str, str | None, bool, str]] = []
         self.downloads: set[str] = set()
+        self.expected: list[re.Pattern[str]] = []
+
+    def expect(self, pattern: str) -> None:
+        """A problem the journey provokes on purpose (a refusal it checks the page for): console
+        errors that match ``pattern`` are not reported."""
+        self.expected.append(re.compile(pattern))
 
     def add(self, actor: str, text: str) -> None:
+        if any(pattern.search(text) for pattern in self.expected):
+            return
         self.items.append(f"[{actor}] {text}")
 
     def watch(self, actor: str, context: object) -> object:

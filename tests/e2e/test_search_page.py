@@ -83,7 +83,7 @@ def expect_results(page: Page, titles: list[str]) -> None:
 
 
 def galilee_box(page: Page):
-    return page.locator("#search-results").get_by_role("checkbox", name=re.compile(r"^Galilee and the North"))
+    return page.locator("#search-filter-list").get_by_role("checkbox", name=re.compile(r"^Galilee and the North"))
 
 
 def test_a_search_narrowed_with_htmx_survives_reload_back_forward_and_sharing(

@@ -3,6 +3,7 @@ C3, C8–C17), through the pages a doctor uses."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -60,6 +61,30 @@ def test_the_fair_page_shows_each_employer_with_its_free_slots_and_why_one_canno
     assert page.count("Sat 11:40") == 1
     assert "Beta Hospital interviews invited applicants only." in page
     assert "Gamma Clinic" not in page  # not registered
+
+
+def test_the_fair_page_links_each_employer_and_names_the_positions_its_slots_are_for(client, world, db_session):
+    from tests.applications.conftest import make_posting
+
+    posting = make_posting(world.a.org, title="Pediatrician, day ward")
+    registrations.generate_slots(
+        world.reg_a.tables[0],
+        world.a.recruiter,
+        day=world.fair.starts_on,
+        start=time(14, 0),
+        end=time(15, 0),
+        minutes=30,
+        breaks=[],
+        posting=posting,
+        video_link=None,
+    )
+    db_session.commit()
+
+    response = client.get(f"/fairs/{world.fair.slug}")
+    body = response.get_data(as_text=True)
+    assert 'href="/employers/alpha-mc"><bdi>Alpha Medical Center</bdi></a>' in body
+    assert "Interviewing for: Pediatrician, day ward" in text_of(response)
+    assert text_of(response).count("Interviewing for:") == 1  # Beta's slots are for no posting
 
 
 def test_booking_by_htmx_returns_the_grid_fragment_and_mails_the_invitation(client, world, login, mailbox):
@@ -122,7 +147,7 @@ def test_c8_booking_before_the_window_opens_is_refused_with_the_opening_time(cli
 
     response = book(client, world, world.a_slots[0])
 
-    assert_refused(response, 409, "Booking opens on 01 February 2027 at 09:00 (Europe/London).")
+    assert_refused(response, 409, "Booking opens on 01 February 2027 at 09:00 (London).")
     assert confirmed() == []
 
 
@@ -275,6 +300,22 @@ def test_c13_back_to_back_is_refused_with_a_ten_minute_gap(client, world, login,
     assert book(client, world, delta[1] if order == "earlier first" else world.a_slots[5]).status_code == 200
 
 
+def test_the_grid_shows_times_that_clash_with_the_doctors_interviews_as_taken_walk_included(
+    client, world, login, db_session
+):
+    world.fair.min_gap_minutes = 10
+    delta = _second_open_employer(world, db_session, time(10, 20))  # 10:20, 10:40, 11:00 ... at Delta
+    login(world.doctor)
+    assert book(client, world, world.a_slots[0]).status_code == 200  # 10:00–10:20 at Alpha
+
+    grid = client.get(f"/fairs/{world.fair.slug}").get_data(as_text=True)
+    section = grid[grid.index("Delta Open Hospital") :]
+    # 10:20 starts as the Alpha interview ends: no time to walk. 10:40 is free again.
+    assert f'/slots/{delta[0].id}/book"' not in section
+    assert "Sat 10:20 you are at Alpha Medical Center" in " ".join(re.sub(r"<[^>]+>", " ", section).split())
+    assert f'/slots/{delta[1].id}/book"' in section
+
+
 def test_c14_one_booking_per_doctor_per_employer_per_fair(client, world, login):
     login(world.doctor)
     assert book(client, world, world.a_slots[0]).status_code == 200
@@ -383,10 +424,19 @@ def test_c15_the_doctor_cancels_until_the_cutoff(client, world, login, clock, ho
     else:
         assert response.status_code == 409
         assert (
-            "Interviews can be changed by you until 24 hours before they start. "
+            "Interviews can be changed by you until 1 day before they start. "
             "Contact Alpha Medical Center to change this one."
         ) in text_of(response)
         assert db.session.get(Booking, booking.id).status == BookingStatus.CONFIRMED
+
+
+def test_the_booking_mail_says_the_cutoff_in_days(client, world, login, mailbox):
+    world.fair.cancel_cutoff_hours = 14 * 24
+    db.session.commit()
+    login(world.doctor)
+    book(client, world, world.a_slots[0])
+    [message] = mailbox.to("doctor@example.org")
+    assert "You can move or cancel it until 14 days before it starts" in mailbox.text(message)
 
 
 def test_c15_one_second_past_the_cutoff_is_refused(client, world, login, clock):

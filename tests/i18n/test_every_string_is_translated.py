@@ -144,6 +144,7 @@ def forget_the_search_pages_words() -> None:
     """The search cards and facets, and the country lists, keep their words per language in caches of the process: words
     kept by an earlier test would escape the marking, and marked ones must not outlive this test."""
     jobboard.i18n._countries_in.cache_clear()
+    jobboard.i18n._zone_suggestions.cache_clear()
     for module in (cards, facets):
         for value in vars(module).values():
             if hasattr(value, "cache_clear"):
@@ -152,7 +153,7 @@ def forget_the_search_pages_words() -> None:
 
 @pytest.fixture
 def marking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Translations, country names, dates, times and numbers marked for this test only: the patched functions
+    """Translations, country names, dates, times, time zones' cities and numbers marked for this test only: the patched functions
     are put back and no translations object enters Flask-Babel's cache."""
     forget_the_search_pages_words()
     translations = MarkingTranslations()
@@ -165,6 +166,7 @@ def marking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             format_datetime=lambda *a, **k: marked(dates.format_datetime(*a, **k)),
             format_date=lambda *a, **k: marked(dates.format_date(*a, **k)),
             format_time=lambda *a, **k: marked(dates.format_time(*a, **k)),
+            get_timezone_location=lambda *a, **k: marked(dates.get_timezone_location(*a, **k)),
         ),
     )
     monkeypatch.setattr(jobboard.i18n, "_country_names", lambda code: translations)

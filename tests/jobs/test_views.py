@@ -5,6 +5,7 @@ JSON-LD, sanitised Markdown), the renewal link and reports."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import html5lib
@@ -183,6 +184,24 @@ def test_the_grant_choices_follow_the_site(client, world, db_session):
     center = page_text(client.get(f"/org/{world.org.slug}/postings/grant-choices?site_id={world.tlv_site.id}"))
     assert "Negev grant" in negev and "Center grant" not in negev and "Ended Negev grant" not in negev
     assert "Center grant" in center and "Negev grant" not in center
+
+
+def test_a_new_posting_ticks_the_regions_grants_and_leaves_the_seniority_to_choose(client, world, db_session):
+    negev = GrantProgramFactory(name="Negev grant", regions=["negev"])
+    center = GrantProgramFactory(name="Center grant", regions=["center"])
+    db_session.commit()
+    sign_in(client, world.recruiter)
+    form = client.get(f"/org/{world.org.slug}/postings/new").get_data(as_text=True)
+    # The first site (Beersheba Campus, in the Negev) is chosen: its region's grants are ticked.
+    assert re.search(rf'<input[^>]*checked[^>]*value="{negev.id}"|<input[^>]*value="{negev.id}"[^>]*checked', form)
+    swapped = client.get(f"/org/{world.org.slug}/postings/grant-choices?site_id={world.tlv_site.id}")
+    assert re.search(
+        rf'value="{center.id}"[^>]*checked|checked[^>]*value="{center.id}"', swapped.get_data(as_text=True)
+    )
+    seniority = re.search(r'<select[^>]*id="seniority"[^>]*>(.*?)</select>', form, re.S).group(1)
+    assert seniority.startswith('<option value="">Choose…</option>') and "selected" not in seniority
+    refused = client.post(f"/org/{world.org.slug}/postings/new", data=form_data(world.site, seniority=""))
+    assert refused.status_code == 422
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,10 @@ as marked, and each optional part shown only when the document has it."""
 
 from __future__ import annotations
 
+import time_machine
 from markupsafe import Markup
 
+from jobboard.i18n import in_language
 from jobboard.search.cards import hit_cards, posted_date
 from jobboard.search.facets import build_catalogue
 from jobboard.search.port import Hit
@@ -84,6 +86,37 @@ def test_optional_parts_appear_only_when_the_document_has_them():
     assert str(hit_cards([], "/jobs/", ENGLISH)) == ""
 
 
+def test_the_salary_is_shown_as_the_employer_gave_it():
+    def salary(**fields: object) -> str:
+        return str(hit_cards([Hit(id=1, document=document(**fields))], "/jobs/", ENGLISH))
+
+    assert "&#8362;30,000 &#8211; &#8362;45,000 a month" in salary(salary_min_ils=30000, salary_max_ils=45000)
+    assert "from &#8362;30,000 a month" in salary(salary_min_ils=30000, salary_max_ils=None)
+    assert "up to &#8362;45,000 a month" in salary(salary_min_ils=None, salary_max_ils=45000)
+    assert "a month" not in salary(salary_min_ils=None, salary_max_ils=None)
+
+
+def test_the_largest_grant_is_shown_when_asked_for():
+    doc = document(grant_names=["Negev grant"], grant_max_ils=120000)
+    assert "Grant up to &#8362;120,000" in str(
+        hit_cards([Hit(id=1, document=doc)], "/jobs/", ENGLISH, grant_amounts=True)
+    )
+    assert "Grant up to" not in str(hit_cards([Hit(id=1, document=doc)], "/jobs/", ENGLISH))
+    no_amount = document(grant_names=["Ulpan"], grant_max_ils=None)
+    assert "Grant up to" not in str(hit_cards([Hit(id=1, document=no_amount)], "/jobs/", ENGLISH, grant_amounts=True))
+
+
+@time_machine.travel("2023-11-16 09:00:00Z", tick=False)
+def test_a_card_says_how_long_ago_the_position_was_posted_with_the_date_beside():
+    def posted(timestamp: int) -> str:
+        return str(hit_cards([Hit(id=1, document=document(posted_at=timestamp))], "/jobs/", ENGLISH))
+
+    two_days = posted(1_700_000_000)  # 14 Nov 2023, 22:13 UTC
+    assert '<time datetime="2023-11-14" title="Posted 14 Nov 2023">Posted 2 days ago</time>' in two_days
+    assert ">Posted today</time>" in posted(1_700_121_600)  # 16 Nov, 08:00 UTC
+    assert ">Posted 1 month ago</time>" in posted(1_700_000_000 - 30 * 86_400)
+
+
 def test_the_posted_date_is_the_utc_day():
     assert posted_date(1_700_000_000) == "14 Nov 2023"  # 22:13 UTC, already the 15th east of UTC
     assert posted_date(None) == ""
@@ -124,3 +157,12 @@ def test_the_vocabularies_are_named_as_the_readers_catalogue_names_them_by_slug(
     assert ">Prime du N&#233;guev</span>" in html and ">New grant</span>" in html  # one the catalogue lacks yet
     english = str(hit_cards([Hit(id=1, document=doc, highlights=marked)], "/jobs/", ENGLISH))
     assert "&middot; <mark>Pediatrics</mark>" in english
+
+
+@time_machine.travel("2023-11-16 09:00:00Z", tick=False)
+def test_how_long_ago_is_said_in_the_readers_language_without_the_numbers_hebrew_words_already_say(app):
+    with app.test_request_context(), in_language("he"):
+        two_days = str(hit_cards([Hit(id=1, document=document())], "/he/jobs/", ENGLISH))
+    assert (
+        "(2)" not in two_days and "&#1500;&#1508;&#1504;&#1497; &#1497;&#1493;&#1502;&#1497;&#1497;&#1501;" in two_days
+    )

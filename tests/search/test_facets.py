@@ -35,7 +35,7 @@ def rows(markup: str) -> list[tuple[str, bool, str, int]]:
     return [
         (value, bool(checked), label, int(count))
         for value, checked, label, count in re.findall(
-            r'<label class="form-check"><input class="form-check-input" type="checkbox" name="\w+" '
+            r'<label class="form-check"><input class="form-check-input" type="checkbox" id="f-\w+-[^"]*" name="\w+" '
             r'value="([^"]*)"( checked)?> (.*?) <span class="text-body-secondary small">\((\d+)\)</span></label>',
             markup,
         )

@@ -122,9 +122,7 @@ def form_query(response) -> list[tuple[str, str]]:
 
 
 def total_shown(response) -> str:
-    return re.search(r'<p class="text-body-secondary mb-2">\s*([^<]+?)\s*</p>', response.get_data(as_text=True)).group(
-        1
-    )
+    return re.search(r'<p id="search-total"[^>]*>\s*([^<]+?)\s*</p>', response.get_data(as_text=True)).group(1)
 
 
 # --- state in the URL ------------------------------------------------------------------------------
@@ -217,9 +215,11 @@ def test_facets_narrow_the_results_and_show_counts(world, search_engine, client)
 
     narrowed = client.get("/jobs?region=center&open=specialty")
     assert set(hit_ids(narrowed)) == {p.id for p in [*center, cardio]}
-    assert facet_counts(narrowed, "region") == {"center": 3}
+    # The other regions stay, counted as if none were chosen: ticking one more widens the search.
+    assert facet_counts(narrowed, "region") == {"negev": 3, "center": 3}
     assert facet_counts(narrowed, "specialty") == {"anesthesiology": 2, "cardiology": 1}
     assert 'value="center" checked' in narrowed.get_data(as_text=True)
+    assert facet_counts(client.get("/jobs?region=center&specialty=cardiology"), "region") == {"center": 1}
 
     both = client.get("/jobs?region=center&specialty=cardiology")
     assert hit_ids(both) == [cardio.id]
@@ -236,7 +236,8 @@ def test_an_htmx_request_gets_only_the_results_fragment(world, search_engine, cl
     fragment = client.get("/jobs?q=urologist", headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)
     assert fragment.status_code == 200
-    assert body.lstrip().startswith('<div id="search-results"')
+    # The results and the filter list (htmx takes both: hx-select and hx-select-oob), not the form.
+    assert 'id="search-results"' in body and 'id="search-filter-list"' in body
     assert "<html" not in body and "<form" not in body and 'id="q"' not in body
     assert hit_ids(fragment) == [posting.id]
     assert "HX-Request" in fragment.headers.get("Vary", "")
@@ -245,6 +246,21 @@ def test_an_htmx_request_gets_only_the_results_fragment(world, search_engine, cl
     assert "<html" in page.get_data(as_text=True) and 'id="search-form"' in page.get_data(as_text=True)
     assert "HX-Request" in page.headers.get("Vary", "")
     assert hit_ids(page) == [posting.id]
+
+
+def test_the_fragment_counts_the_filters_chosen_and_offers_nearest_once_a_city_is_chosen(world, search_engine, client):
+    listed(world, "Urologist", specialty_slug="urology")
+    htmx = {"HX-Request": "true"}
+
+    with_city = client.get("/jobs?region=negev&region=center&periphery=1&city=tel-aviv&km=25", headers=htmx)
+    body = with_city.get_data(as_text=True)
+    # Two regions, the periphery and the city with its distance: the drawer's button says 4.
+    assert re.search(r'text-bg-primary" aria-hidden="true">4</span>\s*<span class="visually-hidden">\(4 chosen\)', body)
+    assert '<option value="distance"' in body  # the order list is in the fragment, so it follows at once
+    without = client.get("/jobs?region=negev", headers=htmx).get_data(as_text=True)
+    assert '<option value="distance"' not in without and 'aria-hidden="true">1</span>' in without
+    assert "text-bg-primary" not in client.get("/jobs", headers=htmx).get_data(as_text=True)
+    assert 'data-default-km="50"' in body
 
 
 def test_the_address_pushed_after_an_htmx_search_is_the_search_without_empty_fields(world, search_engine, client):

@@ -31,6 +31,7 @@ from jobboard.extensions import db, limiter
 from jobboard.jobs.lifecycle import SEARCH_SYNC
 from jobboard.jobs.models import Posting
 from jobboard.orgs.models import Organization
+from tests.applications.conftest import deliver_held_mail
 from tests.factories import PASSWORD, AdminFactory, DoctorFactory, StaffFactory
 from tests.security import test_authorization as authz
 from tests.signing_in import sign_in_with_password
@@ -448,6 +449,7 @@ def test_line_breaks_never_reach_a_mail_header(app, client, login, db_session, w
         data={"stage": "rejected", "send_rejection": "y"},
     )
     assert response.status_code in (200, 302), response.status_code
+    deliver_held_mail()
     sent = [m for m in mailbox.to(applicant.email) if m["Subject"].startswith("About")]
     assert sent, f"no rejection mail in {[m['Subject'] for m in mailbox.messages()]}"
     for message in sent:

@@ -36,13 +36,17 @@ def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, Any]:
     regs = [r for r in queries.registrations(fair) if org_id is None or r.org_id == org_id]
     viewer = current_user if current_user.is_authenticated else None
     doctor = viewer if viewer and viewer.is_doctor else None
-    mine = {b.org_id: b for b in queries.doctor_bookings(doctor, fair)} if doctor else {}
+    bookings = queries.doctor_bookings(doctor, fair) if doctor else []
+    mine = {b.org_id: b for b in bookings}
+    free = queries.free_times(fair, org_id)
     problems = {r.org_id: interviews.eligibility_problem(doctor, r) for r in regs} if doctor else {}
     movable = {b.id for b in mine.values() if interviews.doctor_may_move(b, now)}
     return {
         "fair": fair,
         "registrations": regs,
-        "free": queries.free_times(fair, org_id),
+        "free": free,
+        "positions": queries.positions_interviewed_for(fair),
+        "clashes": interviews.clashing_times(fair, free, bookings),
         "mine": mine,
         "problems": problems,
         "cutoffs": {b.id: interviews.change_cutoff(b) for b in mine.values()},

@@ -51,7 +51,7 @@ STORED_ONLY = "stored_only"  # an analyzer matching nothing
 LISTED_FIELD, REST_FIELD = "listed", "rest"  # the stored document: what lists of hits show, the rest
 LISTED = frozenset(LISTED_ATTRIBUTES)
 DOCSTORE_BLOCK_BYTES = 4_096
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 META_FILE = "jobboard-meta.json"
 assert {a for attrs, _ in TEXT_FIELDS.values() for a in attrs} == set(SEARCHABLE_ATTRIBUTES)  # noqa: S101 - an invariant of the code, not input
 
