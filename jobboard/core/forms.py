@@ -154,6 +154,17 @@ class TimeZoneField(StringField):
             raise StopValidation(_("Choose a time zone from the list (e.g. Europe/London)."))
 
 
+def invalid_fields(form: Any) -> list[Field]:
+    """The fields showing an error, in the form's order, sub-forms' fields included."""
+    found: list[Field] = []
+    for field in form:
+        if isinstance(field, FormField):
+            found += invalid_fields(field.form)
+        elif field.errors and field.type != "CSRFTokenField":
+            found.append(field)
+    return found
+
+
 def _named_field(form: Any, name: str) -> Field | None:
     """The field a service names: ``title``, or one inside a sub-form, ``translations.he.title``."""
     found = form

@@ -24,6 +24,7 @@ from werkzeug.utils import cached_property
 from jobboard.core import outbox
 from jobboard.core.db import WRITE_LOCK
 from jobboard.core.errors import DomainError
+from jobboard.core.forms import invalid_fields
 from jobboard.core.htmx import is_htmx
 from jobboard.core.markdown import render_markdown
 from jobboard.extensions import db
@@ -229,3 +230,4 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["tz"] = ZoneInfo  # templates show instants in a named zone
+    app.jinja_env.globals["invalid_fields"] = invalid_fields

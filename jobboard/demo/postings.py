@@ -166,7 +166,7 @@ FUND_SENIORITY_WEIGHTS = [0, 0, 6, 3, 1]
 HOSPITAL_SENIORITY_WEIGHTS = [1, 5, 6, 3, 1]
 OPENINGS = [
     "Our {dept} department serves a growing population in {city} and the surrounding communities.",
-    "The {dept} team at {site} is looking for a colleague who wants to make a difference in {region}.",
+    "The {dept} team at {site} is looking for a colleague who wants to make a difference in {city}.",
     "{site} is expanding its {dept} service, with new beds and a new outpatient clinic.",
     "Join a friendly, international {dept} team in {city}; several of our doctors made aliyah in recent years.",
 ]

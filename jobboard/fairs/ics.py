@@ -18,6 +18,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from jobboard.core.db import utcnow
 from jobboard.fairs.models import Booking, BookingStatus
+from jobboard.i18n import countries
 from jobboard.mail.compose import Attachment
 
 PRODID = "-//IMAP Job Board//MedEx interviews//EN"
@@ -41,7 +42,11 @@ def _event(booking: Booking, *, cancelled: bool) -> Event:
     event.add("dtstart", booking.starts_at.astimezone(zone))
     event.add("dtend", booking.ends_at.astimezone(zone))
     event.add("summary", _("Interview with %(employer)s – %(fair)s", employer=booking.org.name, fair=fair.name))
-    location = f"{fair.venue}, {fair.address} – {slot.table.label}".replace(", –", " –")
+    # The full address a map or a taxi needs, then the table.
+    address = ", ".join(
+        part for part in (fair.venue, fair.address, fair.city, dict(countries()).get(fair.country)) if part
+    )
+    location = f"{address} – {slot.table.label}"
     event.add("location", vText(location))
     if slot.table.interviewers:
         description = _(

@@ -66,14 +66,16 @@ def _doctors_start() -> Response:
     interviews to come, and the newest positions for the profile's profession and specialty."""
     profile = profile_of(current_user)
     wanted = {"profession": profile.profession_slug, "specialty": profile.specialty_slug} if profile else {}
+    applications = my_applications(current_user)
+    applied_to = frozenset(application.posting_id for application in applications)
     now = utcnow()
     return render_page(
         "pages/dashboard.html",
         memberships=[],
         completeness=completeness(profile, len(cvs_of(current_user))),
-        applications=my_applications(current_user),
+        applications=applications,
         interviews=[b for b in doctor_bookings(current_user) if b.ends_at > now],
-        matching=matching(wanted.get("profession"), wanted.get("specialty")),
+        matching=matching(wanted.get("profession"), wanted.get("specialty"), besides=applied_to),
         search_args={name: value for name, value in wanted.items() if value},
     )
 

@@ -60,17 +60,21 @@ def showcase(periphery_count: int = 3) -> Showcase | None:
     return Showcase(everything.total, everything.total_capped, cards)
 
 
-def matching(profession: str | None, specialty: str | None, count: int = 3) -> Markup | None:
-    """The newest positions for this profession (and specialty, when given) as cards; None
-    without a profession, or when the engine cannot answer."""
+def matching(
+    profession: str | None, specialty: str | None, count: int = 3, *, besides: frozenset[int] = frozenset()
+) -> Markup | None:
+    """The newest positions for this profession (and specialty, when given) as cards, but those
+    ``besides`` (the ids of postings the doctor applied to); None without a profession, or when
+    the engine cannot answer."""
     if profession is None or breaker().is_open():
         return None
     filters: tuple[Filter, ...] = (AnyOf("profession", (profession,)),)
     if specialty:
         filters += (AnyOf("specialty", (specialty,)),)
     try:
-        found = _newest(filters, count)
+        found = _newest(filters, count + len(besides))
     except EngineUnavailable as error:
         _unavailable(error)
         return None
-    return hit_cards(found.hits, posting_path_prefix(), catalogue(), employer_prefix=employer_path_prefix())
+    hits = [hit for hit in found.hits if hit.id not in besides][:count]
+    return hit_cards(hits, posting_path_prefix(), catalogue(), employer_prefix=employer_path_prefix())

@@ -112,3 +112,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!input.value) input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
   });
 });
+
+// A form sent back with errors: the first field to correct has the focus.
+document.addEventListener("DOMContentLoaded", () => {
+  const first = document.querySelector("main .is-invalid");
+  if (first) first.focus();
+});

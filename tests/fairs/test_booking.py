@@ -87,6 +87,18 @@ def test_the_fair_page_links_each_employer_and_names_the_positions_its_slots_are
     assert text_of(response).count("Interviewing for:") == 1  # Beta's slots are for no posting
 
 
+def test_a_time_that_falls_on_another_day_in_the_viewers_zone_says_the_day(client, world, login, db_session):
+    world.doctor.time_zone = "Pacific/Auckland"  # London 11:00 on Saturday 20 March is Sunday 00:00 there
+    world.other.time_zone = "Europe/Paris"  # 11:00 the same day
+    db_session.commit()
+    login(world.doctor)
+    page = text_of(client.get(f"/fairs/{world.fair.slug}"))
+    assert "Sat 10:40 (23:40) Table 1" in page and "Sat 11:00 (Sun 00:00) Table 1" in page
+    assert "Times in brackets are in your time zone (Auckland)." in page
+    login(world.other)
+    assert "Sat 10:00 (11:00) Table 1" in text_of(client.get(f"/fairs/{world.fair.slug}"))
+
+
 def test_booking_by_htmx_returns_the_grid_fragment_and_mails_the_invitation(client, world, login, mailbox):
     login(world.doctor)
     slot = world.a_slots[0]

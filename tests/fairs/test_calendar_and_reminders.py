@@ -74,7 +74,7 @@ def test_i1_the_booking_mail_carries_a_request_with_one_event_in_the_fairs_zone(
     assert event.decoded("DTSTART") == datetime(2027, 3, 20, 10, 20, tzinfo=LONDON)
     assert event.decoded("DTEND") == datetime(2027, 3, 20, 10, 40, tzinfo=LONDON)
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
-    assert str(event["LOCATION"]) == "Test Hall, 1 Test Road – Table 1"
+    assert str(event["LOCATION"]) == "Test Hall, 1 Test Road, London, United Kingdom – Table 1"
     assert "DTSTART;TZID=Europe/London:20270320T102000" in calendar.to_ical().decode()
 
 

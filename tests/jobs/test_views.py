@@ -186,6 +186,21 @@ def test_the_grant_choices_follow_the_site(client, world, db_session):
     assert "Center grant" in center and "Negev grant" not in center
 
 
+def test_every_field_error_is_listed_above_the_form_with_a_link_to_its_field(client, world, db_session):
+    sign_in(client, world.recruiter)
+    response = client.post(
+        f"/org/{world.org.slug}/postings/new", data=form_data(world.site, title="", seniority="", duration_days="0")
+    )
+    assert response.status_code == 422
+    summary = re.search(
+        r'<div class="alert alert-danger" role="alert">\s*<p class="mb-1">(.*?)</div>',
+        response.get_data(as_text=True),
+        re.S,
+    ).group(1)
+    assert "Correct 3 fields:" in summary
+    assert [link for link in re.findall(r'href="#([\w-]+)"', summary)] == ["title", "seniority", "duration_days"]
+
+
 def test_a_new_posting_ticks_the_regions_grants_and_leaves_the_seniority_to_choose(client, world, db_session):
     negev = GrantProgramFactory(name="Negev grant", regions=["negev"])
     center = GrantProgramFactory(name="Center grant", regions=["center"])

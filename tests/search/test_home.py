@@ -92,6 +92,7 @@ def test_a_doctors_start_page_shows_the_applications_the_interviews_and_position
     assert f"My interviews {slot.starts_at.astimezone(ZoneInfo('Europe/Paris')):%A %d %B, %H:%M} (Paris)" in text
     assert f"{world.org.name} · MedEx Paris, Table 1" in text
     assert "Positions for you" in text and also.title in text and "Cardiologist" not in text
+    assert text.count(applied_to.title) == 1  # under My applications, not offered again
     assert 'href="/en/jobs?sort=newest&amp;profession=physician&amp;specialty=pediatrics"' in body
     assert 'href="/en/me/fairs">My fair schedule</a>' in body  # in the top navigation too
 

@@ -244,6 +244,13 @@ def test_an_htmx_request_gets_only_the_results_fragment(world, search_engine, cl
 
     page = client.get("/jobs?q=urologist")
     assert "<html" in page.get_data(as_text=True) and 'id="search-form"' in page.get_data(as_text=True)
+    # Keyboard users skip the filters to the results; the count alone is announced (a status
+    # region outside what is swapped), not the whole list on every keystroke.
+    whole = page.get_data(as_text=True)
+    assert 'href="#search-results">Skip the filters to the results</a>' in whole
+    assert '<section id="search-results" class="col-lg-9" tabindex="-1" aria-labelledby="search-total">' in whole
+    assert '<p id="search-status" class="visually-hidden" role="status"></p>' in whole
+    assert 'id="search-status"' not in body
     assert "HX-Request" in page.headers.get("Vary", "")
     assert hit_ids(page) == [posting.id]
 
