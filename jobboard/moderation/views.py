@@ -36,7 +36,17 @@ def _page_number() -> int:
 @bp.route("/")
 @admin_required
 def overview() -> Response:
-    return render_page("moderation/overview.html", counts=queries.org_counts())
+    """The administrator's first screen: employers by status, the moderation queue and how long it
+    has waited, the next fairs, and the outbox's health."""
+    outbox_waiting, outbox_dead = queries.outbox_backlog()
+    return render_page(
+        "moderation/overview.html",
+        counts=queries.org_counts(),
+        review=queries.review_queue(),
+        fairs=queries.next_fairs(utcnow().date()),
+        outbox_waiting=outbox_waiting,
+        outbox_dead=outbox_dead,
+    )
 
 
 @bp.route("/orgs")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,9 +14,11 @@ from sqlalchemy import func, select
 from jobboard.core import audit
 from jobboard.core.audit import AuditEntry
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
+from jobboard.jobs.models import PostingStatus
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Organization, OrgStatus, Role
-from tests.factories import AdminFactory, MembershipFactory, OrganizationFactory, StaffFactory
+from tests.factories import AdminFactory, MembershipFactory, OrganizationFactory, PostingFactory, StaffFactory
+from tests.fairs.conftest import make_fair
 
 
 def page_text(response) -> str:
@@ -76,6 +79,28 @@ def test_admin_sees_the_overview(client, login, admin, pending_org):
     response = client.get("/admin/")
     assert response.status_code == 200
     assert "1</div><div>pending employers" in page_text(response).replace("\n", "")
+
+
+def test_the_overview_shows_the_queue_the_next_fairs_and_the_outbox(client, login, admin, db_session, time_machine):
+    now = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    time_machine.move_to(now, tick=False)
+    for days in (3, 1):
+        PostingFactory(status=PostingStatus.PENDING_REVIEW, submitted_at=now - timedelta(days=days))
+    fair = make_fair(
+        admin, publish=False, starts_on=now.date() + timedelta(days=20), ends_on=now.date() + timedelta(days=21)
+    )
+    waiting = queue_mail("doctor@example.org", "Hello", "accounts/email_taken", language=None)
+    waiting.created_at = now - timedelta(hours=2)
+    queue_mail("other@example.org", "Hello", "accounts/email_taken", language=None).status = OutboxStatus.DEAD
+    db_session.commit()
+
+    login(admin)
+    text = page_text(client.get("/admin/"))
+    assert "2 postings wait for review." in text
+    assert "The oldest since 7 March 2027, 09:00." in text
+    assert fair.name in text and "draft" in text
+    assert "1 message waits to be sent." in text and "The oldest since 10 March 2027, 07:00." in text
+    assert "1 message could not be delivered." in text
 
 
 # --- employer list ---------------------------------------------------------------------------
