@@ -18,7 +18,6 @@ import argparse
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "search"))
 
-from run import free_port, percentile, wait_until_up  # noqa: E402 - bench/search/run.py helpers
+from run import free_port, percentile, start_gunicorn, wait_until_up  # noqa: E402 - bench/search/run.py helpers
 
 PASSWORD = "violet tractor harbour spoon"
 
@@ -210,20 +209,7 @@ def main() -> None:
         db.session.remove()
 
     port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_gunicorn(port, args.workers, env=env)
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     outcomes: dict[int, int] = {}

@@ -25,7 +25,6 @@ import argparse
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "search"))
 
-from run import free_port, percentile, seed, wait_until_up  # noqa: E402 - bench/search/run.py helpers
+from run import free_port, percentile, seed, start_gunicorn, wait_until_up  # noqa: E402 - bench/search/run.py helpers
 
 ROUNDS = 5
 PASSWORD = "violet tractor harbour spoon"
@@ -402,22 +401,7 @@ def main() -> None:
     print(f"seeded in {time.perf_counter() - started:.0f} s")
 
     port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
+    server = start_gunicorn(port, args.workers, "--timeout", "120")
     base = f"http://127.0.0.1:{port}"
     endpoints = {
         "trivial /healthz": (None, f"{base}/healthz"),

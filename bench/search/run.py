@@ -178,6 +178,14 @@ def _pairs(query: str) -> list[tuple[str, str]]:
     return parse_qsl(query)
 
 
+def start_gunicorn(port: int, workers: int, *options: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """The checkout's app (``wsgi:app``) under gunicorn on loopback, ``workers`` processes."""
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    return subprocess.Popen(
+        [*command, "--log-level", "warning", *options, "wsgi:app"], cwd=ROOT, env=env or os.environ.copy()
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -410,20 +418,7 @@ def main() -> None:
     print(f"engine query over the mix: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
 
     port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
+    server = start_gunicorn(port, args.workers)
     try:
         wait_until_up(port)
         search_paths = [f"/jobs?{q}" for q in QUERY_MIX]

@@ -19,7 +19,12 @@ from jobboard.vocab.seed import vocabulary_data
 from jobboard.vocab.spellings import spellings
 
 # Vocabulary file section → the search's parameter, and whether a profession's plural is written.
-_KINDS = (("specialties", "specialty", False), ("professions", "profession", True), ("regions", "region", False))
+_KINDS = (
+    ("specialties", "specialty", False),
+    ("professions", "profession", True),
+    ("regions", "region", False),
+    ("cities", "city", False),
+)
 CITY_RADIUS_KM = RADII_KM[1]
 
 
@@ -37,8 +42,7 @@ def _lexicon() -> dict[str, tuple[Term, ...]]:
     """Every spelling of every term, as the query's folded words → the terms written so."""
     data = vocabulary_data()
     found: dict[str, list[Term]] = defaultdict(list)
-    sections = [(section, param, plural) for section, param, plural in _KINDS] + [("cities", "city", False)]
-    for section, param, plural in sections:
+    for section, param, plural in _KINDS:
         for entry in data[section]:
             written = spellings(
                 entry["name"], tuple(entry["names"].values()), tuple(entry.get("aliases", ())), plural=plural
