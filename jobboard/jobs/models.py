@@ -219,6 +219,9 @@ class Posting(TimestampMixin, Model):
         CheckConstraint("hebrew_level BETWEEN 0 AND 6", name="hebrew_level_range"),
         Index("ix_postings_org_status", "org_id", "status"),
         Index("ix_postings_status_expires", "status", "expires_at"),
+        # The programme's figures follow each application to its job's site from this narrow
+        # index, not from the wide rows of the postings (``outcomes.paths``).
+        Index("ix_postings_site", "id", "site_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

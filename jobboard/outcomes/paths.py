@@ -178,15 +178,19 @@ def _application_rows(filters: Filters, key: Dimension | None, reached: Step | N
 
 
 def _application_selects(filters: Filters, key: Dimension | None, reached: Step | None) -> list[Select[Any]]:
-    """The doctors' applications, first days per doctor (read in doctor order along
-    ``ix_applications_doctor_steps``), and those of deleted accounts, each a person of its own."""
+    """The doctors' applications and those of deleted accounts, each a person of its own.
+
+    Without a key, the first days per doctor are taken here, read in doctor order along
+    ``ix_applications_doctor_steps`` with no sort, so that fewer rows reach ``people``'s grouping.
+    With one, that grouping (by doctor and key) would need a sort of its own: the rows go to
+    ``people`` as they are, to be grouped once."""
     rows = _application_rows(filters, key, reached)
     with_key = key is not None
     anonymous = copy(rows)
     rows.conditions = [*rows.conditions, Application.doctor_id.is_not(None)]
     anonymous.person = -Application.id
     anonymous.conditions = [*anonymous.conditions, Application.doctor_id.is_(None)]
-    return [rows.select(with_key, per_person=True), anonymous.select(with_key)]
+    return [rows.select(with_key, per_person=rows.key is None), anonymous.select(with_key)]
 
 
 def _fair_interview_rows(filters: Filters, key: Dimension | None) -> _Rows:
