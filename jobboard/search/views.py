@@ -85,11 +85,15 @@ def _search(state: SearchState, cities: dict[str, tuple[float, float]], now: int
     return result
 
 
+def _is_doctor() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_doctor)
+
+
 def _with_grant_keys(state: SearchState) -> SearchState:
     """The filter "grants I'm eligible for" with the signed-in doctor's keys; dropped with a
     notice for anyone else."""
     if state.eligible:
-        if current_user.is_authenticated and current_user.is_doctor:
+        if _is_doctor():
             state.grant_keys = eligible_grant_keys(current_user, utcnow().date())
         else:
             state.eligible = False
@@ -132,6 +136,7 @@ def index() -> Response:
         radius_options=radius_options(state.km),
         default_km=DEFAULT_KM,
         filters_chosen=state.filters_chosen(),
+        eligibility_filter=_is_doctor(),
         grant_amounts=state.sort == Sort.GRANT,
         city_options=known.city_list(state.city),
         names=known,
