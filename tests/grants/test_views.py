@@ -55,7 +55,7 @@ def give_profile(user, **fields) -> DoctorProfile:
 
 
 def page(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    return page_text(response.get_data(as_text=True))
 
 
 def grant_card(response, grant) -> str:
