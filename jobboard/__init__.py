@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from jobboard.alerts.views import bp as alerts_bp
     from jobboard.applications.views import bp as applications_bp
     from jobboard.fairs.views import bp as fairs_bp
+    from jobboard.grants.views import bp as grants_bp
     from jobboard.jobs.views import bp as jobs_bp
     from jobboard.moderation.views import bp as moderation_bp
     from jobboard.orgs.views import bp as orgs_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         applications_bp,
         fairs_bp,
         alerts_bp,
+        grants_bp,
         moderation_bp,
         outcomes_bp,
     ):

@@ -34,6 +34,7 @@ from jobboard.core.errors import DomainError, InvalidToken, NotFound, NotPermitt
 from jobboard.core.tokens import Purpose, make_token, read_token
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.grants.queries import eligible_grant_keys
 from jobboard.i18n import current_language, in_language, lazy_ngettext
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.models import Posting
@@ -99,6 +100,9 @@ def _count_for(user: User | None, email: str | None) -> int:
 
 def create_alert(*, user: User | None, email: str | None, name: str, query_string: str, frequency: Frequency) -> Alert:
     query = normalise_query(query_string)
+    if "eligible=1" in query.split("&") and not (user is not None and user.is_doctor):
+        # The filter is the doctor's own eligibility: a visitor's alert has no doctor to ask about.
+        raise InvalidSavedSearch([_("Only a signed-in doctor's alert can find the grants they are eligible for.")])
     if user is not None and not user.is_confirmed:
         raise NotPermitted(_("Confirm your e-mail address before saving alerts."))
     if user is None and not email:
@@ -245,6 +249,9 @@ def _candidates(
     state = _saved_state(alert, cities, labels)
     if state.notices:
         raise SavedSearchOutdated(state.notices)
+    if state.eligible and alert.user is not None and alert.user.is_doctor:
+        # Worked out afresh on each run: the doctor's profile and the programs change.
+        state.grant_keys = eligible_grant_keys(alert.user, now.date())
     base = to_query(state, cities, int(now.timestamp()))
     query = SearchQuery(
         text=base.text,

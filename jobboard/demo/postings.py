@@ -22,6 +22,7 @@ from jobboard.jobs.models import (
     CloseReason,
     EmploymentType,
     GrantProgram,
+    LicenceLevel,
     LicenceRequirement,
     Posting,
     PostingStatus,
@@ -191,7 +192,7 @@ def _grant_rows() -> list[dict[str, Any]]:
 def grant_professions() -> dict[str, set[str]]:
     """Grant program name → the professions it is for, where the file restricts it (the demo's
     reading of the programs: the board itself tags postings with any program of the region)."""
-    return {row["name"]: set(row["professions"]) for row in _grant_rows() if row.get("professions")}
+    return {row["name"]: set(row["profession_slugs"]) for row in _grant_rows() if row["profession_slugs"]}
 
 
 def seed_grant_programs(admin: User) -> dict[str, GrantProgram]:
@@ -199,7 +200,6 @@ def seed_grant_programs(admin: User) -> dict[str, GrantProgram]:
     before the file named it in every language gets the names and summaries it lacks."""
     existing = {grant.name: grant for grant in db.session.scalars(select(GrantProgram))}
     for row in _grant_rows():
-        row.pop("professions", None)
         if row["name"] in existing:
             grant = existing[row["name"]]
             grant.names = {**row["names"], **grant.names}
@@ -210,6 +210,8 @@ def seed_grant_programs(admin: User) -> dict[str, GrantProgram]:
                 **row,
                 "valid_from": date.fromisoformat(row["valid_from"]) if row["valid_from"] else None,
                 "valid_to": date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
+                "verified_on": date.fromisoformat(row["verified_on"]) if row["verified_on"] else None,
+                "licence_level": LicenceLevel(row["licence_level"]) if row["licence_level"] else None,
             }
         )
         existing[row["name"]] = save_grant(admin, fields)

@@ -16,7 +16,9 @@ from jobboard.jobs.grants import GrantFields
 from jobboard.jobs.models import (
     CloseReason,
     EmploymentType,
+    GrantCriterion,
     GrantProgram,
+    LicenceLevel,
     LicenceRequirement,
     PostingText,
     ReportReason,
@@ -55,6 +57,15 @@ def _licence_requirements() -> list[tuple[str, str]]:
 
 def _hebrew_levels() -> list[tuple[int, str]]:
     return [(int(level), level.label) for level in HebrewLevel]
+
+
+def _licence_levels() -> list[tuple[str, str]]:
+    required = (level for level in LicenceLevel if level != LicenceLevel.NONE)
+    return [("", _("No licence condition")), *((level.value, level.requirement) for level in required)]
+
+
+def _grant_criteria() -> list[tuple[str, str]]:
+    return [(c.value, c.label) for c in GrantCriterion]
 
 
 def _report_reasons() -> list[tuple[str, str]]:
@@ -263,10 +274,41 @@ class GrantForm(FlaskForm):
     url = url_field(_l("Source link"))
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_to = DateField(_l("Valid to"), validators=[Optional()])
+    # Who may get it: what the posting page's verdicts and the search filter check.
+    site_ids = SelectMultipleField(
+        _l("Only at these sites"),
+        coerce=int,
+        validators=[Optional()],
+        description=_l("Leave empty for every site in the regions."),
+    )
+    profession_slugs = CheckboxesField(_l("Professions"), validators=[Optional()])
+    specialty_slugs = SelectMultipleField(
+        _l("Specialties"), validators=[Optional()], description=_l("Leave empty for every specialty.")
+    )
+    licence_level = SelectField(_l("Licence needed"), choices=_licence_levels, validators=[Optional()])
+    aliyah_within_months = IntegerField(
+        _l("Within how many months of aliyah"),
+        validators=[Optional(), NumberRange(1, 600)],
+        description=_l("Leave empty if the time since aliyah does not matter."),
+    )
+    first_employment_in_area = BooleanField(_l("Only for a first position as a doctor in the area"))
+    verified_on = DateField(_l("Last verified on"), validators=[Optional()])
+    verified_source = text_field(_l("Verified against (link or note)"), max_length=500, required=False)
+    verified_criteria = CheckboxesField(
+        _l("Parts verified against the source"),
+        choices=_grant_criteria,
+        validators=[Optional()],
+        description=_l("Doctors see the other parts marked as unverified."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.region_slugs.choices = region_choices()
+        self.site_ids.choices = [
+            (s.id, f"{s.org.name} · {s.name} ({s.city.local_name})") for s in org_queries.all_sites()
+        ]
+        self.profession_slugs.choices = profession_choices()
+        self.specialty_slugs.choices = specialty_choices()
 
     @classmethod
     def of(cls, fields: GrantFields) -> GrantForm:
@@ -274,7 +316,7 @@ class GrantForm(FlaskForm):
             code: {"name": fields.names.get(code, ""), "summary": fields.summaries.get(code, "")}
             for code in OTHER_LANGUAGES
         }
-        return cls(data={**asdict(fields), **texts})
+        return cls(data={**asdict(fields), "licence_level": fields.licence_level or "", **texts})
 
     def texts_in_other_languages(self) -> list[tuple[str, GrantTextsForm]]:
         """(language code, the name and summary in it), in the board's order of languages."""
@@ -296,4 +338,13 @@ class GrantForm(FlaskForm):
             url=self.url.data or None,
             valid_from=self.valid_from.data,
             valid_to=self.valid_to.data,
+            site_ids=list(self.site_ids.data or []),
+            profession_slugs=list(self.profession_slugs.data or []),
+            specialty_slugs=list(self.specialty_slugs.data or []),
+            licence_level=LicenceLevel(self.licence_level.data) if self.licence_level.data else None,
+            aliyah_within_months=self.aliyah_within_months.data,
+            first_employment_in_area=bool(self.first_employment_in_area.data),
+            verified_on=self.verified_on.data,
+            verified_source=self.verified_source.data or None,
+            verified_criteria=list(self.verified_criteria.data or []),
         )

@@ -19,7 +19,19 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from slugify import slugify
-from sqlalchemy import JSON, CheckConstraint, Column, ColumnElement, ForeignKey, Index, String, Table, Text, func
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    false,
+    func,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -123,11 +135,96 @@ class CloseReason(enum.StrEnum):
         }[self.value]
 
 
+class LicenceLevel(enum.StrEnum):
+    """How far a doctor's Israeli licence goes, in order: what a grant program may require
+    (``GrantProgram.licence_level``) and what a doctor holds (``grants.eligibility.licence_level``)."""
+
+    NONE = "none"
+    PROVISIONAL = "provisional"
+    FULL = "full"
+    RESIDENCY = "residency"
+    SPECIALIST = "specialist"
+
+    @property
+    def rank(self) -> int:
+        return list(LicenceLevel).index(self)
+
+    @property
+    def label(self) -> str:
+        """What a doctor holds, as "you have: …" names it."""
+        return {
+            "none": _("no Israeli licence yet"),
+            "provisional": _("a provisional licence"),
+            "full": _("a full licence"),
+            "residency": _("residency"),
+            "specialist": _("a specialist licence"),
+        }[self.value]
+
+    @property
+    def requirement(self) -> str:
+        """The level as a grant program's requirement."""
+        return {
+            "none": _("No licence needed"),
+            "provisional": _("Any Israeli licence (provisional or full)"),
+            "full": _("A full licence"),
+            "residency": _("A full licence and a residency (or specialist title)"),
+            "specialist": _("A specialist licence"),
+        }[self.value]
+
+
+class GrantCriterion(enum.StrEnum):
+    """The parts of a grant program's record that an administrator marks as verified against its
+    source; a part not marked is shown to doctors as unverified."""
+
+    PLACES = "places"
+    PROFESSIONS = "professions"
+    LICENCE = "licence"
+    ALIYAH = "aliyah"
+    FIRST_EMPLOYMENT = "first_employment"
+    DATES = "dates"
+    AMOUNT = "amount"
+    COMMITMENT = "commitment"
+
+    @property
+    def label(self) -> str:
+        return {
+            "places": _("Regions and sites"),
+            "professions": _("Professions and specialties"),
+            "licence": _("Licence needed"),
+            "aliyah": _("Time since aliyah"),
+            "first_employment": _("First employment in the area"),
+            "dates": _("Dates in force"),
+            "amount": _("Amount"),
+            "commitment": _("Years of commitment"),
+        }[self.value]
+
+
 grant_program_regions = Table(
     "grant_program_regions",
     db.metadata,
     Column("grant_program_id", ForeignKey("grant_programs.id", ondelete="CASCADE"), primary_key=True),
     Column("region_slug", ForeignKey("regions.slug"), primary_key=True),
+)
+
+grant_program_sites = Table(
+    "grant_program_sites",
+    db.metadata,
+    Column("grant_program_id", ForeignKey("grant_programs.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
+grant_program_professions = Table(
+    "grant_program_professions",
+    db.metadata,
+    Column("grant_program_id", ForeignKey("grant_programs.id", ondelete="CASCADE"), primary_key=True),
+    Column("profession_slug", ForeignKey("professions.slug"), primary_key=True),
+)
+
+grant_program_specialties = Table(
+    "grant_program_specialties",
+    db.metadata,
+    Column("grant_program_id", ForeignKey("grant_programs.id", ondelete="CASCADE"), primary_key=True),
+    Column("specialty_slug", ForeignKey("specialties.slug"), primary_key=True),
 )
 
 posting_grants = Table(
@@ -166,8 +263,23 @@ class GrantProgram(Named, TimestampMixin, Model):
     url: Mapped[str | None] = mapped_column(String(500))
     valid_from: Mapped[date | None]
     valid_to: Mapped[date | None]
+    # Who may get it, in structured form beside the summary (``grants.eligibility`` reads them).
+    # Empty lists and None put no condition. Sites narrow the regions to named workplaces.
+    licence_level: Mapped[LicenceLevel | None] = mapped_column(enum_type(LicenceLevel, "grant_licence_level"))
+    aliyah_within_months: Mapped[int | None]
+    first_employment_in_area: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the record was last checked against its source, and that source (a link or a note).
+    verified_on: Mapped[date | None]
+    verified_source: Mapped[str | None] = mapped_column(String(500))
+    # The ``GrantCriterion`` values checked against the source; the others are shown as unverified.
+    verified_criteria: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     regions: Mapped[list[Region]] = relationship(secondary=grant_program_regions, order_by=Region.position)
+    sites: Mapped[list[Site]] = relationship(secondary=grant_program_sites, order_by=Site.name)
+    professions: Mapped[list[Profession]] = relationship(
+        secondary=grant_program_professions, order_by=Profession.position
+    )
+    specialties: Mapped[list[Specialty]] = relationship(secondary=grant_program_specialties, order_by=Specialty.name)
 
     @property
     def local_summary(self) -> str:
@@ -178,6 +290,9 @@ class GrantProgram(Named, TimestampMixin, Model):
 
     def covers(self, region_slug: str) -> bool:
         return any(region.slug == region_slug for region in self.regions)
+
+    def is_verified(self, criterion: str) -> bool:
+        return criterion in self.verified_criteria
 
 
 @dataclass(frozen=True)

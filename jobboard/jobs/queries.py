@@ -30,7 +30,12 @@ def _with_details(query: Select[tuple[Posting]]) -> Select[tuple[Posting]]:
         joinedload(Posting.site).joinedload(Site.city).joinedload(City.region),
         joinedload(Posting.profession),
         joinedload(Posting.specialty),
-        selectinload(Posting.grants).selectinload(GrantProgram.regions),
+        selectinload(Posting.grants).options(
+            selectinload(GrantProgram.regions),
+            selectinload(GrantProgram.sites),
+            selectinload(GrantProgram.professions),
+            selectinload(GrantProgram.specialties),
+        ),
         selectinload(Posting.languages),
         selectinload(Posting.translations),
     )

@@ -84,6 +84,18 @@ def site(org: Organization, site_id: int) -> Site | None:
     return db.session.scalar(select(Site).where(Site.org_id == org.id, Site.id == site_id))
 
 
+def all_sites() -> list[Site]:
+    """Every organisation's sites, by employer then name (the grant catalogue names sites)."""
+    return list(
+        db.session.scalars(
+            select(Site)
+            .join(Site.org)
+            .options(joinedload(Site.org), joinedload(Site.city).joinedload(City.region))
+            .order_by(Organization.name, Site.name)
+        )
+    )
+
+
 def organizations(status: OrgStatus | None = None) -> list[Organization]:
     query = select(Organization).order_by(Organization.created_at.desc())
     if status is not None:

@@ -11,6 +11,7 @@ import html
 import re
 from typing import Any
 
+from jobboard.grants.eligibility import grant_criteria, posting_facts, posting_grant_keys
 from jobboard.jobs.models import Posting
 from jobboard.vocab.models import Named
 from jobboard.vocab.spellings import spellings
@@ -38,6 +39,7 @@ FILTERABLE_ATTRIBUTES = (
     "region",
     "is_periphery",
     "grant_programs",
+    "grant_fits",
     "employer",
     "employment_type",
     "seniority",
@@ -143,6 +145,7 @@ def posting_document(posting: Posting) -> dict[str, Any]:
         "_geo": {"lat": site.lat, "lng": site.lon},
         "grant_programs": [g.slug for g in posting.grants],
         "grant_names": [g.name for g in posting.grants],
+        "grant_fits": posting_grant_keys(posting_facts(posting), [grant_criteria(g) for g in posting.grants]),
         "grant_max_ils": max(grant_amounts) if grant_amounts else None,
         "languages_required": [lang.code for lang in posting.languages],
         "hebrew_level_min": posting.hebrew_level,

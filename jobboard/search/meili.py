@@ -47,7 +47,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationErro
 from jobboard.search.documents import FILTERABLE_ATTRIBUTES, RANKING_RULES, SEARCHABLE_ATTRIBUTES, SORTABLE_ATTRIBUTES
 from jobboard.search.places import prepared_query
 from jobboard.search.port import (
-    KEYWORD_FACETS,
+    KEYWORD_FILTERS,
     MAX_TOTAL_HITS,
     NUMERIC_FILTERS,
     AnyOf,
@@ -98,7 +98,7 @@ def render_filter(query: SearchQuery) -> list[str]:
     clauses = [f"expires_at > {int(query.now)}"]
     for condition in query.filters:
         if isinstance(condition, AnyOf):
-            if condition.attribute not in KEYWORD_FACETS:
+            if condition.attribute not in KEYWORD_FILTERS:
                 raise InvalidQuery(f"cannot filter on {condition.attribute}")
             clauses.append(f"{condition.attribute} IN [{', '.join(quote(v) for v in condition.values)}]")
         elif isinstance(condition, Range):

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
+from jobboard.grants.eligibility import NO_KEY
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.i18n import number
 from jobboard.search.documents import LISTED_ATTRIBUTES
@@ -33,7 +34,7 @@ FACET_PARAMS = {
     "licence": "licence_requirements",
     "grant": "grant_programs",
 }
-SINGLE_PARAMS = ("q", "periphery", "min_salary", "hebrew", "city", "km", "sort", "page")
+SINGLE_PARAMS = ("q", "periphery", "eligible", "min_salary", "hebrew", "city", "km", "sort", "page")
 OPENED_PARAM = "open"  # the filter groups shown closed at first that the visitor has opened
 KNOWN_PARAMS = frozenset(FACET_PARAMS) | frozenset(SINGLE_PARAMS) | {OPENED_PARAM}
 # Filter groups shown open at first. The others are counted only once opened (or once one of
@@ -82,6 +83,11 @@ class SearchState:
     text: str = ""
     selected: dict[str, list[str]] = field(default_factory=dict)  # query-string name → values
     periphery: bool = False
+    # "Grants I'm eligible for": postings with a grant program the signed-in doctor may get there.
+    # ``grant_keys`` are the doctor's (``grants.queries.eligible_grant_keys``), set by the caller
+    # who knows the doctor; without them the filter finds nothing rather than everything.
+    eligible: bool = False
+    grant_keys: tuple[str, ...] | None = None
     min_salary: int | None = None
     hebrew: int | None = None
     city: str | None = None
@@ -101,7 +107,13 @@ class SearchState:
     def filters_chosen(self) -> int:
         """How many filters narrow the search: each value ticked, and each other filter set (a
         city with its distance counts once)."""
-        others = (self.periphery, self.min_salary is not None, self.hebrew is not None, self.city is not None)
+        others = (
+            self.periphery,
+            self.eligible,
+            self.min_salary is not None,
+            self.hebrew is not None,
+            self.city is not None,
+        )
         return sum(len(values) for values in self.selected.values()) + sum(others)
 
     def to_args(self, **changes: Any) -> dict[str, Any]:
@@ -109,6 +121,7 @@ class SearchState:
         args: dict[str, Any] = {"q": self.text or None, **{k: v for k, v in self.selected.items() if v}}
         args.update(
             periphery="1" if self.periphery else None,
+            eligible="1" if self.eligible else None,
             min_salary=self.min_salary,
             hebrew=self.hebrew,
             city=self.city,
@@ -183,6 +196,7 @@ def parse(
         if values:
             state.selected[param] = values
     state.periphery = first.get("periphery") in ("1", "on", "true")
+    state.eligible = first.get("eligible") in ("1", "on", "true")
     state.min_salary = _integer(first, "min_salary", 0, MAX_SALARY, state)
     state.hebrew = _integer(first, "hebrew", 0, 6, state)
     city = first.get("city") or None
@@ -219,6 +233,8 @@ def to_query(
             filters.append(AnyOf(FACET_PARAMS[param], kept))
     if state.periphery and without != ("periphery", "1"):
         filters.append(IsTrue("is_periphery"))
+    if state.eligible and without != ("eligible", "1"):
+        filters.append(AnyOf("grant_fits", state.grant_keys or (NO_KEY,)))
     if state.min_salary is not None and without != ("min_salary", str(state.min_salary)):
         filters.append(Range("salary_top_ils", minimum=state.min_salary))
     if state.hebrew is not None and without != ("hebrew", str(state.hebrew)):

@@ -30,6 +30,10 @@ KEYWORD_FACETS = (
     "grant_programs",
     "languages_required",
 )
+# Keyword attributes a query may filter on but not count: which of a posting's grant programs a
+# doctor may get there (``grants.eligibility.posting_grant_keys``).
+FILTER_ONLY_KEYWORDS = ("grant_fits",)
+KEYWORD_FILTERS = (*KEYWORD_FACETS, *FILTER_ONLY_KEYWORDS)
 NUMERIC_FILTERS = ("hebrew_level_min", "salary_top_ils", "grant_max_ils", "posted_at", "expires_at")
 
 

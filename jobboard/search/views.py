@@ -7,11 +7,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from jobboard.core.access import public
+from jobboard.core.db import utcnow
 from jobboard.core.htmx import render_page
 from jobboard.core.urls import external_url
+from jobboard.grants.queries import eligible_grant_keys
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.queries import fallback_search
 from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
@@ -36,6 +39,7 @@ _PARAM_NAMES = {
     "licence": _l("Licence"),
     "grant": _l("Grant"),
     "periphery": _l("Periphery only"),
+    "eligible": _l("Grants I'm eligible for"),
     "min_salary": _l("Minimum salary"),
     "hebrew": _l("Hebrew"),
     "km": _l("Distance"),
@@ -53,6 +57,7 @@ def _suggestions(
         (name, str(value))
         for name, value in (
             ("periphery", "1" if state.periphery else None),
+            ("eligible", "1" if state.eligible else None),
             ("min_salary", state.min_salary),
             ("hebrew", state.hebrew),
             ("km", state.km),
@@ -80,11 +85,27 @@ def _search(state: SearchState, cities: dict[str, tuple[float, float]], now: int
     return result
 
 
+def _is_doctor() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_doctor)
+
+
+def _with_grant_keys(state: SearchState) -> SearchState:
+    """The filter "grants I'm eligible for" with the signed-in doctor's keys; dropped with a
+    notice for anyone else."""
+    if state.eligible:
+        if _is_doctor():
+            state.grant_keys = eligible_grant_keys(current_user, utcnow().date())
+        else:
+            state.eligible = False
+            state.notices.append(_("Sign in with a doctor's account to find the grants you are eligible for."))
+    return state
+
+
 @bp.route("/jobs")
 @public
 def index() -> Response:
     known = catalogue()
-    state = parse(request.args, known.labels, known.cities)
+    state = _with_grant_keys(parse(request.args, known.labels, known.cities))
     now = int(time.time())
     result: SearchResult | None = None
     suggestions: list[tuple[str, dict[str, object], int]] = []
@@ -115,6 +136,7 @@ def index() -> Response:
         radius_options=radius_options(state.km),
         default_km=DEFAULT_KM,
         filters_chosen=state.filters_chosen(),
+        eligibility_filter=_is_doctor(),
         grant_amounts=state.sort == Sort.GRANT,
         city_options=known.city_list(state.city),
         names=known,

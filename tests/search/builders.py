@@ -106,6 +106,7 @@ def document(pk: int, title: str, **fields: Any) -> dict[str, Any]:
         "grant_programs": [slug for slug, _amount in grants],
         "grant_names": [slug.replace("-", " ").title() for slug, _amount in grants],
         "grant_max_ils": max((amount for _slug, amount in grants), default=None),
+        "grant_fits": fields.pop("grant_fits", [slug for slug, _amount in grants]),
         "languages_required": ["en"],
         "hebrew_level_min": 3,
         "licence_requirements": ["israeli_licence"],

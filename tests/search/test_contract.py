@@ -647,6 +647,25 @@ def test_facet_filters_combined(engine):
     assert all_ids(engine, filters=filters) == expected
 
 
+def test_the_grant_fits_filter_finds_documents_holding_one_of_the_keys(engine):
+    """The filter "grants I'm eligible for" (``grants.eligibility``): the doctor's keys against
+    each document's, a filter that is never counted; combined with the others by AND."""
+    docs = load(
+        engine,
+        [
+            document(1, "Tkuma post", city="sderot", grant_fits=["tkuma@south-gaza-envelope"]),
+            document(2, "Negev post", grant_fits=["periphery", "moh"]),
+            document(3, "Haifa post", city="haifa", grant_fits=["moh"]),
+            document(4, "Post without a grant that fits", grant_fits=[]),
+        ],
+    )
+    assert all_ids(engine, filters=(AnyOf("grant_fits", ("tkuma@south-gaza-envelope",)),)) == {1}
+    assert all_ids(engine, filters=(AnyOf("grant_fits", ("tkuma@negev", "moh")),)) == {2, 3}
+    assert all_ids(engine, filters=(AnyOf("grant_fits", ("moh",)), AnyOf("region", ("haifa",)))) == {3}
+    assert all_ids(engine, filters=(AnyOf("grant_fits", ("@",)),)) == set()
+    assert len(docs) == 4
+
+
 def test_an_unknown_facet_value_matches_nothing_and_a_hostile_value_cannot_widen_the_scope(engine):
     load(engine, varied_documents())
     assert all_ids(engine, filters=(AnyOf("employer", ("nowhere",)),)) == set()
@@ -1075,6 +1094,11 @@ def test_a_hostile_value_stays_one_quoted_literal(hostile):
     assert outside == 'employer IN ["", ""]'
 
 
+def test_render_filter_renders_the_grant_fits_filter():
+    query = SearchQuery(now=1, filters=(AnyOf("grant_fits", ("tkuma@south-gaza-envelope", "moh")),))
+    assert render_filter(query) == ["expires_at > 1", 'grant_fits IN ["tkuma@south-gaza-envelope", "moh"]']
+
+
 def test_render_filter_refuses_unlisted_attributes_and_non_finite_numbers():
     for condition in (AnyOf("title", ("x",)), Range("id", minimum=1), IsTrue("is_open")):
         with pytest.raises(InvalidQuery):
@@ -1201,7 +1225,9 @@ def test_meilisearch_settings_follow_the_index_design():
     assert settings["rankingRules"] == ["words", "typo", "sort", "proximity", "attribute", "exactness"]
     assert settings["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
     assert settings["pagination"] == {"maxTotalHits": MAX_TOTAL_HITS}
-    assert {"_geo", "expires_at", "salary_top_ils", *KEYWORD_FACETS} <= set(settings["filterableAttributes"])
+    assert {"_geo", "expires_at", "salary_top_ils", "grant_fits", *KEYWORD_FACETS} <= set(
+        settings["filterableAttributes"]
+    )
     assert {"_geo", "posted_at", "salary_top_ils", "grant_max_ils"} <= set(settings["sortableAttributes"])
     assert settings["searchableAttributes"][0] == "folded_title"
     assert settings["searchableAttributes"][-2:] == ["folded_description_text", "folded_translations_text"]

@@ -14,7 +14,7 @@ from jobboard.search.embedded.caches import kept
 from jobboard.search.embedded.distances import CityPoint, city_point
 from jobboard.search.embedded.schema import INT, INT_FIELDS, MATCH_FIELD, TEXT_FIELDS
 from jobboard.search.embedded.vocabulary import MAX_EXPANDED_WORDS
-from jobboard.search.port import KEYWORD_FACETS, AnyOf, InvalidQuery, IsTrue, Range, SearchQuery
+from jobboard.search.port import KEYWORD_FILTERS, AnyOf, InvalidQuery, IsTrue, Range, SearchQuery
 from jobboard.search.text import words
 
 Occur = tantivy.Occur
@@ -58,7 +58,7 @@ class QueryBuilder:
         clauses = [tantivy.Query.range_query(schema, "expires_at", INT, lower_bound=query.now, include_lower=False)]
         for condition in query.filters:
             if isinstance(condition, AnyOf):
-                if condition.attribute not in KEYWORD_FACETS:
+                if condition.attribute not in KEYWORD_FILTERS:
                     raise InvalidQuery(f"cannot filter on {condition.attribute}")
                 clauses.append(self._any_term(condition.attribute, list(condition.values)))
             elif isinstance(condition, Range):

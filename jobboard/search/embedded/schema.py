@@ -14,7 +14,7 @@ import tantivy
 from jobboard.search.documents import LISTED_ATTRIBUTES, SEARCHABLE_ATTRIBUTES
 from jobboard.search.embedded.distances import CityPoint, haversine_m
 from jobboard.search.embedded.facet_columns import FACET_COLUMNS, LIST_FACETS, NO_VALUE, column_field, column_key
-from jobboard.search.port import KEYWORD_FACETS
+from jobboard.search.port import FILTER_ONLY_KEYWORDS, KEYWORD_FACETS
 from jobboard.search.text import lead_end, normalise
 
 INT = tantivy.FieldType.Integer
@@ -51,7 +51,7 @@ STORED_ONLY = "stored_only"  # an analyzer matching nothing
 LISTED_FIELD, REST_FIELD = "listed", "rest"  # the stored document: what lists of hits show, the rest
 LISTED = frozenset(LISTED_ATTRIBUTES)
 DOCSTORE_BLOCK_BYTES = 4_096
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 META_FILE = "jobboard-meta.json"
 assert {a for attrs, _ in TEXT_FIELDS.values() for a in attrs} == set(SEARCHABLE_ATTRIBUTES)  # noqa: S101 - an invariant of the code, not input
 
@@ -85,6 +85,8 @@ class IndexSchema:
         builder.add_text_field(MATCH_FIELD, tokenizer_name=ANALYZER, index_option="basic")
         for name in KEYWORD_FACETS:
             builder.add_text_field(name, fast=True, tokenizer_name="raw")
+        for name in FILTER_ONLY_KEYWORDS:
+            builder.add_text_field(name, tokenizer_name="raw")
         for column in FACET_COLUMNS:
             builder.add_text_field(column_field(column), fast=True, tokenizer_name="raw")
         builder.add_boolean_field("is_periphery", indexed=True, fast=True)
@@ -151,6 +153,9 @@ class IndexSchema:
                     doc.add_text(name, str(item))
             else:
                 doc.add_text(name, NO_VALUE if value is None else str(value))
+        for name in FILTER_ONLY_KEYWORDS:
+            for item in document.get(name) or ():
+                doc.add_text(name, str(item))
         for column in FACET_COLUMNS:
             doc.add_text(column_field(column), column_key(document, column))
         doc.add_boolean("is_periphery", bool(document["is_periphery"]))
