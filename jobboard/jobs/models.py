@@ -19,7 +19,18 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from slugify import slugify
-from sqlalchemy import JSON, CheckConstraint, Column, ColumnElement, ForeignKey, Index, String, Table, Text, func
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    func,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -219,6 +230,9 @@ class Posting(TimestampMixin, Model):
         CheckConstraint("hebrew_level BETWEEN 0 AND 6", name="hebrew_level_range"),
         Index("ix_postings_org_status", "org_id", "status"),
         Index("ix_postings_status_expires", "status", "expires_at"),
+        # The employer's own reference for the position (its applicant-tracking system's), set
+        # through the API: one posting per reference within the organisation.
+        Index("uq_postings_org_id_external_reference", "org_id", "external_reference", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -257,6 +271,7 @@ class Posting(TimestampMixin, Model):
     closed_reason: Mapped[CloseReason | None] = mapped_column(enum_type(CloseReason, "close_reason"))
     moderator_comment: Mapped[str | None] = mapped_column(Text)
     likely_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id", ondelete="SET NULL"))
+    external_reference: Mapped[str | None] = mapped_column(String(100))
 
     org: Mapped[Organization] = relationship()
     site: Mapped[Site] = relationship()
