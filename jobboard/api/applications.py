@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+import marshmallow as ma
 from flask import abort
 from flask.wrappers import Response
 
@@ -111,7 +112,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 @blp.route("/applications", methods=["GET"])
 @operation(Scope.APPLICATIONS_READ, subject="application", errors=(422,))
-@blp.arguments(ApplicationFilterSchema, location="query", as_kwargs=True)
+@blp.arguments(ApplicationFilterSchema, location="query", as_kwargs=True, unknown=ma.RAISE)
 @blp.response(200, ApplicationPageSchema)
 @blp.doc(
     tags=TAGS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask import abort
 
 from jobboard.api.idempotency import idempotent
@@ -96,7 +97,7 @@ def _posting(posting_id: int) -> Posting:
 
 @blp.route("/postings", methods=["GET"])
 @operation(Scope.POSTINGS_READ, subject="posting", errors=(422,))
-@blp.arguments(PostingFilterSchema, location="query", as_kwargs=True)
+@blp.arguments(PostingFilterSchema, location="query", as_kwargs=True, unknown=ma.RAISE)
 @blp.response(200, PostingListSchema)
 @blp.doc(tags=TAGS, summary="List your organisation's postings, newest change first")
 def list_postings(reference: str | None = None, status: Any = None) -> dict[str, Any]:
