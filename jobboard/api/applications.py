@@ -87,13 +87,6 @@ def _detail(application: Application) -> dict[str, Any]:
     }
 
 
-def _application(application_id: int) -> Application:
-    application = queries.org_application(current_org(), application_id)
-    if application is None:
-        abort(404, "There is no such application in your organisation.")
-    return application
-
-
 def encode_cursor(application: Application) -> str:
     raw = json.dumps([application.updated_at.isoformat(), application.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -150,15 +143,15 @@ def list_applications(
 
 
 @blp.route("/applications/<int:application_id>", methods=["GET"])
-@operation(Scope.APPLICATIONS_READ, subject="application", errors=(404,))
+@operation(Scope.APPLICATIONS_READ, subject="application", lookup=queries.org_application)
 @blp.response(200, ApplicationDetailSchema)
 @blp.doc(tags=TAGS, summary="Read an application with its history")
-def get_application(application_id: int) -> dict[str, Any]:
-    return _detail(_application(application_id))
+def get_application(application: Application) -> dict[str, Any]:
+    return _detail(application)
 
 
 @blp.route("/applications/<int:application_id>/stage", methods=["POST"])
-@operation(Scope.APPLICATIONS_WRITE, subject="application", errors=(404, 409, 422))
+@operation(Scope.APPLICATIONS_WRITE, subject="application", errors=(409, 422), lookup=queries.org_application)
 @blp.arguments(MoveSchema)
 @blp.response(200, ApplicationDetailSchema)
 @blp.doc(
@@ -169,8 +162,7 @@ def get_application(application_id: int) -> dict[str, Any]:
         "`send_rejection`); a withdrawn application, or one whose doctor deleted their account, moves no more."
     ),
 )
-def move_application(data: dict[str, Any], application_id: int) -> dict[str, Any]:
-    application = _application(application_id)
+def move_application(data: dict[str, Any], application: Application) -> dict[str, Any]:
     pipeline.move(
         application,
         actor(),
@@ -183,7 +175,7 @@ def move_application(data: dict[str, Any], application_id: int) -> dict[str, Any
 
 
 @blp.route("/applications/<int:application_id>/cv", methods=["GET"])
-@operation(Scope.APPLICATIONS_READ, subject="application", errors=(404,))
+@operation(Scope.APPLICATIONS_READ, subject="application", lookup=queries.org_application)
 @blp.alt_response(
     200,
     success=True,
@@ -192,8 +184,7 @@ def move_application(data: dict[str, Any], application_id: int) -> dict[str, Any
     description="The CV as the doctor sent it with the application.",
 )
 @blp.doc(tags=TAGS, summary="Download the application's CV (recorded in the audit log)")
-def application_cv(application_id: int) -> Response:
-    application = _application(application_id)
+def application_cv(application: Application) -> Response:
     if not application.cv_stored_name:
         abort(404, "This application has no CV.")
     try:

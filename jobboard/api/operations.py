@@ -75,10 +75,20 @@ def actor() -> User:
     return maker
 
 
-def operation(scope: Scope, *, subject: str, errors: tuple[int, ...] = ()) -> Callable[[F], F]:
+def operation(
+    scope: Scope,
+    *,
+    subject: str,
+    errors: tuple[int, ...] = (),
+    lookup: Callable[[Organization, int], Any] | None = None,
+) -> Callable[[F], F]:
     """An operation of the API needing ``scope``. ``subject`` names what it acts on (``posting``,
     ``application``) for the audit row each successful write leaves with the key's name;
-    ``errors``: the statuses it answers besides those every operation may (401, 403, 429)."""
+    ``errors``: the statuses it answers besides those every operation may (401, 403, 429).
+
+    With ``lookup``, the route's ``<subject>_id`` is looked up within the key's organisation
+    before anything else is read (the body included) and the view gets the object as
+    ``<subject>``: another tenant's id is a 404 whatever else the request holds."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -93,16 +103,24 @@ def operation(scope: Scope, *, subject: str, errors: tuple[int, ...] = ()) -> Ca
                 return problem(403, f"{key.org.name} is suspended on the job board.", kind="suspended")
             if not key.allows(scope):
                 return problem(403, f"This key does not have the {scope.value} scope.", kind="missing-scope")
-            note_use(key)
             g.api_key = key
+            subject_id = None
+            if lookup is not None:
+                subject_id = kwargs.pop(f"{subject}_id")
+                found = lookup(key.org, subject_id)
+                if found is None:
+                    return problem(404, f"There is no such {subject} in your organisation.")
+                kwargs[subject] = found
             with audit.context(api_key_id=key.id, api_key_name=key.name):
                 response = view(*args, **kwargs)
-                if request.method not in SAFE_METHODS and isinstance(response, Response) and response.status_code < 400:
-                    _audit_write(key, subject, kwargs, response)
+                if isinstance(response, Response) and response.status_code < 400:
+                    note_use(key)
+                    if request.method not in SAFE_METHODS:
+                        _audit_write(key, subject, subject_id, response)
             return response
 
         documented: Any = checked
-        for status in sorted({*ERRORS, *errors}):
+        for status in sorted({*ERRORS, *errors, *((404,) if lookup else ())}):
             documented = blp.alt_response(
                 status,
                 schema=ProblemSchema,
@@ -123,8 +141,7 @@ _DESCRIPTIONS = {
 }
 
 
-def _audit_write(key: ApiKey, subject: str, kwargs: dict[str, Any], response: Response) -> None:
-    subject_id = kwargs.get(f"{subject}_id")
+def _audit_write(key: ApiKey, subject: str, subject_id: int | None, response: Response) -> None:
     if subject_id is None:
         body = response.get_json(silent=True)
         subject_id = body.get("id") if isinstance(body, dict) else None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import abort
 
 from jobboard.api.idempotency import idempotent
 from jobboard.api.models import Scope
@@ -22,6 +21,7 @@ from jobboard.api.schemas import (
 from jobboard.core.urls import external_url
 from jobboard.jobs import lifecycle, queries, services
 from jobboard.jobs.models import Posting, PostingText
+from jobboard.orgs.models import Organization
 from jobboard.vocab.models import HebrewLevel
 
 TAGS = ["Postings"]
@@ -87,12 +87,10 @@ def content_of(data: dict[str, Any]) -> services.PostingContent:
     )
 
 
-def _posting(posting_id: int) -> Posting:
+def _posting(org: Organization, posting_id: int) -> Posting | None:
     """The organisation's posting (never an edit under review, which is managed through it)."""
-    posting = queries.org_posting(current_org(), posting_id)
-    if posting is None or posting.is_revision:
-        abort(404, "There is no such posting in your organisation.")
-    return posting
+    posting = queries.org_posting(org, posting_id)
+    return None if posting is None or posting.is_revision else posting
 
 
 @blp.route("/postings", methods=["GET"])
@@ -134,40 +132,37 @@ def save_posting(data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, s
 
 
 @blp.route("/postings/<int:posting_id>", methods=["GET"])
-@operation(Scope.POSTINGS_READ, subject="posting", errors=(404,))
+@operation(Scope.POSTINGS_READ, subject="posting", lookup=_posting)
 @blp.response(200, PostingSchema)
 @blp.doc(tags=TAGS, summary="Read a posting and its status")
-def get_posting(posting_id: int) -> dict[str, Any]:
-    return posting_body(_posting(posting_id))
+def get_posting(posting: Posting) -> dict[str, Any]:
+    return posting_body(posting)
 
 
 @blp.route("/postings/<int:posting_id>/submit", methods=["POST"])
-@operation(Scope.POSTINGS_WRITE, subject="posting", errors=(404, 409, 422))
+@operation(Scope.POSTINGS_WRITE, subject="posting", errors=(409, 422), lookup=_posting)
 @blp.arguments(SubmitSchema, required=False)
 @blp.response(200, PostingSchema)
 @blp.doc(tags=TAGS, summary="Submit a posting for review")
-def submit_posting(data: dict[str, Any], posting_id: int) -> dict[str, Any]:
-    posting = _posting(posting_id)
+def submit_posting(data: dict[str, Any], posting: Posting) -> dict[str, Any]:
     services.submit(posting, actor(), acknowledge_duplicate=data["acknowledge_duplicate"])
     return posting_body(posting)
 
 
 @blp.route("/postings/<int:posting_id>/close", methods=["POST"])
-@operation(Scope.POSTINGS_WRITE, subject="posting", errors=(404, 409, 422))
+@operation(Scope.POSTINGS_WRITE, subject="posting", errors=(409, 422), lookup=_posting)
 @blp.arguments(CloseSchema)
 @blp.response(200, PostingSchema)
 @blp.doc(tags=TAGS, summary="Close a published posting: filled or withdrawn")
-def close_posting(data: dict[str, Any], posting_id: int) -> dict[str, Any]:
-    posting = _posting(posting_id)
+def close_posting(data: dict[str, Any], posting: Posting) -> dict[str, Any]:
     services.close_posting(posting, actor(), data["reason"])
     return posting_body(posting)
 
 
 @blp.route("/postings/<int:posting_id>/renew", methods=["POST"])
-@operation(Scope.POSTINGS_WRITE, subject="posting", errors=(404, 409))
+@operation(Scope.POSTINGS_WRITE, subject="posting", errors=(409,), lookup=_posting)
 @blp.response(200, PostingSchema)
 @blp.doc(tags=TAGS, summary="Keep a published posting up for its duration again (at most 180 days after approval)")
-def renew_posting(posting_id: int) -> dict[str, Any]:
-    posting = _posting(posting_id)
+def renew_posting(posting: Posting) -> dict[str, Any]:
     lifecycle.renew(posting, actor())
     return posting_body(posting)
