@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from jobboard import accounts, alerts, applications, fairs, i18n, jobs, mail, orgs, search
+    from jobboard import accounts, alerts, api, applications, fairs, i18n, jobs, mail, orgs, search
     from jobboard.core import assets, logs, outbox
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     applications.init_app(app)
     fairs.init_app(app)
     alerts.init_app(app)
+    api.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -117,6 +118,9 @@ def register_blueprints(app: Flask) -> None:
         outcomes_bp,
     ):
         app.register_blueprint(blueprint)
+    from jobboard import api
+
+    api.register(app)
 
 
 def register_request_handling(app: Flask) -> None:

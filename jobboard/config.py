@@ -123,6 +123,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "INFO", str, "the lowest level logged: DEBUG, INFO, WARNING or ERROR"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", str, "Flask-Limiter storage, e.g. redis://127.0.0.1:6379/0"),
     Setting("RATELIMIT_ENABLED", True, _bool, "turn rate limits off (never in production)"),
+    Setting("API_RATE_LIMIT", "600/minute", str, "requests one API key may make, in Flask-Limiter's notation"),
     Setting("PREFERRED_URL_SCHEME", "http", str, "https behind a TLS proxy"),
     Setting("PROXY_FIX_HOPS", 0, int, "number of trusted reverse proxies setting X-Forwarded-*"),
 )

@@ -4,7 +4,7 @@ loaded with what the pages show in a fixed number of queries)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -173,3 +173,41 @@ def org_postings_with_applications(org: Organization) -> list[tuple[int, str]]:
             .order_by(Posting.title)
         ).tuples()
     )
+
+
+def changed_applications(
+    org: Organization,
+    *,
+    since: datetime | None,
+    after: tuple[datetime, int] | None,
+    posting_id: int | None,
+    limit: int,
+) -> list[tuple[Application, DoctorProfile | None]]:
+    """The organisation's applications in the order they last changed (then by id), from
+    ``since``, after the row ``after`` names (its change time and id: a page's last): a cursor
+    that stays right while rows change, unlike an offset. Two queries per page, plus one per
+    collection of the profiles."""
+    query = (
+        select(Application, DoctorProfile)
+        .outerjoin(User, User.id == Application.doctor_id)
+        .outerjoin(DoctorProfile, DoctorProfile.user_id == Application.doctor_id)
+        .options(
+            contains_eager(Application.doctor),
+            joinedload(Application.posting),
+            selectinload(DoctorProfile.languages),
+            selectinload(DoctorProfile.preferred_regions),
+        )
+        .where(Application.org_id == org.id)
+        .order_by(Application.updated_at, Application.id)
+        .limit(limit)
+    )
+    if since is not None:
+        query = query.where(Application.updated_at >= since)
+    if after is not None:
+        moment, last_id = after
+        query = query.where(
+            (Application.updated_at > moment) | ((Application.updated_at == moment) & (Application.id > last_id))
+        )
+    if posting_id is not None:
+        query = query.where(Application.posting_id == posting_id)
+    return list(db.session.execute(query).unique().tuples())

@@ -7,6 +7,9 @@ free of personal data. The ORM refuses to change or delete a row, and database t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +38,19 @@ class AuditEntry(Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+# Details added to every row recorded while it is set: how the change came (an API key's id and name).
+_CONTEXT: ContextVar[dict[str, Any]] = ContextVar("audit_context", default={})  # noqa: B039 - never mutated
+
+
+@contextmanager
+def context(**details: Any) -> Iterator[None]:
+    token = _CONTEXT.set({**_CONTEXT.get(), **details})
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
 def record(
     action: str,
     *,
@@ -52,7 +68,7 @@ def record(
         subject_id=subject_id,
         org_id=org_id,
         reason=reason,
-        details=details,
+        details={**_CONTEXT.get(), **details},
     )
     db.session.add(entry)
     return entry

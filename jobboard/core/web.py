@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -55,7 +56,19 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+ErrorRenderer = Callable[[int, str | None], Response]
+
+
+def register_error_renderer(app: Flask, path_prefix: str, renderer: ErrorRenderer) -> None:
+    """Errors under ``path_prefix`` (an API answering in JSON) are answered by ``renderer``
+    instead of the page: every error this module handles, routing's 404 and 405 included."""
+    app.extensions.setdefault("error_renderers", []).append((path_prefix, renderer))
+
+
 def error_response(status: int, message: str | None = None) -> Response:
+    for prefix, renderer in current_app.extensions.get("error_renderers", ()):
+        if request.path.startswith(prefix):
+            return renderer(status, message)
     title, default_message = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     context = {"status": status, "title": title, "message": message or default_message}
     template = "errors/_fragment.html" if is_htmx() else "errors/error.html"

@@ -191,6 +191,19 @@ def fairs_for_org(org: Organization) -> list[tuple[Fair, FairRegistration | None
     return list(rows)
 
 
+def org_registrations(org: Organization) -> list[FairRegistration]:
+    """The organisation's places at fairs (past ones too, not a fair still in draft), with their tables."""
+    return list(
+        db.session.scalars(
+            select(FairRegistration)
+            .join(Fair, Fair.id == FairRegistration.fair_id)
+            .options(contains_eager(FairRegistration.fair), selectinload(FairRegistration.tables))
+            .where(FairRegistration.org_id == org.id, Fair.status != FairStatus.DRAFT)
+            .order_by(Fair.starts_on, Fair.id)
+        ).unique()
+    )
+
+
 def fairs_taking_bookings(org: Organization) -> list[Fair]:
     return list(
         db.session.scalars(

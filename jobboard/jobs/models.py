@@ -337,6 +337,9 @@ class Posting(TimestampMixin, Model):
         # The programme's figures follow each application to its job's site from this narrow
         # index, not from the wide rows of the postings (``outcomes.paths``).
         Index("ix_postings_site", "id", "site_id"),
+        # The employer's own reference for the position (its applicant-tracking system's), set
+        # through the API: one posting per reference within the organisation.
+        Index("uq_postings_org_id_external_reference", "org_id", "external_reference", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -375,6 +378,7 @@ class Posting(TimestampMixin, Model):
     closed_reason: Mapped[CloseReason | None] = mapped_column(enum_type(CloseReason, "close_reason"))
     moderator_comment: Mapped[str | None] = mapped_column(Text)
     likely_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id", ondelete="SET NULL"))
+    external_reference: Mapped[str | None] = mapped_column(String(100))
 
     org: Mapped[Organization] = relationship()
     site: Mapped[Site] = relationship()

@@ -105,6 +105,15 @@ def org_posting(org: Organization, posting_id: int) -> Posting | None:
     return db.session.scalar(_with_details(select(Posting)).where(Posting.org_id == org.id, Posting.id == posting_id))
 
 
+def posting_by_reference(org: Organization, reference: str) -> Posting | None:
+    """The organisation's posting with the employer's own reference (never one of its edits)."""
+    return db.session.scalar(
+        _with_details(select(Posting)).where(
+            Posting.org_id == org.id, Posting.external_reference == reference, ~Posting.is_revision
+        )
+    )
+
+
 def posting_with_details(posting_id: int) -> Posting | None:
     return db.session.scalar(_with_details(select(Posting)).where(Posting.id == posting_id))
 

@@ -40,7 +40,7 @@ from jobboard.jobs.models import (
     PostingTranslation,
     Seniority,
 )
-from jobboard.jobs.queries import open_revision
+from jobboard.jobs.queries import open_revision, posting_by_reference
 from jobboard.orgs.models import Organization, Site
 from jobboard.vocab.models import HebrewLevel, Language
 from jobboard.vocab.rules import check_profession_and_specialty
@@ -306,6 +306,19 @@ def update_posting(posting: Posting, user: User, content: PostingContent) -> Pos
     db.session.flush()
     submit(revision, user, acknowledge_duplicate=True)
     return revision
+
+
+def save_by_reference(org: Organization, user: User, reference: str, content: PostingContent) -> tuple[Posting, bool]:
+    """The employer's own reference (their applicant-tracking system's) names the posting: the
+    first save creates the draft, a later one edits it as the edit form does (a published
+    posting's change goes to review). Returns the posting and whether it was created."""
+    posting = posting_by_reference(org, reference)
+    if posting is None:
+        posting = create_posting(org, user, content)
+        posting.external_reference = reference
+        return posting, True
+    update_posting(posting, user, content)
+    return posting, False
 
 
 def duplicate_posting(posting: Posting, user: User) -> Posting:

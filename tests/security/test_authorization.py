@@ -10,7 +10,11 @@ Expected outcomes, by class:
   so; A's owner while A is suspended → the suspension page (403) on every route; A's owner while A
   waits for verification → answered, but for what needs a verified employer (``PENDING_REFUSED``);
 - admin: anonymous → sign in; an administrator with a password only → sent to set up the second
-  factor; everyone else → 403.
+  factor; everyone else → 403;
+- api:<scope> (the employer API): a session is no credential, so every visitor above → 401; the
+  API's own visitors carry keys (``KEY_VISITORS``): none or a revoked one → 401, one of A without
+  the scope → 403, one of tenant B → 404 for A's objects and nothing of A in a list, A's key with
+  the scope → answered.
 Addresses that lead to none of A's objects are 404 too (``ELSEWHERE``): an organisation that does
 not exist, for every member; A's object ids under tenant B's own address, for B's owner; ids that
 exist nowhere, for whoever would be answered if they did.
@@ -33,6 +37,8 @@ from sqlalchemy import func, inspect, select
 
 from jobboard.alerts import services as alerts
 from jobboard.alerts.models import Frequency
+from jobboard.api import services as api_keys
+from jobboard.api.models import Scope
 from jobboard.applications import applying, cvs, pipeline
 from jobboard.applications.models import Stage
 from jobboard.core import outbox
@@ -59,7 +65,9 @@ from tests.fairs.conftest import make_fair
 from tests.statements import recorded_statements
 
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)  # a statement that changes rows
-CLASSES = {"public", "user", "doctor", "admin", "member:viewer", "member:recruiter", "member:owner"}
+CLASSES = {"public", "user", "doctor", "admin", "member:viewer", "member:recruiter", "member:owner"} | {
+    f"api:{scope.value}" for scope in Scope
+}
 PERSONAS = (
     "anonymous",
     "doctor",
@@ -154,6 +162,7 @@ def pdf_bytes() -> bytes:
 @dataclass
 class World:
     users: dict[str, object]
+    keys: dict[str, str]  # API keys, by visitor (``KEY_VISITORS``)
     values: dict[str, object]  # URL argument → value, all of tenant A
     other_values: dict[str, object]  # the same arguments pointing at tenant B
     # Tenant A's name and its applicant's → the one visitor outside A who may see it (their own name).
@@ -221,6 +230,17 @@ def build_world() -> World:
     alert = alerts.create_alert(
         user=applicant, email=None, name="Negev", query_string="region=negev", frequency=Frequency.DAILY
     )
+    keys = {
+        "key_a": api_keys.create_key(org_a, members["owner_a"].user, "A's ATS", list(Scope)).token,
+        "key_b": api_keys.create_key(org_b, owner_b.user, "B's ATS", list(Scope)).token,
+    }
+    revoked = api_keys.create_key(org_a, members["owner_a"].user, "A's old ATS", list(Scope))
+    api_keys.revoke_key(revoked.key, members["owner_a"].user)
+    keys["revoked_key_a"] = revoked.token
+    for scope in Scope:  # each scope's key "without the scope": every other scope
+        keys[f"key_a_without:{scope.value}"] = api_keys.create_key(
+            org_a, members["owner_a"].user, f"A without {scope.value}", [s for s in Scope if s != scope]
+        ).token
     dead = OutboxMessage(kind="mail.send", payload={}, status=OutboxStatus.DEAD, attempts=10)
     db.session.add(dead)
     db.session.commit()
@@ -247,6 +267,7 @@ def build_world() -> World:
         "action": "block",
         "alert_id": alert.id,
         "table": "funnel",  # a dashboard's table, as a CSV file
+        "key_id": revoked.key.id,
     }
     other = dict(
         values,
@@ -268,6 +289,7 @@ def build_world() -> World:
     db.session.commit()
     return World(
         users={name: Persona(user.id, user.get_id()) if user else None for name, user in users.items()},
+        keys=keys,
         values=values,
         other_values=other,
         private={org_a.name: None, applicant.full_name: "applicant"},
@@ -303,6 +325,8 @@ def expected(access: str, persona: str, endpoint: str, rule: str, method: str) -
         if endpoint in SIGN_IN_STEPS:
             return "login"
         return "bad_token" if endpoint in TOKEN_ENDPOINTS else "answered"
+    if access.startswith("api:"):
+        return "unauthorized"  # a session is no credential for the API
     if persona == "anonymous":
         return "login"
     if access == "user" and "alert_id" in rule:
@@ -343,7 +367,9 @@ def outcome(response: object, access: str) -> str:
             return "suspended"
         if ROLE_TOO_LOW in text:
             return "role_too_low"
-    return {403: "forbidden", 404: "not_found", 400: "bad_token"}.get(status, "answered" if status < 500 else "error")
+    return {401: "unauthorized", 403: "forbidden", 404: "not_found", 400: "bad_token"}.get(
+        status, "answered" if status < 500 else "error"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -443,6 +469,8 @@ def elsewhere(app: Flask, world: World, case: str) -> list[tuple[str, str, str, 
     found = []
     for endpoint, rule, method in routes(app):
         access = app.view_functions[endpoint].access_class
+        if access.startswith("api:"):
+            continue  # visited with keys (``test_each_api_key_visitor_gets_the_expected_answer``)
         ids = set(re.findall(r"<int:(\w+)>", rule))
         tenant_ids = ids - PUBLIC_OBJECT_ARGS
         if case == "unknown_org" and access.startswith("member:"):
@@ -485,3 +513,55 @@ def test_an_address_leading_to_none_of_the_tenants_objects_is_not_found(app, cli
                     "not_found",
                 )
     assert len(visits) > {"unknown_org": 40, "ids_of_a_under_b": 20, "ids_of_nothing": 50}[case]
+
+
+# --- the employer API's visitors: keys, not sessions ----------------------------------------
+
+KEY_VISITORS = ("no_key", "revoked_key_a", "key_a_without_scope", "key_b", "key_a_ids_of_nothing", "key_a")
+
+
+def expected_with_key(visitor: str, rule: str) -> str:
+    if visitor in ("no_key", "revoked_key_a"):
+        return "unauthorized"
+    if visitor == "key_a_without_scope":
+        return "forbidden"
+    names_an_object = bool(re.search(r"<int:\w+>", rule))
+    if visitor in ("key_b", "key_a_ids_of_nothing"):
+        return "not_found" if names_an_object else "answered"
+    return "answered"
+
+
+def api_routes() -> list[tuple[str, str, str]]:
+    from jobboard import create_app
+
+    probe = create_app({"JOBBOARD_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    return [r for r in routes(probe) if probe.view_functions[r[0]].access_class.startswith("api:")]
+
+
+@pytest.mark.parametrize("api_route", api_routes(), ids=lambda r: f"{r[2]} {r[0]}")
+def test_each_api_key_visitor_gets_the_expected_answer(app, client, db_session, world, api_route):
+    """Refusals write nothing and are problem documents; tenant B's key sees nothing of A."""
+    endpoint, rule, method = api_route
+    scope = app.view_functions[endpoint].access_class.removeprefix("api:")
+    for visitor in KEY_VISITORS:  # A's key with the scope last: its write may change what others see
+        values = dict(world.values, **dict.fromkeys(re.findall(r"<int:(\w+)>", rule), NOWHERE))
+        url = _url(app, endpoint, rule, values if visitor == "key_a_ids_of_nothing" else world.values)
+        token = {
+            "no_key": None,
+            "key_a_without_scope": world.keys[f"key_a_without:{scope}"],
+            "key_a_ids_of_nothing": world.keys["key_a"],
+        }.get(visitor, world.keys.get(visitor))
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        want = expected_with_key(visitor, rule)
+        with recorded_statements() as statements:
+            response = client.open(url, method=method, headers=headers, json={} if method == "POST" else None)
+        where = f"{method} {url} with {visitor}"
+        got = outcome(response, "api")
+        assert got == want, f"{where}: {response.status_code} {response.get_data(as_text=True)[:300]}, expected {want}"
+        if want != "answered":
+            assert response.mimetype == "application/problem+json", where
+            assert not statements.wrote, f"refused {where} wrote: {[s for s in statements if WRITE.match(s)]}"
+        if visitor == "key_b":
+            body = response.get_data(as_text=True)
+            shown = [text for text in world.private if text in body]
+            assert not shown, f"{where} shows tenant A's data: {shown}"
