@@ -45,6 +45,8 @@ from jobboard.jobs import reviewing
 from jobboard.jobs import services as jobs
 from jobboard.orgs import services as orgs
 from jobboard.orgs.models import Organization, OrgStatus, Role
+from jobboard.webhooks import services as webhooks
+from jobboard.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.applications.conftest import complete_profile
 from tests.factories import (
     AdminFactory,
@@ -223,6 +225,19 @@ def build_world() -> World:
     )
     dead = OutboxMessage(kind="mail.send", payload={}, status=OutboxStatus.DEAD, attempts=10)
     db.session.add(dead)
+    fields = webhooks.EndpointFields("http://127.0.0.1:9/hook", "ATS", ["application.created"])
+    endpoint, _secret = webhooks.create_endpoint(org_a, members["owner_a"].user, fields)
+    endpoint_b, _secret = webhooks.create_endpoint(org_b, owner_b.user, fields)
+    failed = WebhookDelivery(
+        org_id=org_a.id,
+        endpoint_id=endpoint.id,
+        message_id="msg_authorization",
+        event="application.created",
+        body="{}",
+        status=DeliveryStatus.DEAD,
+        attempts=12,
+    )
+    db.session.add(failed)
     db.session.commit()
     outbox.drain()  # what building queued is delivered: a visit that writes anything wrote it itself
 
@@ -247,6 +262,8 @@ def build_world() -> World:
         "action": "block",
         "alert_id": alert.id,
         "table": "funnel",  # a dashboard's table, as a CSV file
+        "endpoint_id": endpoint.id,
+        "delivery_id": failed.id,
     }
     other = dict(
         values,
@@ -255,6 +272,7 @@ def build_world() -> World:
         site_id=site_b.id,
         membership_id=owner_b.id,
         org_id=org_b.id,
+        endpoint_id=endpoint_b.id,
     )
     users = {name: membership.user for name, membership in members.items()}
     users.update(
