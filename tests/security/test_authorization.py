@@ -43,6 +43,7 @@ from jobboard.fairs import interviews, registrations
 from jobboard.fairs.models import BookingMode, Slot
 from jobboard.jobs import reviewing
 from jobboard.jobs import services as jobs
+from jobboard.orgs import logos
 from jobboard.orgs import services as orgs
 from jobboard.orgs.models import Organization, OrgStatus, Role
 from jobboard.webhooks import services as webhooks
@@ -58,6 +59,7 @@ from tests.factories import (
     SiteFactory,
 )
 from tests.fairs.conftest import make_fair
+from tests.orgs.test_logos import png_bytes
 from tests.statements import recorded_statements
 
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)  # a statement that changes rows
@@ -238,6 +240,7 @@ def build_world() -> World:
         attempts=12,
     )
     db.session.add(failed)
+    logos.set_logo(org_a, members["owner_a"].user, "logo.png", png_bytes())
     db.session.commit()
     outbox.drain()  # what building queued is delivered: a visit that writes anything wrote it itself
 
@@ -264,6 +267,7 @@ def build_world() -> World:
         "table": "funnel",  # a dashboard's table, as a CSV file
         "endpoint_id": endpoint.id,
         "delivery_id": failed.id,
+        "logo_name": org_a.logo_name,
     }
     other = dict(
         values,
