@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from jobboard import accounts, alerts, api, applications, fairs, i18n, jobs, mail, orgs, search
+    from jobboard import accounts, alerts, api, applications, fairs, i18n, jobs, mail, orgs, search, webhooks
     from jobboard.core import assets, logs, outbox
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     fairs.init_app(app)
     alerts.init_app(app)
     api.init_app(app)
+    webhooks.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from jobboard.outcomes.views import bp as outcomes_bp
     from jobboard.pages.views import bp as pages_bp
     from jobboard.search.views import bp as search_bp
+    from jobboard.webhooks.views import bp as webhooks_bp
 
     for blueprint in (
         pages_bp,
@@ -116,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         grants_bp,
         moderation_bp,
         outcomes_bp,
+        webhooks_bp,
     ):
         app.register_blueprint(blueprint)
     from jobboard import api

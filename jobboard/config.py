@@ -111,6 +111,12 @@ SETTINGS: tuple[Setting, ...] = (
         "drain the outbox right after each request; default on in development and testing, off in production",
     ),
     Setting("OUTBOX_MAX_ATTEMPTS", 10, int, "delivery attempts before an outbox message is marked dead"),
+    Setting(
+        "WEBHOOK_MAX_ATTEMPTS",
+        12,
+        int,
+        "attempts to deliver a webhook message (about 5 hours of back-off) before it fails",
+    ),
     Setting("OUTBOX_RETENTION_DAYS", 14, int, "days a delivered outbox message is kept before it is deleted"),
     Setting(
         "VIEW_COUNT_FLUSH_SECONDS",

@@ -19,6 +19,7 @@ from jobboard.applications.notifications import send_immediate_notices
 from jobboard.applications.pipeline import record_move
 from jobboard.applications.profiles import completeness, profile_of
 from jobboard.core.errors import Conflict, DomainError, NotFound, NotPermitted
+from jobboard.core.events import Event, emit
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.i18n import lazy_gettext as _l
@@ -65,6 +66,11 @@ def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Ap
     db.session.add(application)
     db.session.flush()
     db.session.add(ApplicationEvent(application_id=application.id, actor_id=doctor.id, to_stage=Stage.APPLIED))
+    emit(
+        Event.APPLICATION_CREATED,
+        posting.org_id,
+        {"application_id": application.id, "posting_id": posting.id, "stage": application.stage.value},
+    )
     queue_mail(
         doctor.email,
         _l("Application received: %(title)s", title=posting.title),

@@ -11,6 +11,7 @@ cleaning knew what it knows now the clean copy an upload gets (``flask jobboard 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -33,7 +34,7 @@ from jobboard.applications.models import Application, CvDocument
 from jobboard.applications.profiles import note_completion
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError, NotFound, NotPermitted
-from jobboard.core.storage import file_store
+from jobboard.core.storage import file_store, referenced_names
 from jobboard.extensions import db
 
 MAX_CVS = 10
@@ -102,10 +103,15 @@ def delete_cv(user: User, cv: CvDocument) -> None:
 # --- upkeep of the stored files ------------------------------------------------------------
 
 
+def stored_names() -> Iterator[str]:
+    """The stored files the CVs and the applications' copies refer to."""
+    yield from db.session.scalars(select(CvDocument.stored_name))
+    yield from (name for name in db.session.scalars(select(Application.cv_stored_name)) if name)
+
+
 def sweep_uploads(older_than: timedelta = timedelta(hours=1)) -> int:
     """Delete stored files no row refers to (left by a transaction that failed after writing)."""
-    referenced = set(db.session.scalars(select(CvDocument.stored_name)))
-    referenced |= {name for name in db.session.scalars(select(Application.cv_stored_name)) if name}
+    referenced = referenced_names()
     cutoff = utcnow() - older_than
     store = file_store()
     removed = 0

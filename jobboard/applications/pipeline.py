@@ -22,6 +22,7 @@ from jobboard.applications.models import Application, ApplicationEvent, Applicat
 from jobboard.core import audit
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError
+from jobboard.core.events import Event, emit
 from jobboard.core.outbox import OutboxMessage
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
@@ -57,8 +58,24 @@ def record_move(
             occurred_on=day,
         )
     )
+    before = application.stage
     application.stage = stage
     application.note_reached(stage, day)
+    stage_changed(application, before)
+
+
+def stage_changed(application: Application, before: Stage) -> None:
+    """Tell the employer's systems (``core.events``): ids and stages only."""
+    emit(
+        Event.APPLICATION_STAGE_CHANGED,
+        application.org_id,
+        {
+            "application_id": application.id,
+            "posting_id": application.posting_id,
+            "from_stage": before.value,
+            "to_stage": application.stage.value,
+        },
+    )
 
 
 def _check_day(application: Application, day: date) -> None:

@@ -92,6 +92,7 @@ def undo_move(application: Application, actor: User, token: str) -> Stage:
         db.session.delete(mail)
     restored = event.from_stage or Stage.APPLIED
     application.stage = restored
+    pipeline.stage_changed(application, event.to_stage)
     db.session.delete(event)
     db.session.flush()
     # The first day of each step, as the history without the move has it.

@@ -4,6 +4,8 @@ small allow-list. No attribute but href/title survives, so ``on*``, ``style``, `
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -50,3 +52,13 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(cleaned)  # noqa: S704 - nh3 output is the only thing marked safe
+
+
+def summary(text: str, length: int = 160) -> str:
+    """The first words of a Markdown text as plain text, at most ``length`` characters, cut at a
+    word with "…": what a page's meta description and link previews show."""
+    words = html.unescape(nh3.clean(str(render_markdown(text)), tags=set())).split()
+    plain = " ".join(words)
+    if len(plain) <= length:
+        return plain
+    return plain[: length - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

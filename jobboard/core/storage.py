@@ -8,20 +8,23 @@
 Names are the callers' (random, see ``applications.cv_files``); a file is written whole or not at
 all, read as a stream for downloads, and deleted on erasure. A missing file is
 ``FileNotFoundError`` in both.
+
+Every feature that stores files says which names its rows refer to (``register_references``):
+a stored file no feature refers to is a leftover, which the sweeper removes.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 import boto3
 from botocore.exceptions import ClientError
-from flask import current_app
+from flask import Flask, current_app
 
 
 class FileStore(Protocol):
@@ -110,3 +113,14 @@ def file_store() -> FileStore:
     if key not in stores:
         stores[key] = S3Store(s3_client(config["S3_ENDPOINT_URL"], config["S3_REGION"]), config["S3_BUCKET"])
     return stores[key]
+
+
+def register_references(app: Flask, names: Callable[[], Iterable[str]]) -> None:
+    """``names()`` gives the stored names a feature's rows refer to."""
+    app.extensions.setdefault("stored_file_references", []).append(names)
+
+
+def referenced_names() -> set[str]:
+    """Every stored name some feature's rows refer to."""
+    sources: list[Callable[[], Iterable[str]]] = current_app.extensions.get("stored_file_references", [])
+    return {name for names in sources for name in names() if name}

@@ -27,7 +27,7 @@ from jobboard.core.db import WRITE_LOCK
 from jobboard.core.errors import DomainError
 from jobboard.core.forms import invalid_fields
 from jobboard.core.htmx import is_htmx
-from jobboard.core.markdown import render_markdown
+from jobboard.core.markdown import render_markdown, summary
 from jobboard.extensions import db
 from jobboard.i18n import lazy_gettext as _l
 
@@ -242,5 +242,6 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(Exception, _handle_unexpected)
 
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["summary"] = summary
     app.jinja_env.globals["tz"] = ZoneInfo  # templates show instants in a named zone
     app.jinja_env.globals["invalid_fields"] = invalid_fields

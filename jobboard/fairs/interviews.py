@@ -16,6 +16,7 @@ from jobboard.applications.models import INTERVIEW_STAGES, Application
 from jobboard.applications.profiles import completeness, profile_of
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, Gone, NotFound, NotPermitted
+from jobboard.core.events import Event, emit
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
 from jobboard.fairs.locks import (
@@ -240,7 +241,24 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
         booked_by_employer=actor.id != doctor.id,
     )
     schedule_reminders(booking, now)
+    _tell_systems(Event.BOOKING_CREATED, booking)
     return booking
+
+
+def _tell_systems(event: Event, booking: Booking) -> None:
+    """The employer's systems hear of the booking (``core.events``): ids and times, no names."""
+    emit(
+        event,
+        booking.org_id,
+        {
+            "booking_id": booking.id,
+            "fair_id": booking.fair_id,
+            "slot_id": booking.slot_id,
+            "application_id": booking.application_id,
+            "starts_at": booking.starts_at.isoformat(),
+            "ends_at": booking.ends_at.isoformat(),
+        },
+    )
 
 
 def change_cutoff(booking: Booking) -> datetime:
@@ -320,6 +338,7 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
         _l("Interview moved: %(employer)s at %(fair)s", employer=booking.org.name, fair=fair.name),
     )
     schedule_reminders(booking, now)
+    _tell_systems(Event.BOOKING_MOVED, booking)
     return booking
 
 
@@ -337,6 +356,7 @@ def call_off(booking: Booking, actor: User, message: str | None) -> None:
         message=message,
         by_doctor=actor.id == booking.doctor_id,
     )
+    _tell_systems(Event.BOOKING_CANCELLED, booking)
 
 
 def cancel(booking: Booking, actor: User, message: str | None = None) -> None:
@@ -386,6 +406,7 @@ def cancel_for_deleted_account(doctor: User) -> None:
         .with_for_update()
     )
     for booking in upcoming:
+        _tell_systems(Event.BOOKING_CANCELLED, booking)
         local = local_times(booking.starts_at, booking.fair, None, with_israel=True)
         agenda_url = external_url(
             "fairs.org_agenda", org_slug=booking.org.slug, fair_id=booking.fair_id, day=local.fair.date().isoformat()

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from jobboard.accounts.models import User
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, NotPermitted
+from jobboard.core.events import Event, emit
 from jobboard.core.outbox import enqueue
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
@@ -184,6 +185,22 @@ def close(posting: Posting, user: User, reason: CloseReason) -> None:
 def expire(posting: Posting) -> None:
     transition(posting, Action.EXPIRE, None, reason=EXPIRY_REASON)
     sync_search(posting)
+    posting_event(Event.POSTING_EXPIRED, posting)
+
+
+def posting_event(event: Event, posting: Posting) -> None:
+    """The employer's systems hear of the posting's new status (``core.events``); an edit of a
+    published posting is named by the live posting's id."""
+    emit(
+        event,
+        posting.org_id,
+        {
+            "posting_id": posting.live_id,
+            "is_edit": posting.is_revision,
+            "status": posting.status.value,
+            "expires_at": posting.expires_at.isoformat() if posting.expires_at else None,
+        },
+    )
 
 
 def renew(posting: Posting, user: User) -> None:

@@ -72,6 +72,15 @@ def listed_postings_of(org: Organization) -> list[Posting]:
     )
 
 
+def listed_postings() -> list[Posting]:
+    """Every posting the public sees, newest first (the aggregators' feed)."""
+    return list(
+        db.session.scalars(
+            _with_details(select(Posting)).where(listed_condition()).order_by(Posting.first_published_at.desc())
+        ).unique()
+    )
+
+
 def _open_revisions() -> Select[tuple[Posting]]:
     """Edits still under way: neither merged nor rejected."""
     return select(Posting).where(

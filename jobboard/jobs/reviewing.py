@@ -12,6 +12,7 @@ from jobboard.accounts.models import User
 from jobboard.core import audit
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict
+from jobboard.core.events import Event
 from jobboard.extensions import db
 from jobboard.i18n import LANGUAGES, in_language
 from jobboard.i18n import lazy_gettext as _l
@@ -19,6 +20,7 @@ from jobboard.jobs.lifecycle import (
     Action,
     IllegalTransition,
     notify_staff,
+    posting_event,
     require_verified_org,
     sync_search,
     transition,
@@ -133,6 +135,8 @@ def approve(posting: Posting, admin: User) -> Posting:
     )
     sync_search(live)
     notify_staff(live, _l("Published: %(title)s", title=live.title), "jobs/approved", revision=posting is not live)
+    if posting is live:
+        posting_event(Event.POSTING_PUBLISHED, live)
     return live
 
 
@@ -164,6 +168,7 @@ def request_changes(posting: Posting, admin: User, comment: str) -> None:
         _l("Changes requested: %(title)s", title=posting.title),
         "jobs/changes_requested",
     )
+    posting_event(Event.POSTING_CHANGES_REQUESTED, posting)
 
 
 def reject(posting: Posting, admin: User, reason: str) -> None:

@@ -1,6 +1,7 @@
 """schema.org ``JobPosting`` for the public posting page, with the properties Google's job
 search requires (title, description, datePosted, hiringOrganization, jobLocation) and those it
-recommends (validThrough, employmentType, baseSalary, identifier, directApply).
+recommends (validThrough, employmentType, baseSalary, identifier, directApply), and the
+employer's logo when one is uploaded.
 
 The place, occupation and grant names are the vocabularies' English ones on every language's
 page: the markup is for search engines' job listings (which place a posting by its locality and
@@ -13,6 +14,12 @@ from typing import Any
 from jobboard.core.markdown import render_markdown
 from jobboard.core.urls import external_url
 from jobboard.jobs.models import Posting
+from jobboard.orgs.models import Organization
+
+
+def logo_url(org: Organization) -> str:
+    """The employer's uploaded logo, as an absolute address (``orgs.logos``)."""
+    return external_url("pages.logo", org_slug=org.slug, logo_name=org.logo_name)
 
 
 def job_posting_json_ld(posting: Posting) -> dict[str, Any]:
@@ -30,6 +37,7 @@ def job_posting_json_ld(posting: Posting) -> dict[str, Any]:
             "@type": "Organization",
             "name": posting.org.name,
             **({"sameAs": posting.org.website} if posting.org.website else {}),
+            **({"logo": logo_url(posting.org)} if posting.org.logo_name else {}),
         },
         "jobLocation": {
             "@type": "Place",

@@ -2,8 +2,10 @@
 
 from flask import Flask
 
-from jobboard.orgs import personal_data
+from jobboard.core.storage import register_references
+from jobboard.orgs import logos, personal_data
 
 
 def init_app(app: Flask) -> None:
     personal_data.register(app)
+    register_references(app, logos.stored_names)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import FloatField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -28,6 +29,12 @@ def kind_choices() -> list[tuple[str, str]]:
 class ProfileForm(FlaskForm):
     website = url_field(_l("Website"), max_length=300)
     description = textarea_field(_l("Short description"), max_length=2000)
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(
+        _l("Logo (PNG or SVG, at most 512 KB)"), validators=[FileRequired(_l("Choose a PNG or SVG file."))]
+    )
 
 
 class OrgForm(ProfileForm):

@@ -67,6 +67,9 @@ class Organization(TimestampMixin, Model):
     status: Mapped[OrgStatus] = mapped_column(enum_type(OrgStatus, "org_status"), default=OrgStatus.PENDING)
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None]
+    # The uploaded logo (``orgs.logos``): its name in the file store and its media type.
+    logo_name: Mapped[str | None] = mapped_column(String(64))
+    logo_mimetype: Mapped[str | None] = mapped_column(String(32))
 
     sites: Mapped[list[Site]] = relationship(back_populates="org", order_by="Site.name")
 

@@ -13,8 +13,17 @@ from jobboard.core.forms import filled
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import limiter
-from jobboard.orgs import queries, services
-from jobboard.orgs.forms import InviteForm, NewAccountForm, OrgForm, OrgSignUpForm, ProfileForm, RoleForm, SiteForm
+from jobboard.orgs import logos, queries, services
+from jobboard.orgs.forms import (
+    InviteForm,
+    LogoForm,
+    NewAccountForm,
+    OrgForm,
+    OrgSignUpForm,
+    ProfileForm,
+    RoleForm,
+    SiteForm,
+)
 from jobboard.orgs.models import Role
 from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
 
@@ -66,7 +75,39 @@ def profile() -> Response:
         services.update_profile(org, current_user, website=form.website.data, description=form.description.data or "")
         flash(_("The profile is saved."), "success")
         return redirect(url_for("orgs.dashboard"))
-    return form_page("orgs/profile.html", form, org=org, membership=current_membership())
+    return form_page(
+        "orgs/profile.html", form, org=org, membership=current_membership(), logo_form=LogoForm(formdata=None)
+    )
+
+
+@bp.route("/org/<org_slug>/logo", methods=["POST"])
+@limiter.limit("20/hour", methods=["POST"])
+@member_required(Role.OWNER)
+def upload_logo() -> Response:
+    org = current_org()
+    logo_form = LogoForm()
+    if logo_form.validate_on_submit():
+        upload = logo_form.logo.data
+        with errors_on(logo_form):
+            logos.set_logo(org, current_user, upload.filename or "", upload.read(logos.MAX_BYTES + 1))
+            flash(_("The logo is saved."), "success")
+            return redirect(url_for("orgs.profile"))
+    return render_page(
+        "orgs/profile.html",
+        form=ProfileForm(obj=org, formdata=None),
+        org=org,
+        membership=current_membership(),
+        logo_form=logo_form,
+        status=422,
+    )
+
+
+@bp.route("/org/<org_slug>/logo/delete", methods=["POST"])
+@member_required(Role.OWNER)
+def remove_logo() -> Response:
+    logos.remove_logo(current_org(), current_user)
+    flash(_("The logo is removed."), "success")
+    return redirect(url_for("orgs.profile"))
 
 
 # --- members -------------------------------------------------------------------------------

@@ -19,7 +19,10 @@ from jobboard.core.views import or_404
 from jobboard.fairs.queries import doctor_bookings, upcoming_fairs
 from jobboard.i18n import COOKIE, known, site_root
 from jobboard.jobs.queries import listed_postings_of
+from jobboard.jobs.structured_data import logo_url
+from jobboard.orgs import logos
 from jobboard.orgs.queries import memberships_of, verified_org
+from jobboard.pages import sitemap as sitemaps
 from jobboard.pages.readiness import readiness
 from jobboard.search.showcase import matching, showcase
 
@@ -43,7 +46,20 @@ def employer(org_slug: str) -> Response:
     """A verified employer as doctors see it: who they are, their sites, their open positions and
     the fairs where they interview."""
     org = or_404(verified_org(org_slug))
-    return render_page("pages/employer.html", org=org, postings=listed_postings_of(org))
+    logo = logo_url(org) if org.logo_name else None
+    return render_page("pages/employer.html", org=org, postings=listed_postings_of(org), logo=logo)
+
+
+@bp.route("/employers/<org_slug>/logo/<logo_name>")
+@public
+def logo(org_slug: str, logo_name: str) -> Response:
+    """An employer's logo, for everyone: cached for good, as a new upload has a new name."""
+    org = or_404(verified_org(org_slug))
+    data = or_404(logos.logo_bytes(org, logo_name))
+    response = Response(data, mimetype=org.logo_mimetype)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
 
 
 @bp.route("/dashboard")
@@ -95,6 +111,22 @@ def ready() -> Response:
     report, is_ready = readiness()
     body = json.dumps({"ready": is_ready, **report})
     return Response(body, status=200 if is_ready else 503, mimetype="application/json")
+
+
+@bp.route("/sitemap.xml")
+@public
+def sitemap() -> Response:
+    response = Response(sitemaps.sitemap_xml(sitemaps.public_pages()), mimetype="application/xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.route("/robots.txt")
+@public
+def robots() -> Response:
+    response = Response(sitemaps.robots_txt(), mimetype="text/plain")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.route("/privacy")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import replace
@@ -16,6 +17,7 @@ from jobboard.core.htmx import render_page
 from jobboard.core.urls import external_url
 from jobboard.grants.queries import eligible_grant_keys
 from jobboard.i18n import lazy_gettext as _l
+from jobboard.jobs import aggregators
 from jobboard.jobs.queries import fallback_search
 from jobboard.search.documents import LISTED_ATTRIBUTES, posting_document
 from jobboard.search.engine import breaker, get_engine
@@ -207,3 +209,23 @@ def feed() -> Response:
 def site_feed() -> Response:
     """Every new posting, newest first."""
     return _feed(SearchState(), _("IMAP Job Board: new positions"))
+
+
+def _aggregator_response(body: bytes | str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = f"public, max-age={aggregators.max_age()}"
+    return response
+
+
+@bp.route("/jobs/feed.xml")
+@public
+def aggregator_feed() -> Response:
+    """Every open position in the XML format Indeed and other aggregators read."""
+    return _aggregator_response(aggregators.indeed_xml(aggregators.feed_jobs()), "application/xml")
+
+
+@bp.route("/jobs/feed.json")
+@public
+def aggregator_feed_json() -> Response:
+    """The aggregators' feed as JSON: the same jobs and fields."""
+    return _aggregator_response(json.dumps(aggregators.feed_json(aggregators.feed_jobs())), "application/json")

@@ -33,6 +33,7 @@ from flask import Flask
 from sqlalchemy import JSON, Enum, String, select
 
 import jobboard.i18n
+from jobboard.core.events import Event
 from jobboard.core.personal_data import sections
 from jobboard.extensions import db
 from jobboard.i18n import LANGUAGES
@@ -54,6 +55,8 @@ VISITOR = {
 # Words shown as they are in every language, with the reason.
 NOT_TEXT = {
     "UTC": "the time standard's symbol, written so in every language the board speaks",
+    **{event.value: "a webhook event's name, as the receiving systems match it" for event in Event},
+    "webhook-id": "the Standard Webhooks header's name",
 }
 # The tz database's names of the zones (the account settings offer them as they are: "Asia/Jerusalem").
 TIME_ZONES = {zone.replace("_", " ") for zone in available_timezones()}
@@ -256,7 +259,7 @@ def untranslated(html: str, user_data: list[str]) -> list[str]:
             continue
         if fragment.strip("…") != fragment and any(fragment.strip("…") in value for value in user_data):
             continue  # a crop of a stored text (a description around the words searched for)
-        for value in (*user_data, *NOT_TEXT):
+        for value in (*NOT_TEXT, *user_data):
             if value in fragment:
                 fragment = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", fragment)
         fragment = " ".join(NUMBER.sub(" ", URL.sub(" ", fragment)).split())

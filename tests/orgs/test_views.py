@@ -5,6 +5,7 @@ roles, invitations, sites and the profile."""
 from __future__ import annotations
 
 import html
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -26,6 +27,7 @@ from tests.factories import (
     SiteFactory,
     StaffFactory,
 )
+from tests.orgs.test_logos import png_bytes
 from tests.signing_in import sign_in, sign_in_with_password
 
 # --- helpers -------------------------------------------------------------------------------
@@ -99,6 +101,8 @@ ORG_ROUTES = [
     ("GET", "/org/<org_slug>/sites/<int:site_id>/edit", None),
     ("POST", "/org/<org_slug>/sites/<int:site_id>/edit", {"name": "Renamed Campus", "city": "sderot"}),
     ("POST", "/org/<org_slug>/sites/<int:site_id>/delete", {}),
+    ("POST", "/org/<org_slug>/logo", lambda: {"logo": (io.BytesIO(png_bytes()), "logo.png")}),
+    ("POST", "/org/<org_slug>/logo/delete", {}),
 ]
 ROUTE_IDS = [f"{method} {rule}" for method, rule, _data in ORG_ROUTES]
 
@@ -113,7 +117,9 @@ def home_url(w, rule: str) -> str:
 
 
 def send(client, method: str, url: str, data):
-    return client.get(url) if method == "GET" else client.post(url, data=data or {})
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data=(data() if callable(data) else data) or {})
 
 
 def test_route_list_covers_every_org_url(app):

@@ -49,8 +49,11 @@ from jobboard.fairs import interviews, registrations
 from jobboard.fairs.models import BookingMode, Slot
 from jobboard.jobs import reviewing
 from jobboard.jobs import services as jobs
+from jobboard.orgs import logos
 from jobboard.orgs import services as orgs
 from jobboard.orgs.models import Organization, OrgStatus, Role
+from jobboard.webhooks import services as webhooks
+from jobboard.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.applications.conftest import complete_profile
 from tests.factories import (
     AdminFactory,
@@ -62,6 +65,7 @@ from tests.factories import (
     SiteFactory,
 )
 from tests.fairs.conftest import make_fair
+from tests.orgs.test_logos import png_bytes
 from tests.statements import recorded_statements
 
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)  # a statement that changes rows
@@ -243,6 +247,20 @@ def build_world() -> World:
         ).token
     dead = OutboxMessage(kind="mail.send", payload={}, status=OutboxStatus.DEAD, attempts=10)
     db.session.add(dead)
+    fields = webhooks.EndpointFields("http://127.0.0.1:9/hook", "ATS", ["application.created"])
+    endpoint, _secret = webhooks.create_endpoint(org_a, members["owner_a"].user, fields)
+    endpoint_b, _secret = webhooks.create_endpoint(org_b, owner_b.user, fields)
+    failed = WebhookDelivery(
+        org_id=org_a.id,
+        endpoint_id=endpoint.id,
+        message_id="msg_authorization",
+        event="application.created",
+        body="{}",
+        status=DeliveryStatus.DEAD,
+        attempts=12,
+    )
+    db.session.add(failed)
+    logos.set_logo(org_a, members["owner_a"].user, "logo.png", png_bytes())
     db.session.commit()
     outbox.drain()  # what building queued is delivered: a visit that writes anything wrote it itself
 
@@ -268,6 +286,9 @@ def build_world() -> World:
         "alert_id": alert.id,
         "table": "funnel",  # a dashboard's table, as a CSV file
         "key_id": revoked.key.id,
+        "endpoint_id": endpoint.id,
+        "delivery_id": failed.id,
+        "logo_name": org_a.logo_name,
     }
     other = dict(
         values,
@@ -276,6 +297,7 @@ def build_world() -> World:
         site_id=site_b.id,
         membership_id=owner_b.id,
         org_id=org_b.id,
+        endpoint_id=endpoint_b.id,
     )
     users = {name: membership.user for name, membership in members.items()}
     users.update(

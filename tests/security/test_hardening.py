@@ -361,7 +361,9 @@ def assert_inert(body: str, where: str) -> None:
             assert "pwned" not in "".join(element.itertext()), f"{where}: user script"
         for name, value in element.attrib.items():
             assert not name.lower().startswith("on"), f"{where}: {name}={value}"
-            assert "pwned" not in value or name in ("value",), f"{where}: {element.tag} {name}={value}"
+            # A form's value and a page's meta description show the user's text as text.
+            shown_as_text = name == "value" or (element.tag == "meta" and name == "content")
+            assert "pwned" not in value or shown_as_text, f"{where}: {element.tag} {name}={value}"
             assert not value.strip().lower().startswith(("javascript:", "data:text")), f"{where}: {name}={value}"
 
 
