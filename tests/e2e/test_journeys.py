@@ -281,6 +281,23 @@ def test_journey_2_doctor_applies_and_is_invited(page: Page, open_page, live_ser
     expect(doctor.get_by_role("heading", name=POSTING_TITLE, level=1)).to_be_visible()
     shot(doctor, "job")
     check_accessibility(doctor, "the job page")
+
+    # Saving it while signed out: sign in, and the page comes back with the posting saved (htmx).
+    job_url = doctor.url
+    doctor.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    doctor.goto(job_url)
+    doctor.locator("#how-to-apply").get_by_role("link", name="Save", exact=True).click()
+    doctor.get_by_label("E-mail", exact=True).fill(DOCTOR["email"])
+    doctor.get_by_label("Password", exact=True).fill(DOCTOR["password"])
+    doctor.get_by_role("button", name="Sign in").click()
+    expect(doctor.get_by_role("heading", name=POSTING_TITLE, level=1)).to_be_visible()
+    expect(doctor.locator("#how-to-apply").get_by_role("button", name="Saved", exact=True)).to_be_visible()
+    doctor.get_by_role("navigation", name="Main").get_by_role("link", name="My saved postings").click()
+    expect(doctor.get_by_text("1 posting on your list.")).to_be_visible()
+    expect(doctor.get_by_role("link", name=POSTING_TITLE)).to_be_visible()
+    check_accessibility(doctor, "the saved postings")
+    doctor.get_by_role("link", name=POSTING_TITLE).click()
+    expect(doctor.get_by_role("heading", name=POSTING_TITLE, level=1)).to_be_visible()
     doctor.get_by_role("link", name="Apply").click()
     expect(doctor.get_by_role("heading", name=f"Apply for {POSTING_TITLE}")).to_be_visible()
     expect(doctor.get_by_text("Not ready to apply")).to_be_visible()
