@@ -20,6 +20,7 @@ from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
 from jobboard.jobs.lifecycle import Action, Actor
 from jobboard.jobs.models import EDITABLE, CloseReason, Posting, ReportReason
 from jobboard.jobs.save_button import SAVE_ARG, forget_saved_ids, save_button
+from jobboard.jobs.services import MAX_DESCRIPTION_CHARS
 from jobboard.jobs.structured_data import job_posting_json_ld
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import Role
@@ -90,6 +91,17 @@ def grant_choices() -> Response:
         has_sites=True,
         block="grant_choices",
     )
+
+
+@bp.route("/org/<org_slug>/postings/preview", methods=["POST"])
+@member_required(Role.RECRUITER)
+def preview() -> Response:
+    """The description as doctors will read it, rendered as the posting's page renders it (the
+    form asks for it with htmx as the recruiter types). Nothing is stored."""
+    text = request.form.get("description_md", "")
+    if len(text) > MAX_DESCRIPTION_CHARS:
+        abort(422, _("The description is too long to show."))
+    return render_page("jobs/_description_preview.html", text=text)
 
 
 @bp.route("/org/<org_slug>/postings/<int:posting_id>")

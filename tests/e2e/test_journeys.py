@@ -183,6 +183,9 @@ def test_journey_1_employer_signs_up_and_publishes(page: Page, open_page, live_s
         "Our community clinics in Beersheba look for a pediatrician.\n\n"
         "- Well-baby and acute care\n- A Hebrew course during working hours\n"
     )
+    # The preview shows the Markdown as doctors will read it, as it is typed.
+    preview = recruiter.locator("#description-preview")
+    expect(preview.locator("li").filter(has_text="A Hebrew course during working hours")).to_be_visible()
     shot(recruiter, "posting-form")
     recruiter.get_by_role("button", name="Save the draft").click()
     flash(recruiter, "The draft is saved.")
