@@ -422,6 +422,6 @@ def test_every_recorded_action_and_subject_has_words():
     source = "\n".join(p.read_text() for p in Path("jobboard").rglob("*.py"))
     actions = set(re.findall(r'"([a-z_]+\.[a-z_]+)"', " ".join(re.findall(r"audit\.record\(\s*([^)]*)", source))))
     subjects = set(re.findall(r'subject_type="([a-z_]+)"', source))
-    assert {"posting.approved", "org.suspended", "grant.created", "fair.slots_generated"} <= actions
+    assert {"posting.approved", "grant.created", "fair.slots_generated", "site.added"} <= actions
     assert actions - set(EVENTS) == set()
     assert subjects - set(SUBJECT_KINDS) == set() and "posting" in subjects
