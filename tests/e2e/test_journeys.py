@@ -345,7 +345,7 @@ def test_journey_2_doctor_applies_and_is_invited(page: Page, open_page, live_ser
     flash(doctor, "Your application is sent.")
     expect(doctor.get_by_role("heading", name="My applications")).to_be_visible()
     expect(doctor.get_by_role("link", name=POSTING_TITLE)).to_be_visible()
-    server.mail.wait_for(DOCTOR["email"], f"Application received: {POSTING_TITLE}")
+    server.mail.wait_for(DOCTOR["email"], f"Your application to {POSTING_TITLE} at {ORG_NAME} was received")
 
     # The recruiter opens the pipeline and moves the application to interview (htmx).
     recruiter = open_page("recruiter")
