@@ -67,7 +67,9 @@ def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Ap
     db.session.add(ApplicationEvent(application_id=application.id, actor_id=doctor.id, to_stage=Stage.APPLIED))
     queue_mail(
         doctor.email,
-        _l("Your application to %(title)s at %(employer)s was received", title=posting.title, employer=posting.org.name),
+        _l(
+            "Your application to %(title)s at %(employer)s was received", title=posting.title, employer=posting.org.name
+        ),
         "applications/received",
         language=doctor.language,
         user=doctor,

@@ -333,7 +333,9 @@ def call_off(booking: Booking, actor: User, message: str | None) -> None:
     send_booking_mail(
         booking,
         "fairs/cancelled",
-        _l("An interview with %(employer)s at %(fair)s is cancelled", employer=booking.org.name, fair=booking.fair.name),
+        _l(
+            "An interview with %(employer)s at %(fair)s is cancelled", employer=booking.org.name, fair=booking.fair.name
+        ),
         message=message,
         by_doctor=actor.id == booking.doctor_id,
     )

@@ -7,8 +7,8 @@ from flask import Flask
 
 from jobboard.core.schedule import register_periodic
 from jobboard.jobs import personal_data, view_counts
-from jobboard.jobs.save_button import save_button
 from jobboard.jobs.renewal import expire_due_postings, send_expiry_reminders
+from jobboard.jobs.save_button import save_button
 
 
 def init_app(app: Flask) -> None:

@@ -51,7 +51,10 @@ def _export_saved(user: User) -> Exported:
         .order_by(SavedPosting.saved_at, SavedPosting.posting_id)
     ).tuples()
     return Exported(
-        [{"posting": {"id": posting_id, "title": title}, "saved_at": iso(saved_at)} for posting_id, title, saved_at in rows]
+        [
+            {"posting": {"id": posting_id, "title": title}, "saved_at": iso(saved_at)}
+            for posting_id, title, saved_at in rows
+        ]
     )
 
 

@@ -132,7 +132,12 @@ def approve(posting: Posting, admin: User) -> Posting:
         "posting.approved", actor_id=admin.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id
     )
     sync_search(live)
-    notify_staff(live, _l("Your posting “%(title)s” is published", title=live.title), "jobs/approved", revision=posting is not live)
+    notify_staff(
+        live,
+        _l("Your posting “%(title)s” is published", title=live.title),
+        "jobs/approved",
+        revision=posting is not live,
+    )
     return live
 
 
@@ -168,7 +173,13 @@ def request_changes(posting: Posting, admin: User, comment: str) -> None:
 
 def reject(posting: Posting, admin: User, reason: str) -> None:
     _decide(posting, admin, Action.REJECT, reason)
-    _announce(posting, admin, "posting.rejected", _l("Your posting “%(title)s” was not published", title=posting.title), "jobs/rejected")
+    _announce(
+        posting,
+        admin,
+        "posting.rejected",
+        _l("Your posting “%(title)s” was not published", title=posting.title),
+        "jobs/rejected",
+    )
 
 
 def unpublish(posting: Posting, admin: User, reason: str) -> None:

@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 
 from jobboard.accounts.models import User
 from jobboard.applications.models import Application
-
 from jobboard.core.audit import AuditEntry
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.extensions import db

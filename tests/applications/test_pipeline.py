@@ -100,7 +100,10 @@ def test_a_recruiter_moves_an_application_with_the_plain_form(client, world, log
     assert later_mail(mailbox) == []
     deliver_held_mail()
     message = mailbox.last_to("doctor@example.org")
-    assert message["Subject"] == f"Your application to {world.posting.title} at {world.org.name} is now at the “Screening” step"
+    assert (
+        message["Subject"]
+        == f"Your application to {world.posting.title} at {world.org.name} is now at the “Screening” step"
+    )
     assert "has moved on: screening" in mailbox.text(message)
 
 
@@ -442,7 +445,9 @@ def test_a_move_cannot_be_undone_once_its_time_is_up_and_its_mail_then_leaves(
     db.session.refresh(application)
     assert application.stage == Stage.SCREENING
     deliver_held_mail()
-    assert [m["Subject"] for m in later_mail(mailbox)] == [f"Your application to {world.posting.title} at {world.org.name} is now at the “Screening” step"]
+    assert [m["Subject"] for m in later_mail(mailbox)] == [
+        f"Your application to {world.posting.title} at {world.org.name} is now at the “Screening” step"
+    ]
 
 
 def test_only_the_recruiter_who_moved_can_undo_and_only_the_last_move(client, world, login, application):

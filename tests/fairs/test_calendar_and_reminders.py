@@ -246,7 +246,9 @@ def test_r3_moved_by_the_employer_after_the_24h_reminder_was_sent(client, world,
     assert reminders_to(mailbox, "doctor@example.org") == []
     clock.move_to(datetime(2027, 3, 20, 9, 0, tzinfo=UTC))
     outbox.drain()
-    assert reminders_to(mailbox, "doctor@example.org") == ["Your interview with Alpha Medical Center starts in two hours"]
+    assert reminders_to(mailbox, "doctor@example.org") == [
+        "Your interview with Alpha Medical Center starts in two hours"
+    ]
 
 
 def test_r3_a_cancelled_booking_gets_no_reminder(client, world, login, mailbox, clock):

@@ -283,7 +283,12 @@ def test_approving_an_edit_merges_it_and_says_so(client, world, db_session, mail
 @pytest.mark.parametrize(
     ("path", "status", "subject", "template_text"),
     [
-        ("request-changes", S.CHANGES_REQUESTED, "The moderators ask for changes to your posting “{}”", "asks for changes"),
+        (
+            "request-changes",
+            S.CHANGES_REQUESTED,
+            "The moderators ask for changes to your posting “{}”",
+            "asks for changes",
+        ),
         ("reject", S.REJECTED, "Your posting “{}” was not published", "will not be published"),
     ],
 )
@@ -387,7 +392,9 @@ def test_reports_show_in_the_queue_and_unpublishing_resolves_them(client, world,
     [entry] = audit_rows("posting.unpublished")
     assert entry.details["reports_resolved"] == 2 and entry.reason == "Confirmed scam."
     message = mailbox.last_to(STAFF[0])
-    assert message["Subject"] == f"Your posting “{posting.title}” was taken off the board" and "Confirmed scam." in mailbox.text(message)
+    assert message[
+        "Subject"
+    ] == f"Your posting “{posting.title}” was taken off the board" and "Confirmed scam." in mailbox.text(message)
     assert anonymous.get(f"/jobs/{posting.id}-{posting.slug}").status_code == 404
     assert transitions_of(posting)[-1].reason == "Confirmed scam."
 

@@ -31,7 +31,9 @@ def test_the_preview_renders_markdown_and_drops_what_is_unsafe(client, login, wo
 
 def test_an_empty_description_says_where_the_preview_will_be(client, login, world):
     login(world.recruiter)
-    assert "The description appears here as doctors will read it." in preview(client, world, "  ").get_data(as_text=True)
+    assert "The description appears here as doctors will read it." in preview(client, world, "  ").get_data(
+        as_text=True
+    )
 
 
 def test_a_description_over_the_limit_is_refused_with_a_message(client, login, world):

@@ -61,7 +61,9 @@ def test_the_toggle_saves_and_unsaves_in_place_with_htmx(client, login, world, p
 
     answer = client.post(f"/en/jobs/{posting.id}/save", data={"saved": "1"}, headers=HTMX)
     assert answer.status_code == 200
-    assert ">Saved</button>" in answer.get_data(as_text=True) and 'name="saved" value="0"' in answer.get_data(as_text=True)
+    assert ">Saved</button>" in answer.get_data(as_text=True) and 'name="saved" value="0"' in answer.get_data(
+        as_text=True
+    )
     assert saved_ids(world.doctor) == {posting.id}
 
     answer = client.post(f"/en/jobs/{posting.id}/save", data={"saved": "0"}, headers=HTMX)
@@ -94,7 +96,9 @@ def test_without_javascript_the_form_goes_back_to_its_page_and_the_list_shows_th
 def test_a_visitor_signs_in_and_comes_back_to_the_posting_that_saves_itself(client, world, posting):
     db.session.commit()
     page = client.get(f"/en/jobs/{posting.id}-{posting.slug}")
-    link = re.search(r'<a class="btn btn-sm btn-outline-primary save-toggle" href="([^"]+)"', page.get_data(as_text=True))
+    link = re.search(
+        r'<a class="btn btn-sm btn-outline-primary save-toggle" href="([^"]+)"', page.get_data(as_text=True)
+    )
     assert link is not None
     login_url = link.group(1).replace("&amp;", "&")
     back = parse_qs(urlsplit(login_url).query)["next"][0]
@@ -103,7 +107,10 @@ def test_a_visitor_signs_in_and_comes_back_to_the_posting_that_saves_itself(clie
     signed_in = sign_in_with_password(client, world.doctor.email, next=back)
     assert signed_in.headers["Location"] == back
     returned = client.get(back).get_data(as_text=True)
-    assert re.search(r'hx-post="/en/jobs/\d+/save" hx-swap="outerHTML" hx-disabled-elt="find button" hx-trigger="submit, load"', returned)
+    assert re.search(
+        r'hx-post="/en/jobs/\d+/save" hx-swap="outerHTML" hx-disabled-elt="find button" hx-trigger="submit, load"',
+        returned,
+    )
     assert 'name="saved" value="1"' in returned
 
 

@@ -475,7 +475,9 @@ def test_the_renew_link_works_once(world, db_session, mailbox):
     with time_machine.travel(T0 + timedelta(days=54), tick=False):
         renewal.send_expiry_reminders()
         outbox.drain()
-        [reminder] = [m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].endswith("expires in a week")]
+        [reminder] = [
+            m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].endswith("expires in a week")
+        ]
         token = mailbox.link(reminder, "/postings/renew/").rsplit("/", 1)[1]
         assert renewal.renewal_for_token(token).id == posting.id
         renewed = renewal.renew_with_token(token)

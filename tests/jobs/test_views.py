@@ -751,7 +751,9 @@ def test_the_renew_link_shows_a_button_renews_once(client, world, db_session, ma
         renewal.send_expiry_reminders()
         db_session.commit()
         outbox.drain()
-        [reminder] = [m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].endswith("expires in a week")]
+        [reminder] = [
+            m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].endswith("expires in a week")
+        ]
         link = mailbox.link(reminder, "/postings/renew/")
         page = client.get(link)
         assert page.status_code == 200

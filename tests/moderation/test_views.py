@@ -17,8 +17,8 @@ from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.jobs.models import PostingStatus
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Organization, OrgStatus, Role
-from tests.factories import AdminFactory, MembershipFactory, OrganizationFactory, PostingFactory, StaffFactory
 from tests.applications.conftest import text_of
+from tests.factories import AdminFactory, MembershipFactory, OrganizationFactory, PostingFactory, StaffFactory
 from tests.fairs.conftest import make_fair
 
 
@@ -248,9 +248,16 @@ def logged(db_session, admin):
     org = OrganizationFactory(name="Logged Test Clinic")
     owner = MembershipFactory(org=org, role=Role.OWNER, user=StaffFactory(full_name="Olga Owner")).user
     yesterday = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
-    audit.record("member.invited", actor_id=owner.id, subject_type="invitation", subject_id=11, org_id=org.id, role="viewer")
+    audit.record(
+        "member.invited", actor_id=owner.id, subject_type="invitation", subject_id=11, org_id=org.id, role="viewer"
+    )
     suspended = audit.record(
-        "org.suspended", actor_id=admin.id, subject_type="organization", subject_id=org.id, org_id=org.id, reason="Fraud"
+        "org.suspended",
+        actor_id=admin.id,
+        subject_type="organization",
+        subject_id=org.id,
+        org_id=org.id,
+        reason="Fraud",
     )
     suspended.created_at = yesterday
     audit.record("site.added", actor_id=None, subject_type="site", subject_id=12, org_id=org.id)
