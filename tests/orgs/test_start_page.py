@@ -13,7 +13,7 @@ from jobboard.extensions import db
 from jobboard.fairs import interviews
 from tests.applications.conftest import make_posting, text_of
 from tests.factories import DoctorFactory
-from tests.fairs.conftest import add_slots, give_profile, make_employer, make_fair, register_employer
+from tests.fairs.conftest import add_slots, give_profile, make_employer, paris_fair, register_employer
 from tests.signing_in import sign_in_with_password
 
 
@@ -42,16 +42,7 @@ def test_a_recruiter_lands_on_new_applicants_interviews_and_postings_about_to_ex
     screened = _apply(clara, ward, Stage.SCREENING, days_ago=4)
     _apply(DoctorFactory(full_name="Dora Otherorg"), elsewhere)
 
-    day = (utcnow() + timedelta(days=20)).date()
-    fair = make_fair(
-        name="MedEx Paris",
-        city="Paris",
-        time_zone="Europe/Paris",
-        starts_on=day,
-        ends_on=day,
-        booking_opens_at=utcnow() - timedelta(days=1),
-        booking_closes_at=utcnow() + timedelta(days=19),
-    )
+    fair = paris_fair(in_days=20)
     slot, *_ = add_slots(register_employer(fair, SimpleNamespace(org=employer.org, recruiter=employer.recruiter)))
     give_profile(clara)
     interviews.book(clara, slot.id, employer.recruiter, application=screened)
