@@ -429,7 +429,7 @@ def test_journey_3_doctor_books_moves_and_recruiter_prints_agenda(
     expect(employer.get_by_text(re.compile(r"Your interview: .* 10:00 at Table 1"))).to_be_visible()
     expect(employer.get_by_role("button", name=re.compile(r"^Move to "))).to_have_count(2)
     flash(doctor, "Booked:")
-    server.mail.wait_for(DOCTOR["email"], "Interview booked")
+    server.mail.wait_for(DOCTOR["email"], "MedEx London is booked")
     shot(doctor, "booked")
 
     # Move it to 10:40.
@@ -437,7 +437,7 @@ def test_journey_3_doctor_books_moves_and_recruiter_prints_agenda(
         employer.get_by_role("button", name=re.compile(r"^Move to \w{3} 10:40 Table 1, ")).click()
     expect(employer.get_by_text(re.compile(r"Your interview: .* 10:40 at Table 1"))).to_be_visible()
     flash(doctor, "Your interview is moved")
-    server.mail.wait_for(DOCTOR["email"], "Interview moved")
+    server.mail.wait_for(DOCTOR["email"], "MedEx London has moved")
     shot(doctor, "moved")
 
     # My fair schedule, and the calendar file.
