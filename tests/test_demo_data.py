@@ -17,12 +17,13 @@ from jobboard.accounts.services import find_user_by_email
 from jobboard.applications import cvs, profiles
 from jobboard.applications.models import Stage
 from jobboard.applications.queries import my_applications
+from jobboard.core.audit import AuditEntry
 from jobboard.demo.fairs import FAIRS
 from jobboard.demo.postings import grant_professions
 from jobboard.demo.seed import DEMO_DOMAIN
 from jobboard.extensions import db
 from jobboard.fairs.queries import doctor_bookings
-from jobboard.jobs.models import Posting, Seniority
+from jobboard.jobs.models import Posting, PostingStatus, PostingTransition, Seniority
 from jobboard.orgs.models import OrgKind
 
 WORD = re.compile(r"[a-z]{4,}")
@@ -64,6 +65,35 @@ def test_the_demo_data_reads_like_a_real_board(app, db_session, monkeypatch):
             assert "Experience in" not in posting.description_md, posting.title  # "as a midwife", not "in midwife"
         elif posting.org.kind == OrgKind.HEALTH_FUND:
             assert posting.seniority not in (Seniority.INTERN, Seniority.RESIDENT), posting.title
+
+    # A moderation history that tells a story: sent back and approved once resubmitted, rejected
+    # with a reason and written again, some still waiting with changes asked for.
+    steps: dict[int, list[str]] = {}
+    for row in db.session.scalars(
+        select(PostingTransition).order_by(PostingTransition.created_at, PostingTransition.id)
+    ):
+        steps.setdefault(row.posting_id, []).append(row.action)
+    stories = Counter(" ".join(actions) for actions in steps.values())
+    assert stories["submit approve"] > 100
+    assert stories["submit request_changes submit approve"] >= 10
+    assert stories["submit reject"] >= 3 and stories["submit request_changes"] >= 3
+    for posting in postings:
+        if posting.status in (PostingStatus.REJECTED, PostingStatus.CHANGES_REQUESTED):
+            assert posting.moderator_comment, posting.title
+    rejected = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "posting.rejected")))
+    assert rejected and all(entry.reason and entry.actor_id for entry in rejected)
+    for entry in rejected:  # written again, and published
+        again = [
+            p
+            for p in postings
+            if p.title == db.session.get(Posting, entry.subject_id).title and p.id != entry.subject_id
+        ]
+        assert any(p.first_published_at is not None for p in again), entry.subject_id
+    submitters = {
+        row.actor_id
+        for row in db.session.scalars(select(PostingTransition).where(PostingTransition.action == "submit"))
+    }
+    assert find_user_by_email(f"recruiter.soroka@{DEMO_DOMAIN}").id in submitters
 
     doctor = find_user_by_email(f"doctor@{DEMO_DOMAIN}")
     assert profiles.completeness(profiles.profile_of(doctor), len(cvs.cvs_of(doctor))).percent == 100

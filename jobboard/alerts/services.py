@@ -22,8 +22,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
-from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -355,12 +355,10 @@ def run_due_alerts(now: datetime | None = None, *, batch_size: int = 500) -> Run
     return stats
 
 
-def _subject(alert: Alert, text: LazyString) -> LazyString:
-    """A subject naming the alert only when an account holder named it: a visitor's name for
-    their alert was typed by whoever gave the address."""
-    if alert.user_id is not None:
-        return _l("%(subject)s: %(alert)s", subject=text, alert=alert.name)
-    return _l("%(subject)s (your job alert)", subject=text)
+def _names_it(alert: Alert) -> bool:
+    """A subject names the alert only when an account holder named it: a visitor's name for their
+    alert was typed by whoever gave the address."""
+    return alert.user_id is not None
 
 
 def _search_url(alert: Alert) -> str:
@@ -379,7 +377,11 @@ def _pause_outdated(alert: Alert, cities: dict[str, tuple[float, float]], labels
     unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
     queue_mail(
         alert.recipient or "",
-        _subject(alert, _l("Your job alert is paused")),
+        (
+            _l("Your job alert “%(alert)s” is paused", alert=alert.name)
+            if _names_it(alert)
+            else _l("Your job alert is paused")
+        ),
         "alerts/outdated",
         language=alert.recipient_language,
         alert=alert,
@@ -396,7 +398,18 @@ def _send_digest(alert: Alert, documents: list[dict[str, Any]], now: datetime) -
     unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(alert))
     queue_mail(
         alert.recipient or "",
-        _subject(alert, lazy_ngettext("%(num)d new position", "%(num)d new positions", len(documents))),
+        (
+            lazy_ngettext(
+                "%(num)d new position for your job alert “%(alert)s”",
+                "%(num)d new positions for your job alert “%(alert)s”",
+                len(documents),
+                alert=alert.name,
+            )
+            if _names_it(alert)
+            else lazy_ngettext(
+                "%(num)d new position for your job alert", "%(num)d new positions for your job alert", len(documents)
+            )
+        ),
         "alerts/digest",
         language=alert.recipient_language,
         alert=alert,

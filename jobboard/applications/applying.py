@@ -73,7 +73,9 @@ def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Ap
     )
     queue_mail(
         doctor.email,
-        _l("Application received: %(title)s", title=posting.title),
+        _l(
+            "Your application to %(title)s at %(employer)s was received", title=posting.title, employer=posting.org.name
+        ),
         "applications/received",
         language=doctor.language,
         user=doctor,

@@ -50,7 +50,7 @@ def send_immediate_notices(application: Application) -> None:
         if mode == MailMode.IMMEDIATE:
             queue_mail(
                 user.email,
-                _l("New application: %(title)s", title=application.posting.title),
+                _l("A doctor applied to “%(title)s”", title=application.posting.title),
                 "applications/new_for_staff",
                 language=user.language,
                 posting=application.posting,

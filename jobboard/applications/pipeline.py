@@ -129,7 +129,12 @@ def move(
         return None
     return queue_mail(
         doctor.email,
-        _l("Your application for %(title)s: %(stage)s", title=posting.title, stage=LazyText(lambda: stage.label)),
+        _l(
+            "Your application to %(title)s at %(employer)s is now at the “%(stage)s” step",
+            title=posting.title,
+            employer=posting.org.name,
+            stage=LazyText(lambda: stage.label),
+        ),
         "applications/stage_changed",
         language=doctor.language,
         not_before=mail_not_before,

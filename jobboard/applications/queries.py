@@ -152,6 +152,21 @@ def applicants(org: Organization, chosen: ApplicantFilter, page: int, per_page: 
     return paginate_rows(query, page, per_page)
 
 
+def new_applicants(org: Organization, limit: int = 8) -> tuple[list[Application], int]:
+    """The organisation's applications no one has moved yet (still at "applied"), the newest
+    first, with the doctor and the posting, and how many there are in all."""
+    waiting = (Application.org_id == org.id) & (Application.stage == Stage.APPLIED)
+    total = db.session.scalar(select(func.count()).select_from(Application).where(waiting)) or 0
+    rows = db.session.scalars(
+        select(Application)
+        .options(joinedload(Application.posting), joinedload(Application.doctor))
+        .where(waiting)
+        .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(limit)
+    )
+    return list(rows), total
+
+
 def application_counts(org_id: int) -> dict[int, int]:
     rows = (
         db.session.execute(

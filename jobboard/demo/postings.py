@@ -1,5 +1,6 @@
 """Demo grant programs and a realistic spread of postings across the real employers' sites:
-mostly published, some waiting for review, some expired, a few drafts and closed ones.
+mostly published, some waiting for review, some expired, a few drafts and closed ones, each with
+its moderation history (``demo.moderation``).
 
 Generated from a fixed seed, so every fresh database gets the same postings. Created once: an
 organisation that already has postings gets none."""
@@ -15,7 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from jobboard.accounts.models import User
+from jobboard.core import audit
 from jobboard.core.db import utcnow
+from jobboard.demo import moderation
 from jobboard.extensions import db
 from jobboard.jobs.grants import GrantFields, save_grant
 from jobboard.jobs.models import (
@@ -290,6 +293,10 @@ def _set_state(posting: Posting, state: PostingStatus, at: datetime, admin: User
         db.session.add(
             PostingVersion(posting_id=posting.id, content=snapshot(posting), approved_at=at, approved_by_id=admin.id)
         )
+        approval = audit.record(
+            "posting.approved", actor_id=admin.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id
+        )
+        approval.created_at = at
         db.session.add(
             PostingTransition(
                 posting_id=posting.id,
@@ -310,6 +317,7 @@ def _set_state(posting: Posting, state: PostingStatus, at: datetime, admin: User
 def seed_postings(admin: User, target: int = 240) -> int:
     """About ``target`` postings, spread over the verified employers' sites."""
     rng = random.Random(2026)  # noqa: S311 - demo data, repeatable
+    stories = random.Random(2027)  # noqa: S311 - the moderation histories, apart: the postings stay as they were
     specialties = {s.slug: s for s in db.session.scalars(select(Specialty))}
     sites = [
         site
@@ -337,6 +345,7 @@ def seed_postings(admin: User, target: int = 240) -> int:
         )
         if state != PostingStatus.DRAFT:
             published_at = now - timedelta(days=rng.randrange(0, 50), hours=rng.randrange(0, 24))
+            state = moderation.tell(posting, state, published_at, admin, stories)
             _set_state(posting, state, published_at, admin)
         created += 1
     db.session.flush()

@@ -237,7 +237,7 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
     send_booking_mail(
         booking,
         "fairs/booked",
-        _l("Interview booked: %(employer)s at %(fair)s", employer=booking.org.name, fair=fair.name),
+        _l("An interview with %(employer)s at %(fair)s is booked", employer=booking.org.name, fair=fair.name),
         booked_by_employer=actor.id != doctor.id,
     )
     schedule_reminders(booking, now)
@@ -335,7 +335,7 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
     send_booking_mail(
         booking,
         "fairs/moved",
-        _l("Interview moved: %(employer)s at %(fair)s", employer=booking.org.name, fair=fair.name),
+        _l("An interview with %(employer)s at %(fair)s has moved", employer=booking.org.name, fair=fair.name),
     )
     schedule_reminders(booking, now)
     _tell_systems(Event.BOOKING_MOVED, booking)
@@ -352,7 +352,9 @@ def call_off(booking: Booking, actor: User, message: str | None) -> None:
     send_booking_mail(
         booking,
         "fairs/cancelled",
-        _l("Interview cancelled: %(employer)s at %(fair)s", employer=booking.org.name, fair=booking.fair.name),
+        _l(
+            "An interview with %(employer)s at %(fair)s is cancelled", employer=booking.org.name, fair=booking.fair.name
+        ),
         message=message,
         by_doctor=actor.id == booking.doctor_id,
     )
@@ -415,7 +417,7 @@ def cancel_for_deleted_account(doctor: User) -> None:
             queue_mail(
                 user.email,
                 _l(
-                    "Interview cancelled: %(fair)s, %(time)s",
+                    "The interview at %(fair)s on %(time)s is cancelled",
                     fair=booking.fair.name,
                     time=LazyText(when, local.fair, "d MMMM HH:mm"),
                 ),

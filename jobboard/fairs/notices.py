@@ -70,9 +70,9 @@ def send_reminder(message: OutboxMessage) -> None:
     kind = message.payload["kind"]
     queue_mail(
         booking.doctor.email,
-        _l("Reminder: interview with %(employer)s tomorrow", employer=booking.org.name)
+        _l("Your interview with %(employer)s is tomorrow", employer=booking.org.name)
         if kind == "24h"
-        else _l("Reminder: interview with %(employer)s in 2 hours", employer=booking.org.name),
+        else _l("Your interview with %(employer)s starts in two hours", employer=booking.org.name),
         "fairs/reminder",
         language=booking.doctor.language,
         booking=booking,

@@ -181,6 +181,25 @@ def agenda(
     return [(table, by_table[table.id]) for table in registration.tables]
 
 
+def upcoming_org_interviews(org: Organization, limit: int = 8) -> list[Booking]:
+    """The organisation's confirmed fair interviews still to come, soonest first, with the fair,
+    the doctor, the table and the position."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .options(
+                joinedload(Booking.fair),
+                joinedload(Booking.doctor),
+                joinedload(Booking.slot).joinedload(Slot.table),
+                joinedload(Booking.slot).joinedload(Slot.posting),
+            )
+            .where(Booking.org_id == org.id, Booking.status == BookingStatus.CONFIRMED, Booking.ends_at > utcnow())
+            .order_by(Booking.starts_at, Booking.id)
+            .limit(limit)
+        ).unique()
+    )
+
+
 def fairs_for_org(org: Organization) -> list[tuple[Fair, FairRegistration | None]]:
     rows = db.session.execute(
         select(Fair, FairRegistration)

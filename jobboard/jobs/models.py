@@ -595,3 +595,15 @@ class PostingReport(Model):
     resolution: Mapped[str | None] = mapped_column(String(32))
 
     posting: Mapped[Posting] = relationship()
+
+
+class SavedPosting(Model):
+    """A posting a doctor keeps on their list, to come back to."""
+
+    __tablename__ = "saved_postings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True, index=True)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    posting: Mapped[Posting] = relationship()

@@ -4,7 +4,7 @@ the moderation queue. Lists of an organisation's postings leave revisions out
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, func, select
@@ -78,6 +78,24 @@ def listed_postings() -> list[Posting]:
         db.session.scalars(
             _with_details(select(Posting)).where(listed_condition()).order_by(Posting.first_published_at.desc())
         ).unique()
+    )
+
+
+def expiring_postings(org: Organization, within: timedelta) -> list[Posting]:
+    """The organisation's published postings that come off the board within ``within``, the
+    soonest first."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(Posting)
+            .where(
+                Posting.org_id == org.id,
+                Posting.status == PostingStatus.PUBLISHED,
+                Posting.expires_at > now,
+                Posting.expires_at <= now + within,
+            )
+            .order_by(Posting.expires_at, Posting.id)
+        )
     )
 
 

@@ -87,7 +87,7 @@ def send_expiry_reminders(now: datetime | None = None) -> int:
             token = make_token(RENEW_POSTING, {"p": posting.id, "u": user.id, "e": posting.expires_at.isoformat()})
             queue_mail(
                 user.email,
-                _l("Expires in a week: %(title)s", title=posting.title),
+                _l("Your posting “%(title)s” expires in a week", title=posting.title),
                 "jobs/expiry_reminder",
                 language=user.language,
                 posting=posting,

@@ -134,7 +134,12 @@ def approve(posting: Posting, admin: User) -> Posting:
         "posting.approved", actor_id=admin.id, subject_type="posting", subject_id=posting.id, org_id=posting.org_id
     )
     sync_search(live)
-    notify_staff(live, _l("Published: %(title)s", title=live.title), "jobs/approved", revision=posting is not live)
+    notify_staff(
+        live,
+        _l("Your posting “%(title)s” is published", title=live.title),
+        "jobs/approved",
+        revision=posting is not live,
+    )
     if posting is live:
         posting_event(Event.POSTING_PUBLISHED, live)
     return live
@@ -165,7 +170,7 @@ def request_changes(posting: Posting, admin: User, comment: str) -> None:
         posting,
         admin,
         "posting.changes_requested",
-        _l("Changes requested: %(title)s", title=posting.title),
+        _l("The moderators ask for changes to your posting “%(title)s”", title=posting.title),
         "jobs/changes_requested",
     )
     posting_event(Event.POSTING_CHANGES_REQUESTED, posting)
@@ -173,7 +178,13 @@ def request_changes(posting: Posting, admin: User, comment: str) -> None:
 
 def reject(posting: Posting, admin: User, reason: str) -> None:
     _decide(posting, admin, Action.REJECT, reason)
-    _announce(posting, admin, "posting.rejected", _l("Not published: %(title)s", title=posting.title), "jobs/rejected")
+    _announce(
+        posting,
+        admin,
+        "posting.rejected",
+        _l("Your posting “%(title)s” was not published", title=posting.title),
+        "jobs/rejected",
+    )
 
 
 def unpublish(posting: Posting, admin: User, reason: str) -> None:
@@ -185,7 +196,7 @@ def unpublish(posting: Posting, admin: User, reason: str) -> None:
         posting,
         admin,
         "posting.unpublished",
-        _l("Unpublished: %(title)s", title=posting.title),
+        _l("Your posting “%(title)s” was taken off the board", title=posting.title),
         "jobs/unpublished",
         reports_resolved=resolved,
     )

@@ -8,16 +8,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from jobboard.core.access import public
+from jobboard.core.access import doctor_required, public
 from jobboard.core.db import utcnow
-from jobboard.core.htmx import render_page
+from jobboard.core.htmx import is_htmx, render_page
+from jobboard.core.urls import safe_next
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import limiter
 from jobboard.i18n import current_language, when
-from jobboard.jobs import lifecycle, queries, renewal, reviewing, services, view_counts
+from jobboard.jobs import lifecycle, queries, renewal, reviewing, saved, services, view_counts
 from jobboard.jobs.forms import CloseForm, PostingForm, ReportForm, SubmitForm
 from jobboard.jobs.lifecycle import Action, Actor
 from jobboard.jobs.models import EDITABLE, CloseReason, Posting, ReportReason
+from jobboard.jobs.save_button import SAVE_ARG, forget_saved_ids, save_button
+from jobboard.jobs.services import MAX_DESCRIPTION_CHARS
 from jobboard.jobs.structured_data import job_posting_json_ld
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import Role
@@ -88,6 +91,17 @@ def grant_choices() -> Response:
         has_sites=True,
         block="grant_choices",
     )
+
+
+@bp.route("/org/<org_slug>/postings/preview", methods=["POST"])
+@member_required(Role.RECRUITER)
+def preview() -> Response:
+    """The description as doctors will read it, rendered as the posting's page renders it (the
+    form asks for it with htmx as the recruiter types). Nothing is stored."""
+    text = request.form.get("description_md", "")
+    if len(text) > MAX_DESCRIPTION_CHARS:
+        abort(422, _("The description is too long to show."))
+    return render_page("jobs/_description_preview.html", text=text)
 
 
 @bp.route("/org/<org_slug>/postings/<int:posting_id>")
@@ -240,6 +254,7 @@ def detail(posting_id: int, slug: str | None = None) -> Response:
             shown_text=posting.text_in(current_language()),
             json_ld=job_posting_json_ld(posting),
             report_form=ReportForm(formdata=None),
+            save_on_load=request.args.get(SAVE_ARG) == "1",
         )
     if posting.is_gone and posting.first_published_at is not None:
         return render_page("jobs/gone.html", posting=posting, status=410)
@@ -253,6 +268,38 @@ def detail(posting_id: int, slug: str | None = None) -> Response:
             report_form=None,
         )
     abort(404)
+
+
+# --- a doctor's saved postings ----------------------------------------------------------------
+
+
+@bp.route("/jobs/<int:posting_id>/save", methods=["POST"])
+@doctor_required
+def save(posting_id: int) -> Response:
+    """Save the posting (``saved=1``) or take it off the list (``saved=0``): htmx gets the
+    toggle back in its new state, a plain form post goes back to the page it came from."""
+    posting = queries.posting_with_details(posting_id)
+    if posting is None or posting.is_revision:
+        abort(404)
+    wanted = request.form.get("saved")
+    if wanted not in ("0", "1"):
+        abort(422, _("Say whether to save the posting or remove it from your list."))
+    if wanted == "1":
+        saved.save(current_user, posting)
+    else:
+        saved.unsave(current_user, posting)
+    forget_saved_ids()
+    detail_path = url_for("jobs.detail", posting_id=posting.id, slug=posting.slug)
+    if is_htmx():
+        return Response(save_button(posting.id, detail_path), mimetype="text/html")
+    flash(_("Saved to your list.") if wanted == "1" else _("Removed from your list."), "success")
+    return redirect(safe_next(request.form.get("next"), detail_path))
+
+
+@bp.route("/me/saved")
+@doctor_required
+def my_saved() -> Response:
+    return render_page("jobs/saved.html", saved=saved.saved_postings(current_user))
 
 
 @bp.route("/jobs/<int:posting_id>/report", methods=["POST"])

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from jobboard.accounts.models import User
@@ -22,11 +23,18 @@ from jobboard.jobs.grants import GrantFields, save_grant
 from jobboard.jobs.models import GrantProgram, Posting
 from jobboard.moderation import queries, services
 from jobboard.moderation.diff import changes
-from jobboard.moderation.forms import SuspendForm, VerifyForm
+from jobboard.moderation.events import detail_name, event_words, subject_kind
+from jobboard.moderation.forms import FILTERS, AuditFilterForm, SuspendForm, VerifyForm
 from jobboard.orgs import queries as org_queries
 from jobboard.orgs.models import Organization, OrgStatus
 
 bp = Blueprint("moderation", __name__, url_prefix="/admin")
+
+
+@bp.context_processor
+def _audit_words() -> dict[str, Callable[[str], str]]:
+    """The audit log's codes in words, for its table (here and on an employer's page)."""
+    return {"event_words": event_words, "subject_kind": subject_kind, "detail_name": detail_name}
 
 
 def _page_number() -> int:
@@ -62,12 +70,14 @@ def orgs() -> Response:
 def _org_page(
     org: Organization, verify_form: VerifyForm | None = None, suspend_form: SuspendForm | None = None, status: int = 200
 ) -> Response:
+    history = queries.audit_page(1, queries.AuditFilter(org_id=org.id), per_page=20).items
     return render_page(
         "moderation/org_detail.html",
         org=org,
         members=org_queries.members(org),
         sites=org_queries.sites(org),
-        history=queries.audit_page(1, org_id=org.id, per_page=20).items,
+        history=history,
+        names=queries.audit_names(history),
         verify_form=verify_form or VerifyForm(formdata=None),
         suspend_form=suspend_form or SuspendForm(formdata=None),
         status=status,
@@ -108,14 +118,32 @@ def suspend_org(org_id: int) -> Response:
 @bp.route("/audit")
 @admin_required
 def audit_log() -> Response:
-    # PostgreSQL refuses NUL in a bound text parameter (a 500); no action name holds one.
-    action = (request.args.get("action") or "").replace("\x00", "") or None
+    """The log with people and things by name and events in words, narrowed by what happened,
+    who, the subject and the days; the filters stay in the address, page after page."""
+    # PostgreSQL refuses NUL in a bound text parameter (a 500); no filter's value holds one.
+    args = MultiDict([(key, value.replace("\x00", "")) for key, value in request.args.items(multi=True)])
+    form = AuditFilterForm(args)
+    form.action.choices = [("", _("All actions")), *((a, event_words(a)) for a in queries.audit_actions())]
+    if form.validate():
+        chosen = form.to_filter()
+        kept = {name: value for name in FILTERS if (value := args.get(name, ""))}
+        notices: list[str] = []
+    else:
+        chosen, kept = queries.AuditFilter(), {}
+        notices = [
+            _("%(field)s: %(error)s", field=form[name].label.text, error=errors[0])
+            for name, errors in form.errors.items()
+        ]
+    page = queries.audit_page(_page_number(), chosen)
     return render_page(
         "moderation/audit.html",
-        page=queries.audit_page(_page_number(), action=action),
-        actions=queries.audit_actions(),
-        action=action,
+        form=form,
+        page=page,
+        names=queries.audit_names(page.items),
+        kept=kept,
+        notices=notices,
         block="entries",
+        status=422 if notices else 200,
     )
 
 

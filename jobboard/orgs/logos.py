@@ -137,12 +137,12 @@ def set_logo(org: Organization, actor: User, filename: str, data: bytes) -> None
     name = f"logo-{uuid.uuid4().hex}.{'png' if mimetype == PNG else 'svg'}"
     file_store().write(name, clean)
     org.logo_name, org.logo_mimetype = name, mimetype
-    audit.record("org.logo_changed", actor_id=actor.id, subject_type="org", subject_id=org.id, org_id=org.id)
+    audit.record("org.logo_changed", actor_id=actor.id, subject_type="organization", subject_id=org.id, org_id=org.id)
 
 
 def remove_logo(org: Organization, actor: User) -> None:
     org.logo_name = org.logo_mimetype = None
-    audit.record("org.logo_removed", actor_id=actor.id, subject_type="org", subject_id=org.id, org_id=org.id)
+    audit.record("org.logo_removed", actor_id=actor.id, subject_type="organization", subject_id=org.id, org_id=org.id)
 
 
 def logo_bytes(org: Organization, name: str) -> bytes | None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,11 +10,15 @@ from werkzeug.wrappers import Response
 from jobboard.accounts.forms import ConfirmForm
 from jobboard.accounts.services import find_user_by_email
 from jobboard.accounts.views import start_session
+from jobboard.applications.queries import new_applicants
 from jobboard.core.access import public
+from jobboard.core.db import utcnow
 from jobboard.core.forms import filled
 from jobboard.core.htmx import render_page
 from jobboard.core.views import errors_on, form_page, or_404
 from jobboard.extensions import limiter
+from jobboard.fairs.queries import upcoming_org_interviews
+from jobboard.jobs.queries import expiring_postings
 from jobboard.orgs import logos, queries, services
 from jobboard.orgs.forms import (
     InviteForm,
@@ -60,10 +66,28 @@ def register() -> Response:
     return form_page("orgs/register.html", form)
 
 
+# How far ahead the start page warns of postings coming off the board.
+EXPIRING_WITHIN = timedelta(days=14)
+
+
 @bp.route("/org/<org_slug>/")
 @member_required(Role.VIEWER)
 def dashboard() -> Response:
-    return render_page("orgs/dashboard.html", org=current_org(), membership=current_membership())
+    """Where the organisation's staff land: the applicants no one has looked at yet, the fair
+    interviews to come and the postings about to come off the board."""
+    org = current_org()
+    applicants, applicant_count = new_applicants(org)
+    return render_page(
+        "orgs/dashboard.html",
+        org=org,
+        membership=current_membership(),
+        applicants=applicants,
+        applicant_count=applicant_count,
+        interviews=upcoming_org_interviews(org),
+        expiring=expiring_postings(org, EXPIRING_WITHIN),
+        expiring_days=EXPIRING_WITHIN.days,
+        now=utcnow(),
+    )
 
 
 @bp.route("/org/<org_slug>/profile", methods=["GET", "POST"])

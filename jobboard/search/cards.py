@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from jobboard.i18n import current_language
 from jobboard.jobs.models import salary_text
+from jobboard.jobs.save_button import save_button
 from jobboard.search.port import Hit
 from jobboard.search.text import ascii_html
 
@@ -108,11 +109,18 @@ def _posted(language: str, day: int | None, today: int) -> str:
 
 
 def _card(
-    hit: Hit, doc: dict[str, Any], prefixes: tuple[str, str | None], language: str, today: int, grant_amounts: bool
+    hit: Hit,
+    doc: dict[str, Any],
+    prefixes: tuple[str, str | None],
+    language: str,
+    today: int,
+    grant_amounts: bool,
+    toggle: str,
 ) -> str:
     """``doc``: the hit's document with the reader's names (``Catalogue.localised``); ``prefixes``:
     of the posting's link and the employer's (None: the employer not linked); ``today``: the UTC
-    day, as ``posted_day`` counts; ``grant_amounts``: with the largest grant's amount."""
+    day, as ``posted_day`` counts; ``grant_amounts``: with the largest grant's amount; ``toggle``:
+    the Save control (``jobs.save_button``)."""
     detail_prefix, employer_prefix = prefixes
     marked = hit.highlights
     periphery = _periphery_badge(language) if doc["is_periphery"] else ""
@@ -140,8 +148,10 @@ def _card(
         employer = f'<a class="link-body-emphasis" href="{employer_prefix}{escape(doc["employer"])}">{employer}</a>'
     return (
         '<article class="card mb-3">\n  <div class="card-body">\n'
+        '    <div class="d-flex justify-content-between align-items-start gap-2">\n'
         f'    <h2 class="h5 card-title mb-1"><a href="{detail_prefix}{int(hit.id)}-{escape(doc["slug"])}">'
         f"<bdi>{title}</bdi></a></h2>\n"
+        f"    {toggle}</div>\n"
         f'    <p class="mb-1">{employer} {DOT} <bdi>{_label(doc["city_name"])}</bdi>, '
         f"<bdi>{_label(doc['region_label'])}</bdi>{periphery}{distance}</p>\n"
         f'    <p class="mb-1 small">{_label(doc["profession_label"])}{specialty}{salary}</p>\n'
@@ -170,5 +180,16 @@ def hit_cards(
     prefixes = (escape(detail_prefix), escape(employer_prefix) if employer_prefix else None)
     language, today = current_language(), posted_day(int(time.time())) or 0
     return Markup(  # noqa: S704 - every value was escaped
-        "\n".join(_card(hit, names.localised(hit.document), prefixes, language, today, grant_amounts) for hit in hits)
+        "\n".join(
+            _card(
+                hit,
+                names.localised(hit.document),
+                prefixes,
+                language,
+                today,
+                grant_amounts,
+                save_button(int(hit.id), f"{detail_prefix}{int(hit.id)}-{hit.document['slug']}"),
+            )
+            for hit in hits
+        )
     )

@@ -64,7 +64,7 @@ def test_each_posting_shows_title_employer_city_region_grants_and_a_link(world, 
     assert (stats.processed, stats.mailed, stats.postings) == (1, 1, 1)
 
     [digest] = digests(mailbox, world.doctor.email)
-    assert digest["Subject"] == "1 new position: Negev"
+    assert digest["Subject"] == "1 new position for your job alert “Negev”"
     text = mailbox.text(digest)
     block = text[text.index("* Senior neonatologist") : text.index("All matching positions")]
     assert "Negev Test Medical Center · Beersheba, Negev (periphery)" in block
@@ -136,8 +136,8 @@ def test_another_alert_still_gets_what_one_alert_already_sent(world, mailbox):
     run()
     assert sent_log(one) == sent_log(other) == {posting.id}
     assert sorted(m["Subject"] for m in digests(mailbox, world.doctor.email)) == [
-        "1 new position: One",
-        "1 new position: Other",
+        "1 new position for your job alert “One”",
+        "1 new position for your job alert “Other”",
     ]
 
 
@@ -271,7 +271,7 @@ def test_the_alert_records_what_it_sent_newest_first(world, mailbox):
     db.session.refresh(alert)
     assert (alert.last_found, alert.total_sent, alert.last_sent_at) == (3, 3, now)
     [digest] = digests(mailbox, world.doctor.email)
-    assert digest["Subject"] == "3 new positions: My alert"
+    assert digest["Subject"] == "3 new positions for your job alert “My alert”"
     assert digest_titles(mailbox, digest) == ["Pediatrician 2", "Pediatrician 1", "Pediatrician 0"]
 
 
@@ -390,7 +390,7 @@ def test_an_alert_whose_saved_grant_no_longer_exists_is_paused_with_a_mail_not_w
     assert (stats.processed, stats.mailed) == (0, 0)
     assert digests(mailbox, world.doctor.email) == []
     [notice] = mailbox.to(world.doctor.email)
-    assert notice["Subject"] == "Your job alert is paused: Grant only"
+    assert notice["Subject"] == "Your job alert “Grant only” is paused"
     text = mailbox.text(notice)
     assert f"Ignored an unknown grant “{grant.slug}”." in text
     assert "List-Unsubscribe" in notice and "/alerts/unsubscribe/" in text

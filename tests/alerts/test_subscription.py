@@ -100,7 +100,7 @@ def test_a_strangers_words_reach_neither_a_subject_nor_the_confirmation(world, c
     make_due(alert, utcnow())
     run()
     [digest] = digests(mailbox, VISITOR)
-    assert digest["Subject"] == "1 new position (your job alert)"
+    assert digest["Subject"] == "1 new position for your job alert"
 
 
 def test_confirming_twice_changes_nothing(world, client, mailbox):

@@ -99,7 +99,7 @@ def test_a_doctor_applies_with_a_cover_note_and_a_chosen_cv(client, world, login
     assert (event.from_stage, event.to_stage, event.actor_id) == (None, Stage.APPLIED, world.doctor.id)
     # The doctor hears that it arrived.
     received = mailbox.last_to("doctor@example.org")
-    assert received["Subject"] == f"Application received: {world.posting.title}"
+    assert received["Subject"] == f"Your application to {world.posting.title} at {world.org.name} was received"
     assert world.posting.title in mailbox.text(received) and world.org.name in mailbox.text(received)
     assert mailbox.link(received, "/me/applications") == "/me/applications"
 

@@ -108,7 +108,8 @@ def test_the_immediate_setting_mails_each_application_and_skips_the_digest(world
     apply_new_doctor(world)
     deliver()
     assert (
-        len([m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].startswith("New application")]) == 1
+        len([m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].startswith("A doctor applied to")])
+        == 1
     )
 
     clock.move_to(START)

@@ -46,7 +46,10 @@ def test_a_move_by_a_recruiter_in_hebrew_reaches_a_french_doctor_in_french(clien
     with force_locale("fr"):
         stage = Stage.INTERVIEW.label
     assert message["Subject"] == in_french(
-        "Your application for %(title)s: %(stage)s", title=world.posting.title, stage=stage
+        "Your application to %(title)s at %(employer)s is now at the “%(stage)s” step",
+        title=world.posting.title,
+        employer=world.org.name,
+        stage=stage,
     )
     text = mailbox.text(message)
     assert in_french("Hello %(name)s,", name=world.doctor.full_name) in text

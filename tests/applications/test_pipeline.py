@@ -32,7 +32,7 @@ def application(world):
 
 def later_mail(mailbox, address="doctor@example.org"):
     """Mail to the doctor other than the receipt of the application (sent when the fixture applied)."""
-    return [m for m in mailbox.to(address) if not m["Subject"].startswith("Application received")]
+    return [m for m in mailbox.to(address) if not m["Subject"].endswith(" was received")]
 
 
 def board_url(w, posting=None) -> str:
@@ -100,7 +100,10 @@ def test_a_recruiter_moves_an_application_with_the_plain_form(client, world, log
     assert later_mail(mailbox) == []
     deliver_held_mail()
     message = mailbox.last_to("doctor@example.org")
-    assert message["Subject"] == f"Your application for {world.posting.title}: Screening"
+    assert (
+        message["Subject"]
+        == f"Your application to {world.posting.title} at {world.org.name} is now at the “Screening” step"
+    )
     assert "has moved on: screening" in mailbox.text(message)
 
 
@@ -178,7 +181,7 @@ def test_the_last_steps_carry_the_day_they_happened(client, world, login, mailbo
         today,
     )
     deliver_held_mail()  # held while each move could be undone
-    hired_mail = [m for m in later_mail(mailbox) if m["Subject"].endswith(": Hired")]
+    hired_mail = [m for m in later_mail(mailbox) if m["Subject"].endswith("“Hired” step")]
     assert f"The employer records the day as {today - timedelta(days=12):%-d %B %Y}." in mailbox.text(hired_mail[0])
     assert "Miriam Zalcberg-Testperson" in column(client.get(board_url(world)).get_data(as_text=True), "started")
     login(world.doctor)
@@ -442,7 +445,9 @@ def test_a_move_cannot_be_undone_once_its_time_is_up_and_its_mail_then_leaves(
     db.session.refresh(application)
     assert application.stage == Stage.SCREENING
     deliver_held_mail()
-    assert [m["Subject"] for m in later_mail(mailbox)] == [f"Your application for {world.posting.title}: Screening"]
+    assert [m["Subject"] for m in later_mail(mailbox)] == [
+        f"Your application to {world.posting.title} at {world.org.name} is now at the “Screening” step"
+    ]
 
 
 def test_only_the_recruiter_who_moved_can_undo_and_only_the_last_move(client, world, login, application):

@@ -183,6 +183,9 @@ def test_journey_1_employer_signs_up_and_publishes(page: Page, open_page, live_s
         "Our community clinics in Beersheba look for a pediatrician.\n\n"
         "- Well-baby and acute care\n- A Hebrew course during working hours\n"
     )
+    # The preview shows the Markdown as doctors will read it, as it is typed.
+    preview = recruiter.locator("#description-preview")
+    expect(preview.locator("li").filter(has_text="A Hebrew course during working hours")).to_be_visible()
     shot(recruiter, "posting-form")
     recruiter.get_by_role("button", name="Save the draft").click()
     flash(recruiter, "The draft is saved.")
@@ -281,6 +284,23 @@ def test_journey_2_doctor_applies_and_is_invited(page: Page, open_page, live_ser
     expect(doctor.get_by_role("heading", name=POSTING_TITLE, level=1)).to_be_visible()
     shot(doctor, "job")
     check_accessibility(doctor, "the job page")
+
+    # Saving it while signed out: sign in, and the page comes back with the posting saved (htmx).
+    job_url = doctor.url
+    doctor.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    doctor.goto(job_url)
+    doctor.locator("#how-to-apply").get_by_role("link", name="Save", exact=True).click()
+    doctor.get_by_label("E-mail", exact=True).fill(DOCTOR["email"])
+    doctor.get_by_label("Password", exact=True).fill(DOCTOR["password"])
+    doctor.get_by_role("button", name="Sign in").click()
+    expect(doctor.get_by_role("heading", name=POSTING_TITLE, level=1)).to_be_visible()
+    expect(doctor.locator("#how-to-apply").get_by_role("button", name="Saved", exact=True)).to_be_visible()
+    doctor.get_by_role("navigation", name="Main").get_by_role("link", name="My saved postings").click()
+    expect(doctor.get_by_text("1 posting on your list.")).to_be_visible()
+    expect(doctor.get_by_role("link", name=POSTING_TITLE)).to_be_visible()
+    check_accessibility(doctor, "the saved postings")
+    doctor.get_by_role("link", name=POSTING_TITLE).click()
+    expect(doctor.get_by_role("heading", name=POSTING_TITLE, level=1)).to_be_visible()
     doctor.get_by_role("link", name="Apply").click()
     expect(doctor.get_by_role("heading", name=f"Apply for {POSTING_TITLE}")).to_be_visible()
     expect(doctor.get_by_text("Not ready to apply")).to_be_visible()
@@ -325,7 +345,7 @@ def test_journey_2_doctor_applies_and_is_invited(page: Page, open_page, live_ser
     flash(doctor, "Your application is sent.")
     expect(doctor.get_by_role("heading", name="My applications")).to_be_visible()
     expect(doctor.get_by_role("link", name=POSTING_TITLE)).to_be_visible()
-    server.mail.wait_for(DOCTOR["email"], f"Application received: {POSTING_TITLE}")
+    server.mail.wait_for(DOCTOR["email"], f"Your application to {POSTING_TITLE} at {ORG_NAME} was received")
 
     # The recruiter opens the pipeline and moves the application to interview (htmx).
     recruiter = open_page("recruiter")
@@ -409,7 +429,7 @@ def test_journey_3_doctor_books_moves_and_recruiter_prints_agenda(
     expect(employer.get_by_text(re.compile(r"Your interview: .* 10:00 at Table 1"))).to_be_visible()
     expect(employer.get_by_role("button", name=re.compile(r"^Move to "))).to_have_count(2)
     flash(doctor, "Booked:")
-    server.mail.wait_for(DOCTOR["email"], "Interview booked")
+    server.mail.wait_for(DOCTOR["email"], "MedEx London is booked")
     shot(doctor, "booked")
 
     # Move it to 10:40.
@@ -417,7 +437,7 @@ def test_journey_3_doctor_books_moves_and_recruiter_prints_agenda(
         employer.get_by_role("button", name=re.compile(r"^Move to \w{3} 10:40 Table 1, ")).click()
     expect(employer.get_by_text(re.compile(r"Your interview: .* 10:40 at Table 1"))).to_be_visible()
     flash(doctor, "Your interview is moved")
-    server.mail.wait_for(DOCTOR["email"], "Interview moved")
+    server.mail.wait_for(DOCTOR["email"], "MedEx London has moved")
     shot(doctor, "moved")
 
     # My fair schedule, and the calendar file.

@@ -363,4 +363,4 @@ def test_a_pipeline_move_can_be_undone_before_the_doctor_hears_of_it(
             if m.payload.get("to") == APPLICANT["email"]
         ]
         db.session.remove()
-    assert to_applicant == [f"Application received: {TITLES[0]}"]  # nothing of the move
+    assert to_applicant == [f"Your application to {TITLES[0]} at {ORG_NAME} was received"]  # nothing of the move

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from jobboard.applications.models import Application, DoctorProfile, Stage
+from jobboard.core.db import utcnow
 from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.extensions import db
 from jobboard.fairs import notices, organising, registrations
@@ -84,6 +85,20 @@ def make_fair(admin=None, *, publish: bool = True, **overrides) -> Fair:
         organising.publish_fair(admin, fair)
     db.session.flush()
     return fair
+
+
+def paris_fair(in_days: int = 40) -> Fair:
+    """A published one-day fair in Paris ``in_days`` from now, taking bookings until the day before."""
+    day = (utcnow() + timedelta(days=in_days)).date()
+    return make_fair(
+        name="MedEx Paris",
+        city="Paris",
+        time_zone="Europe/Paris",
+        starts_on=day,
+        ends_on=day,
+        booking_opens_at=utcnow(),
+        booking_closes_at=utcnow() + timedelta(days=in_days - 1),
+    )
 
 
 def make_employer(name: str | None = None, **org_fields) -> SimpleNamespace:

@@ -116,7 +116,9 @@ def test_booking_by_htmx_returns_the_grid_fragment_and_mails_the_invitation(clie
     [booking] = confirmed(doctor_id=world.doctor.id)
     assert (booking.slot_id, booking.starts_at, booking.ends_at) == (slot.id, slot.starts_at, slot.ends_at)
     assert booking.booked_by_id == world.doctor.id
-    assert subjects_to(mailbox, "doctor@example.org") == ["Interview booked: Alpha Medical Center at MedEx London"]
+    assert subjects_to(mailbox, "doctor@example.org") == [
+        "An interview with Alpha Medical Center at MedEx London is booked"
+    ]
     # The confirmation reaches the page's alert area out of band, and is not shown again later.
     assert 'id="flash-area" hx-swap-oob="innerHTML"' in body
     assert "Booked: Alpha Medical Center, Saturday 20 March, 10:00." in text_of(response)
@@ -138,7 +140,9 @@ def test_c3_a_double_submit_books_once_and_mails_once(client, world, login, mail
     assert first.status_code == 200
     assert_refused(second, 409, "You have already booked this slot.")
     assert len(confirmed(doctor_id=world.doctor.id)) == 1
-    assert subjects_to(mailbox, "doctor@example.org") == ["Interview booked: Alpha Medical Center at MedEx London"]
+    assert subjects_to(mailbox, "doctor@example.org") == [
+        "An interview with Alpha Medical Center at MedEx London is booked"
+    ]
 
 
 def test_a_slot_of_a_draft_fair_or_an_unknown_slot_is_not_found(client, world, login, db_session):
@@ -379,7 +383,7 @@ def test_moving_keeps_the_booking_row_and_uid_and_raises_the_sequence(client, wo
     assert moved.starts_at == target.starts_at
     assert confirmed(slot_id=world.a_slots[0].id) == []  # the old slot is free again
     moved_mail = mailbox.last_to("doctor@example.org")
-    assert moved_mail["Subject"] == "Interview moved: Alpha Medical Center at MedEx London"
+    assert moved_mail["Subject"] == "An interview with Alpha Medical Center at MedEx London has moved"
     event = only_event(calendar_part(moved_mail)[1])
     assert event["SEQUENCE"] == 1 and str(event["UID"]) == f"booking-{uid}@jobboard.test"
 

@@ -31,7 +31,7 @@ def inbox(mailbox, address: str):
 
 
 def reminders_to(mailbox, address: str) -> list[str]:
-    return [m["Subject"] for m in inbox(mailbox, address) if m["Subject"].startswith("Reminder:")]
+    return [m["Subject"] for m in inbox(mailbox, address) if m["Subject"].startswith("Your interview with ")]
 
 
 def reminders_around(clock, mailbox, address: str, due: datetime) -> tuple[list[str], list[str]]:
@@ -136,8 +136,8 @@ def test_r1_reminders_come_24_and_2_hours_before_and_each_only_once(client, worl
     mailbox.clear()
 
     tomorrow, in_2_hours = (
-        "Reminder: interview with Alpha Medical Center tomorrow",
-        "Reminder: interview with Alpha Medical Center in 2 hours",
+        "Your interview with Alpha Medical Center is tomorrow",
+        "Your interview with Alpha Medical Center starts in two hours",
     )
     assert reminders_around(clock, mailbox, "doctor@example.org", datetime(2027, 3, 19, 10, 0, tzinfo=UTC)) == (
         [],
@@ -200,7 +200,7 @@ def test_r2_a_booking_made_3_hours_before_gets_only_the_2_hour_reminder(client, 
     clock.move_to(datetime(2027, 3, 20, 11, 0, tzinfo=UTC))
     outbox.drain()
     assert reminders_to(mailbox, "late@example.org") == [
-        "Reminder: interview with " + employer.org.name + " in 2 hours"
+        "Your interview with " + employer.org.name + " starts in two hours"
     ]
 
 
@@ -219,7 +219,7 @@ def test_r3_a_moved_booking_gets_new_reminders_and_the_stale_ones_are_skipped(cl
     assert reminders_to(mailbox, "doctor@example.org") == []
     clock.move_to(datetime(2027, 3, 19, 11, 40, tzinfo=UTC))
     outbox.drain()
-    assert reminders_to(mailbox, "doctor@example.org") == ["Reminder: interview with Alpha Medical Center tomorrow"]
+    assert reminders_to(mailbox, "doctor@example.org") == ["Your interview with Alpha Medical Center is tomorrow"]
     clock.move_to(datetime(2027, 3, 20, 9, 40, tzinfo=UTC))
     outbox.drain()
     assert len(reminders_to(mailbox, "doctor@example.org")) == 2
@@ -232,7 +232,7 @@ def test_r3_moved_by_the_employer_after_the_24h_reminder_was_sent(client, world,
     [booking] = confirmed(doctor_id=world.doctor.id)
     clock.move_to(datetime(2027, 3, 19, 10, 0, tzinfo=UTC))
     outbox.drain()
-    assert reminders_to(mailbox, "doctor@example.org") == ["Reminder: interview with Alpha Medical Center tomorrow"]
+    assert reminders_to(mailbox, "doctor@example.org") == ["Your interview with Alpha Medical Center is tomorrow"]
 
     # Within the cutoff only the employer can move it: to 11:00 the next day.
     clock.move_to(datetime(2027, 3, 19, 12, 0, tzinfo=UTC))
@@ -246,7 +246,9 @@ def test_r3_moved_by_the_employer_after_the_24h_reminder_was_sent(client, world,
     assert reminders_to(mailbox, "doctor@example.org") == []
     clock.move_to(datetime(2027, 3, 20, 9, 0, tzinfo=UTC))
     outbox.drain()
-    assert reminders_to(mailbox, "doctor@example.org") == ["Reminder: interview with Alpha Medical Center in 2 hours"]
+    assert reminders_to(mailbox, "doctor@example.org") == [
+        "Your interview with Alpha Medical Center starts in two hours"
+    ]
 
 
 def test_r3_a_cancelled_booking_gets_no_reminder(client, world, login, mailbox, clock):

@@ -62,7 +62,7 @@ def test_suspending_cancels_the_upcoming_interviews_and_tells_each_doctor(
     assert {b.status for b in cancelled} == {BookingStatus.CANCELLED}
     for address in ("doctor@example.org", "ilan@example.org"):
         message = mailbox.last_to(address)
-        assert message["Subject"].startswith("Interview cancelled: Alpha Medical Center")
+        assert message["Subject"].startswith("An interview with Alpha Medical Center at ")
         text = mailbox.text(message)
         assert "Alpha Medical Center no longer holds interviews at MedEx London." in text
         assert "invoices" not in text

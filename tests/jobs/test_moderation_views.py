@@ -259,7 +259,7 @@ def test_approving_publishes_mails_the_staff_and_audits(client, world, db_sessio
     assert (entry.actor_id, entry.subject_id) == (world.admin.id, posting.id)
     for address in STAFF:
         message = mailbox.last_to(address)
-        assert message["Subject"] == f"Published: {posting.title}"
+        assert message["Subject"] == f"Your posting “{posting.title}” is published"
         assert mailbox.link(message, f"/org/{world.org.slug}/postings/{posting.id}")
     for address in NOT_TOLD:
         assert mailbox.to(address) == []
@@ -283,8 +283,13 @@ def test_approving_an_edit_merges_it_and_says_so(client, world, db_session, mail
 @pytest.mark.parametrize(
     ("path", "status", "subject", "template_text"),
     [
-        ("request-changes", S.CHANGES_REQUESTED, "Changes requested: ", "asks for changes"),
-        ("reject", S.REJECTED, "Not published: ", "will not be published"),
+        (
+            "request-changes",
+            S.CHANGES_REQUESTED,
+            "The moderators ask for changes to your posting “{}”",
+            "asks for changes",
+        ),
+        ("reject", S.REJECTED, "Your posting “{}” was not published", "will not be published"),
     ],
 )
 def test_decisions_with_a_reason_mail_the_staff(
@@ -303,7 +308,7 @@ def test_decisions_with_a_reason_mail_the_staff(
     assert entry.reason == "Say which shifts."
     for address in STAFF:
         message = mailbox.last_to(address)
-        assert message["Subject"] == subject + posting.title
+        assert message["Subject"] == subject.format(posting.title)
         assert "Say which shifts." in mailbox.text(message) and template_text in mailbox.text(message)
     for address in NOT_TOLD:
         assert mailbox.to(address) == []
@@ -387,7 +392,9 @@ def test_reports_show_in_the_queue_and_unpublishing_resolves_them(client, world,
     [entry] = audit_rows("posting.unpublished")
     assert entry.details["reports_resolved"] == 2 and entry.reason == "Confirmed scam."
     message = mailbox.last_to(STAFF[0])
-    assert message["Subject"] == f"Unpublished: {posting.title}" and "Confirmed scam." in mailbox.text(message)
+    assert message[
+        "Subject"
+    ] == f"Your posting “{posting.title}” was taken off the board" and "Confirmed scam." in mailbox.text(message)
     assert anonymous.get(f"/jobs/{posting.id}-{posting.slug}").status_code == 404
     assert transitions_of(posting)[-1].reason == "Confirmed scam."
 

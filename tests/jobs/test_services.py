@@ -446,14 +446,14 @@ def test_reminders_go_to_recruiters_and_owners_once_per_expiry_date(world, db_se
         assert renewal.send_expiry_reminders() == 0
         outbox.drain()
     for address in ("recruiter@negev.example.org", "owner@negev.example.org"):
-        [message] = [m for m in mailbox.to(address) if m["Subject"].startswith("Expires in a week")]
-        assert message["Subject"] == f"Expires in a week: {posting.title}"
+        [message] = [m for m in mailbox.to(address) if m["Subject"].endswith("expires in a week")]
+        assert message["Subject"] == f"Your posting “{posting.title}” expires in a week"
         assert mailbox.link(message, "/postings/renew/")
     assert mailbox.to("viewer@negev.example.org") == []
     assert mailbox.to("recruiter@other.example.org") == []
     assert {m["Subject"] for m in mailbox.messages()} <= {
-        f"Expires in a week: {posting.title}",
-        f"Published: {posting.title}",
+        f"Your posting “{posting.title}” expires in a week",
+        f"Your posting “{posting.title}” is published",
     }
     with time_machine.travel(T0 + timedelta(days=55), tick=False):
         assert renewal.send_expiry_reminders() == 0
@@ -475,7 +475,9 @@ def test_the_renew_link_works_once(world, db_session, mailbox):
     with time_machine.travel(T0 + timedelta(days=54), tick=False):
         renewal.send_expiry_reminders()
         outbox.drain()
-        [reminder] = [m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].startswith("Expires")]
+        [reminder] = [
+            m for m in mailbox.to("recruiter@negev.example.org") if m["Subject"].endswith("expires in a week")
+        ]
         token = mailbox.link(reminder, "/postings/renew/").rsplit("/", 1)[1]
         assert renewal.renewal_for_token(token).id == posting.id
         renewed = renewal.renew_with_token(token)

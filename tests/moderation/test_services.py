@@ -169,8 +169,8 @@ def test_audit_page_filters_and_pages_newest_first(db_session):
     page = queries.audit_page(1, per_page=4)
     assert (page.total, [e.subject_id for e in page.items]) == (6, [99, 4, 3, 2])
     assert [e.subject_id for e in queries.audit_page(2, per_page=4).items] == [1, 0]
-    assert [e.subject_id for e in queries.audit_page(1, action="a.two").items] == [99]
-    assert queries.audit_page(1, org_id=1).total == 5
+    assert [e.subject_id for e in queries.audit_page(1, queries.AuditFilter(action="a.two")).items] == [99]
+    assert queries.audit_page(1, queries.AuditFilter(org_id=1)).total == 5
     assert queries.audit_page(50, per_page=4).items == []
     assert queries.audit_actions() == ["a.one", "a.two"]
 

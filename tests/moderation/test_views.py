@@ -17,6 +17,7 @@ from jobboard.core.outbox import OutboxMessage, OutboxStatus
 from jobboard.jobs.models import PostingStatus
 from jobboard.mail import queue_mail
 from jobboard.orgs.models import Organization, OrgStatus, Role
+from tests.applications.conftest import text_of
 from tests.factories import AdminFactory, MembershipFactory, OrganizationFactory, PostingFactory, StaffFactory
 from tests.fairs.conftest import make_fair
 
@@ -163,8 +164,8 @@ def test_admin_verifies_a_pending_org(client, login, admin, db_session, pending_
     assert mail["Subject"] == "Pending Hospital is verified on the IMAP job board"
     assert mailbox.link(mail, "/org/") == "/org/pending-hospital/"
     assert mailbox.to("recruiter@pending.example.org") == []
-    detail = page_text(client.get(f"/admin/orgs/{pending_org.id}"))
-    assert "org.verified" in detail and f"#{admin.id}" in detail
+    detail = text_of(client.get(f"/admin/orgs/{pending_org.id}"))
+    assert "Employer verified Ada Admin Employer Pending Hospital Registry checked" in detail
 
 
 def test_verify_without_a_note(client, login, admin, db_session, pending_org):
@@ -241,53 +242,109 @@ def pending_org_owner(db_session, org):
 
 
 @pytest.fixture
-def logged(db_session):
-    audit.record("member.invited", actor_id=7, subject_type="invitation", subject_id=11, org_id=3, role="viewer")
-    audit.record("org.suspended", actor_id=8, subject_type="organization", subject_id=3, org_id=3, reason="Fraud")
-    audit.record("site.added", actor_id=None, subject_type="site", subject_id=12, org_id=3)
+def logged(db_session, admin):
+    """Three entries of the organisation "Logged Test Clinic": a colleague invited by its owner,
+    the organisation suspended by the administrator (yesterday), a site added by the board."""
+    org = OrganizationFactory(name="Logged Test Clinic")
+    owner = MembershipFactory(org=org, role=Role.OWNER, user=StaffFactory(full_name="Olga Owner")).user
+    yesterday = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    audit.record(
+        "member.invited", actor_id=owner.id, subject_type="invitation", subject_id=11, org_id=org.id, role="viewer"
+    )
+    suspended = audit.record(
+        "org.suspended",
+        actor_id=admin.id,
+        subject_type="organization",
+        subject_id=org.id,
+        org_id=org.id,
+        reason="Fraud",
+    )
+    suspended.created_at = yesterday
+    audit.record("site.added", actor_id=None, subject_type="site", subject_id=12, org_id=org.id)
     db_session.commit()
+    return org
 
 
-def test_audit_log_lists_entries(client, login, admin, logged):
+def test_audit_log_names_people_and_says_what_happened(client, login, admin, logged):
     login(admin)
     response = client.get("/admin/audit")
     assert response.status_code == 200
-    text = page_text(response)
+    text = text_of(response)
     for expected in (
-        "member.invited",
-        "org.suspended",
-        "site.added",
+        "Colleague invited",
+        "Employer suspended",
+        "Site added",
+        "Olga Owner",
+        admin.full_name,
+        "the board itself",
         "Fraud",
         "role: viewer",
-        "invitation #11",
-        "#8",
-        "system",
+        "Invitation no longer exists",
+        "Employer Logged Test Clinic",
     ):
         assert expected in text, expected
-    assert "3 entries" in text
+    assert "3 entries" in text and "#" not in text.split("Reason and details")[1]
     # Newest first.
-    assert text.index("<code>site.added") < text.index("<code>org.suspended") < text.index("<code>member.invited")
+    shown = text.split("Reason and details")[1]
+    assert shown.index("Site added") < shown.index("Employer suspended") < shown.index("Colleague invited")
 
 
 @pytest.mark.parametrize(
-    ("action", "shown"),
-    [("org.suspended", {"org.suspended"}), ("site.added", {"site.added"}), ("no.such.action", set())],
+    ("query", "shown"),
+    [
+        ("action=org.suspended", {"Employer suspended"}),
+        ("action=site.added", {"Site added"}),
+        ("action=no.such.action", set()),
+        ("actor=olga", {"Colleague invited"}),
+        ("actor=nobody", set()),
+        ("subject_type=organization", {"Employer suspended"}),
+        ("subject_type=organization&subject=logged", {"Employer suspended"}),
+        ("subject=zzz", set()),
+        ("since=2026-03-01&until=2026-03-01", {"Employer suspended"}),
+        ("until=2026-02-28", set()),
+    ],
 )
-def test_audit_log_filters_by_action(client, login, admin, logged, action, shown):
+def test_audit_log_filters(client, login, admin, logged, query, shown):
     login(admin)
-    text = page_text(client.get(f"/admin/audit?action={action}"))
-    for name in ("member.invited", "org.suspended", "site.added"):
-        assert (f"<code>{name}</code>" in text) == (name in shown), name
+    response = client.get(f"/admin/audit?{query}")
+    text = text_of(response)
+    if query == "action=no.such.action":
+        assert response.status_code == 422 and "What happened: Not a valid choice" in text
+        return
+    assert response.status_code == 200
+    entries_text = text.split("Reason and details")[1]
+    for words in ("Colleague invited", "Employer suspended", "Site added"):
+        assert (words in entries_text) == (words in shown), words
     if not shown:
         assert "Nothing recorded." in text
+
+
+def test_audit_log_refuses_a_backwards_range_and_a_bad_date_with_a_message(client, login, admin, logged):
+    login(admin)
+    backwards = client.get("/admin/audit?since=2026-03-02&until=2026-03-01")
+    assert backwards.status_code == 422 and "The last day comes before the first." in text_of(backwards)
+    assert client.get("/admin/audit?since=yesterday").status_code == 422
+
+
+def test_audit_log_pages_keep_the_filters(client, login, admin, logged, db_session):
+    for n in range(60):
+        audit.record("site.updated", actor_id=admin.id, subject_type="site", subject_id=n, org_id=logged.id)
+    db_session.commit()
+    login(admin)
+    first = client.get("/admin/audit?actor=Ada&subject_type=site")
+    body = first.get_data(as_text=True)
+    assert "Page 1 of 2 · 60 entries" in text_of(first)
+    assert 'href="/admin/audit?page=2&amp;actor=Ada&amp;subject_type=site"' in body
+    second = client.get("/admin/audit?page=2&actor=Ada&subject_type=site")
+    assert "Page 2 of 2 · 60 entries" in text_of(second)
 
 
 def test_audit_log_htmx_gets_only_the_entries(client, login, admin, logged):
     login(admin)
     response = client.get("/admin/audit?action=site.added", headers={"HX-Request": "true"})
-    text = page_text(response)
+    text = text_of(response)
     assert response.status_code == 200 and "<html" not in text
-    assert "<code>site.added</code>" in text and "<code>org.suspended</code>" not in text
+    assert "Site added" in text and "Employer suspended" not in text
 
 
 @pytest.mark.parametrize("page", ["abc", "-5", "0", "99999999999"])
@@ -361,3 +418,30 @@ def test_retry_of_a_message_that_is_not_dead_is_refused(
     assert response.status_code == (404 if state == "unknown" else 409)
     assert entries(db_session, "outbox.retried") == []
     assert db_session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.attempts == 0)) == 0
+
+
+def test_every_recorded_action_and_subject_has_words():
+    """Each action and kind of subject the board records (read from its source) is in words."""
+    from pathlib import Path
+
+    from jobboard.moderation.events import EVENTS, SUBJECT_KINDS
+
+    source = "\n".join(p.read_text() for p in Path("jobboard").rglob("*.py"))
+    actions = set(re.findall(r'"([a-z_]+\.[a-z_]+)"', " ".join(re.findall(r"audit\.record\(\s*([^)]*)", source))))
+    subjects = set(re.findall(r'subject_type="([a-z_]+)"', source))
+    assert {"posting.approved", "grant.created", "fair.slots_generated", "site.added"} <= actions
+    assert actions - set(EVENTS) == set()
+    assert subjects - set(SUBJECT_KINDS) == set() and "posting" in subjects
+
+
+def test_every_write_through_the_api_has_words(app):
+    """The API records each write as ``api.<operation>`` (``api.operations``): each is in words."""
+    from jobboard.moderation.events import EVENTS
+
+    writes = {
+        f"api.{rule.endpoint.rsplit('.', 1)[-1]}"
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+    }
+    assert "api.save_posting" in writes
+    assert writes - set(EVENTS) == set()

@@ -18,7 +18,7 @@ from jobboard.orgs.models import OrgStatus
 from jobboard.search.port import EngineUnavailable
 from tests.applications.conftest import complete_profile, stored_cv, text_of
 from tests.factories import DoctorFactory
-from tests.fairs.conftest import add_slots, make_fair, register_employer
+from tests.fairs.conftest import add_slots, make_fair, paris_fair, register_employer
 from tests.search.test_views import listed, sync_all, world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("fresh_search_state")
@@ -71,16 +71,7 @@ def test_a_doctors_start_page_shows_the_applications_the_interviews_and_position
     listed(world, "Cardiologist", specialty_slug="cardiology", drain=False)
     sync_all()
     applying.apply(doctor, applied_to, cv, "")
-    day = (utcnow() + timedelta(days=40)).date()
-    fair = make_fair(
-        name="MedEx Paris",
-        city="Paris",
-        time_zone="Europe/Paris",
-        starts_on=day,
-        ends_on=day,
-        booking_opens_at=utcnow(),
-        booking_closes_at=utcnow() + timedelta(days=39),
-    )
+    fair = paris_fair()
     [slot, *_] = add_slots(register_employer(fair, SimpleNamespace(org=world.org, recruiter=world.recruiter)))
     interviews.book(doctor, slot.id, doctor)
     db.session.commit()

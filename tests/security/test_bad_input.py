@@ -147,7 +147,7 @@ INDIRECT_QUERY = {
     "search.index": [*SINGLE_PARAMS, *FACET_PARAMS],
     "applications.applicants": ["posting", "stage", "specialty", "licence", "hebrew", "move_before", "sort", "page"],
     "moderation.queue": ["page"],
-    "moderation.audit_log": ["page", "action"],
+    "moderation.audit_log": ["page", "action", "actor", "subject_type", "subject", "since", "until"],
 }
 # Always offered, to every route: parameters it does not read, and tampering with fields no
 # form may bind (mass assignment).

@@ -295,7 +295,7 @@ def test_safe_and_markup_only_on_sanitiser_output():
     """Templates never use ``|safe``, ``autoescape false`` or ``Markup``; in the code, Markup
     wraps only the Markdown sanitiser's and the highlighters' output (escaped before marking) and
     the search page's checkboxes, select options, group links and hit cards (built from escaped
-    values), the bdi filter's isolate (the value formatted into it, so escaped), a mail's HTML
+    values), the Save toggle (likewise), the bdi filter's isolate (the value formatted into it, so escaped), a mail's HTML
     paragraphs (the plain text escaped before its addresses become links), and the outcome charts'
     SVG elements (every attribute and text escaped)."""
     for path in sorted(TEMPLATES.rglob("*")):
@@ -312,6 +312,7 @@ def test_safe_and_markup_only_on_sanitiser_output():
         ("search/facets.py", "hebrew_options"),
         ("search/facets.py", "_opening"),
         ("search/cards.py", "hit_cards"),
+        ("jobs/save_button.py", "save_button"),
         ("i18n/__init__.py", "bdi"),
         ("mail/compose.py", "paragraph"),
         ("outcomes/charts.py", "_element"),
