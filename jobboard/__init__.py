@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from jobboard import accounts, alerts, applications, fairs, i18n, jobs, mail, orgs, search
+    from jobboard import accounts, alerts, applications, fairs, i18n, jobs, licensing, mail, orgs, search
     from jobboard.core import assets, logs, outbox
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     applications.init_app(app)
     fairs.init_app(app)
     alerts.init_app(app)
+    licensing.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from jobboard.applications.views import bp as applications_bp
     from jobboard.fairs.views import bp as fairs_bp
     from jobboard.jobs.views import bp as jobs_bp
+    from jobboard.licensing.views import bp as licensing_bp
     from jobboard.moderation.views import bp as moderation_bp
     from jobboard.orgs.views import bp as orgs_bp
     from jobboard.outcomes.views import bp as outcomes_bp
@@ -111,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         applications_bp,
         fairs_bp,
         alerts_bp,
+        licensing_bp,
         moderation_bp,
         outcomes_bp,
     ):

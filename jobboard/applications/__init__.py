@@ -13,12 +13,14 @@ from datetime import timedelta
 from flask import Flask
 
 from jobboard.applications import personal_data
-from jobboard.applications.cvs import sweep_uploads
+from jobboard.applications.cvs import stored_cv_names, sweep_uploads
 from jobboard.applications.notifications import send_daily_digests
 from jobboard.core.schedule import register_periodic
+from jobboard.core.storage import register_references
 
 
 def init_app(app: Flask) -> None:
     register_periodic(app, "application-digests", send_daily_digests, timedelta(minutes=30))
     register_periodic(app, "sweep-uploads", sweep_uploads, timedelta(hours=6))
+    register_references(app, stored_cv_names)
     personal_data.register(app)

@@ -33,7 +33,7 @@ from jobboard.applications.models import Application, CvDocument
 from jobboard.applications.profiles import note_completion
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError, NotFound, NotPermitted
-from jobboard.core.storage import file_store
+from jobboard.core.storage import file_store, referenced_names
 from jobboard.extensions import db
 
 MAX_CVS = 10
@@ -102,10 +102,18 @@ def delete_cv(user: User, cv: CvDocument) -> None:
 # --- upkeep of the stored files ------------------------------------------------------------
 
 
+def stored_cv_names() -> list[str | None]:
+    """Every stored CV file: the doctors' CVs and the copies sent with applications."""
+    return [
+        *db.session.scalars(select(CvDocument.stored_name)),
+        *db.session.scalars(select(Application.cv_stored_name)),
+    ]
+
+
 def sweep_uploads(older_than: timedelta = timedelta(hours=1)) -> int:
-    """Delete stored files no row refers to (left by a transaction that failed after writing)."""
-    referenced = set(db.session.scalars(select(CvDocument.stored_name)))
-    referenced |= {name for name in db.session.scalars(select(Application.cv_stored_name)) if name}
+    """Delete stored files no row refers to (left by a transaction that failed after writing): every
+    feature names the files it keeps (``core.storage.register_references``)."""
+    referenced = referenced_names()
     cutoff = utcnow() - older_than
     store = file_store()
     removed = 0

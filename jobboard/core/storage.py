@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 import boto3
 from botocore.exceptions import ClientError
-from flask import current_app
+from flask import Flask, current_app
 
 
 class FileStore(Protocol):
@@ -36,6 +36,17 @@ class FileStore(Protocol):
 
     def listing(self) -> Iterator[tuple[str, datetime]]:
         """Every stored name, with when it was last written."""
+
+
+def register_references(app: Flask, names: Callable[[], Iterable[str | None]]) -> None:
+    """A feature that keeps files in the store names them (``names()``: every stored name its rows
+    refer to), so the sweep of unreferenced files leaves them be."""
+    app.extensions.setdefault("stored_file_references", []).append(names)
+
+
+def referenced_names() -> set[str]:
+    sources = current_app.extensions.get("stored_file_references", [])
+    return {name for names in sources for name in names() if name}
 
 
 def read(store: FileStore, name: str) -> bytes:
