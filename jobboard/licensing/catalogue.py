@@ -74,7 +74,10 @@ def save_track(admin: User, fields: TrackFields, track: LicenceTrack | None = No
     if track is None:
         position = db.session.scalar(select(func.coalesce(func.max(LicenceTrack.position), -1))) or 0
         track = LicenceTrack(
-            slug=unique_slug(LicenceTrack.slug, fields.name, fallback="track"), name=fields.name, position=position + 1
+            slug=unique_slug(LicenceTrack.slug, fields.name, fallback="track"),
+            name=fields.name,
+            names={},
+            position=position + 1,
         )
         db.session.add(track)
     track.set_english("name", fields.name)
@@ -87,7 +90,9 @@ def save_track(admin: User, fields: TrackFields, track: LicenceTrack | None = No
 
 def save_kind(admin: User, fields: KindFields, kind: DocumentKind | None = None) -> DocumentKind:
     if kind is None:
-        kind = DocumentKind(slug=unique_slug(DocumentKind.slug, fields.name, fallback="document"), name=fields.name)
+        kind = DocumentKind(
+            slug=unique_slug(DocumentKind.slug, fields.name, fallback="document"), name=fields.name, names={}
+        )
         db.session.add(kind)
     for name in ("name", "description", "issuer"):
         kind.set_english(name, getattr(fields, name))
