@@ -12,6 +12,7 @@ from jobboard.applications.forms import ApplyForm, month_start
 from jobboard.core.forms import filled, text_field, textarea_field, url_field
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.jobs.forms import CheckboxesField
+from jobboard.licensing import queries
 from jobboard.licensing.catalogue import KindFields, TrackFields
 from jobboard.licensing.milestones import MilestoneFields
 from jobboard.licensing.models import DocumentKind, ExamResult, LicenceDocument, LicenceTrack
@@ -24,9 +25,9 @@ def _exam_results() -> list[tuple[str, str]]:
 class TrackForm(FlaskForm):
     track_id = SelectField(_l("Your licence track"), coerce=int, validators=[InputRequired(_l("Choose a track."))])
 
-    def __init__(self, tracks: list[LicenceTrack], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.track_id.choices = [(t.id, t.local_name) for t in tracks]
+        self.track_id.choices = [(t.id, t.local_name) for t in queries.tracks()]
 
 
 class DocumentForm(FlaskForm):
@@ -138,6 +139,6 @@ class RequirementForm(FlaskForm):
     source_url = url_field(_l("Source of the requirement"))
     is_confirmed = BooleanField(_l("Checked against the source"))
 
-    def __init__(self, kinds: list[DocumentKind], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind_id.choices = [(k.id, k.name) for k in kinds]
+        self.kind_id.choices = [(k.id, k.name) for k in queries.kinds()]

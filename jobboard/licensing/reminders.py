@@ -10,6 +10,7 @@ month), so a new date arms it again and nothing else does."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -18,6 +19,7 @@ from jobboard.applications.models import DoctorProfile
 from jobboard.core.db import utcnow
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
+from jobboard.i18n import LazyText
 from jobboard.i18n import lazy_gettext as _l
 from jobboard.licensing.models import EXPIRING_WITHIN, DocumentState, LicenceDocument, LicenceFile
 from jobboard.licensing.queries import checklist, my_documents
@@ -32,10 +34,10 @@ def send_licence_reminders(today: date | None = None) -> int:
     return _expiring_documents(today) + _exams(today) + _missing_items(today)
 
 
-def _mail(user: User, subject: object, template: str, **context: object) -> None:
+def _mail(user: User, subject: LazyText, template: str, **context: Any) -> None:
     queue_mail(
         user.email,
-        subject,  # type: ignore[arg-type] - a lazy string
+        subject,
         template,
         language=user.language,
         user=user,

@@ -68,7 +68,6 @@ def _file_page(
     track_form: TrackForm | None = None, milestones_form: MilestonesForm | None = None, status: int = 200
 ) -> Response:
     file = milestones.licence_file_of(current_user)
-    tracks = queries.tracks()
     mine = queries.my_documents(current_user)
     items = queries.checklist(file, mine, _today())
     listed = {item.requirement.kind_id for item in items}
@@ -78,7 +77,7 @@ def _file_page(
         items=items,
         others=[d for d in mine if d.kind_id not in listed],
         today=_today(),
-        track_form=track_form or TrackForm(tracks, formdata=None, data={"track_id": file.track_id if file else None}),
+        track_form=track_form or TrackForm(formdata=None, data={"track_id": file.track_id if file else None}),
         milestones_form=milestones_form or MilestonesForm.of(milestones.MilestoneFields.of(file)),
         licence_status=milestones.derive_status(file),
         status=status,
@@ -94,7 +93,7 @@ def file() -> Response:
 @bp.route("/me/licence/track", methods=["POST"])
 @doctor_required
 def choose_track() -> Response:
-    form = TrackForm(queries.tracks())
+    form = TrackForm()
     if not form.validate_on_submit():
         return _file_page(track_form=form, status=422)
     milestones.choose_track(current_user, or_404(queries.track(filled(form.track_id.data))))
@@ -251,7 +250,7 @@ def _track_page(
     requirement_form: RequirementForm | None = None,
 ) -> Response:
     track_form = track_form or TrackEditForm.of(track)
-    requirement_form = requirement_form or RequirementForm(queries.kinds(), formdata=None)
+    requirement_form = requirement_form or RequirementForm(formdata=None)
     return render_page(
         "licensing/admin_track.html",
         track=track,
@@ -287,7 +286,7 @@ def admin_track(track_id: int) -> Response:
 @admin_required
 def add_requirement(track_id: int) -> Response:
     track = or_404(queries.track(track_id))
-    form = RequirementForm(queries.kinds())
+    form = RequirementForm()
     if form.validate_on_submit():
         with errors_on(form):
             kind = or_404(queries.kind(filled(form.kind_id.data)))

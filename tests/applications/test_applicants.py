@@ -12,9 +12,9 @@ from sqlalchemy import insert, select
 from jobboard.accounts.models import AccountKind, User
 from jobboard.applications import applying
 from jobboard.applications.models import Application, DoctorProfile, LicenceStatus, Stage
-from jobboard.licensing.milestones import MilestoneFields, save_milestones
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
+from jobboard.licensing.milestones import MilestoneFields, save_milestones
 from jobboard.vocab.models import HebrewLevel
 from tests.applications.conftest import complete_profile, make_posting, stored_cv, text_of
 from tests.factories import DoctorFactory

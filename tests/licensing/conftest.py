@@ -17,7 +17,7 @@ from jobboard.extensions import db
 from jobboard.licensing import milestones
 from jobboard.licensing.models import DocumentKind, LicenceDocument, LicenceTrack
 from tests.applications.conftest import make_world, pdf_bytes
-from tests.applications.conftest import uploads as uploads  # noqa: PLC0414 - the fixture, for these tests too
+from tests.applications.conftest import uploads as uploads
 
 TRACK = "exemption-listed-countries"
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pikepdf
@@ -43,6 +43,8 @@ from jobboard.fairs import interviews, registrations
 from jobboard.fairs.models import BookingMode, Slot
 from jobboard.jobs import reviewing
 from jobboard.jobs import services as jobs
+from jobboard.licensing import documents, milestones, sharing
+from jobboard.licensing.models import LicenceTrack
 from jobboard.orgs import services as orgs
 from jobboard.orgs.models import Organization, OrgStatus, Role
 from tests.applications.conftest import complete_profile
@@ -77,7 +79,7 @@ TENANT_A_STATUS = {"owner_a_suspended": OrgStatus.SUSPENDED, "owner_a_pending": 
 # What a pending employer may not do yet (as the matrix asks it: without a form).
 PENDING_REFUSED = {"jobs.submit": "forbidden"}
 # Routes whose object belongs to one doctor: another doctor gets 404.
-DOCTOR_OBJECT_ARGS = {"cv_id", "booking_id", "application_id"}
+DOCTOR_OBJECT_ARGS = {"cv_id", "booking_id", "application_id", "document_id"}
 # Answers with a redirect to the sign-in page when no sign-in is under way.
 SIGN_IN_STEPS = {"accounts.two_factor"}
 # Public pages a signed-in visitor of this kind may not use (403 names the reason).
@@ -88,7 +90,7 @@ REFUSED = {
     ("fairs.book", "doctor"),
 }
 # Arguments naming public objects: not tenant data, so not hidden from other tenants.
-PUBLIC_OBJECT_ARGS = {"fair_id", "fair_slug", "action"}
+PUBLIC_OBJECT_ARGS = {"fair_id", "fair_slug", "action", "kind_id"}
 TOKEN_ENDPOINTS = {
     "accounts.confirm_email",
     "accounts.confirm_email_change",
@@ -188,6 +190,29 @@ def build_world() -> World:
     cv = cvs.upload_cv(applicant, "cv.pdf", pdf_bytes())
     application = applying.apply(applicant, posting, cv, "Hello")
     pipeline.move(application, members["recruiter_a"].user, Stage.INTERVIEW)
+    # The applicant's licence file: one document shared with tenant A's application, one not.
+    licence_track = db.session.scalar(select(LicenceTrack).order_by(LicenceTrack.id))
+    milestones.choose_track(applicant, licence_track)
+    shared_kind, unshared_kind = (r.kind for r in licence_track.requirements[:2])
+    shared = documents.upload_document(
+        applicant,
+        shared_kind,
+        "shared.pdf",
+        pdf_bytes(),
+        issued_on=date(2024, 1, 1),
+        expires_on=None,
+        today=date.today(),
+    )
+    documents.upload_document(
+        applicant,
+        unshared_kind,
+        "unshared.pdf",
+        pdf_bytes(),
+        issued_on=date(2024, 1, 1),
+        expires_on=None,
+        today=date.today(),
+    )
+    sharing.share(applicant, application, [shared])
     invitation = orgs.invite(org_a, members["owner_a"].user, email="newcomer@example.org", role=Role.VIEWER)
 
     now = utcnow()
@@ -247,6 +272,11 @@ def build_world() -> World:
         "action": "block",
         "alert_id": alert.id,
         "table": "funnel",  # a dashboard's table, as a CSV file
+        "document_id": shared.id,
+        "doctor_id": applicant.id,
+        "kind_id": shared_kind.id,
+        "track_id": licence_track.id,
+        "requirement_id": licence_track.requirements[0].id,
     }
     other = dict(
         values,
