@@ -193,24 +193,18 @@ def build_world() -> World:
     # The applicant's licence file: one document shared with tenant A's application, one not.
     licence_track = db.session.scalar(select(LicenceTrack).order_by(LicenceTrack.id))
     milestones.choose_track(applicant, licence_track)
-    shared_kind, unshared_kind = (r.kind for r in licence_track.requirements[:2])
-    shared = documents.upload_document(
-        applicant,
-        shared_kind,
-        "shared.pdf",
-        pdf_bytes(),
-        issued_on=date(2024, 1, 1),
-        expires_on=None,
-        today=date.today(),
-    )
-    documents.upload_document(
-        applicant,
-        unshared_kind,
-        "unshared.pdf",
-        pdf_bytes(),
-        issued_on=date(2024, 1, 1),
-        expires_on=None,
-        today=date.today(),
+    shared_kind = licence_track.requirements[0].kind
+    shared, _unshared = (
+        documents.upload_document(
+            applicant,
+            r.kind,
+            f"{r.kind.slug}.pdf",
+            pdf_bytes(),
+            issued_on=date(2024, 1, 1),
+            expires_on=None,
+            today=date.today(),
+        )
+        for r in licence_track.requirements[:2]
     )
     sharing.share(applicant, application, [shared])
     invitation = orgs.invite(org_a, members["owner_a"].user, email="newcomer@example.org", role=Role.VIEWER)
