@@ -84,6 +84,24 @@ def checklist(file: LicenceFile | None, documents: list[LicenceDocument], today:
 
 
 @dataclass(frozen=True)
+class FileView:
+    """A doctor's file as their page and the reviewer's show it: the checklist of the track, and
+    the documents of kinds it does not ask for (kept from another track)."""
+
+    file: LicenceFile | None
+    items: list[ChecklistItem]
+    others: list[LicenceDocument]
+
+
+def file_view(user: User, today: date) -> FileView:
+    file = db.session.get(LicenceFile, user.id)
+    documents = my_documents(user)
+    items = checklist(file, documents, today)
+    listed = {item.requirement.kind_id for item in items}
+    return FileView(file, items, [d for d in documents if d.kind_id not in listed])
+
+
+@dataclass(frozen=True)
 class Readiness:
     """What an employer sees of a doctor's licence file."""
 

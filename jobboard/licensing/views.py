@@ -67,15 +67,13 @@ def _download(document: LicenceDocument) -> Response:
 def _file_page(
     track_form: TrackForm | None = None, milestones_form: MilestonesForm | None = None, status: int = 200
 ) -> Response:
-    file = milestones.licence_file_of(current_user)
-    mine = queries.my_documents(current_user)
-    items = queries.checklist(file, mine, _today())
-    listed = {item.requirement.kind_id for item in items}
+    view = queries.file_view(current_user, _today())
+    file = view.file
     return render_page(
         "licensing/file.html",
         file=file,
-        items=items,
-        others=[d for d in mine if d.kind_id not in listed],
+        items=view.items,
+        others=view.others,
         today=_today(),
         track_form=track_form or TrackForm(formdata=None, data={"track_id": file.track_id if file else None}),
         milestones_form=milestones_form or MilestonesForm.of(milestones.MilestoneFields.of(file)),
@@ -185,18 +183,15 @@ def admin_files() -> Response:
 
 def _admin_file_page(doctor_id: int, new_copy_form: NewCopyForm | None = None, status: int = 200) -> Response:
     doctor = or_404(queries.doctor(doctor_id))
-    file = milestones.licence_file_of(doctor)
-    mine = queries.my_documents(doctor)
-    items = queries.checklist(file, mine, _today())
-    listed = {item.requirement.kind_id for item in items}
+    view = queries.file_view(doctor, _today())
     return render_page(
         "licensing/admin_file.html",
         doctor=doctor,
-        file=file,
-        items=items,
-        others=[d for d in mine if d.kind_id not in listed],
+        file=view.file,
+        items=view.items,
+        others=view.others,
         today=_today(),
-        milestones=milestones.MilestoneFields.of(file),
+        milestones=milestones.MilestoneFields.of(view.file),
         new_copy_form=new_copy_form or NewCopyForm(formdata=None),
         status=status,
     )
