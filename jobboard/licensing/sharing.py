@@ -5,6 +5,8 @@ the employer downloads only what is shared, and each download is in the audit lo
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 
 from jobboard.accounts.models import User
@@ -41,11 +43,12 @@ def revoke(doctor: User, share: DocumentShare) -> None:
 
 def record_download(document: LicenceDocument, actor: User, application: Application | None = None) -> None:
     """An employer's download (through ``application``) or a programme administrator's."""
+    through: dict[str, Any] = {"application_id": application.id} if application else {}
     audit.record(
         "licence_document.downloaded",
         actor_id=actor.id,
         subject_type="licence_document",
         subject_id=document.id,
         org_id=application.org_id if application else None,
-        application_id=application.id if application else None,
+        **through,
     )
