@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from jobboard import accounts, alerts, api, applications, fairs, i18n, jobs, mail, orgs, search, webhooks
+    from jobboard import accounts, alerts, api, applications, fairs, i18n, jobs, licensing, mail, orgs, search, webhooks
     from jobboard.core import assets, logs, outbox
     from jobboard.core.db import configure_sqlite
     from jobboard.extensions import csrf, db, limiter, migrate
@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     alerts.init_app(app)
     api.init_app(app)
     webhooks.init_app(app)
+    licensing.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from jobboard.fairs.views import bp as fairs_bp
     from jobboard.grants.views import bp as grants_bp
     from jobboard.jobs.views import bp as jobs_bp
+    from jobboard.licensing.views import bp as licensing_bp
     from jobboard.moderation.views import bp as moderation_bp
     from jobboard.orgs.views import bp as orgs_bp
     from jobboard.outcomes.views import bp as outcomes_bp
@@ -116,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         fairs_bp,
         alerts_bp,
         grants_bp,
+        licensing_bp,
         moderation_bp,
         outcomes_bp,
         webhooks_bp,

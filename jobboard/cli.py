@@ -19,6 +19,7 @@ from jobboard.core import outbox
 from jobboard.core.schedule import run_due_jobs
 from jobboard.demo.seed import seed_demo
 from jobboard.extensions import db
+from jobboard.licensing.catalogue import load_catalogue
 from jobboard.search.engine import check, listed_ids, reindex
 from jobboard.vocab.seed import load_vocabularies
 
@@ -59,8 +60,9 @@ def create_admin(email: str, name: str) -> None:
 
 @jobboard_cli.command("seed-vocab")
 def seed_vocab() -> None:
-    """Load or refresh the vocabularies (regions, cities, professions, specialties, languages)."""
-    counts = load_vocabularies()
+    """Load or refresh the vocabularies (regions, cities, professions, specialties, languages), and
+    add the licence tracks and documents not yet there (an administrator's edits are kept)."""
+    counts = load_vocabularies() | load_catalogue()
     db.session.commit()
     click.echo("Vocabularies loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 

@@ -26,6 +26,7 @@ from flask.testing import FlaskClient
 
 from jobboard import create_app
 from jobboard.extensions import db, limiter
+from jobboard.licensing.catalogue import load_catalogue
 from jobboard.vocab.seed import load_vocabularies
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -124,6 +125,7 @@ def migrated_app(database_url: str, root: Path, **config: object) -> Flask:
     with app.app_context():
         flask_migrate.upgrade()
         load_vocabularies()
+        load_catalogue()
         db.session.commit()
         db.session.remove()
     return app

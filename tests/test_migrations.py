@@ -15,6 +15,7 @@ from flask import Flask
 
 from jobboard import create_app
 from jobboard.extensions import db
+from jobboard.licensing.milestones import status_mismatches
 from tests.apps import config_for_testing, own_database
 
 
@@ -318,3 +319,54 @@ def test_0012_adds_the_last_steps_in_place_and_dates_what_happened_before(fresh_
     assert rows("SELECT count(*) FROM application_notes") == [(1,)]
     with db.engine.connect() as connection, pytest.raises(sa.exc.IntegrityError):
         connection.exec_driver_sql("UPDATE applications SET stage = 'started'")
+
+
+LICENCE_STATUSES = ("not_started", "file_submitted", "exam_scheduled", "exam_exemption_granted", "licensed")
+
+
+def test_0015_turns_each_licence_status_into_the_milestone_that_gives_it(fresh_app):
+    """Each doctor's derived status is the one they had chosen (an Israeli licence of either kind:
+    the provisional one), its milestone dated the day the profile last changed."""
+    flask_migrate.upgrade(revision="0013")
+    users = ", ".join(
+        f"({n}, 'd{n}@example.org', 'D', 'x', 'doctor', false, false, 1, '2026-01-05 09:00:00', '2026-01-05 09:00:00')"
+        for n in range(1, 6)
+    )
+    profiles = ", ".join(
+        f"({n}, {n}, '{status}', 0, true, '', '2026-01-06 10:00:00', '2026-03-0{n} 10:00:00')"
+        for n, status in enumerate(LICENCE_STATUSES, start=1)
+    )
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO users (id, email, full_name, password_hash, kind, is_admin, is_deactivated, "
+            f"session_version, created_at, updated_at) VALUES {users}"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO doctor_profiles (id, user_id, licence_status, hebrew_level, open_to_periphery, summary, "
+            f"created_at, updated_at) VALUES {profiles}"
+        )
+
+    flask_migrate.upgrade()
+
+    with db.engine.connect() as connection:
+        statuses = dict(connection.exec_driver_sql("SELECT user_id, licence_status FROM doctor_profiles").all())
+        files = {
+            row[0]: tuple(str(day) if day else None for day in row[1:])
+            for row in connection.exec_driver_sql(
+                "SELECT user_id, file_opened_on, exam_on, exemption_granted_on, provisional_licence_on FROM licence_files"
+            ).all()
+        }
+    assert statuses == {
+        1: "not_started",
+        2: "file_submitted",
+        3: "exam_scheduled",
+        4: "exam_exemption_granted",
+        5: "provisional_licence",
+    }
+    assert files == {
+        2: ("2026-03-02", None, None, None),
+        3: (None, "2026-03-03", None, None),
+        4: (None, None, "2026-03-04", None),
+        5: (None, None, None, "2026-03-05"),
+    }
+    assert status_mismatches() == []

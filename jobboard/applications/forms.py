@@ -65,7 +65,6 @@ class ProfileForm(FlaskForm):
     years_experience = IntegerField(_l("Years of experience"), validators=[Optional(), NumberRange(0, 70)])
     training_country = SelectField(_l("Country of medical training"), choices=_countries, validators=[Optional()])
     residence_country = SelectField(_l("Country of residence"), choices=_countries, validators=[Optional()])
-    licence_status = SelectField(_l("Israeli licence"), choices=_licence_statuses, validators=[InputRequired()])
     hebrew_level = SelectField(_l("Hebrew"), coerce=int, choices=_hebrew_levels)
     language_codes = CheckboxesField(_l("Other languages you work in"), validators=[Optional()])
     move_month = DateField(
@@ -105,7 +104,6 @@ class ProfileForm(FlaskForm):
             "seniority": fields.seniority.value if fields.seniority else "",
             "training_country": fields.training_country or "",
             "residence_country": fields.residence_country or "",
-            "licence_status": fields.licence_status.value,
             "hebrew_level": int(fields.hebrew_level),
         }
         return cls(data=data)
@@ -118,7 +116,6 @@ class ProfileForm(FlaskForm):
             years_experience=self.years_experience.data,
             training_country=self.training_country.data or None,
             residence_country=self.residence_country.data or None,
-            licence_status=LicenceStatus(self.licence_status.data),
             hebrew_level=HebrewLevel(self.hebrew_level.data),
             move_month=month_start(self.move_month.data),
             arrived_on=self.arrived_on.data,

@@ -20,21 +20,40 @@ from jobboard.vocab.models import HebrewLevel, Language, Profession, Region, Spe
 
 
 class LicenceStatus(enum.StrEnum):
+    """How far the doctor is on the way to an Israeli licence, in order. Derived from the
+    milestones of their licence file (``licensing.milestones``), never entered directly."""
+
     NOT_STARTED = "not_started"
     FILE_SUBMITTED = "file_submitted"
     EXAM_SCHEDULED = "exam_scheduled"
     EXAM_EXEMPTION_GRANTED = "exam_exemption_granted"
-    LICENSED = "licensed"
+    EXAM_PASSED = "exam_passed"
+    PROVISIONAL_LICENCE = "provisional_licence"
+    FULL_LICENCE = "full_licence"
+    SPECIALIST_RECOGNISED = "specialist_recognised"
 
     @property
     def label(self) -> str:
         return {
             "not_started": _("Not started"),
-            "file_submitted": _("File submitted"),
+            "file_submitted": _("File opened at the Ministry"),
             "exam_scheduled": _("Exam scheduled"),
             "exam_exemption_granted": _("Exam exemption granted"),
-            "licensed": _("Israeli licence held"),
+            "exam_passed": _("Exam passed"),
+            "provisional_licence": _("Provisional licence"),
+            "full_licence": _("Full licence"),
+            "specialist_recognised": _("Specialist recognised"),
         }[self.value]
+
+    @property
+    def is_licensed(self) -> bool:
+        """The doctor holds an Israeli licence (provisional or full)."""
+        return self in LICENSED
+
+
+LICENSED = frozenset(
+    {LicenceStatus.PROVISIONAL_LICENCE, LicenceStatus.FULL_LICENCE, LicenceStatus.SPECIALIST_RECOGNISED}
+)
 
 
 class Stage(enum.StrEnum):

@@ -87,11 +87,11 @@ def _export_cvs(user: User) -> Exported:
             }
             for cv in cvs
         ],
-        _stored_files((_cv_entry(cv), cv.stored_name) for cv in cvs),
+        stored_files((_cv_entry(cv), cv.stored_name) for cv in cvs),
     )
 
 
-def _stored_files(named: Iterable[tuple[str, str]]) -> tuple[ExportedFile, ...]:
+def stored_files(named: Iterable[tuple[str, str]]) -> tuple[ExportedFile, ...]:
     """The stored files as they go in the archive (each under its entry's name); one already gone
     (swept) is left out."""
     found = []
@@ -152,7 +152,7 @@ def _export_applications(user: User) -> Exported:
     applications = _applications_of(user)
     return Exported(
         [_application_data(a, user.id) for a in applications],
-        _stored_files((_sent_cv_entry(a), a.cv_stored_name) for a in applications if a.cv_stored_name),
+        stored_files((_sent_cv_entry(a), a.cv_stored_name) for a in applications if a.cv_stored_name),
     )
 
 

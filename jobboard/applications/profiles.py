@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from jobboard.accounts.models import User
-from jobboard.applications.models import CvDocument, DoctorProfile, LicenceStatus
+from jobboard.applications.models import CvDocument, DoctorProfile
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError, NotPermitted
 from jobboard.extensions import db
@@ -35,7 +35,6 @@ class ProfileFields:
     years_experience: int | None
     training_country: str | None
     residence_country: str | None
-    licence_status: LicenceStatus
     hebrew_level: HebrewLevel
     move_month: date | None
     open_to_periphery: bool
@@ -54,7 +53,6 @@ class ProfileFields:
             years_experience=profile.years_experience,
             training_country=profile.training_country,
             residence_country=profile.residence_country,
-            licence_status=profile.licence_status,
             hebrew_level=HebrewLevel(profile.hebrew_level),
             move_month=profile.move_month,
             arrived_on=profile.arrived_on,
@@ -91,7 +89,6 @@ def save_profile(user: User, fields: ProfileFields) -> DoctorProfile:
         "years_experience",
         "training_country",
         "residence_country",
-        "licence_status",
         "move_month",
         "arrived_on",
         "open_to_periphery",
@@ -128,7 +125,7 @@ class Completeness:
 
 def completeness(profile: DoctorProfile | None, cv_count: int) -> Completeness:
     """How complete the profile is; applying needs a profession (and a specialty for
-    physicians), the country of training, the licence status, the move date and a CV."""
+    physicians), the country of training, the move date and a CV."""
     required = [
         (_("your profession"), bool(profile and profile.profession_slug)),
         (_("your specialty"), bool(profile and (profile.specialty_slug or profile.profession_slug != PHYSICIAN))),

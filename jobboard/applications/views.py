@@ -12,7 +12,6 @@ from jobboard.applications import pipeline as pipeline_service
 from jobboard.applications.cv_files import MAX_BYTES, open_file
 from jobboard.applications.forms import (
     ApplicantFilterForm,
-    ApplyForm,
     CvUploadForm,
     DeleteAccountForm,
     MailModeForm,
@@ -36,6 +35,9 @@ from jobboard.core.web import private_download
 from jobboard.extensions import limiter
 from jobboard.jobs.models import Posting
 from jobboard.jobs.queries import org_posting, posting_with_details
+from jobboard.licensing import queries as licence_queries
+from jobboard.licensing import sharing
+from jobboard.licensing.forms import ApplyWithSharesForm
 from jobboard.orgs.models import Role
 from jobboard.orgs.tenancy import current_membership, current_org, member_required, register_tenant_blueprint
 from jobboard.vocab.queries import specialty_choices
@@ -83,6 +85,7 @@ def profile() -> Response:
         "applications/profile.html",
         form,
         completeness=profiles.completeness(current, len(cv_service.cvs_of(current_user))),
+        licence_status=current.licence_status if current else LicenceStatus.NOT_STARTED,
     )
 
 
@@ -152,8 +155,10 @@ def apply(posting_id: int) -> Response:
     if not posting.is_listed:
         abort(410, _("This position is no longer open for applications."))
     cvs = cv_service.cvs_of(current_user)
-    form = ApplyForm(data={"cv_id": next((cv.id for cv in cvs if cv.is_default), None)})
+    form = ApplyWithSharesForm(data={"cv_id": next((cv.id for cv in cvs if cv.is_default), None)})
     form.cv_id.choices = [(cv.id, cv.original_name) for cv in cvs]
+    licence_documents = licence_queries.my_documents(current_user)
+    form.offer(licence_documents)
     completeness = profiles.completeness(profiles.profile_of(current_user), len(cvs))
     if form.validate_on_submit():
         try:
@@ -162,6 +167,8 @@ def apply(posting_id: int) -> Response:
                 if cv is None:
                     raise DomainError(_("Choose one of your CVs."), field="cv_id")
                 application = applying.apply(current_user, posting, cv, form.cover_note.data or "")
+                chosen = set(form.licence_document_ids.data or [])
+                sharing.share(current_user, application, [d for d in licence_documents if d.id in chosen])
                 flash(_("Your application is sent. You will get an e-mail when it moves on."), "success")
                 return redirect(url_for("applications.mine", applied=application.id))
         except applying.AlreadyApplied:  # sent twice at once: the other request's application stands

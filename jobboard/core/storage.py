@@ -41,6 +41,17 @@ class FileStore(Protocol):
         """Every stored name, with when it was last written."""
 
 
+def register_references(app: Flask, names: Callable[[], Iterable[str | None]]) -> None:
+    """A feature that keeps files in the store names them (``names()``: every stored name its rows
+    refer to), so the sweep of unreferenced files leaves them be."""
+    app.extensions.setdefault("stored_file_references", []).append(names)
+
+
+def referenced_names() -> set[str]:
+    sources = current_app.extensions.get("stored_file_references", [])
+    return {name for names in sources for name in names() if name}
+
+
 def read(store: FileStore, name: str) -> bytes:
     with store.open(name) as stream:
         return stream.read()
@@ -113,14 +124,3 @@ def file_store() -> FileStore:
     if key not in stores:
         stores[key] = S3Store(s3_client(config["S3_ENDPOINT_URL"], config["S3_REGION"]), config["S3_BUCKET"])
     return stores[key]
-
-
-def register_references(app: Flask, names: Callable[[], Iterable[str]]) -> None:
-    """``names()`` gives the stored names a feature's rows refer to."""
-    app.extensions.setdefault("stored_file_references", []).append(names)
-
-
-def referenced_names() -> set[str]:
-    """Every stored name some feature's rows refer to."""
-    sources: list[Callable[[], Iterable[str]]] = current_app.extensions.get("stored_file_references", [])
-    return {name for names in sources for name in names() if name}

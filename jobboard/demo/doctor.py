@@ -7,14 +7,14 @@ as they are."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pikepdf
 from sqlalchemy import select
 
 from jobboard.accounts.models import User
 from jobboard.applications import applying, cvs, pipeline, profiles
-from jobboard.applications.models import Application, LicenceStatus, Stage
+from jobboard.applications.models import Application, Stage
 from jobboard.core.db import utcnow
 from jobboard.core.errors import DomainError
 from jobboard.extensions import db
@@ -23,10 +23,13 @@ from jobboard.fairs.models import Fair, FairRegistration, FairStatus
 from jobboard.fairs.queries import free_times
 from jobboard.jobs.models import Posting, Seniority
 from jobboard.jobs.queries import listed_condition
+from jobboard.licensing import milestones
+from jobboard.licensing.models import LicenceTrack
 from jobboard.orgs.models import Membership, Role
 from jobboard.vocab.models import HebrewLevel
 
 SPECIALTY = "pediatrics"
+DEMO_TRACK = "exemption-listed-countries"  # trained in France, with an internship
 # The moves each application goes through, newest posting first: to interview, to screening, none.
 MOVES = ((Stage.SCREENING, Stage.INTERVIEW), (Stage.SCREENING,), ())
 CV_LINES = (
@@ -97,7 +100,6 @@ def seed_demo_doctor(doctor: User, admin: User) -> int:
             years_experience=9,
             training_country="FR",
             residence_country="FR",
-            licence_status=LicenceStatus.FILE_SUBMITTED,
             hebrew_level=HebrewLevel.B1,
             move_month=date(today.year + 1, today.month, 1),
             open_to_periphery=True,
@@ -106,6 +108,16 @@ def seed_demo_doctor(doctor: User, admin: User) -> int:
             language_codes=["en", "fr"],
             region_slugs=["negev", "galilee-north"],
         ),
+    )
+    track = db.session.scalar(select(LicenceTrack).where(LicenceTrack.slug == DEMO_TRACK))
+    if track is not None:
+        milestones.choose_track(doctor, track)
+    milestones.save_milestones(
+        doctor,
+        milestones.MilestoneFields(
+            file_opened_on=today - timedelta(days=20), provisional_expected=date(today.year + 1, today.month, 1)
+        ),
+        today,
     )
     cv = cvs.upload_cv(doctor, "rachel-cohen-cv.pdf", _cv())
     wanted = db.session.scalars(

@@ -24,6 +24,7 @@ from jobboard.demo.doctor import seed_demo_doctor
 from jobboard.demo.fairs import seed_fairs
 from jobboard.demo.postings import seed_grant_programs, seed_postings
 from jobboard.extensions import db
+from jobboard.licensing.catalogue import load_catalogue
 from jobboard.orgs.models import Membership, Organization, OrgKind, OrgStatus, Role, Site
 from jobboard.orgs.services import unique_org_slug
 from jobboard.vocab.models import City
@@ -150,7 +151,7 @@ def _seed_account(account: DemoAccount, orgs: dict[str, Organization], reset_pas
 
 
 def seed_demo(*, reset_passwords: bool = False) -> tuple[dict[str, int], list[tuple[DemoAccount, Credentials]]]:
-    counts = load_vocabularies()
+    counts = load_vocabularies() | load_catalogue()
     orgs = _seed_organizations()
     counts["organizations"] = len(orgs)
     accounts = [(account, _seed_account(account, orgs, reset_passwords)) for account in DEMO_ACCOUNTS]

@@ -147,7 +147,10 @@ STATUS_LEVELS: dict[str, LicenceLevel] = {
     "file_submitted": LicenceLevel.NONE,
     "exam_scheduled": LicenceLevel.NONE,
     "exam_exemption_granted": LicenceLevel.NONE,
-    "licensed": LicenceLevel.FULL,
+    "exam_passed": LicenceLevel.NONE,
+    "provisional_licence": LicenceLevel.PROVISIONAL,
+    "full_licence": LicenceLevel.FULL,
+    "specialist_recognised": LicenceLevel.SPECIALIST,
 }
 # What seniority adds to a full licence: a resident is in residency, a specialist holds the title.
 SENIORITY_LEVELS: dict[str, LicenceLevel] = {

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from jobboard.applications import profiles
 from jobboard.applications.cv_files import write_file
-from jobboard.applications.models import CvDocument, LicenceStatus
+from jobboard.applications.models import CvDocument
 from jobboard.applications.undoing import MAIL_DELAY
 from jobboard.core import outbox
 from jobboard.core.db import utcnow
@@ -83,7 +83,6 @@ PROFILE_FORM = {
     "years_experience": "12",
     "training_country": "UA",
     "residence_country": "DE",
-    "licence_status": "exam_scheduled",
     "hebrew_level": "4",
     "language_codes": ["ru", "uk", "de"],
     "move_month": "2027-08",
@@ -102,7 +101,6 @@ def complete_profile(user, **overrides):
         years_experience=8,
         training_country="FR",
         residence_country="FR",
-        licence_status=LicenceStatus.FILE_SUBMITTED,
         hebrew_level=HebrewLevel.B1,
         move_month=date(2027, 3, 1),
         open_to_periphery=True,

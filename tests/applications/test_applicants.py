@@ -14,6 +14,7 @@ from jobboard.applications import applying
 from jobboard.applications.models import Application, DoctorProfile, LicenceStatus, Stage
 from jobboard.core.db import utcnow
 from jobboard.extensions import db
+from jobboard.licensing.milestones import MilestoneFields, save_milestones
 from jobboard.vocab.models import HebrewLevel
 from tests.applications.conftest import complete_profile, make_posting, stored_cv, text_of
 from tests.factories import DoctorFactory
@@ -33,25 +34,25 @@ def applicants(world):
     people = {
         "Avi Alpha": dict(
             specialty_slug="pediatrics",
-            licence_status=LicenceStatus.LICENSED,
+            milestones=MilestoneFields(provisional_licence_on=date(2025, 11, 2)),
             hebrew_level=HebrewLevel.C1,
             move_month=date(2027, 1, 1),
         ),
         "Bella Beta": dict(
             specialty_slug="internal-medicine",
-            licence_status=LicenceStatus.NOT_STARTED,
+            milestones=MilestoneFields(),
             hebrew_level=HebrewLevel.A1,
             move_month=date(2027, 9, 1),
         ),
         "Carmi Gamma": dict(
             specialty_slug="pediatrics",
-            licence_status=LicenceStatus.EXAM_SCHEDULED,
+            milestones=MilestoneFields(exam_on=date(2027, 2, 1)),
             hebrew_level=HebrewLevel.B2,
             move_month=None,
         ),
         "Dana Delta": dict(
             specialty_slug="anesthesiology",
-            licence_status=LicenceStatus.LICENSED,
+            milestones=MilestoneFields(provisional_licence_on=date(2025, 3, 4)),
             hebrew_level=HebrewLevel.NONE,
             move_month=date(2026, 12, 1),
         ),
@@ -68,6 +69,7 @@ def applicants(world):
         complete_profile(doctor)
         posting, stage, rating, days_ago = plan[name]
         application = applying.apply(doctor, posting, stored_cv(doctor), "")
+        save_milestones(doctor, profile.pop("milestones"), date(2026, 1, 1))
         complete_profile(doctor, **profile)  # as the profile is now (it may have changed since applying)
         application.stage, application.rating = stage, rating
         application.created_at = utcnow() - timedelta(days=days_ago)
@@ -91,7 +93,7 @@ def test_the_list_shows_every_application_of_the_organisation_only(client, world
     assert sorted(names_in(response)) == ["Avi Alpha", "Bella Beta", "Carmi Gamma", "Dana Delta"]
     assert "Ilan Otherdoc" not in page
     assert "Internist, night shifts" in page and world.posting.title in page
-    assert "Israeli licence held" in page and "Interview" in page and "Jan 2027" in page
+    assert "Provisional licence" in page and "Interview" in page and "Jan 2027" in page
 
 
 @pytest.mark.parametrize(
@@ -100,11 +102,11 @@ def test_the_list_shows_every_application_of_the_organisation_only(client, world
         ({"stage": "applied"}, {"Bella Beta", "Carmi Gamma"}),
         ({"stage": "rejected"}, {"Dana Delta"}),
         ({"specialty": "pediatrics"}, {"Avi Alpha", "Carmi Gamma"}),
-        ({"licence": "licensed"}, {"Avi Alpha", "Dana Delta"}),
+        ({"licence": "provisional_licence"}, {"Avi Alpha", "Dana Delta"}),
         ({"hebrew": str(int(HebrewLevel.B2))}, {"Avi Alpha", "Carmi Gamma"}),
         ({"hebrew": "0"}, {"Avi Alpha", "Bella Beta", "Carmi Gamma", "Dana Delta"}),
         ({"move_before": "2027-01"}, {"Avi Alpha", "Dana Delta"}),
-        ({"specialty": "pediatrics", "licence": "licensed"}, {"Avi Alpha"}),
+        ({"specialty": "pediatrics", "licence": "provisional_licence"}, {"Avi Alpha"}),
         ({"stage": "offer"}, set()),
     ],
 )

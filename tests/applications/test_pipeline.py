@@ -365,7 +365,9 @@ def test_the_detail_page_shows_the_profile_and_the_cover_note(client, world, log
     page = text_of(client.get(f"/org/{world.org.slug}/applications/{application.id}"))
     assert "Miriam Zalcberg-Testperson" in page
     assert "Please consider me." in page
-    assert "File submitted" in page and "+33 6 12 34 56 78" in page and "doctor@example.org" in page
+    assert (
+        "No licence track chosen · Not started" in page and "+33 6 12 34 56 78" in page and "doctor@example.org" in page
+    )
     assert "Paediatrician from Lyon." in page
 
 

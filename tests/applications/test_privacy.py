@@ -72,7 +72,7 @@ def test_the_export_holds_profile_applications_and_every_cv_file(client, world, 
     assert data["account"]["email"] == "doctor@example.org"
     assert data["account"]["full_name"] == "Miriam Zalcberg-Testperson"
     profile = data["profile"]
-    assert profile["specialty"] == "pediatrics" and profile["licence_status"] == "file_submitted"
+    assert profile["specialty"] == "pediatrics" and profile["licence_status"] == "not_started"
     assert profile["hebrew_level"] == "B1" and profile["move_month"] == "2027-03"
     assert profile["languages"] == ["en", "fr"] or sorted(profile["languages"]) == ["en", "fr"]
     assert profile["preferred_regions"] == ["negev"] and profile["phone"] == "+33 6 12 34 56 78"

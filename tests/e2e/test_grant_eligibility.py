@@ -61,7 +61,7 @@ def grants_world(live_server: LiveServer) -> Iterator[SimpleNamespace]:
                 profession_slug="physician",
                 specialty_slug="pediatrics",
                 seniority=Seniority.RESIDENT,
-                licence_status=LicenceStatus.LICENSED,
+                licence_status=LicenceStatus.FULL_LICENCE,
                 arrived_on=date.today() - timedelta(days=90),
             )
         )

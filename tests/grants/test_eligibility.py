@@ -379,13 +379,17 @@ def test_a_grant_naming_sites_applies_at_those_sites_only():
         ("file_submitted", "specialist", LicenceLevel.NONE),
         ("exam_scheduled", "resident", LicenceLevel.NONE),
         ("exam_exemption_granted", "specialist", LicenceLevel.NONE),
-        ("licensed", "intern", LicenceLevel.FULL),
-        ("licensed", "resident", LicenceLevel.RESIDENCY),
-        ("licensed", "specialist", LicenceLevel.SPECIALIST),
-        ("licensed", "senior_specialist", LicenceLevel.SPECIALIST),
-        ("licensed", "head_of_department", LicenceLevel.SPECIALIST),
-        ("licensed", None, None),  # a full licence, but residency or specialist? can't tell
-        ("provisional", "resident", None),  # a status the rules do not know yet
+        ("full_licence", "intern", LicenceLevel.FULL),
+        ("full_licence", "resident", LicenceLevel.RESIDENCY),
+        ("full_licence", "specialist", LicenceLevel.SPECIALIST),
+        ("full_licence", "senior_specialist", LicenceLevel.SPECIALIST),
+        ("full_licence", "head_of_department", LicenceLevel.SPECIALIST),
+        ("full_licence", None, None),  # a full licence, but residency or specialist? can't tell
+        ("exam_passed", "resident", LicenceLevel.NONE),
+        ("provisional_licence", "resident", LicenceLevel.PROVISIONAL),
+        ("specialist_recognised", None, LicenceLevel.SPECIALIST),
+        ("specialist_recognised", "resident", LicenceLevel.SPECIALIST),
+        ("licensed", "resident", None),  # a status the rules do not know
         (None, None, None),
     ],
 )
@@ -407,7 +411,7 @@ def test_doctor_facts_from_a_profile():
         profession=Profession(slug="physician", name="Physician", names={}),
         specialty=Specialty(slug="pediatrics", name="Pediatrics", names={}),
         seniority=Seniority.RESIDENT,
-        licence_status=LicenceStatus.LICENSED,
+        licence_status=LicenceStatus.FULL_LICENCE,
         move_month=date(2025, 1, 1),
         arrived_on=date(2025, 2, 3),
     )

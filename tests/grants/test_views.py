@@ -45,7 +45,7 @@ def give_profile(user, **fields) -> DoctorProfile:
         profession_slug="physician",
         specialty_slug="pediatrics",
         seniority=Seniority.RESIDENT,
-        licence_status=LicenceStatus.LICENSED,
+        licence_status=LicenceStatus.FULL_LICENCE,
         arrived_on=date(2025, 1, 1),
     )
     profile = DoctorProfile(user_id=user.id, **{**values, **fields})
@@ -61,7 +61,8 @@ def page(response) -> str:
 def grant_card(response, grant) -> str:
     body = response.get_data(as_text=True)
     start = body.index(f'id="grant-{grant.id}"')
-    return page_text(body[start : body.index("</details>", start)])
+    ends = [body.find(marker, start + 1) for marker in ('id="grant-', "</section>")]
+    return page_text(body[start : min(end for end in ends if end > 0)])
 
 
 def page_text(markup: str) -> str:
