@@ -6,7 +6,9 @@ endpoint of the same app in the same run.
                                            [--requests 30]
 
 Everything runs in a throw-away instance folder (SQLite unless DATABASE_URL is set: then that
-PostgreSQL database is used, and it must be empty). The histories follow a plausible programme:
+PostgreSQL database is used, and it must be empty), or in the folder ``--instance`` names: a
+folder an earlier run seeded (it prints its path) is measured again without seeding, after the
+migrations added since. The histories follow a plausible programme:
 sign-ups through 2026, most profiles completed within three weeks, about four applications per
 doctor, each moving on with a chance per stage (screening, interview, offer, hire, start of work)
 or stopping, rejected or withdrawn, each step some days after the one before; a few fairs with
@@ -343,6 +345,19 @@ def seed_people(app, args: argparse.Namespace) -> str:  # noqa: ANN001 - a Flask
         return db.session.get(Organization, org_id).slug
 
 
+def seeded_people(app) -> str:  # noqa: ANN001 - a Flask app
+    """Who signs in to a board seeded before (``seed_people``); returns the owner's employer's slug."""
+    from sqlalchemy import select
+
+    from jobboard.accounts.models import User
+    from jobboard.extensions import db
+    from jobboard.orgs.models import Membership, Organization
+
+    with app.app_context():
+        os.environ["BENCH_TOTP"] = db.session.scalar(select(User.totp_secret).where(User.email == ADMIN_EMAIL))
+        return db.session.scalar(select(Organization.slug).join(Membership).join(User).where(User.email == OWNER_EMAIL))
+
+
 def _csrf(page: str) -> str:
     return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
 
@@ -379,9 +394,10 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=30, help="requests per endpoint")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--instance", type=Path, help="an instance folder an earlier run seeded, measured again")
     args = parser.parse_args()
 
-    instance = Path(tempfile.mkdtemp(prefix="bench-outcomes-"))
+    instance = args.instance or Path(tempfile.mkdtemp(prefix="bench-outcomes-"))
     os.environ["JOBBOARD_INSTANCE_PATH"] = str(instance)
     os.environ.setdefault("SECRET_KEY", "bench")
     os.environ["RATELIMIT_ENABLED"] = "false"
@@ -395,10 +411,13 @@ def main() -> None:
         flask_migrate.upgrade()
         database = app.extensions["sqlalchemy"].engine.dialect.name
     print(f"instance: {instance} ({database})")
-    started = time.perf_counter()
-    seed(app, args.postings)
-    org_slug = seed_people(app, args)
-    print(f"seeded in {time.perf_counter() - started:.0f} s")
+    if args.instance:
+        org_slug = seeded_people(app)
+    else:
+        started = time.perf_counter()
+        seed(app, args.postings)
+        org_slug = seed_people(app, args)
+        print(f"seeded in {time.perf_counter() - started:.0f} s")
 
     port = free_port()
     server = start_gunicorn(port, args.workers, "--timeout", "120")
