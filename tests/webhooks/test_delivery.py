@@ -65,7 +65,12 @@ def test_an_application_reaches_the_receiver_once_although_the_first_attempt_fai
     assert list(receiver.receiver.events) == [delivery.message_id]
     message = receiver.receiver.events[delivery.message_id]
     assert message["type"] == "application.created"
-    assert message["data"] == {"application_id": application.id, "posting_id": world.posting.id, "stage": "applied"}
+    assert message["data"] == {
+        "application_id": application.id,
+        "posting_id": world.posting.id,
+        "posting_reference": None,  # made on the web pages
+        "stage": "applied",
+    }
     ids = [r.headers["webhook-id"] for r in receiver.receiver.requests]
     assert ids == [delivery.message_id, delivery.message_id]  # the same id on every attempt
     assert receiver.receiver.rejected == []
