@@ -349,6 +349,14 @@ def page(open_page: Callable[[str], object]) -> object:
     return open_page("main")
 
 
+def needs(state: dict[str, object], *keys: str) -> None:
+    """A step that builds on the data its module's earlier steps left in ``state`` is skipped, with
+    the reason, when it runs alone."""
+    missing = [key for key in keys if key not in state]
+    if missing:
+        pytest.skip(f"needs the earlier steps' data ({', '.join(missing)}): run the whole module")
+
+
 # --- screenshots and accessibility ------------------------------------------------------------
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, LiveServer, assert_fits, check_accessibility
+from tests.e2e.conftest import DESKTOP, PHONE, LiveServer, assert_fits, check_accessibility, needs
 from tests.e2e.test_journeys import sign_in, sign_in_admin
 from tests.factories import PASSWORD
 from tests.webhooks.receiver import Receiver, ReceiverServer
@@ -47,12 +47,6 @@ DOCTOR = {"name": "Noa Dermatologist", "email": "noa.derm@mail.example"}
 REFERENCE = "REQ-2027-0415"
 TITLE = "Dermatologist, Jerusalem skin institute"
 KEY_NAME = "Applicant tracking (production)"
-
-
-def needs(*keys: str) -> None:
-    missing = [key for key in keys if key not in STATE]
-    if missing:
-        pytest.skip(f"needs the earlier steps' data ({', '.join(missing)}): run the whole module")
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +233,7 @@ def test_ats_1_the_owner_makes_a_key_and_registers_the_receiver_on_a_phone(
 def test_ats_2_the_system_posts_hears_of_the_applicant_and_moves_them_to_interview(
     open_sized, live_server: LiveServer, institute: SimpleNamespace, receiver: ReceiverServer, shot
 ) -> None:
-    needs("token", "endpoint_url")
+    needs(STATE, "token", "endpoint_url")
     server = live_server
     ats = Ats(server.url, STATE["token"])
 
