@@ -8,19 +8,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup, escape
-
 METHODS = ("get", "post", "put", "patch", "delete")
 CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
-def prose(text: str) -> Markup:
-    """A description as the document writes it (CommonMark), its `code spans` shown as code; the
-    rest escaped."""
-    parts = CODE_SPAN.split(text)
-    return Markup("").join(
-        Markup("<code>{}</code>").format(part) if index % 2 else escape(part) for index, part in enumerate(parts)
-    )
+# A description as its pieces of text, each marked whether it is a `code span` (the template
+# shows those as code, and escapes every piece).
+Prose = list[tuple[str, bool]]
+
+
+def prose(text: str) -> Prose:
+    return [(part, index % 2 == 1) for index, part in enumerate(CODE_SPAN.split(text)) if part]
 
 
 def resolved(document: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +75,7 @@ class Field:
     name: str
     type: str
     required: bool
-    description: str
+    description: Prose
     limits: str
     where: str = ""
 
@@ -85,7 +83,7 @@ class Field:
 @dataclass(frozen=True)
 class Answer:
     status: str
-    description: str
+    description: Prose
     content: str
 
 
@@ -95,7 +93,7 @@ class Operation:
     method: str
     path: str
     summary: str
-    description: str
+    description: Prose
     scopes: list[str]
     parameters: list[Field]
     body: str | None
@@ -105,7 +103,7 @@ class Operation:
 @dataclass(frozen=True)
 class Schema:
     name: str
-    description: str
+    description: Prose
     fields: list[Field]
 
 
