@@ -3,10 +3,33 @@ schemas, as plain HTML (no script, so it keeps the site's strict Content-Securit
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 METHODS = ("get", "post", "put", "patch", "delete")
+CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+# A description as its pieces of text, each marked whether it is a `code span` (the template
+# shows those as code, and escapes every piece).
+Prose = list[tuple[str, bool]]
+
+
+def prose(text: str) -> Prose:
+    return [(part, index % 2 == 1) for index, part in enumerate(CODE_SPAN.split(text)) if part]
+
+
+def resolved(document: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """``part`` itself, or what its ``$ref`` points to in the document (``#/components/...``)."""
+    reference = part.get("$ref")
+    if not isinstance(reference, str) or not reference.startswith("#/"):
+        return part
+    found: Any = document
+    for key in reference[2:].split("/"):
+        found = found.get(key, {}) if isinstance(found, dict) else {}
+    return found if isinstance(found, dict) else {}
 
 
 def type_of(schema: dict[str, Any]) -> str:
@@ -43,7 +66,7 @@ def limits_of(schema: dict[str, Any]) -> str:
         if key in schema
     ]
     if "default" in schema:
-        found.append(f"default {schema['default']!r}")
+        found.append(f"default {json.dumps(schema['default'], ensure_ascii=False)}")
     return ", ".join(found)
 
 
@@ -52,7 +75,7 @@ class Field:
     name: str
     type: str
     required: bool
-    description: str
+    description: Prose
     limits: str
     where: str = ""
 
@@ -60,7 +83,7 @@ class Field:
 @dataclass(frozen=True)
 class Answer:
     status: str
-    description: str
+    description: Prose
     content: str
 
 
@@ -70,7 +93,7 @@ class Operation:
     method: str
     path: str
     summary: str
-    description: str
+    description: Prose
     scopes: list[str]
     parameters: list[Field]
     body: str | None
@@ -80,7 +103,7 @@ class Operation:
 @dataclass(frozen=True)
 class Schema:
     name: str
-    description: str
+    description: Prose
     fields: list[Field]
 
 
@@ -98,7 +121,7 @@ class Reference:
         for path, item in document.get("paths", {}).items():
             for method in METHODS:
                 if method in item:
-                    operation = _operation(method, path, item[method], item.get("parameters", []))
+                    operation = _operation(document, method, path, item[method], item.get("parameters", []))
                     for tag in item[method].get("tags", ["API"]):
                         by_tag.setdefault(tag, []).append(operation)
         schemas = [_schema(name, schema) for name, schema in document.get("components", {}).get("schemas", {}).items()]
@@ -114,43 +137,41 @@ class Reference:
 def _fields(schema: dict[str, Any]) -> list[Field]:
     required = set(schema.get("required", []))
     return [
-        Field(name, type_of(prop), name in required, prop.get("description", ""), limits_of(prop))
+        Field(name, type_of(prop), name in required, prose(prop.get("description", "")), limits_of(prop))
         for name, prop in schema.get("properties", {}).items()
     ]
 
 
 def _schema(name: str, schema: dict[str, Any]) -> Schema:
-    return Schema(name, schema.get("description", ""), _fields(schema))
+    return Schema(name, prose(schema.get("description", "")), _fields(schema))
 
 
 def _contents(part: dict[str, Any]) -> str:
     return ", ".join(f"{kind}: {type_of(media.get('schema', {}))}" for kind, media in part.get("content", {}).items())
 
 
-def _operation(method: str, path: str, spec: dict[str, Any], shared: list[dict[str, Any]]) -> Operation:
+def _operation(
+    document: dict[str, Any], method: str, path: str, spec: dict[str, Any], shared: list[dict[str, Any]]
+) -> Operation:
     parameters = [
         Field(
             p["name"],
             type_of(p.get("schema", {})),
             bool(p.get("required")),
-            p.get("description", ""),
+            prose(p.get("description", "")),
             limits_of(p.get("schema", {})),
             p["in"],
         )
-        for p in [*shared, *spec.get("parameters", [])]
+        for p in (resolved(document, part) for part in [*shared, *spec.get("parameters", [])])
     ]
     body = None
     if "requestBody" in spec:
-        body = _contents(spec["requestBody"])
+        body = _contents(resolved(document, spec["requestBody"]))
     answers = [
-        Answer(
-            status,
-            answer.get("description", ""),
-            ", ".join(
-                f"{kind}: {type_of(media.get('schema', {}))}" for kind, media in answer.get("content", {}).items()
-            ),
+        Answer(status, prose(answer.get("description", "")), _contents(answer))
+        for status, answer in sorted(
+            (status, resolved(document, answer)) for status, answer in spec.get("responses", {}).items()
         )
-        for status, answer in sorted(spec.get("responses", {}).items())
     ]
     scopes = [scope for requirement in spec.get("security", []) for scopes in requirement.values() for scope in scopes]
     return Operation(
@@ -158,7 +179,7 @@ def _operation(method: str, path: str, spec: dict[str, Any], shared: list[dict[s
         method=method.upper(),
         path=path,
         summary=spec.get("summary", ""),
-        description=spec.get("description", ""),
+        description=prose(spec.get("description", "")),
         scopes=scopes,
         parameters=parameters,
         body=body,

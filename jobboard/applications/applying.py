@@ -69,7 +69,12 @@ def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Ap
     emit(
         Event.APPLICATION_CREATED,
         posting.org_id,
-        {"application_id": application.id, "posting_id": posting.id, "stage": application.stage.value},
+        {
+            "application_id": application.id,
+            "posting_id": posting.id,
+            "posting_reference": posting.reference,
+            "stage": application.stage.value,
+        },
     )
     queue_mail(
         doctor.email,

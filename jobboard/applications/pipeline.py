@@ -65,13 +65,15 @@ def record_move(
 
 
 def stage_changed(application: Application, before: Stage) -> None:
-    """Tell the employer's systems (``core.events``): ids and stages only."""
+    """Tell the employer's systems (``core.events``): ids, the employer's posting reference and
+    stages only."""
     emit(
         Event.APPLICATION_STAGE_CHANGED,
         application.org_id,
         {
             "application_id": application.id,
             "posting_id": application.posting_id,
+            "posting_reference": application.posting.reference,
             "from_stage": before.value,
             "to_stage": application.stage.value,
         },

@@ -190,12 +190,14 @@ def expire(posting: Posting) -> None:
 
 def posting_event(event: Event, posting: Posting) -> None:
     """The employer's systems hear of the posting's new status (``core.events``); an edit of a
-    published posting is named by the live posting's id."""
+    published posting is named by the live posting's id and the employer's own reference (null
+    for a posting made on the web pages)."""
     emit(
         event,
         posting.org_id,
         {
             "posting_id": posting.live_id,
+            "posting_reference": posting.reference,
             "is_edit": posting.is_revision,
             "status": posting.status.value,
             "expires_at": posting.expires_at.isoformat() if posting.expires_at else None,

@@ -412,6 +412,13 @@ class Posting(TimestampMixin, Model):
     def _live_id_expression(cls) -> ColumnElement[int]:
         return func.coalesce(cls.revision_of_id, cls.id)
 
+    @property
+    def reference(self) -> str | None:
+        """The employer's own reference for the posting (set through the API): an edit under
+        review carries its live posting's."""
+        live = self.revision_of if self.revision_of is not None else self
+        return live.external_reference
+
     @classmethod
     def revisions_of(cls, posting: Posting) -> ColumnElement[bool]:
         """In a query: the edits of ``posting``, whatever their status."""

@@ -13,6 +13,7 @@ that is signed. Its attempts and their last answer are the log the owner reads.
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 
 from flask_babel import pgettext
@@ -78,3 +79,8 @@ class WebhookDelivery(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
+
+    @property
+    def readable_body(self) -> str:
+        """The body laid out for a person to read (it is sent as compact JSON)."""
+        return json.dumps(json.loads(self.body), indent=2, sort_keys=True, ensure_ascii=False)

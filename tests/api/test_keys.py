@@ -140,3 +140,8 @@ def test_the_document_and_its_reference_page(client, world):
     assert page.status_code == 200 and "/api/v1/applications/{application_id}/stage" in html
     assert all("src=" in tag for tag in re.findall(r"<script[^>]*>", html))  # no inline script
     assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+    # Answers the document names by reference ($ref) are read through it; code spans are code;
+    # defaults are written as JSON.
+    assert "<strong>default</strong> An error, as a problem document." in html
+    assert "Poll with <code>updated_since</code>" in html and "`updated_since`" not in html
+    assert "default null" in html and "default None" not in html

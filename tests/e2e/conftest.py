@@ -5,7 +5,7 @@ chromium through Playwright.
   administrator with two-factor sign-in and a published MedEx fair taking bookings; served by
   werkzeug in a daemon thread, with real CSRF and the development mail backend (.eml files).
 - ``browser`` (module): chromium, or a skip when it is not installed (a failure under CI=true).
-- ``page`` / ``open_page``: a page per actor (each in its own browser context, so its own
+- ``page`` / ``open_page`` / ``open_sized``: a page per actor (each in its own browser context, so its own
   cookies); console errors, page errors, failed requests, 5xx responses, 4xx on static files
   and Content-Security-Policy violations are recorded, and any of them fails the test at teardown.
 - ``shot``: full-page screenshots under test-results/e2e/<journey>/<nn-name>.png.
@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.mailbox import Mailbox
 
@@ -314,10 +314,47 @@ def open_page(browser: object, browser_problems: BrowserProblems, live_server: L
     return opener
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def open_sized(browser: object, browser_problems: BrowserProblems, live_server: LiveServer) -> Callable[..., Page]:
+    """``open_sized("doctor", PHONE)``: a page of that size in its own browser context, watched
+    for problems like every journey's."""
+
+    def opener(actor: str, viewport: dict[str, int]) -> Page:
+        context = browser.new_context(  # type: ignore[attr-defined]
+            base_url=live_server.url, viewport=viewport, locale="en-GB", is_mobile=viewport == PHONE
+        )
+        context.set_default_timeout(10_000)
+        return browser_problems.watch(actor, context)  # type: ignore[return-value]
+
+    return opener
+
+
+def page_width(page: Page) -> int:
+    return int(page.evaluate("document.scrollingElement.scrollWidth"))
+
+
+def assert_fits(page: Page, viewport: dict[str, int]) -> None:
+    """The page does not scroll sideways."""
+    width = page_width(page)
+    assert width <= viewport["width"], f"{page.url} is {width} px wide on a {viewport['width']} px screen"
+
+
 @pytest.fixture
 def page(open_page: Callable[[str], object]) -> object:
     """The journey's first actor's page."""
     return open_page("main")
+
+
+def needs(state: dict[str, object], *keys: str) -> None:
+    """A step that builds on the data its module's earlier steps left in ``state`` is skipped, with
+    the reason, when it runs alone."""
+    missing = [key for key in keys if key not in state]
+    if missing:
+        pytest.skip(f"needs the earlier steps' data ({', '.join(missing)}): run the whole module")
 
 
 # --- screenshots and accessibility ------------------------------------------------------------

@@ -59,7 +59,7 @@ def grants_world(live_server: LiveServer) -> Iterator[SimpleNamespace]:
             DoctorProfile(
                 user_id=doctor.id,
                 profession_slug="physician",
-                specialty_slug="pediatrics",
+                specialty_slug="geriatrics",
                 seniority=Seniority.RESIDENT,
                 licence_status=LicenceStatus.FULL_LICENCE,
                 arrived_on=date.today() - timedelta(days=90),
@@ -68,7 +68,8 @@ def grants_world(live_server: LiveServer) -> Iterator[SimpleNamespace]:
         now = utcnow()
         posting = PostingFactory(
             site=SiteFactory(name="Soroka Campus", city_slug="beersheba"),
-            title="Pediatric resident, Beersheba",
+            title="Geriatrics resident, Beersheba",  # no other journey's search finds it
+            specialty_slug="geriatrics",
             status=PostingStatus.PUBLISHED,
             approved_at=now,
             first_published_at=now,

@@ -23,7 +23,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer, check_accessibility
+from tests.e2e.conftest import LiveServer, check_accessibility, needs
 
 # One worker runs every journey: they share the served app and build on one another.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -40,12 +40,6 @@ DOCTOR = {"name": "Daniel Doctor", "email": "daniel.doctor@mail.example", "passw
 SITE_NAME = "Beersheba Children's Clinic"
 POSTING_TITLE = "Pediatrician, community clinic in Beersheba"
 GRANT_NAME = "IMAP periphery grants (Ministry of the Negev, Galilee and National Resilience)"
-
-
-def needs(*keys: str) -> None:
-    missing = [key for key in keys if key not in STATE]
-    if missing:
-        pytest.skip(f"needs the earlier journeys' data ({', '.join(missing)}): run the whole module")
 
 
 # --- helpers: what a person does -----------------------------------------------------------------
@@ -226,7 +220,7 @@ def test_journey_1_employer_signs_up_and_publishes(page: Page, open_page, live_s
 
 
 def test_journey_2_doctor_applies_and_is_invited(page: Page, open_page, live_server: LiveServer, shot) -> None:
-    needs("posting_id")
+    needs(STATE, "posting_id")
     server = live_server
     doctor = page
     # The search's display names are kept a minute (the home page loaded them in journey 1):
@@ -408,7 +402,7 @@ def test_journey_2_doctor_applies_and_is_invited(page: Page, open_page, live_ser
 def test_journey_3_doctor_books_moves_and_recruiter_prints_agenda(
     page: Page, open_page, live_server: LiveServer, shot
 ) -> None:
-    needs("invitation_url", "fair_manage_url")
+    needs(STATE, "invitation_url", "fair_manage_url")
     server = live_server
     doctor = page
 

@@ -10,7 +10,7 @@ Screenshots go to test-results/e2e/<test>/.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import time as clock
 from types import SimpleNamespace
@@ -20,15 +20,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import BrowserProblems, LiveServer, check_accessibility
+from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, LiveServer, assert_fits, check_accessibility
 from tests.e2e.test_journeys import confirm_address, sign_in
 from tests.factories import PASSWORD
 
 # One worker runs every journey: they share the served app and build on one another.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 ORG_NAME = "Western Galilee Eye Centre"
 TITLES = ["Ophthalmologist, retina service", "Ophthalmologist, paediatric eye clinic", "Senior ophthalmologist"]
 HAIFA_TITLE = "Ophthalmologist, Haifa outpatient clinic"
@@ -122,31 +120,6 @@ def eye_centre(live_server: LiveServer) -> Iterator[SimpleNamespace]:
         db.session.remove()
     yield world
     live_server.app.extensions.pop("search_catalogue", None)  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def open_sized(browser: object, browser_problems: BrowserProblems, live_server: LiveServer) -> Callable[..., Page]:
-    """``open_sized("doctor", PHONE)``: a page of that size in its own browser context, watched
-    for problems like every journey's."""
-
-    def opener(actor: str, viewport: dict[str, int]) -> Page:
-        context = browser.new_context(  # type: ignore[attr-defined]
-            base_url=live_server.url, viewport=viewport, locale="en-GB", is_mobile=viewport == PHONE
-        )
-        context.set_default_timeout(10_000)
-        return browser_problems.watch(actor, context)  # type: ignore[return-value]
-
-    return opener
-
-
-def page_width(page: Page) -> int:
-    return int(page.evaluate("document.scrollingElement.scrollWidth"))
-
-
-def assert_fits(page: Page, viewport: dict[str, int]) -> None:
-    """The page does not scroll sideways."""
-    width = page_width(page)
-    assert width <= viewport["width"], f"{page.url} is {width} px wide on a {viewport['width']} px screen"
 
 
 def top_of(page: Page, locator: str) -> float:

@@ -5,7 +5,9 @@ event once per ``webhook-id`` although its first attempt failed."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import timedelta
 
 import time_machine
@@ -65,7 +67,12 @@ def test_an_application_reaches_the_receiver_once_although_the_first_attempt_fai
     assert list(receiver.receiver.events) == [delivery.message_id]
     message = receiver.receiver.events[delivery.message_id]
     assert message["type"] == "application.created"
-    assert message["data"] == {"application_id": application.id, "posting_id": world.posting.id, "stage": "applied"}
+    assert message["data"] == {
+        "application_id": application.id,
+        "posting_id": world.posting.id,
+        "posting_reference": None,  # made on the web pages
+        "stage": "applied",
+    }
     ids = [r.headers["webhook-id"] for r in receiver.receiver.requests]
     assert ids == [delivery.message_id, delivery.message_id]  # the same id on every attempt
     assert receiver.receiver.rejected == []
@@ -102,6 +109,12 @@ def test_the_owner_reads_the_log_and_replays_a_message_with_its_id(client, login
     assert page.status_code == 200 and "application.created" in page.get_data(as_text=True)
     detail = client.get(f"/org/negev-test-mc/webhooks/deliveries/{delivery.id}")
     assert delivery.message_id in detail.get_data(as_text=True)
+    # The message laid out for reading, in a region the keyboard can scroll.
+    shown = html.unescape(
+        re.search(r"<pre[^>]*tabindex=\"0\"[^>]*>(.*?)</pre>", detail.get_data(as_text=True), re.S)[1]
+    )
+    assert json.loads(shown) == json.loads(delivery.body)
+    assert '\n  "type": "application.created"' in shown
 
     assert client.post(f"/org/negev-test-mc/webhooks/deliveries/{delivery.id}/replay").status_code == 302
     db.session.refresh(delivery)

@@ -9,17 +9,22 @@ import json
 import pytest
 from sqlalchemy import select
 
+from jobboard.applications import applying, pipeline
+from jobboard.applications.models import Stage
 from jobboard.core.outbox import OutboxMessage
 from jobboard.extensions import db
 from jobboard.fairs import interviews
 from jobboard.jobs import lifecycle, reviewing
+from jobboard.jobs import services as postings
+from jobboard.jobs.models import Posting
 from jobboard.orgs.models import OrgStatus
 from jobboard.webhooks import services
 from jobboard.webhooks.models import WebhookDelivery
+from tests.applications.conftest import complete_profile, stored_cv
 from tests.fairs.conftest import add_slots, make_application, make_doctor, make_employer, make_fair, register_employer
 from tests.fairs.conftest import clock as clock  # the fixture
+from tests.jobs.helpers import content, published, submitted
 from tests.jobs.helpers import make_world as postings_world
-from tests.jobs.helpers import published, submitted
 from tests.webhooks.conftest import ALL_EVENTS
 
 
@@ -55,6 +60,38 @@ def test_postings_published_sent_back_and_expired(db_session):
     ]
     queued = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == services.DELIVER)).all()
     assert len(queued) == 3
+
+
+def test_the_employers_own_reference_names_the_posting_in_posting_and_application_events(db_session):
+    """An applicant-tracking system matches a message to its own record by the reference it gave
+    the posting through the API; a posting made on the web pages has none."""
+    w = postings_world(db_session)
+    listen(w.org, w.owner)
+    posting, created = postings.save_by_reference(w.org, w.recruiter, "ATS-77", content(w.site))
+    assert created
+    postings.submit(posting, w.recruiter)
+    reviewing.approve(posting, w.admin)
+    # A change of the published posting goes to review as an edit; the edit is named by the
+    # live posting's id and reference.
+    postings.save_by_reference(w.org, w.recruiter, "ATS-77", content(w.site, title="Pediatrician, nights"))
+    [edit] = db.session.scalars(select(Posting).where(Posting.revision_of_id == posting.id))
+    assert edit.external_reference is None
+    reviewing.request_changes(edit, w.admin, "Say how many nights")
+    complete_profile(w.doctor)
+    application = applying.apply(w.doctor, posting, stored_cv(w.doctor), "")
+    pipeline.move(application, w.recruiter, Stage.INTERVIEW)
+    web_posting = published(w, title="Head of the children's emergency department", site=w.tlv_site)
+    db.session.flush()
+
+    found = [(event, data["posting_id"], data["posting_reference"]) for event, data in messages()]
+    assert found == [
+        ("posting.published", posting.id, "ATS-77"),
+        ("posting.changes_requested", posting.id, "ATS-77"),
+        ("application.created", posting.id, "ATS-77"),
+        ("application.stage_changed", posting.id, "ATS-77"),
+        ("posting.published", web_posting.id, None),
+    ]
+    assert messages()[1][1]["is_edit"] is True
 
 
 def test_a_suspended_organisation_and_a_switched_off_endpoint_get_nothing(db_session):
