@@ -125,18 +125,17 @@ def licence_body(application: Application) -> dict[str, Any]:
 
 
 def _detail(application: Application) -> dict[str, Any]:
-    events = queries.events_by_application([application.id])[application.id]
-    return application_body(application, queries.profile_for(application)) | licence_body(application) | {
-        "history": [
-            {
-                "from_stage": event.from_stage.value if event.from_stage else None,
-                "to_stage": event.to_stage,
-                "occurred_on": event.occurred_on,
-                "created_at": event.created_at,
-            }
-            for event in events
-        ]
-    }
+    history = [
+        {
+            "from_stage": event.from_stage.value if event.from_stage else None,
+            "to_stage": event.to_stage,
+            "occurred_on": event.occurred_on,
+            "created_at": event.created_at,
+        }
+        for event in queries.events_by_application([application.id])[application.id]
+    ]
+    profile = queries.profile_for(application)
+    return application_body(application, profile) | licence_body(application) | {"history": history}
 
 
 def encode_cursor(application: Application) -> str:

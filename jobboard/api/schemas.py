@@ -244,6 +244,8 @@ class ApplicationSchema(Schema):
 
 
 class LicenceTrackSchema(Schema):
+    """The route to the licence the doctor follows."""
+
     slug = fields.String(required=True)
     name = fields.String(required=True)
 
@@ -251,12 +253,7 @@ class LicenceTrackSchema(Schema):
 class LicenceReadinessSchema(Schema):
     """The summary the applicant's page shows, as data."""
 
-    track = fields.Nested(
-        LicenceTrackSchema,
-        required=True,
-        allow_none=True,
-        metadata={"description": "The route to the licence the doctor follows; empty until they choose one."},
-    )
+    track = fields.Nested(LicenceTrackSchema, required=True, allow_none=True, metadata={"description": "Or none yet."})
     documents_present = fields.Integer(
         required=True, metadata={"description": "Documents of the track's checklist uploaded and not expired."}
     )
