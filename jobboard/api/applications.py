@@ -1,14 +1,18 @@
 """Applications through the API: the changes since a time, page by page; one application with
-its history; moving it along the pipeline (``applications.pipeline.move``, with the same mail to
-the doctor as from the board); and its CV, each download in the audit log."""
+its history and the doctor's licence file in brief; moving it along the pipeline
+(``applications.pipeline.move``, with the same mail to the doctor as from the board); its CV and
+the licence documents the doctor shares with it, each download in the audit log.
+
+What an application shares is read by ``licensing.queries``, as the applicant's page reads it:
+an unshared or revoked document, or one through another tenant's application, is a 404 here too."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import IO, Any
 
 import marshmallow as ma
 from flask import abort
@@ -26,9 +30,16 @@ from jobboard.api.schemas import (
 from jobboard.applications import pipeline, queries
 from jobboard.applications.cv_files import open_file
 from jobboard.applications.models import Application, DoctorProfile
+from jobboard.core.db import utcnow
+from jobboard.core.urls import external_url
 from jobboard.core.web import private_download
+from jobboard.licensing import queries as licensing
+from jobboard.licensing import sharing
+from jobboard.licensing.files import TYPES as DOCUMENT_TYPES
+from jobboard.licensing.models import LicenceDocument
 
 TAGS = ["Applications"]
+BINARY = {"type": "string", "format": "binary"}
 
 
 def doctor_body(application: Application, profile: DoctorProfile | None) -> dict[str, Any] | None:
@@ -72,19 +83,59 @@ def application_body(application: Application, profile: DoctorProfile | None) ->
     }
 
 
-def _detail(application: Application) -> dict[str, Any]:
-    events = queries.events_by_application([application.id])[application.id]
-    return application_body(application, queries.profile_for(application)) | {
-        "history": [
-            {
-                "from_stage": event.from_stage.value if event.from_stage else None,
-                "to_stage": event.to_stage,
-                "occurred_on": event.occurred_on,
-                "created_at": event.created_at,
-            }
-            for event in events
-        ]
+def readiness_body(readiness: licensing.Readiness | None) -> dict[str, Any] | None:
+    if readiness is None:
+        return None
+    track = readiness.track
+    return {
+        "track": {"slug": track.slug, "name": track.name} if track else None,
+        "documents_present": readiness.documents_present,
+        "documents_required": readiness.documents_required,
+        "status": readiness.status,
+        "provisional_licence_expected": None if readiness.status.is_licensed else readiness.provisional_expected,
     }
+
+
+def document_body(application: Application, document: LicenceDocument, today: date) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "kind": document.kind.slug,
+        "kind_name": document.kind.name,
+        "issued_on": document.issued_on,
+        "expires_on": document.expires_on,
+        "state": document.state(today),
+        "file_name": document.original_name,
+        "content_type": document.content_type,
+        "size_bytes": document.size_bytes,
+        "url": external_url(
+            "api_v1.application_licence_document", application_id=application.id, document_id=document.id
+        ),
+    }
+
+
+def licence_body(application: Application) -> dict[str, Any]:
+    today = utcnow().date()
+    doctor_ids = [application.doctor_id] if application.doctor_id is not None else []
+    readiness = licensing.readiness(doctor_ids, today)
+    shared = licensing.shares_by_application([application.id])[application.id]
+    return {
+        "licence": readiness_body(readiness.get(application.doctor_id) if application.doctor_id else None),
+        "licence_documents": [document_body(application, document, today) for document in shared],
+    }
+
+
+def _detail(application: Application) -> dict[str, Any]:
+    history = [
+        {
+            "from_stage": event.from_stage.value if event.from_stage else None,
+            "to_stage": event.to_stage,
+            "occurred_on": event.occurred_on,
+            "created_at": event.created_at,
+        }
+        for event in queries.events_by_application([application.id])[application.id]
+    ]
+    profile = queries.profile_for(application)
+    return application_body(application, profile) | licence_body(application) | {"history": history}
 
 
 def encode_cursor(application: Application) -> str:
@@ -145,7 +196,11 @@ def list_applications(
 @blp.route("/applications/<int:application_id>", methods=["GET"])
 @operation(Scope.APPLICATIONS_READ, subject="application", lookup=queries.org_application)
 @blp.response(200, ApplicationDetailSchema)
-@blp.doc(tags=TAGS, summary="Read an application with its history")
+@blp.doc(
+    tags=TAGS,
+    summary="Read an application with its history and the doctor's licence file in brief",
+    description="`licence_documents` lists only the documents the doctor shares with you through this application.",
+)
 def get_application(application: Application) -> dict[str, Any]:
     return _detail(application)
 
@@ -187,9 +242,34 @@ def move_application(data: dict[str, Any], application: Application) -> dict[str
 def application_cv(application: Application) -> Response:
     if not application.cv_stored_name:
         abort(404, "This application has no CV.")
-    try:
-        stream = open_file(application.cv_stored_name)
-    except FileNotFoundError:
-        abort(404, "This file is no longer available.")
+    stream = _stored(application.cv_stored_name)
     pipeline.record_cv_download(application, actor())
     return private_download(stream, "application/pdf", application.cv_original_name or "cv.pdf")
+
+
+@blp.route("/applications/<int:application_id>/licence-documents/<int:document_id>", methods=["GET"])
+@operation(Scope.APPLICATIONS_READ, subject="application", lookup=queries.org_application)
+@blp.doc(
+    tags=TAGS,
+    summary="Download a licence document the doctor shares with this application (recorded in the audit log)",
+    responses={
+        "200": {
+            "description": "The document as the doctor uploaded it (cleaned): a PDF, JPEG or PNG file.",
+            "content": {kind: {"schema": BINARY} for kind in sorted(set(DOCUMENT_TYPES.values()))},
+        }
+    },
+)
+def application_licence_document(application: Application, document_id: int) -> Response:
+    document = licensing.org_shared_document(current_org(), application.id, document_id)
+    if document is None:
+        abort(404, "This application shares no such document.")
+    stream = _stored(document.stored_name)
+    sharing.record_download(document, actor(), application)
+    return private_download(stream, document.content_type, document.original_name)
+
+
+def _stored(name: str) -> IO[bytes]:
+    try:
+        return open_file(name)
+    except FileNotFoundError:
+        abort(404, "This file is no longer available.")

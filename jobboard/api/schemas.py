@@ -15,12 +15,13 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from jobboard.applications.models import Stage
+from jobboard.applications.models import LicenceStatus, Stage
 from jobboard.core.text import CONTROL_MULTI_LINE, CONTROL_SINGLE_LINE, clean_text
 from jobboard.i18n import DEFAULT, LANGUAGES
 from jobboard.jobs.lifecycle import MAX_LISTING_DAYS
 from jobboard.jobs.models import CloseReason, EmploymentType, LicenceRequirement, PostingStatus, Seniority
 from jobboard.jobs.services import MAX_DESCRIPTION_CHARS, MAX_SALARY_ILS, MAX_TITLE_CHARS
+from jobboard.licensing.models import DocumentState
 
 MAX_ID = 2**31 - 1
 SURROGATES = re.compile("[\ud800-\udfff]")
@@ -242,8 +243,62 @@ class ApplicationSchema(Schema):
     updated_at = fields.AwareDateTime(required=True)
 
 
+class LicenceTrackSchema(Schema):
+    """The route to the licence the doctor follows."""
+
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class LicenceReadinessSchema(Schema):
+    """The summary the applicant's page shows, as data."""
+
+    track = fields.Nested(LicenceTrackSchema, required=True, allow_none=True, metadata={"description": "Or none yet."})
+    documents_present = fields.Integer(
+        required=True, metadata={"description": "Documents of the track's checklist uploaded and not expired."}
+    )
+    documents_required = fields.Integer(required=True, metadata={"description": "Documents the track asks for."})
+    status = enum_of(LicenceStatus, required=True)
+    provisional_licence_expected = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The first day of the month the doctor expects the provisional licence; "
+            "empty when unknown or once licensed."
+        },
+    )
+
+
+class LicenceDocumentSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "The kind of document (a slug)."})
+    kind_name = fields.String(required=True)
+    issued_on = fields.Date(required=True)
+    expires_on = fields.Date(required=True, allow_none=True)
+    state = enum_of(
+        DocumentState,
+        required=True,
+        metadata={"description": "As the programme's review and the expiry date leave it today."},
+    )
+    file_name = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size_bytes = fields.Integer(required=True)
+    url = fields.String(required=True, metadata={"description": "Where to download it (recorded in the audit log)."})
+
+
 class ApplicationDetailSchema(ApplicationSchema):
     history = fields.List(fields.Nested(EventSchema), required=True)
+    licence = fields.Nested(
+        LicenceReadinessSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The doctor's licence file in brief; empty once the doctor deleted their account."},
+    )
+    licence_documents = fields.List(
+        fields.Nested(LicenceDocumentSchema),
+        required=True,
+        metadata={"description": "The licence documents the doctor shares with you through this application."},
+    )
 
 
 class ApplicationPageSchema(Schema):

@@ -3,8 +3,9 @@ input (positive) and invalid input (negative), called with a valid key of all sc
 is a server error, and every answer conforms to the document: its status is documented, its
 content type and headers are the documented ones, and its body validates against the schema.
 
-Path ids are sometimes those of the organisation's real objects (and a posting's body names the
-organisation's real site and a known profession), so the real handlers run, not only the 404s.
+Path ids are sometimes those of the organisation's real objects (an application, a licence document
+it shares; and a posting's body names the organisation's real site and a known profession), so the
+real handlers run, not only the 404s.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from jobboard.applications import applying
+from jobboard.licensing import sharing
 from tests.api.conftest import bearer
+from tests.licensing.conftest import stored_document
 
 CHECKS = [
     not_a_server_error,
@@ -42,10 +45,12 @@ def operations(app, world, monkeypatch):
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", "100000/minute")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     application = applying.apply(world.doctor, world.posting, world.cv, "Hello")
+    document = stored_document(world.doctor, "diploma")
+    sharing.share(world.doctor, application, [document])
     from jobboard.extensions import db
 
     db.session.commit()
-    real = {"posting_id": world.posting.id, "application_id": application.id}
+    real = {"posting_id": world.posting.id, "application_id": application.id, "document_id": document.id}
     found = [result.ok() for result in schema.get_all_operations()]
     return found, real
 

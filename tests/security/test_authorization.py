@@ -441,6 +441,60 @@ def _url(app: Flask, endpoint: str, rule: str, values: dict[str, object]) -> str
         return url_for(endpoint, **{name: values[name] for name in needed})
 
 
+# --- the employer API's visitors: keys, not sessions ----------------------------------------
+# Before the visits below: their deletions remove files for good, among them the licence document
+# tenant A's application shares, which a key downloads here.
+
+KEY_VISITORS = ("no_key", "revoked_key_a", "key_a_without_scope", "key_b", "key_a_ids_of_nothing", "key_a")
+
+
+def expected_with_key(visitor: str, rule: str) -> str:
+    if visitor in ("no_key", "revoked_key_a"):
+        return "unauthorized"
+    if visitor == "key_a_without_scope":
+        return "forbidden"
+    names_an_object = bool(re.search(r"<int:\w+>", rule))
+    if visitor in ("key_b", "key_a_ids_of_nothing"):
+        return "not_found" if names_an_object else "answered"
+    return "answered"
+
+
+def api_routes() -> list[tuple[str, str, str]]:
+    from jobboard import create_app
+
+    probe = create_app({"JOBBOARD_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    return [r for r in routes(probe) if probe.view_functions[r[0]].access_class.startswith("api:")]
+
+
+@pytest.mark.parametrize("api_route", api_routes(), ids=lambda r: f"{r[2]} {r[0]}")
+def test_each_api_key_visitor_gets_the_expected_answer(app, client, db_session, world, api_route):
+    """Refusals write nothing and are problem documents; tenant B's key sees nothing of A."""
+    endpoint, rule, method = api_route
+    scope = app.view_functions[endpoint].access_class.removeprefix("api:")
+    for visitor in KEY_VISITORS:  # A's key with the scope last: its write may change what others see
+        values = dict(world.values, **dict.fromkeys(re.findall(r"<int:(\w+)>", rule), NOWHERE))
+        url = _url(app, endpoint, rule, values if visitor == "key_a_ids_of_nothing" else world.values)
+        token = {
+            "no_key": None,
+            "key_a_without_scope": world.keys[f"key_a_without:{scope}"],
+            "key_a_ids_of_nothing": world.keys["key_a"],
+        }.get(visitor, world.keys.get(visitor))
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        want = expected_with_key(visitor, rule)
+        with recorded_statements() as statements:
+            response = client.open(url, method=method, headers=headers, json={} if method == "POST" else None)
+        where = f"{method} {url} with {visitor}"
+        got = outcome(response, "api")
+        assert got == want, f"{where}: {response.status_code} {response.get_data(as_text=True)[:300]}, expected {want}"
+        if want != "answered":
+            assert response.mimetype == "application/problem+json", where
+            assert not statements.wrote, f"refused {where} wrote: {[s for s in statements if WRITE.match(s)]}"
+        if visitor == "key_b":
+            body = response.get_data(as_text=True)
+            shown = [text for text in world.private if text in body]
+            assert not shown, f"{where} shows tenant A's data: {shown}"
+
+
 @pytest.mark.parametrize("persona", TENANT_A_STATUS)
 def test_a_suspended_or_pending_tenants_owner_gets_the_expected_answer(
     app, client, login, db_session, world, member_route, persona
@@ -561,55 +615,3 @@ def test_an_address_leading_to_none_of_the_tenants_objects_is_not_found(app, cli
                     "not_found",
                 )
     assert len(visits) > {"unknown_org": 40, "ids_of_a_under_b": 20, "ids_of_nothing": 50}[case]
-
-
-# --- the employer API's visitors: keys, not sessions ----------------------------------------
-
-KEY_VISITORS = ("no_key", "revoked_key_a", "key_a_without_scope", "key_b", "key_a_ids_of_nothing", "key_a")
-
-
-def expected_with_key(visitor: str, rule: str) -> str:
-    if visitor in ("no_key", "revoked_key_a"):
-        return "unauthorized"
-    if visitor == "key_a_without_scope":
-        return "forbidden"
-    names_an_object = bool(re.search(r"<int:\w+>", rule))
-    if visitor in ("key_b", "key_a_ids_of_nothing"):
-        return "not_found" if names_an_object else "answered"
-    return "answered"
-
-
-def api_routes() -> list[tuple[str, str, str]]:
-    from jobboard import create_app
-
-    probe = create_app({"JOBBOARD_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
-    return [r for r in routes(probe) if probe.view_functions[r[0]].access_class.startswith("api:")]
-
-
-@pytest.mark.parametrize("api_route", api_routes(), ids=lambda r: f"{r[2]} {r[0]}")
-def test_each_api_key_visitor_gets_the_expected_answer(app, client, db_session, world, api_route):
-    """Refusals write nothing and are problem documents; tenant B's key sees nothing of A."""
-    endpoint, rule, method = api_route
-    scope = app.view_functions[endpoint].access_class.removeprefix("api:")
-    for visitor in KEY_VISITORS:  # A's key with the scope last: its write may change what others see
-        values = dict(world.values, **dict.fromkeys(re.findall(r"<int:(\w+)>", rule), NOWHERE))
-        url = _url(app, endpoint, rule, values if visitor == "key_a_ids_of_nothing" else world.values)
-        token = {
-            "no_key": None,
-            "key_a_without_scope": world.keys[f"key_a_without:{scope}"],
-            "key_a_ids_of_nothing": world.keys["key_a"],
-        }.get(visitor, world.keys.get(visitor))
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        want = expected_with_key(visitor, rule)
-        with recorded_statements() as statements:
-            response = client.open(url, method=method, headers=headers, json={} if method == "POST" else None)
-        where = f"{method} {url} with {visitor}"
-        got = outcome(response, "api")
-        assert got == want, f"{where}: {response.status_code} {response.get_data(as_text=True)[:300]}, expected {want}"
-        if want != "answered":
-            assert response.mimetype == "application/problem+json", where
-            assert not statements.wrote, f"refused {where} wrote: {[s for s in statements if WRITE.match(s)]}"
-        if visitor == "key_b":
-            body = response.get_data(as_text=True)
-            shown = [text for text in world.private if text in body]
-            assert not shown, f"{where} shows tenant A's data: {shown}"
