@@ -177,7 +177,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
 
-    from tests.conftest import create_postgres_database, drop_postgres_database
+    from tests.apps import create_postgres_database, drop_postgres_database
 
     url = create_postgres_database()
     instance = Path(tempfile.mkdtemp(prefix="bench-booking-"))
