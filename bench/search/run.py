@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -184,6 +185,77 @@ def start_gunicorn(port: int, workers: int, *options: str, env: dict[str, str] |
     return subprocess.Popen(
         [*command, "--log-level", "warning", *options, "wsgi:app"], cwd=ROOT, env=env or os.environ.copy()
     )
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory (VmRSS) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """The gunicorn master's worker processes."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return sorted(int(pid) for pid in children)
+
+
+def web_rss(server: subprocess.Popen) -> str:
+    return ", ".join(f"{rss_mb(pid):.0f}" for pid in worker_pids(server)) + " MB"
+
+
+def start_outbox_worker(env: dict[str, str] | None = None, *, paused: bool = False) -> subprocess.Popen:
+    """``flask jobboard worker`` on the checkout's app. ``paused`` (on PostgreSQL only: paused
+    inside a SQLite transaction it would hold the write lock), it is stopped (SIGSTOP) but while
+    ``drained`` lets it work, so it takes no share of the machine from the load measured."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "jobboard", "worker", "--interval", "0.5"],
+        cwd=ROOT,
+        env=env or os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(5)  # imported, and through its first periodic jobs
+    if paused:
+        worker.send_signal(signal.SIGSTOP)
+    return worker
+
+
+def drained(worker: subprocess.Popen, app, kind: str, *, paused: bool = False) -> float:  # noqa: ANN001 - a Flask app
+    """Wait until the worker has delivered every due message of ``kind`` (letting it work first
+    when ``paused``, and pausing it again after); its RSS in MB."""
+    from sqlalchemy import func, select
+
+    from jobboard.core.db import utcnow
+    from jobboard.core.outbox import OutboxMessage, OutboxStatus
+    from jobboard.extensions import db
+
+    if paused:
+        worker.send_signal(signal.SIGCONT)
+    due = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= utcnow(),
+        )
+    )
+    with app.app_context():
+        while db.session.scalar(due):
+            db.session.rollback()
+            time.sleep(0.2)
+        db.session.remove()
+    time.sleep(1)  # the last batch's commit, then idle
+    if paused:
+        worker.send_signal(signal.SIGSTOP)
+    return rss_mb(worker.pid)
+
+
+def stop_outbox_worker(worker: subprocess.Popen) -> None:
+    worker.send_signal(signal.SIGCONT)
+    worker.terminate()
+    worker.wait()
 
 
 def free_port() -> int:

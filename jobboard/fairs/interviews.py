@@ -17,9 +17,10 @@ from jobboard.applications.models import INTERVIEW_STAGES, Application
 from jobboard.applications.profiles import can_apply, profile_of
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, Gone, NotFound, NotPermitted
+from jobboard.core.outbox import together
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.fairs.locks import insert_or_conflict, lock_doctor, lock_fair, lock_fair_of_slot, lock_slot
+from jobboard.fairs.locks import insert_unless_taken, lock_doctor, lock_fair, lock_fair_of_slot, lock_slot
 from jobboard.fairs.models import (
     Attendance,
     Booking,
@@ -246,27 +247,33 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
             )
         )
     _check_doctor_free(doctor, fair, slot, ignore=None)
-    booking = Booking(
-        slot_id=slot.id,
-        fair_id=fair.id,
-        org_id=slot.org_id,
-        doctor_id=doctor.id,
-        application_id=application.id if application else (invitation.application_id if invitation else None),
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        busy_until=slot.ends_at + timedelta(minutes=fair.min_gap_minutes),
-        booked_by_id=actor.id,
+    booking = insert_unless_taken(
+        {
+            "slot_id": slot.id,
+            "fair_id": fair.id,
+            "org_id": slot.org_id,
+            "doctor_id": doctor.id,
+            "application_id": application.id if application else (invitation.application_id if invitation else None),
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+            "busy_until": slot.ends_at + timedelta(minutes=fair.min_gap_minutes),
+            "booked_by_id": actor.id,
+        }
     )
-    insert_or_conflict(booking)
+    if booking is None:
+        # Refused by a constraint: the booking that won is committed by now, and named as above.
+        _check_doctor_free(doctor, fair, slot, ignore=None)
+        raise Conflict(_("This slot was just taken. Choose another one."))
     if invitation is not None:
         invitation.used_at = now
-    send_booking_mail(
-        booking,
-        "fairs/booked",
-        _l("Interview booked: %(employer)s at %(fair)s", employer=booking.org.name, fair=fair.name),
-        booked_by_employer=actor.id != doctor.id,
-    )
-    schedule_reminders(booking, now)
+    with together():
+        send_booking_mail(
+            booking,
+            "fairs/booked",
+            _l("Interview booked: %(employer)s at %(fair)s", employer=booking.org.name, fair=fair.name),
+            booked_by_employer=actor.id != doctor.id,
+        )
+        schedule_reminders(booking, now)
     return booking
 
 
@@ -341,12 +348,13 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
     except IntegrityError:
         raise Conflict(_("This slot was just taken. Your interview stays where it was.")) from None
     db.session.refresh(booking, ["slot"])
-    send_booking_mail(
-        booking,
-        "fairs/moved",
-        _l("Interview moved: %(employer)s at %(fair)s", employer=booking.org.name, fair=fair.name),
-    )
-    schedule_reminders(booking, now)
+    with together():
+        send_booking_mail(
+            booking,
+            "fairs/moved",
+            _l("Interview moved: %(employer)s at %(fair)s", employer=booking.org.name, fair=fair.name),
+        )
+        schedule_reminders(booking, now)
     return booking
 
 

@@ -3,20 +3,22 @@
 Booking, moving and cancelling follow one pattern: lock what the decision depends on (the fair,
 then the slot, then the doctor's own row, always in that order, on PostgreSQL; the whole
 transaction holds the write lock on SQLite), re-check every rule on the locked state, write,
-and let the database constraints have the last word (a violation becomes a 409 with a clear
-message). Mail, calendar files and reminders go through the outbox in the same transaction, so
-a booking that loses a race sends nothing.
+and let the database constraints have the last word (a booking they refuse becomes a 409 with
+the message of the rule it broke). Mail, calendar files and reminders go through the outbox in
+the same transaction, so a booking that loses a race sends nothing.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from jobboard.accounts.models import User
-from jobboard.core.errors import Conflict, NotFound
+from jobboard.core.errors import NotFound
 from jobboard.extensions import db
 from jobboard.fairs.models import (
     Booking,
@@ -75,19 +77,9 @@ def confirmed_booking(slot: Slot) -> Booking | None:
     )
 
 
-def insert_or_conflict(booking: Booking) -> None:
-    """Flush in a savepoint; a constraint violation (a race lost to another transaction)
-    becomes a 409 with the rule's message."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(booking)
-            db.session.flush()
-    except IntegrityError as error:
-        detail = str(error.orig)
-        if "doctor_no_overlap" in detail or "exclusion" in detail.lower():
-            raise Conflict(_("You already have an interview at that time.")) from None
-        if "doctor_id" in detail or "doctor_employer" in detail:
-            raise Conflict(
-                _("You already have an interview with this employer at this fair. Move that one instead.")
-            ) from None
-        raise Conflict(_("This slot was just taken. Choose another one.")) from None
+def insert_unless_taken(values: dict[str, Any]) -> Booking | None:
+    """Insert the booking, or nothing when a constraint of the database refuses it (a race lost
+    to a transaction that committed meanwhile): ON CONFLICT DO NOTHING, so the transaction goes
+    on without a savepoint around the insert."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return db.session.scalar(insert(Booking).values(**values).on_conflict_do_nothing().returning(Booking))

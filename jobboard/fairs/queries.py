@@ -54,7 +54,7 @@ def registrations(fair: Fair, org_id: int | None = None) -> list[FairRegistratio
     """The employers interviewing at the fair (or the one of them): a suspended one's table is closed."""
     query = (
         select(FairRegistration)
-        .options(joinedload(FairRegistration.org), selectinload(FairRegistration.tables))
+        .options(joinedload(FairRegistration.org), joinedload(FairRegistration.tables))
         .join(Organization)
         .where(FairRegistration.fair_id == fair.id, Organization.status == OrgStatus.VERIFIED)
         .order_by(Organization.name)

@@ -91,8 +91,10 @@ def _grid_response(fair: Fair, org_id: int) -> Response:
 @limiter.limit("30/hour", methods=["POST"], key_func=lambda: f"book:{current_user.get_id()}")
 @doctor_required
 def book(fair_slug: str, slot_id: int) -> Response:
-    fair = or_404(queries.public_fair(fair_slug))
     booking = interviews.book(current_user, slot_id, current_user)
+    fair = booking.fair
+    if fair.slug != fair_slug:
+        abort(404)  # another fair's slot: the answer's status rolls the booking back
     local = notices.local_times(booking.starts_at, fair, current_user)
     flash(
         _("Booked: %(employer)s, %(time)s.", employer=booking.org.name, time=when(local.fair, "EEEE dd MMMM, HH:mm")),
