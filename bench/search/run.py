@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 ROUNDS = 4  # turns taken by the two sides of each comparison
+SEARCH_SYNC = "search.sync"  # the outbox kind of a search-index update (``jobs.lifecycle``)
 RANKS = ["Resident", "Specialist", "Senior physician"]
 QUERY_MIX = [
     "q=pediatrcs",
@@ -151,6 +152,34 @@ def seed(app, count: int) -> int:  # noqa: ANN001 - a Flask app
         return count
 
 
+def tantivy_alone(app, count: int) -> float | None:  # noqa: ANN001 - a Flask app
+    """Postings per second that the embedded engine's writer takes when the documents are made
+    beforehand: the part of a reindex that is Tantivy's own (None with Meilisearch)."""
+    from jobboard.search.documents import posting_document
+    from jobboard.search.embedded.engine import REBUILD_HEAP_BYTES
+    from jobboard.search.engine import get_engine
+    from jobboard.search.stream import listed_postings
+
+    with app.app_context():
+        schema = getattr(get_engine(), "_schema", None)  # the embedded engine's, for its own documents
+        if schema is None:
+            return None
+        documents = []
+        for batch in listed_postings(2000):
+            documents += [schema.document(posting_document(p)) for p in batch]
+            if len(documents) >= count:
+                break
+        directory = Path(tempfile.mkdtemp(prefix="bench-tantivy-"))
+        schema.create(directory)
+        writer = schema.open(directory).writer(REBUILD_HEAP_BYTES)
+        started = time.perf_counter()
+        for document in documents:
+            writer.add_document(document)
+        writer.commit()
+        writer.wait_merging_threads()
+        return len(documents) / (time.perf_counter() - started)
+
+
 def engine_latency(app, runs: int) -> tuple[float, float]:  # noqa: ANN001
     from werkzeug.datastructures import MultiDict
 
@@ -203,6 +232,19 @@ def worker_pids(server: subprocess.Popen) -> list[int]:
 
 def web_rss(server: subprocess.Popen) -> str:
     return ", ".join(f"{rss_mb(pid):.0f}" for pid in worker_pids(server)) + " MB"
+
+
+def queue_index_updates(app, count: int, *, seed: int) -> None:  # noqa: ANN001 - a Flask app
+    """A search-index update queued for ``count`` listed postings, as their edits queue them."""
+    from jobboard.core.outbox import enqueue
+    from jobboard.extensions import db
+    from jobboard.search.engine import listed_ids
+
+    with app.app_context():
+        ids = listed_ids()
+        for posting_id in random.Random(seed).sample(ids, min(count, len(ids))):
+            enqueue(SEARCH_SYNC, {"posting_id": posting_id})
+        db.session.commit()
 
 
 def start_outbox_worker(env: dict[str, str] | None = None, *, paused: bool = False) -> subprocess.Popen:
@@ -460,6 +502,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--worker-batch", type=int, default=2000, help="postings the worker re-indexes per run")
     args = parser.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -486,6 +529,12 @@ def main() -> None:
     print(
         f"indexing: {written} postings in {elapsed:.1f} s = {written / elapsed:,.0f} postings/s (index holds {indexed})"
     )
+    engine_alone = tantivy_alone(app, min(written, 20_000))
+    if engine_alone is not None:
+        print(
+            f"Tantivy alone (the same documents made beforehand, added and committed): {engine_alone:,.0f} "
+            f"postings/s; reindex/Tantivy alone: {written / elapsed / engine_alone:.1%}"
+        )
     p50, p95 = engine_latency(app, 2000)
     print(f"engine query over the mix: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
 
@@ -498,6 +547,7 @@ def main() -> None:
         fragment_headers = {"HX-Request": "true"}
         drive(port, multilingual_paths, fragment_headers, args.concurrency, 3, Load())  # warm-up
         trivial, fragment, multilingual = Load(), Load(), Load()
+        memory: list[str] = []
         round_ratios = []  # each round's, as the sides of a round run equally long
         # The endpoints take turns, so a drift in the machine's speed weighs on each alike.
         turn = args.seconds / ROUNDS
@@ -507,6 +557,15 @@ def main() -> None:
             drive(port, search_paths, fragment_headers, args.concurrency, turn, fragment)
             drive(port, multilingual_paths, fragment_headers, args.concurrency, turn, multilingual)
             round_ratios.append((len(fragment.latencies) - fragment_before) / (len(trivial.latencies) - trivial_before))
+            memory.append(f"after search round {_round + 1}: web workers {web_rss(server)}")
+        worker = start_outbox_worker()
+        for number in range(ROUNDS):
+            queue_index_updates(app, args.worker_batch, seed=number)
+            memory.append(
+                f"after index update run {number + 1} ({args.worker_batch} postings): "
+                f"worker {drained(worker, app, SEARCH_SYNC):.0f} MB"
+            )
+        stop_outbox_worker(worker)
     finally:
         server.terminate()
         server.wait()
@@ -527,6 +586,9 @@ def main() -> None:
         "throughput ratio with Hebrew and Russian queries/English mix: "
         f"{multilingual.summary()['rps'] / fragment.summary()['rps']:.1%}"
     )
+    print("resident memory (VmRSS):")
+    for line in memory:
+        print(f"  {line}")
     if not args.skip_scaling:
         scaling = engine_scaling([10_000, 100_000], 1000)
         print(

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobboard.jobs.models import Posting
 from jobboard.vocab.models import Named
 from jobboard.vocab.spellings import spellings
+
+if TYPE_CHECKING:
+    from jobboard.search.stream import StreamedPosting
 
 DESCRIPTION_CHARS = 2000
 
@@ -110,7 +113,7 @@ def term_spellings(term: Named, aliases: list[str] | None = None, *, plural: boo
     return list(spellings(term.name, tuple(term.names.values()), tuple(aliases or ()), plural=plural))
 
 
-def posting_document(posting: Posting) -> dict[str, Any]:
+def posting_document(posting: Posting | StreamedPosting) -> dict[str, Any]:
     site, city = posting.site, posting.site.city
     grant_amounts = [g.amount_max_ils for g in posting.grants if g.amount_max_ils is not None]
     salary_top = posting.salary_max_ils if posting.salary_max_ils is not None else posting.salary_min_ils
