@@ -236,15 +236,17 @@ def web_rss(server: subprocess.Popen) -> str:
 
 def queue_index_updates(app, count: int, *, seed: int) -> None:  # noqa: ANN001 - a Flask app
     """A search-index update queued for ``count`` listed postings, as their edits queue them."""
+    from jobboard.core.db import write_lock
     from jobboard.core.outbox import enqueue
     from jobboard.extensions import db
     from jobboard.search.engine import listed_ids
 
-    with app.app_context():
+    with app.app_context(), write_lock():  # SQLite: the worker may be writing
         ids = listed_ids()
         for posting_id in random.Random(seed).sample(ids, min(count, len(ids))):
             enqueue(SEARCH_SYNC, {"posting_id": posting_id})
         db.session.commit()
+        db.session.remove()
 
 
 def start_outbox_worker(env: dict[str, str] | None = None, *, paused: bool = False) -> subprocess.Popen:
