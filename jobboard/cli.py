@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import signal
 import sys
 import time
@@ -151,6 +152,19 @@ def _kinds_of_work(only: str | None) -> frozenset[str] | None:
     return chosen
 
 
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Each thread the search engine's writer starts gets a malloc arena of its own, which keeps
+    the memory it freed: a worker indexing message after message grew by a hundred megabytes.
+    Two arenas keep it flat (glibc only; elsewhere nothing changes)."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        return
+
+
 @jobboard_cli.command("worker")
 @click.option("--once", is_flag=True, help="Drain what is due and stop.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
@@ -164,6 +178,7 @@ def worker(once: bool, interval: float, batch_size: int, only: str | None) -> No
     """Deliver the outbox (e-mails, search-index updates, fair reminders) with retries, and run the
     periodic jobs."""
     families = _kinds_of_work(only)
+    limit_malloc_arenas()
     stopping = False
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:

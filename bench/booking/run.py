@@ -10,6 +10,12 @@ employers each, so they race each other for slots and against their own overlaps
 bookings per second, latency p50/p95 of the booking requests, how many were refused (409), and
 the double bookings the database holds afterwards (slots with two confirmed bookings, and
 overlapping confirmed bookings of one doctor), which must be 0.
+
+The bookings run in three rounds, each after a spell of a trivial endpoint (``/healthz``) driven
+by the same clients, so both are measured on the machine as it is at that moment, and their
+ratio is reported beside the absolute figures. After each round a ``flask jobboard worker``
+(paused while the load runs) delivers the round's mail, and the resident memory of the gunicorn
+workers and of that worker is printed: the same load three times, to see whether either grows.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import time as clock_time
+from functools import partial
 from pathlib import Path
 
 import requests
@@ -32,9 +40,19 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "search"))
 
-from run import free_port, percentile, start_gunicorn, wait_until_up  # noqa: E402 - bench/search/run.py helpers
+from run import (  # noqa: E402 - bench/search/run.py helpers
+    drained,
+    free_port,
+    percentile,
+    start_gunicorn,
+    start_outbox_worker,
+    stop_outbox_worker,
+    wait_until_up,
+    web_rss,
+)
 
 PASSWORD = "violet tractor harbour spoon"
+ROUNDS = 3  # the same load again, to see whether the processes' memory grows
 
 
 def seed(app, doctors: int) -> tuple[str, list[str]]:  # noqa: ANN001 - a Flask app
@@ -169,15 +187,50 @@ def doctor_session(base: str, email: str, fair_slug: str) -> tuple[requests.Sess
     return session, _csrf(session.get(f"{base}/fairs/{fair_slug}").text)
 
 
+def timed_threads(concurrency: int, work: Callable[[], None]) -> float:
+    """Run ``work`` in ``concurrency`` threads until each returns; the seconds it took."""
+    threads = [threading.Thread(target=work) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+class Run:
+    """Latencies (ms), outcomes and seconds of one kind of request, over the rounds."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.outcomes: dict[int, int] = {}
+        self.seconds = 0.0
+        self.lock = threading.Lock()
+
+    def record(self, started: float, status: int) -> None:
+        elapsed = (time.perf_counter() - started) * 1000
+        with self.lock:
+            self.latencies.append(elapsed)
+            self.outcomes[status] = self.outcomes.get(status, 0) + 1
+
+    def line(self, name: str) -> str:
+        return (
+            f"{name:10} {len(self.latencies) / self.seconds:7.1f} req/s  p50 {percentile(self.latencies, 0.5):6.1f} ms"
+            f"  p95 {percentile(self.latencies, 0.95):6.1f} ms"
+            f"  ({len(self.latencies)} requests in {self.seconds:.1f} s, outcomes {self.outcomes})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--doctors", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--attempts", type=int, default=6, help="booking attempts per doctor")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--trivial-seconds", type=float, default=5, help="of /healthz before each round of bookings")
     args = parser.parse_args()
 
-    from tests.conftest import create_postgres_database, drop_postgres_database
+    from tests.apps import create_postgres_database, drop_postgres_database
 
     url = create_postgres_database()
     instance = Path(tempfile.mkdtemp(prefix="bench-booking-"))
@@ -207,19 +260,21 @@ def main() -> None:
 
         slot_ids = list(db.session.scalars(select(Slot.id)))
         db.session.remove()
+        # The planner's statistics, as autovacuum keeps them in a database that has been running.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
 
     port = free_port()
     server = start_gunicorn(port, args.workers, env=env)
     base = f"http://127.0.0.1:{port}"
-    latencies: list[float] = []
-    outcomes: dict[int, int] = {}
-    lock = threading.Lock()
+    trivial, booking = Run(), Run()
+    memory: list[str] = []
     try:
         wait_until_up(port)
+        worker = start_outbox_worker(env, paused=True)
         queue = list(emails)
         rng = random.Random(1)
-        started_at = [0.0]
-
+        lock = threading.Lock()
         sessions: list[tuple[requests.Session, str]] = []
 
         def sign_in_all() -> None:
@@ -232,39 +287,40 @@ def main() -> None:
                 with lock:
                     sessions.append(signed_in)
 
-        def doctor(session: requests.Session, csrf: str) -> None:
-            for slot_id in rng.sample(slot_ids, args.attempts):
-                start = time.perf_counter()
-                response = session.post(
-                    f"{base}/fairs/{fair_slug}/slots/{slot_id}/book",
-                    data={"csrf_token": csrf},
-                    headers={"HX-Request": "true"},
-                )
-                elapsed = (time.perf_counter() - start) * 1000
-                with lock:
-                    latencies.append(elapsed)
-                    outcomes[response.status_code] = outcomes.get(response.status_code, 0) + 1
+        timed_threads(args.concurrency, sign_in_all)
+        # The rounds book alike: each its share of the doctors, after the same spell of /healthz.
+        per_round = -(-len(sessions) // ROUNDS)
+        plans = [(session, csrf, rng.sample(slot_ids, args.attempts)) for session, csrf in sessions]
 
-        def worker() -> None:
+        def healthz(stop_at: float) -> None:
+            session = requests.Session()
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                trivial.record(started, session.get(f"{base}/healthz").status_code)
+
+        def book(doctors: list[tuple[requests.Session, str, list[int]]]) -> None:
             while True:
                 with lock:
-                    if not sessions:
+                    if not doctors:
                         return
-                    signed_in = sessions.pop()
-                doctor(*signed_in)
+                    session, csrf, chosen = doctors.pop()
+                for slot_id in chosen:
+                    started = time.perf_counter()
+                    response = session.post(
+                        f"{base}/fairs/{fair_slug}/slots/{slot_id}/book",
+                        data={"csrf_token": csrf},
+                        headers={"HX-Request": "true"},
+                    )
+                    booking.record(started, response.status_code)
 
-        signing_in = [threading.Thread(target=sign_in_all) for _ in range(args.concurrency)]
-        for thread in signing_in:
-            thread.start()
-        for thread in signing_in:
-            thread.join()
-        started_at[0] = time.perf_counter()
-        threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed_s = time.perf_counter() - started_at[0]
+        for number in range(ROUNDS):
+            stop_at = time.perf_counter() + args.trivial_seconds
+            trivial.seconds += timed_threads(args.concurrency, partial(healthz, stop_at))
+            doctors = plans[number * per_round : (number + 1) * per_round]
+            booking.seconds += timed_threads(args.concurrency, partial(book, doctors))
+            mail_worker = drained(worker, app, "mail.send", paused=True)
+            memory.append(f"after round {number + 1}: web workers {web_rss(server)}, mail worker {mail_worker:.0f} MB")
+        stop_outbox_worker(worker)
     finally:
         server.terminate()
         server.wait()
@@ -289,20 +345,27 @@ def main() -> None:
         db.session.remove()
         db.engine.dispose()
     drop_postgres_database(url)
-    booked = outcomes.get(200, 0)
+    booked = booking.outcomes.get(200, 0)
     print(
         f"{args.doctors} doctors x {args.attempts} attempts, {args.concurrency} concurrent, "
-        f"{args.workers} gunicorn workers"
+        f"{args.workers} gunicorn workers, {ROUNDS} rounds of {args.trivial_seconds:.0f} s of /healthz then bookings"
     )
+    print(trivial.line("/healthz"))
+    print(booking.line("booking"))
     print(
-        f"requests: {len(latencies)} in {elapsed_s:.1f} s ({len(latencies) / elapsed_s:.1f} req/s); outcomes {outcomes}"
+        f"bookings: {booked} confirmed by the app, {confirmed} in the database, "
+        f"{booked / booking.seconds:.1f} bookings/s"
     )
-    print(f"bookings: {booked} confirmed by the app, {confirmed} in the database, {booked / elapsed_s:.1f} bookings/s")
-    print(f"latency: p50 {percentile(latencies, 0.5):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms")
+    throughput = (len(booking.latencies) / booking.seconds) / (len(trivial.latencies) / trivial.seconds)
+    p95 = percentile(booking.latencies, 0.95) / percentile(trivial.latencies, 0.95)
+    print(f"booking/trivial: throughput {throughput:.1%}, p95 {p95:.1f}x")
     print(
         f"double bookings: {doubled_slots} slots with two confirmed bookings, "
         f"{overlaps} overlapping pairs of one doctor"
     )
+    print("resident memory (VmRSS):")
+    for line in memory:
+        print(f"  {line}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 ROUNDS = 4  # turns taken by the two sides of each comparison
+SEARCH_SYNC = "search.sync"  # the outbox kind of a search-index update (``jobs.lifecycle``)
 RANKS = ["Resident", "Specialist", "Senior physician"]
 QUERY_MIX = [
     "q=pediatrcs",
@@ -150,6 +152,34 @@ def seed(app, count: int) -> int:  # noqa: ANN001 - a Flask app
         return count
 
 
+def tantivy_alone(app, count: int) -> float | None:  # noqa: ANN001 - a Flask app
+    """Postings per second that the embedded engine's writer takes when the documents are made
+    beforehand: the part of a reindex that is Tantivy's own (None with Meilisearch)."""
+    from jobboard.search.documents import posting_document
+    from jobboard.search.embedded.engine import REBUILD_HEAP_BYTES
+    from jobboard.search.engine import get_engine
+    from jobboard.search.stream import listed_postings
+
+    with app.app_context():
+        schema = getattr(get_engine(), "_schema", None)  # the embedded engine's, for its own documents
+        if schema is None:
+            return None
+        documents = []
+        for batch in listed_postings(2000):
+            documents += [schema.document(posting_document(p)) for p in batch]
+            if len(documents) >= count:
+                break
+        directory = Path(tempfile.mkdtemp(prefix="bench-tantivy-"))
+        schema.create(directory)
+        writer = schema.open(directory).writer(REBUILD_HEAP_BYTES)
+        started = time.perf_counter()
+        for document in documents:
+            writer.add_document(document)
+        writer.commit()
+        writer.wait_merging_threads()
+        return len(documents) / (time.perf_counter() - started)
+
+
 def engine_latency(app, runs: int) -> tuple[float, float]:  # noqa: ANN001
     from werkzeug.datastructures import MultiDict
 
@@ -184,6 +214,92 @@ def start_gunicorn(port: int, workers: int, *options: str, env: dict[str, str] |
     return subprocess.Popen(
         [*command, "--log-level", "warning", *options, "wsgi:app"], cwd=ROOT, env=env or os.environ.copy()
     )
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory (VmRSS) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """The gunicorn master's worker processes."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return sorted(int(pid) for pid in children)
+
+
+def web_rss(server: subprocess.Popen) -> str:
+    return ", ".join(f"{rss_mb(pid):.0f}" for pid in worker_pids(server)) + " MB"
+
+
+def queue_index_updates(app, count: int, *, seed: int) -> None:  # noqa: ANN001 - a Flask app
+    """A search-index update queued for ``count`` listed postings, as their edits queue them."""
+    from jobboard.core.db import write_lock
+    from jobboard.core.outbox import enqueue
+    from jobboard.extensions import db
+    from jobboard.search.engine import listed_ids
+
+    with app.app_context(), write_lock():  # SQLite: the worker may be writing
+        ids = listed_ids()
+        for posting_id in random.Random(seed).sample(ids, min(count, len(ids))):
+            enqueue(SEARCH_SYNC, {"posting_id": posting_id})
+        db.session.commit()
+        db.session.remove()
+
+
+def start_outbox_worker(env: dict[str, str] | None = None, *, paused: bool = False) -> subprocess.Popen:
+    """``flask jobboard worker`` on the checkout's app. ``paused`` (on PostgreSQL only: paused
+    inside a SQLite transaction it would hold the write lock), it is stopped (SIGSTOP) but while
+    ``drained`` lets it work, so it takes no share of the machine from the load measured."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "jobboard", "worker", "--interval", "0.5"],
+        cwd=ROOT,
+        env=env or os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(5)  # imported, and through its first periodic jobs
+    if paused:
+        worker.send_signal(signal.SIGSTOP)
+    return worker
+
+
+def drained(worker: subprocess.Popen, app, kind: str, *, paused: bool = False) -> float:  # noqa: ANN001 - a Flask app
+    """Wait until the worker has delivered every due message of ``kind`` (letting it work first
+    when ``paused``, and pausing it again after); its RSS in MB."""
+    from sqlalchemy import func, select
+
+    from jobboard.core.db import utcnow
+    from jobboard.core.outbox import OutboxMessage, OutboxStatus
+    from jobboard.extensions import db
+
+    if paused:
+        worker.send_signal(signal.SIGCONT)
+    due = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= utcnow(),
+        )
+    )
+    with app.app_context():
+        while db.session.scalar(due):
+            db.session.rollback()
+            time.sleep(0.2)
+        db.session.remove()
+    time.sleep(1)  # the last batch's commit, then idle
+    if paused:
+        worker.send_signal(signal.SIGSTOP)
+    return rss_mb(worker.pid)
+
+
+def stop_outbox_worker(worker: subprocess.Popen) -> None:
+    worker.send_signal(signal.SIGCONT)
+    worker.terminate()
+    worker.wait()
 
 
 def free_port() -> int:
@@ -388,6 +504,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--worker-batch", type=int, default=2000, help="postings the worker re-indexes per run")
     args = parser.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -414,6 +531,12 @@ def main() -> None:
     print(
         f"indexing: {written} postings in {elapsed:.1f} s = {written / elapsed:,.0f} postings/s (index holds {indexed})"
     )
+    engine_alone = tantivy_alone(app, min(written, 20_000))
+    if engine_alone is not None:
+        print(
+            f"Tantivy alone (the same documents made beforehand, added and committed): {engine_alone:,.0f} "
+            f"postings/s; reindex/Tantivy alone: {written / elapsed / engine_alone:.1%}"
+        )
     p50, p95 = engine_latency(app, 2000)
     print(f"engine query over the mix: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
 
@@ -426,6 +549,7 @@ def main() -> None:
         fragment_headers = {"HX-Request": "true"}
         drive(port, multilingual_paths, fragment_headers, args.concurrency, 3, Load())  # warm-up
         trivial, fragment, multilingual = Load(), Load(), Load()
+        memory: list[str] = []
         round_ratios = []  # each round's, as the sides of a round run equally long
         # The endpoints take turns, so a drift in the machine's speed weighs on each alike.
         turn = args.seconds / ROUNDS
@@ -435,6 +559,15 @@ def main() -> None:
             drive(port, search_paths, fragment_headers, args.concurrency, turn, fragment)
             drive(port, multilingual_paths, fragment_headers, args.concurrency, turn, multilingual)
             round_ratios.append((len(fragment.latencies) - fragment_before) / (len(trivial.latencies) - trivial_before))
+            memory.append(f"after search round {_round + 1}: web workers {web_rss(server)}")
+        worker = start_outbox_worker()
+        for number in range(ROUNDS):
+            queue_index_updates(app, args.worker_batch, seed=number)
+            memory.append(
+                f"after index update run {number + 1} ({args.worker_batch} postings): "
+                f"worker {drained(worker, app, SEARCH_SYNC):.0f} MB"
+            )
+        stop_outbox_worker(worker)
     finally:
         server.terminate()
         server.wait()
@@ -455,6 +588,9 @@ def main() -> None:
         "throughput ratio with Hebrew and Russian queries/English mix: "
         f"{multilingual.summary()['rps'] / fragment.summary()['rps']:.1%}"
     )
+    print("resident memory (VmRSS):")
+    for line in memory:
+        print(f"  {line}")
     if not args.skip_scaling:
         scaling = engine_scaling([10_000, 100_000], 1000)
         print(

@@ -17,7 +17,7 @@ from jobboard.applications.cv_files import read_file, write_file
 from jobboard.applications.models import CLOSED_STAGES, Application, ApplicationEvent, CvDocument, Stage
 from jobboard.applications.notifications import send_immediate_notices
 from jobboard.applications.pipeline import record_move
-from jobboard.applications.profiles import completeness, profile_of
+from jobboard.applications.profiles import can_apply, profile_of
 from jobboard.core.errors import Conflict, DomainError, NotFound, NotPermitted
 from jobboard.core.events import Event, emit
 from jobboard.core.urls import external_url
@@ -51,7 +51,7 @@ def apply(doctor: User, posting: Posting, cv: CvDocument, cover_note: str) -> Ap
         raise AlreadyApplied(previous)
     if cv.owner_id != doctor.id:
         raise NotFound(_("There is no such CV."))
-    if not completeness(profile_of(doctor), 1).can_apply:
+    if not can_apply(profile_of(doctor), 1):
         raise DomainError(_("Complete your profile before applying."), field="cv_id")
     source = read_file(cv.stored_name)
     application = Application(

@@ -111,7 +111,7 @@ def note_completion(user: User) -> None:
     if profile is None or profile.completed_at is not None:
         return
     cv_count = db.session.scalar(select(func.count()).select_from(CvDocument).where(CvDocument.owner_id == user.id))
-    if completeness(profile, cv_count or 0).can_apply:
+    if can_apply(profile, cv_count or 0):
         profile.completed_at = utcnow()
 
 
@@ -123,16 +123,25 @@ class Completeness:
     has_cv: bool
 
 
-def completeness(profile: DoctorProfile | None, cv_count: int) -> Completeness:
-    """How complete the profile is; applying needs a profession (and a specialty for
-    physicians), the country of training, the move date and a CV."""
-    required = [
+def _required(profile: DoctorProfile | None, cv_count: int) -> list[tuple[str, bool]]:
+    return [
         (_("your profession"), bool(profile and profile.profession_slug)),
         (_("your specialty"), bool(profile and (profile.specialty_slug or profile.profession_slug != PHYSICIAN))),
         (_("the country where you trained"), bool(profile and profile.training_country)),
         (_("when you plan to move"), bool(profile and profile.move_month)),
         (_("a CV"), cv_count > 0),
     ]
+
+
+def can_apply(profile: DoctorProfile | None, cv_count: int) -> bool:
+    """``completeness(...).can_apply`` without reading what is optional (the languages)."""
+    return all(ok for _name, ok in _required(profile, cv_count))
+
+
+def completeness(profile: DoctorProfile | None, cv_count: int) -> Completeness:
+    """How complete the profile is; applying needs a profession (and a specialty for
+    physicians), the country of training, the move date and a CV."""
+    required = _required(profile, cv_count)
     optional = [
         (_("your seniority"), bool(profile and profile.seniority)),
         (_("years of experience"), bool(profile and profile.years_experience is not None)),

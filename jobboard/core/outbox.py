@@ -18,8 +18,9 @@ from __future__ import annotations
 import enum
 import logging
 import traceback
-from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -88,14 +89,31 @@ def register_batch_context(app: Flask, kind: str, opener: Callable[[], AbstractC
     app.extensions.setdefault("outbox_batch_contexts", {})[kind] = opener
 
 
+_TOGETHER: ContextVar[bool] = ContextVar("outbox_together", default=False)
+
+
 def enqueue(kind: str, payload: dict[str, Any], *, not_before: datetime | None = None) -> OutboxMessage:
-    """Add a side effect to the current transaction; it is delivered only if the transaction commits."""
+    """Add a side effect to the current transaction; it is delivered only if the transaction
+    commits. The message is written at once (it has its id), unless queued ``together``."""
     message = OutboxMessage(
         kind=kind, payload=payload, next_attempt_at=not_before or utcnow(), request_id=logs.request_id()
     )
     db.session.add(message)
-    db.session.flush()
+    if not _TOGETHER.get():
+        db.session.flush()
     return message
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """The messages enqueued inside are written in one statement as it ends (a booking's mail
+    and reminders), not each in its own; their ids are known only then."""
+    token = _TOGETHER.set(True)
+    try:
+        yield
+    finally:
+        _TOGETHER.reset(token)
+    db.session.flush()
 
 
 def backoff(attempts: int) -> timedelta:

@@ -157,7 +157,7 @@ def _drain_outbox() -> None:
         log.warning("outbox_drain_deferred path=%s error=%s", request.path, exc.orig)
 
 
-def _security_headers(response: Response) -> Response:
+def _security_headers(response: Response, signed_in: bool) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -166,7 +166,7 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config["JOBBOARD_ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user.is_authenticated and not request.path.startswith("/static/"):
+    if signed_in and not request.path.startswith("/static/"):
         headers["Cache-Control"] = "no-store"
     return response
 
@@ -185,8 +185,11 @@ def private_download(content: IO[bytes] | bytes, mimetype: str, filename: str) -
 
 
 def _after_request(response: Response) -> Response:
+    # Asked before the commit, which expires the user's attributes: after it, the answer would
+    # cost a fresh transaction reading the user's row again.
+    signed_in = current_user.is_authenticated
     response = _finish_transaction(response)
-    return _security_headers(response)
+    return _security_headers(response, signed_in)
 
 
 def _start_request(_app: Flask, **_extra: object) -> None:

@@ -8,24 +8,20 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from jobboard.accounts.models import User
 from jobboard.applications.models import INTERVIEW_STAGES, Application
-from jobboard.applications.profiles import completeness, profile_of
+from jobboard.applications.profiles import can_apply, profile_of
 from jobboard.core.db import utcnow
 from jobboard.core.errors import Conflict, DomainError, Gone, NotFound, NotPermitted
 from jobboard.core.events import Event, emit
+from jobboard.core.outbox import together
 from jobboard.core.urls import external_url
 from jobboard.extensions import db
-from jobboard.fairs.locks import (
-    confirmed_booking,
-    insert_or_conflict,
-    lock_doctor,
-    lock_fair,
-    lock_slot,
-)
+from jobboard.fairs.locks import insert_unless_taken, lock_doctor, lock_fair, lock_fair_of_slot, lock_slot
 from jobboard.fairs.models import (
     Attendance,
     Booking,
@@ -89,23 +85,35 @@ def clashing_times(fair: Fair, free: dict[int, list[FreeTime]], bookings: list[B
 
 
 def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | None) -> None:
-    holder = confirmed_booking(slot)
-    if holder is not None and holder is not ignore:
+    """The slot is free, and the doctor holds no interview that clashes with it (the walk between
+    tables included) nor another one with its employer at this fair. The confirmed bookings that
+    could stand in the way are read in one statement, then judged in that order."""
+    gap = timedelta(minutes=fair.min_gap_minutes)
+    in_the_way = list(
+        db.session.scalars(
+            select(Booking).where(
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.id != (ignore.id if ignore else 0),
+                or_(
+                    Booking.slot_id == slot.id,
+                    and_(
+                        Booking.doctor_id == doctor.id,
+                        or_(
+                            and_(Booking.starts_at < slot.ends_at + gap, slot.starts_at < Booking.busy_until),
+                            and_(Booking.fair_id == fair.id, Booking.org_id == slot.org_id),
+                        ),
+                    ),
+                ),
+            )
+        )
+    )
+    holder = next((b for b in in_the_way if b.slot_id == slot.id), None)
+    if holder is not None:
         if holder.doctor_id == doctor.id:
             raise Conflict(_("You have already booked this slot."))
         raise Conflict(_("This slot was just taken. Choose another one."))
-    gap = timedelta(minutes=fair.min_gap_minutes)
-    clash = db.session.scalar(
-        select(Booking)
-        .where(
-            Booking.doctor_id == doctor.id,
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.starts_at < slot.ends_at + gap,
-            slot.starts_at < Booking.busy_until,
-            Booking.id != (ignore.id if ignore else 0),
-        )
-        .limit(1)
-    )
+    doctors = [b for b in in_the_way if b.doctor_id == doctor.id]
+    clash = next((b for b in doctors if overlaps(fair, slot.starts_at, slot.ends_at, b)), None)
     if clash is not None:
         if fair.min_gap_minutes:
             raise Conflict(
@@ -119,15 +127,7 @@ def _check_doctor_free(doctor: User, fair: Fair, slot: Slot, ignore: Booking | N
                 )
             )
         raise Conflict(_("You already have an interview with %(employer)s at that time.", employer=clash.org.name))
-    same_employer = db.session.scalar(
-        select(Booking).where(
-            Booking.doctor_id == doctor.id,
-            Booking.fair_id == fair.id,
-            Booking.org_id == slot.org_id,
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.id != (ignore.id if ignore else 0),
-        )
-    )
+    same_employer = next((b for b in doctors if b.fair_id == fair.id and b.org_id == slot.org_id), None)
     if same_employer is not None:
         raise Conflict(
             _(
@@ -142,6 +142,7 @@ def interviewing_registration(fair: Fair, org_id: int) -> FairRegistration:
     registration = db.session.scalar(
         select(FairRegistration)
         .join(Organization)
+        .options(contains_eager(FairRegistration.org))
         .where(
             FairRegistration.fair_id == fair.id,
             FairRegistration.org_id == org_id,
@@ -169,36 +170,63 @@ def open_invitation(doctor: User, fair: Fair, org_id: int) -> BookingInvitation 
     )
 
 
+def eligibility_problems(doctor: User, registrations: list[FairRegistration]) -> dict[int, str | None]:
+    """Per employer (org id), why this doctor may not book with them at their fair, or None. The
+    profile and the invitations are read once for them all."""
+    if not doctor.is_doctor:
+        return dict.fromkeys((r.org_id for r in registrations), _("Only doctors' accounts book interviews."))
+    if not doctor.is_confirmed:
+        return dict.fromkeys((r.org_id for r in registrations), _("Confirm your e-mail address first."))
+    invited = [r for r in registrations if r.booking_mode == BookingMode.INVITED]
+    inviting = _inviting_orgs(doctor, invited) if invited else set()
+    profile = profile_of(doctor) if len(invited) < len(registrations) else None
+
+    def problem(registration: FairRegistration) -> str | None:
+        if registration.booking_mode == BookingMode.INVITED:
+            if registration.org_id not in inviting:
+                return _("%(employer)s interviews invited applicants only.", employer=registration.org.name)
+            return None
+        # The profile must be complete; a CV is not needed to meet an employer at a fair.
+        if profile is None or not can_apply(profile, cv_count=1):
+            return _("Complete your profile to book interviews.")
+        if registration.profession is not None and profile.profession_slug != registration.profession_slug:
+            return _(
+                "At this fair, %(employer)s interviews only candidates of the profession %(profession)s.",
+                employer=registration.org.name,
+                profession=registration.profession.local_name,
+            )
+        return None
+
+    return {registration.org_id: problem(registration) for registration in registrations}
+
+
+def _inviting_orgs(doctor: User, registrations: list[FairRegistration]) -> set[int]:
+    """The employers among these registrations with an open invitation for the doctor (as
+    ``open_invitation`` finds one)."""
+    pairs = [and_(BookingInvitation.fair_id == r.fair_id, BookingInvitation.org_id == r.org_id) for r in registrations]
+    return set(
+        db.session.scalars(
+            select(BookingInvitation.org_id)
+            .join(Application, Application.id == BookingInvitation.application_id)
+            .where(
+                BookingInvitation.doctor_id == doctor.id,
+                BookingInvitation.used_at.is_(None),
+                Application.stage.in_(INTERVIEW_STAGES),
+                or_(*pairs),
+            )
+        )
+    )
+
+
 def eligibility_problem(doctor: User, registration: FairRegistration) -> str | None:
     """Why this doctor may not book with this employer at this fair, or None."""
-    if not doctor.is_doctor:
-        return _("Only doctors' accounts book interviews.")
-    if not doctor.is_confirmed:
-        return _("Confirm your e-mail address first.")
-    if registration.booking_mode == BookingMode.INVITED:
-        if open_invitation(doctor, registration.fair, registration.org_id) is None:
-            return _("%(employer)s interviews invited applicants only.", employer=registration.org.name)
-        return None
-    profile = profile_of(doctor)
-    # The profile must be complete; a CV is not needed to meet an employer at a fair.
-    if profile is None or not completeness(profile, cv_count=1).can_apply:
-        return _("Complete your profile to book interviews.")
-    if registration.profession is not None and profile.profession_slug != registration.profession_slug:
-        return _(
-            "At this fair, %(employer)s interviews only candidates of the profession %(profession)s.",
-            employer=registration.org.name,
-            profession=registration.profession.local_name,
-        )
-    return None
+    return eligibility_problems(doctor, [registration])[registration.org_id]
 
 
 def book(doctor: User, slot_id: int, actor: User, *, application: Application | None = None) -> Booking:
     """Book a slot for ``doctor``. ``actor`` is the doctor, or a recruiter of the slot's
     employer booking for one of its applicants (the same rules bind both)."""
-    slot_row = db.session.get(Slot, slot_id)
-    if slot_row is None:
-        raise NotFound(_("There is no such slot."))
-    fair = lock_fair(slot_row.fair_id)
+    fair = lock_fair_of_slot(slot_id)
     slot = lock_slot(slot_id)
     lock_doctor(doctor)
     now = utcnow()
@@ -220,28 +248,34 @@ def book(doctor: User, slot_id: int, actor: User, *, application: Application | 
             )
         )
     _check_doctor_free(doctor, fair, slot, ignore=None)
-    booking = Booking(
-        slot_id=slot.id,
-        fair_id=fair.id,
-        org_id=slot.org_id,
-        doctor_id=doctor.id,
-        application_id=application.id if application else (invitation.application_id if invitation else None),
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        busy_until=slot.ends_at + timedelta(minutes=fair.min_gap_minutes),
-        booked_by_id=actor.id,
+    booking = insert_unless_taken(
+        {
+            "slot_id": slot.id,
+            "fair_id": fair.id,
+            "org_id": slot.org_id,
+            "doctor_id": doctor.id,
+            "application_id": application.id if application else (invitation.application_id if invitation else None),
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+            "busy_until": slot.ends_at + timedelta(minutes=fair.min_gap_minutes),
+            "booked_by_id": actor.id,
+        }
     )
-    insert_or_conflict(booking)
+    if booking is None:
+        # Refused by a constraint: the booking that won is committed by now, and named as above.
+        _check_doctor_free(doctor, fair, slot, ignore=None)
+        raise Conflict(_("This slot was just taken. Choose another one."))
     if invitation is not None:
         invitation.used_at = now
-    send_booking_mail(
-        booking,
-        "fairs/booked",
-        _l("An interview with %(employer)s at %(fair)s is booked", employer=booking.org.name, fair=fair.name),
-        booked_by_employer=actor.id != doctor.id,
-    )
-    schedule_reminders(booking, now)
-    _tell_systems(Event.BOOKING_CREATED, booking)
+    with together():
+        send_booking_mail(
+            booking,
+            "fairs/booked",
+            _l("An interview with %(employer)s at %(fair)s is booked", employer=booking.org.name, fair=fair.name),
+            booked_by_employer=actor.id != doctor.id,
+        )
+        schedule_reminders(booking, now)
+        _tell_systems(Event.BOOKING_CREATED, booking)
     return booking
 
 
@@ -332,13 +366,14 @@ def reschedule(booking: Booking, new_slot_id: int, actor: User) -> Booking:
     except IntegrityError:
         raise Conflict(_("This slot was just taken. Your interview stays where it was.")) from None
     db.session.refresh(booking, ["slot"])
-    send_booking_mail(
-        booking,
-        "fairs/moved",
-        _l("An interview with %(employer)s at %(fair)s has moved", employer=booking.org.name, fair=fair.name),
-    )
-    schedule_reminders(booking, now)
-    _tell_systems(Event.BOOKING_MOVED, booking)
+    with together():
+        send_booking_mail(
+            booking,
+            "fairs/moved",
+            _l("An interview with %(employer)s at %(fair)s has moved", employer=booking.org.name, fair=fair.name),
+        )
+        schedule_reminders(booking, now)
+        _tell_systems(Event.BOOKING_MOVED, booking)
     return booking
 
 

@@ -50,17 +50,18 @@ def public_fair_by_id(fair_id: int) -> Fair | None:
     return db.session.scalar(select(Fair).where(Fair.id == fair_id, Fair.status != FairStatus.DRAFT))
 
 
-def registrations(fair: Fair) -> list[FairRegistration]:
-    """The employers interviewing at the fair: a suspended one's table is closed."""
-    return list(
-        db.session.scalars(
-            select(FairRegistration)
-            .options(joinedload(FairRegistration.org), selectinload(FairRegistration.tables))
-            .join(Organization)
-            .where(FairRegistration.fair_id == fair.id, Organization.status == OrgStatus.VERIFIED)
-            .order_by(Organization.name)
-        ).unique()
+def registrations(fair: Fair, org_id: int | None = None) -> list[FairRegistration]:
+    """The employers interviewing at the fair (or the one of them): a suspended one's table is closed."""
+    query = (
+        select(FairRegistration)
+        .options(joinedload(FairRegistration.org), joinedload(FairRegistration.tables))
+        .join(Organization)
+        .where(FairRegistration.fair_id == fair.id, Organization.status == OrgStatus.VERIFIED)
+        .order_by(Organization.name)
     )
+    if org_id is not None:
+        query = query.where(FairRegistration.org_id == org_id)
+    return list(db.session.scalars(query).unique())
 
 
 def registration_of(fair: Fair, org: Organization) -> FairRegistration | None:
@@ -99,7 +100,8 @@ class FreeTime:
 def free_times(fair: Fair, org_id: int | None = None) -> dict[int, list[FreeTime]]:
     """Per employer, each future start time with a free, open slot, in time order. Plain rows,
     not objects: a fair has thousands of slots and this runs on every booking."""
-    booked = select(Booking.slot_id).where(Booking.fair_id == fair.id, Booking.status == BookingStatus.CONFIRMED)
+    # An anti-join on the index of confirmed bookings by slot.
+    booked = select(Booking.id).where(Booking.slot_id == Slot.id, Booking.status == BookingStatus.CONFIRMED).exists()
     query = (
         select(Slot.org_id, Slot.starts_at, Slot.ends_at, Slot.id, InterviewTable.label)
         .join(InterviewTable, InterviewTable.id == Slot.table_id)
@@ -108,7 +110,7 @@ def free_times(fair: Fair, org_id: int | None = None) -> dict[int, list[FreeTime
             Slot.fair_id == fair.id,
             Slot.status == SlotStatus.OPEN,
             Slot.starts_at > utcnow(),
-            Slot.id.not_in(booked),
+            ~booked,
             Organization.status == OrgStatus.VERIFIED,
         )
         .order_by(Slot.org_id, Slot.starts_at, InterviewTable.label)
@@ -285,15 +287,18 @@ def slot_posting(org: Organization, posting_id: int | None) -> Posting | None:
     return db.session.scalar(select(Posting).where(Posting.org_id == org.id, Posting.id == posting_id))
 
 
-def positions_interviewed_for(fair: Fair) -> dict[int, list[Posting]]:
-    """Per employer, the listed postings its slots at the fair are for, by title."""
-    rows = db.session.execute(
+def positions_interviewed_for(fair: Fair, org_id: int | None = None) -> dict[int, list[Posting]]:
+    """Per employer (or for the one), the listed postings its slots at the fair are for, by title."""
+    query = (
         select(Slot.org_id, Posting)
         .join(Posting, Posting.id == Slot.posting_id)
         .where(Slot.fair_id == fair.id, listed_condition())
         .distinct()
         .order_by(Posting.title)
-    ).tuples()
+    )
+    if org_id is not None:
+        query = query.where(Slot.org_id == org_id)
+    rows = db.session.execute(query).tuples()
     grouped: dict[int, list[Posting]] = defaultdict(list)
     for org_id, posting in rows:
         grouped[org_id].append(posting)

@@ -35,10 +35,11 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from jobboard.i18n import when
-from jobboard.jobs.models import GrantCriterion, GrantProgram, LicenceLevel, Posting, Seniority
+from jobboard.jobs.models import GrantCriterion, GrantProgram, LicenceLevel, Seniority
 
 if TYPE_CHECKING:
     from jobboard.applications.models import DoctorProfile
+    from jobboard.orgs.models import Site
 
 
 class Verdict(enum.StrEnum):
@@ -186,9 +187,10 @@ def doctor_facts(profile: DoctorProfile | None) -> DoctorFacts:
     )
 
 
-def posting_facts(posting: Posting) -> PostingFacts:
-    region = posting.site.city.region
-    return PostingFacts(region=Term(region.slug, region.local_name), site=Term(str(posting.site_id), posting.site.name))
+def posting_facts(site: Site) -> PostingFacts:
+    """Where a posting is, as the rules read it: its site and the site's region."""
+    region = site.city.region
+    return PostingFacts(region=Term(region.slug, region.local_name), site=Term(str(site.id), site.name))
 
 
 def grant_criteria(grant: GrantProgram) -> GrantCriteria:

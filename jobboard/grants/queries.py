@@ -41,7 +41,7 @@ class GrantVerdict:
 
 def verdicts(user: User, posting: Posting, day: date) -> list[GrantVerdict]:
     """For each program the posting carries, whether the doctor may get it there on ``day``."""
-    facts, place = facts_of(user), posting_facts(posting)
+    facts, place = facts_of(user), posting_facts(posting.site)
     return [GrantVerdict(grant, eligibility(facts, place, grant_criteria(grant), day)) for grant in posting.grants]
 
 

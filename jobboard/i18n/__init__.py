@@ -13,8 +13,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
-from functools import cache
+from datetime import date, datetime, time, tzinfo
+from functools import cache, lru_cache
 from gettext import NullTranslations, translation
 from importlib import resources
 from typing import Any
@@ -135,9 +135,23 @@ def in_language(code: str | None) -> Iterator[None]:
 def when(value: date | datetime | time, pattern: str) -> str:
     """A date or a time in the reader's language by a CLDR pattern (``"EEEE d MMMM, HH:mm"``: the
     day and month names are the language's), in the zone the value carries."""
-    locale = current_language()
     if isinstance(value, datetime):
-        return str(dates.format_datetime(value, pattern, locale=locale))
+        # Keyed by the wall time and its zone, not by the instant: one instant reads apart in two zones.
+        return _formatted_datetime(value.replace(tzinfo=None), value.tzinfo, value.fold, pattern, current_language())
+    return _formatted(value, getattr(value, "tzinfo", None), pattern, current_language())
+
+
+# Babel's formatting is remembered: a page shows the same few times (a fair's slots) many times
+# over, and formatting one costs more than the rest of rendering it.
+
+
+@lru_cache(maxsize=4096)
+def _formatted_datetime(wall: datetime, zone: tzinfo | None, fold: int, pattern: str, locale: str) -> str:
+    return str(dates.format_datetime(wall.replace(tzinfo=zone, fold=fold), pattern, locale=locale))
+
+
+@lru_cache(maxsize=1024)
+def _formatted(value: date | time, _zone: tzinfo | None, pattern: str, locale: str) -> str:
     if isinstance(value, date):
         return str(dates.format_date(value, pattern, locale=locale))
     return str(dates.format_time(value, pattern, locale=locale))

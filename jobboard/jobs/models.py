@@ -199,6 +199,11 @@ class GrantCriterion(enum.StrEnum):
         }[self.value]
 
 
+def posting_slug(title: str, city_name: str) -> str:
+    """A posting's readable part of its address: its title and city, as words."""
+    return slugify(f"{title} {city_name}", max_length=80, word_boundary=True) or "job"
+
+
 grant_program_regions = Table(
     "grant_program_regions",
     db.metadata,
@@ -476,7 +481,7 @@ class Posting(TimestampMixin, Model):
     @property
     def slug(self) -> str:
         """The readable part of the public address, after the id."""
-        return slugify(f"{self.title} {self.site.city.name}", max_length=80, word_boundary=True) or "job"
+        return posting_slug(self.title, self.site.city.name)
 
     @property
     def salary_text(self) -> str | None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobboard.grants.eligibility import grant_criteria, posting_facts, posting_grant_keys
 from jobboard.jobs.models import Posting
 from jobboard.vocab.models import Named
 from jobboard.vocab.spellings import spellings
+
+if TYPE_CHECKING:
+    from jobboard.search.stream import StreamedPosting
 
 DESCRIPTION_CHARS = 2000
 
@@ -112,7 +115,7 @@ def term_spellings(term: Named, aliases: list[str] | None = None, *, plural: boo
     return list(spellings(term.name, tuple(term.names.values()), tuple(aliases or ()), plural=plural))
 
 
-def posting_document(posting: Posting) -> dict[str, Any]:
+def posting_document(posting: Posting | StreamedPosting) -> dict[str, Any]:
     site, city = posting.site, posting.site.city
     grant_amounts = [g.amount_max_ils for g in posting.grants if g.amount_max_ils is not None]
     salary_top = posting.salary_max_ils if posting.salary_max_ils is not None else posting.salary_min_ils
@@ -145,7 +148,7 @@ def posting_document(posting: Posting) -> dict[str, Any]:
         "_geo": {"lat": site.lat, "lng": site.lon},
         "grant_programs": [g.slug for g in posting.grants],
         "grant_names": [g.name for g in posting.grants],
-        "grant_fits": posting_grant_keys(posting_facts(posting), [grant_criteria(g) for g in posting.grants]),
+        "grant_fits": posting_grant_keys(posting_facts(posting.site), [grant_criteria(g) for g in posting.grants]),
         "grant_max_ils": max(grant_amounts) if grant_amounts else None,
         "languages_required": [lang.code for lang in posting.languages],
         "hebrew_level_min": posting.hebrew_level,

@@ -23,9 +23,10 @@ from jobboard.search.documents import posting_document
 from jobboard.search.embedded import CityPoint, EmbeddedEngine
 from jobboard.search.meili import MeilisearchEngine
 from jobboard.search.port import SearchEngine
+from jobboard.search.stream import listed_postings
 from jobboard.vocab.models import City
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 BREAKER_SECONDS = 30.0
 
 
@@ -78,13 +79,11 @@ def listed_ids() -> list[int]:
     return list(db.session.scalars(select(Posting.id).where(listed_condition()).order_by(Posting.id)))
 
 
-def _documents(ids: list[int], progress: Callable[[int], None] | None) -> Iterator[list[dict[str, object]]]:
-    for start in range(0, len(ids), BATCH_SIZE):
-        chunk = ids[start : start + BATCH_SIZE]
-        yield [posting_document(p) for p in postings_with_details(chunk)]
+def _documents(progress: Callable[[int], None] | None) -> Iterator[list[dict[str, object]]]:
+    for batch in listed_postings(BATCH_SIZE):
+        yield [posting_document(p) for p in batch]
         if progress:
-            progress(len(chunk))
-        db.session.expunge_all()
+            progress(len(batch))
 
 
 def reindex(progress: Callable[[int], None] | None = None) -> tuple[int, int]:
@@ -93,7 +92,6 @@ def reindex(progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     engine = get_engine()
     engine.configure()
     mark = db.session.scalar(select(func.max(OutboxMessage.id)).where(OutboxMessage.kind == SEARCH_SYNC)) or 0
-    ids = listed_ids()
 
     def replay(upsert: Callable[[list[dict[str, object]]], None], delete: Callable[[list[int]], None]) -> None:
         changed = {
@@ -106,7 +104,7 @@ def reindex(progress: Callable[[int], None] | None = None) -> tuple[int, int]:
         upsert([posting_document(p) for p in listed if p.is_listed])
         delete(sorted(changed - {p.id for p in listed if p.is_listed}))
 
-    written = engine.rebuild(_documents(ids, progress), replay)
+    written = engine.rebuild(_documents(progress), replay)
     engine.refresh()
     return written, len(engine.iter_ids())
 

@@ -154,6 +154,42 @@ def test_a_slot_of_a_draft_fair_or_an_unknown_slot_is_not_found(client, world, l
     assert confirmed() == []
 
 
+def test_a_booking_the_database_refuses_is_a_409_naming_the_rule_it_broke(world, db_session, monkeypatch):
+    """The constraints have the last word: when the checks let a booking through that a
+    committed one forbids (a race lost), the insert does nothing and the rule is named."""
+    slot = world.a_slots[0]
+    interviews.book(world.other, slot.id, world.other)
+    checks = interviews._check_doctor_free
+    skipped = []
+
+    def check_once_too_late(*args, **kwargs):
+        if not skipped:  # the first check ran before the other booking committed
+            skipped.append(True)
+            return None
+        return checks(*args, **kwargs)
+
+    monkeypatch.setattr(interviews, "_check_doctor_free", check_once_too_late)
+    queued = count(outbox.OutboxMessage)
+
+    with pytest.raises(Conflict) as refused:
+        interviews.book(world.doctor, slot.id, world.doctor)
+
+    assert refused.value.message == "This slot was just taken. Choose another one."
+    assert [b.doctor_id for b in confirmed(slot_id=slot.id)] == [world.other.id]
+    assert count(outbox.OutboxMessage) == queued  # no mail, no reminder
+
+
+def test_a_slot_booked_under_another_fairs_address_is_not_found_and_not_booked(client, world, login, db_session):
+    login(world.doctor)
+    other_fair = make_fair(name="MedEx Paris")
+    db_session.commit()
+
+    response = client.post(f"/fairs/{other_fair.slug}/slots/{world.a_slots[0].id}/book", headers=HTMX)
+
+    assert response.status_code == 404
+    assert confirmed() == []
+
+
 # --- C8: time rules ----------------------------------------------------------------------------
 
 

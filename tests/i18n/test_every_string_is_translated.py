@@ -148,6 +148,8 @@ def forget_the_search_pages_words() -> None:
     kept by an earlier test would escape the marking, and marked ones must not outlive this test."""
     jobboard.i18n._countries_in.cache_clear()
     jobboard.i18n._zone_suggestions.cache_clear()
+    jobboard.i18n._formatted_datetime.cache_clear()  # dates and times as formatted before
+    jobboard.i18n._formatted.cache_clear()
     for module in (cards, facets):
         for value in vars(module).values():
             if hasattr(value, "cache_clear"):

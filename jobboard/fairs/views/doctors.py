@@ -33,19 +33,20 @@ def _grid_context(fair: Fair, org_id: int | None = None) -> dict[str, Any]:
     """What the slot grid shows the viewer (for one employer, or all): the free times, and
     whether (and why not) the viewer may book them."""
     now = utcnow()
-    regs = [r for r in queries.registrations(fair) if org_id is None or r.org_id == org_id]
+    regs = queries.registrations(fair, org_id)
     viewer = current_user if current_user.is_authenticated else None
     doctor = viewer if viewer and viewer.is_doctor else None
     bookings = queries.doctor_bookings(doctor, fair) if doctor else []
     mine = {b.org_id: b for b in bookings}
     free = queries.free_times(fair, org_id)
-    problems = {r.org_id: interviews.eligibility_problem(doctor, r) for r in regs} if doctor else {}
+    # Why the doctor may not book an employer they hold no interview with (the others are theirs).
+    problems = interviews.eligibility_problems(doctor, [r for r in regs if r.org_id not in mine]) if doctor else {}
     movable = {b.id for b in mine.values() if interviews.doctor_may_move(b, now)}
     return {
         "fair": fair,
         "registrations": regs,
         "free": free,
-        "positions": queries.positions_interviewed_for(fair),
+        "positions": queries.positions_interviewed_for(fair, org_id),
         "clashes": interviews.clashing_times(fair, free, bookings),
         "mine": mine,
         "problems": problems,
@@ -90,8 +91,10 @@ def _grid_response(fair: Fair, org_id: int) -> Response:
 @limiter.limit("30/hour", methods=["POST"], key_func=lambda: f"book:{current_user.get_id()}")
 @doctor_required
 def book(fair_slug: str, slot_id: int) -> Response:
-    fair = or_404(queries.public_fair(fair_slug))
     booking = interviews.book(current_user, slot_id, current_user)
+    fair = booking.fair
+    if fair.slug != fair_slug:
+        abort(404)  # another fair's slot: the answer's status rolls the booking back
     local = notices.local_times(booking.starts_at, fair, current_user)
     flash(
         _("Booked: %(employer)s, %(time)s.", employer=booking.org.name, time=when(local.fair, "EEEE dd MMMM, HH:mm")),

@@ -277,7 +277,8 @@ class EmbeddedEngine:
         count = 0
         with self._writer(directory, REBUILD_HEAP_BYTES) as writer:
             for batch in batches:
-                self._write(writer, batch)
+                for document in batch:  # a new index: nothing to replace
+                    writer.add_document(self._schema.document(document))
                 count += len(batch)
 
         def upsert_late(documents: list[dict[str, Any]]) -> None:

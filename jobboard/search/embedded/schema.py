@@ -74,6 +74,7 @@ class IndexSchema:
     def __init__(self, cities: Iterable[CityPoint], steps: dict[str, int]):
         self._cities = tuple(cities)
         self._steps = steps
+        self._distance_cache: dict[tuple[float, float], dict[str, list[int]]] = {}
         self.tantivy_schema = self._build()
 
     def _build(self) -> tantivy.Schema:
@@ -134,50 +135,60 @@ class IndexSchema:
         return {"schema": SCHEMA_VERSION, "cities": sorted(city.slug for city in self._cities)}
 
     def document(self, document: dict[str, Any]) -> tantivy.Document:
-        """The search document as the index holds it."""
-        doc = tantivy.Document()
-        doc.add_text("id", str(document["id"]))
-        doc.add_integer("pk", document["id"])
+        """The search document as the index holds it. Its values are gathered per field and handed
+        to Tantivy in one call (a call per value cost more than Tantivy's own indexing)."""
+        fields: dict[str, list[Any]] = {"id": [str(document["id"])], "pk": [document["id"]], MATCH_FIELD: []}
+        matched = fields[MATCH_FIELD]
         for name, (attributes, _boost) in TEXT_FIELDS.items():
+            texts = fields[name] = []
             for attribute in attributes:
                 value = document.get(attribute)
-                for text in value if isinstance(value, list) else [value]:
-                    if text:
-                        folded = normalise(text)
-                        doc.add_text(name, folded)
-                        doc.add_text(MATCH_FIELD, folded)
+                texts.extend(normalise(text) for text in (value if isinstance(value, list) else [value]) if text)
+            matched.extend(texts)
         for name in KEYWORD_FACETS:
             value = document.get(name)
             if name in LIST_FACETS:
-                for item in value or ():
-                    doc.add_text(name, str(item))
+                fields[name] = [str(item) for item in value or ()]
             else:
-                doc.add_text(name, NO_VALUE if value is None else str(value))
+                fields[name] = [NO_VALUE if value is None else str(value)]
         for name in FILTER_ONLY_KEYWORDS:
-            for item in document.get(name) or ():
-                doc.add_text(name, str(item))
+            fields[name] = [str(item) for item in document.get(name) or ()]
         for column in FACET_COLUMNS:
-            doc.add_text(column_field(column), column_key(document, column))
-        doc.add_boolean("is_periphery", bool(document["is_periphery"]))
+            fields[column_field(column)] = [column_key(document, column)]
+        fields["is_periphery"] = [bool(document["is_periphery"])]
         for name in INT_FIELDS:
             value = document.get(name)
-            self._add_number(doc, name, MISSING_NUMBER if value is None else int(value))
+            self._add_number(fields, name, MISSING_NUMBER if value is None else int(value))
         geo = document["_geo"]
-        for city in self._cities:
-            self._add_number(doc, city.field, haversine_m(city.lat, city.lon, geo["lat"], geo["lng"]))
+        fields.update(self._distances(geo["lat"], geo["lng"]))
         # The description's crop for hits where no word matches is worked out once, here.
         listed = {name: value for name, value in document.items() if name in LISTED}
         rest = {name: value for name, value in document.items() if name not in LISTED}
-        doc.add_text(LISTED_FIELD, _json({"document": listed, "lead_end": lead_end(document["description_text"])}))
-        doc.add_text(REST_FIELD, _json(rest))
-        return doc
+        fields[LISTED_FIELD] = [_json({"document": listed, "lead_end": lead_end(document["description_text"])})]
+        fields[REST_FIELD] = [_json(rest)]
+        return tantivy.Document.from_dict(
+            {name: values for name, values in fields.items() if values}, self.tantivy_schema
+        )
 
-    def _add_number(self, doc: tantivy.Document, field: str, number: int) -> None:
+    def _distances(self, lat: float, lng: float) -> dict[str, list[int]]:
+        """The point's distance to each city (and their window steps): the same few sites' points
+        come back document after document, so each is worked out once."""
+        found = self._distance_cache.get((lat, lng))
+        if found is None:
+            found = {}
+            for city in self._cities:
+                self._add_number(found, city.field, haversine_m(city.lat, city.lon, lat, lng))
+            if len(self._distance_cache) > 100_000:
+                self._distance_cache.clear()
+            self._distance_cache[(lat, lng)] = found
+        return found
+
+    def _add_number(self, fields: dict[str, list[int]], field: str, number: int) -> None:
         """The number, and for a sort field also its window step."""
-        doc.add_integer(field, number)
+        fields[field] = [number]
         step = self._steps.get(field)
         if step is not None:
-            doc.add_integer(step_field(field), number // step)
+            fields[step_field(field)] = [number // step]
 
 
 def _stored_text(found: tantivy.Document, field: str) -> str:
