@@ -324,7 +324,7 @@ def test_0012_adds_the_last_steps_in_place_and_dates_what_happened_before(fresh_
 LICENCE_STATUSES = ("not_started", "file_submitted", "exam_scheduled", "exam_exemption_granted", "licensed")
 
 
-def test_0015_turns_each_licence_status_into_the_milestone_that_gives_it(fresh_app):
+def test_0019_turns_each_licence_status_into_the_milestone_that_gives_it(fresh_app):
     """Each doctor's derived status is the one they had chosen (an Israeli licence of either kind:
     the provisional one), its milestone dated the day the profile last changed."""
     flask_migrate.upgrade(revision="0013")

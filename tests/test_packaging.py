@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -44,6 +45,10 @@ def fetch(url: str) -> tuple[int, str, bytes]:
 
 
 def test_the_wheel_installed_in_a_fresh_environment_migrates_and_serves_its_pages_with_css_and_js(tmp_path):
+    # Built from a copy of the sources: a build folder left in the checkout may hold files since
+    # renamed or deleted, which would go into the wheel beside their new selves.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*COPIED_NOT))
     run(
         sys.executable,
         "-m",
@@ -54,7 +59,7 @@ def test_the_wheel_installed_in_a_fresh_environment_migrates_and_serves_its_page
         "--no-build-isolation",
         "-w",
         "dist",
-        ROOT,
+        source,
         cwd=tmp_path,
     )
     (wheel,) = (tmp_path / "dist").glob("jobboard-*.whl")

@@ -1,8 +1,8 @@
 """Grant programs' structured criteria: sites, professions and specialties, the licence needed,
 time since aliyah, first employment in the area, and when and where the record was verified
 
-Revision ID: 0016
-Revises: 0020
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0016"
-down_revision = "0020"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

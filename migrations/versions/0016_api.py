@@ -1,7 +1,7 @@
 """The employer API: keys, answers kept for retried requests, the employer's own posting reference
 
-Revision ID: 0018
-Revises: 0016
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0018"
-down_revision = "0016"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

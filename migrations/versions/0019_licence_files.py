@@ -1,8 +1,8 @@
 """The doctor's licence file: tracks and their documents, the doctor's track, milestones and
 documents, shares with employers; the licence status derived from the milestones
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-08 10:00:00
 
 Existing statuses become milestones dated the day of the profile's last change (the day the
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import context, op
 
 # revision identifiers, used by Alembic.
-revision = "0015"
-down_revision = "0014"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

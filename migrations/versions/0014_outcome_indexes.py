@@ -1,6 +1,6 @@
 """The postings' sites in an index of their own, for the programme's figures by job
 
-Revision ID: 0020
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-07 23:00:00
 
@@ -9,7 +9,7 @@ Create Date: 2026-12-07 23:00:00
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0020"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None

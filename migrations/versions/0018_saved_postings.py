@@ -1,7 +1,7 @@
 """Postings a doctor saves to a list
 
-Revision ID: 0014
-Revises: 0019
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 23:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0014"
-down_revision = "0019"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
