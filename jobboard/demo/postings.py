@@ -318,10 +318,13 @@ def seed_postings(admin: User, target: int = 240) -> int:
     """About ``target`` postings, spread over the verified employers' sites."""
     rng = random.Random(2026)  # noqa: S311 - demo data, repeatable
     stories = random.Random(2027)  # noqa: S311 - the moderation histories, apart: the postings stay as they were
-    specialties = {s.slug: s for s in db.session.scalars(select(Specialty))}
+    # In a fixed order, so that every database gets the same postings and stories from the seeds.
+    specialties = {s.slug: s for s in db.session.scalars(select(Specialty).order_by(Specialty.slug))}
     sites = [
         site
-        for site in db.session.scalars(select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED))
+        for site in db.session.scalars(
+            select(Site).join(Organization).where(Organization.status == OrgStatus.VERIFIED).order_by(Site.id)
+        )
         if not db.session.scalar(select(func.count()).select_from(Posting).where(Posting.org_id == site.org_id))
     ]
     if not sites:
