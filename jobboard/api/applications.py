@@ -92,7 +92,7 @@ def readiness_body(readiness: licensing.Readiness | None) -> dict[str, Any] | No
         "documents_present": readiness.documents_present,
         "documents_required": readiness.documents_required,
         "status": readiness.status,
-        "provisional_licence_expected": None if readiness.status.is_licensed else readiness.provisional_expected,
+        "provisional_licence_expected": readiness.provisional_expected,
     }
 
 

@@ -109,7 +109,7 @@ class Readiness:
     documents_present: int
     documents_required: int
     status: LicenceStatus
-    provisional_expected: date | None
+    provisional_expected: date | None  # only while the doctor holds no licence yet
 
 
 def readiness(user_ids: list[int], today: date) -> dict[int, Readiness]:
@@ -138,12 +138,13 @@ def readiness(user_ids: list[int], today: date) -> dict[int, Readiness]:
     for user_id in ids:
         file = files.get(user_id)
         items = checklist(file, documents[user_id], today)
+        status = statuses.get(user_id, LicenceStatus.NOT_STARTED)
         found[user_id] = Readiness(
             track=file.track if file else None,
             documents_present=sum(item.state.counts for item in items),
             documents_required=len(items),
-            status=statuses.get(user_id, LicenceStatus.NOT_STARTED),
-            provisional_expected=file.provisional_expected if file else None,
+            status=status,
+            provisional_expected=file.provisional_expected if file and not status.is_licensed else None,
         )
     return found
 
